@@ -1,0 +1,127 @@
+// TypeScript shape of gateway.yaml after interpolation and schema validation.
+// schema/gateway.schema.json is the authority (and the user docs); keep the two in step.
+
+import type { JsonValue } from '../contracts/canonical.ts';
+
+export interface LimitSpec {
+  /** Requests per minute. */
+  rpm?: number;
+  /** Tokens per minute (prompt estimate + max output, corrected with actual usage). */
+  tpm?: number;
+  /** Requests in flight at once. */
+  concurrency?: number;
+}
+
+export interface ServerConfig {
+  host?: string;
+  port?: number;
+  admin_token?: string;
+  trust_proxy?: boolean;
+  /** Largest accepted request body in bytes (default 20 MiB). */
+  max_body_bytes?: number;
+  /** How long SIGTERM waits for in-flight requests, in ms (default 30000). */
+  drain_timeout_ms?: number;
+}
+
+export interface StorageConfig {
+  url?: string;
+  auth_token?: string;
+  /** Ledger flush interval in ms (default 200). */
+  flush_ms?: number;
+}
+
+export interface ProviderConfig {
+  adapter: string;
+  base_url?: string;
+  api_key?: string;
+  headers?: Record<string, string>;
+  models?: string[] | Record<string, string>;
+  weight?: number;
+  priority?: number;
+  timeout_ms?: number;
+  plugins?: string[];
+  /** Passthrough prefixes (below /v1) this provider serves, e.g. ["/files", "/batches"]. */
+  passthrough?: string[];
+  /** Adapter-specific fields (api_version, key, secret, mock behaviour, ...). */
+  [adapterField: string]: JsonValue | undefined;
+}
+
+export interface PriceConfig {
+  input?: number;
+  output?: number;
+  cached_input?: number;
+  per_request?: number;
+}
+
+export interface TargetConfig {
+  provider: string;
+  model?: string;
+  weight?: number;
+  priority?: number;
+}
+
+export interface ModelConfig {
+  targets?: TargetConfig[];
+  price?: PriceConfig;
+  fallbacks?: string[];
+  /** Default max output tokens used for budget reservation when a request sets none. */
+  max_output_tokens?: number;
+}
+
+export interface GroupConfig {
+  multiplier?: number;
+  limits?: LimitSpec;
+}
+
+export interface KeyConfig {
+  name: string;
+  key?: string;
+  key_sha256?: string;
+  group?: string;
+  budget?: number;
+  expires_at?: string;
+  models?: string[];
+  allow_ips?: string[];
+  limits?: LimitSpec;
+}
+
+export interface LimitsConfig {
+  global?: LimitSpec;
+  models?: Record<string, LimitSpec>;
+}
+
+export interface RoutingConfig {
+  timeout_ms?: number;
+  retry?: { attempts?: number; on?: Array<number | 'timeout' | 'network'> };
+  circuit_breaker?: { failures?: number; cooldown_ms?: number };
+}
+
+export interface PluginConfig {
+  module: string;
+  options?: Record<string, JsonValue>;
+  /** When true, a failing hook is logged and skipped instead of failing the request. */
+  fail_open?: boolean;
+  timeout_ms?: number;
+}
+
+export interface RouteConfig {
+  path: string;
+  protocol?: 'openai' | 'anthropic';
+  plugins?: string[];
+}
+
+export interface GatewayConfig {
+  version: 1;
+  server?: ServerConfig;
+  storage?: StorageConfig;
+  providers: Record<string, ProviderConfig>;
+  models?: Record<string, ModelConfig>;
+  groups?: Record<string, GroupConfig>;
+  keys?: KeyConfig[];
+  limits?: LimitsConfig;
+  routing?: RoutingConfig;
+  plugins?: Record<string, PluginConfig>;
+  /** Plugin names applied to every route (before route plugins). */
+  global_plugins?: string[];
+  routes?: RouteConfig[];
+}

@@ -1,0 +1,108 @@
+// The Adapter contract: a pure translator between the canonical (OpenAI) format and one provider's
+// wire format. Adapters never call fetch, read the environment, log, or import the server.
+
+import type { ChatChunk, JsonObject, JsonValue, Operation, Usage } from './canonical.ts';
+import type { GatewayError } from './errors.ts';
+
+/** What an adapter may know about the provider it talks to (from gateway.yaml, env already resolved). */
+export interface ProviderView {
+  readonly name: string;
+  /** base_url from the config with any trailing slash removed ('' when the adapter needs none). */
+  readonly baseUrl: string;
+  readonly apiKey?: string;
+  /** Extra headers from `providers.X.headers`. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The provider's whole config block, for adapter-specific fields (api_version, key, secret, ...). */
+  readonly options: Readonly<Record<string, JsonValue>>;
+}
+
+/** The request the pipeline hands an adapter, already resolved to one upstream model. */
+export interface AdapterRequest {
+  readonly operation: Operation;
+  /** JSON body (model already renamed to the upstream model). Empty object for GET / multipart. */
+  readonly body: JsonObject;
+  /** Multipart body for uploads (model field already renamed), when the client sent one. */
+  readonly form?: FormData;
+  /** Raw bytes for passthrough requests whose body is neither JSON nor multipart. */
+  readonly raw?: Uint8Array;
+  /** Path below the OpenAI root, e.g. `/chat/completions` or `/files/file-abc/content`. */
+  readonly path: string;
+  /** Query string including `?`, or ''. */
+  readonly search: string;
+  readonly method: string;
+  /** Did the client ask for a stream? */
+  readonly stream: boolean;
+  readonly upstreamModel: string;
+  /** Content type the client sent (passthrough keeps it). */
+  readonly contentType?: string;
+}
+
+/** Everything needed to make one HTTP call; the upstream module performs it. */
+export interface UpstreamRequest {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body?: string | FormData | Uint8Array | null;
+}
+
+/** A buffered (non-stream) upstream reply. */
+export interface UpstreamReply {
+  status: number;
+  headers: Headers;
+  /** Body text; for binary replies the pipeline passes bytes through without calling the adapter. */
+  text: string;
+}
+
+export interface DecodedResponse {
+  /** Canonical body sent to the client (OpenAI shape for the operation). */
+  body: JsonValue;
+  usage?: Usage;
+}
+
+/** One step of a stream: chunks to forward (in order), plus what the decoder learned. */
+export interface StreamStep {
+  chunks: ChatChunk[];
+  /** The latest usage reported so far (the last one wins, it is never summed). */
+  usage?: Usage;
+  /** The upstream signalled a proper end ([DONE], message_stop, ...). */
+  done?: boolean;
+  /** The upstream reported an error inside the stream. */
+  error?: GatewayError;
+}
+
+/** Decodes one upstream stream; one instance per request, so it may keep state (indices, ids). */
+export interface StreamDecoder {
+  /** One server-sent event from the upstream body. */
+  push(event: { event?: string; data: string }): StreamStep;
+  /** The upstream body ended (cleanly or not). */
+  end(): StreamStep;
+}
+
+export interface Adapter {
+  readonly id: string;
+  /** Which operations this adapter can translate. */
+  supports(operation: Operation): boolean;
+  /** Canonical request → upstream HTTP request. Throws GatewayError for requests it cannot express. */
+  buildRequest(request: AdapterRequest, provider: ProviderView): UpstreamRequest;
+  /** A 2xx non-stream reply → canonical body + usage. Throws GatewayError for error bodies sent with 2xx. */
+  decodeResponse(reply: UpstreamReply, request: AdapterRequest, provider: ProviderView): DecodedResponse;
+  /** A non-2xx reply → GatewayError (DESIGN §5 codes, retryable where failover helps). */
+  decodeError(reply: UpstreamReply, provider: ProviderView): GatewayError;
+  /** A stream decoder for a 2xx streaming reply (required when `streamMode` is 'sse'). */
+  createStreamDecoder?(request: AdapterRequest, provider: ProviderView): StreamDecoder;
+  /**
+   * 'sse' (default): the upstream streams server-sent events.
+   * 'emulate': the upstream cannot stream; the gateway calls it non-stream and emulates the stream.
+   */
+  readonly streamMode?: 'sse' | 'emulate';
+  /**
+   * In-process upstream (the mock adapter): when present the gateway calls this instead of the network.
+   * It receives the request the adapter built and the abort signal.
+   */
+  serveLocally?(request: UpstreamRequest, signal: AbortSignal): Promise<Response>;
+}
+
+/** Identity helper that gives adapter files full type checking. */
+export function defineAdapter<A extends Adapter>(adapter: A): A {
+  return adapter;
+}

@@ -1,0 +1,154 @@
+// Canonical wire types: the OpenAI Chat Completions shape is Switchyard's internal lingua franca.
+// Adapters translate provider formats to and from these; plugins see and return these.
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** The operations the gateway understands. `passthrough` forwards any other /v1 path verbatim. */
+export type Operation =
+  | 'chat'
+  | 'completions'
+  | 'embeddings'
+  | 'images.generations'
+  | 'images.edits'
+  | 'images.variations'
+  | 'audio.transcriptions'
+  | 'audio.translations'
+  | 'audio.speech'
+  | 'moderations'
+  | 'passthrough';
+
+export interface TextPart { type: 'text'; text: string }
+export interface ImagePart { type: 'image_url'; image_url: { url: string; detail?: string } }
+export type ContentPart = TextPart | ImagePart | ({ type: string } & JsonObject);
+
+export interface ToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+  /** Opaque provider fields that must round-trip (e.g. Gemini thoughtSignature). */
+  extra_content?: JsonObject;
+}
+
+export interface ChatMessage {
+  role: 'system' | 'developer' | 'user' | 'assistant' | 'tool' | 'function';
+  content?: string | ContentPart[] | null;
+  name?: string;
+  tool_calls?: ToolCall[];
+  tool_call_id?: string;
+  reasoning_content?: string;
+  [extra: string]: JsonValue | ContentPart[] | ToolCall[] | undefined;
+}
+
+export interface ToolDefinition {
+  type: 'function';
+  function: { name: string; description?: string; parameters?: JsonObject; strict?: boolean };
+}
+
+export type ToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } };
+
+export interface ChatRequest {
+  model: string;
+  messages: ChatMessage[];
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean };
+  max_tokens?: number;
+  max_completion_tokens?: number;
+  temperature?: number;
+  top_p?: number;
+  stop?: string | string[];
+  tools?: ToolDefinition[];
+  tool_choice?: ToolChoice;
+  response_format?: { type: 'text' | 'json_object' | 'json_schema'; json_schema?: JsonObject };
+  n?: number;
+  user?: string;
+  [extra: string]: JsonValue | ChatMessage[] | ToolDefinition[] | ToolChoice | undefined | object;
+}
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  /** Prompt tokens served from a provider cache (a subset of prompt_tokens), priced as cached input. */
+  cached_tokens?: number;
+  /** Reasoning / thinking tokens (a subset of completion_tokens). */
+  reasoning_tokens?: number;
+}
+
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call' | null;
+
+export interface ChatChoice {
+  index: number;
+  message: ChatMessage;
+  finish_reason: FinishReason;
+  logprobs?: JsonValue;
+}
+
+export interface ChatResponse {
+  id: string;
+  object: 'chat.completion';
+  created: number;
+  model: string;
+  choices: ChatChoice[];
+  usage?: OpenAIUsageWire;
+  system_fingerprint?: string | null;
+  [extra: string]: JsonValue | ChatChoice[] | OpenAIUsageWire | undefined;
+}
+
+/** Usage exactly as OpenAI sends it on the wire. */
+export interface OpenAIUsageWire {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  prompt_tokens_details?: { cached_tokens?: number; [k: string]: number | undefined };
+  completion_tokens_details?: { reasoning_tokens?: number; [k: string]: number | undefined };
+}
+
+export interface ChunkDelta {
+  role?: 'assistant';
+  content?: string | null;
+  reasoning_content?: string;
+  tool_calls?: Array<{
+    index: number;
+    id?: string;
+    type?: 'function';
+    function?: { name?: string; arguments?: string };
+    extra_content?: JsonObject;
+  }>;
+  [extra: string]: JsonValue | undefined | object;
+}
+
+export interface ChatChunk {
+  id: string;
+  object: 'chat.completion.chunk';
+  created: number;
+  model: string;
+  choices: Array<{ index: number; delta: ChunkDelta; finish_reason: FinishReason; logprobs?: JsonValue }>;
+  usage?: OpenAIUsageWire | null;
+  [extra: string]: JsonValue | undefined | object;
+}
+
+/** Converts the OpenAI wire usage to the canonical Usage. */
+export function usageFromWire(wire: OpenAIUsageWire | null | undefined): Usage | undefined {
+  if (!wire || typeof wire.prompt_tokens !== 'number') return undefined;
+  const completion = typeof wire.completion_tokens === 'number' ? wire.completion_tokens : 0;
+  return {
+    prompt_tokens: wire.prompt_tokens,
+    completion_tokens: completion,
+    total_tokens: typeof wire.total_tokens === 'number' ? wire.total_tokens : wire.prompt_tokens + completion,
+    cached_tokens: wire.prompt_tokens_details?.cached_tokens ?? 0,
+    reasoning_tokens: wire.completion_tokens_details?.reasoning_tokens ?? 0,
+  };
+}
+
+/** Converts canonical Usage to the OpenAI wire shape. */
+export function usageToWire(usage: Usage): OpenAIUsageWire {
+  const wire: OpenAIUsageWire = {
+    prompt_tokens: usage.prompt_tokens,
+    completion_tokens: usage.completion_tokens,
+    total_tokens: usage.total_tokens,
+  };
+  if (usage.cached_tokens) wire.prompt_tokens_details = { cached_tokens: usage.cached_tokens };
+  if (usage.reasoning_tokens) wire.completion_tokens_details = { reasoning_tokens: usage.reasoning_tokens };
+  return wire;
+}

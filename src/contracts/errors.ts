@@ -1,0 +1,79 @@
+// GatewayError: the one error type that crosses module boundaries. It carries the OpenAI-shaped
+// error fields, the HTTP status, and whether a failover loop may retry it on another target.
+
+export type ErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'rate_limit_error'
+  | 'upstream_error'
+  | 'api_error'
+  | 'insufficient_quota';
+
+export interface GatewayErrorInit {
+  status: number;
+  type: ErrorType;
+  code: string;
+  message: string;
+  param?: string | null;
+  /** May the failover loop try another target? */
+  retryable?: boolean;
+  /** The upstream HTTP status or fault class that caused it (429, 503, 'timeout', 'network'). */
+  cause?: number | 'timeout' | 'network';
+  /** Milliseconds the caller should wait (from an upstream or our own Retry-After). */
+  retryAfterMs?: number;
+  /** Extra response headers (x-ratelimit-*). */
+  headers?: Record<string, string>;
+}
+
+export class GatewayError extends Error {
+  readonly status: number;
+  readonly type: ErrorType;
+  readonly code: string;
+  readonly param: string | null;
+  readonly retryable: boolean;
+  readonly cause?: number | 'timeout' | 'network';
+  readonly retryAfterMs?: number;
+  readonly headers?: Record<string, string>;
+
+  constructor(init: GatewayErrorInit) {
+    super(init.message);
+    this.name = 'GatewayError';
+    this.status = init.status;
+    this.type = init.type;
+    this.code = init.code;
+    this.param = init.param ?? null;
+    this.retryable = init.retryable ?? false;
+    this.cause = init.cause;
+    this.retryAfterMs = init.retryAfterMs;
+    this.headers = init.headers;
+  }
+
+  /** The OpenAI-shaped body sent to clients. */
+  toBody(): { error: { message: string; type: string; code: string; param: string | null } } {
+    return { error: { message: this.message, type: this.type, code: this.code, param: this.param } };
+  }
+}
+
+export function isGatewayError(value: unknown): value is GatewayError {
+  return value instanceof GatewayError || (typeof value === 'object' && value !== null && (value as { name?: unknown }).name === 'GatewayError');
+}
+
+/** Shorthands for the DESIGN §5 table, so every module words the same condition the same way. */
+export const errors = {
+  invalidJson: (detail: string) =>
+    new GatewayError({ status: 400, type: 'invalid_request_error', code: 'invalid_json', message: `The request body is not valid JSON (${detail}). Send a JSON object with Content-Type: application/json.` }),
+  invalidValue: (param: string, message: string) =>
+    new GatewayError({ status: 400, type: 'invalid_request_error', code: 'invalid_value', param, message }),
+  upstreamError: (message: string, cause?: number | 'timeout' | 'network', retryable = true, retryAfterMs?: number) =>
+    new GatewayError({ status: 502, type: 'upstream_error', code: 'upstream_error', message, cause, retryable, retryAfterMs }),
+  upstreamAuth: (provider: string) =>
+    new GatewayError({
+      status: 502, type: 'upstream_error', code: 'upstream_auth_failed', retryable: true, cause: 401,
+      message: `Provider "${provider}" rejected the gateway's own provider key. Your key is fine; the gateway operator must fix providers.${provider}.api_key in gateway.yaml.`,
+    }),
+  upstreamInvalid: (provider: string, detail: string) =>
+    new GatewayError({ status: 502, type: 'upstream_error', code: 'upstream_invalid_response', retryable: true, message: `Provider "${provider}" sent a response the gateway could not read (${detail}).` }),
+  upstreamTimeout: (provider: string, ms: number) =>
+    new GatewayError({ status: 504, type: 'upstream_error', code: 'upstream_timeout', retryable: true, cause: 'timeout', message: `Provider "${provider}" did not answer within ${ms} ms.` }),
+};

@@ -1,0 +1,50 @@
+// Shared mapping from an upstream HTTP failure to a GatewayError (DESIGN §5), for adapters to reuse.
+
+import { GatewayError, errors } from './errors.ts';
+
+/** Parses a Retry-After header (seconds or HTTP date) into milliseconds. */
+export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, Math.round(seconds * 1000));
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
+}
+
+/** Pulls a human message out of common upstream error bodies ({error:{message}}, {message}, {msg}). */
+export function upstreamMessage(text: string): string {
+  try {
+    const body = JSON.parse(text) as Record<string, unknown>;
+    const err = body.error;
+    if (err && typeof err === 'object' && typeof (err as { message?: unknown }).message === 'string') return (err as { message: string }).message;
+    if (typeof err === 'string' && err) return err;
+    for (const field of ['message', 'msg', 'detail', 'reason']) {
+      if (typeof body[field] === 'string' && body[field]) return body[field] as string;
+    }
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return text.slice(0, 300);
+}
+
+/**
+ * Maps an upstream status + message to a GatewayError. 401/403 are the gateway's own provider key
+ * failing (502 upstream_auth_failed); 400/404/422 are the client's request (passed through as 4xx,
+ * not retried); 408/409/429/5xx are retryable upstream errors.
+ */
+export function errorFromUpstreamStatus(provider: string, status: number, message: string, retryAfterMs?: number): GatewayError {
+  if (status === 401 || status === 403) return errors.upstreamAuth(provider);
+  if (status === 400 || status === 404 || status === 413 || status === 415 || status === 422) {
+    return new GatewayError({
+      status: status === 404 ? 404 : 400,
+      type: 'invalid_request_error',
+      code: status === 404 ? 'upstream_not_found' : 'upstream_rejected_request',
+      message: `Provider "${provider}" rejected the request: ${message}`,
+      retryable: false,
+      cause: status,
+    });
+  }
+  const retryable = status === 408 || status === 409 || status === 429 || status >= 500;
+  const label = status === 429 ? 'is rate limiting the gateway' : `failed with HTTP ${status}`;
+  return errors.upstreamError(`Provider "${provider}" ${label}: ${message}`, status, retryable, retryAfterMs);
+}
