@@ -4,3 +4,4 @@ export * from './errors.ts';
 export * from './adapter.ts';
 export * from './plugin.ts';
 export * from './upstream-errors.ts';
+export * from './emulate-stream.ts';

@@ -1,0 +1,160 @@
+// OpenAI chat messages → Anthropic `system` + `messages`. System/developer messages are lifted to the
+// top-level system prompt; tool results become user-role tool_result blocks; consecutive same-role
+// turns are merged (Anthropic wants alternating user/assistant turns).
+//
+// Decisions:
+// - Several system/developer messages (wherever they appear) are joined with a blank line.
+// - Tool-call arguments that are empty, not JSON, or not a JSON object become `{}`: rejecting the whole
+//   conversation would break the client's tool loop, and the tool result that follows carries the outcome.
+// - Empty text parts are dropped (Anthropic rejects empty text blocks); a turn left with no blocks is dropped.
+// - In a merged user turn, tool_result blocks are moved before other blocks (Anthropic requires it).
+// - A turn whose only block is text is sent as a plain string.
+// - Assistant `reasoning_content` is not sent back: Anthropic needs the thinking signature, which the
+//   OpenAI shape does not carry.
+
+import { errors, type ChatMessage, type ContentPart, type JsonObject, type ToolCall } from '../../src/contracts/index.ts';
+import type {
+  AnthropicContentBlockParam,
+  AnthropicImageBlock,
+  AnthropicMessageParam,
+  AnthropicTextBlock,
+  AnthropicToolResultBlockParam,
+} from './wire-types.ts';
+
+export interface ConvertedMessages {
+  system?: string;
+  messages: AnthropicMessageParam[];
+}
+
+const DATA_URL = /^data:([^;,]+)((?:;[^;,]*)*?);base64,(.*)$/s;
+
+function imageBlock(url: string, param: string): AnthropicImageBlock {
+  if (url.startsWith('data:')) {
+    const match = DATA_URL.exec(url);
+    if (!match) throw errors.invalidValue(param, `${param} is a data: URL that is not base64 encoded. Send data:<media type>;base64,<data> or an http(s) URL.`);
+    return { type: 'image', source: { type: 'base64', media_type: match[1], data: match[3] } };
+  }
+  if (/^https?:\/\//i.test(url)) return { type: 'image', source: { type: 'url', url } };
+  throw errors.invalidValue(param, `${param} must be a data: URL or an http(s) URL.`);
+}
+
+function textOf(content: ChatMessage['content'], param: string): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content
+    .map((part, i) => {
+      if (part.type !== 'text' || typeof part.text !== 'string') {
+        throw errors.invalidValue(`${param}[${i}]`, `Only text parts are allowed in ${param}.`);
+      }
+      return part.text;
+    })
+    .join('\n');
+}
+
+function partBlocks(content: ChatMessage['content'], param: string): Array<AnthropicTextBlock | AnthropicImageBlock> {
+  if (content == null) return [];
+  if (typeof content === 'string') return content ? [{ type: 'text', text: content }] : [];
+  if (!Array.isArray(content)) throw errors.invalidValue(param, `${param} must be a string or an array of content parts.`);
+  const blocks: Array<AnthropicTextBlock | AnthropicImageBlock> = [];
+  content.forEach((part: ContentPart, i) => {
+    const where = `${param}[${i}]`;
+    if (part.type === 'text' && typeof part.text === 'string') {
+      if (part.text) blocks.push({ type: 'text', text: part.text });
+    } else if (part.type === 'image_url') {
+      const image = part.image_url as { url?: unknown } | undefined;
+      if (typeof image?.url !== 'string') throw errors.invalidValue(`${where}.image_url.url`, `${where}.image_url.url must be a string.`);
+      blocks.push(imageBlock(image.url, `${where}.image_url.url`));
+    } else {
+      throw errors.invalidValue(`${where}.type`, `Content part type "${String(part.type)}" cannot be sent to an Anthropic model; use text or image_url parts.`);
+    }
+  });
+  return blocks;
+}
+
+/** Tool-call arguments → tool_use input; see the header for the `{}` fallback. */
+export function parseToolInput(args: unknown): JsonObject {
+  if (typeof args !== 'string' || !args.trim()) return {};
+  try {
+    const value: unknown = JSON.parse(args);
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as JsonObject) : {};
+  } catch {
+    return {};
+  }
+}
+
+function assistantBlocks(message: ChatMessage, param: string): AnthropicContentBlockParam[] {
+  const blocks: AnthropicContentBlockParam[] = partBlocks(message.content, `${param}.content`);
+  const calls: ToolCall[] = Array.isArray(message.tool_calls) ? message.tool_calls : [];
+  calls.forEach((call, i) => {
+    const name = call?.function?.name;
+    if (typeof call?.id !== 'string' || typeof name !== 'string') {
+      throw errors.invalidValue(`${param}.tool_calls[${i}]`, `${param}.tool_calls[${i}] needs an id and a function.name.`);
+    }
+    blocks.push({ type: 'tool_use', id: call.id, name, input: parseToolInput(call.function.arguments) });
+  });
+  return blocks;
+}
+
+function toolResultBlock(message: ChatMessage, param: string): AnthropicToolResultBlockParam {
+  if (typeof message.tool_call_id !== 'string' || !message.tool_call_id) {
+    throw errors.invalidValue(`${param}.tool_call_id`, `${param} has role "tool" but no tool_call_id.`);
+  }
+  const block: AnthropicToolResultBlockParam = { type: 'tool_result', tool_use_id: message.tool_call_id };
+  if (typeof message.content === 'string') {
+    if (message.content) block.content = message.content;
+  } else {
+    const parts = partBlocks(message.content, `${param}.content`);
+    if (parts.length) block.content = parts;
+  }
+  return block;
+}
+
+function blocksFor(message: ChatMessage, param: string): { role: 'user' | 'assistant'; blocks: AnthropicContentBlockParam[] } {
+  switch (message.role) {
+    case 'user':
+      return { role: 'user', blocks: partBlocks(message.content, `${param}.content`) };
+    case 'assistant':
+      return { role: 'assistant', blocks: assistantBlocks(message, param) };
+    case 'tool':
+      return { role: 'user', blocks: [toolResultBlock(message, param)] };
+    default:
+      throw errors.invalidValue(`${param}.role`, `Message role "${String(message.role)}" cannot be sent to an Anthropic model; use system, developer, user, assistant or tool.`);
+  }
+}
+
+function finish(role: 'user' | 'assistant', blocks: AnthropicContentBlockParam[]): AnthropicMessageParam {
+  const ordered = role === 'user'
+    ? [...blocks.filter((b) => b.type === 'tool_result'), ...blocks.filter((b) => b.type !== 'tool_result')]
+    : blocks;
+  const only = ordered[0];
+  if (ordered.length === 1 && only.type === 'text') return { role, content: only.text };
+  return { role, content: ordered };
+}
+
+export function convertMessages(input: unknown): ConvertedMessages {
+  if (!Array.isArray(input) || input.length === 0) {
+    throw errors.invalidValue('messages', 'messages must be a non-empty array of chat messages.');
+  }
+  const system: string[] = [];
+  const turns: Array<{ role: 'user' | 'assistant'; blocks: AnthropicContentBlockParam[] }> = [];
+  (input as ChatMessage[]).forEach((message, i) => {
+    const param = `messages[${i}]`;
+    if (!message || typeof message !== 'object') throw errors.invalidValue(param, `${param} must be an object.`);
+    if (message.role === 'system' || message.role === 'developer') {
+      const text = textOf(message.content, `${param}.content`);
+      if (text) system.push(text);
+      return;
+    }
+    const { role, blocks } = blocksFor(message, param);
+    if (blocks.length === 0) return;
+    const last = turns[turns.length - 1];
+    if (last && last.role === role) last.blocks.push(...blocks);
+    else turns.push({ role, blocks });
+  });
+  if (turns.length === 0) {
+    throw errors.invalidValue('messages', 'messages needs at least one non-empty user, assistant or tool message besides system prompts.');
+  }
+  const out: ConvertedMessages = { messages: turns.map((t) => finish(t.role, t.blocks)) };
+  if (system.length) out.system = system.join('\n\n');
+  return out;
+}

@@ -1,0 +1,52 @@
+// Anthropic usage → canonical Usage. Anthropic reports uncached input, cache reads and cache writes as
+// three separate counters; OpenAI's prompt_tokens is the whole prompt, so the three are summed.
+//
+// Decision: cache_read_input_tokens become `cached_tokens` (priced as cached input). Cache *writes*
+// (cache_creation_input_tokens) count as ordinary prompt tokens and are NOT in cached_tokens: the price
+// table has no cache-write rate, and billing them at the full input rate is closer to Anthropic's
+// (higher) write price than the cached-read rate would be.
+
+import type { Usage } from '../../src/contracts/index.ts';
+import type { AnthropicUsage } from './wire-types.ts';
+
+/** Running totals; a later report replaces a field only when it carries a number. */
+export interface UsageCounters {
+  input: number;
+  cacheRead: number;
+  cacheCreation: number;
+  output: number;
+  thinking: number;
+}
+
+export function emptyCounters(): UsageCounters {
+  return { input: 0, cacheRead: 0, cacheCreation: 0, output: 0, thinking: 0 };
+}
+
+const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+
+/** Folds one Anthropic usage report into the counters (values are cumulative: last one wins). */
+export function mergeUsage(counters: UsageCounters, usage: AnthropicUsage | null | undefined): UsageCounters {
+  if (!usage || typeof usage !== 'object') return counters;
+  return {
+    input: num(usage.input_tokens) ?? counters.input,
+    cacheRead: num(usage.cache_read_input_tokens) ?? counters.cacheRead,
+    cacheCreation: num(usage.cache_creation_input_tokens) ?? counters.cacheCreation,
+    output: num(usage.output_tokens) ?? counters.output,
+    thinking: num(usage.output_tokens_details?.thinking_tokens) ?? counters.thinking,
+  };
+}
+
+export function toUsage(counters: UsageCounters): Usage {
+  const prompt = counters.input + counters.cacheRead + counters.cacheCreation;
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: counters.output,
+    total_tokens: prompt + counters.output,
+    cached_tokens: counters.cacheRead,
+    reasoning_tokens: counters.thinking,
+  };
+}
+
+export function usageFromAnthropic(usage: AnthropicUsage | null | undefined): Usage {
+  return toUsage(mergeUsage(emptyCounters(), usage));
+}

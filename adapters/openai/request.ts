@@ -1,0 +1,45 @@
+// Builds upstream requests for OpenAI and every OpenAI-compatible vendor (DeepSeek, Moonshot, Groq,
+// vLLM, Ollama /v1, ModelBridge, 智增增, ...). base_url may be given with or without /v1.
+
+import type { AdapterRequest, ProviderView, UpstreamRequest } from '../../src/contracts/index.ts';
+
+const DEFAULT_BASE = 'https://api.openai.com/v1';
+
+/** `https://host` → `https://host/v1`; any base with a path (…/v1, …/api/v3, …/openai) is kept. */
+export function apiRoot(baseUrl: string): string {
+  if (!baseUrl) return DEFAULT_BASE;
+  try {
+    const { pathname } = new URL(baseUrl);
+    return pathname === '' || pathname === '/' ? `${baseUrl.replace(/\/+$/, '')}/v1` : baseUrl;
+  } catch {
+    return baseUrl;
+  }
+}
+
+export function authHeaders(provider: ProviderView): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (provider.apiKey) headers.authorization = `Bearer ${provider.apiKey}`;
+  for (const [k, v] of Object.entries(provider.headers)) headers[k.toLowerCase()] = v;
+  return headers;
+}
+
+export function buildOpenAIRequest(request: AdapterRequest, provider: ProviderView, root = apiRoot(provider.baseUrl)): UpstreamRequest {
+  const url = `${root}${request.path}${request.search}`;
+  const headers = authHeaders(provider);
+  if (request.form) return { url, method: request.method, headers, body: request.form };
+  if (request.raw) {
+    if (request.contentType) headers['content-type'] = request.contentType;
+    return { url, method: request.method, headers, body: request.raw };
+  }
+  if (request.method === 'GET' || request.method === 'DELETE' || request.method === 'HEAD') {
+    return { url, method: request.method, headers, body: null };
+  }
+  headers['content-type'] = 'application/json';
+  let body = request.body;
+  if (request.stream && (request.operation === 'chat' || request.operation === 'completions')) {
+    // Always ask for usage; the gateway shows the usage chunk only to clients that asked for it.
+    const options = typeof body.stream_options === 'object' && body.stream_options !== null && !Array.isArray(body.stream_options) ? body.stream_options : {};
+    body = { ...body, stream_options: { ...options, include_usage: true } };
+  }
+  return { url, method: request.method, headers, body: JSON.stringify(body) };
+}

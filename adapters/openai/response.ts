@@ -1,0 +1,56 @@
+// Decodes OpenAI-format replies: JSON bodies with usage, error bodies, and SSE chat/completion chunks.
+
+import {
+  type AdapterRequest, type ChatChunk, type DecodedResponse, type GatewayError, type JsonValue, type OpenAIUsageWire,
+  type ProviderView, type StreamDecoder, type StreamStep, type UpstreamReply, type Usage,
+  errorFromUpstreamStatus, errors, parseRetryAfter, upstreamMessage, usageFromWire,
+} from '../../src/contracts/index.ts';
+
+export function decodeOpenAIResponse(reply: UpstreamReply, _request: AdapterRequest, provider: ProviderView): DecodedResponse {
+  let body: JsonValue;
+  try {
+    body = JSON.parse(reply.text) as JsonValue;
+  } catch {
+    throw errors.upstreamInvalid(provider.name, 'the body is not JSON');
+  }
+  if (body && typeof body === 'object' && !Array.isArray(body)) {
+    const err = (body as { error?: unknown }).error;
+    if (err && typeof err === 'object' && !('choices' in body)) throw decodeOpenAIError({ ...reply, status: reply.status >= 400 ? reply.status : 502 }, provider);
+    const usage = usageFromWire((body as { usage?: OpenAIUsageWire }).usage);
+    return { body, usage };
+  }
+  return { body };
+}
+
+export function decodeOpenAIError(reply: UpstreamReply, provider: ProviderView): GatewayError {
+  return errorFromUpstreamStatus(provider.name, reply.status, upstreamMessage(reply.text), parseRetryAfter(reply.headers.get('retry-after')));
+}
+
+/** Decodes `data:` events of an OpenAI stream; usage-only chunks become StreamStep.usage. */
+export function createOpenAIStreamDecoder(provider: ProviderView): StreamDecoder {
+  let finished = false;
+  let usage: Usage | undefined;
+  return {
+    push(event): StreamStep {
+      const data = event.data.trim();
+      if (data === '[DONE]') return { chunks: [], done: true, usage };
+      if (!data) return { chunks: [] };
+      let chunk: ChatChunk & { error?: JsonValue };
+      try {
+        chunk = JSON.parse(data) as ChatChunk & { error?: JsonValue };
+      } catch {
+        return { chunks: [], error: errors.upstreamInvalid(provider.name, 'a stream event is not JSON') };
+      }
+      if (chunk.error) return { chunks: [], error: errorFromUpstreamStatus(provider.name, 502, upstreamMessage(data)) };
+      if (chunk.usage) usage = usageFromWire(chunk.usage) ?? usage;
+      const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
+      for (const choice of choices) if (choice.finish_reason) finished = true;
+      if (choices.length === 0) return { chunks: [], usage };
+      if (chunk.usage) chunk = { ...chunk, usage: undefined };
+      return { chunks: [chunk], usage };
+    },
+    end(): StreamStep {
+      return { chunks: [], usage, done: finished };
+    },
+  };
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env bun
+// Command line: `switchyard start [--config FILE] [--port N]` and `switchyard validate [FILE]`.
+// Also `bun run start` / `bun run validate`. SWITCHYARD_CONFIG and PORT are read from the environment.
+
+import { formatProblem, loadConfigFile } from './config/load.ts';
+import { compileGateway } from './compile/compile.ts';
+import { ConfigInvalidError, startGateway } from './gateway.ts';
+
+const USAGE = `usage:
+  switchyard start [--config FILE] [--port N] [--host H]   serve the gateway (default config: gateway.yaml)
+  switchyard validate [FILE]                               check a config; exit 1 with file:line:col problems`;
+
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i >= 0) return args[i + 1];
+  const eq = args.find((a) => a.startsWith(`${name}=`));
+  return eq?.slice(name.length + 1);
+}
+
+async function validate(args: string[]): Promise<number> {
+  const file = args.find((a) => !a.startsWith('-')) ?? process.env.SWITCHYARD_CONFIG ?? 'gateway.yaml';
+  const result = await loadConfigFile(file);
+  if (!result.ok) {
+    for (const p of result.problems) console.log(formatProblem(p));
+    return 1;
+  }
+  try {
+    await compileGateway(result);
+  } catch (err) {
+    console.log(`${result.file}:1:1: ${(err as Error).message}`);
+    return 1;
+  }
+  console.log(`${result.file}: ok`);
+  return 0;
+}
+
+async function start(args: string[]): Promise<void> {
+  const configPath = flag(args, '--config') ?? process.env.SWITCHYARD_CONFIG ?? 'gateway.yaml';
+  const portText = flag(args, '--port') ?? process.env.PORT;
+  const port = portText !== undefined ? Number(portText) : undefined;
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    console.error(`invalid port "${portText}"`);
+    process.exit(2);
+  }
+  let gateway;
+  try {
+    gateway = await startGateway({ configPath, port, host: flag(args, '--host') });
+  } catch (err) {
+    if (err instanceof ConfigInvalidError) {
+      console.error(`switchyard: the config is invalid, not starting:`);
+      for (const p of err.problems) console.error(p);
+    } else {
+      console.error(`switchyard: failed to start: ${(err as Error).message}`);
+    }
+    process.exit(1);
+  }
+  const shutdown = (signal: string) => {
+    gateway.runtime.log.info('shutting down', { signal, in_flight: gateway.runtime.inFlight });
+    gateway.stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+const [command = 'start', ...rest] = process.argv.slice(2);
+if (command === 'validate') process.exit(await validate(rest));
+else if (command === 'start') await start(rest);
+else if (command === 'help' || command === '--help' || command === '-h') console.log(USAGE);
+else {
+  console.error(`unknown command "${command}"\n${USAGE}`);
+  process.exit(2);
+}
+
+export { formatProblem };

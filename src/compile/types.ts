@@ -1,0 +1,112 @@
+// CompiledGateway: the immutable, request-ready form of one config version. Everything a request
+// needs is precomputed here (targets, prices in micro-dollars, key digests, plugin chains).
+
+import type { Adapter, ProviderView } from '../contracts/adapter.ts';
+import type { JsonObject } from '../contracts/canonical.ts';
+import type { Plugin } from '../contracts/plugin.ts';
+import type { GatewayConfig, LimitSpec } from '../config/types.ts';
+
+export interface LoadedPlugin {
+  readonly name: string;
+  readonly plugin: Plugin<JsonObject>;
+  readonly options: JsonObject;
+  readonly failOpen: boolean;
+  readonly timeoutMs: number;
+}
+
+export interface CompiledProvider {
+  readonly name: string;
+  readonly adapter: Adapter;
+  readonly view: ProviderView;
+  readonly timeoutMs: number;
+  readonly plugins: readonly LoadedPlugin[];
+  /** Public model name → upstream model name. */
+  readonly modelMap: ReadonlyMap<string, string>;
+  /** Passthrough path prefixes below /v1 this provider serves. */
+  readonly passthrough: readonly string[];
+}
+
+export interface Target {
+  readonly provider: CompiledProvider;
+  readonly upstreamModel: string;
+  readonly weight: number;
+  readonly priority: number;
+  /** Circuit-breaker key: provider + upstream model. */
+  readonly breakerKey: string;
+}
+
+/** Prices in micro-dollars per token (= USD per 1M tokens) and per request. */
+export interface Price {
+  readonly input: number;
+  readonly output: number;
+  readonly cachedInput: number;
+  readonly perRequestMicros: number;
+}
+
+export interface CompiledModel {
+  readonly name: string;
+  /** Targets grouped by priority, lowest priority value first. */
+  readonly tiers: readonly (readonly Target[])[];
+  readonly price: Price;
+  readonly fallbacks: readonly string[];
+  readonly maxOutputTokens: number;
+  readonly limits?: LimitSpec;
+}
+
+export interface CompiledKey {
+  readonly name: string;
+  readonly digest: string;
+  readonly group: string;
+  readonly budgetMicros?: number;
+  readonly expiresAt?: number;
+  readonly modelPatterns?: readonly RegExp[];
+  readonly allowIps?: readonly string[];
+  readonly limits?: LimitSpec;
+  readonly source: 'config' | 'runtime';
+}
+
+export interface CompiledGroup {
+  readonly name: string;
+  readonly multiplier: number;
+  readonly limits?: LimitSpec;
+}
+
+export interface CompiledRoute {
+  readonly path: string;
+  readonly protocol: 'openai' | 'anthropic';
+  readonly plugins: readonly LoadedPlugin[];
+}
+
+export interface RoutingPolicy {
+  readonly timeoutMs: number;
+  /** Extra attempts after the first one. */
+  readonly retries: number;
+  readonly retryOn: ReadonlySet<number | 'timeout' | 'network'>;
+  readonly breakerFailures: number;
+  readonly breakerCooldownMs: number;
+}
+
+export interface CompiledGateway {
+  readonly hash: string;
+  readonly file: string;
+  readonly loadedAt: number;
+  readonly config: Readonly<GatewayConfig>;
+  readonly providers: ReadonlyMap<string, CompiledProvider>;
+  readonly models: ReadonlyMap<string, CompiledModel>;
+  /** Sorted public model names (for /v1/models). */
+  readonly modelNames: readonly string[];
+  readonly keysByDigest: ReadonlyMap<string, CompiledKey>;
+  readonly groups: ReadonlyMap<string, CompiledGroup>;
+  readonly routes: readonly CompiledRoute[];
+  /** The default OpenAI surface (global plugins only). */
+  readonly defaultRoute: CompiledRoute;
+  readonly routing: RoutingPolicy;
+  readonly globalLimits?: LimitSpec;
+  readonly maxBodyBytes: number;
+  readonly adminToken?: string;
+  readonly trustProxy: boolean;
+  /** Provider names serving passthrough prefixes, longest prefix first. */
+  readonly passthrough: ReadonlyArray<{ prefix: string; provider: CompiledProvider }>;
+  /** Every secret in this config (provider keys, client keys), for redaction. */
+  readonly secrets: readonly string[];
+}

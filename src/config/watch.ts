@@ -1,0 +1,51 @@
+// Watches the config's directory (rename-replace saves, Kubernetes ..data symlink swaps, delete and
+// recreate) and the user code files (plugins, custom adapters) with chokidar; SIGHUP also reloads.
+// Events are debounced; the reloader decides whether anything really changed.
+
+import { watch, type FSWatcher } from 'chokidar';
+import { basename, dirname, resolve } from 'node:path';
+
+export interface WatchHandle {
+  /** Replace the set of code files watched (after each successful compile). */
+  setCodeFiles(files: string[]): void;
+  close(): Promise<void>;
+}
+
+export function watchConfig(configFile: string, onChange: (reason: string) => void, debounceMs = 150): WatchHandle {
+  const file = resolve(configFile);
+  const dir = dirname(file);
+  const name = basename(file);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const trigger = (reason: string) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => onChange(reason), debounceMs);
+  };
+  const relevant = (path: string) => {
+    const base = basename(path);
+    return base === name || base.startsWith('..') || codeFiles.has(resolve(path));
+  };
+  let codeFiles = new Set<string>();
+  const dirWatcher: FSWatcher = watch(dir, { depth: 0, ignoreInitial: true, followSymlinks: false, atomic: true });
+  dirWatcher.on('all', (event, path) => {
+    if (relevant(path)) trigger(`${event} ${basename(path)}`);
+  });
+  let codeWatcher: FSWatcher | undefined;
+  const onHup = () => trigger('SIGHUP');
+  process.on('SIGHUP', onHup);
+  return {
+    setCodeFiles(files) {
+      const next = new Set(files.map((f) => resolve(f)));
+      const same = next.size === codeFiles.size && [...next].every((f) => codeFiles.has(f));
+      if (same) return;
+      codeFiles = next;
+      void codeWatcher?.close();
+      codeWatcher = files.length ? watch([...next], { ignoreInitial: true, atomic: true }) : undefined;
+      codeWatcher?.on('all', (event, path) => trigger(`${event} ${basename(path)}`));
+    },
+    async close() {
+      clearTimeout(timer);
+      process.off('SIGHUP', onHup);
+      await Promise.all([dirWatcher.close(), codeWatcher?.close()]);
+    },
+  };
+}

@@ -1,0 +1,66 @@
+// Turns one full chat.completion into the chat.completion.chunk sequence an SSE upstream would have
+// sent, for adapters whose upstream cannot stream (streamMode 'emulate'). Pure; the pipeline frames
+// the chunks as SSE and appends [DONE].
+//
+// Per choice, in order: a role chunk ({role:'assistant', content:''}), reasoning_content pieces, content
+// pieces, per tool call one header chunk (index, id, type, name, arguments '') followed by argument
+// pieces, then a chunk with an empty delta and the finish_reason. When the response has usage, one last
+// chunk with `choices: []` and the usage follows (OpenAI's include_usage shape; the pipeline drops it
+// when the client did not ask). Pieces split on code points, never inside a surrogate pair.
+
+import type { ChatChunk, ChatMessage, ChatResponse, ChunkDelta, FinishReason } from './canonical.ts';
+
+export interface EmulateOptions {
+  /** Code points per content / arguments piece (default 16). */
+  pieceSize?: number;
+  /** Emit the trailing usage chunk when the response has usage (default true). */
+  includeUsage?: boolean;
+}
+
+export function splitPieces(text: string, size: number): string[] {
+  const points = Array.from(text);
+  const out: string[] = [];
+  for (let i = 0; i < points.length; i += size) out.push(points.slice(i, i + size).join(''));
+  return out;
+}
+
+function contentText(content: ChatMessage['content']): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content.map((p) => (p.type === 'text' && typeof p.text === 'string' ? p.text : '')).join('');
+}
+
+export function chunksFromChatResponse(res: ChatResponse, opts: EmulateOptions = {}): ChatChunk[] {
+  const size = Math.max(1, Math.floor(opts.pieceSize ?? 16));
+  const chunks: ChatChunk[] = [];
+  const chunk = (index: number, delta: ChunkDelta, finish: FinishReason = null): ChatChunk => {
+    const c: ChatChunk = { id: res.id, object: 'chat.completion.chunk', created: res.created, model: res.model, choices: [{ index, delta, finish_reason: finish }] };
+    if (res.system_fingerprint !== undefined) c.system_fingerprint = res.system_fingerprint;
+    return c;
+  };
+
+  for (const choice of res.choices) {
+    const { index, message } = choice;
+    chunks.push(chunk(index, { role: 'assistant', content: '' }));
+    if (typeof message.reasoning_content === 'string') {
+      for (const piece of splitPieces(message.reasoning_content, size)) chunks.push(chunk(index, { reasoning_content: piece }));
+    }
+    for (const piece of splitPieces(contentText(message.content), size)) chunks.push(chunk(index, { content: piece }));
+    (message.tool_calls ?? []).forEach((call, i) => {
+      const head: NonNullable<ChunkDelta['tool_calls']>[number] = { index: i, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } };
+      if (call.extra_content) head.extra_content = call.extra_content;
+      chunks.push(chunk(index, { tool_calls: [head] }));
+      for (const piece of splitPieces(call.function.arguments ?? '', size)) {
+        chunks.push(chunk(index, { tool_calls: [{ index: i, function: { arguments: piece } }] }));
+      }
+    });
+    chunks.push(chunk(index, {}, choice.finish_reason ?? 'stop'));
+  }
+
+  if (res.usage && opts.includeUsage !== false) {
+    const last: ChatChunk = { id: res.id, object: 'chat.completion.chunk', created: res.created, model: res.model, choices: [], usage: res.usage };
+    if (res.system_fingerprint !== undefined) last.system_fingerprint = res.system_fingerprint;
+    chunks.push(last);
+  }
+  return chunks;
+}

@@ -1,0 +1,128 @@
+// Starts and reloads a gateway: load + compile the config, serve it with Elysia on Bun, hot-reload on
+// change (all or nothing), and stop gracefully (drain in-flight requests, flush the ledger).
+
+import { readFileSync } from 'node:fs';
+import { compileGateway } from './compile/compile.ts';
+import { formatProblem, hashText, loadConfigFile } from './config/load.ts';
+import { watchConfig, type WatchHandle } from './config/watch.ts';
+import { createApp } from './http/app.ts';
+import { createLogger, type Logger } from './log.ts';
+import { Runtime } from './runtime/runtime.ts';
+import { attachServices } from './runtime/services.ts';
+import { warmTokenizer } from './tokens/count.ts';
+
+export interface StartOptions {
+  configPath: string;
+  port?: number;
+  host?: string;
+  env?: Record<string, string | undefined>;
+  watch?: boolean;
+  logger?: Logger;
+}
+
+export interface RunningGateway {
+  readonly url: string;
+  readonly port: number;
+  readonly runtime: Runtime;
+  /** Reload now; resolves to whether a new config is serving. */
+  reload(reason?: string): Promise<boolean>;
+  /** Stop accepting, drain in-flight requests up to the drain timeout, flush, close. */
+  stop(): Promise<void>;
+}
+
+export class ConfigInvalidError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+  }
+}
+
+/** Combined fingerprint of the config bytes and the user code it loads (plugins, adapters). */
+function fingerprint(configText: string, codeFiles: string[]): string {
+  let text = configText;
+  for (const f of codeFiles) {
+    try {
+      text += `\0${f}\0${readFileSync(f, 'utf8')}`;
+    } catch {
+      text += `\0${f}\0(missing)`;
+    }
+  }
+  return hashText(text);
+}
+
+export async function startGateway(opts: StartOptions): Promise<RunningGateway> {
+  const env = opts.env ?? process.env;
+  const log = opts.logger ?? createLogger();
+  const first = await loadConfigFile(opts.configPath, env);
+  if (!first.ok) throw new ConfigInvalidError(first.problems.map(formatProblem));
+  let compiled;
+  try {
+    compiled = await compileGateway(first);
+  } catch (err) {
+    throw new ConfigInvalidError([`${first.file}:1:1: ${(err as Error).message}`]);
+  }
+  const runtime = new Runtime(compiled.gateway, log);
+  let codeFiles = compiled.codeFiles;
+  let currentPrint = fingerprint(first.text, codeFiles);
+  await warmTokenizer();
+  const services = await attachServices(runtime, first.config);
+
+  const server = first.config.server ?? {};
+  const app = createApp(runtime).listen({
+    port: opts.port ?? server.port ?? 3000,
+    hostname: opts.host ?? server.host ?? '127.0.0.1',
+    maxRequestBodySize: Math.max(compiled.gateway.maxBodyBytes * 2, 64 * 1024 * 1024),
+    idleTimeout: 0,
+  });
+  const bun = app.server!;
+  const url = `http://${bun.hostname}:${bun.port}`;
+
+  let reloading: Promise<boolean> = Promise.resolve(true);
+  const reloadOnce = async (reason: string): Promise<boolean> => {
+    const loaded = await loadConfigFile(opts.configPath, env);
+    if (loaded.ok && fingerprint(loaded.text, codeFiles) === currentPrint) return false;
+    if (!loaded.ok) {
+      const problems = loaded.problems.map(formatProblem);
+      runtime.recordReloadError(problems);
+      for (const p of problems) log.error('config reload rejected; the previous config keeps serving', { problem: p, reason });
+      return false;
+    }
+    try {
+      const next = await compileGateway(loaded);
+      runtime.swap(next.gateway);
+      codeFiles = next.codeFiles;
+      currentPrint = fingerprint(loaded.text, codeFiles);
+      watcher?.setCodeFiles(codeFiles);
+      services.onReload(loaded.config);
+      log.info('config reloaded', { hash: next.gateway.hash, reason });
+      return true;
+    } catch (err) {
+      const problem = `${loaded.file}:1:1: ${(err as Error).message}`;
+      runtime.recordReloadError([problem]);
+      log.error('config reload rejected; the previous config keeps serving', { problem, reason });
+      return false;
+    }
+  };
+  const reload = (reason = 'manual') => (reloading = reloading.then(() => reloadOnce(reason), () => reloadOnce(reason)));
+
+  const watcher: WatchHandle | undefined = opts.watch === false ? undefined : watchConfig(opts.configPath, (reason) => void reload(reason));
+  watcher?.setCodeFiles(codeFiles);
+  log.info('switchyard listening', { url, config: first.file, hash: compiled.gateway.hash, models: compiled.gateway.modelNames.length });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    port: bun.port ?? 0,
+    runtime,
+    reload,
+    stop: () => (stopping ??= (async () => {
+      const drainMs = runtime.current().config.server?.drain_timeout_ms ?? 30_000;
+      runtime.draining = true;
+      void bun.stop(false); // stop accepting connections; in-flight requests continue
+      await watcher?.close();
+      const drained = await runtime.drain(drainMs);
+      if (!drained) log.warn('drain timeout reached; closing with requests in flight', { in_flight: runtime.inFlight });
+      await bun.stop(true);
+      await services.close();
+    })()),
+  };
+}

@@ -1,0 +1,44 @@
+// The admin API (off unless server.admin_token is set; constant-time token compare).
+
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { GatewayError } from '../contracts/errors.ts';
+import type { Runtime } from '../runtime/runtime.ts';
+import { errorResponse, toGatewayError } from './error-response.ts';
+import { presentedKey } from '../pipeline/authenticate.ts';
+import { newRequestId } from './handle-request.ts';
+
+export type AdminHandler = (rt: Runtime, request: Request, url: URL) => Promise<Response | undefined>;
+
+/** Extra admin routes registered by other modules (keys, usage, providers). */
+export const adminExtensions: AdminHandler[] = [];
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+export function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body, null, 2), { status, headers: { 'content-type': 'application/json' } });
+}
+
+export async function handleAdmin(rt: Runtime, request: Request): Promise<Response> {
+  const id = newRequestId();
+  try {
+    const token = rt.current().adminToken;
+    if (!token) throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'admin_disabled', message: 'The admin API is off. Set server.admin_token in gateway.yaml to enable it.' });
+    const presented = presentedKey(request.headers) ?? '';
+    if (!timingSafeEqual(digest(presented), digest(token))) {
+      throw new GatewayError({ status: 401, type: 'authentication_error', code: 'invalid_admin_token', message: 'The admin API needs "Authorization: Bearer <server.admin_token>".' });
+    }
+    const url = new URL(request.url);
+    if (url.pathname === '/admin/config' && request.method === 'GET') {
+      const s = rt.status;
+      return json(200, { hash: s.hash, file: s.file, loaded_at: new Date(s.loadedAt).toISOString(), reloads: s.reloads, last_error: s.lastError ? { at: new Date(s.lastError.at).toISOString(), problems: s.lastError.problems } : null, in_flight: rt.inFlight });
+    }
+    for (const handler of adminExtensions) {
+      const res = await handler(rt, request, url);
+      if (res) return res;
+    }
+    throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_route', message: `Unknown admin path ${request.method} ${url.pathname}. See README "Admin API".` });
+  } catch (err) {
+    const e = toGatewayError(err, rt.log, id);
+    return errorResponse(e, id);
+  }
+}

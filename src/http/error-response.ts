@@ -1,0 +1,32 @@
+// Builds error responses: OpenAI-shaped body, x-request-id, Retry-After and rate-limit headers,
+// then lets route plugins reshape it (onError). Unknown exceptions become a generic 500.
+
+import { GatewayError, isGatewayError } from '../contracts/errors.ts';
+import type { CompiledRoute } from '../compile/types.ts';
+import type { Logger } from '../log.ts';
+import { runChain, type HookScope } from '../pipeline/plugin-runner.ts';
+
+export function toGatewayError(err: unknown, log: Logger, requestId: string): GatewayError {
+  if (isGatewayError(err)) return err;
+  log.error('unhandled error', { request_id: requestId, error: String((err as Error)?.message ?? err) });
+  return new GatewayError({ status: 500, type: 'api_error', code: 'internal_error', message: `The gateway failed to handle this request. Quote request id ${requestId} to the gateway operator.` });
+}
+
+export function errorHeaders(err: GatewayError, requestId: string): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': requestId, ...err.headers };
+  if (err.retryAfterMs !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(err.retryAfterMs / 1000)));
+  return headers;
+}
+
+export async function errorResponse(err: GatewayError, requestId: string, route?: CompiledRoute, scope?: HookScope): Promise<Response> {
+  let view = { status: err.status, headers: errorHeaders(err, requestId), body: err.toBody() as unknown as import('../contracts/canonical.ts').JsonValue };
+  if (route?.plugins.length && scope) {
+    try {
+      view = (await runChain(route.plugins, 'onError', view, scope, (h, v, ctx) => h.onError?.(v, ctx))).value;
+    } catch (pluginErr) {
+      const e = isGatewayError(pluginErr) ? pluginErr : err;
+      return new Response(JSON.stringify(e.toBody()), { status: e.status, headers: errorHeaders(e, requestId) });
+    }
+  }
+  return new Response(JSON.stringify(view.body), { status: view.status, headers: view.headers });
+}

@@ -1,0 +1,122 @@
+// Entry point for every API request: takes the gateway snapshot once, matches a route, runs route
+// onRequest plugins, authenticates, parses the body and hands the call to the pipeline.
+
+import type { CompiledGateway, CompiledRoute } from '../compile/types.ts';
+import { GatewayError } from '../contracts/errors.ts';
+import { authenticate } from '../pipeline/authenticate.ts';
+import { type HookScope, runChain } from '../pipeline/plugin-runner.ts';
+import { meter } from '../pipeline/metering.ts';
+import { serveModelCall } from '../pipeline/serve-call.ts';
+import type { Exchange, InboundCall } from '../pipeline/types.ts';
+import type { Runtime } from '../runtime/runtime.ts';
+import { handleAnthropic, isAnthropicPath } from './anthropic-surface.ts';
+import { handleBilling } from './billing.ts';
+import { errorResponse, toGatewayError } from './error-response.ts';
+import { listModels } from './models.ts';
+import { classifyOpenAIPath } from './openai-paths.ts';
+import { openAISurface } from './openai-surface.ts';
+import { readOperationBody } from './read-body.ts';
+
+let counter = 0;
+const bootTag = Date.now().toString(36);
+export function newRequestId(): string {
+  counter = (counter + 1) % 1_000_000_000;
+  return `req_${bootTag}${counter.toString(36).padStart(6, '0')}${Math.floor(Math.random() * 1e6).toString(36)}`;
+}
+
+export function matchRoute(gw: CompiledGateway, path: string): { route: CompiledRoute; rest: string } {
+  for (const route of gw.routes) {
+    if (path === route.path || path.startsWith(route.path + '/')) return { route, rest: path.slice(route.path.length) || '/' };
+  }
+  return { route: gw.defaultRoute, rest: path };
+}
+
+export async function handleApiRequest(rt: Runtime, request: Request, clientIp: string): Promise<Response> {
+  const gw = rt.current();
+  const id = request.headers.get('x-request-id')?.slice(0, 64).replace(/[^\w.-]/g, '') || newRequestId();
+  const url = new URL(request.url);
+  const { route, rest } = matchRoute(gw, url.pathname);
+  const scope: HookScope = { requestId: id, route: route.path, signal: request.signal, log: rt.log, secrets: gw.secrets, states: new Map() };
+  const ex: Exchange = {
+    id, startedAt: Date.now(), gw, route, clientIp, signal: request.signal, scope, attempts: [], detached: false, leave: rt.enter(),
+  };
+  try {
+    if (rt.draining) throw new GatewayError({ status: 503, type: 'api_error', code: 'shutting_down', message: 'The gateway is shutting down; retry shortly.', retryAfterMs: 1000 });
+    let req = request;
+    if (route.plugins.length) {
+      const out = await runChain(route.plugins, 'onRequest', req, scope, (h, v, ctx) => h.onRequest?.(v, ctx), (v) => v instanceof Response);
+      if (out.stopped instanceof Response) return withRequestId(out.stopped, id);
+      req = out.value;
+    }
+    const path = req === request ? rest : matchRoute(gw, new URL(req.url).pathname).rest;
+    const search = req === request ? url.search : new URL(req.url).search;
+    if (route.protocol === 'anthropic' || isAnthropicPath(req.method, path)) return await handleAnthropic(rt, ex, req, path);
+
+    const target = classifyOpenAIPath(req.method, path);
+    if (target.kind === 'unknown') {
+      throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_route', message: `Unknown path ${req.method} ${url.pathname}. ${target.hint.replaceAll('<gateway>', url.origin)}` });
+    }
+    ex.key = authenticate(gw, req.headers, clientIp, rt.runtimeKeyLookup);
+    scope.keyName = ex.key.name;
+    scope.group = ex.key.group;
+    if (target.kind === 'models') return listModels(gw, ex, target.id);
+    if (target.kind === 'billing') return await handleBilling(rt, ex, target.path);
+
+    const parsed = await readOperationBody(req, target.operation, gw.maxBodyBytes);
+    const stream = parsed.body.stream === true;
+    const streamOptions = parsed.body.stream_options;
+    const call: InboundCall = {
+      operation: target.operation,
+      path: target.path,
+      search: target.operation === 'passthrough' ? search : '',
+      method: req.method,
+      body: parsed.body,
+      form: parsed.form,
+      raw: parsed.raw,
+      contentType: parsed.contentType,
+      model: typeof parsed.body.model === 'string' ? parsed.body.model : undefined,
+      stream,
+      includeUsage: stream && typeof streamOptions === 'object' && streamOptions !== null && !Array.isArray(streamOptions) && streamOptions.include_usage === true,
+    };
+    if (target.operation !== 'passthrough' && parsed.body.model !== undefined && typeof parsed.body.model !== 'string') {
+      throw new GatewayError({ status: 400, type: 'invalid_request_error', code: 'invalid_value', param: 'model', message: '"model" must be a string.' });
+    }
+    if (target.operation === 'chat') validateChat(call);
+    ex.call = call;
+    return await serveModelCall(rt, ex, call, openAISurface);
+  } catch (err) {
+    const gwErr = toGatewayError(err, rt.log, id);
+    if (ex.call || ex.key) recordFailure(rt, ex, gwErr);
+    return errorResponse(gwErr, id, route, scope);
+  } finally {
+    if (!ex.detached) ex.leave();
+  }
+}
+
+function validateChat(call: InboundCall): void {
+  const messages = call.body.messages;
+  if (!Array.isArray(messages) || messages.length === 0) {
+    throw new GatewayError({ status: 400, type: 'invalid_request_error', code: 'invalid_value', param: 'messages', message: '"messages" must be a non-empty array of {role, content} objects.' });
+  }
+  messages.forEach((m, i) => {
+    if (!m || typeof m !== 'object' || Array.isArray(m) || typeof (m as { role?: unknown }).role !== 'string') {
+      throw new GatewayError({ status: 400, type: 'invalid_request_error', code: 'invalid_value', param: `messages[${i}]`, message: `messages[${i}] must be an object with a string "role".` });
+    }
+  });
+}
+
+function recordFailure(rt: Runtime, ex: Exchange, err: GatewayError): void {
+  if (err.status === 401) return;
+  meter(rt, ex, { status: err.status, errorCode: err.code, usageSource: 'none', costMicros: 0, stream: ex.call?.stream ?? false, partial: false });
+}
+
+function withRequestId(response: Response, id: string): Response {
+  if (!response.headers.has('x-request-id')) {
+    try {
+      response.headers.set('x-request-id', id);
+    } catch {
+      // immutable headers: leave as is
+    }
+  }
+  return response;
+}

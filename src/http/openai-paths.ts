@@ -1,0 +1,40 @@
+// The OpenAI surface: which path (below /v1) is which operation, and the hints a lost client gets.
+
+import type { Operation } from '../contracts/canonical.ts';
+
+const POST_OPERATIONS = new Map<string, Operation>([
+  ['/chat/completions', 'chat'],
+  ['/completions', 'completions'],
+  ['/embeddings', 'embeddings'],
+  ['/images/generations', 'images.generations'],
+  ['/images/edits', 'images.edits'],
+  ['/images/variations', 'images.variations'],
+  ['/audio/transcriptions', 'audio.transcriptions'],
+  ['/audio/translations', 'audio.translations'],
+  ['/audio/speech', 'audio.speech'],
+  ['/moderations', 'moderations'],
+]);
+
+export type SurfaceTarget =
+  | { kind: 'operation'; operation: Operation; path: string }
+  | { kind: 'models'; path: string; id?: string }
+  | { kind: 'billing'; path: string }
+  | { kind: 'unknown'; path: string; hint: string };
+
+/** Classifies a path (already stripped of any route prefix) on the OpenAI surface. */
+export function classifyOpenAIPath(method: string, rawPath: string): SurfaceTarget {
+  const hasV1 = rawPath === '/v1' || rawPath.startsWith('/v1/');
+  const path = hasV1 ? rawPath.slice(3) || '/' : rawPath;
+  const op = POST_OPERATIONS.get(path);
+  if (op) {
+    if (method !== 'POST') return { kind: 'unknown', path, hint: `${path} only accepts POST.` };
+    return { kind: 'operation', operation: op, path };
+  }
+  if (path === '/models' && method === 'GET') return { kind: 'models', path };
+  if (path.startsWith('/models/') && method === 'GET') return { kind: 'models', path, id: decodeURIComponent(path.slice('/models/'.length)) };
+  if (path.startsWith('/dashboard/billing/') || path === '/balance') return { kind: 'billing', path };
+  const doubled = [...POST_OPERATIONS.keys()].find((p) => path.endsWith(p) && path.length > p.length && path.slice(0, -p.length).endsWith(p));
+  if (doubled) return { kind: 'unknown', path, hint: `The path repeats ${doubled}: your client's base_url already contains the endpoint. Set base_url to <gateway>/v1 (OpenAI SDKs) or <gateway> (NextChat and similar apps).` };
+  if (hasV1) return { kind: 'operation', operation: 'passthrough', path };
+  return { kind: 'unknown', path, hint: 'Set your client\'s base_url to <gateway>/v1 for the OpenAI SDKs (they append /chat/completions), or to <gateway> for apps that add /v1 themselves.' };
+}

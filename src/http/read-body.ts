@@ -1,0 +1,94 @@
+// Reads and checks an inbound request body: size limit (413), content type (415), JSON (400),
+// multipart forms, and raw bytes for passthrough. Fields that would choose an upstream host are dropped.
+
+import type { JsonObject, Operation } from '../contracts/canonical.ts';
+import { GatewayError, errors } from '../contracts/errors.ts';
+
+/** Body fields a client could use to steer the gateway to another host or key; never forwarded. */
+const STEERING_FIELDS = ['api_base', 'base_url', 'api_key', 'api_version', 'organization', 'azure_endpoint', 'custom_llm_provider', 'extra_headers', 'api_type'];
+
+const MULTIPART_OPS: ReadonlySet<Operation> = new Set(['images.edits', 'images.variations', 'audio.transcriptions', 'audio.translations']);
+
+export interface ParsedBody {
+  body: JsonObject;
+  form?: FormData;
+  raw?: Uint8Array;
+  contentType?: string;
+}
+
+export async function readBytes(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      reader.cancel().catch(() => {});
+      throw tooLarge(limit);
+    }
+    parts.push(value);
+  }
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.byteLength;
+  }
+  return out;
+}
+
+function tooLarge(limit: number): GatewayError {
+  return new GatewayError({ status: 413, type: 'invalid_request_error', code: 'request_too_large', message: `The request body is larger than this gateway accepts (${limit} bytes). Send a smaller body, or raise server.max_body_bytes in gateway.yaml.` });
+}
+
+export async function readOperationBody(request: Request, operation: Operation, limit: number): Promise<ParsedBody> {
+  const contentType = request.headers.get('content-type') ?? '';
+  const method = request.method;
+  if (method === 'GET' || method === 'HEAD' || method === 'DELETE') return { body: {} };
+  const bytes = await readBytes(request, limit);
+
+  if (operation === 'passthrough') {
+    if (contentType.includes('application/json') && bytes.byteLength) return { body: {}, raw: bytes, contentType };
+    if (contentType.includes('multipart/form-data')) return { body: {}, form: await formFrom(bytes, contentType), contentType };
+    return { body: {}, raw: bytes, contentType: contentType || undefined };
+  }
+  if (MULTIPART_OPS.has(operation)) {
+    if (!contentType.includes('multipart/form-data')) throw unsupported(contentType, 'multipart/form-data');
+    const form = await formFrom(bytes, contentType);
+    for (const f of STEERING_FIELDS) form.delete(f);
+    const model = form.get('model');
+    return { body: typeof model === 'string' ? { model } : {}, form, contentType };
+  }
+  if (!contentType.includes('json')) throw unsupported(contentType, 'application/json');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (err) {
+    throw errors.invalidJson((err as Error).message.split('\n')[0].slice(0, 120));
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw errors.invalidJson('the body must be a JSON object');
+  const body = parsed as JsonObject;
+  for (const f of STEERING_FIELDS) delete body[f];
+  return { body };
+}
+
+async function formFrom(bytes: Uint8Array, contentType: string): Promise<FormData> {
+  try {
+    return await new Response(bytes as unknown as BodyInit, { headers: { 'content-type': contentType } }).formData();
+  } catch {
+    throw new GatewayError({ status: 400, type: 'invalid_request_error', code: 'invalid_multipart', message: 'The multipart body could not be parsed. Send multipart/form-data with a boundary, as the OpenAI SDKs do.' });
+  }
+}
+
+function unsupported(got: string, want: string): GatewayError {
+  return new GatewayError({
+    status: 415, type: 'invalid_request_error', code: 'unsupported_content_type',
+    message: `Content-Type ${got ? `"${got.split(';')[0]}"` : 'is missing; it'} must be ${want} for this endpoint.`,
+  });
+}

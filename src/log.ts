@@ -1,0 +1,37 @@
+// Structured JSON-lines logger. Every message and field passes through redaction, so keys never
+// reach the logs. Level from SWITCHYARD_LOG (debug|info|warn|error|silent; default info).
+
+import { redact } from './upstream/redact.ts';
+
+type Level = 'debug' | 'info' | 'warn' | 'error';
+const ORDER: Record<Level | 'silent', number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+
+export type LogFields = Record<string, string | number | boolean | null | undefined | string[]>;
+
+export interface Logger {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+  /** Secrets of the active config, masked wherever they appear. */
+  setSecrets(secrets: readonly string[]): void;
+}
+
+export function createLogger(level = (process.env.SWITCHYARD_LOG ?? 'info') as Level | 'silent'): Logger {
+  const threshold = ORDER[level] ?? ORDER.info;
+  let secrets: readonly string[] = [];
+  const write = (lvl: Level, message: string, fields?: LogFields) => {
+    if (ORDER[lvl] < threshold) return;
+    const line = JSON.stringify({ time: new Date().toISOString(), level: lvl, msg: message, ...fields });
+    const safe = redact(line, secrets);
+    if (lvl === 'error' || lvl === 'warn') process.stderr.write(safe + '\n');
+    else process.stdout.write(safe + '\n');
+  };
+  return {
+    debug: (m, f) => write('debug', m, f),
+    info: (m, f) => write('info', m, f),
+    warn: (m, f) => write('warn', m, f),
+    error: (m, f) => write('error', m, f),
+    setSecrets: (s) => { secrets = s; },
+  };
+}

@@ -1,0 +1,101 @@
+// One upstream attempt: adapter builds the request, provider plugins may rewrite it, the upstream
+// module performs it, and the reply is decoded. For streams, the attempt reads until the first chunk
+// so an error that arrives before any content can still fail over.
+
+import type { AdapterRequest, UpstreamReply, UpstreamRequest } from '../contracts/adapter.ts';
+import type { JsonObject } from '../contracts/canonical.ts';
+import { GatewayError, errors, isGatewayError } from '../contracts/errors.ts';
+import type { Target } from '../compile/types.ts';
+import { SseSource } from '../stream/sse-source.ts';
+import { callUpstream } from '../upstream/call.ts';
+import { redact, stripUrls } from '../upstream/redact.ts';
+import { runChain } from './plugin-runner.ts';
+import type { AttemptResult, Exchange, InboundCall } from './types.ts';
+
+export function adapterRequestFor(call: InboundCall, target: Target): AdapterRequest {
+  const body: JsonObject = call.model !== undefined && call.operation !== 'passthrough' ? { ...call.body, model: target.upstreamModel } : call.body;
+  let form = call.form;
+  if (form && call.model !== undefined && form.has('model')) {
+    form = new FormData();
+    for (const [k, v] of call.form!.entries()) form.append(k, k === 'model' ? target.upstreamModel : v);
+  }
+  return {
+    operation: call.operation, body, form, raw: call.raw, path: call.path, search: call.search, method: call.method,
+    stream: call.stream, upstreamModel: target.upstreamModel, contentType: call.contentType,
+  };
+}
+
+export async function attemptTarget(ex: Exchange, call: InboundCall, target: Target): Promise<AttemptResult> {
+  const { provider } = target;
+  const adapter = provider.adapter;
+  const scope = { ...ex.scope, provider: provider.name };
+  const areq = adapterRequestFor(call, target);
+  let ureq: UpstreamRequest = adapter.buildRequest(areq, provider.view);
+  if (provider.plugins.length) {
+    ureq = (await runChain(provider.plugins, 'onUpstreamRequest', ureq, scope, (h, v, ctx) => h.onUpstreamRequest?.(v, { ...ctx, adapterRequest: areq }))).value;
+  }
+  const upstream = await callUpstream(ureq, {
+    provider: provider.name,
+    timeoutMs: provider.timeoutMs,
+    signal: ex.signal,
+    serveLocally: adapter.serveLocally?.bind(adapter),
+  });
+  const { response } = upstream;
+  const contentType = response.headers.get('content-type') ?? '';
+  const scrub = (e: GatewayError) => sanitize(e, ex.gw.secrets);
+
+  if (response.status < 200 || response.status >= 300) {
+    let reply: UpstreamReply = { status: response.status, headers: response.headers, text: await safeText(response) };
+    if (provider.plugins.length) reply = await pluginReply(reply, ex, target, scope);
+    throw scrub(adapter.decodeError(reply, provider.view));
+  }
+
+  const wantsStream = call.stream && adapter.streamMode !== 'emulate';
+  if (wantsStream && contentType.includes('text/event-stream')) {
+    if (!adapter.createStreamDecoder) throw errors.upstreamInvalid(provider.name, 'the adapter cannot decode streams');
+    const source = new SseSource(response.body!, adapter.createStreamDecoder(areq, provider.view), provider.name, provider.timeoutMs, upstream.abort);
+    for (;;) {
+      const step = await source.next();
+      if (step.error && step.chunks.length === 0) {
+        source.cancel();
+        throw scrub(step.error);
+      }
+      if (step.chunks.length || step.ended || step.error) {
+        return { kind: 'stream', target, source, primed: step.chunks, usage: step.usage, done: step.done ?? false, ended: step.ended ?? false, pendingError: step.error ? scrub(step.error) : undefined };
+      }
+    }
+  }
+
+  const isJson = contentType.includes('json') || (contentType === '' && call.operation !== 'audio.speech');
+  if (!isJson || (call.operation === 'passthrough' && !contentType.includes('json'))) {
+    return { kind: 'raw', target, response };
+  }
+  let reply: UpstreamReply = { status: response.status, headers: response.headers, text: await safeText(response) };
+  if (provider.plugins.length) reply = await pluginReply(reply, ex, target, scope);
+  try {
+    const decoded = adapter.decodeResponse(reply, areq, provider.view);
+    return { kind: 'json', target, status: reply.status, headers: reply.headers, body: decoded.body, usage: decoded.usage };
+  } catch (err) {
+    if (isGatewayError(err)) throw scrub(err);
+    throw errors.upstreamInvalid(provider.name, 'the adapter could not decode the reply');
+  }
+}
+
+async function pluginReply(reply: UpstreamReply, ex: Exchange, target: Target, scope: Exchange['scope']): Promise<UpstreamReply> {
+  return (await runChain(target.provider.plugins, 'onUpstreamResponse', reply, scope, (h, v, ctx) => h.onUpstreamResponse?.(v, ctx))).value;
+}
+
+async function safeText(response: Response): Promise<string> {
+  try {
+    return await response.text();
+  } catch {
+    return '';
+  }
+}
+
+/** Removes secrets and upstream URLs from an error message before it can reach a client. */
+export function sanitize(err: GatewayError, secrets: readonly string[]): GatewayError {
+  const message = stripUrls(redact(err.message, secrets));
+  if (message === err.message) return err;
+  return new GatewayError({ status: err.status, type: err.type, code: err.code, message, param: err.param, retryable: err.retryable, cause: err.cause, retryAfterMs: err.retryAfterMs, headers: err.headers });
+}

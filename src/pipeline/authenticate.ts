@@ -1,0 +1,62 @@
+// Authenticates a caller by its key (Authorization: Bearer, x-api-key or api-key), looked up by
+// sha256 digest and confirmed with a constant-time compare; then checks expiry and allowed IPs.
+
+import { timingSafeEqual } from 'node:crypto';
+import { GatewayError } from '../contracts/errors.ts';
+import { sha256Hex } from '../compile/keys.ts';
+import type { CompiledGateway, CompiledKey } from '../compile/types.ts';
+import { ipAllowed } from './ip-match.ts';
+
+export type KeyLookup = (digest: string) => CompiledKey | undefined;
+
+export function presentedKey(headers: Headers): string | undefined {
+  const auth = headers.get('authorization');
+  if (auth) {
+    const match = /^Bearer\s+(.+)$/i.exec(auth.trim());
+    return match ? match[1].trim() : auth.trim();
+  }
+  return headers.get('x-api-key')?.trim() || headers.get('api-key')?.trim() || undefined;
+}
+
+export function authenticate(gw: CompiledGateway, headers: Headers, clientIp: string, lookupRuntime?: KeyLookup, now = Date.now()): CompiledKey {
+  const presented = presentedKey(headers);
+  if (!presented) {
+    throw new GatewayError({
+      status: 401, type: 'authentication_error', code: 'missing_api_key',
+      message: 'No API key was sent. Send your Switchyard gateway key as "Authorization: Bearer <key>" (or x-api-key / api-key). Keys are issued by this gateway\'s operator, not by OpenAI.',
+    });
+  }
+  const digest = sha256Hex(presented);
+  const key = gw.keysByDigest.get(digest) ?? lookupRuntime?.(digest);
+  if (!key || !timingSafeEqual(Buffer.from(key.digest, 'hex'), Buffer.from(digest, 'hex'))) {
+    throw new GatewayError({
+      status: 401, type: 'authentication_error', code: 'invalid_api_key',
+      message: 'The API key is not valid for this Switchyard gateway. Use a key issued by this gateway\'s operator (a provider key such as an OpenAI key will not work here).',
+    });
+  }
+  if (key.expiresAt !== undefined && key.expiresAt <= now) {
+    throw new GatewayError({
+      status: 401, type: 'authentication_error', code: 'expired_api_key',
+      message: `The API key "${key.name}" expired at ${new Date(key.expiresAt).toISOString()}. Ask this gateway's operator for a new key.`,
+    });
+  }
+  if (key.allowIps?.length && !ipAllowed(clientIp, key.allowIps)) {
+    throw new GatewayError({
+      status: 403, type: 'permission_error', code: 'ip_not_allowed',
+      message: `The API key "${key.name}" may not be used from ${clientIp}. Ask this gateway's operator to add your address to its allow_ips.`,
+    });
+  }
+  return key;
+}
+
+export function assertModelAllowed(key: CompiledKey, model: string): void {
+  if (!key.modelPatterns || key.modelPatterns.some((re) => re.test(model))) return;
+  throw new GatewayError({
+    status: 403, type: 'permission_error', code: 'model_not_allowed', param: 'model',
+    message: `The API key "${key.name}" may not use model "${model}". GET /v1/models lists the models this key may use.`,
+  });
+}
+
+export function modelAllowed(key: CompiledKey, model: string): boolean {
+  return !key.modelPatterns || key.modelPatterns.some((re) => re.test(model));
+}

@@ -1,0 +1,94 @@
+// Circuit breakers per provider + upstream model. N consecutive failures open a breaker for the
+// cooldown; then exactly one probe request is let through; its success closes the breaker.
+// An upstream Retry-After also parks the target until that time. State survives reloads.
+
+export type BreakerState = 'closed' | 'open' | 'half_open';
+
+interface Breaker {
+  failures: number;
+  openUntil: number;
+  probing: boolean;
+  /** Set by an upstream 429 Retry-After. */
+  parkedUntil: number;
+  successes: number;
+  errors: number;
+}
+
+export interface BreakerSnapshot {
+  key: string;
+  state: BreakerState;
+  consecutiveFailures: number;
+  openForMs: number;
+  recentErrorRate: number;
+}
+
+export class CircuitBreakers {
+  private readonly breakers = new Map<string, Breaker>();
+
+  private get(key: string): Breaker {
+    let b = this.breakers.get(key);
+    if (!b) {
+      b = { failures: 0, openUntil: 0, probing: false, parkedUntil: 0, successes: 0, errors: 0 };
+      this.breakers.set(key, b);
+    }
+    return b;
+  }
+
+  /** May a request use this target now? Claims the half-open probe slot when it grants one. */
+  tryAcquire(key: string, now = Date.now()): boolean {
+    const b = this.breakers.get(key);
+    if (!b) return true;
+    if (b.parkedUntil > now) return false;
+    if (b.openUntil === 0) return true;
+    if (b.openUntil > now || b.probing) return false;
+    b.probing = true;
+    return true;
+  }
+
+  /** Milliseconds until this target may be tried again (0 when available). */
+  waitMs(key: string, now = Date.now()): number {
+    const b = this.breakers.get(key);
+    if (!b) return 0;
+    return Math.max(0, b.parkedUntil - now, b.openUntil - now);
+  }
+
+  success(key: string): void {
+    const b = this.get(key);
+    b.failures = 0;
+    b.openUntil = 0;
+    b.probing = false;
+    b.successes = decay(b.successes) + 1;
+    b.errors = decay(b.errors);
+  }
+
+  failure(key: string, threshold: number, cooldownMs: number, retryAfterMs?: number, now = Date.now()): void {
+    const b = this.get(key);
+    b.failures += 1;
+    b.errors = decay(b.errors) + 1;
+    b.successes = decay(b.successes);
+    if (retryAfterMs !== undefined) b.parkedUntil = now + Math.min(retryAfterMs, 10 * 60_000);
+    if (b.probing || b.failures >= threshold) b.openUntil = now + cooldownMs;
+    b.probing = false;
+  }
+
+  /** An attempt that ended for a reason that says nothing about the upstream (client left). */
+  release(key: string): void {
+    const b = this.breakers.get(key);
+    if (b) b.probing = false;
+  }
+
+  snapshot(now = Date.now()): BreakerSnapshot[] {
+    return [...this.breakers.entries()].map(([key, b]) => ({
+      key,
+      state: b.openUntil === 0 ? 'closed' : b.openUntil > now ? 'open' : 'half_open',
+      consecutiveFailures: b.failures,
+      openForMs: Math.max(0, b.openUntil - now),
+      recentErrorRate: b.errors + b.successes === 0 ? 0 : Math.round((b.errors / (b.errors + b.successes)) * 1000) / 1000,
+    }));
+  }
+}
+
+/** Exponential decay so the error rate reflects recent traffic (~last 20 outcomes). */
+function decay(n: number): number {
+  return n * 0.95;
+}

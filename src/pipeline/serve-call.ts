@@ -1,0 +1,163 @@
+// Serves one authenticated model call: resolve the model, run plugins, admit (limits + budget),
+// fail over across targets, then answer (JSON, raw bytes or a relayed stream) and settle + meter.
+
+import type { ChatResponse, JsonObject, JsonValue, Usage } from '../contracts/canonical.ts';
+import { chunksFromChatResponse } from '../contracts/emulate-stream.ts';
+import { GatewayError } from '../contracts/errors.ts';
+import type { CompiledModel, Target } from '../compile/types.ts';
+import type { Runtime } from '../runtime/runtime.ts';
+import type { Ticket } from '../runtime/contracts.ts';
+import type { ChunkEncoder } from '../stream/encoders.ts';
+import { relayStream } from '../stream/relay.ts';
+import { countRequestPrompt } from '../tokens/count.ts';
+import { assertModelAllowed } from './authenticate.ts';
+import { costMicros } from './cost.ts';
+import { planTiers, runWithFailover } from './failover.ts';
+import { meter, usageOrEstimate } from './metering.ts';
+import { runChain, runSyncChain } from './plugin-runner.ts';
+import { ArraySource } from '../stream/array-source.ts';
+import type { AttemptResult, Exchange, InboundCall } from './types.ts';
+
+/** How a protocol surface shapes successful answers (OpenAI: as is; Anthropic: translated). */
+export interface Surface {
+  streamEncoder(call: InboundCall, ex: Exchange): ChunkEncoder;
+  shapeBody?(body: JsonValue, call: InboundCall): JsonValue;
+}
+
+export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCall, surface: Surface): Promise<Response> {
+  const gw = ex.gw;
+  const key = ex.key!;
+  let model: CompiledModel | undefined;
+  let plan: Array<{ model: string; targets: readonly Target[] }>;
+  if (call.operation === 'passthrough') {
+    plan = [{ model: '', targets: [passthroughTarget(ex, call)] }];
+  } else {
+    if (!call.model) throw new GatewayError({ status: 400, type: 'invalid_request_error', code: 'invalid_value', param: 'model', message: 'The request has no "model". Name one of the models listed by GET /v1/models.' });
+    model = gw.models.get(call.model);
+    if (!model) {
+      throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'model_not_found', param: 'model', message: `The model "${call.model}" does not exist on this gateway. GET /v1/models lists the models your key may use.` });
+    }
+    assertModelAllowed(key, call.model);
+    ex.scope.model = call.model;
+    plan = planTiers(gw, model);
+  }
+
+  if (ex.route.plugins.length) {
+    const view = (await runChain(ex.route.plugins, 'onCanonicalRequest', { operation: call.operation, body: call.body }, ex.scope, (h, v, ctx) => h.onCanonicalRequest?.(v, ctx))).value;
+    call.body = view.body;
+  }
+
+  const promptTokens = call.operation === 'passthrough' ? 0 : countRequestPrompt(call.body);
+  const maxOut = numberField(call.body, 'max_completion_tokens') ?? numberField(call.body, 'max_tokens') ?? model?.maxOutputTokens ?? 0;
+  const ticket = rt.admission.admit({ gw, key, model, promptTokens, maxOutputTokens: call.operation === 'chat' || call.operation === 'completions' ? maxOut : 0 });
+
+  let result: AttemptResult;
+  try {
+    result = await runWithFailover(ex, call, plan, rt);
+  } catch (err) {
+    ticket.settle({ costMicros: 0 });
+    throw err;
+  }
+  const multiplier = gw.groups.get(key.group)?.multiplier ?? 1;
+  const price = model?.price;
+  const headers = responseHeaders(ex, result.target, ticket);
+
+  if (result.kind === 'raw') {
+    const cost = price ? costMicros(price, multiplier, undefined) : 0;
+    ticket.settle({ costMicros: cost });
+    meter(rt, ex, { target: result.target, status: result.response.status, usage: undefined, usageSource: 'none', costMicros: cost, stream: false, partial: false });
+    for (const [k, v] of Object.entries(costHeaders(undefined, cost))) headers.set(k, v);
+    const ct = result.response.headers.get('content-type');
+    if (ct) headers.set('content-type', ct);
+    return new Response(result.response.body, { status: result.response.status, headers });
+  }
+
+  if (result.kind === 'json' && !call.stream) {
+    const { usage, source } = usageOrEstimate(result.usage, promptTokens, result.body, call.operation);
+    const cost = price ? costMicros(price, multiplier, usage) : 0;
+    ticket.settle({ usage, costMicros: cost });
+    meter(rt, ex, { target: result.target, status: result.status, usage, usageSource: source, costMicros: cost, stream: false, partial: false });
+    for (const [k, v] of Object.entries(costHeaders(usage, cost))) headers.set(k, v);
+    let body = surface.shapeBody ? surface.shapeBody(result.body, call) : result.body;
+    let status = result.status;
+    if (ex.route.plugins.length) {
+      const view = (await runChain(ex.route.plugins, 'onResponse', { status, headers: Object.fromEntries(headers), body }, ex.scope, (h, v, ctx) => h.onResponse?.(v, ctx))).value;
+      body = view.body;
+      status = view.status;
+      for (const [k, v] of Object.entries(view.headers)) headers.set(k, v);
+    }
+    headers.set('content-type', 'application/json');
+    return new Response(JSON.stringify(body), { status, headers });
+  }
+
+  // Streams: a real upstream stream, or an emulated one from a full answer.
+  const streamResult = result.kind === 'stream' ? result : emulated(result);
+  const plugins = [...ex.route.plugins, ...streamResult.target.provider.plugins].filter((p) => p.plugin.onStreamEvent);
+  const encoder = surface.streamEncoder(call, ex);
+  ex.detached = true;
+  headers.set('content-type', encoder.contentType);
+  headers.set('cache-control', 'no-cache');
+  headers.set('x-accel-buffering', 'no');
+  const body = relayStream({
+    source: streamResult.source,
+    primed: { chunks: streamResult.primed, usage: streamResult.usage, done: streamResult.done, ended: streamResult.ended, error: streamResult.pendingError },
+    encoder,
+    transform: plugins.length ? (chunk) => runSyncChain(plugins, { ...ex.scope, provider: streamResult.target.provider.name }, chunk, (h, v, ctx) => h.onStreamEvent?.(v, ctx)) : undefined,
+    onFinish: (outcome) => {
+      try {
+        const { usage, source } = usageOrEstimate(outcome.usage, promptTokens, outcome.completionText, call.operation);
+        const partial = !outcome.completed;
+        const billable = outcome.completed || outcome.clientGone || (outcome.completionText.length > 0);
+        const cost = price ? costMicros(price, multiplier, usage, billable) : 0;
+        ticket.settle({ usage, costMicros: cost });
+        meter(rt, ex, {
+          target: streamResult.target, status: outcome.error ? outcome.error.status : outcome.clientGone ? 499 : 200, errorCode: outcome.error?.code,
+          usage, usageSource: source, costMicros: cost, stream: true, partial, firstChunkAt: outcome.firstChunkAt,
+        });
+      } finally {
+        ex.leave();
+      }
+    },
+  });
+  return new Response(body, { status: 200, headers });
+}
+
+function emulated(result: Extract<AttemptResult, { kind: 'json' }>): Extract<AttemptResult, { kind: 'stream' }> {
+  const chunks = chunksFromChatResponse(result.body as unknown as ChatResponse, { includeUsage: false });
+  return { kind: 'stream', target: result.target, source: new ArraySource(chunks, result.usage), primed: [], usage: result.usage, done: true, ended: false };
+}
+
+function passthroughTarget(ex: Exchange, call: InboundCall): Target {
+  const match = ex.gw.passthrough.find((p) => call.path === p.prefix || call.path.startsWith(p.prefix + '/'));
+  if (!match) {
+    throw new GatewayError({
+      status: 404, type: 'invalid_request_error', code: 'unknown_route',
+      message: `This gateway does not serve ${call.method} /v1${call.path}. To pass it through, add its prefix to a provider's passthrough list in gateway.yaml (e.g. passthrough: ["${call.path.split('/').slice(0, 2).join('/')}"]).`,
+    });
+  }
+  return { provider: match.provider, upstreamModel: '', weight: 1, priority: 0, breakerKey: `${match.provider.name}/passthrough` };
+}
+
+function numberField(body: JsonObject, field: string): number | undefined {
+  const v = body[field];
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined;
+}
+
+function responseHeaders(ex: Exchange, target: Target, ticket: Ticket): Headers {
+  const headers = new Headers(ticket.headers);
+  headers.set('x-request-id', ex.id);
+  headers.set('x-switchyard-provider', target.provider.name);
+  headers.set('x-switchyard-attempts', String(ex.attempts.length));
+  if (target.upstreamModel) headers.set('x-switchyard-upstream-model', target.upstreamModel);
+  return headers;
+}
+
+export function costHeaders(usage: Usage | undefined, cost: number): Record<string, string> {
+  const h: Record<string, string> = { 'x-switchyard-cost-usd': (cost / 1e6).toFixed(6) };
+  if (usage) {
+    h['x-switchyard-prompt-tokens'] = String(usage.prompt_tokens);
+    h['x-switchyard-completion-tokens'] = String(usage.completion_tokens);
+    h['x-switchyard-cached-tokens'] = String(usage.cached_tokens ?? 0);
+  }
+  return h;
+}

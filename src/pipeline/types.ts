@@ -1,0 +1,56 @@
+// Per-request types shared by the pipeline stages.
+
+import type { GatewayError } from '../contracts/errors.ts';
+import type { ChatChunk, JsonObject, JsonValue, Operation, Usage } from '../contracts/canonical.ts';
+import type { CompiledGateway, CompiledKey, CompiledRoute, Target } from '../compile/types.ts';
+import type { StepSource } from '../stream/sse-source.ts';
+import type { HookScope } from './plugin-runner.ts';
+
+/** A parsed inbound API call, protocol-neutral. */
+export interface InboundCall {
+  operation: Operation;
+  /** Path below the OpenAI root, e.g. `/chat/completions`. */
+  path: string;
+  search: string;
+  method: string;
+  body: JsonObject;
+  form?: FormData;
+  raw?: Uint8Array;
+  contentType?: string;
+  model?: string;
+  stream: boolean;
+  /** The client asked for the usage chunk (`stream_options.include_usage`). */
+  includeUsage: boolean;
+}
+
+/** Everything one request carries through the pipeline. */
+export interface Exchange {
+  readonly id: string;
+  readonly startedAt: number;
+  readonly gw: CompiledGateway;
+  readonly route: CompiledRoute;
+  readonly clientIp: string;
+  readonly signal: AbortSignal;
+  readonly scope: HookScope;
+  key?: CompiledKey;
+  call?: InboundCall;
+  attempts: AttemptRecord[];
+  /** A stream owns the end of the request; its finaliser calls leave(). */
+  detached: boolean;
+  /** Marks the request finished for drain tracking (idempotent). */
+  leave: () => void;
+}
+
+export interface AttemptRecord {
+  provider: string;
+  upstreamModel: string;
+  status: number;
+  errorCode?: string;
+  latencyMs: number;
+  startedAt: number;
+}
+
+export type AttemptResult =
+  | { kind: 'json'; target: Target; status: number; headers: Headers; body: JsonValue; usage?: Usage }
+  | { kind: 'raw'; target: Target; response: Response }
+  | { kind: 'stream'; target: Target; source: StepSource; primed: ChatChunk[]; usage?: Usage; done: boolean; ended: boolean; pendingError?: GatewayError };

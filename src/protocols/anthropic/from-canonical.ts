@@ -1,0 +1,96 @@
+// Canonical (OpenAI Chat Completions) response → Anthropic Message object, plus the small mappings the
+// stream encoder shares: finish_reason → stop_reason, canonical usage → Anthropic usage, message ids.
+//
+// - Content order: thinking (from reasoning_content, empty signature: the gateway cannot sign), text,
+//   then one tool_use block per tool call with input = the parsed arguments. Arguments that are not a
+//   JSON object (a truncated call, say) are kept as {"raw_arguments": "<text>"} rather than lost.
+// - stop_reason: stop → end_turn, length → max_tokens, tool_calls/function_call → tool_use,
+//   content_filter → refusal; a 'stop' answer that still carries tool calls reports tool_use.
+// - usage: input_tokens = prompt − cached (Anthropic counts cache reads separately),
+//   cache_read_input_tokens = cached, output_tokens = completion.
+// - Only choice 0 is translated (Anthropic has no `n`).
+
+import { usageFromWire } from '../../contracts/index.ts';
+import type { ChatMessage, ChatResponse, FinishReason, JsonValue, Usage } from '../../contracts/index.ts';
+import type { AnthropicContentBlock, AnthropicCountTokensResponse, AnthropicMessage, AnthropicStopReason, AnthropicUsage } from './wire-types.ts';
+
+/** Maps a canonical finish_reason to Anthropic's stop_reason. */
+export function stopReasonFromFinish(finish: FinishReason | undefined, hasToolUse = false): AnthropicStopReason {
+  switch (finish) {
+    case 'length': return 'max_tokens';
+    case 'tool_calls':
+    case 'function_call': return 'tool_use';
+    case 'content_filter': return 'refusal';
+    default: return hasToolUse ? 'tool_use' : 'end_turn';
+  }
+}
+
+/** Canonical usage → Anthropic usage (input_tokens excludes cached prompt tokens). */
+export function anthropicUsage(usage: Usage | undefined): AnthropicUsage {
+  if (!usage) return { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0 };
+  const cached = Math.max(0, Math.min(usage.cached_tokens ?? 0, usage.prompt_tokens));
+  return { input_tokens: usage.prompt_tokens - cached, output_tokens: usage.completion_tokens, cache_read_input_tokens: cached };
+}
+
+/** Anthropic message ids start with `msg_`; canonical ids (chatcmpl-...) get that prefix. */
+export function anthropicMessageId(id: string | undefined): string {
+  if (!id) return `msg_${crypto.randomUUID().replace(/-/g, '')}`;
+  return id.startsWith('msg_') ? id : `msg_${id}`;
+}
+
+/** Parses tool-call arguments into the object Anthropic's tool_use.input requires. */
+export function toolInput(args: string | undefined): JsonValue {
+  if (args === undefined || args.trim() === '') return {};
+  try {
+    const parsed = JSON.parse(args) as JsonValue;
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed;
+  } catch {
+    // fall through: keep the text
+  }
+  return { raw_arguments: args };
+}
+
+function messageText(message: ChatMessage): string {
+  const content = message.content;
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content.map((p) => (p.type === 'text' && typeof p.text === 'string' ? p.text : '')).join('');
+}
+
+/** Canonical ChatResponse → Anthropic Message; `requestedModel` is the model name the client sent. */
+export function canonicalToAnthropic(res: ChatResponse, requestedModel: string): AnthropicMessage {
+  const choice = res.choices.find((c) => c.index === 0) ?? res.choices[0];
+  const content: AnthropicContentBlock[] = [];
+  const message = choice?.message;
+  if (message) {
+    if (typeof message.reasoning_content === 'string' && message.reasoning_content !== '') {
+      content.push({ type: 'thinking', thinking: message.reasoning_content, signature: '' });
+    }
+    const text = messageText(message);
+    if (text !== '') content.push({ type: 'text', text });
+    for (const call of message.tool_calls ?? []) {
+      content.push({
+        type: 'tool_use',
+        id: call.id || `toolu_${crypto.randomUUID().replace(/-/g, '')}`,
+        name: call.function.name,
+        input: toolInput(call.function.arguments),
+      });
+    }
+  }
+  const hasToolUse = content.some((b) => b.type === 'tool_use');
+  return {
+    id: anthropicMessageId(res.id),
+    type: 'message',
+    role: 'assistant',
+    model: requestedModel,
+    content,
+    stop_reason: stopReasonFromFinish(choice?.finish_reason, hasToolUse),
+    stop_sequence: null,
+    usage: anthropicUsage(usageFromWire(res.usage)),
+  };
+}
+
+/** The count_tokens reply for a prompt token count. */
+export function countTokensResponse(promptTokens: number): AnthropicCountTokensResponse {
+  return { input_tokens: promptTokens };
+}

@@ -1,0 +1,227 @@
+// Inbound Anthropic Messages request → canonical (OpenAI Chat Completions) request. Pure: validates the
+// body, throws GatewayError 400 invalid_request_error / invalid_value (param names the field) otherwise.
+//
+// Translation notes:
+// - `system` (string or text blocks) becomes the first message, role 'system'.
+// - user blocks: tool_result → role 'tool' messages (emitted first, in order), then the remaining
+//   text/image blocks as one user message. Images inside a tool_result cannot ride on an OpenAI tool
+//   message, so they move to that trailing user message. is_error results are prefixed "Error: ".
+// - assistant blocks: text → content, tool_use → tool_calls (arguments = JSON.stringify(input)),
+//   thinking → reasoning_content (adapters may drop it), redacted_thinking → dropped.
+// - tools → function tools; tool_choice auto/any/tool/none → auto/required/named/none;
+//   disable_parallel_tool_use → parallel_tool_calls: false; stop_sequences → stop; metadata.user_id → user.
+// - temperature and top_p pass through; top_k, thinking, cache_control and service fields are dropped.
+// - Server tools and block types with no OpenAI equivalent (document, file images, ...) are rejected
+//   with a 400 naming the field, rather than silently changing the conversation.
+
+import { errors } from '../../contracts/index.ts';
+import type { ChatMessage, ChatRequest, ContentPart, JsonObject, ToolCall, ToolChoice, ToolDefinition } from '../../contracts/index.ts';
+import type { AnthropicCountTokensRequest, AnthropicMessagesRequest } from './wire-types.ts';
+
+type Obj = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function bad(param: string, message: string): never {
+  throw errors.invalidValue(param, `Invalid request to the gateway's Anthropic Messages API: ${message}.`);
+}
+
+function str(v: unknown, param: string): string {
+  if (typeof v !== 'string') bad(param, `\`${param}\` must be a string`);
+  return v;
+}
+
+/** Anthropic request → canonical ChatRequest. */
+export function anthropicToCanonical(body: unknown): ChatRequest {
+  return convert(body, true);
+}
+
+/** count_tokens body (messages body without max_tokens) → canonical ChatRequest for token counting. */
+export function countTokensRequest(body: unknown): ChatRequest {
+  return convert(body, false);
+}
+
+function convert(body: unknown, requireMaxTokens: boolean): ChatRequest {
+  if (!isObj(body)) bad('body', 'The request body must be a JSON object');
+  const req = body as Partial<AnthropicMessagesRequest | AnthropicCountTokensRequest> & Obj;
+  if (typeof req.model !== 'string' || req.model === '') bad('model', '`model` is required and must be a non-empty string');
+  const maxTokens = req.max_tokens;
+  if (requireMaxTokens || maxTokens !== undefined) {
+    if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) {
+      bad('max_tokens', '`max_tokens` is required and must be a positive integer');
+    }
+  }
+  if (!Array.isArray(req.messages)) bad('messages', '`messages` is required and must be an array of {role, content} objects');
+
+  const messages: ChatMessage[] = [];
+  if (req.system !== undefined && req.system !== null) {
+    const system = textOf(req.system, 'system');
+    if (system !== '') messages.push({ role: 'system', content: system });
+  }
+  (req.messages as unknown[]).forEach((m, i) => messages.push(...convertMessage(m, `messages[${i}]`)));
+
+  const out: ChatRequest = { model: req.model, messages };
+  if (typeof maxTokens === 'number') out.max_tokens = maxTokens;
+  if (req.stream !== undefined) {
+    if (typeof req.stream !== 'boolean') bad('stream', '`stream` must be a boolean');
+    out.stream = req.stream;
+    // Anthropic streams always end with usage, so the gateway always needs it from the upstream.
+    if (req.stream) out.stream_options = { include_usage: true };
+  }
+  for (const field of ['temperature', 'top_p'] as const) {
+    const v = req[field];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'number') bad(field, `\`${field}\` must be a number`);
+    out[field] = v;
+  }
+  if (req.stop_sequences !== undefined && req.stop_sequences !== null) {
+    if (!Array.isArray(req.stop_sequences)) bad('stop_sequences', '`stop_sequences` must be an array of strings');
+    const stop = req.stop_sequences.map((s, i) => str(s, `stop_sequences[${i}]`));
+    if (stop.length > 0) out.stop = stop;
+  }
+  if (req.metadata !== undefined && req.metadata !== null) {
+    if (!isObj(req.metadata)) bad('metadata', '`metadata` must be an object');
+    const user = req.metadata.user_id;
+    if (user !== undefined && user !== null) out.user = str(user, 'metadata.user_id');
+  }
+  if (req.tools !== undefined && req.tools !== null) {
+    if (!Array.isArray(req.tools)) bad('tools', '`tools` must be an array');
+    if (req.tools.length > 0) out.tools = req.tools.map((t, i) => convertTool(t, `tools[${i}]`));
+  }
+  if (req.tool_choice !== undefined && req.tool_choice !== null) {
+    const { choice, parallel } = convertToolChoice(req.tool_choice);
+    out.tool_choice = choice;
+    if (parallel === false) out.parallel_tool_calls = false;
+  }
+  return out;
+}
+
+/** A string, or an array of text blocks, as one string (blocks joined with a blank line). */
+function textOf(value: unknown, param: string): string {
+  if (typeof value === 'string') return value;
+  if (!Array.isArray(value)) bad(param, `\`${param}\` must be a string or an array of text blocks`);
+  return value.map((b, i) => {
+    if (!isObj(b) || b.type !== 'text') bad(`${param}[${i}]`, `\`${param}[${i}]\` must be a text block ({"type":"text","text":...})`);
+    return str(b.text, `${param}[${i}].text`);
+  }).join('\n\n');
+}
+
+function convertMessage(raw: unknown, param: string): ChatMessage[] {
+  if (!isObj(raw)) bad(param, `\`${param}\` must be an object with role and content`);
+  const role = raw.role;
+  if (role !== 'user' && role !== 'assistant' && role !== 'system') bad(`${param}.role`, `\`${param}.role\` must be "user" or "assistant"`);
+  const content = raw.content;
+  if (role === 'system') return [{ role: 'system', content: textOf(content, `${param}.content`) }];
+  if (typeof content === 'string') return [{ role, content }];
+  if (!Array.isArray(content)) bad(`${param}.content`, `\`${param}.content\` must be a string or an array of content blocks`);
+  return role === 'user' ? convertUser(content, `${param}.content`) : [convertAssistant(content, `${param}.content`)];
+}
+
+function convertUser(blocks: unknown[], param: string): ChatMessage[] {
+  const toolMessages: ChatMessage[] = [];
+  const parts: ContentPart[] = [];
+  blocks.forEach((b, i) => {
+    const p = `${param}[${i}]`;
+    if (!isObj(b)) bad(p, `\`${p}\` must be a content block object`);
+    switch (b.type) {
+      case 'text': parts.push({ type: 'text', text: str(b.text, `${p}.text`) }); break;
+      case 'image': parts.push(imagePart(b.source, `${p}.source`)); break;
+      case 'tool_result': toolMessages.push(toolResult(b, p, parts)); break;
+      default: unsupportedBlock(b.type, p, 'user');
+    }
+  });
+  if (parts.length === 0) return toolMessages;
+  const only = parts.length === 1 && parts[0].type === 'text' ? (parts[0] as { text: string }).text : undefined;
+  return [...toolMessages, { role: 'user', content: only ?? parts }];
+}
+
+function toolResult(b: Obj, p: string, trailingParts: ContentPart[]): ChatMessage {
+  const id = str(b.tool_use_id, `${p}.tool_use_id`);
+  let text = '';
+  const content = b.content;
+  if (typeof content === 'string') text = content;
+  else if (Array.isArray(content)) {
+    const texts: string[] = [];
+    content.forEach((c, j) => {
+      const cp = `${p}.content[${j}]`;
+      if (!isObj(c)) bad(cp, `\`${cp}\` must be a content block object`);
+      if (c.type === 'text') texts.push(str(c.text, `${cp}.text`));
+      else if (c.type === 'image') trailingParts.push(imagePart(c.source, `${cp}.source`));
+      else unsupportedBlock(c.type, cp, 'tool_result');
+    });
+    text = texts.join('\n');
+  } else if (content !== undefined && content !== null) {
+    bad(`${p}.content`, `\`${p}.content\` must be a string or an array of text/image blocks`);
+  }
+  if (b.is_error === true) text = text === '' ? 'Error' : `Error: ${text}`;
+  return { role: 'tool', tool_call_id: id, content: text };
+}
+
+function convertAssistant(blocks: unknown[], param: string): ChatMessage {
+  const texts: string[] = [];
+  const thinking: string[] = [];
+  const toolCalls: ToolCall[] = [];
+  blocks.forEach((b, i) => {
+    const p = `${param}[${i}]`;
+    if (!isObj(b)) bad(p, `\`${p}\` must be a content block object`);
+    switch (b.type) {
+      case 'text': texts.push(str(b.text, `${p}.text`)); break;
+      case 'thinking': thinking.push(str(b.thinking, `${p}.thinking`)); break;
+      case 'redacted_thinking': break;
+      case 'tool_use': {
+        const input = b.input === undefined ? {} : b.input;
+        toolCalls.push({
+          id: str(b.id, `${p}.id`),
+          type: 'function',
+          function: { name: str(b.name, `${p}.name`), arguments: JSON.stringify(input) },
+        });
+        break;
+      }
+      default: unsupportedBlock(b.type, p, 'assistant');
+    }
+  });
+  const msg: ChatMessage = { role: 'assistant', content: texts.length > 0 ? texts.join('') : toolCalls.length > 0 ? null : '' };
+  if (toolCalls.length > 0) msg.tool_calls = toolCalls;
+  if (thinking.length > 0) msg.reasoning_content = thinking.join('');
+  return msg;
+}
+
+function imagePart(source: unknown, param: string): ContentPart {
+  if (!isObj(source)) bad(param, `\`${param}\` must be an image source object`);
+  if (source.type === 'base64') {
+    const mediaType = str(source.media_type, `${param}.media_type`);
+    return { type: 'image_url', image_url: { url: `data:${mediaType};base64,${str(source.data, `${param}.data`)}` } };
+  }
+  if (source.type === 'url') return { type: 'image_url', image_url: { url: str(source.url, `${param}.url`) } };
+  bad(`${param}.type`, `Image source type ${JSON.stringify(source.type ?? null)} is not supported; send "base64" or "url"`);
+}
+
+function unsupportedBlock(type: unknown, param: string, where: string): never {
+  bad(`${param}.type`, `Content block type ${JSON.stringify(type ?? null)} is not supported in ${where} content by this gateway; use text, image, tool_use or tool_result blocks`);
+}
+
+function convertTool(raw: unknown, param: string): ToolDefinition {
+  if (!isObj(raw)) bad(param, `\`${param}\` must be a tool object`);
+  if (raw.type !== undefined && raw.type !== null && raw.type !== 'custom') {
+    bad(`${param}.type`, `Server tool ${JSON.stringify(raw.type)} is not supported by this gateway; define a client tool with name, description and input_schema`);
+  }
+  const name = str(raw.name, `${param}.name`);
+  if (!isObj(raw.input_schema)) bad(`${param}.input_schema`, `\`${param}.input_schema\` must be a JSON Schema object`);
+  const fn: ToolDefinition['function'] = { name, parameters: raw.input_schema as JsonObject };
+  if (raw.description !== undefined && raw.description !== null) fn.description = str(raw.description, `${param}.description`);
+  if (typeof raw.strict === 'boolean') fn.strict = raw.strict;
+  return { type: 'function', function: fn };
+}
+
+function convertToolChoice(raw: unknown): { choice: ToolChoice; parallel?: boolean } {
+  if (!isObj(raw)) bad('tool_choice', '`tool_choice` must be an object like {"type":"auto"}');
+  const parallel = raw.disable_parallel_tool_use === true ? false : undefined;
+  switch (raw.type) {
+    case 'auto': return { choice: 'auto', parallel };
+    case 'any': return { choice: 'required', parallel };
+    case 'none': return { choice: 'none' };
+    case 'tool': return { choice: { type: 'function', function: { name: str(raw.name, 'tool_choice.name') } }, parallel };
+    default: bad('tool_choice.type', '`tool_choice.type` must be "auto", "any", "tool" or "none"');
+  }
+}
+

@@ -1,0 +1,78 @@
+// Interfaces between the request pipeline and long-lived runtime services (limits, budgets, ledger),
+// so the pipeline never depends on how they are stored.
+
+import type { Usage } from '../contracts/canonical.ts';
+import type { CompiledGateway, CompiledKey, CompiledModel } from '../compile/types.ts';
+
+export interface AdmissionRequest {
+  gw: CompiledGateway;
+  key: CompiledKey;
+  model?: CompiledModel;
+  /** Estimated prompt tokens (js-tiktoken). */
+  promptTokens: number;
+  /** The most the request may generate (max_tokens or the model default). */
+  maxOutputTokens: number;
+}
+
+/** An admitted request: holds its rate-limit slots and budget reservation until settled. */
+export interface Ticket {
+  /** x-ratelimit-* headers for the response. */
+  readonly headers: Record<string, string>;
+  /** The actual cost replaces the reservation; limits are corrected with actual tokens. */
+  settle(actual: { usage?: Usage; costMicros: number }): void;
+}
+
+export interface Admission {
+  /** Throws a 429 GatewayError when a limit or the budget does not allow the request. */
+  admit(request: AdmissionRequest): Ticket;
+}
+
+export interface RequestRow {
+  id: string;
+  ts: number;
+  keyName: string | null;
+  group: string | null;
+  route: string;
+  model: string | null;
+  provider: string | null;
+  upstreamModel: string | null;
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  usageSource: 'upstream' | 'estimated' | 'none';
+  costMicros: number;
+  status: number;
+  errorCode: string | null;
+  latencyMs: number;
+  ttftMs: number | null;
+  stream: boolean;
+  partial: boolean;
+  configHash: string;
+}
+
+export interface AttemptRow {
+  requestId: string;
+  n: number;
+  provider: string;
+  upstreamModel: string;
+  status: number;
+  errorCode: string | null;
+  latencyMs: number;
+  ts: number;
+}
+
+export interface Ledger {
+  record(row: RequestRow, attempts: AttemptRow[]): void;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const unlimitedAdmission: Admission = {
+  admit: () => ({ headers: {}, settle: () => {} }),
+};
+
+export const discardLedger: Ledger = {
+  record: () => {},
+  flush: async () => {},
+  close: async () => {},
+};

@@ -1,0 +1,81 @@
+// Runtime: the long-lived state that survives config reloads (the active gateway reference, circuit
+// breakers, admission/limits, the ledger, in-flight tracking for graceful drain).
+
+import type { CompiledGateway, CompiledKey } from '../compile/types.ts';
+import type { Logger } from '../log.ts';
+import { CircuitBreakers } from '../pipeline/circuit-breakers.ts';
+import { type Admission, type Ledger, discardLedger, unlimitedAdmission } from './contracts.ts';
+
+export interface ConfigStatus {
+  hash: string;
+  file: string;
+  loadedAt: number;
+  lastError?: { at: number; problems: string[] };
+  reloads: number;
+}
+
+export class Runtime {
+  private gateway: CompiledGateway;
+  readonly breakers = new CircuitBreakers();
+  admission: Admission = unlimitedAdmission;
+  ledger: Ledger = discardLedger;
+  /** Runtime-issued keys (admin API), looked up after the config's keys. */
+  runtimeKeyLookup?: (digest: string) => CompiledKey | undefined;
+  readonly status: ConfigStatus;
+  private inflight = 0;
+  private drainWaiters: Array<() => void> = [];
+  draining = false;
+
+  constructor(gateway: CompiledGateway, readonly log: Logger) {
+    this.gateway = gateway;
+    this.status = { hash: gateway.hash, file: gateway.file, loadedAt: gateway.loadedAt, reloads: 0 };
+    log.setSecrets(gateway.secrets);
+  }
+
+  /** The active gateway; a request reads it once and keeps that snapshot. */
+  current(): CompiledGateway {
+    return this.gateway;
+  }
+
+  swap(next: CompiledGateway): void {
+    this.gateway = next;
+    this.status.hash = next.hash;
+    this.status.loadedAt = next.loadedAt;
+    this.status.reloads += 1;
+    this.status.lastError = undefined;
+    this.log.setSecrets(next.secrets);
+  }
+
+  recordReloadError(problems: string[]): void {
+    this.status.lastError = { at: Date.now(), problems };
+  }
+
+  /** Tracks a request (or stream) in flight; call the returned function exactly once when done. */
+  enter(): () => void {
+    this.inflight += 1;
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      this.inflight -= 1;
+      if (this.inflight === 0) for (const w of this.drainWaiters.splice(0)) w();
+    };
+  }
+
+  get inFlight(): number {
+    return this.inflight;
+  }
+
+  /** Resolves when nothing is in flight, or after `timeoutMs`. */
+  drain(timeoutMs: number): Promise<boolean> {
+    this.draining = true;
+    if (this.inflight === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.drainWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+}

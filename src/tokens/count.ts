@@ -1,0 +1,57 @@
+// Token counting with js-tiktoken, used when an upstream reports no usage and for budget and tpm
+// estimates. The encoder is built lazily once (o200k_base) and reused.
+
+import { Tiktoken } from 'js-tiktoken/lite';
+import type { ChatMessage, JsonObject, JsonValue } from '../contracts/canonical.ts';
+
+let encoder: Tiktoken | undefined;
+
+async function load(): Promise<Tiktoken> {
+  if (!encoder) {
+    const ranks = (await import('js-tiktoken/ranks/o200k_base')).default;
+    encoder = new Tiktoken(ranks);
+  }
+  return encoder;
+}
+
+/** Loads the tokenizer ranks ahead of the first request (called at start). */
+export async function warmTokenizer(): Promise<void> {
+  await load();
+}
+
+export function countText(text: string): number {
+  if (!text) return 0;
+  if (!encoder) return Math.ceil(text.length / 4); // only before warm-up
+  return encoder.encode(text, 'all').length;
+}
+
+function partsText(content: ChatMessage['content']): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content.map((p) => (typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('\n');
+}
+
+/** OpenAI's documented chat accounting: ~3 tokens of framing per message plus 3 for the reply. */
+export function countChatPrompt(messages: readonly ChatMessage[]): number {
+  let total = 3;
+  for (const m of messages) {
+    total += 3 + countText(partsText(m.content)) + (m.name ? 1 : 0);
+    for (const call of m.tool_calls ?? []) total += countText(call.function.name) + countText(call.function.arguments);
+    if (Array.isArray(m.content)) total += m.content.filter((p) => p.type === 'image_url').length * 85;
+  }
+  return total;
+}
+
+/** Prompt estimate for any JSON operation body (chat messages, prompt, input). */
+export function countRequestPrompt(body: JsonObject): number {
+  if (Array.isArray(body.messages)) return countChatPrompt(body.messages as unknown as ChatMessage[]);
+  const input = body.prompt ?? body.input;
+  return countJsonText(input);
+}
+
+function countJsonText(value: JsonValue | undefined): number {
+  if (value === undefined || value === null) return 0;
+  if (typeof value === 'string') return countText(value);
+  if (Array.isArray(value)) return value.reduce<number>((n, v) => n + countJsonText(v), 0);
+  return countText(JSON.stringify(value));
+}
