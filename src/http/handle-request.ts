@@ -76,6 +76,7 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
       contentType: parsed.contentType,
       model: typeof parsed.body.model === 'string' ? parsed.body.model : undefined,
       stream,
+      cache: cacheChoice(req.headers.get('x-switchyard-cache')),
       includeUsage: stream && typeof streamOptions === 'object' && streamOptions !== null && !Array.isArray(streamOptions) && streamOptions.include_usage === true,
     };
     if (target.operation !== 'passthrough' && parsed.body.model !== undefined && typeof parsed.body.model !== 'string') {
@@ -91,6 +92,11 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
   } finally {
     if (!ex.detached) ex.leave();
   }
+}
+
+function cacheChoice(value: string | null): 'yes' | 'no' | undefined {
+  const v = value?.trim().toLowerCase();
+  return v === 'yes' || v === 'true' || v === '1' ? 'yes' : v === 'no' || v === 'false' || v === '0' ? 'no' : undefined;
 }
 
 function validateChat(call: InboundCall): void {

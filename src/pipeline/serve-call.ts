@@ -51,6 +51,19 @@ export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCal
   const maxOut = numberField(call.body, 'max_completion_tokens') ?? numberField(call.body, 'max_tokens') ?? model?.maxOutputTokens ?? 0;
   const ticket = rt.admission.admit({ gw, key, model, promptTokens, maxOutputTokens: call.operation === 'chat' || call.operation === 'completions' ? maxOut : 0 });
 
+  const cacheable = rt.cache && !call.stream && !call.form && !call.raw && call.operation !== 'passthrough'
+    ? { keyName: key.name, route: ex.route.path, model: call.model, operation: call.operation, path: call.path, body: call.body, requested: call.cache }
+    : undefined;
+  if (cacheable) {
+    const hit = await rt.cache!.lookup(gw, cacheable);
+    if (hit) {
+      ticket.settle({ costMicros: 0 });
+      meter(rt, ex, { status: hit.status, usageSource: 'none', costMicros: 0, stream: false, partial: false, errorCode: 'cache_hit' });
+      const headers = new Headers({ ...ticket.headers, 'x-request-id': ex.id, 'x-switchyard-cache': 'hit', 'x-switchyard-cost-usd': '0.000000' });
+      return (await routeResponse(ex, hit.status, headers, JSON.parse(hit.body) as JsonValue)).response;
+    }
+  }
+
   let result: AttemptResult;
   try {
     result = await runWithFailover(ex, call, plan, rt);
@@ -78,16 +91,12 @@ export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCal
     ticket.settle({ usage, costMicros: cost });
     meter(rt, ex, { target: result.target, status: result.status, usage, usageSource: source, costMicros: cost, stream: false, partial: false });
     for (const [k, v] of Object.entries(costHeaders(usage, cost))) headers.set(k, v);
-    let body = surface.shapeBody ? surface.shapeBody(result.body, call) : result.body;
-    let status = result.status;
-    if (ex.route.plugins.length) {
-      const view = (await runChain(ex.route.plugins, 'onResponse', { status, headers: Object.fromEntries(headers), body }, ex.scope, (h, v, ctx) => h.onResponse?.(v, ctx))).value;
-      body = view.body;
-      status = view.status;
-      for (const [k, v] of Object.entries(view.headers)) headers.set(k, v);
+    const body = surface.shapeBody ? surface.shapeBody(result.body, call) : result.body;
+    if (cacheable) {
+      headers.set('x-switchyard-cache', 'miss');
+      if (result.status === 200) await rt.cache!.store(gw, cacheable, result.status, JSON.stringify(body));
     }
-    headers.set('content-type', 'application/json');
-    return new Response(JSON.stringify(body), { status, headers });
+    return (await routeResponse(ex, result.status, headers, body)).response;
   }
 
   // Streams: a real upstream stream, or an emulated one from a full answer.
@@ -120,6 +129,18 @@ export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCal
     },
   });
   return new Response(body, { status: 200, headers });
+}
+
+/** Route plugins' onResponse, then the JSON response. */
+async function routeResponse(ex: Exchange, status: number, headers: Headers, body: JsonValue): Promise<{ response: Response }> {
+  if (ex.route.plugins.length) {
+    const view = (await runChain(ex.route.plugins, 'onResponse', { status, headers: Object.fromEntries(headers), body }, ex.scope, (h, v, ctx) => h.onResponse?.(v, ctx))).value;
+    body = view.body;
+    status = view.status;
+    for (const [k, v] of Object.entries(view.headers)) headers.set(k, v);
+  }
+  if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+  return { response: new Response(JSON.stringify(body), { status, headers }) };
 }
 
 function emulated(result: Extract<AttemptResult, { kind: 'json' }>): Extract<AttemptResult, { kind: 'stream' }> {

@@ -19,6 +19,8 @@ export interface InboundCall {
   contentType?: string;
   model?: string;
   stream: boolean;
+  /** Per-request cache choice (x-switchyard-cache header or onebound cache=yes|no). */
+  cache?: 'yes' | 'no';
   /** The client asked for the usage chunk (`stream_options.include_usage`). */
   includeUsage: boolean;
 }

@@ -67,6 +67,26 @@ export interface Ledger {
   close(): Promise<void>;
 }
 
+/**
+ * Exact-match response cache for non-streamed calls. `lookup` returns a cached JSON body when the
+ * call opted in (route, key, model or per request) and an entry is fresh; `store` saves a success.
+ */
+export interface ResponseCache {
+  lookup(gw: CompiledGateway, call: CacheableCall): Promise<{ status: number; body: string } | undefined>;
+  store(gw: CompiledGateway, call: CacheableCall, status: number, body: string): Promise<void>;
+}
+
+export interface CacheableCall {
+  keyName: string;
+  route: string;
+  model?: string;
+  operation: string;
+  path: string;
+  body: Record<string, unknown>;
+  /** The request's own opt-in/out (header x-switchyard-cache: yes|no, or onebound cache=yes). */
+  requested?: 'yes' | 'no';
+}
+
 export const unlimitedAdmission: Admission = {
   admit: () => ({ headers: {}, settle: () => {} }),
 };

@@ -4,7 +4,7 @@
 import type { CompiledGateway, CompiledKey } from '../compile/types.ts';
 import type { Logger } from '../log.ts';
 import { CircuitBreakers } from '../pipeline/circuit-breakers.ts';
-import { type Admission, type Ledger, discardLedger, unlimitedAdmission } from './contracts.ts';
+import { type Admission, type Ledger, type ResponseCache, discardLedger, unlimitedAdmission } from './contracts.ts';
 
 export interface ConfigStatus {
   hash: string;
@@ -19,6 +19,8 @@ export class Runtime {
   readonly breakers = new CircuitBreakers();
   admission: Admission = unlimitedAdmission;
   ledger: Ledger = discardLedger;
+  /** Response cache (off until storage attaches one). */
+  cache?: ResponseCache;
   /** Runtime-issued keys (admin API), looked up after the config's keys. */
   runtimeKeyLookup?: (digest: string) => CompiledKey | undefined;
   readonly status: ConfigStatus;
