@@ -1,12 +1,66 @@
-// Placeholder for the Anthropic surface until it is wired.
-import type { Exchange } from '../pipeline/types.ts';
-import type { Runtime } from '../runtime/runtime.ts';
+// The Anthropic Messages surface: POST /v1/messages (and /v1/messages/count_tokens) on the default
+// surface and on `protocol: anthropic` routes. Requests are translated to the canonical chat shape,
+// served by the same pipeline (billing, limits, failover), and answered in Anthropic's shapes.
+
+import type { ChatResponse, JsonObject, JsonValue } from '../contracts/canonical.ts';
 import { GatewayError } from '../contracts/errors.ts';
+import { authenticate } from '../pipeline/authenticate.ts';
+import { type Surface, serveModelCall } from '../pipeline/serve-call.ts';
+import type { Exchange, InboundCall } from '../pipeline/types.ts';
+import {
+  AnthropicStreamEncoder, anthropicErrorFromGateway, anthropicToCanonical, canonicalToAnthropic, countTokensRequest, countTokensResponse,
+} from '../protocols/anthropic/index.ts';
+import type { Runtime } from '../runtime/runtime.ts';
+import type { ChunkEncoder } from '../stream/encoders.ts';
+import { countChatPrompt } from '../tokens/count.ts';
+import { errorHeaders, toGatewayError } from './error-response.ts';
+import { readOperationBody } from './read-body.ts';
 
 export function isAnthropicPath(method: string, path: string): boolean {
-  return method === 'POST' && (path === '/v1/messages' || path === '/messages' || path === '/v1/messages/count_tokens' || path === '/messages/count_tokens');
+  return method === 'POST' && /^(\/v1)?\/messages(\/count_tokens)?$/.test(path);
 }
 
-export async function handleAnthropic(_rt: Runtime, _ex: Exchange, _req: Request, _path: string): Promise<Response> {
-  throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_route', message: 'not yet' });
+const anthropicSurface: Surface = {
+  streamEncoder: (call): ChunkEncoder => {
+    const encoder = new AnthropicStreamEncoder({ model: call.model ?? '', inputTokens: countChatPrompt(call.body.messages as never) });
+    return {
+      contentType: 'text/event-stream; charset=utf-8',
+      chunk: (c) => encoder.push(c),
+      finish: (usage) => encoder.finish(usage),
+      error: (err) => encoder.fail(err),
+    };
+  },
+  shapeBody: (body: JsonValue, call: InboundCall) => canonicalToAnthropic(body as unknown as ChatResponse, call.model ?? '') as unknown as JsonValue,
+};
+
+export async function handleAnthropic(rt: Runtime, ex: Exchange, req: Request, path: string): Promise<Response> {
+  try {
+    if (!isAnthropicPath(req.method, path)) {
+      throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_route', message: `Unknown path ${req.method} ${path} on an Anthropic route. Use POST /v1/messages.` });
+    }
+    ex.key = authenticate(ex.gw, req.headers, ex.clientIp, rt.runtimeKeyLookup);
+    ex.scope.keyName = ex.key.name;
+    ex.scope.group = ex.key.group;
+    const parsed = await readOperationBody(req, 'chat', ex.gw.maxBodyBytes);
+    if (path.endsWith('/count_tokens')) {
+      const canonical = countTokensRequest(parsed.body);
+      return json(200, countTokensResponse(countChatPrompt(canonical.messages)), ex.id);
+    }
+    const canonical = anthropicToCanonical(parsed.body) as unknown as JsonObject;
+    const stream = canonical.stream === true;
+    const call: InboundCall = {
+      operation: 'chat', path: '/chat/completions', search: '', method: 'POST', body: canonical,
+      model: typeof canonical.model === 'string' ? canonical.model : undefined, stream, includeUsage: false,
+    };
+    ex.call = call;
+    return await serveModelCall(rt, ex, call, anthropicSurface);
+  } catch (err) {
+    const gwErr = toGatewayError(err, rt.log, ex.id);
+    const headers = errorHeaders(gwErr, ex.id);
+    return new Response(JSON.stringify(anthropicErrorFromGateway(gwErr, ex.id)), { status: gwErr.status, headers });
+  }
+}
+
+function json(status: number, body: unknown, id: string): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'x-request-id': id } });
 }
