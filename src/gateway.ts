@@ -106,6 +106,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
 
   const watcher: WatchHandle | undefined = opts.watch === false ? undefined : watchConfig(opts.configPath, (reason) => void reload(reason));
   watcher?.setCodeFiles(codeFiles);
+  await watcher?.ready;
   log.info('switchyard listening', { url, config: first.file, hash: compiled.gateway.hash, models: compiled.gateway.modelNames.length });
 
   let stopping: Promise<void> | undefined;

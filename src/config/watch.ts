@@ -6,6 +6,8 @@ import { watch, type FSWatcher } from 'chokidar';
 import { basename, dirname, resolve } from 'node:path';
 
 export interface WatchHandle {
+  /** Resolves once the directory watch is active (edits before this could be missed). */
+  ready: Promise<void>;
   /** Replace the set of code files watched (after each successful compile). */
   setCodeFiles(files: string[]): void;
   close(): Promise<void>;
@@ -29,10 +31,12 @@ export function watchConfig(configFile: string, onChange: (reason: string) => vo
   dirWatcher.on('all', (event, path) => {
     if (relevant(path)) trigger(`${event} ${basename(path)}`);
   });
+  const ready = new Promise<void>((resolve) => dirWatcher.once('ready', () => resolve()));
   let codeWatcher: FSWatcher | undefined;
   const onHup = () => trigger('SIGHUP');
   process.on('SIGHUP', onHup);
   return {
+    ready,
     setCodeFiles(files) {
       const next = new Set(files.map((f) => resolve(f)));
       const same = next.size === codeFiles.size && [...next].every((f) => codeFiles.has(f));

@@ -39,8 +39,14 @@ export interface CanonicalRequestView {
 /** A final (non-stream) response as route plugins see it. */
 export interface ResponseView {
   status: number;
+  /** Response headers; set `content-type` here when you set `rawBody` to something other than JSON. */
   headers: Record<string, string>;
   body: JsonValue;
+  /**
+   * Exact text to send instead of `JSON.stringify(body)` (e.g. XML). Set it in the last plugin of the
+   * chain: later plugins still see and may change `body`, but `rawBody`, once set, is what the client gets.
+   */
+  rawBody?: string;
 }
 
 /** An error about to be sent to a client; `body` is the OpenAI-shaped error object. */
@@ -48,6 +54,8 @@ export interface ErrorView {
   status: number;
   headers: Record<string, string>;
   body: JsonValue;
+  /** Exact text to send instead of `JSON.stringify(body)` (see ResponseView.rawBody). */
+  rawBody?: string;
 }
 
 type Maybe<T> = T | void | undefined | Promise<T | void | undefined>;

@@ -3,6 +3,7 @@
 
 import { GatewayError, isGatewayError } from '../contracts/errors.ts';
 import type { CompiledRoute } from '../compile/types.ts';
+import type { ErrorView } from '../contracts/plugin.ts';
 import type { Logger } from '../log.ts';
 import { runChain, type HookScope } from '../pipeline/plugin-runner.ts';
 
@@ -19,7 +20,7 @@ export function errorHeaders(err: GatewayError, requestId: string): Record<strin
 }
 
 export async function errorResponse(err: GatewayError, requestId: string, route?: CompiledRoute, scope?: HookScope): Promise<Response> {
-  let view = { status: err.status, headers: errorHeaders(err, requestId), body: err.toBody() as unknown as import('../contracts/canonical.ts').JsonValue };
+  let view: ErrorView = { status: err.status, headers: errorHeaders(err, requestId), body: err.toBody() as unknown as import('../contracts/canonical.ts').JsonValue };
   if (route?.plugins.length && scope) {
     try {
       view = (await runChain(route.plugins, 'onError', view, scope, (h, v, ctx) => h.onError?.(v, ctx))).value;
@@ -28,5 +29,5 @@ export async function errorResponse(err: GatewayError, requestId: string, route?
       return new Response(JSON.stringify(e.toBody()), { status: e.status, headers: errorHeaders(e, requestId) });
     }
   }
-  return new Response(JSON.stringify(view.body), { status: view.status, headers: view.headers });
+  return new Response(view.rawBody ?? JSON.stringify(view.body), { status: view.status, headers: view.headers });
 }

@@ -1,0 +1,157 @@
+// `bun run bench`: gateway overhead against a fake OpenAI upstream, side by side with a direct call and
+// a bare Bun fetch-forwarding proxy, all on 127.0.0.1 random ports. Measures (1) req/s at 64 keep-alive
+// connections with wrk, (2) p50/p99 at a fixed request rate with a paced TS load generator, (3) time to
+// first chunk of streams. BENCH_LEDGER=off|on|both (default both) picks the gateway variants.
+// Knobs (env): BENCH_SECONDS, BENCH_PACED_SECONDS, BENCH_RATE, BENCH_CONNECTIONS, BENCH_WRK_THREADS,
+// BENCH_STREAMS, BENCH_SKIP_WRK=1, BENCH_PROFILE_DIR (run the gateways under `bun --cpu-prof-md`).
+// See docs-drafts/bench.md.
+
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { BENCH_KEY, BENCH_MODEL, gatewayYaml, type LedgerMode } from './gateway-config.ts';
+import { paced } from './paced.ts';
+import { type Child, freePort, installExitHandlers, killAll, onCleanup, readPort, spawnChild, waitHealthy } from './procs.ts';
+import { ratios, table, type TargetResult } from './report.ts';
+import { ttfc } from './ttfc.ts';
+import { runWrk, wrkAvailable, wrkMissingMessage, writeLua } from './wrk.ts';
+
+const env = process.env;
+const ledgerEnv = (env.BENCH_LEDGER ?? 'both').toLowerCase();
+if (!['off', 'on', 'both'].includes(ledgerEnv)) {
+  console.error(`bench: BENCH_LEDGER must be off, on or both (got "${env.BENCH_LEDGER}")`);
+  process.exit(2);
+}
+const modes: LedgerMode[] = ledgerEnv === 'both' ? ['off', 'on'] : [ledgerEnv as LedgerMode];
+// Two gateway variants share the ~90 s budget: 8 s per measurement instead of 10.
+const defaultSeconds = modes.length === 2 ? 8 : 10;
+const num = (name: string, fallback: number) => {
+  const v = Number(env[name] ?? fallback);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`bench: ${name} must be a positive number`);
+  return v;
+};
+const seconds = num('BENCH_SECONDS', defaultSeconds);
+const pacedSeconds = num('BENCH_PACED_SECONDS', defaultSeconds);
+const rate = num('BENCH_RATE', 500);
+const connections = num('BENCH_CONNECTIONS', 64);
+const wrkThreads = num('BENCH_WRK_THREADS', 1);
+const streams = num('BENCH_STREAMS', 200);
+const skipWrk = env.BENCH_SKIP_WRK === '1';
+const profileDir = env.BENCH_PROFILE_DIR ? resolve(env.BENCH_PROFILE_DIR) : undefined;
+const maxSeconds = num('BENCH_MAX_SECONDS', 150);
+
+const body = JSON.stringify({ model: BENCH_MODEL, messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 16 });
+const streamBody = JSON.stringify({ model: BENCH_MODEL, messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 16, stream: true });
+const headers = { 'content-type': 'application/json', authorization: `Bearer ${BENCH_KEY}` };
+const log = (msg: string) => console.error(`[bench ${((performance.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
+const t0 = performance.now();
+
+interface Target {
+  label: string;
+  url: string;
+  result: TargetResult;
+}
+
+async function startGateway(mode: LedgerMode, upstreamPort: number, root: string): Promise<{ target: Target; child: Child }> {
+  const dir = join(root, `ledger-${mode}`);
+  mkdirSync(dir, { recursive: true });
+  const configPath = join(dir, 'gateway.yaml');
+  await Bun.write(configPath, gatewayYaml({ upstreamPort, dir, ledger: mode }));
+  const port = freePort();
+  const prof = profileDir ? ['--cpu-prof', '--cpu-prof-md', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=gateway-ledger-${mode}.cpuprofile`] : [];
+  const child = spawnChild([process.execPath, ...prof, 'src/cli.ts', 'start', '--config', configPath, '--port', String(port)], { SWITCHYARD_LOG: 'silent' });
+  const base = `http://127.0.0.1:${port}`;
+  await waitHealthy(`${base}/health`, child, `gateway (ledger ${mode})`);
+  const label = mode === 'off' ? 'gateway (ledger off)' : 'gateway (ledger on: budget + limits)';
+  return { target: { label, url: `${base}/v1/chat/completions`, result: { label } }, child };
+}
+
+/** One request per target before measuring: a broken setup fails loudly instead of benchmarking 4xx. */
+async function verify(target: Target): Promise<void> {
+  const res = await fetch(target.url, { method: 'POST', headers, body });
+  const text = await res.text();
+  if (res.status !== 200 || !text.includes('"chat.completion"')) {
+    throw new Error(`${target.label} answered HTTP ${res.status}: ${text.slice(0, 500)}`);
+  }
+}
+
+async function main(): Promise<void> {
+  installExitHandlers();
+  const watchdog = setTimeout(() => {
+    console.error(`bench: still running after ${maxSeconds} s; stopping (BENCH_MAX_SECONDS)`);
+    killAll();
+    process.exit(1);
+  }, maxSeconds * 1000);
+  watchdog.unref();
+
+  const haveWrk = !skipWrk && (await wrkAvailable());
+  if (!haveWrk && !skipWrk) {
+    console.error(wrkMissingMessage());
+    process.exit(1);
+  }
+  const root = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
+  onCleanup(() => rmSync(root, { recursive: true, force: true }));
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+
+  log(`bun ${Bun.version}, ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const upstreamChild = spawnChild([process.execPath, 'bench/fake-upstream.ts'], {});
+  const upstreamPort = await readPort(upstreamChild, 'fake upstream');
+  const proxyChild = spawnChild([process.execPath, 'bench/bare-proxy.ts'], { BENCH_UPSTREAM: `http://127.0.0.1:${upstreamPort}` });
+  const proxyPort = await readPort(proxyChild, 'bare proxy');
+  const gateways = await Promise.all(modes.map((m) => startGateway(m, upstreamPort, root)));
+
+  const direct: Target = { label: 'direct upstream', url: `http://127.0.0.1:${upstreamPort}/v1/chat/completions`, result: { label: 'direct upstream' } };
+  const proxy: Target = { label: 'bare Bun proxy', url: `http://127.0.0.1:${proxyPort}/v1/chat/completions`, result: { label: 'bare Bun proxy' } };
+  const targets = [direct, proxy, ...gateways.map((g) => g.target)];
+  for (const t of targets) await verify(t);
+  log(`ready: upstream :${upstreamPort}, proxy :${proxyPort}, ${gateways.map((g) => g.target.url.split('/')[2]).join(', ')}`);
+
+  if (haveWrk) {
+    const lua = await writeLua(join(root, 'post.lua'), body, headers);
+    for (const t of targets) {
+      log(`throughput: ${t.label} (1 s warm-up, ${seconds} s at ${connections} connections)`);
+      await runWrk(t.url, lua, { connections, threads: wrkThreads, seconds: 1 });
+      t.result.wrk = await runWrk(t.url, lua, { connections, threads: wrkThreads, seconds });
+    }
+  } else {
+    log('throughput: skipped (BENCH_SKIP_WRK=1)');
+    // Still warm up the JIT before the latency runs.
+    for (const t of targets) for (let i = 0; i < 500; i++) await (await fetch(t.url, { method: 'POST', headers, body })).arrayBuffer();
+  }
+
+  for (const t of targets) {
+    log(`latency: ${t.label} (${rate} req/s for ${pacedSeconds} s)`);
+    t.result.paced = await paced(t.url, { headers, body }, { rate, seconds: pacedSeconds });
+  }
+
+  for (const t of targets) {
+    log(`streams: ${t.label} (${streams} sequential)`);
+    t.result.ttfc = await ttfc(t.url, { headers, body: streamBody }, streams);
+  }
+
+  log('stopping the gateways (graceful: drain + flush)');
+  await Promise.all(gateways.map((g) => g.child.stop('SIGTERM', 10_000)));
+  await upstreamChild.stop();
+  await proxyChild.stop();
+  clearTimeout(watchdog);
+
+  const gwResults = gateways.map((g) => g.target.result);
+  console.log(`\n## Switchyard bench (${new Date().toISOString()})\n`);
+  console.log(`bun ${Bun.version} · ${availableParallelism()} cores · wrk -t${wrkThreads} -c${connections} -d${seconds}s · paced ${rate} req/s × ${pacedSeconds} s · ${streams} streams of 20 chunks · all processes on one host\n`);
+  console.log(table(targets.map((t) => t.result), { connections, rate, streams }));
+  console.log('\n' + ratios(direct.result, proxy.result, gwResults));
+  if (profileDir) console.log(`\nCPU profiles of the gateways: ${profileDir}`);
+  console.log(`\ntotal bench time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+main().then(
+  () => {
+    killAll();
+    process.exit(0);
+  },
+  (err: unknown) => {
+    console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
+    killAll();
+    process.exit(1);
+  },
+);
