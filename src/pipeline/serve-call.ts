@@ -4,6 +4,7 @@
 import type { ChatResponse, JsonObject, JsonValue, Usage } from '../contracts/canonical.ts';
 import { chunksFromChatResponse } from '../contracts/emulate-stream.ts';
 import { GatewayError } from '../contracts/errors.ts';
+import type { ResponseView } from '../contracts/plugin.ts';
 import type { CompiledModel, Target } from '../compile/types.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import type { Ticket } from '../runtime/contracts.ts';
@@ -51,9 +52,10 @@ export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCal
   const maxOut = numberField(call.body, 'max_completion_tokens') ?? numberField(call.body, 'max_tokens') ?? model?.maxOutputTokens ?? 0;
   const ticket = rt.admission.admit({ gw, key, model, promptTokens, maxOutputTokens: call.operation === 'chat' || call.operation === 'completions' ? maxOut : 0 });
 
-  const cacheable = rt.cache && !call.stream && !call.form && !call.raw && call.operation !== 'passthrough'
+  const cacheCall = rt.cache && !call.stream && !call.form && !call.raw && call.operation !== 'passthrough'
     ? { keyName: key.name, route: ex.route.path, model: call.model, operation: call.operation, path: call.path, body: call.body, requested: call.cache }
     : undefined;
+  const cacheable = cacheCall && (rt.cache!.applies?.(gw, cacheCall) ?? true) ? cacheCall : undefined;
   if (cacheable) {
     const hit = await rt.cache!.lookup(gw, cacheable);
     if (hit) {
@@ -131,16 +133,18 @@ export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCal
   return new Response(body, { status: 200, headers });
 }
 
-/** Route plugins' onResponse, then the JSON response. */
-async function routeResponse(ex: Exchange, status: number, headers: Headers, body: JsonValue): Promise<{ response: Response }> {
+/** Route plugins' onResponse, then the JSON response (or the plugins' `rawBody`, e.g. XML). */
+export async function routeResponse(ex: Exchange, status: number, headers: Headers, body: JsonValue): Promise<{ response: Response }> {
+  let raw: string | undefined;
   if (ex.route.plugins.length) {
-    const view = (await runChain(ex.route.plugins, 'onResponse', { status, headers: Object.fromEntries(headers), body }, ex.scope, (h, v, ctx) => h.onResponse?.(v, ctx))).value;
+    const view = (await runChain(ex.route.plugins, 'onResponse', { status, headers: Object.fromEntries(headers), body } as ResponseView, ex.scope, (h, v, ctx) => h.onResponse?.(v, ctx))).value;
     body = view.body;
     status = view.status;
+    raw = view.rawBody;
     for (const [k, v] of Object.entries(view.headers)) headers.set(k, v);
   }
   if (!headers.has('content-type')) headers.set('content-type', 'application/json');
-  return { response: new Response(JSON.stringify(body), { status, headers }) };
+  return { response: new Response(raw ?? JSON.stringify(body), { status, headers }) };
 }
 
 function emulated(result: Extract<AttemptResult, { kind: 'json' }>): Extract<AttemptResult, { kind: 'stream' }> {

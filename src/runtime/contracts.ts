@@ -72,6 +72,8 @@ export interface Ledger {
  * call opted in (route, key, model or per request) and an entry is fresh; `store` saves a success.
  */
 export interface ResponseCache {
+  /** Does this call use the cache at all (opted in, not bypassed)? When false the pipeline skips lookup, store and the header. */
+  applies?(gw: CompiledGateway, call: CacheableCall): boolean;
   lookup(gw: CompiledGateway, call: CacheableCall): Promise<{ status: number; body: string } | undefined>;
   store(gw: CompiledGateway, call: CacheableCall, status: number, body: string): Promise<void>;
 }
