@@ -14,7 +14,17 @@ export interface FailoverDeps {
 }
 
 /** Tiers to try for a model: its own tiers, then each fallback's tiers (cycle-safe). */
-export function planTiers(gw: CompiledGateway, model: CompiledModel): Array<{ model: string; targets: readonly Target[] }> {
+type Plan = Array<{ model: string; targets: readonly Target[] }>;
+const plans = new WeakMap<CompiledModel, Plan>();
+
+/** Tiers to try for a model (memoised per compiled model, so per config version). */
+export function planTiers(gw: CompiledGateway, model: CompiledModel): Plan {
+  let plan = plans.get(model);
+  if (!plan) plans.set(model, (plan = buildPlan(gw, model)));
+  return plan;
+}
+
+function buildPlan(gw: CompiledGateway, model: CompiledModel): Plan {
   const plan: Array<{ model: string; targets: readonly Target[] }> = [];
   const seen = new Set<string>();
   const visit = (m: CompiledModel) => {

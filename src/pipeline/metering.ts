@@ -54,12 +54,13 @@ export function meter(rt: Runtime, ex: Exchange, m: MeterInput): void {
 
 /** Upstream usage when present; otherwise a js-tiktoken estimate of prompt and completion. */
 export function usageOrEstimate(
-  upstream: Usage | undefined, promptTokens: number, completion: JsonValue | string, operation: Operation,
+  upstream: Usage | undefined, promptTokens: () => number, completion: JsonValue | string, operation: Operation,
 ): { usage: Usage | undefined; source: RequestRow['usageSource'] } {
   if (upstream) return { usage: upstream, source: 'upstream' };
   if (operation !== 'chat' && operation !== 'completions' && operation !== 'embeddings') return { usage: undefined, source: 'none' };
   const completionTokens = operation === 'embeddings' ? 0 : countText(typeof completion === 'string' ? completion : completionTextOf(completion));
-  return { usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens }, source: 'estimated' };
+  const prompt = promptTokens();
+  return { usage: { prompt_tokens: prompt, completion_tokens: completionTokens, total_tokens: prompt + completionTokens }, source: 'estimated' };
 }
 
 function completionTextOf(body: JsonValue): string {
