@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BENCH_KEY, BENCH_MODEL, gatewayYaml, type LedgerMode } from './gateway-config.ts';
+import { readLedger } from './ledger-check.ts';
 import { paced } from './paced.ts';
 import { type Child, freePort, installExitHandlers, killAll, onCleanup, readPort, spawnChild, waitHealthy } from './procs.ts';
 import { ratios, table, type TargetResult } from './report.ts';
@@ -50,20 +51,22 @@ interface Target {
   label: string;
   url: string;
   result: TargetResult;
+  /** Requests this target answered (verify + warm-up + measurements), to compare with ledger rows. */
+  answered: number;
 }
 
-async function startGateway(mode: LedgerMode, upstreamPort: number, root: string): Promise<{ target: Target; child: Child }> {
+async function startGateway(mode: LedgerMode, upstreamPort: number, root: string): Promise<{ target: Target; child: Child; mode: LedgerMode; dbPath: string }> {
   const dir = join(root, `ledger-${mode}`);
   mkdirSync(dir, { recursive: true });
   const configPath = join(dir, 'gateway.yaml');
   await Bun.write(configPath, gatewayYaml({ upstreamPort, dir, ledger: mode }));
   const port = freePort();
-  const prof = profileDir ? ['--cpu-prof', '--cpu-prof-md', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=gateway-ledger-${mode}.cpuprofile`] : [];
+  const prof = profileDir ? ['--cpu-prof', '--cpu-prof-md', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=gateway-ledger-${mode}`] : [];
   const child = spawnChild([process.execPath, ...prof, 'src/cli.ts', 'start', '--config', configPath, '--port', String(port)], { SWITCHYARD_LOG: 'silent' });
   const base = `http://127.0.0.1:${port}`;
   await waitHealthy(`${base}/health`, child, `gateway (ledger ${mode})`);
   const label = mode === 'off' ? 'gateway (ledger off)' : 'gateway (ledger on: budget + limits)';
-  return { target: { label, url: `${base}/v1/chat/completions`, result: { label } }, child };
+  return { target: { label, url: `${base}/v1/chat/completions`, result: { label }, answered: 0 }, child, mode, dbPath: join(dir, 'data', 'switchyard.db') };
 }
 
 /** One request per target before measuring: a broken setup fails loudly instead of benchmarking 4xx. */
@@ -73,6 +76,7 @@ async function verify(target: Target): Promise<void> {
   if (res.status !== 200 || !text.includes('"chat.completion"')) {
     throw new Error(`${target.label} answered HTTP ${res.status}: ${text.slice(0, 500)}`);
   }
+  target.answered += 1;
 }
 
 async function main(): Promise<void> {
@@ -93,15 +97,16 @@ async function main(): Promise<void> {
   onCleanup(() => rmSync(root, { recursive: true, force: true }));
   if (profileDir) mkdirSync(profileDir, { recursive: true });
 
-  log(`bun ${Bun.version}, ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const loadAtStart = loadavg().map((l) => l.toFixed(2)).join(' ');
+  log(`bun ${Bun.version}, ${availableParallelism()} cores, load average ${loadAtStart}`);
   const upstreamChild = spawnChild([process.execPath, 'bench/fake-upstream.ts'], {});
   const upstreamPort = await readPort(upstreamChild, 'fake upstream');
   const proxyChild = spawnChild([process.execPath, 'bench/bare-proxy.ts'], { BENCH_UPSTREAM: `http://127.0.0.1:${upstreamPort}` });
   const proxyPort = await readPort(proxyChild, 'bare proxy');
   const gateways = await Promise.all(modes.map((m) => startGateway(m, upstreamPort, root)));
 
-  const direct: Target = { label: 'direct upstream', url: `http://127.0.0.1:${upstreamPort}/v1/chat/completions`, result: { label: 'direct upstream' } };
-  const proxy: Target = { label: 'bare Bun proxy', url: `http://127.0.0.1:${proxyPort}/v1/chat/completions`, result: { label: 'bare Bun proxy' } };
+  const direct: Target = { label: 'direct upstream', url: `http://127.0.0.1:${upstreamPort}/v1/chat/completions`, result: { label: 'direct upstream' }, answered: 0 };
+  const proxy: Target = { label: 'bare Bun proxy', url: `http://127.0.0.1:${proxyPort}/v1/chat/completions`, result: { label: 'bare Bun proxy' }, answered: 0 };
   const targets = [direct, proxy, ...gateways.map((g) => g.target)];
   for (const t of targets) await verify(t);
   log(`ready: upstream :${upstreamPort}, proxy :${proxyPort}, ${gateways.map((g) => g.target.url.split('/')[2]).join(', ')}`);
@@ -110,23 +115,29 @@ async function main(): Promise<void> {
     const lua = await writeLua(join(root, 'post.lua'), body, headers);
     for (const t of targets) {
       log(`throughput: ${t.label} (1 s warm-up, ${seconds} s at ${connections} connections)`);
-      await runWrk(t.url, lua, { connections, threads: wrkThreads, seconds: 1 });
+      t.answered += (await runWrk(t.url, lua, { connections, threads: wrkThreads, seconds: 1 })).requests;
       t.result.wrk = await runWrk(t.url, lua, { connections, threads: wrkThreads, seconds });
+      t.answered += t.result.wrk.requests;
     }
   } else {
     log('throughput: skipped (BENCH_SKIP_WRK=1)');
     // Still warm up the JIT before the latency runs.
-    for (const t of targets) for (let i = 0; i < 500; i++) await (await fetch(t.url, { method: 'POST', headers, body })).arrayBuffer();
+    for (const t of targets) {
+      for (let i = 0; i < 500; i++) await (await fetch(t.url, { method: 'POST', headers, body })).arrayBuffer();
+      t.answered += 500;
+    }
   }
 
   for (const t of targets) {
     log(`latency: ${t.label} (${rate} req/s for ${pacedSeconds} s)`);
     t.result.paced = await paced(t.url, { headers, body }, { rate, seconds: pacedSeconds });
+    t.answered += t.result.paced.ok;
   }
 
   for (const t of targets) {
     log(`streams: ${t.label} (${streams} sequential)`);
     t.result.ttfc = await ttfc(t.url, { headers, body: streamBody }, streams);
+    t.answered += t.result.ttfc.n - t.result.ttfc.failed;
   }
 
   log('stopping the gateways (graceful: drain + flush)');
@@ -137,9 +148,17 @@ async function main(): Promise<void> {
 
   const gwResults = gateways.map((g) => g.target.result);
   console.log(`\n## Switchyard bench (${new Date().toISOString()})\n`);
-  console.log(`bun ${Bun.version} · ${availableParallelism()} cores · wrk -t${wrkThreads} -c${connections} -d${seconds}s · paced ${rate} req/s × ${pacedSeconds} s · ${streams} streams of 20 chunks · all processes on one host\n`);
+  console.log(`bun ${Bun.version} · ${availableParallelism()} cores · wrk -t${wrkThreads} -c${connections} -d${seconds}s · paced ${rate} req/s × ${pacedSeconds} s · ${streams} streams of 20 chunks · all processes on one host`);
+  // Other work on the host skews one target more than another (they are measured one after the other).
+  console.log(`load average at start ${loadAtStart} · at end ${loadavg().map((l) => l.toFixed(2)).join(' ')} (1/5/15 min)\n`);
   console.log(table(targets.map((t) => t.result), { connections, rate, streams }));
   console.log('\n' + ratios(direct.result, proxy.result, gwResults));
+  for (const g of gateways.filter((x) => x.mode === 'on')) {
+    const check = readLedger(g.dbPath);
+    console.log(typeof check === 'string'
+      ? `- ${g.target.label}: ledger check: ${check}`
+      : `- ${g.target.label}: ledger rows written ${check.rows.toLocaleString('en-US')} for ~${g.target.answered.toLocaleString('en-US')} answered requests; recorded spend $${(check.costMicros / 1e6).toFixed(6)}`);
+  }
   if (profileDir) console.log(`\nCPU profiles of the gateways: ${profileDir}`);
   console.log(`\ntotal bench time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
