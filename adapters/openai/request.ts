@@ -5,8 +5,19 @@ import type { AdapterRequest, ProviderView, UpstreamRequest } from '../../src/co
 
 const DEFAULT_BASE = 'https://api.openai.com/v1';
 
-/** `https://host` → `https://host/v1`; any base with a path (…/v1, …/api/v3, …/openai) is kept. */
+const roots = new Map<string, string>();
+
+/** `https://host` → `https://host/v1`; any base with a path (…/v1, …/api/v3, …/openai) is kept. Memoised. */
 export function apiRoot(baseUrl: string): string {
+  let root = roots.get(baseUrl);
+  if (root === undefined) {
+    root = computeRoot(baseUrl);
+    if (roots.size < 1000) roots.set(baseUrl, root);
+  }
+  return root;
+}
+
+function computeRoot(baseUrl: string): string {
   if (!baseUrl) return DEFAULT_BASE;
   try {
     const { pathname } = new URL(baseUrl);

@@ -17,7 +17,7 @@ export function decodeOpenAIResponse(reply: UpstreamReply, _request: AdapterRequ
     const err = (body as { error?: unknown }).error;
     if (err && typeof err === 'object' && !('choices' in body)) throw decodeOpenAIError({ ...reply, status: reply.status >= 400 ? reply.status : 502 }, provider);
     const usage = usageFromWire((body as { usage?: OpenAIUsageWire }).usage);
-    return { body, usage };
+    return { body, usage, verbatim: reply.text };
   }
   return { body };
 }
@@ -46,7 +46,8 @@ export function createOpenAIStreamDecoder(provider: ProviderView): StreamDecoder
       const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
       for (const choice of choices) if (choice.finish_reason) finished = true;
       if (choices.length === 0) return { chunks: [], usage };
-      if (chunk.usage) chunk = { ...chunk, usage: undefined };
+      // `usage: null` on every chunk is an artefact of the include_usage the gateway always adds: strip it too.
+      if (chunk.usage !== undefined) chunk = { ...chunk, usage: undefined };
       return { chunks: [chunk], usage };
     },
     end(): StreamStep {

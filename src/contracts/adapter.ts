@@ -57,6 +57,8 @@ export interface DecodedResponse {
   /** Canonical body sent to the client (OpenAI shape for the operation). */
   body: JsonValue;
   usage?: Usage;
+  /** Set when `body` is exactly the parse of this upstream text: the gateway may forward the bytes as is. */
+  verbatim?: string;
 }
 
 /** One step of a stream: chunks to forward (in order), plus what the decoder learned. */

@@ -6,7 +6,9 @@ import { GatewayError } from '../contracts/errors.ts';
 import { authenticate } from '../pipeline/authenticate.ts';
 import { type HookScope, runChain } from '../pipeline/plugin-runner.ts';
 import { meter } from '../pipeline/metering.ts';
-import { serveModelCall } from '../pipeline/serve-call.ts';
+import { routeResponse, serveModelCall } from '../pipeline/serve-call.ts';
+import { serveImageJobs } from '../jobs/serve.ts';
+import type { JsonValue } from '../contracts/canonical.ts';
 import type { Exchange, InboundCall } from '../pipeline/types.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { handleAnthropic, isAnthropicPath } from './anthropic-surface.ts';
@@ -59,8 +61,9 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
     ex.key = authenticate(gw, req.headers, clientIp, rt.runtimeKeyLookup);
     scope.keyName = ex.key.name;
     scope.group = ex.key.group;
-    if (target.kind === 'models') return listModels(gw, ex, target.id);
-    if (target.kind === 'billing') return await handleBilling(rt, ex, target.path);
+    if (target.kind === 'models') return await routeJson(ex, listModels(gw, ex, target.id));
+    if (target.kind === 'billing') return await handleBilling(rt, ex, target.path, search);
+    if (target.kind === 'jobs') return await serveImageJobs(rt, ex, req, target.id);
 
     const parsed = await readOperationBody(req, target.operation, gw.maxBodyBytes);
     const stream = parsed.body.stream === true;
@@ -114,6 +117,12 @@ function validateChat(call: InboundCall): void {
 function recordFailure(rt: Runtime, ex: Exchange, err: GatewayError): void {
   if (err.status === 401) return;
   meter(rt, ex, { status: err.status, errorCode: err.code, usageSource: 'none', costMicros: 0, stream: ex.call?.stream ?? false, partial: false });
+}
+
+/** A JSON answer built outside serveModelCall (models list), passed through route plugins' onResponse. */
+async function routeJson(ex: Exchange, response: Response): Promise<Response> {
+  if (!ex.route.plugins.length) return response;
+  return (await routeResponse(ex, response.status, new Headers(response.headers), (await response.json()) as JsonValue)).response;
 }
 
 function withRequestId(response: Response, id: string): Response {

@@ -74,7 +74,7 @@ export async function attemptTarget(ex: Exchange, call: InboundCall, target: Tar
   if (provider.plugins.length) reply = await pluginReply(reply, ex, target, scope);
   try {
     const decoded = adapter.decodeResponse(reply, areq, provider.view);
-    return { kind: 'json', target, status: reply.status, headers: reply.headers, body: decoded.body, usage: decoded.usage };
+    return { kind: 'json', target, status: reply.status, headers: reply.headers, body: decoded.body, usage: decoded.usage, verbatim: decoded.verbatim };
   } catch (err) {
     if (isGatewayError(err)) throw scrub(err);
     throw errors.upstreamInvalid(provider.name, 'the adapter could not decode the reply');

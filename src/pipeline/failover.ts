@@ -89,7 +89,8 @@ export async function runWithFailover(ex: Exchange, call: InboundCall, plan: Arr
           throw err;
         }
         const gwErr = isGatewayError(err) ? err : errors.upstreamError(`Provider "${target.provider.name}" failed: ${(err as Error).message}`, 'network', true);
-        ex.attempts.push({ provider: target.provider.name, upstreamModel: target.upstreamModel, status: gwErr.status, errorCode: gwErr.code, latencyMs: Date.now() - startedAt, startedAt });
+        const upstreamStatus = typeof gwErr.cause === 'number' ? gwErr.cause : gwErr.status;
+        ex.attempts.push({ provider: target.provider.name, upstreamModel: target.upstreamModel, status: upstreamStatus, errorCode: gwErr.code, latencyMs: Date.now() - startedAt, startedAt });
         const upstreamFault = gwErr.type === 'upstream_error';
         if (upstreamFault) deps.breakers.failure(target.breakerKey, policy.breakerFailures, policy.breakerCooldownMs, gwErr.cause === 429 ? gwErr.retryAfterMs : undefined);
         else deps.breakers.release(target.breakerKey);

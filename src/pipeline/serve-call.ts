@@ -48,16 +48,25 @@ export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCal
     call.body = view.body;
   }
 
-  const promptTokens = call.operation === 'passthrough' ? 0 : countRequestPrompt(call.body);
+  // Counting prompt tokens costs real CPU on long prompts: only done when a budget, a tpm limit or a
+  // missing upstream usage needs it, and then once.
+  let counted: number | undefined;
+  const promptTokens = () => (counted ??= call.operation === 'passthrough' ? 0 : countRequestPrompt(call.body));
   const maxOut = numberField(call.body, 'max_completion_tokens') ?? numberField(call.body, 'max_tokens') ?? model?.maxOutputTokens ?? 0;
-  const ticket = rt.admission.admit({ gw, key, model, promptTokens, maxOutputTokens: call.operation === 'chat' || call.operation === 'completions' ? maxOut : 0 });
+  const ticket = await rt.admission.admit({
+    gw, key, model, get promptTokens() { return promptTokens(); },
+    maxOutputTokens: call.operation === 'chat' || call.operation === 'completions' ? maxOut : 0,
+  });
 
   const cacheCall = rt.cache && !call.stream && !call.form && !call.raw && call.operation !== 'passthrough'
     ? { keyName: key.name, route: ex.route.path, model: call.model, operation: call.operation, path: call.path, body: call.body, requested: call.cache }
     : undefined;
   const cacheable = cacheCall && (rt.cache!.applies?.(gw, cacheCall) ?? true) ? cacheCall : undefined;
   if (cacheable) {
-    const hit = await rt.cache!.lookup(gw, cacheable);
+    const hit = await rt.cache!.lookup(gw, cacheable).catch((err: unknown) => {
+      rt.log.warn('response cache lookup failed; serving without cache', { request_id: ex.id, error: String((err as Error)?.message ?? err) });
+      return undefined;
+    });
     if (hit) {
       ticket.settle({ costMicros: 0 });
       meter(rt, ex, { status: hit.status, usageSource: 'none', costMicros: 0, stream: false, partial: false, errorCode: 'cache_hit' });
@@ -93,10 +102,15 @@ export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCal
     ticket.settle({ usage, costMicros: cost });
     meter(rt, ex, { target: result.target, status: result.status, usage, usageSource: source, costMicros: cost, stream: false, partial: false });
     for (const [k, v] of Object.entries(costHeaders(usage, cost))) headers.set(k, v);
+    if (result.verbatim !== undefined && !surface.shapeBody && !ex.route.plugins.length && !cacheable) {
+      // Fast path: the upstream body is already the answer; forward its bytes without re-serialising.
+      headers.set('content-type', 'application/json');
+      return new Response(result.verbatim, { status: result.status, headers });
+    }
     const body = surface.shapeBody ? surface.shapeBody(result.body, call) : result.body;
     if (cacheable) {
       headers.set('x-switchyard-cache', 'miss');
-      if (result.status === 200) await rt.cache!.store(gw, cacheable, result.status, JSON.stringify(body));
+      if (result.status === 200) await rt.cache!.store(gw, cacheable, result.status, JSON.stringify(body)).catch(() => {});
     }
     return (await routeResponse(ex, result.status, headers, body)).response;
   }

@@ -53,6 +53,6 @@ export interface AttemptRecord {
 }
 
 export type AttemptResult =
-  | { kind: 'json'; target: Target; status: number; headers: Headers; body: JsonValue; usage?: Usage }
+  | { kind: 'json'; target: Target; status: number; headers: Headers; body: JsonValue; usage?: Usage; verbatim?: string }
   | { kind: 'raw'; target: Target; response: Response }
   | { kind: 'stream'; target: Target; source: StepSource; primed: ChatChunk[]; usage?: Usage; done: boolean; ended: boolean; pendingError?: GatewayError };

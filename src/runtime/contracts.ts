@@ -23,8 +23,11 @@ export interface Ticket {
 }
 
 export interface Admission {
-  /** Throws a 429 GatewayError when a limit or the budget does not allow the request. */
-  admit(request: AdmissionRequest): Ticket;
+  /**
+   * Throws (or rejects with) a 429 GatewayError when a limit or the budget does not allow the request.
+   * In-memory admission answers synchronously; a shared backend (Redis) may answer with a Promise.
+   */
+  admit(request: AdmissionRequest): Ticket | Promise<Ticket>;
 }
 
 export interface RequestRow {

@@ -2,7 +2,9 @@
 // breakers, admission/limits, the ledger, in-flight tracking for graceful drain).
 
 import type { CompiledGateway, CompiledKey } from '../compile/types.ts';
+import type { JobService } from '../jobs/types.ts';
 import type { Logger } from '../log.ts';
+import type { Store } from '../store/open.ts';
 import { CircuitBreakers } from '../pipeline/circuit-breakers.ts';
 import { type Admission, type Ledger, type ResponseCache, discardLedger, unlimitedAdmission } from './contracts.ts';
 
@@ -21,6 +23,10 @@ export class Runtime {
   ledger: Ledger = discardLedger;
   /** Response cache (off until storage attaches one). */
   cache?: ResponseCache;
+  /** The ledger database, once storage is attached. */
+  store?: Store;
+  /** Async image jobs (src/jobs), once attachJobs(rt, store) ran. */
+  jobs?: JobService;
   /** Runtime-issued keys (admin API), looked up after the config's keys. */
   runtimeKeyLookup?: (digest: string) => CompiledKey | undefined;
   readonly status: ConfigStatus;

@@ -1,13 +1,109 @@
-// Attaches the stateful services (ledger, budgets, rate limits) to a runtime. Placeholder: no-ops.
+// Attaches the stateful services to a runtime once, at start: the libsql store (storage.url), the
+// batched ledger writer, budgets seeded from persisted spend, runtime keys, and the in-memory rate
+// limiter. They outlive config reloads; close() flushes the ledger and closes the store.
 
+import { isAbsolute, resolve } from 'node:path';
 import type { GatewayConfig } from '../config/types.ts';
+import { registerAdminApi } from '../http/admin-api.ts';
+import { createAdmission } from '../limits/admission.ts';
+import { MemoryRateLimiter } from '../limits/memory.ts';
+import { LedgerWriter, type AttemptRow as StoreAttemptRow, type RequestRow as StoreRequestRow } from '../store/ledger.ts';
+import { filePathOf, normaliseStoreUrl, openStore } from '../store/open.ts';
+import { loadSpend } from '../store/spend.ts';
+import { BudgetTracker } from './budgets.ts';
+import type { AttemptRow, Ledger, RequestRow } from './contracts.ts';
+import { bindServices, servicesOf, type LedgerServices } from './ledger-services.ts';
 import type { Runtime } from './runtime.ts';
+import { RuntimeKeyRegistry } from './runtime-keys.ts';
 
 export interface Services {
   onReload(config: GatewayConfig): void;
   close(): Promise<void>;
 }
 
-export async function attachServices(_rt: Runtime, _config: GatewayConfig): Promise<Services> {
-  return { onReload: () => {}, close: async () => {} };
+export const DEFAULT_STORE_URL = 'file:./data/switchyard.db';
+
+/** storage.url with a relative `file:` path resolved against the process cwd (the URL is logged once). */
+export function storeUrlOf(config: GatewayConfig, cwd = process.cwd()): string {
+  const url = normaliseStoreUrl(config.storage?.url ?? DEFAULT_STORE_URL);
+  const path = filePathOf(url);
+  if (path === null || path === '' || isAbsolute(path)) return url;
+  const query = url.includes('?') ? url.slice(url.indexOf('?')) : '';
+  return `file:${resolve(cwd, path)}${query}`;
+}
+
+export async function attachServices(rt: Runtime, config: GatewayConfig): Promise<Services> {
+  const url = storeUrlOf(config);
+  const store = await openStore(url, config.storage?.auth_token);
+  let writer: LedgerWriter | undefined;
+  try {
+    let lastErrorLog = 0;
+    writer = new LedgerWriter(store, {
+      flushMs: config.storage?.flush_ms ?? 200,
+      onError: (err) => {
+        // A storage outage would fail every tick; say so at most every 10 s.
+        if (Date.now() - lastErrorLog < 10_000) return;
+        lastErrorLog = Date.now();
+        rt.log.error('ledger write failed; rows stay queued and are retried', { error: String((err as Error)?.message ?? err) });
+      },
+    });
+    const budgets = new BudgetTracker();
+    budgets.seed(await loadSpend(store.db));
+    const keys = await RuntimeKeyRegistry.load(store.db);
+    const limiter = new MemoryRateLimiter();
+    const services: LedgerServices = { store, writer, budgets, keys, limiter };
+
+    rt.store = store;
+    rt.ledger = ledgerOf(writer);
+    rt.admission = createAdmission(limiter, budgets);
+    rt.runtimeKeyLookup = (digest) => keys.lookup(digest);
+    bindServices(rt, services);
+    registerAdminApi(servicesOf);
+    rt.log.info('ledger attached', { storage: store.url.split('?')[0], runtime_keys: keys.list().length });
+  } catch (err) {
+    await writer?.close().catch(() => {});
+    await store.close();
+    throw err;
+  }
+
+  let closed: Promise<void> | undefined;
+  return {
+    onReload(next) {
+      if (storeUrlOf(next) !== url || next.storage?.auth_token !== config.storage?.auth_token) {
+        rt.log.warn('storage settings changed; they apply after a restart (the ledger keeps its current database)');
+      }
+    },
+    close: () => (closed ??= (async () => {
+      try {
+        await writer!.close();
+      } catch (err) {
+        rt.log.error('ledger rows could not be written at shutdown', { error: String((err as Error)?.message ?? err), pending: writer!.pending });
+      } finally {
+        await store.close();
+      }
+    })()),
+  };
+}
+
+/** The pipeline's Ledger over the store's batched writer. */
+function ledgerOf(writer: LedgerWriter): Ledger {
+  return {
+    record: (row, attempts) => writer.record(toStoreRow(row), attempts.map(toStoreAttempt)),
+    flush: () => writer.flush(),
+    close: () => writer.close(),
+  };
+}
+
+function toStoreRow(r: RequestRow): StoreRequestRow {
+  return {
+    id: r.id, ts: r.ts, keyName: r.keyName, groupName: r.group, route: r.route, model: r.model, provider: r.provider,
+    upstreamModel: r.upstreamModel, promptTokens: r.promptTokens, completionTokens: r.completionTokens,
+    cachedTokens: r.cachedTokens, usageSource: r.usageSource, costMicros: r.costMicros, status: r.status,
+    errorCode: r.errorCode, latencyMs: r.latencyMs, ttftMs: r.ttftMs, stream: r.stream, partial: r.partial,
+    configHash: r.configHash,
+  };
+}
+
+function toStoreAttempt(a: AttemptRow): StoreAttemptRow {
+  return { n: a.n, provider: a.provider, upstreamModel: a.upstreamModel, status: a.status, errorCode: a.errorCode, latencyMs: a.latencyMs, ts: a.ts };
 }

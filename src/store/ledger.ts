@@ -27,7 +27,7 @@ export interface RequestRow {
   promptTokens: number;
   completionTokens: number;
   cachedTokens?: number;
-  usageSource?: 'upstream' | 'estimated';
+  usageSource?: 'upstream' | 'estimated' | 'none';
   costMicros: number;
   /** HTTP status returned to the client. */
   status: number;

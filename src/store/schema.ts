@@ -20,8 +20,8 @@ export const requests = sqliteTable(
     promptTokens: integer('prompt_tokens').notNull().default(0),
     completionTokens: integer('completion_tokens').notNull().default(0),
     cachedTokens: integer('cached_tokens').notNull().default(0),
-    /** 'upstream' when the provider reported usage, 'estimated' when counted locally. */
-    usageSource: text('usage_source', { enum: ['upstream', 'estimated'] }).notNull().default('upstream'),
+    /** 'upstream' when the provider reported usage, 'estimated' when counted locally, 'none' without usage (failures). */
+    usageSource: text('usage_source', { enum: ['upstream', 'estimated', 'none'] }).notNull().default('upstream'),
     costMicros: integer('cost_micros').notNull().default(0),
     status: integer('status').notNull(),
     errorCode: text('error_code'),

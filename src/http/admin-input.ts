@@ -1,0 +1,93 @@
+// Validation of admin API input: every problem is a 400 naming the field and how to fix it.
+// Optional readers return undefined for an absent field and null for an explicit null (= clear it).
+
+import { GatewayError } from '../contracts/errors.ts';
+import type { CompiledGateway } from '../compile/types.ts';
+import type { LimitSpec } from '../config/types.ts';
+import { parseIp } from '../pipeline/ip-match.ts';
+
+export function badRequest(param: string | null, message: string): GatewayError {
+  return new GatewayError({ status: 400, type: 'invalid_request_error', code: param ? 'invalid_value' : 'invalid_request', param, message });
+}
+
+export async function readJsonObject(request: Request): Promise<Record<string, unknown>> {
+  const text = await request.text();
+  if (!text.trim()) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new GatewayError({ status: 400, type: 'invalid_request_error', code: 'invalid_json', message: `The request body is not valid JSON (${(err as Error).message}). Send a JSON object with Content-Type: application/json.` });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badRequest(null, 'The request body must be a JSON object.');
+  return value as Record<string, unknown>;
+}
+
+export function checkFields(body: Record<string, unknown>, allowed: readonly string[]): void {
+  const unknown = Object.keys(body).find((k) => !allowed.includes(k));
+  if (unknown) throw badRequest(unknown, `Unknown field "${unknown}". Allowed fields: ${allowed.join(', ')}.`);
+}
+
+/** USD amount → micro-dollars. Negative only when `allowNegative` (top-ups may take money back). */
+export function optBudget(v: unknown, param: string, allowNegative = false): number | null | undefined {
+  if (v === undefined || v === null) return v;
+  if (typeof v !== 'number' || !Number.isFinite(v) || (!allowNegative && v < 0) || Math.abs(v) > 1e9) {
+    throw badRequest(param, `"${param}" must be a ${allowNegative ? '' : 'non-negative '}number of US dollars, e.g. 5 or 0.25.`);
+  }
+  return Math.round(v * 1e6);
+}
+
+export function optExpiry(v: unknown): number | null | undefined {
+  if (v === undefined || v === null) return v;
+  const ms = typeof v === 'string' ? Date.parse(v) : NaN;
+  if (Number.isNaN(ms)) throw badRequest('expires_at', '"expires_at" must be an ISO date such as 2027-06-30T00:00:00Z (or null for never).');
+  return ms;
+}
+
+export function optStrings(v: unknown, param: string): string[] | null | undefined {
+  if (v === undefined || v === null) return v;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || x === '')) throw badRequest(param, `"${param}" must be a list of non-empty strings.`);
+  return v as string[];
+}
+
+export function optCidrs(v: unknown): string[] | null | undefined {
+  const list = optStrings(v, 'allow_ips');
+  for (const cidr of list ?? []) {
+    const [base, bits, extra] = cidr.split('/');
+    const addr = parseIp(base);
+    const max = addr ? addr.length * 8 : 0;
+    if (!addr || extra !== undefined || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= max))) {
+      throw badRequest('allow_ips', `"${cidr}" is not an IP address or CIDR (e.g. 10.0.0.0/8, 2001:db8::/32).`);
+    }
+  }
+  return list;
+}
+
+export function optGroup(v: unknown, gw: CompiledGateway): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || (v !== 'default' && !gw.groups.has(v))) {
+    throw badRequest('group', `Unknown group ${JSON.stringify(v)}; declared groups: ${['default', ...[...gw.groups.keys()].filter((g) => g !== 'default')].join(', ')}.`);
+  }
+  return v;
+}
+
+export function optLimits(v: unknown): LimitSpec | null | undefined {
+  if (v === undefined || v === null) return v;
+  if (typeof v !== 'object' || Array.isArray(v)) throw badRequest('limits', '"limits" must be an object like {"rpm": 60, "tpm": 100000, "concurrency": 4}.');
+  const out: LimitSpec = {};
+  for (const [k, n] of Object.entries(v as Record<string, unknown>)) {
+    if (k !== 'rpm' && k !== 'tpm' && k !== 'concurrency') throw badRequest(`limits.${k}`, `Unknown limit "${k}"; use rpm, tpm or concurrency.`);
+    if (n === null || n === undefined) continue;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw badRequest(`limits.${k}`, `limits.${k} must be a whole number of at least 1.`);
+    out[k] = n;
+  }
+  return out;
+}
+
+/** A time bound: epoch milliseconds, or an ISO date / date-time. */
+export function parseTime(v: string | null, param: string): number | undefined {
+  if (v === null || v === '') return undefined;
+  const ms = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  if (!Number.isFinite(ms)) throw badRequest(param, `"${param}" must be an ISO date (2025-01-31 or 2025-01-31T12:00:00Z) or epoch milliseconds.`);
+  return ms;
+}

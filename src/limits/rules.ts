@@ -1,0 +1,20 @@
+// Which limit rules apply to a request: the key's own, its group's, the model's and the global one,
+// read from the gateway snapshot the request started on (so a reload applies to the next request).
+
+import type { CompiledGateway, CompiledKey, CompiledModel } from '../compile/types.ts';
+import type { LimitSpec } from '../config/types.ts';
+import type { LimitRule } from './rate-limiter.ts';
+
+export function rulesFor(gw: CompiledGateway, key: CompiledKey, model?: CompiledModel): LimitRule[] {
+  const rules: LimitRule[] = [];
+  const add = (scope: LimitRule['scope'], name: string, spec: LimitSpec | undefined, source: string) => {
+    if (!spec || (spec.rpm === undefined && spec.tpm === undefined && spec.concurrency === undefined)) return;
+    rules.push({ scope, name, rpm: spec.rpm, tpm: spec.tpm, concurrency: spec.concurrency, source });
+  };
+  add('key', key.name, key.limits, key.source === 'runtime' ? `the limits of runtime key "${key.name}" (PATCH /admin/keys/${key.name})` : `keys[name=${key.name}].limits in gateway.yaml`);
+  const group = gw.groups.get(key.group);
+  if (group) add('group', group.name, group.limits, `groups.${group.name}.limits in gateway.yaml`);
+  if (model) add('model', model.name, model.limits, `limits.models.${model.name} in gateway.yaml`);
+  add('global', '', gw.globalLimits, 'limits.global in gateway.yaml');
+  return rules;
+}

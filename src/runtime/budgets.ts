@@ -1,0 +1,123 @@
+// Budgets per key NAME, in integer micro-dollars. A key's budget is its configured (or runtime) budget
+// plus admin top-ups (key_spend.budget_adjust_micros). `spent` is what settled requests cost (seeded
+// from key_spend at start; the ledger persists each request's cost in the same transaction as its row,
+// so this in-memory counter and the database move together without double counting). `reserved` is the
+// worst-case cost of requests in flight and lives only in memory.
+//
+// reserve() is a synchronous check-and-reserve: JS runs one callback at a time, so N concurrent
+// requests cannot all see the same remaining budget. A request is admitted only if
+//   spent + reserved + its reservation <= budget,
+// so overspend is bounded by how far actual usage exceeds the estimate (never by concurrency).
+
+import { GatewayError } from '../contracts/errors.ts';
+import type { KeySpend } from '../store/spend.ts';
+
+export interface BudgetAccount {
+  spentMicros: number;
+  adjustMicros: number;
+  reservedMicros: number;
+}
+
+export interface BudgetView {
+  /** Total budget (configured + top-ups); undefined = unlimited. */
+  budgetMicros?: number;
+  spentMicros: number;
+  reservedMicros: number;
+  /** budget − spent (never below 0); undefined = unlimited. */
+  remainingMicros?: number;
+}
+
+/** A reservation held by an admitted request. */
+export interface BudgetHold {
+  /** The actual cost replaces the reservation (idempotent). */
+  settle(actualMicros: number): void;
+  /** The request never ran: drop the reservation, spend nothing (idempotent). */
+  cancel(): void;
+}
+
+export interface BudgetedKey {
+  readonly name: string;
+  readonly budgetMicros?: number;
+}
+
+/** USD with at least 2 and at most 6 decimals: 5 → "$5.00", 0.0123 → "$0.0123". */
+export function formatUsd(micros: number): string {
+  const fixed = (micros / 1e6).toFixed(6).replace(/0{1,4}$/, '');
+  return `${micros < 0 ? '-' : ''}$${fixed.replace('-', '')}`;
+}
+
+export class BudgetTracker {
+  private readonly accounts = new Map<string, BudgetAccount>();
+
+  /** Seeds spend and top-ups from the store (at start). */
+  seed(spend: ReadonlyMap<string, KeySpend>): void {
+    for (const [name, s] of spend) {
+      const a = this.account(name);
+      a.spentMicros = s.spentMicros;
+      a.adjustMicros = s.adjustMicros;
+    }
+  }
+
+  account(name: string): BudgetAccount {
+    let a = this.accounts.get(name);
+    if (!a) {
+      a = { spentMicros: 0, adjustMicros: 0, reservedMicros: 0 };
+      this.accounts.set(name, a);
+    }
+    return a;
+  }
+
+  /** Sets the persisted top-up total after the store changed it. */
+  setAdjust(name: string, adjustMicros: number): void {
+    this.account(name).adjustMicros = adjustMicros;
+  }
+
+  view(key: BudgetedKey): BudgetView {
+    const a = this.accounts.get(key.name) ?? { spentMicros: 0, adjustMicros: 0, reservedMicros: 0 };
+    if (key.budgetMicros === undefined) return { spentMicros: a.spentMicros, reservedMicros: a.reservedMicros };
+    const budgetMicros = key.budgetMicros + a.adjustMicros;
+    return { budgetMicros, spentMicros: a.spentMicros, reservedMicros: a.reservedMicros, remainingMicros: Math.max(0, budgetMicros - a.spentMicros) };
+  }
+
+  /**
+   * Reserves `amountMicros` for a request of `key`, or throws 429 insufficient_quota. Keys without a
+   * budget are never refused; their spend is still counted.
+   */
+  reserve(key: BudgetedKey, amountMicros: number): BudgetHold {
+    const a = this.account(key.name);
+    const amount = Math.max(0, Math.ceil(amountMicros));
+    const limited = key.budgetMicros !== undefined;
+    if (limited) {
+      const budget = key.budgetMicros! + a.adjustMicros;
+      if (a.spentMicros + a.reservedMicros + amount > budget) throw quotaError(key.name, budget, a, amount);
+      a.reservedMicros += amount;
+    }
+    let done = false;
+    return {
+      settle: (actualMicros) => {
+        if (done) return;
+        done = true;
+        if (limited) a.reservedMicros = Math.max(0, a.reservedMicros - amount);
+        a.spentMicros += Math.max(0, Math.round(actualMicros));
+      },
+      cancel: () => {
+        if (done) return;
+        done = true;
+        if (limited) a.reservedMicros = Math.max(0, a.reservedMicros - amount);
+      },
+    };
+  }
+}
+
+function quotaError(name: string, budget: number, a: BudgetAccount, amount: number): GatewayError {
+  const remaining = Math.max(0, budget - a.spentMicros);
+  const inFlight = a.reservedMicros > 0 && a.spentMicros + amount <= budget
+    ? ` Other requests of this key in flight hold ${formatUsd(a.reservedMicros)}; retry when they finish.`
+    : '';
+  return new GatewayError({
+    status: 429, type: 'insufficient_quota', code: 'insufficient_quota',
+    message: `The API key "${name}" has ${formatUsd(remaining)} left of its ${formatUsd(budget)} budget, and this request may cost up to ${formatUsd(amount)} ` +
+      `(prompt + max_tokens at this model's price).${inFlight} Lower max_tokens, or ask this gateway's operator to top up the key ` +
+      `(PATCH /admin/keys/${name} {"top_up": <USD>}) or raise its budget.`,
+  });
+}
