@@ -66,6 +66,8 @@ export interface ModelConfig {
   fallbacks?: string[];
   /** Default max output tokens used for budget reservation when a request sets none. */
   max_output_tokens?: number;
+  /** Response cache opt-in (true) / opt-out (false) for this model. */
+  cache?: boolean;
 }
 
 export interface GroupConfig {
@@ -83,6 +85,8 @@ export interface KeyConfig {
   models?: string[];
   allow_ips?: string[];
   limits?: LimitSpec;
+  /** Response cache opt-in (true) / opt-out (false) for this key. */
+  cache?: boolean;
 }
 
 export interface LimitsConfig {
@@ -108,6 +112,22 @@ export interface RouteConfig {
   path: string;
   protocol?: 'openai' | 'anthropic';
   plugins?: string[];
+  /** Response cache opt-in (true) / opt-out (false) for this route. */
+  cache?: boolean;
+}
+
+/** Top-level `cache:` (response cache); see schema/gateway.schema.json. */
+export interface CacheConfig {
+  /** Master switch (default true). */
+  enabled?: boolean;
+  /** Cache every eligible call unless a more specific setting says no (default false). */
+  enabled_by_default?: boolean;
+  /** Default 300000. */
+  ttl_ms?: number;
+  /** Default 50 MiB. */
+  max_bytes?: number;
+  /** Share entries across keys (default false: scoped per key name). */
+  shared?: boolean;
 }
 
 export interface GatewayConfig {
@@ -124,4 +144,5 @@ export interface GatewayConfig {
   /** Plugin names applied to every route (before route plugins). */
   global_plugins?: string[];
   routes?: RouteConfig[];
+  cache?: CacheConfig;
 }

@@ -19,6 +19,7 @@ export type SurfaceTarget =
   | { kind: 'operation'; operation: Operation; path: string }
   | { kind: 'models'; path: string; id?: string }
   | { kind: 'billing'; path: string }
+  | { kind: 'jobs'; path: string; id?: string }
   | { kind: 'unknown'; path: string; hint: string };
 
 /** Classifies a path (already stripped of any route prefix) on the OpenAI surface. */
@@ -33,6 +34,11 @@ export function classifyOpenAIPath(method: string, rawPath: string): SurfaceTarg
   if (path === '/models' && method === 'GET') return { kind: 'models', path };
   if (path.startsWith('/models/') && method === 'GET') return { kind: 'models', path, id: decodeURIComponent(path.slice('/models/'.length)) };
   if (path.startsWith('/dashboard/billing/') || path === '/balance') return { kind: 'billing', path };
+  if (path === '/images/jobs' || path.startsWith('/images/jobs/')) {
+    if (path === '/images/jobs' && method === 'POST') return { kind: 'jobs', path };
+    if (path.length > '/images/jobs/'.length && method === 'GET') return { kind: 'jobs', path, id: decodeURIComponent(path.slice('/images/jobs/'.length)) };
+    return { kind: 'unknown', path, hint: 'Image jobs: POST <gateway>/v1/images/jobs submits one (same body as /v1/images/generations); GET <gateway>/v1/images/jobs/{id} reads it.' };
+  }
   const doubled = [...POST_OPERATIONS.keys()].find((p) => path.endsWith(p) && path.length > p.length && path.slice(0, -p.length).endsWith(p));
   if (doubled) return { kind: 'unknown', path, hint: `The path repeats ${doubled}: your client's base_url already contains the endpoint. Set base_url to <gateway>/v1 (OpenAI SDKs) or <gateway> (NextChat and similar apps).` };
   if (hasV1) return { kind: 'operation', operation: 'passthrough', path };

@@ -4,7 +4,9 @@
 
 import { isAbsolute, resolve } from 'node:path';
 import type { GatewayConfig } from '../config/types.ts';
+import { createResponseCache } from '../cache/response-cache.ts';
 import { registerAdminApi } from '../http/admin-api.ts';
+import { attachJobs } from '../jobs/index.ts';
 import { createAdmission } from '../limits/admission.ts';
 import { MemoryRateLimiter } from '../limits/memory.ts';
 import { LedgerWriter, type AttemptRow as StoreAttemptRow, type RequestRow as StoreRequestRow } from '../store/ledger.ts';
@@ -59,6 +61,8 @@ export async function attachServices(rt: Runtime, config: GatewayConfig): Promis
     rt.runtimeKeyLookup = (digest) => keys.lookup(digest);
     bindServices(rt, services);
     registerAdminApi(servicesOf);
+    rt.cache = createResponseCache(store, (gw) => gw.config.cache, rt.log);
+    await attachJobs(rt, store);
     rt.log.info('ledger attached', { storage: store.url.split('?')[0], runtime_keys: keys.list().length });
   } catch (err) {
     await writer?.close().catch(() => {});
