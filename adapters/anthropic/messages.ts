@@ -8,6 +8,7 @@
 //   conversation would break the client's tool loop, and the tool result that follows carries the outcome.
 // - Empty text parts are dropped (Anthropic rejects empty text blocks); a turn left with no blocks is dropped.
 // - In a merged user turn, tool_result blocks are moved before other blocks (Anthropic requires it).
+// - Tool-call ids outside Anthropic's id pattern have their other characters replaced by `_`.
 // - A turn whose only block is text is sent as a plain string.
 // - Assistant `reasoning_content` is not sent back: Anthropic needs the thinking signature, which the
 //   OpenAI shape does not carry.
@@ -71,6 +72,12 @@ function partBlocks(content: ChatMessage['content'], param: string): Array<Anthr
   return blocks;
 }
 
+/** Anthropic ids must match ^[a-zA-Z0-9_-]+$; other vendors' ids (Kimi's `functions.get_weather:0`) are
+ *  mapped character by character, the same way for tool_use and tool_result so the pair still matches. */
+export function toolId(id: string): string {
+  return id.replace(/[^a-zA-Z0-9_-]/g, '_');
+}
+
 /** Tool-call arguments → tool_use input; see the header for the `{}` fallback. */
 export function parseToolInput(args: unknown): JsonObject {
   if (typeof args !== 'string' || !args.trim()) return {};
@@ -90,7 +97,7 @@ function assistantBlocks(message: ChatMessage, param: string): AnthropicContentB
     if (typeof call?.id !== 'string' || typeof name !== 'string') {
       throw errors.invalidValue(`${param}.tool_calls[${i}]`, `${param}.tool_calls[${i}] needs an id and a function.name.`);
     }
-    blocks.push({ type: 'tool_use', id: call.id, name, input: parseToolInput(call.function.arguments) });
+    blocks.push({ type: 'tool_use', id: toolId(call.id), name, input: parseToolInput(call.function.arguments) });
   });
   return blocks;
 }
@@ -99,7 +106,7 @@ function toolResultBlock(message: ChatMessage, param: string): AnthropicToolResu
   if (typeof message.tool_call_id !== 'string' || !message.tool_call_id) {
     throw errors.invalidValue(`${param}.tool_call_id`, `${param} has role "tool" but no tool_call_id.`);
   }
-  const block: AnthropicToolResultBlockParam = { type: 'tool_result', tool_use_id: message.tool_call_id };
+  const block: AnthropicToolResultBlockParam = { type: 'tool_result', tool_use_id: toolId(message.tool_call_id) };
   if (typeof message.content === 'string') {
     if (message.content) block.content = message.content;
   } else {

@@ -3,7 +3,7 @@
 // so an error that arrives before any content can still fail over.
 
 import type { AdapterRequest, UpstreamReply, UpstreamRequest } from '../contracts/adapter.ts';
-import type { JsonObject } from '../contracts/canonical.ts';
+import type { ChatChunk, JsonObject } from '../contracts/canonical.ts';
 import { GatewayError, errors, isGatewayError } from '../contracts/errors.ts';
 import type { Target } from '../compile/types.ts';
 import { SseSource } from '../stream/sse-source.ts';
@@ -54,14 +54,21 @@ export async function attemptTarget(ex: Exchange, call: InboundCall, target: Tar
   if (wantsStream && contentType.includes('text/event-stream')) {
     if (!adapter.createStreamDecoder) throw errors.upstreamInvalid(provider.name, 'the adapter cannot decode streams');
     const source = new SseSource(response.body!, adapter.createStreamDecoder(areq, provider.view), provider.name, provider.timeoutMs, upstream.abort);
+    // Chunks that carry nothing yet (the role-only opener of OpenAI and Anthropic streams) are held
+    // back, so an error that follows them still fails over: nothing has reached the client.
+    const primed: ChatChunk[] = [];
+    let done = false;
     for (;;) {
       const step = await source.next();
-      if (step.error && step.chunks.length === 0) {
+      primed.push(...step.chunks);
+      done ||= step.done ?? false;
+      const committed = primed.some(carriesContent);
+      if (step.error && !committed) {
         source.cancel();
         throw scrub(step.error);
       }
-      if (step.chunks.length || step.ended || step.error) {
-        return { kind: 'stream', target, source, primed: step.chunks, usage: step.usage, done: step.done ?? false, ended: step.ended ?? false, pendingError: step.error ? scrub(step.error) : undefined };
+      if (committed || step.ended || step.error) {
+        return { kind: 'stream', target, source, primed, usage: step.usage, done, ended: step.ended ?? false, pendingError: step.error ? scrub(step.error) : undefined };
       }
     }
   }
@@ -91,6 +98,14 @@ async function safeText(response: Response): Promise<string> {
   } catch {
     return '';
   }
+}
+
+/** Does a chunk carry anything a client would act on (text, reasoning, tool calls, a finish)? */
+function carriesContent(chunk: ChatChunk): boolean {
+  return (chunk.choices ?? []).some((c) => {
+    const d = c.delta ?? {};
+    return Boolean(c.finish_reason || d.content || d.reasoning_content || d.refusal || d.function_call || (d.tool_calls && d.tool_calls.length > 0));
+  });
 }
 
 /** Removes secrets and upstream URLs from an error message before it can reach a client. */

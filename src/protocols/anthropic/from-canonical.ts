@@ -12,6 +12,7 @@
 
 import { usageFromWire } from '../../contracts/index.ts';
 import type { ChatMessage, ChatResponse, FinishReason, JsonValue, Usage } from '../../contracts/index.ts';
+import { encodeToolUseId } from './tool-ids.ts';
 import type { AnthropicContentBlock, AnthropicCountTokensResponse, AnthropicMessage, AnthropicStopReason, AnthropicUsage } from './wire-types.ts';
 
 /** Maps a canonical finish_reason to Anthropic's stop_reason. */
@@ -71,7 +72,7 @@ export function canonicalToAnthropic(res: ChatResponse, requestedModel: string):
     for (const call of message.tool_calls ?? []) {
       content.push({
         type: 'tool_use',
-        id: call.id || `toolu_${crypto.randomUUID().replace(/-/g, '')}`,
+        id: encodeToolUseId(call.id || `toolu_${crypto.randomUUID().replace(/-/g, '')}`, call.extra_content),
         name: call.function.name,
         input: toolInput(call.function.arguments),
       });

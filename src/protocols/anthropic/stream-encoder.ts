@@ -19,6 +19,7 @@ import { isGatewayError, usageFromWire } from '../../contracts/index.ts';
 import type { ChatChunk, GatewayError, Usage } from '../../contracts/index.ts';
 import { anthropicErrorBody, anthropicErrorFromGateway } from './errors.ts';
 import { anthropicMessageId, anthropicUsage, stopReasonFromFinish } from './from-canonical.ts';
+import { encodeToolUseId } from './tool-ids.ts';
 import type { AnthropicBlockDelta, AnthropicContentBlock, AnthropicMessageDeltaUsage, AnthropicStopReason, AnthropicStreamEvent } from './wire-types.ts';
 
 export interface AnthropicStreamEncoderOptions {
@@ -105,7 +106,7 @@ export class AnthropicStreamEncoder {
         this.closeOpen(out);
         blockIndex = this.openBlock(out, 'tool_use', {
           type: 'tool_use',
-          id: call.id || `toolu_${crypto.randomUUID().replace(/-/g, '')}`,
+          id: encodeToolUseId(call.id || `toolu_${crypto.randomUUID().replace(/-/g, '')}`, call.extra_content),
           name: call.function?.name ?? '',
           input: {},
         }, toolIndex);

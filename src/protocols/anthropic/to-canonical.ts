@@ -8,6 +8,8 @@
 //   message, so they move to that trailing user message. is_error results are prefixed "Error: ".
 // - assistant blocks: text → content, tool_use → tool_calls (arguments = JSON.stringify(input)),
 //   thinking → reasoning_content (adapters may drop it), redacted_thinking → dropped.
+// - tool_use ids (and tool_result.tool_use_id) that carry opaque provider data are split back into the
+//   canonical id + extra_content (see tool-ids.ts; e.g. Gemini's thoughtSignature survives Claude Code).
 // - tools → function tools; tool_choice auto/any/tool/none → auto/required/named/none;
 //   disable_parallel_tool_use → parallel_tool_calls: false; stop_sequences → stop; metadata.user_id → user.
 // - temperature and top_p pass through; top_k, thinking, cache_control and service fields are dropped.
@@ -16,6 +18,7 @@
 
 import { errors } from '../../contracts/index.ts';
 import type { ChatMessage, ChatRequest, ContentPart, JsonObject, ToolCall, ToolChoice, ToolDefinition } from '../../contracts/index.ts';
+import { decodeToolUseId } from './tool-ids.ts';
 import type { AnthropicCountTokensRequest, AnthropicMessagesRequest } from './wire-types.ts';
 
 type Obj = Record<string, unknown>;
@@ -136,7 +139,7 @@ function convertUser(blocks: unknown[], param: string): ChatMessage[] {
 }
 
 function toolResult(b: Obj, p: string, trailingParts: ContentPart[]): ChatMessage {
-  const id = str(b.tool_use_id, `${p}.tool_use_id`);
+  const id = decodeToolUseId(str(b.tool_use_id, `${p}.tool_use_id`)).id;
   let text = '';
   const content = b.content;
   if (typeof content === 'string') text = content;
@@ -170,11 +173,10 @@ function convertAssistant(blocks: unknown[], param: string): ChatMessage {
       case 'redacted_thinking': break;
       case 'tool_use': {
         const input = b.input === undefined ? {} : b.input;
-        toolCalls.push({
-          id: str(b.id, `${p}.id`),
-          type: 'function',
-          function: { name: str(b.name, `${p}.name`), arguments: JSON.stringify(input) },
-        });
+        const { id, extra } = decodeToolUseId(str(b.id, `${p}.id`));
+        const call: ToolCall = { id, type: 'function', function: { name: str(b.name, `${p}.name`), arguments: JSON.stringify(input) } };
+        if (extra) call.extra_content = extra;
+        toolCalls.push(call);
         break;
       }
       default: unsupportedBlock(b.type, p, 'assistant');

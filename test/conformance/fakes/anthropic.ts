@@ -1,0 +1,176 @@
+// A strict fake of Anthropic's Messages API (POST /v1/messages, anthropic-version 2023-06-01), built
+// from the API reference: the documented top-level request fields only, content blocks by type,
+// x-api-key + anthropic-version headers, and the documented semantic rules a translator can break:
+// every tool_use answered by a tool_result in the very next user turn with the tool_result blocks
+// first, no empty text blocks, tool ids/names matching Anthropic's patterns, base64 images with an
+// allowed media type, temperature in 0..1. Errors use Anthropic's {"type":"error","error":{...}}.
+
+import { type Spec, any, arr, bool, check, isBase64, nul, num, obj, oneOf, str, tagged } from './spec.ts';
+import { type Incoming, type StrictFake, type Turn, jsonContentType, noClientCredentials, startStrictFake } from './strict-server.ts';
+
+export const ANTHROPIC_VERSIONS = ['2023-06-01', '2023-01-01'];
+const MEDIA_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'];
+const ID = /^[a-zA-Z0-9_-]+$/;
+const TOOL_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
+
+const cacheControl = obj({ 'type!': str({ enum: ['ephemeral'] }), ttl: str({ enum: ['5m', '1h'] }) });
+const text = obj({ 'type!': str(), 'text!': str({ nonEmpty: true }), cache_control: cacheControl, citations: oneOf(arr(any), nul) });
+const image = obj({
+  'type!': str(),
+  'source!': tagged('type', {
+    base64: obj({ 'type!': str(), 'media_type!': str({ enum: MEDIA_TYPES }), 'data!': str({ nonEmpty: true }) }),
+    url: obj({ 'type!': str(), 'url!': str({ pattern: /^https?:\/\// }) }),
+  }),
+  cache_control: cacheControl,
+});
+const toolUse = obj({ 'type!': str(), 'id!': str({ pattern: ID }), 'name!': str({ pattern: TOOL_NAME }), 'input!': obj({}, { open: true }), cache_control: cacheControl });
+const toolResult = obj({
+  'type!': str(),
+  'tool_use_id!': str({ pattern: ID }),
+  content: oneOf(str(), arr(tagged('type', { text, image }))),
+  is_error: bool,
+  cache_control: cacheControl,
+});
+const thinking = obj({ 'type!': str(), 'thinking!': str(), 'signature!': str() });
+const redacted = obj({ 'type!': str(), 'data!': str() });
+
+const userBlocks = arr(tagged('type', { text, image, tool_result: toolResult }), 1);
+const assistantBlocks = arr(tagged('type', { text, tool_use: toolUse, thinking, redacted_thinking: redacted }), 1);
+
+const message: Spec = tagged('role', {
+  user: obj({ 'role!': str(), 'content!': oneOf(str({ nonEmpty: true }), userBlocks) }),
+  assistant: obj({ 'role!': str(), 'content!': oneOf(str({ nonEmpty: true }), assistantBlocks) }),
+});
+
+const tool = obj({
+  'name!': str({ pattern: TOOL_NAME }),
+  description: str(),
+  'input_schema!': obj({ 'type!': str({ enum: ['object'] }) }, { open: true }),
+  cache_control: cacheControl,
+  strict: bool,
+  type: str({ enum: ['custom'] }),
+});
+
+const toolChoice = tagged('type', {
+  auto: obj({ 'type!': str(), disable_parallel_tool_use: bool }),
+  any: obj({ 'type!': str(), disable_parallel_tool_use: bool }),
+  tool: obj({ 'type!': str(), 'name!': str({ pattern: TOOL_NAME }), disable_parallel_tool_use: bool }),
+  none: obj({ 'type!': str() }),
+});
+
+/** POST /v1/messages body: the documented top-level fields. */
+export const MESSAGES_REQUEST: Spec = obj({
+  'model!': str({ nonEmpty: true }),
+  'max_tokens!': num({ int: true, min: 1 }),
+  'messages!': arr(message, 1),
+  system: oneOf(str(), arr(text)),
+  metadata: obj({ user_id: oneOf(str(), nul) }),
+  stop_sequences: arr(str({ nonEmpty: true })),
+  stream: bool,
+  temperature: num({ min: 0, max: 1 }),
+  top_p: num({ min: 0, max: 1 }),
+  top_k: num({ int: true, min: 0 }),
+  tools: arr(tool),
+  tool_choice: toolChoice,
+  thinking: obj({ 'type!': str({ enum: ['enabled', 'disabled'] }), budget_tokens: num({ int: true, min: 1024 }) }),
+  service_tier: str({ enum: ['auto', 'standard_only'] }),
+  container: str(),
+  mcp_servers: arr(any),
+  context_management: any,
+});
+
+interface Block { type: string; id?: string; tool_use_id?: string; source?: { type: string; data?: string } }
+
+function blocksOf(content: unknown): Block[] {
+  return Array.isArray(content) ? (content as Block[]) : [];
+}
+
+/** Documented conversation rules the schema cannot express. */
+function semanticProblems(body: { messages?: Array<{ role: string; content: unknown }>; tool_choice?: unknown; tools?: unknown[] }): string[] {
+  const problems: string[] = [];
+  const messages = Array.isArray(body.messages) ? body.messages : [];
+  messages.forEach((m, i) => {
+    const blocks = blocksOf(m.content);
+    blocks.forEach((b, j) => {
+      if (b.type === 'image' && b.source?.type === 'base64' && !isBase64(b.source.data ?? '')) {
+        problems.push(`messages.${i}.content.${j}.source.data: not valid base64`);
+      }
+    });
+    const uses = blocks.filter((b) => b.type === 'tool_use').map((b) => b.id);
+    if (m.role === 'assistant' && uses.length > 0) {
+      const next = messages[i + 1];
+      const nextBlocks = next ? blocksOf(next.content) : [];
+      if (!next) return; // the conversation may end on a tool call only if it is being continued (prefill); allowed
+      if (next.role !== 'user') {
+        problems.push(`messages.${i + 1}: tool_use ids were found without tool_result blocks immediately after: ${uses.join(', ')}`);
+        return;
+      }
+      const results = nextBlocks.filter((b) => b.type === 'tool_result').map((b) => b.tool_use_id);
+      const missing = uses.filter((id) => !results.includes(id));
+      if (missing.length > 0) problems.push(`messages.${i + 1}: tool_use ids were found without tool_result blocks immediately after: ${missing.join(', ')}`);
+      const firstOther = nextBlocks.findIndex((b) => b.type !== 'tool_result');
+      const lastResult = nextBlocks.map((b) => b.type).lastIndexOf('tool_result');
+      if (firstOther !== -1 && firstOther < lastResult) problems.push(`messages.${i + 1}: tool_result blocks must come first in the user content`);
+    }
+    if (m.role === 'user') {
+      const prev = messages[i - 1];
+      const prevUses = prev?.role === 'assistant' ? blocksOf(prev.content).filter((b) => b.type === 'tool_use').map((b) => b.id) : [];
+      for (const b of blocks) {
+        if (b.type === 'tool_result' && !prevUses.includes(b.tool_use_id)) {
+          problems.push(`messages.${i}: unexpected tool_use_id found in tool_result blocks: ${b.tool_use_id}. Each tool_result block must have a corresponding tool_use block in the previous message`);
+        }
+      }
+    }
+  });
+  const seen = new Set<string>();
+  messages.forEach((m, i) => blocksOf(m.content).forEach((b, j) => {
+    if (b.type !== 'tool_use' || b.id === undefined) return;
+    if (seen.has(b.id)) problems.push(`messages.${i}.content.${j}: \`tool_use\` ids must be unique (${b.id})`);
+    seen.add(b.id);
+  }));
+  if (body.tool_choice !== undefined && !Array.isArray(body.tools)) problems.push('tool_choice: may only be specified while providing tools');
+  return problems;
+}
+
+export interface AnthropicFakeOptions {
+  apiKey: string;
+  /** The gateway client's key, which must never be forwarded. */
+  clientKey: string;
+  defaultTurn?: Turn;
+}
+
+export function validateAnthropic(incoming: Incoming, opts: AnthropicFakeOptions): string[] {
+  const problems: string[] = [];
+  if (incoming.method !== 'POST' || incoming.url.pathname !== '/v1/messages') {
+    return [`404 unknown endpoint ${incoming.method} ${incoming.url.pathname} (expected POST /v1/messages)`];
+  }
+  if (incoming.url.search) problems.push(`unexpected query string ${incoming.url.search}`);
+  const key = incoming.headers.get('x-api-key');
+  if (key !== opts.apiKey) return [`401 invalid x-api-key: ${key ?? 'missing'}`];
+  if (incoming.headers.has('authorization')) problems.push('authorization header must not be sent with x-api-key');
+  const version = incoming.headers.get('anthropic-version');
+  if (!version || !ANTHROPIC_VERSIONS.includes(version)) problems.push(`anthropic-version header ${version === null ? 'is missing' : `"${version}" is not a valid version`}`);
+  problems.push(...jsonContentType(incoming), ...noClientCredentials(incoming, opts.clientKey));
+  if (incoming.body === undefined) return [...problems, 'the body is not JSON'];
+  problems.push(...check(incoming.body, MESSAGES_REQUEST));
+  if (problems.length === 0) problems.push(...semanticProblems(incoming.body as Parameters<typeof semanticProblems>[0]));
+  return problems;
+}
+
+export function anthropicError(status: number, message: string): Response {
+  const type = status === 401 ? 'authentication_error' : status === 404 ? 'not_found_error' : status >= 500 ? 'api_error' : 'invalid_request_error';
+  return new Response(JSON.stringify({ type: 'error', error: { type, message }, request_id: 'req_fake' }), {
+    status,
+    headers: { 'content-type': 'application/json', 'request-id': 'req_fake' },
+  });
+}
+
+export function startAnthropicFake(opts: AnthropicFakeOptions): StrictFake {
+  return startStrictFake({
+    name: 'anthropic',
+    validate: (incoming) => validateAnthropic(incoming, opts),
+    errorResponse: anthropicError,
+    isStream: (incoming) => (incoming.body as { stream?: unknown } | undefined)?.stream === true,
+    defaultTurn: opts.defaultTurn ?? { json: 'anthropic/conformance-text.json', sse: 'anthropic/conformance-text.sse' },
+  });
+}

@@ -1,0 +1,175 @@
+// Fuzz: every recorded stream fixture (test/fixtures/<adapter>/*.sse: anthropic, gemini, azure, and the
+// OpenAI-format recordings in openai/) is served by a fake upstream re-chunked at random byte offsets —
+// inside `data:`, inside JSON, between `\r` and `\n` (each fixture also in LF and CRLF variants), inside
+// multibyte UTF-8 (the stream-unicode fixtures are dense in Chinese and emoji) — with every piece a
+// separate socket write. The client-visible stream (every chunk but its `created` stamp: content, tool
+// calls, finish_reason, usage, errors, [DONE]) must be identical for every seed and every line ending
+// (as recorded — Gemini's own streams use CRLF —, all LF, all CRLF).
+// Seeds come from a seeded PRNG; a mismatch names fixture, variant and seed (FUZZ_SEEDS=n for more).
+
+import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { readdirSync } from 'node:fs';
+import { TEST_KEY, type TestGateway, config, startTestGateway } from '../helpers/gateway.ts';
+import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.ts';
+import { cutPoints, splitAt, sseResponse, toCrlf } from './fakes/sse.ts';
+import { fixtureText } from './fakes/strict-server.ts';
+
+const SEEDS = Number(process.env.FUZZ_SEEDS ?? 20);
+const CONCURRENCY = 8;
+
+/** Which gateway model (and so which adapter) decodes the fixtures of each directory. */
+const MODEL_BY_DIR: Record<string, string> = { anthropic: 'fz-anthropic', gemini: 'fz-gemini', azure: 'fz-azure', openai: 'fz-openai' };
+
+const FIXTURES = Object.keys(MODEL_BY_DIR).flatMap((dir) =>
+  readdirSync(new URL(`../fixtures/${dir}/`, import.meta.url)).filter((f) => f.endsWith('.sse')).sort().map((f) => `${dir}/${f}`),
+);
+
+const encoder = new TextEncoder();
+let up: FakeUpstream;
+let gw: TestGateway;
+const served = { streams: 0, pieces: 0 };
+
+beforeAll(async () => {
+  // The fixture, seed and line ending to serve are named in the user message, which every adapter
+  // copies verbatim into its upstream body, so requests can run concurrently.
+  up = startFakeUpstream((_req, body) => {
+    const m = /FUZZ ([\w/.-]+) (\d+) (raw|lf|crlf)/.exec(body);
+    if (!m) return new Response('no fuzz marker', { status: 400 });
+    const [, fixture, seedText, ending] = m;
+    const raw = fixtureText(fixture);
+    const text = ending === 'crlf' ? toCrlf(raw) : ending === 'lf' ? raw.replace(/\r\n/g, '\n') : raw;
+    const bytes = encoder.encode(text);
+    const seed = Number(seedText);
+    served.pieces += seed === 0 ? 1 : cutPoints(bytes, seed).length + 1;
+    served.streams += 1;
+    return sseResponse(seed === 0 ? [bytes] : splitAt(bytes, cutPoints(bytes, seed)));
+  });
+  gw = await startTestGateway(config(`
+providers:
+  fz-openai: { adapter: openai, base_url: ${up.url}/v1, api_key: sk-fuzz-openai-0123456789, models: [fz-openai] }
+  fz-anthropic: { adapter: anthropic, base_url: ${up.url}, api_key: sk-ant-fuzz-0123456789, models: [fz-anthropic] }
+  fz-gemini: { adapter: gemini, base_url: ${up.url}, api_key: AIzaFUZZ-0123456789abcdef, models: [fz-gemini] }
+  fz-azure: { adapter: azure, base_url: ${up.url}, api_key: azure-fuzz-0123456789, api_version: "2024-10-21", models: [fz-azure] }
+routing:
+  retry: { attempts: 0 }
+`));
+});
+afterAll(async () => {
+  await gw.stop();
+  up.stop();
+});
+
+/** The client's view of one streamed request: status and every frame, minus per-request noise. */
+type Ending = 'raw' | 'lf' | 'crlf';
+
+async function clientView(fixture: string, seed: number, ending: Ending): Promise<string> {
+  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      model: MODEL_BY_DIR[fixture.split('/')[0]],
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: `FUZZ ${fixture} ${seed} ${ending}` }],
+    }),
+  });
+  const text = await res.text();
+  if (!(res.headers.get('content-type') ?? '').includes('text/event-stream')) return JSON.stringify({ status: res.status, body: text });
+  const frames = text.split('\n\n').filter((f) => f.trim() !== '').map((frame) => {
+    if (!frame.startsWith('data: ')) return { unexpected: frame };
+    const data = frame.slice(6);
+    if (data === '[DONE]') return '[DONE]';
+    const parsed = JSON.parse(data) as Record<string, unknown>;
+    delete parsed.created;
+    return parsed;
+  });
+  return JSON.stringify({ status: res.status, frames }, null, 1);
+}
+
+/** A readable summary of a view, to make a mismatch report short. */
+function summary(view: string): string {
+  const v = JSON.parse(view) as { frames?: Array<Record<string, any> | string> };
+  if (!v.frames) return view.slice(0, 300);
+  let content = '';
+  const calls: string[] = [];
+  const other: string[] = [];
+  for (const f of v.frames) {
+    if (typeof f === 'string') other.push(f);
+    else if (f.error) other.push(`error:${JSON.stringify(f.error)}`);
+    else {
+      if (f.usage) other.push(`usage:${JSON.stringify(f.usage)}`);
+      for (const c of f.choices ?? []) {
+        content += c.delta?.content ?? '';
+        for (const tc of c.delta?.tool_calls ?? []) calls.push(`${tc.index}:${tc.id ?? ''}:${tc.function?.name ?? ''}:${tc.function?.arguments ?? ''}`);
+        if (c.finish_reason) other.push(`finish:${c.finish_reason}`);
+      }
+    }
+  }
+  return JSON.stringify({ content, calls, other });
+}
+
+async function pool<T>(jobs: Array<() => Promise<T>>, size: number): Promise<T[]> {
+  const results: T[] = new Array(jobs.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: size }, async () => {
+    while (next < jobs.length) {
+      const i = next++;
+      results[i] = await jobs[i]();
+    }
+  }));
+  return results;
+}
+
+test('every fixture directory with recorded streams is fuzzed', () => {
+  const root = new URL('../fixtures/', import.meta.url);
+  const withStreams = readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && readdirSync(new URL(`${d.name}/`, root)).some((f) => f.endsWith('.sse')))
+    .map((d) => d.name);
+  expect(withStreams.filter((dir) => !(dir in MODEL_BY_DIR))).toEqual([]);
+});
+
+test(`every stream fixture gives the same client output for ${SEEDS} re-chunkings × as recorded/LF/CRLF`, async () => {
+  expect(FIXTURES.length).toBeGreaterThanOrEqual(20);
+  const jobs: Array<() => Promise<string | undefined>> = [];
+  const baselines = new Map<string, string>();
+  await pool(FIXTURES.map((fixture) => async () => {
+    baselines.set(fixture, await clientView(fixture, 0, 'raw'));
+  }), CONCURRENCY);
+  for (const fixture of FIXTURES) {
+    const baseline = baselines.get(fixture)!;
+    for (const ending of ['raw', 'lf', 'crlf'] as const) {
+      for (let seed = ending === 'raw' ? 1 : 0; seed <= SEEDS; seed++) {
+        jobs.push(async () => {
+          const view = await clientView(fixture, seed, ending);
+          if (view === baseline) return undefined;
+          const report = `${fixture} ${ending} seed=${seed}\n  expected ${summary(baseline)}\n  received ${summary(view)}`;
+          console.error(`rechunk-fuzz mismatch: ${report}`);
+          return report;
+        });
+      }
+    }
+  }
+  const mismatches = (await pool(jobs, CONCURRENCY)).filter((r): r is string => r !== undefined);
+  expect(mismatches).toEqual([]);
+  // Sanity: the streams really were cut (seed 1 alone cuts the first 120 bytes byte by byte).
+  expect(served.streams).toBe(FIXTURES.length * (3 * SEEDS + 3));
+  expect(served.pieces / served.streams).toBeGreaterThan(10);
+}, 20_000);
+
+test('the baselines are real answers: content, tool calls, usage and an ending for each fixture', async () => {
+  const views = new Map<string, string>();
+  for (const fixture of FIXTURES) views.set(fixture, summary(await clientView(fixture, 0, 'raw')));
+  const s = (name: string) => JSON.parse(views.get(name)!) as { content: string; calls: string[]; other: string[] };
+  expect(s('anthropic/stream-unicode.sse').content).toBe('你好，世界！🌍🚀 天气很好，温度 18°C 😀👍🏽 — 完成 ✅');
+  expect(s('gemini/stream-unicode.sse').content).toBe('你好，世界！🌍🚀 天气很好，温度 18°C 😀👍🏽 — 完成 ✅');
+  expect(s('openai/stream-unicode.sse').calls.join('')).toContain('北');
+  expect(s('azure/stream-unicode.sse').calls.join('')).toContain('🏙️');
+  for (const fixture of FIXTURES) {
+    const view = s(fixture);
+    const ended = view.other.includes('[DONE]') || view.other.some((o) => o.startsWith('error:'));
+    expect({ fixture, ended }).toEqual({ fixture, ended: true });
+    // azure/stream-filtered.sse is the one recording without upstream usage.
+    const usage = view.other.some((o) => o.startsWith('usage:'));
+    if (view.other.includes('[DONE]')) expect({ fixture, usage }).toEqual({ fixture, usage: fixture !== 'azure/stream-filtered.sse' });
+  }
+});
