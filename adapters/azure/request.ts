@@ -10,6 +10,7 @@
 // `data_sources` ("On Your Data") is dropped: it names upstream endpoints and could make Azure act
 // with the resource's managed identity on the client's behalf (DESIGN §5: clients choose no hosts).
 
+import { stripForeignFields } from '../openai/strip-extras.ts';
 import {
   GatewayError, type AdapterRequest, type JsonObject, type JsonValue, type ProviderView, type UpstreamRequest,
 } from '../../src/contracts/index.ts';
@@ -62,7 +63,7 @@ export function azureHeaders(provider: ProviderView): Record<string, string> {
 const STREAM_USAGE_SINCE = '2024-09-01';
 
 function jsonBody(request: AdapterRequest, provider: ProviderView, v1: boolean): JsonObject {
-  const body: JsonObject = { ...request.body };
+  const body: JsonObject = { ...(request.operation === 'chat' ? stripForeignFields(request.body) : request.body) };
   for (const field of DROPPED_FIELDS) delete body[field];
   if (v1) body.model = request.upstreamModel;
   else delete body.model;

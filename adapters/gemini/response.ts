@@ -101,7 +101,8 @@ export function decodeChatResponse(reply: UpstreamReply, request: AdapterRequest
     throw errors.upstreamInvalid(provider.name, 'the response has no candidates');
   }
   let n = 0;
-  const parts = decodeParts(candidate?.content?.parts, () => `call_${n++}`);
+  const prefix = toolCallPrefix(wire.responseId);
+  const parts = decodeParts(candidate?.content?.parts, () => `${prefix}${n++}`);
   const finish: FinishReason = candidate
     ? mapFinishReason(candidate.finishReason, parts.toolCalls.length > 0) ?? (parts.toolCalls.length > 0 ? 'tool_calls' : 'stop')
     : 'content_filter';
@@ -122,4 +123,14 @@ export function decodeChatResponse(reply: UpstreamReply, request: AdapterRequest
   };
   if (usage) body.usage = usageToWire(usage);
   return { body: body as unknown as JsonObject, usage };
+}
+
+/**
+ * Tool-call ids must be unique across a whole conversation (Anthropic rejects a history with repeated
+ * ids, and clients pair results by id), but Gemini has none: derive them from the response id, or a
+ * random tag when the response has none.
+ */
+export function toolCallPrefix(responseId: string | undefined): string {
+  const tag = responseId ? responseId.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 40) : '';
+  return `call_${tag || crypto.randomUUID().slice(0, 8)}_`;
 }

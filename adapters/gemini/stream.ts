@@ -12,7 +12,7 @@ import {
   type AdapterRequest, type ChatChunk, type ChunkDelta, type FinishReason, type ProviderView,
   type StreamDecoder, type StreamStep, type Usage,
 } from '../../src/contracts/index.ts';
-import { decodeParts, mapFinishReason, parseGeminiBody, usageFromGemini } from './response.ts';
+import { decodeParts, mapFinishReason, parseGeminiBody, toolCallPrefix, usageFromGemini } from './response.ts';
 
 class GeminiStreamDecoder implements StreamDecoder {
   private id: string | undefined;
@@ -20,6 +20,7 @@ class GeminiStreamDecoder implements StreamDecoder {
   private readonly created = Math.floor(Date.now() / 1000);
   private roleSent = false;
   private toolIndex = 0;
+  private idPrefix: string | undefined;
   private finished = false;
   private usage: Usage | undefined;
 
@@ -79,7 +80,7 @@ class GeminiStreamDecoder implements StreamDecoder {
         const index = this.toolIndex++;
         const out: NonNullable<ChunkDelta['tool_calls']>[number] = {
           index,
-          id: `call_${index}`,
+          id: `${(this.idPrefix ??= toolCallPrefix(wire.responseId))}${index}`,
           type: 'function',
           function: { name: call.function.name, arguments: call.function.arguments },
         };

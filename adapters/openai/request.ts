@@ -2,6 +2,7 @@
 // vLLM, Ollama /v1, ModelBridge, 智增增, ...). base_url may be given with or without /v1.
 
 import type { AdapterRequest, ProviderView, UpstreamRequest } from '../../src/contracts/index.ts';
+import { stripForeignFields } from './strip-extras.ts';
 
 const DEFAULT_BASE = 'https://api.openai.com/v1';
 
@@ -46,7 +47,8 @@ export function buildOpenAIRequest(request: AdapterRequest, provider: ProviderVi
     return { url, method: request.method, headers, body: null };
   }
   headers['content-type'] = 'application/json';
-  let body = request.body;
+  // Gemini's own OpenAI-compatible endpoint wants extra_content back: `forward_extra_content: true`.
+  let body = request.operation === 'chat' && provider.options.forward_extra_content !== true ? stripForeignFields(request.body) : request.body;
   if (request.stream && (request.operation === 'chat' || request.operation === 'completions')) {
     // Always ask for usage; the gateway shows the usage chunk only to clients that asked for it.
     const options = typeof body.stream_options === 'object' && body.stream_options !== null && !Array.isArray(body.stream_options) ? body.stream_options : {};

@@ -4,7 +4,7 @@
 
 import type { ChatResponse, JsonObject, JsonValue } from '../contracts/canonical.ts';
 import { GatewayError } from '../contracts/errors.ts';
-import { authenticate } from '../pipeline/authenticate.ts';
+import { assertModelAllowed, authenticate } from '../pipeline/authenticate.ts';
 import { type Surface, serveModelCall } from '../pipeline/serve-call.ts';
 import type { Exchange, InboundCall } from '../pipeline/types.ts';
 import {
@@ -44,6 +44,10 @@ export async function handleAnthropic(rt: Runtime, ex: Exchange, req: Request, p
     const parsed = await readOperationBody(req, 'chat', ex.gw.maxBodyBytes);
     if (path.endsWith('/count_tokens')) {
       const canonical = countTokensRequest(parsed.body);
+      if (!ex.gw.models.has(canonical.model)) {
+        throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'model_not_found', param: 'model', message: `The model "${canonical.model}" does not exist on this gateway. GET /v1/models lists the models your key may use.` });
+      }
+      assertModelAllowed(ex.key, canonical.model);
       return json(200, countTokensResponse(countChatPrompt(canonical.messages)), ex.id);
     }
     const canonical = anthropicToCanonical(parsed.body) as unknown as JsonObject;

@@ -128,6 +128,7 @@ export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCal
     primed: { chunks: streamResult.primed, usage: streamResult.usage, done: streamResult.done, ended: streamResult.ended, error: streamResult.pendingError },
     encoder,
     transform: plugins.length ? (chunk) => runSyncChain(plugins, { ...ex.scope, provider: streamResult.target.provider.name }, chunk, (h, v, ctx) => h.onStreamEvent?.(v, ctx)) : undefined,
+    estimateUsage: (text) => usageOrEstimate(undefined, promptTokens, text, call.operation).usage,
     onFinish: (outcome) => {
       try {
         const { usage, source } = usageOrEstimate(outcome.usage, promptTokens, outcome.completionText, call.operation);

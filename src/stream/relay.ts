@@ -27,6 +27,8 @@ export interface RelayOptions {
   /** Plugin transforms; returns null to drop a chunk. May throw a GatewayError. */
   transform?: (chunk: ChatChunk) => ChatChunk | null;
   onFinish: (outcome: StreamOutcome) => void;
+  /** Usage to show the client when the upstream reported none (a js-tiktoken estimate). */
+  estimateUsage?: (completionText: string) => Usage | undefined;
 }
 
 const encoder = new TextEncoder();
@@ -88,7 +90,7 @@ export function relayStream(opts: RelayOptions): ReadableStream<Uint8Array> {
           }
           if (step.ended) {
             if (upstreamDone || sawFinish) {
-              out += opts.encoder.finish(usage, meta);
+              out += opts.encoder.finish(usage ?? opts.estimateUsage?.(texts.join('')), meta);
               controller.enqueue(encoder.encode(out));
               controller.close();
               return report({ completed: true, clientGone: false });

@@ -240,14 +240,14 @@ describe('gemini: thoughtSignature round trip', () => {
     const turn1 = decode('tool-call-response.json');
     const message = (turn1.body as { choices: Array<{ message: ChatMessage }> }).choices[0].message;
     expect(message.tool_calls).toEqual([
-      { id: 'call_0', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris","unit":"celsius"}' }, extra_content: { google: { thoughtSignature: 'CiQBVKhc7vB+sig1/AbCdEf==' } } },
-      { id: 'call_1', type: 'function', function: { name: 'get_time', arguments: '{"timezone":"Europe/Paris"}' } },
+      { id: 'call_resp-tools-1_0', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris","unit":"celsius"}' }, extra_content: { google: { thoughtSignature: 'CiQBVKhc7vB+sig1/AbCdEf==' } } },
+      { id: 'call_resp-tools-1_1', type: 'function', function: { name: 'get_time', arguments: '{"timezone":"Europe/Paris"}' } },
     ]);
     const messages = [
       { role: 'user', content: 'Weather and time?' },
       message,
-      { role: 'tool', tool_call_id: 'call_0', content: '{"temp":21}' },
-      { role: 'tool', tool_call_id: 'call_1', content: '14:05' },
+      { role: 'tool', tool_call_id: 'call_resp-tools-1_0', content: '{"temp":21}' },
+      { role: 'tool', tool_call_id: 'call_resp-tools-1_1', content: '14:05' },
       { role: 'assistant', content: 'It is 21°C at 14:05.' },
       { role: 'user', content: 'And tomorrow?' },
       { role: 'assistant', content: null, tool_calls: [{ id: 'call_0', type: 'function', function: { name: 'get_forecast', arguments: '{}' }, extra_content: { google: { thought_signature: 'SIG-TURN-2' } } }] },
@@ -275,8 +275,8 @@ describe('gemini: thoughtSignature round trip', () => {
     const { body } = build({ model: 'g', messages: [
       { role: 'user', content: 'Weather and time?' },
       assistant,
-      { role: 'tool', tool_call_id: 'call_0', content: 'sunny' },
-      { role: 'tool', tool_call_id: 'call_1', content: 'noon' },
+      { role: 'tool', tool_call_id: 'call_stream-tools-1_0', content: 'sunny' },
+      { role: 'tool', tool_call_id: 'call_stream-tools-1_1', content: 'noon' },
     ] } as unknown as JsonObject);
     expect((body.contents as JsonObject[]).slice(1)).toEqual([
       { role: 'model', parts: [
@@ -350,8 +350,8 @@ describe('gemini: stream decoding', () => {
     const chunks = chunksOf(runStream(fixture('stream-tools.sse')));
     expect(chunks.map((c) => c.choices[0].delta)).toEqual([
       { role: 'assistant', reasoning_content: 'Let me check both.' },
-      { tool_calls: [{ index: 0, id: 'call_0', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' }, extra_content: { google: { thoughtSignature: 'SIG-STREAM-1' } } }] },
-      { tool_calls: [{ index: 1, id: 'call_1', type: 'function', function: { name: 'get_time', arguments: '{"timezone":"Europe/Paris"}' } }] },
+      { tool_calls: [{ index: 0, id: 'call_stream-tools-1_0', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' }, extra_content: { google: { thoughtSignature: 'SIG-STREAM-1' } } }] },
+      { tool_calls: [{ index: 1, id: 'call_stream-tools-1_1', type: 'function', function: { name: 'get_time', arguments: '{"timezone":"Europe/Paris"}' } }] },
       {},
     ]);
     expect(chunks[chunks.length - 1].choices[0].finish_reason).toBe('tool_calls');

@@ -58,12 +58,10 @@ describe('a conversation continues on another provider', () => {
     expect(res.choices[0].message.content).toBe(ANSWER);
   });
 
-  // KNOWN GAP (reported, not fixed here): a Gemini tool call carries `extra_content.google.thoughtSignature`
-  // and clients send it back; the openai and azure adapters forward it, but OpenAI's chat schema has no
-  // such field on tool_calls (OpenAI-style APIs answer "Additional properties are not allowed"). The azure
-  // adapter can drop it; the openai adapter must keep it for Gemini's own OpenAI-compatible endpoint, so it
-  // needs a provider option. Drop `.failing` once fixed.
-  test.failing.each([['gemini', 'openai'], ['gemini', 'azure']])('tool round on %s, answer from %s', async (from, to) => {
+  // A Gemini tool call carries `extra_content.google.thoughtSignature` and clients send it back; OpenAI-style
+  // APIs reject unknown properties, so the openai and azure adapters drop it (openai keeps it with
+  // `forward_extra_content: true`, for Gemini's own OpenAI-compatible endpoint).
+  test.each([['gemini', 'openai'], ['gemini', 'azure']])('tool round on %s, answer from %s', async (from, to) => {
     const a = target(from);
     const b = target(to);
     h.fakes[a.fake].script(turn(a, 'tools'));
@@ -110,25 +108,22 @@ describe('a conversation continues on another provider', () => {
 });
 
 describe('tool-call ids stay unique across turns', () => {
-  // KNOWN BUG (reported, not fixed here): the Gemini adapter numbers tool calls call_0, call_1, ... per
-  // response, so every tool round reuses the same ids. Anthropic answers 400 "`tool_use` ids must be
-  // unique" when such a history reaches it, and Claude Code pairs tool results by id. These tests flip to
-  // passing (and then fail as `test.failing`) once the adapter issues unique ids: drop `.failing` then.
-  test.failing('two Gemini tool rounds, then an Anthropic model: accepted', async () => {
+  // Gemini has no tool-call ids; the adapter derives them from each response's responseId so a history
+  // never repeats one (Anthropic answers 400 "`tool_use` ids must be unique", Claude Code pairs by id).
+  test('two Gemini tool rounds, then an Anthropic model: accepted', async () => {
     const gem = target('gemini');
     h.fakes.gemini.script(turn(gem, 'tools'), turn(gem, 'tools'));
     h.fakes.anthropic.script(turn(target('anthropic'), 'answer'));
     const messages = [...question];
     const first = await toolRound('gem-chat', messages);
     const second = await toolRound('gem-chat', messages);
-    // Today: 400 "Provider "claude" rejected the request: ... `tool_use` ids must be unique (call_0)".
     const res = await openai.chat.completions.create({ model: 'claude-chat', messages, tools: OPENAI_TOOLS }).catch((e: Error) => e);
     h.reset(); // the assertions below, not the afterEach rejection check, decide this test
     expect(res).not.toBeInstanceOf(Error);
     expect(new Set([...first, ...second]).size).toBe(4);
   });
 
-  test.failing('Claude Code over Gemini: the tool_use ids of the second round differ from the first', async () => {
+  test('Claude Code over Gemini: the tool_use ids of the second round differ from the first', async () => {
     const gem = target('gemini');
     h.fakes.gemini.script(turn(gem, 'tools'), turn(gem, 'tools'));
     const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'What is the weather and the time in Paris?' }];

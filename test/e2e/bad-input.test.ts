@@ -91,3 +91,16 @@ test('health and readiness', async () => {
   expect((await fetch(`${gw.url}/health`)).status).toBe(200);
   expect((await fetch(`${gw.url}/ready`)).status).toBe(200);
 });
+
+test('anthropic count_tokens: unknown model → 404 in Anthropic shape; a known one counts', async () => {
+  const post = (model: string) => fetch(`${gw.url}/v1/messages/count_tokens`, {
+    method: 'POST', headers: { 'x-api-key': TEST_KEY, 'content-type': 'application/json' },
+    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hello there' }] }),
+  });
+  const bad = await post('no-such-model');
+  expect(bad.status).toBe(404);
+  expect(((await bad.json()) as { error: { type: string } }).error.type).toBe('not_found_error');
+  const ok = await post('mock-echo');
+  expect(ok.status).toBe(200);
+  expect(((await ok.json()) as { input_tokens: number }).input_tokens).toBeGreaterThan(0);
+});

@@ -132,3 +132,16 @@ test('client disconnect aborts the upstream request at once', async () => {
   expect(Date.now() - t0).toBeLessThan(1000);
   expect(u.received.length).toBe(1);
 });
+
+test('no upstream usage: a client that asked still gets a usage chunk (js-tiktoken estimate)', async () => {
+  const u = upstream();
+  u.set(() => sse(chatChunks(['hello ', 'world']).filter((f) => !f.includes('"usage"'))));
+  gw = await startTestGateway(config(`providers:\n${provider('u', u.url)}`));
+  const res = await rawStream({ stream_options: { include_usage: true } });
+  const usageFrame = res.frames.find((f) => f.includes('"usage"'));
+  expect(usageFrame).toBeDefined();
+  const usage = JSON.parse(usageFrame!.slice(6)).usage;
+  expect(usage.completion_tokens).toBe(2);
+  expect(usage.prompt_tokens).toBeGreaterThan(0);
+  expect(res.frames.at(-1)).toBe('data: [DONE]');
+});

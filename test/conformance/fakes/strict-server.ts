@@ -75,6 +75,13 @@ export interface StrictFake {
 
 export function startStrictFake(opts: StrictFakeOptions): StrictFake {
   const requests: Incoming[] = [];
+  // How often each fixture was served: a repeat gets a fresh responseId, as a real provider would send.
+  const served = new Map<string, number>();
+  const bump = (name: string) => {
+    const n = (served.get(name) ?? 0) + 1;
+    served.set(name, n);
+    return n;
+  };
   const rejections: string[] = [];
   const queue: Turn[] = [];
   const upstream = startFakeUpstream((req, raw) => {
@@ -101,12 +108,12 @@ export function startStrictFake(opts: StrictFakeOptions): StrictFake {
     if (turn.respond) return turn.respond(incoming);
     if (incoming.stream) {
       if (!turn.sse) return opts.errorResponse(500, `${opts.name} fake: no SSE scripted for a stream request`);
-      const text = turn.sse.includes('\n') ? turn.sse : fixtureText(turn.sse);
+      const text = freshIds(turn.sse.includes('\n') ? turn.sse : fixtureText(turn.sse), bump(turn.sse));
       opts.onServe?.(text);
       return chunkedSse(text);
     }
     if (!turn.json) return opts.errorResponse(500, `${opts.name} fake: no JSON scripted for a non-stream request`);
-    const text = typeof turn.json === 'string' ? fixtureText(turn.json) : JSON.stringify(turn.json);
+    const text = freshIds(typeof turn.json === 'string' ? fixtureText(turn.json) : JSON.stringify(turn.json), bump(JSON.stringify(turn.json)));
     opts.onServe?.(text);
     return new Response(text, { status: turn.status ?? 200, headers: { 'content-type': 'application/json' } });
   });
@@ -122,6 +129,7 @@ export function startStrictFake(opts: StrictFakeOptions): StrictFake {
       requests.length = 0;
       rejections.length = 0;
       queue.length = 0;
+      served.clear();
       upstream.received.length = 0;
     },
     stop: () => upstream.stop(),
@@ -142,4 +150,9 @@ export function noClientCredentials(incoming: Incoming, clientKey: string): stri
 export function jsonContentType(incoming: Incoming): string[] {
   const ct = incoming.headers.get('content-type') ?? '';
   return ct.includes('application/json') ? [] : [`content-type must be application/json (got "${ct}")`];
+}
+
+/** Real Gemini gives every response its own responseId; a fixture served twice gets a numbered one. */
+function freshIds(text: string, n: number): string {
+  return n <= 1 ? text : text.replace(/("responseId":\s*")([^"]*)"/g, `$1$2-${n}"`);
 }
