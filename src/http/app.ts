@@ -22,5 +22,5 @@ export function createApp(rt: Runtime) {
     .get('/health', () => json(200, { status: 'ok' }))
     .get('/ready', () => (rt.draining ? json(503, { status: 'draining' }) : json(200, { status: 'ready', config: rt.status.hash })))
     .all('/admin/*', ({ request }) => handleAdmin(rt, request), { parse: 'none' })
-    .all('/*', ({ request, server }) => handleApiRequest(rt, request, clientIpOf(rt, request, server as ServerLike)), { parse: 'none' });
+    .all('/*', ({ request, server }) => handleApiRequest(rt, request, () => clientIpOf(rt, request, server as ServerLike)), { parse: 'none' });
 }

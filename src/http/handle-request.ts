@@ -33,14 +33,17 @@ export function matchRoute(gw: CompiledGateway, path: string): { route: Compiled
   return { route: gw.defaultRoute, rest: path };
 }
 
-export async function handleApiRequest(rt: Runtime, request: Request, clientIp: string): Promise<Response> {
+export async function handleApiRequest(rt: Runtime, request: Request, clientIp: string | (() => string)): Promise<Response> {
+  // The client address is looked up only when something needs it (allow_ips, jobs).
+  let ip: string | undefined;
+  const ipOf = () => (ip ??= typeof clientIp === 'string' ? clientIp : clientIp());
   const gw = rt.current();
   const id = request.headers.get('x-request-id')?.slice(0, 64).replace(/[^\w.-]/g, '') || newRequestId();
   const url = new URL(request.url);
   const { route, rest } = matchRoute(gw, url.pathname);
   const scope: HookScope = { requestId: id, route: route.path, signal: request.signal, log: rt.log, secrets: gw.secrets, states: new Map() };
   const ex: Exchange = {
-    id, startedAt: Date.now(), gw, route, clientIp, signal: request.signal, scope, attempts: [], detached: false, leave: rt.enter(),
+    id, startedAt: Date.now(), gw, route, get clientIp() { return ipOf(); }, signal: request.signal, scope, attempts: [], detached: false, leave: rt.enter(),
   };
   try {
     if (rt.draining) throw new GatewayError({ status: 503, type: 'api_error', code: 'shutting_down', message: 'The gateway is shutting down; retry shortly.', retryAfterMs: 1000 });
@@ -58,7 +61,7 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
     if (target.kind === 'unknown') {
       throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_route', message: `Unknown path ${req.method} ${url.pathname}. ${target.hint.replaceAll('<gateway>', url.origin)}` });
     }
-    ex.key = authenticate(gw, req.headers, clientIp, rt.runtimeKeyLookup);
+    ex.key = authenticate(gw, req.headers, ipOf, rt.runtimeKeyLookup);
     scope.keyName = ex.key.name;
     scope.group = ex.key.group;
     if (target.kind === 'models') return await routeJson(ex, listModels(gw, ex, target.id));

@@ -1,9 +1,8 @@
 // Authenticates a caller by its key (Authorization: Bearer, x-api-key or api-key), looked up by
 // sha256 digest and confirmed with a constant-time compare; then checks expiry and allowed IPs.
 
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { GatewayError } from '../contracts/errors.ts';
-import { sha256Hex } from '../compile/keys.ts';
 import type { CompiledGateway, CompiledKey } from '../compile/types.ts';
 import { ipAllowed } from './ip-match.ts';
 
@@ -18,7 +17,7 @@ export function presentedKey(headers: Headers): string | undefined {
   return headers.get('x-api-key')?.trim() || headers.get('api-key')?.trim() || undefined;
 }
 
-export function authenticate(gw: CompiledGateway, headers: Headers, clientIp: string, lookupRuntime?: KeyLookup, now = Date.now()): CompiledKey {
+export function authenticate(gw: CompiledGateway, headers: Headers, clientIpOf: string | (() => string), lookupRuntime?: KeyLookup, now = Date.now()): CompiledKey {
   const presented = presentedKey(headers);
   if (!presented) {
     throw new GatewayError({
@@ -26,9 +25,10 @@ export function authenticate(gw: CompiledGateway, headers: Headers, clientIp: st
       message: 'No API key was sent. Send your Switchyard gateway key as "Authorization: Bearer <key>" (or x-api-key / api-key). Keys are issued by this gateway\'s operator, not by OpenAI.',
     });
   }
-  const digest = sha256Hex(presented);
+  const digestBytes = createHash('sha256').update(presented).digest();
+  const digest = digestBytes.toString('hex');
   const key = gw.keysByDigest.get(digest) ?? lookupRuntime?.(digest);
-  if (!key || !timingSafeEqual(Buffer.from(key.digest, 'hex'), Buffer.from(digest, 'hex'))) {
+  if (!key || !timingSafeEqual(Buffer.from(key.digest, 'hex'), digestBytes)) {
     throw new GatewayError({
       status: 401, type: 'authentication_error', code: 'invalid_api_key',
       message: 'The API key is not valid for this Switchyard gateway. Use a key issued by this gateway\'s operator (a provider key such as an OpenAI key will not work here).',
@@ -40,6 +40,7 @@ export function authenticate(gw: CompiledGateway, headers: Headers, clientIp: st
       message: `The API key "${key.name}" expired at ${new Date(key.expiresAt).toISOString()}. Ask this gateway's operator for a new key.`,
     });
   }
+  const clientIp = key.allowIps?.length ? (typeof clientIpOf === 'string' ? clientIpOf : clientIpOf()) : '';
   if (key.allowIps?.length && !ipAllowed(clientIp, key.allowIps)) {
     throw new GatewayError({
       status: 403, type: 'permission_error', code: 'ip_not_allowed',

@@ -3,7 +3,7 @@
 // Type-only imports keep this module free of cycles.
 
 import type { Store } from '../store/open.ts';
-import type { LedgerWriter } from '../store/ledger.ts';
+import type { LedgerSink } from '../store/worker-ledger.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
 import type { BudgetTracker } from './budgets.ts';
 import type { Runtime } from './runtime.ts';
@@ -11,7 +11,7 @@ import type { RuntimeKeyRegistry } from './runtime-keys.ts';
 
 export interface LedgerServices {
   readonly store: Store;
-  readonly writer: LedgerWriter;
+  readonly writer: LedgerSink;
   readonly budgets: BudgetTracker;
   readonly keys: RuntimeKeyRegistry;
   readonly limiter: RateLimiter;

@@ -10,7 +10,8 @@ import { attachJobs } from '../jobs/index.ts';
 import { createAdmission } from '../limits/admission.ts';
 import { MemoryRateLimiter } from '../limits/memory.ts';
 import { LedgerWriter, type AttemptRow as StoreAttemptRow, type RequestRow as StoreRequestRow } from '../store/ledger.ts';
-import { filePathOf, normaliseStoreUrl, openStore } from '../store/open.ts';
+import { filePathOf, isMemoryUrl, normaliseStoreUrl, openStore, type Store } from '../store/open.ts';
+import { type LedgerSink, WorkerLedger } from '../store/worker-ledger.ts';
 import { loadSpend } from '../store/spend.ts';
 import { BudgetTracker } from './budgets.ts';
 import type { AttemptRow, Ledger, RequestRow } from './contracts.ts';
@@ -37,18 +38,16 @@ export function storeUrlOf(config: GatewayConfig, cwd = process.cwd()): string {
 export async function attachServices(rt: Runtime, config: GatewayConfig): Promise<Services> {
   const url = storeUrlOf(config);
   const store = await openStore(url, config.storage?.auth_token);
-  let writer: LedgerWriter | undefined;
+  let writer: LedgerSink | undefined;
   try {
     let lastErrorLog = 0;
-    writer = new LedgerWriter(store, {
-      flushMs: config.storage?.flush_ms ?? 200,
-      onError: (err) => {
-        // A storage outage would fail every tick; say so at most every 10 s.
-        if (Date.now() - lastErrorLog < 10_000) return;
-        lastErrorLog = Date.now();
-        rt.log.error('ledger write failed; rows stay queued and are retried', { error: String((err as Error)?.message ?? err) });
-      },
-    });
+    const onError = (message: string) => {
+      // A storage outage would fail every tick; say so at most every 10 s.
+      if (Date.now() - lastErrorLog < 10_000) return;
+      lastErrorLog = Date.now();
+      rt.log.error('ledger write failed; rows stay queued and are retried', { error: message });
+    };
+    writer = await startLedgerSink(store, url, config, onError);
     const budgets = new BudgetTracker();
     budgets.seed(await loadSpend(store.db));
     const keys = await RuntimeKeyRegistry.load(store.db);
@@ -89,8 +88,24 @@ export async function attachServices(rt: Runtime, config: GatewayConfig): Promis
   };
 }
 
+/**
+ * The ledger writer: for database files and remote libsql it runs in a worker thread, so SQLite work never
+ * blocks requests; an in-memory database (one connection) is written from this thread.
+ */
+async function startLedgerSink(store: Store, url: string, config: GatewayConfig, onError: (message: string) => void): Promise<LedgerSink> {
+  const flushMs = config.storage?.flush_ms ?? 200;
+  if (!isMemoryUrl(url) && process.env.SWITCHYARD_LEDGER_THREAD !== 'main') {
+    try {
+      return await WorkerLedger.start({ url, authToken: config.storage?.auth_token, flushMs, onError });
+    } catch (err) {
+      onError(`ledger worker did not start (${String((err as Error)?.message ?? err)}); writing from the main thread`);
+    }
+  }
+  return new LedgerWriter(store, { flushMs, onError: (err) => onError(String((err as Error)?.message ?? err)) });
+}
+
 /** The pipeline's Ledger over the store's batched writer. */
-function ledgerOf(writer: LedgerWriter): Ledger {
+function ledgerOf(writer: LedgerSink): Ledger {
   return {
     record: (row, attempts) => writer.record(toStoreRow(row), attempts.map(toStoreAttempt)),
     flush: () => writer.flush(),

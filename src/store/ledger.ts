@@ -10,7 +10,6 @@
 
 import type { Client, InStatement, InValue } from '@libsql/client';
 import type { StoreDb } from './open.ts';
-import { attempts as attemptsTable, requests as requestsTable } from './schema.ts';
 
 /** One ledger row per client request (unique by id). Money is integer micro-dollars. */
 export interface RequestRow {
@@ -75,18 +74,8 @@ interface Pending {
   attempts: AttemptRow[];
 }
 
-interface BuildsSql {
-  toSQL(): { sql: string; params: unknown[] };
-}
-
 const ROWS_PER_STATEMENT = 200;
 const ATTEMPTS_PER_STATEMENT = 500;
-
-function stmt(q: BuildsSql): InStatement {
-  const { sql, params } = q.toSQL();
-  // drizzle has already mapped every param to its driver value (booleans → 0/1).
-  return { sql, args: params as InValue[] };
-}
 
 function chunks<T>(items: T[], size: number): T[][] {
   return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
@@ -94,7 +83,6 @@ function chunks<T>(items: T[], size: number): T[][] {
 
 export class LedgerWriter {
   readonly #client: Client;
-  readonly #db: StoreDb;
   readonly #flushMs: number;
   readonly #maxBatchRows: number;
   readonly #maxQueued: number;
@@ -109,7 +97,6 @@ export class LedgerWriter {
 
   constructor(store: { client: Client; db: StoreDb }, options: LedgerWriterOptions = {}) {
     this.#client = store.client;
-    this.#db = store.db;
     this.#flushMs = Math.max(1, options.flushMs ?? 200);
     this.#maxBatchRows = Math.max(1, options.maxBatchRows ?? 5000);
     this.#maxQueued = Math.max(1, options.maxQueued ?? 100_000);
@@ -214,12 +201,10 @@ export class LedgerWriter {
     for (const part of chunks(unique, ROWS_PER_STATEMENT)) {
       const spend = this.#spendStatement(part, now);
       if (spend) statements.push(spend);
-      statements.push(stmt(this.#db.insert(requestsTable).values(part.map((p) => toRequestInsert(p.row))).onConflictDoNothing()));
-      const attemptRows = part.flatMap((p) => p.attempts.map((a) => toAttemptInsert(p.row.id, a)));
+      statements.push(requestInsert(part.map((p) => p.row)));
+      const attemptRows = part.flatMap((p) => p.attempts.map((a) => [p.row.id, a] as const));
       attemptCount += attemptRows.length;
-      for (const a of chunks(attemptRows, ATTEMPTS_PER_STATEMENT)) {
-        statements.push(stmt(this.#db.insert(attemptsTable).values(a).onConflictDoNothing()));
-      }
+      for (const a of chunks(attemptRows, ATTEMPTS_PER_STATEMENT)) statements.push(attemptInsert(a));
     }
     return { statements, rows: unique.length, attempts: attemptCount };
   }
@@ -260,40 +245,29 @@ function invalidRow(r: RequestRow, attempts: AttemptRow[]): string | null {
   return null;
 }
 
-function toRequestInsert(r: RequestRow): typeof requestsTable.$inferInsert {
-  return {
-    id: r.id,
-    ts: r.ts,
-    keyName: r.keyName ?? null,
-    groupName: r.groupName ?? null,
-    route: r.route ?? null,
-    model: r.model ?? null,
-    provider: r.provider ?? null,
-    upstreamModel: r.upstreamModel ?? null,
-    promptTokens: r.promptTokens,
-    completionTokens: r.completionTokens,
-    cachedTokens: r.cachedTokens ?? 0,
-    usageSource: r.usageSource ?? 'upstream',
-    costMicros: Math.round(r.costMicros),
-    status: r.status,
-    errorCode: r.errorCode ?? null,
-    latencyMs: r.latencyMs ?? null,
-    ttftMs: r.ttftMs ?? null,
-    stream: r.stream ?? false,
-    partial: r.partial ?? false,
-    configHash: r.configHash ?? null,
-  };
+// Hand-written multi-row INSERTs (columns match schema.ts / the migration). Measured against the query
+// builder and a json_each form, a multi-row VALUES list is the cheapest for libsql's binding.
+const REQUEST_COLUMNS = 'id, ts, key_name, group_name, route, model, provider, upstream_model, prompt_tokens, completion_tokens, cached_tokens, usage_source, cost_micros, status, error_code, latency_ms, ttft_ms, stream, partial, config_hash';
+const REQUEST_PLACEHOLDERS = `(${Array(20).fill('?').join(', ')})`;
+const ATTEMPT_COLUMNS = 'request_id, n, provider, upstream_model, status, error_code, latency_ms, ts';
+const ATTEMPT_PLACEHOLDERS = `(${Array(8).fill('?').join(', ')})`;
+
+function requestInsert(rows: RequestRow[]): InStatement {
+  const args: InValue[] = [];
+  for (const r of rows) {
+    args.push(
+      r.id, r.ts, r.keyName ?? null, r.groupName ?? null, r.route ?? null, r.model ?? null, r.provider ?? null, r.upstreamModel ?? null,
+      r.promptTokens, r.completionTokens, r.cachedTokens ?? 0, r.usageSource ?? 'upstream', Math.round(r.costMicros), r.status,
+      r.errorCode ?? null, r.latencyMs ?? null, r.ttftMs ?? null, r.stream ? 1 : 0, r.partial ? 1 : 0, r.configHash ?? null,
+    );
+  }
+  return { sql: `INSERT INTO requests (${REQUEST_COLUMNS}) VALUES ${rows.map(() => REQUEST_PLACEHOLDERS).join(', ')} ON CONFLICT DO NOTHING`, args };
 }
 
-function toAttemptInsert(requestId: string, a: AttemptRow): typeof attemptsTable.$inferInsert {
-  return {
-    requestId,
-    n: a.n,
-    provider: a.provider,
-    upstreamModel: a.upstreamModel ?? null,
-    status: a.status ?? null,
-    errorCode: a.errorCode ?? null,
-    latencyMs: a.latencyMs ?? null,
-    ts: a.ts,
-  };
+function attemptInsert(rows: ReadonlyArray<readonly [string, AttemptRow]>): InStatement {
+  const args: InValue[] = [];
+  for (const [requestId, a] of rows) {
+    args.push(requestId, a.n, a.provider, a.upstreamModel ?? null, a.status ?? null, a.errorCode ?? null, a.latencyMs ?? null, a.ts);
+  }
+  return { sql: `INSERT INTO attempts (${ATTEMPT_COLUMNS}) VALUES ${rows.map(() => ATTEMPT_PLACEHOLDERS).join(', ')} ON CONFLICT DO NOTHING`, args };
 }
