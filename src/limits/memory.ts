@@ -1,6 +1,7 @@
 // In-memory RateLimiter for a single gateway process. Synchronous, so "check every rule, then commit
 // every rule" cannot interleave with another request (JS runs one callback at a time). rpm and tpm
-// are exact sliding 60 s windows (./sliding-window.ts); concurrency is a counter held until release.
+// are sliding 60 s windows with exact counts at 100 ms time resolution (./sliding-window.ts); concurrency
+// is a counter held until release.
 // State is keyed by scope and name, never by the limit values, so it survives config reloads and new
 // limits apply to the next request. Idle state is swept now and then.
 

@@ -1,20 +1,28 @@
-// An exact sliding-window log: every admitted request adds one entry (1 for rpm, its tokens for tpm)
-// that counts for WINDOW_MS. Entries are kept in arrival order, so expiry is a pointer walk from the
-// head and the running sum is O(1) to read. An entry can be corrected (tpm: actual tokens at settle)
-// or zeroed (cancelled admission) while it is still in the window.
+// A sliding 60 s window kept as a ring of 100 ms buckets: fixed memory and O(1) work per request, with
+// no per-request objects kept alive for a minute (an entry log costs GC time at thousands of requests a
+// second). Counts are exact; only time is quantised: an amount added at t leaves the window at
+// floor(t / 100 ms) × 100 ms + 60 s, at most 100 ms before t + 60 s. An amount can be corrected (tpm:
+// actual tokens at settle) or zeroed (a cancelled admission) while its bucket is still in the window.
 
 export const WINDOW_MS = 60_000;
+const BUCKET_MS = 100;
+const SLOTS = WINDOW_MS / BUCKET_MS;
 
+/** A handle on an amount added to the window. */
 export interface WindowEntry {
-  readonly ts: number;
+  readonly bucket: number;
   amount: number;
-  live: boolean;
 }
 
 export class SlidingWindow {
-  private entries: WindowEntry[] = [];
-  private head = 0;
+  private readonly amounts = new Float64Array(SLOTS);
+  /** The bucket number each slot currently holds (-1: empty). */
+  private readonly buckets = new Float64Array(SLOTS).fill(-1);
   private sum = 0;
+  /** Every bucket below this number has left the window. */
+  private firstLive = 0;
+  /** No bucket below this number holds an amount (only moves forward: the walks stay amortised O(1)). */
+  private firstUsed = 0;
 
   /** Amount counted in the window ending at `now`. */
   used(now: number): number {
@@ -31,59 +39,88 @@ export class SlidingWindow {
     if (this.sum + need <= limit) return 0;
     if (need > limit) return Infinity;
     let freed = 0;
-    for (let i = this.head; i < this.entries.length; i++) {
-      const e = this.entries[i];
-      if (e.amount <= 0) continue;
-      freed += e.amount;
-      if (this.sum - freed + need <= limit) return Math.max(1, e.ts + WINDOW_MS - now);
+    for (let b = this.oldestUsed(now); b <= this.current(now); b++) {
+      const slot = b % SLOTS;
+      if (this.buckets[slot] !== b || this.amounts[slot] <= 0) continue;
+      freed += this.amounts[slot];
+      if (this.sum - freed + need <= limit) return Math.max(1, b * BUCKET_MS + WINDOW_MS - now);
     }
     return WINDOW_MS; // unreachable: freeing everything always fits need <= limit
   }
 
-  /** ms until the oldest counted entry leaves the window (0 when the window is empty). */
+  /** ms until the oldest counted amount leaves the window (0 when the window is empty). */
   nextFreeMs(now: number): number {
     this.prune(now);
-    for (let i = this.head; i < this.entries.length; i++) {
-      const e = this.entries[i];
-      if (e.amount > 0) return Math.max(0, e.ts + WINDOW_MS - now);
+    if (this.sum <= 0) return 0;
+    const b = this.oldestUsed(now);
+    return b <= this.current(now) ? Math.max(0, b * BUCKET_MS + WINDOW_MS - now) : 0;
+  }
+
+  /** The oldest live bucket holding a positive amount (current + 1 when none). */
+  private oldestUsed(now: number): number {
+    const last = this.current(now);
+    let b = Math.max(this.firstUsed, this.firstLive);
+    while (b <= last) {
+      const slot = b % SLOTS;
+      if (this.buckets[slot] === b && this.amounts[slot] > 0) break;
+      b++;
     }
-    return 0;
+    this.firstUsed = b;
+    return b;
   }
 
   add(amount: number, now: number): WindowEntry {
-    const entry: WindowEntry = { ts: now, amount, live: true };
-    this.entries.push(entry);
+    this.prune(now);
+    const bucket = this.current(now);
+    const slot = bucket % SLOTS;
+    if (this.buckets[slot] !== bucket) {
+      this.buckets[slot] = bucket;
+      this.amounts[slot] = 0;
+    }
+    this.amounts[slot] += amount;
     this.sum += amount;
-    return entry;
+    if (bucket < this.firstUsed) this.firstUsed = bucket;
+    return { bucket, amount };
   }
 
-  /** Replaces an entry's amount; an entry that already left the window changes nothing. */
+  /** Replaces an entry's amount; an entry whose bucket already left the window changes nothing. */
   adjust(entry: WindowEntry, amount: number): void {
-    if (entry.live) this.sum += amount - entry.amount;
+    const slot = entry.bucket % SLOTS;
+    if (entry.bucket >= this.firstLive && this.buckets[slot] === entry.bucket) {
+      this.amounts[slot] += amount - entry.amount;
+      this.sum += amount - entry.amount;
+      if (this.amounts[slot] > 0 && entry.bucket < this.firstUsed) this.firstUsed = entry.bucket;
+    }
     entry.amount = amount;
   }
 
   /** True when nothing is counted (the window may be dropped). */
   idle(now: number): boolean {
     this.prune(now);
-    return this.head >= this.entries.length;
+    return this.sum <= 0;
+  }
+
+  private current(now: number): number {
+    return Math.floor(now / BUCKET_MS);
   }
 
   private prune(now: number): void {
-    const entries = this.entries;
-    while (this.head < entries.length && entries[this.head].ts + WINDOW_MS <= now) {
-      const e = entries[this.head];
-      this.sum -= e.amount;
-      e.live = false;
-      this.head++;
-    }
-    if (this.head === entries.length) {
-      this.entries = [];
-      this.head = 0;
+    const firstLive = Math.floor((now - WINDOW_MS) / BUCKET_MS) + 1;
+    if (firstLive <= this.firstLive) return;
+    if (firstLive - this.firstLive >= SLOTS) {
+      this.amounts.fill(0);
+      this.buckets.fill(-1);
       this.sum = 0;
-    } else if (this.head > 256 && this.head * 2 > entries.length) {
-      this.entries = entries.slice(this.head);
-      this.head = 0;
+    } else {
+      for (let b = this.firstLive; b < firstLive; b++) {
+        const slot = b % SLOTS;
+        if (this.buckets[slot] === b) {
+          this.sum -= this.amounts[slot];
+          this.amounts[slot] = 0;
+          this.buckets[slot] = -1;
+        }
+      }
     }
+    this.firstLive = firstLive;
   }
 }

@@ -19,10 +19,30 @@ export async function warmTokenizer(): Promise<void> {
   await load();
 }
 
+// Conversations resend their history on every turn, so counts are cached per text (bounded by entries
+// and total characters; oldest out first). js-tiktoken rebuilds its regexes on every encode call, so even
+// a short text costs several µs; a repeated one costs a Map lookup.
+const CACHE_MAX_ENTRIES = 20_000;
+const CACHE_MAX_CHARS = 16_000_000;
+const counts = new Map<string, number>();
+let cachedChars = 0;
+
 export function countText(text: string): number {
   if (!text) return 0;
   if (!encoder) return Math.ceil(text.length / 4); // only before warm-up
-  return encoder.encode(text, 'all').length;
+  const hit = counts.get(text);
+  if (hit !== undefined) return hit;
+  const n = encoder.encode(text, 'all').length;
+  if (text.length <= CACHE_MAX_CHARS / 8) {
+    counts.set(text, n);
+    cachedChars += text.length;
+    while (counts.size > CACHE_MAX_ENTRIES || cachedChars > CACHE_MAX_CHARS) {
+      const oldest = counts.keys().next().value as string;
+      counts.delete(oldest);
+      cachedChars -= oldest.length;
+    }
+  }
+  return n;
 }
 
 function partsText(content: ChatMessage['content']): string {
