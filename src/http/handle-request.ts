@@ -125,7 +125,7 @@ function recordFailure(rt: Runtime, ex: Exchange, err: GatewayError): void {
 /** A JSON answer built outside serveModelCall (models list), passed through route plugins' onResponse. */
 async function routeJson(ex: Exchange, response: Response): Promise<Response> {
   if (!ex.route.plugins.length) return response;
-  return (await routeResponse(ex, response.status, new Headers(response.headers), (await response.json()) as JsonValue)).response;
+  return (await routeResponse(ex, response.status, Object.fromEntries(response.headers), (await response.json()) as JsonValue)).response;
 }
 
 function withRequestId(response: Response, id: string): Response {

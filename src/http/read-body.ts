@@ -7,6 +7,8 @@ import { GatewayError, errors } from '../contracts/errors.ts';
 /** Body fields a client could use to steer the gateway to another host or key; never forwarded. */
 const STEERING_FIELDS = ['api_base', 'base_url', 'api_key', 'api_version', 'organization', 'azure_endpoint', 'custom_llm_provider', 'extra_headers', 'api_type'];
 
+const utf8 = new TextDecoder();
+
 const MULTIPART_OPS: ReadonlySet<Operation> = new Set(['images.edits', 'images.variations', 'audio.transcriptions', 'audio.translations']);
 
 export interface ParsedBody {
@@ -52,6 +54,8 @@ export async function readOperationBody(request: Request, operation: Operation, 
   const contentType = request.headers.get('content-type') ?? '';
   const method = request.method;
   if (method === 'GET' || method === 'HEAD' || method === 'DELETE') return { body: {} };
+  // Checked before reading, so a wrong content type does not cost a body read.
+  if (operation !== 'passthrough' && !MULTIPART_OPS.has(operation) && !contentType.includes('json')) throw unsupported(contentType, 'application/json');
   const bytes = await readBytes(request, limit);
 
   if (operation === 'passthrough') {
@@ -66,16 +70,15 @@ export async function readOperationBody(request: Request, operation: Operation, 
     const model = form.get('model');
     return { body: typeof model === 'string' ? { model } : {}, form, contentType };
   }
-  if (!contentType.includes('json')) throw unsupported(contentType, 'application/json');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder().decode(bytes));
+    parsed = JSON.parse(utf8.decode(bytes));
   } catch (err) {
     throw errors.invalidJson((err as Error).message.split('\n')[0].slice(0, 120));
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw errors.invalidJson('the body must be a JSON object');
   const body = parsed as JsonObject;
-  for (const f of STEERING_FIELDS) delete body[f];
+  for (const f of STEERING_FIELDS) if (f in body) delete body[f];
   return { body };
 }
 

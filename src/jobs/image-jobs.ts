@@ -102,7 +102,7 @@ export function createImageJobs(rt: Runtime, db: StoreDb, opts: ImageJobOptions 
     const apiKey = presentedKey(req.headers)!;
     const job = await createJob(db, { id: `imgjob_${randomBytes(12).toString('hex')}`, keyName: key.name, kind: JOB_KIND, request: body });
     start(job.id, body, apiKey, ex.clientIp);
-    const headers = new Headers({ 'x-request-id': ex.id, location: `/v1/images/jobs/${job.id}` });
+    const headers = { 'x-request-id': ex.id, location: `/v1/images/jobs/${job.id}` };
     return (await routeResponse(ex, 202, headers, jobView(job) as unknown as JsonValue)).response;
   }
 
@@ -114,7 +114,7 @@ export function createImageJobs(rt: Runtime, db: StoreDb, opts: ImageJobOptions 
     if ((job.status === 'queued' || job.status === 'running') && !running.has(job.id) && job.updatedAt < Date.now() - staleMs) {
       job = (await updateJob(db, job.id, { status: 'failed', error: interruptedError() })) ?? job;
     }
-    return (await routeResponse(ex, 200, new Headers({ 'x-request-id': ex.id }), jobView(job) as unknown as JsonValue)).response;
+    return (await routeResponse(ex, 200, { 'x-request-id': ex.id }, jobView(job) as unknown as JsonValue)).response;
   }
 
   function start(id: string, body: JsonObject, apiKey: string, clientIp: string): void {

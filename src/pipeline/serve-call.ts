@@ -53,10 +53,11 @@ export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCal
   let counted: number | undefined;
   const promptTokens = () => (counted ??= call.operation === 'passthrough' ? 0 : countRequestPrompt(call.body));
   const maxOut = numberField(call.body, 'max_completion_tokens') ?? numberField(call.body, 'max_tokens') ?? model?.maxOutputTokens ?? 0;
-  const ticket = await rt.admission.admit({
+  const admitted = rt.admission.admit({
     gw, key, model, get promptTokens() { return promptTokens(); },
     maxOutputTokens: call.operation === 'chat' || call.operation === 'completions' ? maxOut : 0,
   });
+  const ticket = admitted instanceof Promise ? await admitted : admitted; // the in-memory limiter answers synchronously
 
   const cacheCall = rt.cache && !call.stream && !call.form && !call.raw && call.operation !== 'passthrough'
     ? { keyName: key.name, route: ex.route.path, model: call.model, operation: call.operation, path: call.path, body: call.body, requested: call.cache }
@@ -70,7 +71,7 @@ export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCal
     if (hit) {
       ticket.settle({ costMicros: 0 });
       meter(rt, ex, { status: hit.status, usageSource: 'none', costMicros: 0, stream: false, partial: false, errorCode: 'cache_hit' });
-      const headers = new Headers({ ...ticket.headers, 'x-request-id': ex.id, 'x-switchyard-cache': 'hit', 'x-switchyard-cost-usd': '0.000000' });
+      const headers: Record<string, string> = { ...ticket.headers, 'x-request-id': ex.id, 'x-switchyard-cache': 'hit', 'x-switchyard-cost-usd': '0.000000' };
       return (await routeResponse(ex, hit.status, headers, JSON.parse(hit.body) as JsonValue)).response;
     }
   }
@@ -90,9 +91,9 @@ export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCal
     const cost = price ? costMicros(price, multiplier, undefined) : 0;
     ticket.settle({ costMicros: cost });
     meter(rt, ex, { target: result.target, status: result.response.status, usage: undefined, usageSource: 'none', costMicros: cost, stream: false, partial: false });
-    for (const [k, v] of Object.entries(costHeaders(undefined, cost))) headers.set(k, v);
+    addCostHeaders(headers, undefined, cost);
     const ct = result.response.headers.get('content-type');
-    if (ct) headers.set('content-type', ct);
+    if (ct) headers['content-type'] = ct;
     return new Response(result.response.body, { status: result.response.status, headers });
   }
 
@@ -101,15 +102,15 @@ export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCal
     const cost = price ? costMicros(price, multiplier, usage) : 0;
     ticket.settle({ usage, costMicros: cost });
     meter(rt, ex, { target: result.target, status: result.status, usage, usageSource: source, costMicros: cost, stream: false, partial: false });
-    for (const [k, v] of Object.entries(costHeaders(usage, cost))) headers.set(k, v);
+    addCostHeaders(headers, usage, cost);
     if (result.verbatim !== undefined && !surface.shapeBody && !ex.route.plugins.length && !cacheable) {
       // Fast path: the upstream body is already the answer; forward its bytes without re-serialising.
-      headers.set('content-type', 'application/json');
+      headers['content-type'] = 'application/json';
       return new Response(result.verbatim, { status: result.status, headers });
     }
     const body = surface.shapeBody ? surface.shapeBody(result.body, call) : result.body;
     if (cacheable) {
-      headers.set('x-switchyard-cache', 'miss');
+      headers['x-switchyard-cache'] = 'miss';
       if (result.status === 200) await rt.cache!.store(gw, cacheable, result.status, JSON.stringify(body)).catch(() => {});
     }
     return (await routeResponse(ex, result.status, headers, body)).response;
@@ -120,9 +121,9 @@ export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCal
   const plugins = [...ex.route.plugins, ...streamResult.target.provider.plugins].filter((p) => p.plugin.onStreamEvent);
   const encoder = surface.streamEncoder(call, ex);
   ex.detached = true;
-  headers.set('content-type', encoder.contentType);
-  headers.set('cache-control', 'no-cache');
-  headers.set('x-accel-buffering', 'no');
+  headers['content-type'] = encoder.contentType;
+  headers['cache-control'] = 'no-cache';
+  headers['x-accel-buffering'] = 'no';
   const body = relayStream({
     source: streamResult.source,
     primed: { chunks: streamResult.primed, usage: streamResult.usage, done: streamResult.done, ended: streamResult.ended, error: streamResult.pendingError },
@@ -149,16 +150,16 @@ export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCal
 }
 
 /** Route plugins' onResponse, then the JSON response (or the plugins' `rawBody`, e.g. XML). */
-export async function routeResponse(ex: Exchange, status: number, headers: Headers, body: JsonValue): Promise<{ response: Response }> {
+export async function routeResponse(ex: Exchange, status: number, headers: Record<string, string>, body: JsonValue): Promise<{ response: Response }> {
   let raw: string | undefined;
   if (ex.route.plugins.length) {
-    const view = (await runChain(ex.route.plugins, 'onResponse', { status, headers: Object.fromEntries(headers), body } as ResponseView, ex.scope, (h, v, ctx) => h.onResponse?.(v, ctx))).value;
+    const view = (await runChain(ex.route.plugins, 'onResponse', { status, headers: { ...headers }, body } as ResponseView, ex.scope, (h, v, ctx) => h.onResponse?.(v, ctx))).value;
     body = view.body;
     status = view.status;
     raw = view.rawBody;
-    for (const [k, v] of Object.entries(view.headers)) headers.set(k, v);
+    Object.assign(headers, view.headers);
   }
-  if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+  headers['content-type'] ??= 'application/json';
   return { response: new Response(raw ?? JSON.stringify(body), { status, headers }) };
 }
 
@@ -183,21 +184,18 @@ function numberField(body: JsonObject, field: string): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined;
 }
 
-function responseHeaders(ex: Exchange, target: Target, ticket: Ticket): Headers {
-  const headers = new Headers(ticket.headers);
-  headers.set('x-request-id', ex.id);
-  headers.set('x-switchyard-provider', target.provider.name);
-  headers.set('x-switchyard-attempts', String(ex.attempts.length));
-  if (target.upstreamModel) headers.set('x-switchyard-upstream-model', target.upstreamModel);
+function responseHeaders(ex: Exchange, target: Target, ticket: Ticket): Record<string, string> {
+  const headers: Record<string, string> = { ...ticket.headers, 'x-request-id': ex.id, 'x-switchyard-provider': target.provider.name, 'x-switchyard-attempts': String(ex.attempts.length) };
+  if (target.upstreamModel) headers['x-switchyard-upstream-model'] = target.upstreamModel;
   return headers;
 }
 
-export function costHeaders(usage: Usage | undefined, cost: number): Record<string, string> {
-  const h: Record<string, string> = { 'x-switchyard-cost-usd': (cost / 1e6).toFixed(6) };
+/** Usage and cost on a response, so clients can bill their own users. */
+export function addCostHeaders(h: Record<string, string>, usage: Usage | undefined, cost: number): void {
+  h['x-switchyard-cost-usd'] = (cost / 1e6).toFixed(6);
   if (usage) {
     h['x-switchyard-prompt-tokens'] = String(usage.prompt_tokens);
     h['x-switchyard-completion-tokens'] = String(usage.completion_tokens);
     h['x-switchyard-cached-tokens'] = String(usage.cached_tokens ?? 0);
   }
-  return h;
 }

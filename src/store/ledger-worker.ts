@@ -8,7 +8,8 @@ import { openStore, type Store } from './open.ts';
 
 export type ToWorker =
   | { type: 'init'; url: string; authToken?: string; flushMs: number }
-  | { type: 'rows'; seq: number; rows: Array<[RequestRow, AttemptRow[]]> }
+  /** `json`: the batch as a JSON array of [RequestRow, AttemptRow[]] pairs. */
+  | { type: 'rows'; seq: number; json: string }
   | { type: 'close' };
 
 export type FromWorker =
@@ -31,7 +32,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       writer = new LedgerWriter(store, { flushMs: message.flushMs, onError: (err) => post({ type: 'error', message: String((err as Error)?.message ?? err) }) });
       post({ type: 'ready' });
     } else if (message.type === 'rows') {
-      for (const [row, attempts] of message.rows) writer!.record(row, attempts);
+      for (const [row, attempts] of JSON.parse(message.json) as Array<[RequestRow, AttemptRow[]]>) writer!.record(row, attempts);
       await writer!.flush();
       post({ type: 'ack', seq: message.seq });
     } else if (message.type === 'close') {
