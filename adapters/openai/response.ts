@@ -41,7 +41,7 @@ export function createOpenAIStreamDecoder(provider: ProviderView): StreamDecoder
       } catch {
         return { chunks: [], error: errors.upstreamInvalid(provider.name, 'a stream event is not JSON') };
       }
-      if (chunk.error) return { chunks: [], error: errorFromUpstreamStatus(provider.name, 502, upstreamMessage(data)) };
+      if (chunk.error) return { chunks: [], error: errors.upstreamError(`Provider "${provider.name}" reported an error in the stream: ${upstreamMessage(data)}`, undefined, true) };
       if (chunk.usage) usage = usageFromWire(chunk.usage) ?? usage;
       const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
       for (const choice of choices) if (choice.finish_reason) finished = true;

@@ -40,7 +40,7 @@ export function canonicalJson(value: unknown): string {
 export function cacheKey(call: CacheableCall, shared: boolean): string {
   const body: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(call.body)) if (!IGNORED_FIELDS.has(k)) body[k] = v;
-  const material = canonicalJson([shared ? '*' : `key:${call.keyName}`, call.route, call.operation, call.path, body]);
+  const material = canonicalJson([shared ? '*' : `key:${call.keyName}`, call.route, call.surface ?? 'openai', call.operation, call.path, body]);
   return createHash('sha256').update(material).digest('hex');
 }
 

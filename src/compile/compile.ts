@@ -112,7 +112,10 @@ function modelMapOf(pc: ProviderConfig): Map<string, string> {
 function collectSecrets(config: GatewayConfig): string[] {
   const secrets = new Set<string>();
   const add = (v: unknown) => { if (typeof v === 'string' && v.length >= 6) secrets.add(v); };
-  for (const p of Object.values(config.providers)) { add(p.api_key); add(p.key); add(p.secret); }
+  for (const p of Object.values(config.providers)) {
+    add(p.api_key); add(p.key); add(p.secret);
+    for (const [name, value] of Object.entries(p.headers ?? {})) if (/auth|key|token|secret|cookie/i.test(name)) add(value);
+  }
   for (const k of config.keys ?? []) add(k.key);
   add(config.server?.admin_token);
   add(config.storage?.auth_token);

@@ -8,6 +8,7 @@
 //   GET    /admin/usage            usage report (?from&to&group_by=key,model,provider,day&key)
 //   GET    /admin/providers        circuit state and recent error rate per provider / upstream model
 
+import { safeDecode } from './openai-paths.ts';
 import { GatewayError } from '../contracts/errors.ts';
 import type { CompiledGateway } from '../compile/types.ts';
 import type { LedgerServices } from '../runtime/ledger-services.ts';
@@ -42,7 +43,7 @@ async function handle(rt: Runtime, request: Request, url: URL): Promise<Response
   }
   const m = /^\/admin\/keys\/([^/]+)$/.exec(path);
   if (m) {
-    const name = decodeURIComponent(m[1]);
+    const name = safeDecode(m[1]);
     if (method === 'GET') return json(200, keyEntry(rt, s, name) ?? notFound(name));
     if (method === 'PATCH') return patchKey(rt, s, name, request);
     if (method === 'DELETE') return revoke(rt, s, name);

@@ -20,9 +20,15 @@ export function json(status: number, body: unknown): Response {
 
 export async function handleAdmin(rt: Runtime, request: Request): Promise<Response> {
   const id = newRequestId();
+  const response = await adminResponse(rt, request, id);
+  response.headers.set('x-request-id', id);
+  return response;
+}
+
+async function adminResponse(rt: Runtime, request: Request, id: string): Promise<Response> {
   try {
     const token = rt.current().adminToken;
-    if (!token) throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'admin_disabled', message: 'The admin API is off. Set server.admin_token in gateway.yaml to enable it.' });
+    if (!token) throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'admin_disabled', message: 'The admin API is off. Set server.admin_token in gateway.yaml (the bundled file reads it from SWITCHYARD_ADMIN_TOKEN) and restart or save the file.' });
     const presented = presentedKey(request.headers) ?? '';
     if (!timingSafeEqual(digest(presented), digest(token))) {
       throw new GatewayError({ status: 401, type: 'authentication_error', code: 'invalid_admin_token', message: 'The admin API needs "Authorization: Bearer <server.admin_token>".' });

@@ -13,7 +13,10 @@ import {
 import type { Runtime } from '../runtime/runtime.ts';
 import type { ChunkEncoder } from '../stream/encoders.ts';
 import { countChatPrompt } from '../tokens/count.ts';
-import { errorHeaders, toGatewayError } from './error-response.ts';
+import { meterFailure } from '../pipeline/metering.ts';
+import { ClientGone } from '../upstream/call.ts';
+import { errorHeaders, scrubForClient, toGatewayError } from './error-response.ts';
+import { cacheChoice } from './openai-paths.ts';
 import { readOperationBody } from './read-body.ts';
 
 export function isAnthropicPath(method: string, path: string): boolean {
@@ -21,6 +24,7 @@ export function isAnthropicPath(method: string, path: string): boolean {
 }
 
 const anthropicSurface: Surface = {
+  name: 'anthropic',
   streamEncoder: (call): ChunkEncoder => {
     const encoder = new AnthropicStreamEncoder({ model: call.model ?? '', inputTokens: countChatPrompt(call.body.messages as never) });
     return {
@@ -55,11 +59,14 @@ export async function handleAnthropic(rt: Runtime, ex: Exchange, req: Request, p
     const call: InboundCall = {
       operation: 'chat', path: '/chat/completions', search: '', method: 'POST', body: canonical,
       model: typeof canonical.model === 'string' ? canonical.model : undefined, stream, includeUsage: false,
+      cache: cacheChoice(req.headers.get('x-switchyard-cache')),
     };
     ex.call = call;
     return await serveModelCall(rt, ex, call, anthropicSurface);
   } catch (err) {
-    const gwErr = toGatewayError(err, rt.log, ex.id);
+    if (err instanceof ClientGone) return new Response(null, { status: 499, headers: { 'x-request-id': ex.id } });
+    const gwErr = scrubForClient(toGatewayError(err, rt.log, ex.id), ex.gw.secrets);
+    if (ex.key) meterFailure(rt, ex, gwErr);
     const headers = errorHeaders(gwErr, ex.id);
     return new Response(JSON.stringify(anthropicErrorFromGateway(gwErr, ex.id)), { status: gwErr.status, headers });
   }

@@ -10,7 +10,8 @@ type ServerLike = { requestIP(request: Request): { address: string } | null } | 
 
 export function clientIpOf(rt: Runtime, request: Request, server: ServerLike): string {
   if (rt.current().trustProxy) {
-    const forwarded = request.headers.get('x-forwarded-for')?.split(',')[0]?.trim() || request.headers.get('x-real-ip')?.trim();
+    // The rightmost entry is the one our own proxy appended; entries to its left are client-supplied.
+    const forwarded = request.headers.get('x-forwarded-for')?.split(',').at(-1)?.trim() || request.headers.get('x-real-ip')?.trim();
     if (forwarded) return forwarded;
   }
   return server?.requestIP(request)?.address ?? '127.0.0.1';

@@ -5,6 +5,7 @@ import { GatewayError, isGatewayError } from '../contracts/errors.ts';
 import type { CompiledRoute } from '../compile/types.ts';
 import type { ErrorView } from '../contracts/plugin.ts';
 import type { Logger } from '../log.ts';
+import { sanitize } from '../pipeline/attempt.ts';
 import { runChain, type HookScope } from '../pipeline/plugin-runner.ts';
 
 export function toGatewayError(err: unknown, log: Logger, requestId: string): GatewayError {
@@ -13,13 +14,22 @@ export function toGatewayError(err: unknown, log: Logger, requestId: string): Ga
   return new GatewayError({ status: 500, type: 'api_error', code: 'internal_error', message: `The gateway failed to handle this request. Quote request id ${requestId} to the gateway operator.` });
 }
 
+/**
+ * Every error leaving the gateway is scrubbed of secrets wherever it was raised, and of URLs when its
+ * text came from an upstream (the gateway's own messages may name the gateway's URL on purpose).
+ */
+export function scrubForClient(err: GatewayError, secrets: readonly string[]): GatewayError {
+  return sanitize(err, secrets, err.cause !== undefined || err.type === 'upstream_error');
+}
+
 export function errorHeaders(err: GatewayError, requestId: string): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': requestId, ...err.headers };
   if (err.retryAfterMs !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(err.retryAfterMs / 1000)));
   return headers;
 }
 
-export async function errorResponse(err: GatewayError, requestId: string, route?: CompiledRoute, scope?: HookScope): Promise<Response> {
+export async function errorResponse(err: GatewayError, requestId: string, route?: CompiledRoute, scope?: HookScope, secrets: readonly string[] = []): Promise<Response> {
+  err = scrubForClient(err, secrets);
   let view: ErrorView = { status: err.status, headers: errorHeaders(err, requestId), body: err.toBody() as unknown as import('../contracts/canonical.ts').JsonValue };
   if (route?.plugins.length && scope) {
     try {

@@ -5,7 +5,8 @@ import type { CompiledGateway, CompiledRoute } from '../compile/types.ts';
 import { GatewayError } from '../contracts/errors.ts';
 import { authenticate } from '../pipeline/authenticate.ts';
 import { type HookScope, runChain } from '../pipeline/plugin-runner.ts';
-import { meter } from '../pipeline/metering.ts';
+import { meterFailure } from '../pipeline/metering.ts';
+import { ClientGone } from '../upstream/call.ts';
 import { routeResponse, serveModelCall } from '../pipeline/serve-call.ts';
 import { serveImageJobs } from '../jobs/serve.ts';
 import type { JsonValue } from '../contracts/canonical.ts';
@@ -15,7 +16,7 @@ import { handleAnthropic, isAnthropicPath } from './anthropic-surface.ts';
 import { handleBilling } from './billing.ts';
 import { errorResponse, toGatewayError } from './error-response.ts';
 import { listModels } from './models.ts';
-import { classifyOpenAIPath } from './openai-paths.ts';
+import { cacheChoice, classifyOpenAIPath } from './openai-paths.ts';
 import { openAISurface } from './openai-surface.ts';
 import { readOperationBody } from './read-body.ts';
 
@@ -33,12 +34,14 @@ export function matchRoute(gw: CompiledGateway, path: string): { route: Compiled
   return { route: gw.defaultRoute, rest: path };
 }
 
-export async function handleApiRequest(rt: Runtime, request: Request, clientIp: string | (() => string)): Promise<Response> {
+/** `internalId`: the ledger id for a request the gateway makes itself (an image job); never taken from a client. */
+export async function handleApiRequest(rt: Runtime, request: Request, clientIp: string | (() => string), internalId?: string): Promise<Response> {
   // The client address is looked up only when something needs it (allow_ips, jobs).
   let ip: string | undefined;
   const ipOf = () => (ip ??= typeof clientIp === 'string' ? clientIp : clientIp());
   const gw = rt.current();
-  const id = request.headers.get('x-request-id')?.slice(0, 64).replace(/[^\w.-]/g, '') || newRequestId();
+  // Our own id always: it is the ledger's primary key, so a client must not be able to choose it.
+  const id = internalId ?? newRequestId();
   const url = new URL(request.url);
   const { route, rest } = matchRoute(gw, url.pathname);
   const scope: HookScope = { requestId: id, route: route.path, signal: request.signal, log: rt.log, secrets: gw.secrets, states: new Map() };
@@ -69,7 +72,8 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
     if (target.kind === 'jobs') return await serveImageJobs(rt, ex, req, target.id);
 
     const parsed = await readOperationBody(req, target.operation, gw.maxBodyBytes);
-    const stream = parsed.body.stream === true;
+    // Only chat and completions stream; `stream: true` elsewhere is ignored, as OpenAI does.
+    const stream = parsed.body.stream === true && (target.operation === 'chat' || target.operation === 'completions');
     const streamOptions = parsed.body.stream_options;
     const call: InboundCall = {
       operation: target.operation,
@@ -92,35 +96,50 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
     ex.call = call;
     return await serveModelCall(rt, ex, call, openAISurface);
   } catch (err) {
+    // The client left: the pipeline already billed and metered it (499); nobody reads this answer.
+    if (err instanceof ClientGone) return new Response(null, { status: 499, headers: { 'x-request-id': id } });
     const gwErr = toGatewayError(err, rt.log, id);
-    if (ex.call || ex.key) recordFailure(rt, ex, gwErr);
-    return errorResponse(gwErr, id, route, scope);
+    if (ex.call || ex.key) meterFailure(rt, ex, gwErr);
+    return errorResponse(gwErr, id, route, scope, gw.secrets);
   } finally {
     if (!ex.detached) ex.leave();
   }
 }
 
-function cacheChoice(value: string | null): 'yes' | 'no' | undefined {
-  const v = value?.trim().toLowerCase();
-  return v === 'yes' || v === 'true' || v === '1' ? 'yes' : v === 'no' || v === 'false' || v === '0' ? 'no' : undefined;
-}
 
+const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
+
+/** The shape checks every adapter relies on; anything else is the provider's business. */
 function validateChat(call: InboundCall): void {
   const messages = call.body.messages;
-  if (!Array.isArray(messages) || messages.length === 0) {
-    throw new GatewayError({ status: 400, type: 'invalid_request_error', code: 'invalid_value', param: 'messages', message: '"messages" must be a non-empty array of {role, content} objects.' });
-  }
+  const bad = (param: string, message: string) => new GatewayError({ status: 400, type: 'invalid_request_error', code: 'invalid_value', param, message });
+  if (!Array.isArray(messages) || messages.length === 0) throw bad('messages', '"messages" must be a non-empty array of {role, content} objects.');
   messages.forEach((m, i) => {
-    if (!m || typeof m !== 'object' || Array.isArray(m) || typeof (m as { role?: unknown }).role !== 'string') {
-      throw new GatewayError({ status: 400, type: 'invalid_request_error', code: 'invalid_value', param: `messages[${i}]`, message: `messages[${i}] must be an object with a string "role".` });
+    if (!m || typeof m !== 'object' || Array.isArray(m) || typeof m.role !== 'string' || !ROLES.has(m.role)) {
+      throw bad(`messages[${i}]`, `messages[${i}] must be an object with a "role" of ${[...ROLES].join(', ')}.`);
+    }
+    const content = m.content;
+    if (content !== undefined && content !== null && typeof content !== 'string') {
+      if (!Array.isArray(content)) throw bad(`messages[${i}].content`, `messages[${i}].content must be a string, an array of content parts, or null.`);
+      content.forEach((part, j) => {
+        if (!part || typeof part !== 'object' || Array.isArray(part) || typeof part.type !== 'string') {
+          throw bad(`messages[${i}].content[${j}]`, `messages[${i}].content[${j}] must be an object with a string "type" (e.g. {"type":"text","text":"..."}).`);
+        }
+      });
+    }
+    const calls = m.tool_calls;
+    if (calls !== undefined && calls !== null) {
+      if (!Array.isArray(calls)) throw bad(`messages[${i}].tool_calls`, `messages[${i}].tool_calls must be an array.`);
+      calls.forEach((c, j) => {
+        const fn = c && typeof c === 'object' && !Array.isArray(c) ? c.function : undefined;
+        if (!fn || typeof fn !== 'object' || Array.isArray(fn) || typeof fn.name !== 'string') {
+          throw bad(`messages[${i}].tool_calls[${j}]`, `messages[${i}].tool_calls[${j}] must be {"id", "type": "function", "function": {"name", "arguments"}}.`);
+        }
+      });
     }
   });
 }
 
-function recordFailure(rt: Runtime, ex: Exchange, err: GatewayError): void {
-  if (err.status === 401) return;
-  meter(rt, ex, { status: err.status, errorCode: err.code, usageSource: 'none', costMicros: 0, stream: ex.call?.stream ?? false, partial: false });
-}
 
 /** A JSON answer built outside serveModelCall (models list), passed through route plugins' onResponse. */
 async function routeJson(ex: Exchange, response: Response): Promise<Response> {

@@ -32,15 +32,30 @@ export function classifyOpenAIPath(method: string, rawPath: string): SurfaceTarg
     return { kind: 'operation', operation: op, path };
   }
   if (path === '/models' && method === 'GET') return { kind: 'models', path };
-  if (path.startsWith('/models/') && method === 'GET') return { kind: 'models', path, id: decodeURIComponent(path.slice('/models/'.length)) };
+  if (path.startsWith('/models/') && method === 'GET') return { kind: 'models', path, id: safeDecode(path.slice('/models/'.length)) };
   if (path.startsWith('/dashboard/billing/') || path === '/balance') return { kind: 'billing', path };
   if (path === '/images/jobs' || path.startsWith('/images/jobs/')) {
     if (path === '/images/jobs' && method === 'POST') return { kind: 'jobs', path };
-    if (path.length > '/images/jobs/'.length && method === 'GET') return { kind: 'jobs', path, id: decodeURIComponent(path.slice('/images/jobs/'.length)) };
+    if (path.length > '/images/jobs/'.length && method === 'GET') return { kind: 'jobs', path, id: safeDecode(path.slice('/images/jobs/'.length)) };
     return { kind: 'unknown', path, hint: 'Image jobs: POST <gateway>/v1/images/jobs submits one (same body as /v1/images/generations); GET <gateway>/v1/images/jobs/{id} reads it.' };
   }
   const doubled = [...POST_OPERATIONS.keys()].find((p) => path.endsWith(p) && path.length > p.length && path.slice(0, -p.length).endsWith(p));
   if (doubled) return { kind: 'unknown', path, hint: `The path repeats ${doubled}: your client's base_url already contains the endpoint. Set base_url to <gateway>/v1 (OpenAI SDKs) or <gateway> (NextChat and similar apps).` };
   if (hasV1) return { kind: 'operation', operation: 'passthrough', path };
   return { kind: 'unknown', path, hint: 'Set your client\'s base_url to <gateway>/v1 for the OpenAI SDKs (they append /chat/completions), or to <gateway> for apps that add /v1 themselves.' };
+}
+
+/** Percent-decodes a path segment; malformed escapes are kept as written (then simply match nothing). */
+export function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** The per-request cache choice from the x-switchyard-cache header. */
+export function cacheChoice(value: string | null): 'yes' | 'no' | undefined {
+  const v = value?.trim().toLowerCase();
+  return v === 'yes' || v === 'true' || v === '1' ? 'yes' : v === 'no' || v === 'false' || v === '0' ? 'no' : undefined;
 }

@@ -4,5 +4,6 @@ import type { Surface } from '../pipeline/serve-call.ts';
 import { openAIEncoder } from '../stream/encoders.ts';
 
 export const openAISurface: Surface = {
+  name: 'openai',
   streamEncoder: (call) => openAIEncoder(call.includeUsage, call.operation === 'completions' ? 'text_completion' : 'chat.completion.chunk'),
 };

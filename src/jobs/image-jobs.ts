@@ -123,9 +123,9 @@ export function createImageJobs(rt: Runtime, db: StoreDb, opts: ImageJobOptions 
     // Started synchronously, so a drain that begins now still waits for it.
     const answer = handleApiRequest(rt, new Request(`${INTERNAL_ORIGIN}/v1/images/generations`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'x-request-id': id },
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
-    }), clientIp);
+    }), clientIp, id);
     const heartbeat = setInterval(() => void updateJob(db, id, {}).catch(() => {}), heartbeatMs);
     void (async () => {
       try {

@@ -45,13 +45,14 @@ export async function attemptTarget(ex: Exchange, call: InboundCall, target: Tar
   const scrub = (e: GatewayError) => sanitize(e, ex.gw.secrets);
 
   if (response.status < 200 || response.status >= 300) {
-    let reply: UpstreamReply = { status: response.status, headers: response.headers, text: await safeText(response) };
-    if (provider.plugins.length) reply = await pluginReply(reply, ex, target, scope);
+    let reply: UpstreamReply = { status: response.status, headers: response.headers, text: await upstream.text().catch(() => '') };
+    if (provider.plugins.length) reply = await pluginReply(reply, ex, target, scope).catch((err: unknown) => { throw isGatewayError(err) ? scrub(err) : err; });
     throw scrub(adapter.decodeError(reply, provider.view));
   }
 
   const wantsStream = call.stream && adapter.streamMode !== 'emulate';
   if (wantsStream && contentType.includes('text/event-stream')) {
+    upstream.stopTimer(); // the SSE source's idle timeout (same duration) watches the stream from here
     if (!adapter.createStreamDecoder) throw errors.upstreamInvalid(provider.name, 'the adapter cannot decode streams');
     const source = new SseSource(response.body!, adapter.createStreamDecoder(areq, provider.view), provider.name, provider.timeoutMs, upstream.abort);
     // Chunks that carry nothing yet (the role-only opener of OpenAI and Anthropic streams) are held
@@ -75,10 +76,11 @@ export async function attemptTarget(ex: Exchange, call: InboundCall, target: Tar
 
   const isJson = contentType.includes('json') || (contentType === '' && call.operation !== 'audio.speech');
   if (!isJson || (call.operation === 'passthrough' && !contentType.includes('json'))) {
+    upstream.stopTimer(); // raw bodies (audio, files) stream through to the client
     return { kind: 'raw', target, response };
   }
-  let reply: UpstreamReply = { status: response.status, headers: response.headers, text: await safeText(response) };
-  if (provider.plugins.length) reply = await pluginReply(reply, ex, target, scope);
+  let reply: UpstreamReply = { status: response.status, headers: response.headers, text: await upstream.text() };
+  if (provider.plugins.length) reply = await pluginReply(reply, ex, target, scope).catch((err: unknown) => { throw isGatewayError(err) ? scrub(err) : err; });
   try {
     const decoded = adapter.decodeResponse(reply, areq, provider.view);
     return { kind: 'json', target, status: reply.status, headers: reply.headers, body: decoded.body, usage: decoded.usage, verbatim: decoded.verbatim };
@@ -92,13 +94,6 @@ async function pluginReply(reply: UpstreamReply, ex: Exchange, target: Target, s
   return (await runChain(target.provider.plugins, 'onUpstreamResponse', reply, scope, (h, v, ctx) => h.onUpstreamResponse?.(v, ctx))).value;
 }
 
-async function safeText(response: Response): Promise<string> {
-  try {
-    return await response.text();
-  } catch {
-    return '';
-  }
-}
 
 /** Does a chunk carry anything a client would act on (text, reasoning, tool calls, a finish)? */
 function carriesContent(chunk: ChatChunk): boolean {
@@ -109,8 +104,9 @@ function carriesContent(chunk: ChatChunk): boolean {
 }
 
 /** Removes secrets and upstream URLs from an error message before it can reach a client. */
-export function sanitize(err: GatewayError, secrets: readonly string[]): GatewayError {
-  const message = stripUrls(redact(err.message, secrets));
+export function sanitize(err: GatewayError, secrets: readonly string[], urls = true): GatewayError {
+  const redacted = redact(err.message, secrets);
+  const message = urls ? stripUrls(redacted) : redacted;
   if (message === err.message) return err;
   return new GatewayError({ status: err.status, type: err.type, code: err.code, message, param: err.param, retryable: err.retryable, cause: err.cause, retryAfterMs: err.retryAfterMs, headers: err.headers });
 }

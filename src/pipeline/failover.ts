@@ -81,14 +81,24 @@ export async function runWithFailover(ex: Exchange, call: InboundCall, plan: Arr
       try {
         const result = await attemptTarget(ex, call, target);
         deps.breakers.success(target.breakerKey);
+        ex.answeredModel = tier.model || undefined;
         ex.attempts.push({ provider: target.provider.name, upstreamModel: target.upstreamModel, status: 200, latencyMs: Date.now() - startedAt, startedAt });
         return result;
       } catch (err) {
-        if (err instanceof ClientGone) {
+        // A client that left is nobody's fault: it must not count against the provider's breaker.
+        if (err instanceof ClientGone || ex.signal.aborted) {
           deps.breakers.release(target.breakerKey);
-          throw err;
+          throw err instanceof ClientGone ? err : new ClientGone();
         }
-        const gwErr = isGatewayError(err) ? err : errors.upstreamError(`Provider "${target.provider.name}" failed: ${(err as Error).message}`, 'network', true);
+        if (!isGatewayError(err)) {
+          // An adapter that threw on this request is not an upstream fault either: no breaker, no retry.
+          deps.breakers.release(target.breakerKey);
+          throw new GatewayError({
+            status: 500, type: 'api_error', code: 'adapter_error',
+            message: `The ${target.provider.adapter.id} adapter of provider "${target.provider.name}" could not translate this request or its reply. Quote request id ${ex.id} to the gateway operator.`,
+          });
+        }
+        const gwErr = err;
         const upstreamStatus = typeof gwErr.cause === 'number' ? gwErr.cause : gwErr.status;
         ex.attempts.push({ provider: target.provider.name, upstreamModel: target.upstreamModel, status: upstreamStatus, errorCode: gwErr.code, latencyMs: Date.now() - startedAt, startedAt });
         const upstreamFault = gwErr.type === 'upstream_error';

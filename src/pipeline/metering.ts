@@ -52,6 +52,12 @@ export function meter(rt: Runtime, ex: Exchange, m: MeterInput): void {
   );
 }
 
+/** A request that failed before an answer: no cost, one row (unauthenticated noise is not recorded). */
+export function meterFailure(rt: Runtime, ex: Exchange, err: { status: number; code: string }): void {
+  if (err.status === 401) return;
+  meter(rt, ex, { status: err.status, errorCode: err.code, usageSource: 'none', costMicros: 0, stream: ex.call?.stream ?? false, partial: false });
+}
+
 /** Upstream usage when present; otherwise a js-tiktoken estimate of prompt and completion. */
 export function usageOrEstimate(
   upstream: Usage | undefined, promptTokens: () => number, completion: JsonValue | string, operation: Operation,

@@ -5,6 +5,7 @@ import type { ChatChunk, JsonObject, JsonValue, Operation, Usage } from '../cont
 import type { CompiledGateway, CompiledKey, CompiledRoute, Target } from '../compile/types.ts';
 import type { StepSource } from '../stream/sse-source.ts';
 import type { HookScope } from './plugin-runner.ts';
+import type { ChunkEncoder } from '../stream/encoders.ts';
 
 /** A parsed inbound API call, protocol-neutral. */
 export interface InboundCall {
@@ -37,6 +38,8 @@ export interface Exchange {
   key?: CompiledKey;
   call?: InboundCall;
   attempts: AttemptRecord[];
+  /** The public model whose target answered (differs from call.model after a fallback). */
+  answeredModel?: string;
   /** A stream owns the end of the request; its finaliser calls leave(). */
   detached: boolean;
   /** Marks the request finished for drain tracking (idempotent). */
@@ -56,3 +59,11 @@ export type AttemptResult =
   | { kind: 'json'; target: Target; status: number; headers: Headers; body: JsonValue; usage?: Usage; verbatim?: string }
   | { kind: 'raw'; target: Target; response: Response }
   | { kind: 'stream'; target: Target; source: StepSource; primed: ChatChunk[]; usage?: Usage; done: boolean; ended: boolean; pendingError?: GatewayError };
+
+/** How a protocol surface shapes successful answers (OpenAI: as is; Anthropic: translated). */
+export interface Surface {
+  /** Distinguishes surfaces in cache keys (the same canonical request answers differently). */
+  readonly name: string;
+  streamEncoder(call: InboundCall, ex: Exchange): ChunkEncoder;
+  shapeBody?(body: JsonValue, call: InboundCall): JsonValue;
+}

@@ -84,6 +84,8 @@ export interface ResponseCache {
 export interface CacheableCall {
   keyName: string;
   route: string;
+  /** The protocol surface (openai, anthropic): the same canonical request is answered in its shape. */
+  surface?: string;
   model?: string;
   operation: string;
   path: string;

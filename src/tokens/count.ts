@@ -48,16 +48,20 @@ export function countText(text: string): number {
 function partsText(content: ChatMessage['content']): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
-  return content.map((p) => (typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('\n');
+  return content.map((p) => (p && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('\n');
 }
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 /** OpenAI's documented chat accounting: ~3 tokens of framing per message plus 3 for the reply. */
 export function countChatPrompt(messages: readonly ChatMessage[]): number {
   let total = 3;
+  // Defensive about shapes: counting must never throw on a body the pipeline has not rejected.
   for (const m of messages) {
+    if (!m || typeof m !== 'object') continue;
     total += 3 + countText(partsText(m.content)) + (m.name ? 1 : 0);
-    for (const call of m.tool_calls ?? []) total += countText(call.function.name) + countText(call.function.arguments);
-    if (Array.isArray(m.content)) total += m.content.filter((p) => p.type === 'image_url').length * 85;
+    if (Array.isArray(m.tool_calls)) for (const call of m.tool_calls) total += countText(str(call?.function?.name)) + countText(str(call?.function?.arguments));
+    if (Array.isArray(m.content)) total += m.content.filter((p) => p?.type === 'image_url').length * 85;
   }
   return total;
 }

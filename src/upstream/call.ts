@@ -24,8 +24,14 @@ export interface UpstreamCall {
   response: Response;
   /** Aborts this attempt's upstream request (used on client disconnect and stream stalls). */
   abort: (reason?: unknown) => void;
-  /** Stops the header timeout; the caller owns the body from here. */
   signal: AbortSignal;
+  /**
+   * Reads a buffered body as text under the same timeout (which keeps running after the headers, so
+   * an upstream that stalls mid-body cannot hold the request forever), then stops the timer.
+   */
+  text(): Promise<string>;
+  /** Stops the timeout: a stream's idle timer takes over. */
+  stopTimer(): void;
 }
 
 export async function callUpstream(request: UpstreamRequest, options: CallOptions): Promise<UpstreamCall> {
@@ -49,12 +55,28 @@ export async function callUpstream(request: UpstreamRequest, options: CallOption
           redirect: 'manual',
           signal: controller.signal,
         });
-    clearTimeout(timer);
     if (response.status >= 300 && response.status < 400) {
+      clearTimeout(timer);
       controller.abort();
       throw errors.upstreamError(`Provider "${options.provider}" answered with a redirect (HTTP ${response.status}); the gateway does not follow redirects. Check providers.${options.provider}.base_url.`, response.status, true);
     }
-    return { response, abort: (reason) => controller.abort(reason), signal: controller.signal };
+    return {
+      response,
+      abort: (reason) => controller.abort(reason),
+      signal: controller.signal,
+      stopTimer: () => clearTimeout(timer),
+      async text() {
+        try {
+          return await response.text();
+        } catch (err) {
+          if (options.signal.aborted) throw new ClientGone();
+          if (timedOut) throw errors.upstreamTimeout(options.provider, options.timeoutMs);
+          throw errors.upstreamError(`Provider "${options.provider}" cut the connection while sending its answer (${networkReason(err)}).`, 'network', true);
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+    };
   } catch (err) {
     clearTimeout(timer);
     if (err instanceof GatewayError) throw err;

@@ -6,7 +6,7 @@ const QUERY_SECRETS = /([?&](?:key|secret|api_key|apikey|token|access_token)=)[^
 const BEARER = /(Bearer\s+)[A-Za-z0-9._~+/=-]{6,}/gi;
 
 export function maskSecret(secret: string): string {
-  return secret.length <= 8 ? '***' : `${secret.slice(0, 3)}***${secret.slice(-2)}`;
+  return secret.length <= 8 ? '***' : `${secret.slice(0, 3)}***`;
 }
 
 export function redact(text: string, secrets: readonly string[] = []): string {

@@ -1,0 +1,156 @@
+// Answers an admitted call: response cache, failover, then the JSON, raw or streamed answer, settling
+// the ticket and writing the ledger row on every path that completes here. (serve-call.ts settles the
+// paths that throw; a relayed stream settles in its finaliser.)
+
+import type { ChatChunk, ChatResponse, JsonValue, Usage } from '../contracts/canonical.ts';
+import { chunksFromChatResponse } from '../contracts/emulate-stream.ts';
+import type { Price, Target } from '../compile/types.ts';
+import type { Runtime } from '../runtime/runtime.ts';
+import type { CacheableCall, Ticket } from '../runtime/contracts.ts';
+import { ArraySource } from '../stream/array-source.ts';
+import { relayStream } from '../stream/relay.ts';
+import { sanitize } from './attempt.ts';
+import { costMicros } from './cost.ts';
+import { runWithFailover } from './failover.ts';
+import { meter, usageOrEstimate } from './metering.ts';
+import { runSyncChain } from './plugin-runner.ts';
+import { routeResponse } from './route-response.ts';
+import type { AttemptResult, Exchange, InboundCall, Surface } from './types.ts';
+
+export interface AnswerContext {
+  rt: Runtime;
+  ex: Exchange;
+  call: InboundCall;
+  surface: Surface;
+  ticket: Ticket;
+  promptTokens: () => number;
+  multiplier: number;
+}
+
+type Plan = Array<{ model: string; targets: readonly Target[] }>;
+
+export async function answer(ctx: AnswerContext, plan: Plan): Promise<Response> {
+  const { rt, ex, call, surface, ticket } = ctx;
+  const gw = ex.gw;
+  const cacheable = cacheableCall(ctx);
+  if (cacheable) {
+    const hit = await rt.cache!.lookup(gw, cacheable).catch((err: unknown) => {
+      rt.log.warn('response cache lookup failed; serving without cache', { request_id: ex.id, error: String((err as Error)?.message ?? err) });
+      return undefined;
+    });
+    if (hit) {
+      ticket.settle({ costMicros: 0 });
+      meter(rt, ex, { status: hit.status, usageSource: 'none', costMicros: 0, stream: false, partial: false, errorCode: 'cache_hit' });
+      const headers: Record<string, string> = { ...ticket.headers, 'x-request-id': ex.id, 'x-switchyard-cache': 'hit', 'x-switchyard-cost-usd': '0.000000' };
+      return (await routeResponse(ex, hit.status, headers, JSON.parse(hit.body) as JsonValue)).response;
+    }
+  }
+
+  const result = await runWithFailover(ex, call, plan, rt);
+  // Billed at the price of the model that answered (a fallback may differ from the one asked for).
+  const price = gw.models.get(ex.answeredModel ?? call.model ?? '')?.price;
+  const headers = responseHeaders(ex, result.target, ticket);
+
+  if (result.kind === 'raw') {
+    const cost = price ? costMicros(price, ctx.multiplier, undefined) : 0;
+    ticket.settle({ costMicros: cost });
+    meter(rt, ex, { target: result.target, status: result.response.status, usageSource: 'none', costMicros: cost, stream: false, partial: false });
+    addCostHeaders(headers, undefined, cost);
+    const ct = result.response.headers.get('content-type');
+    if (ct) headers['content-type'] = ct;
+    return new Response(result.response.body, { status: result.response.status, headers });
+  }
+
+  if (result.kind === 'json' && !call.stream) {
+    const { usage, source } = usageOrEstimate(result.usage, ctx.promptTokens, result.body, call.operation);
+    const cost = price ? costMicros(price, ctx.multiplier, usage) : 0;
+    ticket.settle({ usage, costMicros: cost });
+    meter(rt, ex, { target: result.target, status: result.status, usage, usageSource: source, costMicros: cost, stream: false, partial: false });
+    addCostHeaders(headers, usage, cost);
+    if (result.verbatim !== undefined && !surface.shapeBody && !ex.route.plugins.length && !cacheable) {
+      // Fast path: the upstream body is already the answer; forward its bytes without re-serialising.
+      headers['content-type'] = 'application/json';
+      return new Response(result.verbatim, { status: result.status, headers });
+    }
+    const body = surface.shapeBody ? surface.shapeBody(result.body, call) : result.body;
+    if (cacheable) {
+      headers['x-switchyard-cache'] = 'miss';
+      if (result.status === 200) await rt.cache!.store(gw, cacheable, result.status, JSON.stringify(body)).catch(() => {});
+    }
+    return (await routeResponse(ex, result.status, headers, body)).response;
+  }
+
+  return answerStream(ctx, result.kind === 'stream' ? result : emulated(result, call), headers, price);
+}
+
+function answerStream(ctx: AnswerContext, result: Extract<AttemptResult, { kind: 'stream' }>, headers: Record<string, string>, price: Price | undefined): Response {
+  const { rt, ex, call, surface, ticket } = ctx;
+  const plugins = [...ex.route.plugins, ...result.target.provider.plugins].filter((p) => p.plugin.onStreamEvent);
+  const scope = { ...ex.scope, provider: result.target.provider.name };
+  const inner = surface.streamEncoder(call, ex);
+  // Errors inside a stream are scrubbed like any other error before they reach the client.
+  const encoder = { ...inner, error: (err: Parameters<typeof inner.error>[0]) => inner.error(sanitize(err, ex.gw.secrets)) };
+  ex.detached = true;
+  headers['content-type'] = encoder.contentType;
+  headers['cache-control'] = 'no-cache';
+  headers['x-accel-buffering'] = 'no';
+  const body = relayStream({
+    source: result.source,
+    primed: { chunks: result.primed, usage: result.usage, done: result.done, ended: result.ended, error: result.pendingError },
+    encoder,
+    transform: plugins.length ? (chunk) => runSyncChain(plugins, scope, chunk, (h, v, c) => h.onStreamEvent?.(v, c)) : undefined,
+    estimateUsage: (text) => usageOrEstimate(undefined, ctx.promptTokens, text, call.operation).usage,
+    onFinish: (outcome) => {
+      try {
+        const { usage, source } = usageOrEstimate(outcome.usage, ctx.promptTokens, outcome.completionText, call.operation);
+        const billable = outcome.completed || outcome.clientGone || outcome.completionText.length > 0;
+        const cost = price ? costMicros(price, ctx.multiplier, usage, billable) : 0;
+        ticket.settle({ usage, costMicros: cost });
+        meter(rt, ex, {
+          target: result.target, status: outcome.error ? outcome.error.status : outcome.clientGone ? 499 : 200, errorCode: outcome.error?.code,
+          usage, usageSource: source, costMicros: cost, stream: true, partial: !outcome.completed, firstChunkAt: outcome.firstChunkAt,
+        });
+      } finally {
+        ex.leave();
+      }
+    },
+  });
+  return new Response(body, { status: 200, headers });
+}
+
+function cacheableCall(ctx: AnswerContext): CacheableCall | undefined {
+  const { rt, ex, call, surface } = ctx;
+  if (!rt.cache || call.stream || call.form || call.raw || call.operation === 'passthrough') return undefined;
+  const candidate: CacheableCall = {
+    keyName: ex.key!.name, route: ex.route.path, surface: surface.name, model: call.model, operation: call.operation, path: call.path, body: call.body, requested: call.cache,
+  };
+  return rt.cache.applies?.(ex.gw, candidate) ?? true ? candidate : undefined;
+}
+
+/** A full answer as a stream, for upstreams that cannot stream (or answered with JSON anyway). */
+function emulated(result: Extract<AttemptResult, { kind: 'json' }>, call: InboundCall): Extract<AttemptResult, { kind: 'stream' }> {
+  const chunks = call.operation === 'completions' ? completionChunks(result.body) : chunksFromChatResponse(result.body as unknown as ChatResponse, { includeUsage: false });
+  return { kind: 'stream', target: result.target, source: new ArraySource(chunks, result.usage), primed: [], usage: result.usage, done: true, ended: false };
+}
+
+function completionChunks(body: JsonValue): ChatChunk[] {
+  const b = (body ?? {}) as { id?: string; created?: number; model?: string; choices?: Array<{ index?: number; text?: string; finish_reason?: string }> };
+  const choices = (b.choices ?? []).map((c, i) => ({ index: c.index ?? i, text: c.text ?? '', finish_reason: c.finish_reason ?? 'stop', logprobs: null }));
+  return [{ id: b.id ?? 'cmpl', object: 'text_completion', created: b.created ?? Math.floor(Date.now() / 1000), model: b.model ?? '', choices } as unknown as ChatChunk];
+}
+
+function responseHeaders(ex: Exchange, target: Target, ticket: Ticket): Record<string, string> {
+  const headers: Record<string, string> = { ...ticket.headers, 'x-request-id': ex.id, 'x-switchyard-provider': target.provider.name, 'x-switchyard-attempts': String(ex.attempts.length) };
+  if (target.upstreamModel) headers['x-switchyard-upstream-model'] = target.upstreamModel;
+  return headers;
+}
+
+/** Usage and cost on a response, so clients can bill their own users. */
+export function addCostHeaders(h: Record<string, string>, usage: Usage | undefined, cost: number): void {
+  h['x-switchyard-cost-usd'] = (cost / 1e6).toFixed(6);
+  if (usage) {
+    h['x-switchyard-prompt-tokens'] = String(usage.prompt_tokens);
+    h['x-switchyard-completion-tokens'] = String(usage.completion_tokens);
+    h['x-switchyard-cached-tokens'] = String(usage.cached_tokens ?? 0);
+  }
+}
