@@ -35,6 +35,14 @@ async function validate(args: string[]): Promise<number> {
 }
 
 async function start(args: string[]): Promise<void> {
+  // `npm start --port 8080` loses the flag to npm and passes a bare "8080": say so instead of ignoring it.
+  const known = new Set(['--config', '--port', '--host']);
+  const stray = args.filter((a, i) => !a.startsWith('--') && !known.has(args[i - 1] ?? ''));
+  const unknownFlag = args.find((a) => a.startsWith('--') && !known.has(a.split('=')[0]));
+  if (stray.length || unknownFlag) {
+    console.error(`switchyard start: unexpected argument "${unknownFlag ?? stray[0]}". With npm, pass flags after --: npm start -- --port 8080 (or use PORT=8080 npm start).\n${USAGE}`);
+    process.exit(2);
+  }
   const configPath = flag(args, '--config') ?? process.env.SWITCHYARD_CONFIG ?? 'gateway.yaml';
   const portText = flag(args, '--port') ?? process.env.PORT;
   const port = portText !== undefined ? Number(portText) : undefined;
@@ -50,7 +58,9 @@ async function start(args: string[]): Promise<void> {
       console.error(`switchyard: the config is invalid, not starting:`);
       for (const p of err.problems) console.error(p);
     } else {
-      console.error(`switchyard: failed to start: ${(err as Error).message}`);
+      const message = (err as Error).message;
+      const hint = /in use|EADDRINUSE/i.test(message) ? ' Another process listens there: stop it, or choose another port with --port N or PORT=N.' : '';
+      console.error(`switchyard: failed to start: ${message}${hint}`);
     }
     process.exit(1);
   }

@@ -72,6 +72,8 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     hostname: opts.host ?? server.host ?? '127.0.0.1',
     maxRequestBodySize: Math.max(compiled.gateway.maxBodyBytes * 2, 64 * 1024 * 1024),
     idleTimeout: 0,
+    // Two gateways must not share a port silently (each would enforce its own budgets and limits).
+    reusePort: false,
   });
   const bun = app.server!;
   const url = `http://${bun.hostname}:${bun.port}`;
@@ -79,7 +81,13 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   let reloading: Promise<boolean> = Promise.resolve(true);
   const reloadOnce = async (reason: string): Promise<boolean> => {
     const loaded = await loadConfigFile(opts.configPath, env);
-    if (loaded.ok && fingerprint(loaded.text, codeFiles) === currentPrint) return false;
+    if (loaded.ok && fingerprint(loaded.text, codeFiles) === currentPrint) {
+      // Nothing changed (or a broken edit was undone): the running config is the file's config again.
+      if (runtime.status.lastError) log.info('config file matches the running config again; earlier reload error cleared', { reason });
+      else log.info('config unchanged; nothing to reload', { reason });
+      runtime.status.lastError = undefined;
+      return false;
+    }
     if (!loaded.ok) {
       const problems = loaded.problems.map(formatProblem);
       runtime.recordReloadError(problems);

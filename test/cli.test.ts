@@ -79,3 +79,19 @@ test('start: an invalid config exits non-zero within 2 s with the errors', () =>
   expect(r.code).toBe(1);
   expect(r.err).toContain(`${file}:4:`);
 });
+
+test('start: a stray argument (npm start --port N loses the flag) is refused with the npm hint', () => {
+  const r = run(['start', '3921']);
+  expect(r.code).toBe(2);
+  expect(r.err).toContain('npm start -- --port');
+});
+
+test('validate: a YAML syntax error is reported at its line, not 1:1', () => {
+  const dir = tempDir();
+  const file = join(dir, 'gateway.yaml');
+  writeFileSync(file, 'version: 1\nproviders:\n  m:\n    adapter: mock\n    models: [a, b\nkeys: []\n');
+  const r = run(['validate', file]);
+  expect(r.code).toBe(1);
+  expect(r.out).not.toContain(':1:1:');
+  expect(r.out).toMatch(/gateway\.yaml:[2-9]:\d+: YAML/);
+});

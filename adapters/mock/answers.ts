@@ -54,3 +54,18 @@ export function inputTexts(input: JsonValue | undefined): string[] {
   if (Array.isArray(input)) return input.map((x) => (typeof x === 'string' ? x : JSON.stringify(x)));
   return [''];
 }
+
+/** Float32 little-endian bytes, base64 (OpenAI's `encoding_format: "base64"`). */
+export function float32Base64(values: number[]): string {
+  const bytes = new Uint8Array(new Float32Array(values).buffer);
+  let binary = '';
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary);
+}
+
+/** Honours max_tokens roughly (by words), so budget demos behave like a real model. */
+export function limitWords(text: string, maxTokens: JsonValue | undefined): string {
+  if (typeof maxTokens !== 'number' || maxTokens <= 0) return text;
+  const words = text.split(/(?<= )/);
+  return words.length <= maxTokens ? text : words.slice(0, maxTokens).join('').trimEnd();
+}

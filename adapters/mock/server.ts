@@ -3,7 +3,7 @@
 // the provider, or a `mock:fail=503` / `mock:cut` / `mock:stall` directive in the last user message.
 
 import type { ChatMessage, JsonObject, UpstreamRequest } from '../../src/contracts/index.ts';
-import { TINY_PNG_BASE64, countTokens, echoText, embedding, imagesBody, inputTexts, promptTokens } from './answers.ts';
+import { TINY_PNG_BASE64, countTokens, echoText, embedding, float32Base64, imagesBody, inputTexts, limitWords, promptTokens } from './answers.ts';
 
 export interface MockBehaviour {
   fail_status?: number;
@@ -43,7 +43,7 @@ export async function serveMock(provider: string, behaviour: MockBehaviour, req:
   const created = Math.floor(Date.now() / 1000);
   switch (path) {
     case '/chat/completions': {
-      const text = echoText(messages);
+      const text = limitWords(echoText(messages), body.max_completion_tokens ?? body.max_tokens);
       const usage = { prompt_tokens: promptTokens(messages), completion_tokens: countTokens(text), total_tokens: 0 };
       usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
       if (body.stream) return streamChat(model, text, usage, behaviour.chunk_delay_ms ?? 0, directive?.[1] === 'cut', signal);
@@ -58,7 +58,9 @@ export async function serveMock(provider: string, behaviour: MockBehaviour, req:
       const texts = inputTexts(body.input);
       const dims = typeof body.dimensions === 'number' ? body.dimensions : behaviour.embedding_dims ?? 8;
       const tokens = texts.reduce((n, t) => n + countTokens(t), 0);
-      return json(200, { object: 'list', model, data: texts.map((t, index) => ({ object: 'embedding', index, embedding: embedding(t, dims) })), usage: { prompt_tokens: tokens, total_tokens: tokens } });
+      // The openai SDK asks for base64 (little-endian float32) by default, as OpenAI serves it.
+      const encode = (v: number[]) => (body.encoding_format === 'base64' ? float32Base64(v) : v);
+      return json(200, { object: 'list', model, data: texts.map((t, index) => ({ object: 'embedding', index, embedding: encode(embedding(t, dims)) })), usage: { prompt_tokens: tokens, total_tokens: tokens } });
     }
     case '/images/generations':
       return json(200, imagesBody(typeof body.n === 'number' ? body.n : 1, body.response_format));

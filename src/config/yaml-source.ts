@@ -24,7 +24,7 @@ export function parseSource(file: string, text: string, env: Record<string, stri
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const problems: ConfigProblem[] = [];
   for (const err of [...doc.errors, ...doc.warnings]) {
-    const pos = err.linePos?.[0] ?? { line: 1, col: 1 };
+    const pos = err.linePos?.[0] ?? lines.linePos(err.pos[0]);
     problems.push({ file, line: pos.line, col: pos.col, message: `YAML ${err.code.toLowerCase().replace(/_/g, ' ')}: ${err.message.split('\n')[0]}` });
   }
   if (doc.errors.length > 0) return { doc, lines, problems };

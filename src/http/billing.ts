@@ -70,7 +70,7 @@ async function dailyUsage(s: LedgerServices, key: CompiledKey, q: URLSearchParam
   const byDay = new Map<string, Array<{ name: string; cost: number }>>();
   for (const row of report.rows) {
     const items = byDay.get(row.day ?? '') ?? [];
-    items.push({ name: row.model ?? 'unknown', cost: row.cost_micros / 1e4 });
+    if (row.cost_micros > 0) items.push({ name: row.model ?? 'unknown', cost: row.cost_micros / 1e4 });
     byDay.set(row.day ?? '', items);
   }
   const daily: Array<{ timestamp: number; line_items: Array<{ name: string; cost: number }> }> = [];

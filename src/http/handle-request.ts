@@ -138,6 +138,14 @@ function validateChat(call: InboundCall): void {
       });
     }
   });
+  for (const field of ['max_tokens', 'max_completion_tokens', 'n']) {
+    const v = call.body[field];
+    if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isInteger(v) || v < 1)) throw bad(field, `"${field}" must be a positive integer.`);
+  }
+  for (const field of ['temperature', 'top_p']) {
+    const v = call.body[field];
+    if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw bad(field, `"${field}" must be a non-negative number.`);
+  }
 }
 
 

@@ -39,6 +39,9 @@ export function classifyOpenAIPath(method: string, rawPath: string): SurfaceTarg
     if (path.length > '/images/jobs/'.length && method === 'GET') return { kind: 'jobs', path, id: safeDecode(path.slice('/images/jobs/'.length)) };
     return { kind: 'unknown', path, hint: 'Image jobs: POST <gateway>/v1/images/jobs submits one (same body as /v1/images/generations); GET <gateway>/v1/images/jobs/{id} reads it.' };
   }
+  if (rawPath.startsWith('/v1/v1/') || rawPath === '/v1/v1') {
+    return { kind: 'unknown', path, hint: 'The path starts with /v1/v1: your client adds /v1 itself, so set its base_url to <gateway> (without /v1).' };
+  }
   const doubled = [...POST_OPERATIONS.keys()].find((p) => path.endsWith(p) && path.length > p.length && path.slice(0, -p.length).endsWith(p));
   if (doubled) return { kind: 'unknown', path, hint: `The path repeats ${doubled}: your client's base_url already contains the endpoint. Set base_url to <gateway>/v1 (OpenAI SDKs) or <gateway> (NextChat and similar apps).` };
   if (hasV1) return { kind: 'operation', operation: 'passthrough', path };

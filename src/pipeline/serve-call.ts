@@ -78,7 +78,7 @@ function passthroughTarget(ex: Exchange, call: InboundCall): Target {
   if (!match) {
     throw new GatewayError({
       status: 404, type: 'invalid_request_error', code: 'unknown_route',
-      message: `This gateway does not serve ${call.method} /v1${call.path}. To pass it through, add its prefix to a provider's passthrough list in gateway.yaml (e.g. passthrough: ["${call.path.split('/').slice(0, 2).join('/')}"]).`,
+      message: `This gateway does not serve ${call.method} /v1${call.path}. Its OpenAI endpoints are /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/images/*, /v1/audio/*, /v1/moderations and /v1/models (check the spelling). Other OpenAI paths (files, batches, ...) are passed through only when the gateway operator lists their prefix in a provider's passthrough (e.g. passthrough: ["${call.path.split('/').slice(0, 2).join('/')}"]).`,
     });
   }
   return { provider: match.provider, upstreamModel: '', weight: 1, priority: 0, breakerKey: `${match.provider.name}/passthrough` };

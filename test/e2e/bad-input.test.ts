@@ -104,3 +104,15 @@ test('anthropic count_tokens: unknown model → 404 in Anthropic shape; a known 
   expect(ok.status).toBe(200);
   expect(((await ok.json()) as { input_tokens: number }).input_tokens).toBeGreaterThan(0);
 });
+
+test('a doubled /v1 is explained; a misspelt endpoint lists the real ones; bad max_tokens is a 400', async () => {
+  const doubled = await post(chat, {}, '/v1/v1/chat/completions');
+  expect(doubled.status).toBe(404);
+  expect(doubled.error.message).toContain('/v1/v1');
+  const typo = await post(chat, {}, '/v1/chat/completion');
+  expect(typo.status).toBe(404);
+  expect(typo.error.message).toContain('/v1/chat/completions');
+  const badMax = await post(JSON.stringify({ model: 'mock-echo', max_tokens: 'ten', messages: [{ role: 'user', content: 'hi' }] }));
+  expect(badMax.status).toBe(400);
+  expect(badMax.error.param).toBe('max_tokens');
+});

@@ -75,6 +75,10 @@ describe('mock provider via the openai SDK', () => {
     expect(a.data).toHaveLength(2);
     expect(a.data[0].embedding).toHaveLength(8);
     expect(b.data[0].embedding).toEqual(a.data[0].embedding);
+    // The SDK's default asks for base64 and decodes it: same vector (float32 precision).
+    const viaBase64 = await client.embeddings.create({ model: 'mock-embed', input: 'alpha' });
+    expect(viaBase64.data[0].embedding).toHaveLength(8);
+    viaBase64.data[0].embedding.forEach((v, i) => expect(v).toBeCloseTo(a.data[0].embedding[i], 5));
   });
 
   test('models lists the configured models and retrieves one', async () => {
