@@ -147,3 +147,13 @@ test('a Kubernetes ConfigMap ..data symlink swap is picked up', async () => {
   renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
   await until(async () => (await chat('omega')) === 200);
 });
+
+test('undoing a broken edit (same bytes as the running config) clears the reported error', async () => {
+  gw = await startTestGateway(mockConfig('alpha'), { watch: true });
+  const good = (await Bun.file(gw.configPath).text());
+  writeFileSync(gw.configPath, good.replace('adapter: mock', 'adapter: nope'));
+  await until(async () => (await status()).last_error !== null);
+  writeFileSync(gw.configPath, good);
+  await until(async () => (await status()).last_error === null);
+  expect(await chat('alpha')).toBe(200);
+});
