@@ -28,11 +28,18 @@ function computeRoot(baseUrl: string): string {
   }
 }
 
+const baseHeaders = new WeakMap<ProviderView, Readonly<Record<string, string>>>();
+
+/** The provider's auth and extra headers (built once per provider view; a fresh copy per request). */
 export function authHeaders(provider: ProviderView): Record<string, string> {
-  const headers: Record<string, string> = {};
-  if (provider.apiKey) headers.authorization = `Bearer ${provider.apiKey}`;
-  for (const [k, v] of Object.entries(provider.headers)) headers[k.toLowerCase()] = v;
-  return headers;
+  let base = baseHeaders.get(provider);
+  if (!base) {
+    const headers: Record<string, string> = {};
+    if (provider.apiKey) headers.authorization = `Bearer ${provider.apiKey}`;
+    for (const [k, v] of Object.entries(provider.headers)) headers[k.toLowerCase()] = v;
+    baseHeaders.set(provider, (base = Object.freeze(headers)));
+  }
+  return { ...base };
 }
 
 export function buildOpenAIRequest(request: AdapterRequest, provider: ProviderView, root = apiRoot(provider.baseUrl)): UpstreamRequest {

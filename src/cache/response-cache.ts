@@ -49,14 +49,29 @@ export function cacheApplies(gw: CompiledGateway, call: CacheableCall, cfg: Cach
   if (cfg.enabled === false) return false;
   if (call.requested === 'no') return false;
   if (call.requested === 'yes') return true;
-  const config = gw.config;
-  const model = call.model !== undefined ? config.models?.[call.model]?.cache : undefined;
+  const model = call.model !== undefined ? gw.config.models?.[call.model]?.cache : undefined;
   if (model !== undefined) return model;
-  const key = config.keys?.find((k) => k.name === call.keyName)?.cache;
+  const { keys, routes } = optIns(gw);
+  const key = keys.get(call.keyName);
   if (key !== undefined) return key;
-  const route = config.routes?.find((r) => (r.path.replace(/\/+$/, '') || '/') === call.route)?.cache;
+  const route = routes.get(call.route);
   if (route !== undefined) return route;
   return cfg.enabled_by_default === true;
+}
+
+const optInMemo = new WeakMap<CompiledGateway, { keys: Map<string, boolean>; routes: Map<string, boolean> }>();
+
+/** Per-key and per-route cache opt-ins of a snapshot, as maps (built once per config version). */
+function optIns(gw: CompiledGateway): { keys: Map<string, boolean>; routes: Map<string, boolean> } {
+  let found = optInMemo.get(gw);
+  if (!found) {
+    const keys = new Map<string, boolean>();
+    for (const k of gw.config.keys ?? []) if (k.cache !== undefined) keys.set(k.name, k.cache);
+    const routes = new Map<string, boolean>();
+    for (const r of gw.config.routes ?? []) if (r.cache !== undefined) routes.set(r.path.replace(/\/+$/, '') || '/', r.cache);
+    optInMemo.set(gw, (found = { keys, routes }));
+  }
+  return found;
 }
 
 /**

@@ -5,7 +5,20 @@ import type { CompiledGateway, CompiledKey, CompiledModel } from '../compile/typ
 import type { LimitSpec } from '../config/types.ts';
 import type { LimitRule } from './rate-limiter.ts';
 
+// Rules depend only on the snapshot, the key and the model: built once per combination, then reused.
+const memo = new WeakMap<CompiledGateway, WeakMap<CompiledKey, Map<string, LimitRule[]>>>();
+
 export function rulesFor(gw: CompiledGateway, key: CompiledKey, model?: CompiledModel): LimitRule[] {
+  let byKey = memo.get(gw);
+  if (!byKey) memo.set(gw, (byKey = new WeakMap()));
+  let byModel = byKey.get(key);
+  if (!byModel) byKey.set(key, (byModel = new Map()));
+  let rules = byModel.get(model?.name ?? '');
+  if (!rules) byModel.set(model?.name ?? '', (rules = buildRules(gw, key, model)));
+  return rules;
+}
+
+function buildRules(gw: CompiledGateway, key: CompiledKey, model?: CompiledModel): LimitRule[] {
   const rules: LimitRule[] = [];
   const add = (scope: LimitRule['scope'], name: string, spec: LimitSpec | undefined, source: string) => {
     if (!spec || (spec.rpm === undefined && spec.tpm === undefined && spec.concurrency === undefined)) return;
