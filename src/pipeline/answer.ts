@@ -13,7 +13,7 @@ import { sanitize } from './attempt.ts';
 import { costMicros } from './cost.ts';
 import { runWithFailover } from './failover.ts';
 import { meter, usageOrEstimate } from './metering.ts';
-import { runSyncChain } from './plugin-runner.ts';
+import { pluginContext, runSyncChain } from './plugin-runner.ts';
 import { routeResponse } from './route-response.ts';
 import type { AttemptResult, Exchange, InboundCall, Surface } from './types.ts';
 
@@ -87,6 +87,7 @@ function answerStream(ctx: AnswerContext, result: Extract<AttemptResult, { kind:
   const { rt, ex, call, surface, ticket } = ctx;
   const plugins = [...ex.route.plugins, ...result.target.provider.plugins].filter((p) => p.plugin.onStreamEvent);
   const scope = { ...ex.scope, provider: result.target.provider.name };
+  const contexts = plugins.map((lp) => pluginContext(lp, scope)); // once per stream, not per chunk
   const inner = surface.streamEncoder(call, ex);
   // Errors inside a stream are scrubbed like any other error before they reach the client.
   const encoder = { ...inner, error: (err: Parameters<typeof inner.error>[0]) => inner.error(sanitize(err, ex.gw.secrets)) };
@@ -98,7 +99,7 @@ function answerStream(ctx: AnswerContext, result: Extract<AttemptResult, { kind:
     source: result.source,
     primed: { chunks: result.primed, usage: result.usage, done: result.done, ended: result.ended, error: result.pendingError },
     encoder,
-    transform: plugins.length ? (chunk) => runSyncChain(plugins, scope, chunk, (h, v, c) => h.onStreamEvent?.(v, c)) : undefined,
+    transform: plugins.length ? (chunk) => runSyncChain(plugins, scope, chunk, (h, v, c) => h.onStreamEvent?.(v, c), contexts) : undefined,
     estimateUsage: (text) => usageOrEstimate(undefined, ctx.promptTokens, text, call.operation).usage,
     onFinish: (outcome) => {
       try {

@@ -96,11 +96,15 @@ export async function guard<R>(lp: LoadedPlugin, hook: string, scope: HookScope,
 }
 
 /** Runs a synchronous per-chunk hook chain; returns null when a plugin drops the chunk. */
-export function runSyncChain<T>(plugins: readonly LoadedPlugin[], scope: HookScope, value: T, call: (hooks: PluginHooks<JsonObject>, value: T, ctx: PluginContext<JsonObject>) => T | null | void | undefined): T | null {
+export function runSyncChain<T>(
+  plugins: readonly LoadedPlugin[], scope: HookScope, value: T,
+  call: (hooks: PluginHooks<JsonObject>, value: T, ctx: PluginContext<JsonObject>) => T | null | void | undefined,
+  contexts?: readonly PluginContext<JsonObject>[],
+): T | null {
   let current = value;
-  for (const lp of plugins) {
+  for (const [i, lp] of plugins.entries()) {
     try {
-      const out = call(lp.plugin, current, pluginContext(lp, scope));
+      const out = call(lp.plugin, current, contexts?.[i] ?? pluginContext(lp, scope));
       if (out === null) return null;
       if (out !== undefined) current = out;
     } catch (err) {
