@@ -85,7 +85,7 @@ export async function guard<R>(lp: LoadedPlugin, hook: string, scope: HookScope,
     scope.log.error('plugin failed', { plugin: lp.name, hook, request_id: scope.requestId, detail, fail_open: lp.failOpen });
     if (lp.failOpen) return undefined;
     throw new GatewayError({
-      status: timedOut ? 504 : 500,
+      status: 500, // DESIGN §5: a plugin failure is the gateway's fault (500), whether it threw or hung
       type: 'api_error',
       code: timedOut ? 'plugin_timeout' : 'plugin_error',
       message: `Plugin "${lp.name}" ${detail.split('\n')[0]} (in ${hook}). The gateway operator should fix the plugin or set plugins.${lp.name}.fail_open.`,

@@ -1,4 +1,4 @@
-// Plugin isolation: a throwing, rejecting or hanging hook becomes a clean 500 plugin_error / 504
+// Plugin isolation: a throwing, rejecting or hanging hook becomes a clean 500 plugin_error / 500
 // plugin_timeout naming the plugin (no stack); a throw mid-stream ends the stream with one error event
 // and no [DONE], and the request is still billed; fail_open skips the plugin; other routes stay green.
 
@@ -82,7 +82,7 @@ test('a hook over its time budget → plugin_timeout, and the gateway keeps serv
   const pending = chat('/hang');
   await expectClean(''); // served while the hanging hook is waiting
   const res = await pending;
-  expect(res.status).toBe(504);
+  expect(res.status).toBe(500);
   const body = (await res.json()) as { error: { code: string; message: string } };
   expect(body.error.code).toBe('plugin_timeout');
   expect(body.error.message).toContain('"boom-hang"');
