@@ -3,7 +3,7 @@
 
 import type { CompiledGateway, CompiledRoute } from '../compile/types.ts';
 import { GatewayError } from '../contracts/errors.ts';
-import { authenticate } from '../pipeline/authenticate.ts';
+import { assertModelAllowed, authenticate } from '../pipeline/authenticate.ts';
 import { type HookScope, runChain } from '../pipeline/plugin-runner.ts';
 import { meterFailure } from '../pipeline/metering.ts';
 import { ClientGone } from '../upstream/call.ts';
@@ -93,6 +93,7 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
       throw new GatewayError({ status: 400, type: 'invalid_request_error', code: 'invalid_value', param: 'model', message: '"model" must be a string.' });
     }
     if (target.operation === 'chat') validateChat(call);
+    if (parsed.passthroughModel !== undefined) assertModelAllowed(ex.key, parsed.passthroughModel);
     ex.call = call;
     return await serveModelCall(rt, ex, call, openAISurface);
   } catch (err) {

@@ -13,6 +13,8 @@ const MULTIPART_OPS: ReadonlySet<Operation> = new Set(['images.edits', 'images.v
 
 export interface ParsedBody {
   body: JsonObject;
+  /** The `model` named in a passthrough JSON body (checked against the key's model allowlist). */
+  passthroughModel?: string;
   form?: FormData;
   raw?: Uint8Array;
   contentType?: string;
@@ -59,7 +61,7 @@ export async function readOperationBody(request: Request, operation: Operation, 
   const bytes = await readBytes(request, limit);
 
   if (operation === 'passthrough') {
-    if (contentType.includes('application/json') && bytes.byteLength) return { body: {}, raw: bytes, contentType };
+    if (contentType.includes('application/json') && bytes.byteLength) return passthroughJson(bytes, contentType);
     if (contentType.includes('multipart/form-data')) return { body: {}, form: await formFrom(bytes, contentType), contentType };
     return { body: {}, raw: bytes, contentType: contentType || undefined };
   }
@@ -95,4 +97,23 @@ function unsupported(got: string, want: string): GatewayError {
     status: 415, type: 'invalid_request_error', code: 'unsupported_content_type',
     message: `Content-Type ${got ? `"${got.split(';')[0]}"` : 'is missing; it'} must be ${want} for this endpoint.`,
   });
+}
+
+/**
+ * A passthrough JSON body goes upstream as sent, except that fields choosing another host or key are
+ * removed (then it is re-serialised). Its `model`, if any, is surfaced for the key's model allowlist.
+ */
+function passthroughJson(bytes: Uint8Array, contentType: string): ParsedBody {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(utf8.decode(bytes));
+  } catch {
+    return { body: {}, raw: bytes, contentType }; // not our business to judge: the provider answers it
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return { body: {}, raw: bytes, contentType };
+  const body = parsed as JsonObject;
+  const model = typeof body.model === 'string' ? body.model : undefined;
+  if (!STEERING_FIELDS.some((f) => f in body)) return { body: {}, raw: bytes, contentType, passthroughModel: model };
+  for (const f of STEERING_FIELDS) delete body[f];
+  return { body: {}, raw: new TextEncoder().encode(JSON.stringify(body)), contentType, passthroughModel: model };
 }

@@ -165,3 +165,16 @@ describe('fake OpenAI-compatible upstream', () => {
     expect((await res.json()).error.message).toContain('redirect');
   });
 });
+
+describe('passthrough hygiene', () => {
+  test('a passthrough JSON body loses host-steering fields; other fields arrive untouched', async () => {
+    up.set(() => json({ ok: true }));
+    up.received.length = 0;
+    const res = await fetch(`${gw.url}/v1/files/file-1/fine`, {
+      method: 'POST', headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ purpose: 'batch', api_base: 'http://evil.example', base_url: 'http://evil.example' }),
+    });
+    expect(res.status).toBe(200);
+    expect(JSON.parse(up.received[0].body)).toEqual({ purpose: 'batch' });
+  });
+});
