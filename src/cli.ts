@@ -2,7 +2,7 @@
 // Command line: `switchyard start [--config FILE] [--port N]` and `switchyard validate [FILE]`.
 // Also `bun run start` / `bun run validate`. SWITCHYARD_CONFIG and PORT are read from the environment.
 
-import { formatProblem, loadConfigFile } from './config/load.ts';
+import { compileProblem, formatProblem, loadConfigFile } from './config/load.ts';
 import { compileGateway } from './compile/compile.ts';
 import { ConfigInvalidError, startGateway } from './gateway.ts';
 
@@ -27,7 +27,7 @@ async function validate(args: string[]): Promise<number> {
   try {
     await compileGateway(result);
   } catch (err) {
-    console.log(`${result.file}:1:1: ${(err as Error).message}`);
+    console.log(compileProblem(result, err));
     return 1;
   }
   console.log(`${result.file}: ok`);

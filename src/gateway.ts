@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { compileGateway } from './compile/compile.ts';
-import { formatProblem, hashText, loadConfigFile } from './config/load.ts';
+import { compileProblem, formatProblem, hashText, loadConfigFile } from './config/load.ts';
 import { watchConfig, type WatchHandle } from './config/watch.ts';
 import { createApp } from './http/app.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -58,7 +58,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   try {
     compiled = await compileGateway(first);
   } catch (err) {
-    throw new ConfigInvalidError([`${first.file}:1:1: ${(err as Error).message}`]);
+    throw new ConfigInvalidError([compileProblem(first, err)]);
   }
   const runtime = new Runtime(compiled.gateway, log);
   let codeFiles = compiled.codeFiles;
@@ -104,7 +104,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       log.info('config reloaded', { hash: next.gateway.hash, reason });
       return true;
     } catch (err) {
-      const problem = `${loaded.file}:1:1: ${(err as Error).message}`;
+      const problem = compileProblem(loaded, err);
       runtime.recordReloadError([problem]);
       log.error('config reload rejected; the previous config keeps serving', { problem, reason });
       return false;

@@ -95,3 +95,13 @@ test('validate: a YAML syntax error is reported at its line, not 1:1', () => {
   expect(r.out).not.toContain(':1:1:');
   expect(r.out).toMatch(/gateway\.yaml:[2-9]:\d+: YAML/);
 });
+
+test('validate: a plugin that fails to load is reported at its plugins.<name>.module line', () => {
+  const dir = tempDir();
+  const file = join(dir, 'gateway.yaml');
+  writeFileSync(join(dir, 'broken.ts'), 'export default {;\n');
+  writeFileSync(file, 'version: 1\nproviders:\n  m: { adapter: mock, models: [a] }\nplugins:\n  broken:\n    module: ./broken.ts\nglobal_plugins: [broken]\n');
+  const r = run(['validate', file]);
+  expect(r.code).toBe(1);
+  expect(r.out).toContain(`${file}:6:13: plugin "broken"`);
+});

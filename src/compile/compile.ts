@@ -7,7 +7,7 @@ import type { GatewayConfig, ProviderConfig } from '../config/types.ts';
 import { loadAdapter } from './adapter-registry.ts';
 import { compileKeys } from './keys.ts';
 import { compileModels } from './models.ts';
-import { loadPlugins } from './plugin-loader.ts';
+import { CompileError, loadPlugins } from './plugin-loader.ts';
 import type { CompiledGateway, CompiledGroup, CompiledProvider, CompiledRoute, LoadedPlugin, RoutingPolicy } from './types.ts';
 
 // Default retry set: 408, 409, 429, every 5xx, timeouts and network faults.
@@ -34,7 +34,9 @@ export async function compileGateway({ config, hash, file, baseDir }: CompileInp
 
   const providers = new Map<string, CompiledProvider>();
   for (const [name, pc] of Object.entries(config.providers)) {
-    const { adapter, file: adapterFile } = await loadAdapter(pc.adapter, baseDir);
+    const { adapter, file: adapterFile } = await loadAdapter(pc.adapter, baseDir).catch((err: unknown) => {
+      throw new CompileError(`provider ${name}: ${(err as Error).message}`, ['providers', name, 'adapter']);
+    });
     if (adapterFile) codeFiles.push(adapterFile);
     providers.set(name, Object.freeze({
       name,

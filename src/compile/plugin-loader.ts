@@ -21,7 +21,14 @@ export function bundledPluginPath(name: string): string | undefined {
   return undefined;
 }
 
-export class PluginLoadError extends Error {}
+/** A compile failure that knows which part of gateway.yaml caused it (for file:line:col reports). */
+export class CompileError extends Error {
+  constructor(message: string, readonly path: Array<string | number>) {
+    super(message);
+  }
+}
+
+export class PluginLoadError extends CompileError {}
 
 /** Loads every plugin the config references, once each. Throws PluginLoadError with a clear message. */
 export async function loadPlugins(config: GatewayConfig, baseDir: string): Promise<{ plugins: Map<string, LoadedPlugin>; files: string[] }> {
@@ -35,23 +42,24 @@ export async function loadPlugins(config: GatewayConfig, baseDir: string): Promi
   for (const name of names) {
     const declared = config.plugins?.[name];
     const file = declared ? resolve(baseDir, declared.module) : bundledPluginPath(name);
-    if (!file) throw new PluginLoadError(`plugin "${name}" is not declared and is not a bundled plugin`);
+    const at = declared ? ['plugins', name, 'module'] : ['plugins'];
+    if (!file) throw new PluginLoadError(`plugin "${name}" is not declared and is not a bundled plugin`, at);
     let mod: Record<string, unknown>;
     try {
       mod = await importFresh(file);
     } catch (err) {
-      throw new PluginLoadError(`plugin "${name}" (${file}) failed to load: ${(err as Error).message}`);
+      throw new PluginLoadError(`plugin "${name}" (${file}) failed to load: ${(err as Error).message}`, at);
     }
     const plugin = mod.default as Plugin<JsonObject> | undefined;
     if (!plugin || typeof plugin !== 'object' || typeof plugin.name !== 'string') {
-      throw new PluginLoadError(`plugin "${name}" (${file}) does not default-export a plugin (use export default definePlugin({...}))`);
+      throw new PluginLoadError(`plugin "${name}" (${file}) does not default-export a plugin (use export default definePlugin({...}))`, at);
     }
     const options = (declared?.options ?? {}) as JsonObject;
     if (plugin.optionsSchema) {
       const validate = ajv.compile(plugin.optionsSchema);
       if (!validate(options)) {
         const detail = (validate.errors ?? []).map((e) => `${e.instancePath || 'options'} ${e.message}`).join('; ');
-        throw new PluginLoadError(`plugin "${name}" options are invalid: ${detail}`);
+        throw new PluginLoadError(`plugin "${name}" options are invalid: ${detail}`, declared ? ['plugins', name, 'options'] : at);
       }
     }
     files.push(file);

@@ -7,12 +7,12 @@ import { dirname, resolve } from 'node:path';
 import { schemaProblems } from './schema-check.ts';
 import { semanticProblems } from './semantic.ts';
 import type { GatewayConfig } from './types.ts';
-import { type ConfigProblem, parseSource } from './yaml-source.ts';
+import { type ConfigProblem, locate, parseSource } from './yaml-source.ts';
 
 export type { ConfigProblem } from './yaml-source.ts';
 
 export type LoadResult =
-  | { ok: true; config: GatewayConfig; hash: string; file: string; baseDir: string; text: string }
+  | { ok: true; config: GatewayConfig; hash: string; file: string; baseDir: string; text: string; locate: (path: Array<string | number>) => { line: number; col: number } }
   | { ok: false; problems: ConfigProblem[]; hash?: string; file: string };
 
 export function formatProblem(p: ConfigProblem): string {
@@ -49,5 +49,12 @@ export function loadConfigText(file: string, text: string, env: Record<string, s
   const baseDir = dirname(file);
   const semantic = semanticProblems(file, source, config, baseDir);
   if (semantic.length) return { ok: false, file, hash, problems: semantic };
-  return { ok: true, config, hash, file, baseDir, text };
+  return { ok: true, config, hash, file, baseDir, text, locate: (path) => locate(source, path) };
+}
+
+/** A compile failure (plugin or adapter that will not load) as a file:line:col problem line. */
+export function compileProblem(loaded: Extract<LoadResult, { ok: true }>, err: unknown): string {
+  const path = (err as { path?: Array<string | number> }).path;
+  const at = path ? loaded.locate(path) : { line: 1, col: 1 };
+  return `${loaded.file}:${at.line}:${at.col}: ${(err as Error).message}`;
 }
