@@ -27,19 +27,25 @@ test('waitFor finds the earliest time enough has left; adjust corrects a live am
   w.adjust(a, 2);
   expect(w.used(t0 + 20_000)).toBe(7);
   expect(w.waitFor(3, 10, t0 + 20_000)).toBe(0);
+  expect(w.used(t0 + 65_000)).toBe(5); // a's bucket has left the window
   w.adjust(a, 9); // after its bucket left the window: no effect
   expect(w.used(t0 + 65_000)).toBe(5);
 });
 
-test('an add right after the window emptied is still found (walk pointer moves back)', () => {
-  const w = new SlidingWindow();
-  const t0 = 30_000_000;
-  expect(w.nextFreeMs(t0)).toBe(0);
-  w.add(1, t0 + 10);
-  expect(w.nextFreeMs(t0 + 20)).toBe(WINDOW_MS - 20);
-  const e = w.add(1, t0 + 40);
-  w.adjust(e, 0);
-  expect(w.used(t0 + 50)).toBe(1);
+test('an add into a bucket the walk pointer already passed is still found (pointer moves back)', () => {
+  const t1 = 31_000_000;
+  const v = new SlidingWindow();
+  expect(v.nextFreeMs(t1)).toBe(0);
+  v.add(1, t1);
+  const e = v.add(2, t1 + 10_000);
+  v.adjust(e, 0);
+  v.add(1, t1 + 20_000);
+  // The walk passes the emptied bucket (t1+10 s) once the first one leaves the window...
+  expect(v.nextFreeMs(t1 + 61_000)).toBe(20_000 + WINDOW_MS - 61_000);
+  // ...then that emptied bucket's amount comes back (a late tpm correction): it must be found again.
+  v.adjust(e, 4);
+  expect(v.used(t1 + 61_000)).toBe(5);
+  expect(v.nextFreeMs(t1 + 61_000)).toBe(10_000 + WINDOW_MS - 61_000);
 });
 
 test('a steady stream of requests keeps exactly the last 60 s counted', () => {
@@ -54,4 +60,15 @@ test('a steady stream of requests keeps exactly the last 60 s counted', () => {
   const used = w.used(t0 + 99_999 * 6);
   expect(used).toBeGreaterThanOrEqual(9_990);
   expect(used).toBeLessThanOrEqual(10_017);
+});
+
+test('a wall clock stepped back keeps counting correctly (no permanently stuck amounts)', () => {
+  const w = new SlidingWindow();
+  let now = 50_000_000;
+  for (let i = 0; i < 240; i++) { w.add(1, now); now += 500; }
+  now -= 120_000; // NTP step backwards by two minutes
+  for (let i = 0; i < 240; i++) { w.add(1, now); now += 500; }
+  // Ten minutes later everything has left the window.
+  expect(w.used(now + 600_000)).toBe(0);
+  expect(w.waitFor(1, 200, now + 600_000)).toBe(0);
 });

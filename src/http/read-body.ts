@@ -53,7 +53,8 @@ function tooLarge(limit: number): GatewayError {
 }
 
 export async function readOperationBody(request: Request, operation: Operation, limit: number): Promise<ParsedBody> {
-  const contentType = request.headers.get('content-type') ?? '';
+  const rawType = request.headers.get('content-type') ?? '';
+  const contentType = rawType.toLowerCase(); // media types are case-insensitive; the original is forwarded
   const method = request.method;
   if (method === 'GET' || method === 'HEAD' || method === 'DELETE') return { body: {} };
   // Checked before reading, so a wrong content type does not cost a body read.
@@ -61,16 +62,22 @@ export async function readOperationBody(request: Request, operation: Operation, 
   const bytes = await readBytes(request, limit);
 
   if (operation === 'passthrough') {
-    if (contentType.includes('application/json') && bytes.byteLength) return passthroughJson(bytes, contentType);
-    if (contentType.includes('multipart/form-data')) return { body: {}, form: await formFrom(bytes, contentType), contentType };
-    return { body: {}, raw: bytes, contentType: contentType || undefined };
+    // Whatever the declared type, a body that is JSON gets the JSON checks (steering fields, model).
+    if (contentType.includes('json') || firstByteIs(bytes, 0x7b)) return passthroughJson(bytes, rawType);
+    if (contentType.includes('multipart/form-data')) {
+      const form = await formFrom(bytes, rawType);
+      for (const f of STEERING_FIELDS) form.delete(f);
+      const model = form.get('model');
+      return { body: {}, form, contentType: rawType, passthroughModel: typeof model === 'string' ? model : undefined };
+    }
+    return { body: {}, raw: bytes, contentType: rawType || undefined };
   }
   if (MULTIPART_OPS.has(operation)) {
     if (!contentType.includes('multipart/form-data')) throw unsupported(contentType, 'multipart/form-data');
-    const form = await formFrom(bytes, contentType);
+    const form = await formFrom(bytes, rawType);
     for (const f of STEERING_FIELDS) form.delete(f);
     const model = form.get('model');
-    return { body: typeof model === 'string' ? { model } : {}, form, contentType };
+    return { body: typeof model === 'string' ? { model } : {}, form, contentType: rawType };
   }
   let parsed: unknown;
   try {
@@ -107,8 +114,10 @@ function passthroughJson(bytes: Uint8Array, contentType: string): ParsedBody {
   let parsed: unknown;
   try {
     parsed = JSON.parse(utf8.decode(bytes));
-  } catch {
-    return { body: {}, raw: bytes, contentType }; // not our business to judge: the provider answers it
+  } catch (err) {
+    // Forwarding JSON we cannot read would skip the checks above: refuse it instead.
+    if (contentType.toLowerCase().includes('json')) throw errors.invalidJson((err as Error).message.split('\n')[0].slice(0, 120));
+    return { body: {}, raw: bytes, contentType: contentType || undefined };
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return { body: {}, raw: bytes, contentType };
   const body = parsed as JsonObject;
@@ -116,4 +125,13 @@ function passthroughJson(bytes: Uint8Array, contentType: string): ParsedBody {
   if (!STEERING_FIELDS.some((f) => f in body)) return { body: {}, raw: bytes, contentType, passthroughModel: model };
   for (const f of STEERING_FIELDS) delete body[f];
   return { body: {}, raw: new TextEncoder().encode(JSON.stringify(body)), contentType, passthroughModel: model };
+}
+
+/** The first non-whitespace byte of a body. */
+function firstByteIs(bytes: Uint8Array, byte: number): boolean {
+  for (const b of bytes) {
+    if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d) continue;
+    return b === byte;
+  }
+  return false;
 }

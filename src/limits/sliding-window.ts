@@ -21,11 +21,13 @@ export class SlidingWindow {
   private sum = 0;
   /** Every bucket below this number has left the window. */
   private firstLive = 0;
+  private lastNow = 0;
   /** No bucket below this number holds an amount (only moves forward: the walks stay amortised O(1)). */
   private firstUsed = 0;
 
   /** Amount counted in the window ending at `now`. */
   used(now: number): number {
+    now = this.clamp(now);
     this.prune(now);
     return this.sum;
   }
@@ -35,6 +37,7 @@ export class SlidingWindow {
    * (need alone is larger than the limit).
    */
   waitFor(need: number, limit: number, now: number): number {
+    now = this.clamp(now);
     this.prune(now);
     if (this.sum + need <= limit) return 0;
     if (need > limit) return Infinity;
@@ -50,6 +53,7 @@ export class SlidingWindow {
 
   /** ms until the oldest counted amount leaves the window (0 when the window is empty). */
   nextFreeMs(now: number): number {
+    now = this.clamp(now);
     this.prune(now);
     if (this.sum <= 0) return 0;
     const b = this.oldestUsed(now);
@@ -70,6 +74,7 @@ export class SlidingWindow {
   }
 
   add(amount: number, now: number): WindowEntry {
+    now = this.clamp(now);
     this.prune(now);
     const bucket = this.current(now);
     const slot = bucket % SLOTS;
@@ -96,8 +101,16 @@ export class SlidingWindow {
 
   /** True when nothing is counted (the window may be dropped). */
   idle(now: number): boolean {
+    now = this.clamp(now);
     this.prune(now);
     return this.sum <= 0;
+  }
+
+  /** Time never runs backwards here: a wall clock stepped back keeps the window where it was. */
+  private clamp(now: number): number {
+    if (now < this.lastNow) return this.lastNow;
+    this.lastNow = now;
+    return now;
   }
 
   private current(now: number): number {

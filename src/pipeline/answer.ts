@@ -39,10 +39,12 @@ export async function answer(ctx: AnswerContext, plan: Plan): Promise<Response> 
       return undefined;
     });
     if (hit) {
-      ticket.settle({ costMicros: 0 });
-      meter(rt, ex, { status: hit.status, usageSource: 'none', costMicros: 0, stream: false, partial: false, errorCode: 'cache_hit' });
       const headers: Record<string, string> = { ...ticket.headers, 'x-request-id': ex.id, 'x-switchyard-cache': 'hit', 'x-switchyard-cost-usd': '0.000000' };
-      return (await routeResponse(ex, hit.status, headers, JSON.parse(hit.body) as JsonValue)).response;
+      // The response is built first: if a route plugin fails, the request is recorded as that failure.
+      const { response } = await routeResponse(ex, hit.status, headers, JSON.parse(hit.body) as JsonValue);
+      ticket.settle({ costMicros: 0 });
+      meter(rt, ex, { status: response.status, usageSource: 'none', costMicros: 0, stream: false, partial: false, errorCode: 'cache_hit' });
+      return response;
     }
   }
 
@@ -64,23 +66,32 @@ export async function answer(ctx: AnswerContext, plan: Plan): Promise<Response> 
   if (result.kind === 'json' && !call.stream) {
     const { usage, source } = usageOrEstimate(result.usage, ctx.promptTokens, result.body, call.operation);
     const cost = price ? costMicros(price, ctx.multiplier, usage) : 0;
-    ticket.settle({ usage, costMicros: cost });
-    meter(rt, ex, { target: result.target, status: result.status, usage, usageSource: source, costMicros: cost, stream: false, partial: false });
     addCostHeaders(headers, usage, cost);
+    let response: Response;
     if (result.verbatim !== undefined && !surface.shapeBody && !ex.route.plugins.length && !cacheable) {
       // Fast path: the upstream body is already the answer; forward its bytes without re-serialising.
       headers['content-type'] = 'application/json';
-      return new Response(result.verbatim, { status: result.status, headers });
+      response = new Response(result.verbatim, { status: result.status, headers });
+    } else {
+      const body = surface.shapeBody ? surface.shapeBody(result.body, call) : result.body;
+      if (cacheable) {
+        headers['x-switchyard-cache'] = 'miss';
+        if (result.status === 200) await rt.cache!.store(gw, cacheable, result.status, JSON.stringify(body)).catch(() => {});
+      }
+      ({ response } = await routeResponse(ex, result.status, headers, body));
     }
-    const body = surface.shapeBody ? surface.shapeBody(result.body, call) : result.body;
-    if (cacheable) {
-      headers['x-switchyard-cache'] = 'miss';
-      if (result.status === 200) await rt.cache!.store(gw, cacheable, result.status, JSON.stringify(body)).catch(() => {});
-    }
-    return (await routeResponse(ex, result.status, headers, body)).response;
+    // Settled and recorded once the answer exists: a failure while shaping it is recorded as that failure.
+    ticket.settle({ usage, costMicros: cost });
+    meter(rt, ex, { target: result.target, status: response.status, usage, usageSource: source, costMicros: cost, stream: false, partial: false });
+    return response;
   }
 
-  return answerStream(ctx, result.kind === 'stream' ? result : emulated(result, call), headers, price);
+  try {
+    return answerStream(ctx, result.kind === 'stream' ? result : emulated(result, call), headers, price);
+  } catch (err) {
+    if (result.kind === 'stream') result.source.cancel(); // release the upstream body
+    throw err;
+  }
 }
 
 function answerStream(ctx: AnswerContext, result: Extract<AttemptResult, { kind: 'stream' }>, headers: Record<string, string>, price: Price | undefined): Response {

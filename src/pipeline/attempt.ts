@@ -6,6 +6,7 @@ import type { AdapterRequest, UpstreamReply, UpstreamRequest } from '../contract
 import type { ChatChunk, JsonObject } from '../contracts/canonical.ts';
 import { GatewayError, errors, isGatewayError } from '../contracts/errors.ts';
 import type { Target } from '../compile/types.ts';
+import { withIdleTimeout } from '../stream/idle-timeout.ts';
 import { SseSource } from '../stream/sse-source.ts';
 import { callUpstream } from '../upstream/call.ts';
 import { redact, stripUrls } from '../upstream/redact.ts';
@@ -34,6 +35,7 @@ export async function attemptTarget(ex: Exchange, call: InboundCall, target: Tar
   if (provider.plugins.length) {
     ureq = (await runChain(provider.plugins, 'onUpstreamRequest', ureq, scope, (h, v, ctx) => h.onUpstreamRequest?.(v, { ...ctx, adapterRequest: areq }))).value;
   }
+  ex.upstreamCalled = true;
   const upstream = await callUpstream(ureq, {
     provider: provider.name,
     timeoutMs: provider.timeoutMs,
@@ -76,8 +78,9 @@ export async function attemptTarget(ex: Exchange, call: InboundCall, target: Tar
 
   const isJson = contentType.includes('json') || (contentType === '' && call.operation !== 'audio.speech');
   if (!isJson || (call.operation === 'passthrough' && !contentType.includes('json'))) {
-    upstream.stopTimer(); // raw bodies (audio, files) stream through to the client
-    return { kind: 'raw', target, response };
+    upstream.stopTimer(); // raw bodies (audio, files) stream through to the client, under an idle timeout
+    const body = response.body ? withIdleTimeout(response.body, provider.timeoutMs, () => upstream.abort(new Error('stalled'))) : null;
+    return { kind: 'raw', target, response: new Response(body, { status: response.status, headers: response.headers }) };
   }
   let reply: UpstreamReply = { status: response.status, headers: response.headers, text: await upstream.text() };
   if (provider.plugins.length) reply = await pluginReply(reply, ex, target, scope).catch((err: unknown) => { throw isGatewayError(err) ? scrub(err) : err; });

@@ -64,7 +64,7 @@ export function usageOrEstimate(
 ): { usage: Usage | undefined; source: RequestRow['usageSource'] } {
   if (upstream) return { usage: upstream, source: 'upstream' };
   if (operation !== 'chat' && operation !== 'completions' && operation !== 'embeddings') return { usage: undefined, source: 'none' };
-  const completionTokens = operation === 'embeddings' ? 0 : countText(typeof completion === 'string' ? completion : completionTextOf(completion));
+  const completionTokens = operation === 'embeddings' ? 0 : countText(typeof completion === 'string' ? completion : completionTextOf(completion), false);
   const prompt = promptTokens();
   return { usage: { prompt_tokens: prompt, completion_tokens: completionTokens, total_tokens: prompt + completionTokens }, source: 'estimated' };
 }

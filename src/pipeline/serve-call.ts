@@ -58,8 +58,8 @@ export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCal
   } catch (err) {
     // Every path that did not hand the request to a stream settles here, exactly once.
     if (err instanceof ClientGone) {
-      // Billed for the prompt (the upstream has read it), nothing delivered.
-      const price = gw.models.get(ex.answeredModel ?? call.model ?? '')?.price;
+      // Billed for the prompt when an upstream was already asked (it has read it); nothing delivered.
+      const price = ex.upstreamCalled ? gw.models.get(ex.answeredModel ?? call.model ?? '')?.price : undefined;
       const usage = { prompt_tokens: promptTokens(), completion_tokens: 0, total_tokens: promptTokens() };
       const cost = price ? costMicros(price, ctx.multiplier, usage) : 0;
       ticket.settle({ usage, costMicros: cost });

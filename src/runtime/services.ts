@@ -94,14 +94,15 @@ export async function attachServices(rt: Runtime, config: GatewayConfig): Promis
  */
 async function startLedgerSink(store: Store, url: string, config: GatewayConfig, onError: (message: string) => void): Promise<LedgerSink> {
   const flushMs = config.storage?.flush_ms ?? 200;
+  const mainThread = () => new LedgerWriter(store, { flushMs, onError: (err) => onError(String((err as Error)?.message ?? err)) });
   if (!isMemoryUrl(url) && process.env.SWITCHYARD_LEDGER_THREAD !== 'main') {
     try {
-      return await WorkerLedger.start({ url, authToken: config.storage?.auth_token, flushMs, onError });
+      return await WorkerLedger.start({ url, authToken: config.storage?.auth_token, flushMs, onError, fallback: mainThread });
     } catch (err) {
       onError(`ledger worker did not start (${String((err as Error)?.message ?? err)}); writing from the main thread`);
     }
   }
-  return new LedgerWriter(store, { flushMs, onError: (err) => onError(String((err as Error)?.message ?? err)) });
+  return mainThread();
 }
 
 /** The pipeline's Ledger over the store's batched writer. */

@@ -1,6 +1,8 @@
 // The request thread's side of the ledger worker: record() only appends to an array; every flushMs the
-// batch is posted to the worker (one structured clone per batch), which commits it in one transaction.
+// batch is posted to the worker (one JSON string per batch), which commits it in one transaction.
 // flush() resolves once everything recorded before it is committed; close() flushes and stops the worker.
+// If the worker dies, every batch it had not acknowledged is re-recorded into a main-thread writer
+// (duplicates are harmless: inserts are idempotent by request id) and writing continues there.
 // A kill -9 loses at most the rows of the current flush window (plus a batch being committed).
 
 import type { AttemptRow, RequestRow } from './ledger.ts';
@@ -13,46 +15,80 @@ export interface LedgerSink {
   readonly pending: number;
 }
 
+type Batch = Array<[RequestRow, AttemptRow[]]>;
+
+interface InFlight {
+  json: string;
+  rows: number;
+  done: Promise<void>;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+export interface WorkerLedgerOptions {
+  url: string;
+  authToken?: string;
+  flushMs: number;
+  onError: (message: string) => void;
+  /** A main-thread writer to continue with if the worker dies. */
+  fallback: () => LedgerSink;
+  /** How long close() waits for the worker (default 10 s). */
+  closeTimeoutMs?: number;
+}
+
 export class WorkerLedger implements LedgerSink {
   readonly #worker: Worker;
   readonly #timer: ReturnType<typeof setInterval>;
-  #buffer: Array<[RequestRow, AttemptRow[]]> = [];
+  readonly #opts: WorkerLedgerOptions;
+  #buffer: Batch = [];
   #seq = 0;
-  #inFlight = new Map<number, { rows: number; done: Promise<void>; resolve: () => void; reject: (err: Error) => void }>();
+  #inFlight = new Map<number, InFlight>();
+  #fallback?: LedgerSink;
   // The worker stays referenced (not unref'd): while a flush or close awaits it, it must keep the
   // process alive, or the process could exit with rows unwritten. close() terminates it.
   #closed?: Promise<void>;
+  #stopping = false;
   #onClosed?: (pending: number) => void;
 
-  private constructor(worker: Worker, flushMs: number, private readonly onError: (message: string) => void) {
+  private constructor(worker: Worker, opts: WorkerLedgerOptions) {
     this.#worker = worker;
-    this.#timer = setInterval(() => void this.#send().catch(() => {}), flushMs);
+    this.#opts = opts;
+    this.#timer = setInterval(() => void this.#send().catch(() => {}), opts.flushMs);
     this.#timer.unref?.();
     worker.onmessage = (event: MessageEvent<FromWorker>) => this.#receive(event.data);
+    worker.onerror = (event) => this.#workerDied(event.message || 'worker error');
+    worker.addEventListener('close', () => this.#workerDied('worker exited'));
   }
 
   /** Starts the worker and waits until it has opened the database (migrations already applied). */
-  static async start(opts: { url: string; authToken?: string; flushMs: number; onError: (message: string) => void }): Promise<WorkerLedger> {
+  static async start(opts: WorkerLedgerOptions): Promise<WorkerLedger> {
     const worker = new Worker(new URL('./ledger-worker.ts', import.meta.url).href);
-    await new Promise<void>((resolve, reject) => {
-      worker.onmessage = (event: MessageEvent<FromWorker>) => {
-        if (event.data.type === 'ready') resolve();
-        else if (event.data.type === 'error') reject(new Error(event.data.message));
-      };
-      worker.onerror = (event) => reject(new Error(event.message));
-      worker.postMessage({ type: 'init', url: opts.url, authToken: opts.authToken, flushMs: opts.flushMs } satisfies ToWorker);
-    });
-    return new WorkerLedger(worker, opts.flushMs, opts.onError);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        worker.onmessage = (event: MessageEvent<FromWorker>) => {
+          if (event.data.type === 'ready') resolve();
+          else if (event.data.type === 'error') reject(new Error(event.data.message));
+        };
+        worker.onerror = (event) => reject(new Error(event.message));
+        worker.postMessage({ type: 'init', url: opts.url, authToken: opts.authToken, flushMs: opts.flushMs } satisfies ToWorker);
+      });
+    } catch (err) {
+      worker.terminate();
+      throw err;
+    }
+    return new WorkerLedger(worker, opts);
   }
 
   get pending(): number {
+    if (this.#fallback) return this.#fallback.pending;
     let n = this.#buffer.length;
     for (const f of this.#inFlight.values()) n += f.rows;
     return n;
   }
 
   record(row: RequestRow, attempts: AttemptRow[] = []): void {
-    if (this.#closed) return this.onError(`ledger row ${row.id} dropped: writer closed`);
+    if (this.#fallback) return this.#fallback.record(row, attempts);
+    if (this.#closed) return this.#opts.onError(`ledger row ${row.id} dropped: writer closed`);
     this.#buffer.push([row, attempts]);
   }
 
@@ -64,17 +100,31 @@ export class WorkerLedger implements LedgerSink {
     return (this.#closed ??= (async () => {
       clearInterval(this.#timer);
       await this.#send(true).catch(() => {});
+      if (this.#fallback) return this.#fallback.close();
+      this.#stopping = true;
       const pending = await new Promise<number>((resolve) => {
-        this.#onClosed = resolve;
+        const timer = setTimeout(() => resolve(-1), this.#opts.closeTimeoutMs ?? 10_000);
+        this.#onClosed = (n) => {
+          clearTimeout(timer);
+          resolve(n);
+        };
         this.#worker.postMessage({ type: 'close' } satisfies ToWorker);
       });
       this.#worker.terminate();
+      if (pending === -1) throw new Error('the ledger worker did not confirm its last flush in time');
       if (pending > 0) throw new Error(`ledger close left ${pending} rows unwritten`);
     })());
   }
 
+  /** Stops the worker abruptly, as a crash would (tests and operators' drills); writing continues here. */
+  killWorker(): void {
+    this.#worker.terminate();
+    this.#workerDied('terminated');
+  }
+
   /** Posts the buffered rows; with `waitAll`, resolves when every batch sent so far is committed. */
   #send(waitAll = false): Promise<void> {
+    if (this.#fallback) return waitAll ? this.#fallback.flush() : Promise.resolve();
     if (this.#buffer.length > 0) {
       const rows = this.#buffer;
       this.#buffer = [];
@@ -83,10 +133,11 @@ export class WorkerLedger implements LedgerSink {
       let reject!: (err: Error) => void;
       const done = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
       done.catch(() => {}); // timer sends are not awaited; failures are reported through onError
-      this.#inFlight.set(seq, { rows: rows.length, done, resolve, reject });
       // One JSON string per batch: structured-cloning thousands of row objects costs the request
       // thread several times more than JSON.stringify plus a string transfer.
-      this.#worker.postMessage({ type: 'rows', seq, json: JSON.stringify(rows) } satisfies ToWorker);
+      const json = JSON.stringify(rows);
+      this.#inFlight.set(seq, { json, rows: rows.length, done, resolve, reject });
+      this.#worker.postMessage({ type: 'rows', seq, json } satisfies ToWorker);
     }
     if (!waitAll) return Promise.resolve();
     return Promise.all([...this.#inFlight.values()].map((f) => f.done)).then(() => {});
@@ -98,7 +149,7 @@ export class WorkerLedger implements LedgerSink {
       this.#inFlight.delete(message.seq);
       entry?.resolve();
     } else if (message.type === 'error') {
-      this.onError(message.message);
+      this.#opts.onError(message.message);
       if (message.seq !== undefined) {
         // The rows stay queued in the worker's writer, which retries them on its own timer.
         const entry = this.#inFlight.get(message.seq);
@@ -108,5 +159,21 @@ export class WorkerLedger implements LedgerSink {
     } else if (message.type === 'closed') {
       this.#onClosed?.(message.pending);
     }
+  }
+
+  /** The worker is gone unexpectedly: continue on this thread with everything it had not confirmed. */
+  #workerDied(reason: string): void {
+    if (this.#fallback || this.#stopping) return;
+    this.#opts.onError(`ledger worker stopped (${reason}); writing from the main thread`);
+    const fallback = (this.#fallback = this.#opts.fallback());
+    const unconfirmed = [...this.#inFlight.values()];
+    this.#inFlight.clear();
+    for (const entry of unconfirmed) for (const [row, attempts] of JSON.parse(entry.json) as Batch) fallback.record(row, attempts);
+    for (const [row, attempts] of this.#buffer) fallback.record(row, attempts);
+    this.#buffer = [];
+    fallback.flush().then(
+      () => unconfirmed.forEach((e) => e.resolve()),
+      (err: unknown) => unconfirmed.forEach((e) => e.reject(err instanceof Error ? err : new Error(String(err)))),
+    );
   }
 }

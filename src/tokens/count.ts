@@ -27,13 +27,14 @@ const CACHE_MAX_CHARS = 16_000_000;
 const counts = new Map<string, number>();
 let cachedChars = 0;
 
-export function countText(text: string): number {
+/** `cache: false` for one-off texts (a completion being estimated) that would only evict prompts. */
+export function countText(text: string, cache = true): number {
   if (!text) return 0;
   if (!encoder) return Math.ceil(text.length / 4); // only before warm-up
   const hit = counts.get(text);
   if (hit !== undefined) return hit;
   const n = encoder.encode(text, 'all').length;
-  if (text.length <= CACHE_MAX_CHARS / 8) {
+  if (cache && text.length <= CACHE_MAX_CHARS / 8) {
     counts.set(text, n);
     cachedChars += text.length;
     while (counts.size > CACHE_MAX_ENTRIES || cachedChars > CACHE_MAX_CHARS) {

@@ -119,3 +119,32 @@ test('a client that leaves a plain request is recorded as 499 and billed for its
   expect(rows[0].costMicros).toBeGreaterThan(0);
   expect(gw.runtime.breakers.snapshot().every((b) => b.consecutiveFailures === 0)).toBe(true);
 });
+
+test('a raw (binary) upstream body that stalls is cut after the provider timeout', async () => {
+  const u = upstream();
+  u.set(() => new Response(new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode('partial')); } }), { headers: { 'content-type': 'audio/mpeg' } }));
+  gw = await startTestGateway(config(`providers:\n  u: { adapter: openai, base_url: ${u.url}, models: [tts], timeout_ms: 300 }`));
+  const res = await post('/v1/audio/speech', { model: 'tts', input: 'hi', voice: 'alloy' });
+  expect(res.status).toBe(200);
+  const t0 = Date.now();
+  const outcome = await res.arrayBuffer().then(() => 'complete', () => 'cut');
+  expect(outcome).toBe('cut');
+  expect(Date.now() - t0).toBeLessThan(2000);
+});
+
+test('a route plugin failing while the answer is shaped is recorded as that failure, and costs nothing', async () => {
+  const { writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tempDir } = await import('../helpers/gateway.ts');
+  const dir = tempDir();
+  writeFileSync(join(dir, 'boom.ts'), `export default { name: 'boom', onResponse() { throw new Error('shaping failed'); } };\n`);
+  gw = await startTestGateway(config('providers:\n  mock: { adapter: mock, models: [m] }\nmodels:\n  m: { price: { input: 1000, output: 1000 } }', 'plugins:\n  boom: { module: ./boom.ts }\nroutes:\n  - { path: /boom, plugins: [boom] }'), { dir });
+  const rows: Array<{ status: number; costMicros: number }> = [];
+  const inner = gw.runtime.ledger;
+  gw.runtime.ledger = { ...inner, record: (row, attempts) => { rows.push(row); inner.record(row, attempts); } };
+  const res = await post('/boom/v1/chat/completions', { model: 'm', messages: [{ role: 'user', content: 'hi' }] });
+  expect(res.status).toBe(500);
+  expect(rows).toHaveLength(1);
+  expect(rows[0].status).toBe(500);
+  expect(rows[0].costMicros).toBe(0);
+});

@@ -178,3 +178,18 @@ describe('passthrough hygiene', () => {
     expect(JSON.parse(up.received[0].body)).toEqual({ purpose: 'batch' });
   });
 });
+
+describe('passthrough allowlist', () => {
+  test('a passthrough body naming a model the key may not use is refused, however its type is spelt', async () => {
+    const narrow = await startTestGateway(config(`providers:\n  fake: { adapter: openai, base_url: ${up.url}, models: [fake-chat], passthrough: [/batches] }`)
+      .replace(`key: ${TEST_KEY}`, `key: ${TEST_KEY}\n    models: [fake-chat]`));
+    try {
+      for (const type of ['application/json', 'Application/JSON', 'text/plain']) {
+        const res = await fetch(`${narrow.url}/v1/batches`, { method: 'POST', headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': type }, body: JSON.stringify({ model: 'gpt-forbidden', api_base: 'http://evil' }) });
+        expect(res.status).toBe(403);
+      }
+    } finally {
+      await narrow.stop();
+    }
+  });
+});
