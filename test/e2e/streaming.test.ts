@@ -107,7 +107,7 @@ test('chunks are relayed as they arrive (no buffering)', async () => {
   const arrivals: number[] = [];
   for await (const chunk of stream) if (chunk.choices[0]?.delta?.content) arrivals.push(Date.now() - t0);
   expect(arrivals).toHaveLength(3);
-  expect(arrivals[0]).toBeLessThan(350);
+  expect(arrivals[0]).toBeLessThan(600);
   expect(arrivals[2] - arrivals[0]).toBeGreaterThan(300);
 });
 
