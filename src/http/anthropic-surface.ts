@@ -15,7 +15,7 @@ import type { ChunkEncoder } from '../stream/encoders.ts';
 import { countChatPrompt } from '../tokens/count.ts';
 import { meterFailure } from '../pipeline/metering.ts';
 import { ClientGone } from '../upstream/call.ts';
-import { errorHeaders, scrubForClient, toGatewayError } from './error-response.ts';
+import { errorResponse, toGatewayError } from './error-response.ts';
 import { cacheChoice } from './openai-paths.ts';
 import { readOperationBody } from './read-body.ts';
 
@@ -65,10 +65,10 @@ export async function handleAnthropic(rt: Runtime, ex: Exchange, req: Request, p
     return await serveModelCall(rt, ex, call, anthropicSurface);
   } catch (err) {
     if (err instanceof ClientGone) return new Response(null, { status: 499, headers: { 'x-request-id': ex.id } });
-    const gwErr = scrubForClient(toGatewayError(err, rt.log, ex.id), ex.gw.secrets);
+    const gwErr = toGatewayError(err, rt.log, ex.id);
     if (ex.key) meterFailure(rt, ex, gwErr);
-    const headers = errorHeaders(gwErr, ex.id);
-    return new Response(JSON.stringify(anthropicErrorFromGateway(gwErr, ex.id)), { status: gwErr.status, headers });
+    // Anthropic's error shape; route onError plugins may still reshape it, as on the OpenAI surface.
+    return errorResponse(gwErr, ex.id, ex.route, ex.scope, ex.gw.secrets, (e) => anthropicErrorFromGateway(e, ex.id));
   }
 }
 

@@ -1,6 +1,7 @@
 // Builds error responses: OpenAI-shaped body, x-request-id, Retry-After and rate-limit headers,
 // then lets route plugins reshape it (onError). Unknown exceptions become a generic 500.
 
+import type { JsonValue } from '../contracts/canonical.ts';
 import { GatewayError, isGatewayError } from '../contracts/errors.ts';
 import type { CompiledRoute } from '../compile/types.ts';
 import type { ErrorView } from '../contracts/plugin.ts';
@@ -28,15 +29,19 @@ export function errorHeaders(err: GatewayError, requestId: string): Record<strin
   return headers;
 }
 
-export async function errorResponse(err: GatewayError, requestId: string, route?: CompiledRoute, scope?: HookScope, secrets: readonly string[] = []): Promise<Response> {
+/** `shape`: the error body for the protocol surface (OpenAI's by default, Anthropic's on /v1/messages). */
+export async function errorResponse(
+  err: GatewayError, requestId: string, route?: CompiledRoute, scope?: HookScope, secrets: readonly string[] = [],
+  shape: (e: GatewayError) => unknown = (e) => e.toBody(),
+): Promise<Response> {
   err = scrubForClient(err, secrets);
-  let view: ErrorView = { status: err.status, headers: errorHeaders(err, requestId), body: err.toBody() as unknown as import('../contracts/canonical.ts').JsonValue };
+  let view: ErrorView = { status: err.status, headers: errorHeaders(err, requestId), body: shape(err) as JsonValue };
   if (route?.plugins.length && scope) {
     try {
       view = (await runChain(route.plugins, 'onError', view, scope, (h, v, ctx) => h.onError?.(v, ctx))).value;
     } catch (pluginErr) {
       const e = isGatewayError(pluginErr) ? pluginErr : err;
-      return new Response(JSON.stringify(e.toBody()), { status: e.status, headers: errorHeaders(e, requestId) });
+      return new Response(JSON.stringify(shape(scrubForClient(e, secrets))), { status: e.status, headers: errorHeaders(e, requestId) });
     }
   }
   return new Response(view.rawBody ?? JSON.stringify(view.body), { status: view.status, headers: view.headers });
