@@ -48,7 +48,7 @@ export async function attemptTarget(ex: Exchange, call: InboundCall, target: Tar
 
   if (response.status < 200 || response.status >= 300) {
     let reply: UpstreamReply = { status: response.status, headers: response.headers, text: await upstream.text().catch(() => '') };
-    if (provider.plugins.length) reply = await pluginReply(reply, ex, target, scope).catch((err: unknown) => { throw isGatewayError(err) ? scrub(err) : err; });
+    if (provider.plugins.length) reply = await pluginReply(reply, target, scope).catch((err: unknown) => { throw isGatewayError(err) ? scrub(err) : err; });
     throw scrub(adapter.decodeError(reply, provider.view));
   }
 
@@ -83,7 +83,7 @@ export async function attemptTarget(ex: Exchange, call: InboundCall, target: Tar
     return { kind: 'raw', target, response: new Response(body, { status: response.status, headers: response.headers }) };
   }
   let reply: UpstreamReply = { status: response.status, headers: response.headers, text: await upstream.text() };
-  if (provider.plugins.length) reply = await pluginReply(reply, ex, target, scope).catch((err: unknown) => { throw isGatewayError(err) ? scrub(err) : err; });
+  if (provider.plugins.length) reply = await pluginReply(reply, target, scope).catch((err: unknown) => { throw isGatewayError(err) ? scrub(err) : err; });
   try {
     const decoded = adapter.decodeResponse(reply, areq, provider.view);
     return { kind: 'json', target, status: reply.status, headers: reply.headers, body: decoded.body, usage: decoded.usage, verbatim: decoded.verbatim };
@@ -93,7 +93,7 @@ export async function attemptTarget(ex: Exchange, call: InboundCall, target: Tar
   }
 }
 
-async function pluginReply(reply: UpstreamReply, ex: Exchange, target: Target, scope: Exchange['scope']): Promise<UpstreamReply> {
+async function pluginReply(reply: UpstreamReply, target: Target, scope: Exchange["scope"]): Promise<UpstreamReply> {
   return (await runChain(target.provider.plugins, 'onUpstreamResponse', reply, scope, (h, v, ctx) => h.onUpstreamResponse?.(v, ctx))).value;
 }
 

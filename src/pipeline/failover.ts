@@ -2,7 +2,7 @@
 // skipping open circuit breakers, retrying only retryable errors and only before the first byte
 // reached the client. Each attempt is recorded for the ledger.
 
-import { GatewayError, errors, isGatewayError } from '../contracts/errors.ts';
+import { GatewayError, isGatewayError } from '../contracts/errors.ts';
 import type { CompiledGateway, CompiledModel, RoutingPolicy, Target } from '../compile/types.ts';
 import type { CircuitBreakers } from './circuit-breakers.ts';
 import { attemptTarget } from './attempt.ts';
