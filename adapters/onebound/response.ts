@@ -105,7 +105,7 @@ function detailOf(env: OneboundEnvelope, code: string, inner: JsonObject | undef
   for (const p of [env.error, env.reason, inner?.message]) {
     if (typeof p === 'string' && p.trim() && !parts.includes(p.trim())) parts.push(p.trim());
   }
-  const status = ONEBOUND_STATUS_TEXT[code] ?? 'unknown error code';
+  const status = (ONEBOUND_STATUS_TEXT as Readonly<Record<string, string>>)[code] ?? 'unknown error code';
   return `error_code ${code} (${status})${parts.length ? `: ${parts.join('; ')}` : ''}`;
 }
 

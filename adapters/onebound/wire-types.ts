@@ -14,8 +14,12 @@ export interface OneboundEnvelope {
   last_id?: string | number;
 }
 
-/** The documented error_code table (seed 001, 错误码解释). */
-export const ONEBOUND_STATUS_TEXT: Readonly<Record<string, string>> = {
+/** The documented error_code table (seed 001, 错误码解释); one definition for the adapter and the inbound plugin. */
+export type OneboundCode =
+  | '0000' | '2000' | '4000' | '4001' | '4002' | '4003' | '4004' | '4005' | '4006' | '4007' | '4008'
+  | '4009' | '4010' | '4012' | '4013' | '4014' | '4015' | '4016' | '4017' | '5000';
+
+export const ONEBOUND_STATUS_TEXT: Readonly<Record<OneboundCode, string>> = {
   '0000': 'success',
   '2000': 'Search success but no result',
   '4000': 'Server internal error',

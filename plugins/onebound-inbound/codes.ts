@@ -1,33 +1,9 @@
 // onebound error codes (seed 001, 错误码解释) and the mapping from Switchyard's errors to them, for the
 // onebound-inbound plugin (clients written for onebound's URL pointing at Switchyard unchanged).
 
-export type OneboundCode =
-  | '0000' | '2000' | '4000' | '4001' | '4002' | '4003' | '4004' | '4005' | '4006' | '4007' | '4008'
-  | '4009' | '4010' | '4012' | '4013' | '4014' | '4015' | '4016' | '4017' | '5000';
+import { ONEBOUND_STATUS_TEXT, type OneboundCode } from '../../adapters/onebound/wire-types.ts';
 
-/** onebound's own status text per code (used as the envelope's `error` field). */
-export const ONEBOUND_STATUS_TEXT: Readonly<Record<OneboundCode, string>> = {
-  '0000': 'success',
-  '2000': 'Search success but no result',
-  '4000': 'Server internal error',
-  '4001': 'Network error',
-  '4002': 'Target server error',
-  '4003': 'Param error',
-  '4004': 'Account not found',
-  '4005': 'Invalid authentication credentials',
-  '4006': 'API stopped',
-  '4007': 'Account stopped',
-  '4008': 'API rate limit exceeded',
-  '4009': 'API maintenance',
-  '4010': 'API not found with these values',
-  '4012': 'Please add api first',
-  '4013': 'Number of calls exceeded',
-  '4014': 'Missing url param',
-  '4015': 'Wrong pageToken',
-  '4016': 'Insufficient balance',
-  '4017': 'timeout error',
-  '5000': 'unknown error',
-};
+export { ONEBOUND_STATUS_TEXT, type OneboundCode };
 
 /** A request the onebound surface cannot accept; `code` goes into the envelope's error_code. */
 export class OneboundError extends Error {
