@@ -2,66 +2,16 @@
 // (test/fixtures/anthropic), stop-reason and usage mapping, error mapping and key scrubbing.
 
 import { describe, expect, test } from 'bun:test';
-import { readFileSync } from 'node:fs';
-import { createParser } from 'eventsource-parser';
 import adapter from '../../adapters/anthropic/index.ts';
 import { finishReason } from '../../adapters/anthropic/response.ts';
-import type { AdapterRequest, ChatChunk, JsonObject, ProviderView, StreamStep } from '../../src/contracts/index.ts';
-import { GatewayError } from '../../src/contracts/index.ts';
-
-const FIXTURES = new URL('../fixtures/anthropic/', import.meta.url);
-const fixture = (name: string) => readFileSync(new URL(name, FIXTURES), 'utf8');
+import type { JsonObject, StreamStep } from '../../src/contracts/index.ts';
+import { adapterHarness } from '../helpers/adapter-harness.ts';
 
 const KEY = 'sk-ant-api03-SECRETSECRETSECRET-abc123';
-
-function provider(overrides: Partial<ProviderView> = {}): ProviderView {
-  return { name: 'claude', baseUrl: '', apiKey: KEY, headers: {}, options: {}, ...overrides };
-}
-
-function request(body: JsonObject, extra: Partial<AdapterRequest> = {}): AdapterRequest {
-  return {
-    operation: 'chat',
-    body,
-    path: '/chat/completions',
-    search: '',
-    method: 'POST',
-    stream: false,
-    upstreamModel: 'claude-sonnet-4-5',
-    ...extra,
-  };
-}
-
-function build(body: JsonObject, p: ProviderView = provider(), extra: Partial<AdapterRequest> = {}) {
-  const req = adapter.buildRequest(request(body, extra), p);
-  return { req, body: JSON.parse(req.body as string) as Record<string, unknown> };
-}
-
 const hello = { model: 'public-model', messages: [{ role: 'user', content: 'Hi' }] };
 
-function reply(text: string, status = 200, headers: Record<string, string> = {}) {
-  return { status, headers: new Headers(headers), text };
-}
+const { fixture, provider, request, build, reply, runStream, chunksOf, catchError } = adapterHarness(adapter, { fixtures: 'anthropic', provider: { name: 'claude', baseUrl: '', apiKey: KEY }, upstreamModel: 'claude-sonnet-4-5', streamBody: hello });
 
-function catchError(fn: () => unknown): GatewayError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof GatewayError) return err;
-    throw err;
-  }
-  throw new Error('expected a GatewayError');
-}
-
-function runStream(sse: string, p: ProviderView = provider()): StreamStep[] {
-  const decoder = adapter.createStreamDecoder!(request(hello, { stream: true }), p);
-  const steps: StreamStep[] = [];
-  const parser = createParser({ onEvent: (e) => steps.push(decoder.push({ event: e.event, data: e.data })) });
-  parser.feed(sse);
-  steps.push(decoder.end());
-  return steps;
-}
-
-const chunksOf = (steps: StreamStep[]): ChatChunk[] => steps.flatMap((s) => s.chunks);
 const lastUsage = (steps: StreamStep[]) => steps.filter((s) => s.usage).at(-1)?.usage;
 
 describe('anthropic adapter: buildRequest', () => {

@@ -3,57 +3,17 @@
 // Azure wire samples (test/fixtures/azure): annotation frames, usage, content filter, errors.
 
 import { describe, expect, test } from 'bun:test';
-import { readFileSync } from 'node:fs';
-import { createParser } from 'eventsource-parser';
 import adapter from '../../adapters/azure/index.ts';
-import type { AdapterRequest, ChatChunk, JsonObject, Operation, ProviderView, StreamStep } from '../../src/contracts/index.ts';
-import { GatewayError } from '../../src/contracts/index.ts';
-
-const FIXTURES = new URL('../fixtures/azure/', import.meta.url);
-const fixture = (name: string) => readFileSync(new URL(name, FIXTURES), 'utf8');
+import type { Operation } from '../../src/contracts/index.ts';
+import { adapterHarness } from '../helpers/adapter-harness.ts';
 
 const KEY = 'azkey-0123456789abcdef0123456789abcdef';
 const BASE = 'https://my-resource.openai.azure.com';
-
-function provider(overrides: Partial<ProviderView> = {}): ProviderView {
-  return { name: 'azure', baseUrl: BASE, apiKey: KEY, headers: {}, options: {}, ...overrides };
-}
-
-function request(body: JsonObject, extra: Partial<AdapterRequest> = {}): AdapterRequest {
-  return {
-    operation: 'chat', body, path: '/chat/completions', search: '', method: 'POST', stream: false,
-    upstreamModel: 'my-gpt4o-deployment', ...extra,
-  };
-}
-
-function build(body: JsonObject, p: ProviderView = provider(), extra: Partial<AdapterRequest> = {}) {
-  const req = adapter.buildRequest(request(body, extra), p);
-  return { req, body: typeof req.body === 'string' ? (JSON.parse(req.body) as Record<string, unknown>) : {} };
-}
-
-const reply = (text: string, status = 200, headers: Record<string, string> = {}) => ({ status, headers: new Headers(headers), text });
 const chat = { model: 'my-gpt4o-deployment', messages: [{ role: 'user', content: 'Hi' }] };
 
-function runStream(sse: string): StreamStep[] {
-  const decoder = adapter.createStreamDecoder!(request(chat, { stream: true }), provider());
-  const steps: StreamStep[] = [];
-  const parser = createParser({ onEvent: (e) => steps.push(decoder.push({ event: e.event, data: e.data })) });
-  parser.feed(sse);
-  steps.push(decoder.end());
-  return steps;
-}
+const { fixture, provider, request, build, reply, runStream, chunksOf, catchError } = adapterHarness(adapter, { fixtures: 'azure', provider: { name: 'azure', baseUrl: BASE, apiKey: KEY }, upstreamModel: 'my-gpt4o-deployment', streamBody: chat });
 
-const chunksOf = (steps: StreamStep[]): ChatChunk[] => steps.flatMap((s) => s.chunks);
 
-function catchError(fn: () => unknown): GatewayError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof GatewayError) return err;
-    throw err;
-  }
-  throw new Error('expected a GatewayError');
-}
 
 describe('azure: deployments URL form', () => {
   test('chat: deployment from upstreamModel, default api-version, model removed, api-key header', () => {

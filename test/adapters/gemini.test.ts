@@ -3,57 +3,17 @@
 // from documented wire shapes (test/fixtures/gemini), safety blocks, usage, errors and key hygiene.
 
 import { describe, expect, test } from 'bun:test';
-import { readFileSync } from 'node:fs';
-import { createParser } from 'eventsource-parser';
 import adapter from '../../adapters/gemini/index.ts';
 import { float32Base64 } from '../../adapters/gemini/embeddings.ts';
 import { toGeminiSchema } from '../../adapters/gemini/schema.ts';
-import type { AdapterRequest, ChatChunk, ChatMessage, JsonObject, ProviderView, StreamStep } from '../../src/contracts/index.ts';
-import { GatewayError } from '../../src/contracts/index.ts';
-
-const FIXTURES = new URL('../fixtures/gemini/', import.meta.url);
-const fixture = (name: string) => readFileSync(new URL(name, FIXTURES), 'utf8');
+import type { ChatMessage, JsonObject } from '../../src/contracts/index.ts';
+import { adapterHarness } from '../helpers/adapter-harness.ts';
 
 const KEY = 'AIzaSyTESTKEY-0123456789abcdefghijklmno';
 
-function provider(overrides: Partial<ProviderView> = {}): ProviderView {
-  return { name: 'gemini', baseUrl: '', apiKey: KEY, headers: {}, options: {}, ...overrides };
-}
+const { fixture, provider, request, build, reply, runStream, chunksOf, catchError } = adapterHarness(adapter, { fixtures: 'gemini', provider: { name: 'gemini', baseUrl: '', apiKey: KEY }, upstreamModel: 'gemini-2.5-flash' });
 
-function request(body: JsonObject, extra: Partial<AdapterRequest> = {}): AdapterRequest {
-  return {
-    operation: 'chat', body, path: '/chat/completions', search: '', method: 'POST', stream: false,
-    upstreamModel: 'gemini-2.5-flash', ...extra,
-  };
-}
 
-function build(body: JsonObject, p: ProviderView = provider(), extra: Partial<AdapterRequest> = {}) {
-  const req = adapter.buildRequest(request(body, extra), p);
-  return { req, body: JSON.parse(req.body as string) as Record<string, unknown> };
-}
-
-const reply = (text: string, status = 200, headers: Record<string, string> = {}) => ({ status, headers: new Headers(headers), text });
-
-function catchError(fn: () => unknown): GatewayError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof GatewayError) return err;
-    throw err;
-  }
-  throw new Error('expected a GatewayError');
-}
-
-function runStream(sse: string): StreamStep[] {
-  const decoder = adapter.createStreamDecoder!(request({ messages: [] }, { stream: true }), provider());
-  const steps: StreamStep[] = [];
-  const parser = createParser({ onEvent: (e) => steps.push(decoder.push({ event: e.event, data: e.data })) });
-  parser.feed(sse);
-  steps.push(decoder.end());
-  return steps;
-}
-
-const chunksOf = (steps: StreamStep[]): ChatChunk[] => steps.flatMap((s) => s.chunks);
 const decode = (name: string) => adapter.decodeResponse(reply(fixture(name)), request({ messages: [] }), provider());
 const hello = { model: 'g', messages: [{ role: 'user', content: 'Hi' }] };
 

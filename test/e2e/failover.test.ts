@@ -3,21 +3,16 @@
 
 import { afterAll, afterEach, describe, expect, test } from 'bun:test';
 import { TEST_KEY, type TestGateway, config, startTestGateway } from '../helpers/gateway.ts';
-import { type FakeUpstream, chatCompletion, json, startFakeUpstream } from '../helpers/fake-upstream.ts';
+import { type FakeUpstream, chatCompletion, json, upstreamPool } from '../helpers/fake-upstream.ts';
 
-const ups: FakeUpstream[] = [];
 let gw: TestGateway | undefined;
 afterEach(async () => {
   await gw?.stop();
   gw = undefined;
 });
-afterAll(() => ups.forEach((u) => u.stop()));
 
-function upstream(content: string): FakeUpstream {
-  const u = startFakeUpstream(() => json(chatCompletion(content)));
-  ups.push(u);
-  return u;
-}
+const start = upstreamPool(afterAll);
+const upstream = (content: string): FakeUpstream => start(() => json(chatCompletion(content)));
 
 async function chat(model = 'm'): Promise<{ status: number; body: { choices?: Array<{ message: { content: string } }>; error?: { code: string; message: string } }; headers: Headers }> {
   const res = await fetch(`${gw!.url}/v1/chat/completions`, {

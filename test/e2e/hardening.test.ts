@@ -4,21 +4,16 @@
 
 import { afterAll, afterEach, expect, test } from 'bun:test';
 import { TEST_KEY, type TestGateway, config, startTestGateway } from '../helpers/gateway.ts';
-import { type FakeUpstream, chatChunks, chatCompletion, json, sse, startFakeUpstream } from '../helpers/fake-upstream.ts';
+import { type FakeUpstream, chatChunks, chatCompletion, json, sse, upstreamPool } from '../helpers/fake-upstream.ts';
 
-const ups: FakeUpstream[] = [];
 let gw: TestGateway | undefined;
 afterEach(async () => {
   await gw?.stop();
   gw = undefined;
 });
-afterAll(() => ups.forEach((u) => u.stop()));
 
-function upstream(): FakeUpstream {
-  const u = startFakeUpstream(() => json(chatCompletion('ok')));
-  ups.push(u);
-  return u;
-}
+const start = upstreamPool(afterAll);
+const upstream = (): FakeUpstream => start(() => json(chatCompletion('ok')));
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(`${gw!.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });

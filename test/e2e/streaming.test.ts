@@ -4,21 +4,15 @@
 import { afterAll, afterEach, expect, test } from 'bun:test';
 import OpenAI from 'openai';
 import { TEST_KEY, type TestGateway, config, startTestGateway } from '../helpers/gateway.ts';
-import { type FakeUpstream, chatChunks, sse, startFakeUpstream } from '../helpers/fake-upstream.ts';
+import { chatChunks, sse, upstreamPool } from '../helpers/fake-upstream.ts';
 
-const ups: FakeUpstream[] = [];
 let gw: TestGateway | undefined;
 afterEach(async () => {
   await gw?.stop();
   gw = undefined;
 });
-afterAll(() => ups.forEach((u) => u.stop()));
 
-function upstream(): FakeUpstream {
-  const u = startFakeUpstream();
-  ups.push(u);
-  return u;
-}
+const upstream = upstreamPool(afterAll);
 
 const provider = (name: string, url: string, extra = '') => `  ${name}:\n    adapter: openai\n    base_url: ${url}\n    models: [m]\n${extra}`;
 

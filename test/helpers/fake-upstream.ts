@@ -80,3 +80,14 @@ export function startFakeUpstream(initial?: Behaviour): FakeUpstream {
     stop: () => server.stop(true),
   };
 }
+
+/** Starts fake upstreams for one test file and stops them all after it (`afterAll` from bun:test). */
+export function upstreamPool(afterAll: (fn: () => void) => void): (initial?: Behaviour) => FakeUpstream {
+  const started: FakeUpstream[] = [];
+  afterAll(() => started.forEach((u) => u.stop()));
+  return (initial) => {
+    const u = startFakeUpstream(initial);
+    started.push(u);
+    return u;
+  };
+}
