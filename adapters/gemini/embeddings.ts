@@ -6,7 +6,7 @@
 // zeros and no Usage is returned: the pipeline estimates the tokens itself.
 
 import {
-  errors,
+  errors, float32Base64,
   type AdapterRequest, type DecodedResponse, type JsonObject, type JsonValue, type ProviderView, type UpstreamReply,
   type UpstreamRequest,
 } from '../../src/contracts/index.ts';
@@ -42,15 +42,6 @@ export function buildEmbeddingsRequest(request: AdapterRequest, provider: Provid
   };
 }
 
-/** base64 of the vector as little-endian float32, the OpenAI `encoding_format: "base64"` form. */
-export function float32Base64(values: number[]): string {
-  const view = new DataView(new ArrayBuffer(values.length * 4));
-  values.forEach((v, i) => view.setFloat32(i * 4, v, true));
-  const bytes = new Uint8Array(view.buffer);
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
-}
 
 /** Adapter.decodeResponse for the embeddings operation. */
 export function decodeEmbeddingsResponse(reply: UpstreamReply, request: AdapterRequest, provider: ProviderView): DecodedResponse {

@@ -55,13 +55,6 @@ export function inputTexts(input: JsonValue | undefined): string[] {
   return [''];
 }
 
-/** Float32 little-endian bytes, base64 (OpenAI's `encoding_format: "base64"`). */
-export function float32Base64(values: number[]): string {
-  const bytes = new Uint8Array(new Float32Array(values).buffer);
-  let binary = '';
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary);
-}
 
 /** Honours max_tokens roughly (by words), so budget demos behave like a real model. */
 export function limitWords(text: string, maxTokens: JsonValue | undefined): string {

@@ -3,7 +3,8 @@
 // the provider, or a `mock:fail=503` / `mock:cut` / `mock:stall` directive in the last user message.
 
 import type { ChatMessage, JsonObject, UpstreamRequest } from '../../src/contracts/index.ts';
-import { TINY_PNG_BASE64, countTokens, echoText, embedding, float32Base64, imagesBody, inputTexts, limitWords, promptTokens } from './answers.ts';
+import { float32Base64 } from '../../src/contracts/index.ts';
+import { TINY_PNG_BASE64, countTokens, echoText, embedding, imagesBody, inputTexts, limitWords, promptTokens } from './answers.ts';
 
 export interface MockBehaviour {
   fail_status?: number;

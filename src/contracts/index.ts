@@ -5,3 +5,4 @@ export * from './adapter.ts';
 export * from './plugin.ts';
 export * from './upstream-errors.ts';
 export * from './emulate-stream.ts';
+export * from './embeddings.ts';

@@ -4,7 +4,7 @@
 
 import { describe, expect, test } from 'bun:test';
 import adapter from '../../adapters/gemini/index.ts';
-import { float32Base64 } from '../../adapters/gemini/embeddings.ts';
+import { float32Base64 } from '../../src/contracts/index.ts';
 import { toGeminiSchema } from '../../adapters/gemini/schema.ts';
 import type { ChatMessage, JsonObject } from '../../src/contracts/index.ts';
 import { adapterHarness } from '../helpers/adapter-harness.ts';
