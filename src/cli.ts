@@ -4,6 +4,7 @@
 
 import { compileProblem, formatProblem, loadConfigFile } from './config/load.ts';
 import { compileGateway } from './compile/compile.ts';
+import { priceWarnings } from './config/price-warnings.ts';
 import { ConfigInvalidError, startGateway } from './gateway.ts';
 
 const USAGE = `usage:
@@ -24,12 +25,14 @@ async function validate(args: string[]): Promise<number> {
     for (const p of result.problems) console.log(formatProblem(p));
     return 1;
   }
+  let compiled;
   try {
-    await compileGateway(result);
+    compiled = await compileGateway(result);
   } catch (err) {
     console.log(compileProblem(result, err));
     return 1;
   }
+  for (const w of priceWarnings(result.file, result.source, compiled.gateway)) console.log(formatProblem(w));
   console.log(`${result.file}: ok`);
   return 0;
 }

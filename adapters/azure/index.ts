@@ -13,6 +13,16 @@ const SUPPORTED = new Set<Operation>([
 
 export default defineAdapter({
   id: 'azure',
+  providerOptionsSchema: {
+    type: 'object',
+    properties: {
+      api_version: {
+        description: 'The Azure OpenAI `api-version` query parameter, e.g. "2024-10-21" (the default). Quote it so YAML keeps it a string. Not used with a base_url ending in /openai/v1.',
+        type: 'string',
+        minLength: 1,
+      },
+    },
+  },
   streamMode: 'sse',
   supports: (operation) => SUPPORTED.has(operation),
   buildRequest: buildAzureRequest,

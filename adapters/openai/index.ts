@@ -6,6 +6,15 @@ import { createOpenAIStreamDecoder, decodeOpenAIError, decodeOpenAIResponse } fr
 
 export default defineAdapter({
   id: 'openai',
+  providerOptionsSchema: {
+    type: 'object',
+    properties: {
+      forward_extra_content: {
+        description: 'Forward chat message fields OpenAI does not define (for OpenAI-compatible vendors that read them). Default false: such fields are dropped before the request leaves.',
+        type: 'boolean',
+      },
+    },
+  },
   supports: () => true,
   buildRequest: (request, provider) => buildOpenAIRequest(request, provider),
   decodeResponse: decodeOpenAIResponse,

@@ -1,7 +1,7 @@
 // Compiles a validated config into an immutable CompiledGateway: adapters and plugins loaded,
 // model targets resolved into priority tiers, prices and multipliers precomputed, keys digested.
 
-import type { ProviderView } from '../contracts/adapter.ts';
+import type { Adapter, ProviderView } from '../contracts/adapter.ts';
 import type { JsonValue } from '../contracts/canonical.ts';
 import type { GatewayConfig, ProviderConfig } from '../config/types.ts';
 import { loadAdapter } from './adapter-registry.ts';
@@ -18,6 +18,8 @@ export interface CompileInput {
   hash: string;
   file: string;
   baseDir: string;
+  /** Adapters already loaded by the config loader (by provider name); others are loaded here. */
+  adapters?: ReadonlyMap<string, { adapter: Adapter; file?: string }>;
 }
 
 export interface CompileOutput {
@@ -26,7 +28,7 @@ export interface CompileOutput {
   codeFiles: string[];
 }
 
-export async function compileGateway({ config, hash, file, baseDir }: CompileInput): Promise<CompileOutput> {
+export async function compileGateway({ config, hash, file, baseDir, adapters }: CompileInput): Promise<CompileOutput> {
   const routing = compileRouting(config);
   const { plugins, files: pluginFiles } = await loadPlugins(config, baseDir);
   const codeFiles = [...pluginFiles];
@@ -34,7 +36,7 @@ export async function compileGateway({ config, hash, file, baseDir }: CompileInp
 
   const providers = new Map<string, CompiledProvider>();
   for (const [name, pc] of Object.entries(config.providers)) {
-    const { adapter, file: adapterFile } = await loadAdapter(pc.adapter, baseDir).catch((err: unknown) => {
+    const { adapter, file: adapterFile } = adapters?.get(name) ?? await loadAdapter(pc.adapter, baseDir).catch((err: unknown) => {
       throw new CompileError(`provider ${name}: ${(err as Error).message}`, ['providers', name, 'adapter']);
     });
     if (adapterFile) codeFiles.push(adapterFile);

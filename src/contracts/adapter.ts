@@ -82,6 +82,13 @@ export interface StreamDecoder {
 
 export interface Adapter {
   readonly id: string;
+  /**
+   * The adapter-specific fields a `providers.<name>` block may carry besides the common provider fields
+   * (adapter, base_url, api_key, headers, models, weight, priority, timeout_ms, plugins, passthrough and
+   * the other fields of schema/gateway.schema.json). Any other field is a config error ("did you mean").
+   * Omitted: the adapter accepts no extra field.
+   */
+  readonly providerOptionsSchema?: { type: 'object'; properties: Record<string, JsonValue>; required?: string[] };
   /** Which operations this adapter can translate. */
   supports(operation: Operation): boolean;
   /** Canonical request → upstream HTTP request. Throws GatewayError for requests it cannot express. */
@@ -103,6 +110,9 @@ export interface Adapter {
    */
   serveLocally?(request: UpstreamRequest, signal: AbortSignal): Promise<Response>;
 }
+
+/** JSON Schema (draft-07) of an adapter's own provider fields; give each property a `description`. */
+export type ProviderOptionsSchema = NonNullable<Adapter['providerOptionsSchema']>;
 
 /** Identity helper that gives adapter files full type checking. */
 export function defineAdapter<A extends Adapter>(adapter: A): A {
