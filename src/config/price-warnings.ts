@@ -17,7 +17,7 @@ export function priceWarnings(file: string, source: ParsedSource, gateway: Compi
       file,
       ...(gateway.config.models?.[model.name] ? locate(source, ['models', model.name]) : locate(source, ...(listedAt.get(model.name) ?? [[]] as const))),
       severity: 'warning',
-      message: `model ${model.name} has no price, so its requests are recorded at $0 and budgets never stop it; add models.${model.name}.price (input/output in USD per 1M tokens), or price: {input: 0, output: 0} if it is really free`,
+      message: `model ${model.name} has no price: its requests are billed $0 and no budget stops them; add models.${model.name}.price (USD per 1M tokens), or price: {input: 0, output: 0} if it is free`,
     });
   }
   return warnings;

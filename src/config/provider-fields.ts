@@ -12,7 +12,7 @@ import { type ConfigProblem, type ParsedSource, locate, nodeAt } from './yaml-so
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
+const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true });
 const validators = new WeakMap<Adapter, ValidateFunction>();
 
 function validatorOf(adapter: Adapter): ValidateFunction {
@@ -61,7 +61,7 @@ export function providerFieldProblems(file: string, source: ParsedSource, config
     if (!validate(specific)) {
       for (const err of validate.errors ?? []) {
         const sub = err.instancePath ? err.instancePath.slice(1).split('/') : [];
-        const { message } = describe(err, ['providers', name, ...sub].join('.'));
+        const { message } = describe(err, ['providers', name, ...sub].join('.'), undefined, `the ${loaded.id} adapter's fields in the README`);
         at([...here, ...sub], message);
       }
     }

@@ -60,13 +60,13 @@ function pickErrors(all: ErrorObject[]): ErrorObject[] {
 }
 
 /** Words one ajv error; `showKey` renders a property name as a message may show it. */
-export function describe(err: ErrorObject, where: string, showKey: (key: string) => string = (k) => JSON.stringify(k)): { message: string; keyOf?: string } {
+export function describe(err: ErrorObject, where: string, showKey: (key: string) => string = (k) => JSON.stringify(k), docs = 'schema/gateway.schema.json'): { message: string; keyOf?: string } {
   const params = err.params as Record<string, unknown>;
   switch (err.keyword) {
     case 'additionalProperties': {
       const name = String(params.additionalProperty);
       const known = Object.keys((err.parentSchema as { properties?: object } | undefined)?.properties ?? {});
-      const advice = hint(name, known) || ' (check the spelling; see schema/gateway.schema.json)';
+      const advice = hint(name, known) || ` (check the spelling; see ${docs})`;
       return { message: `unknown property ${showKey(name)} in ${where}${advice}`, keyOf: name };
     }
     case 'required':
