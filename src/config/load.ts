@@ -53,7 +53,7 @@ export async function loadConfigFile(path: string, env: Record<string, string | 
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as NodeJS.ErrnoException).code ?? 'unreadable';
     return fail(`cannot read config: ${reason}`);
   }
-  const checked = loadConfigText(file, text, env);
+  const checked = await loadConfigText(file, text, env);
   const { source, config, hash } = checked;
   if (!source || !config) return { ok: false, file, hash, problems: checked.problems };
   const baseDir = dirname(file);
@@ -80,15 +80,20 @@ export interface TextCheck {
   config?: GatewayConfig;
 }
 
+/** Lets queued requests (/health, API calls) run between the synchronous steps of a large load. */
+const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Everything that needs no code loaded: bounds, YAML, interpolation, schema and semantic checks. */
-export function loadConfigText(file: string, text: string, env: Record<string, string | undefined>): TextCheck {
+export async function loadConfigText(file: string, text: string, env: Record<string, string | undefined>): Promise<TextCheck> {
   const hash = hashText(text);
   const at = (offset: number, message: string, lines?: ParsedSource['lines']) => ({ file, ...(lines ? positionOf(lines, offset) : { line: 1, col: 1 }), message });
   try {
     const tooBig = textBounds(text);
     if (tooBig) return { file, hash, problems: [at(0, tooBig.message)] };
+    await breathe();
     const source = parseSource(file, text, env);
     if (source.doc.errors.length) return { file, hash, problems: source.problems };
+    await breathe();
     const bounded = documentBounds(source.doc);
     if (bounded) return { file, hash, problems: [at(bounded.offset, bounded.message, source.lines)] };
     // Aliases are bounded above (documentBounds), so the library's own, stricter alias limit is off.
@@ -97,7 +102,9 @@ export function loadConfigText(file: string, text: string, env: Record<string, s
       return { file, hash, problems: [...source.problems, at(0, 'the config is empty or not a mapping; start from the bundled gateway.yaml')] };
     }
     const config = value as GatewayConfig;
+    await breathe();
     const schema = schemaProblems(file, source, value);
+    await breathe();
     // Semantic checks are written to tolerate a config the schema rejected, so both are reported at once.
     const semantic = semanticProblems(file, source, config, dirname(file));
     return { file, hash, problems: mergeProblems(source.problems, [...semantic, ...schema]), source, config };
