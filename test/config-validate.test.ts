@@ -3,7 +3,7 @@
 // header line breaks, unpriced models, hostile YAML refused quickly, and the shipped example config.
 
 import { describe, expect, test } from 'bun:test';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './helpers/gateway.ts';
 
@@ -182,6 +182,25 @@ plugins:
     }
     expect(r.out).toContain('header X-Org of provider b (from ${SY_HDR}) contains a line break');
     expect(r.out).toContain('providers.b.api_key (from ${SY_APIKEY}) contains a line break');
+  });
+
+  test('a value inside a resolved path or a load error is replaced by its ${VAR} too', () => {
+    const dir = join(tempDir(), 'private-dir-4f7e2a');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'broken.ts'), 'export default {;\n');
+    const r = validate(`version: 1
+providers:
+  mo: { adapter: mock, models: [m] }
+models:
+  m: { price: { input: 1 } }
+plugins:
+  broken: { module: "\${SY_PLUGIN_DIR}/broken.ts" }
+global_plugins: [broken]
+${KEY}`, { SY_PLUGIN_DIR: dir });
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('plugin "broken"');
+    expect(r.out).toContain('${SY_PLUGIN_DIR}');
+    expect(r.out + r.err).not.toContain('private-dir-4f7e2a');
   });
 
   test('a header value with a newline is an error (written in the file too)', () => {

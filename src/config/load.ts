@@ -13,7 +13,7 @@ import { providerFieldProblems } from './provider-fields.ts';
 import { schemaProblems } from './schema-check.ts';
 import { semanticProblems } from './semantic.ts';
 import type { GatewayConfig } from './types.ts';
-import { type ConfigProblem, type ParsedSource, locate, parseSource, positionOf } from './yaml-source.ts';
+import { type ConfigProblem, type ParsedSource, locate, parseSource, positionOf, scrubValues } from './yaml-source.ts';
 
 export type { ConfigProblem } from './yaml-source.ts';
 
@@ -55,7 +55,7 @@ export async function loadConfigFile(path: string, env: Record<string, string | 
   }
   const checked = await loadConfigText(file, text, env);
   const { source, config, hash } = checked;
-  if (!source || !config) return { ok: false, file, hash, problems: checked.problems };
+  if (!source || !config) return { ok: false, file, hash, problems: checked.problems.map((p) => ({ ...p, message: source ? scrubValues(p.message, source.used) : p.message })) };
   const baseDir = dirname(file);
   let adapters: Map<string, LoadedAdapter>;
   let problems = checked.problems;
@@ -67,7 +67,7 @@ export async function loadConfigFile(path: string, env: Record<string, string | 
     problems = [...problems, { file, line: 1, col: 1, message: `cannot check provider fields: ${(err as Error)?.name ?? 'error'}` }];
     adapters = new Map();
   }
-  if (problems.length) return { ok: false, file, hash, problems };
+  if (problems.length) return { ok: false, file, hash, problems: problems.map((p) => ({ ...p, message: scrubValues(p.message, source.used) })) };
   return { ok: true, config, hash, file, baseDir, text, source, adapters, locate: (p) => locate(source, p) };
 }
 
@@ -136,5 +136,5 @@ export function compileProblem(loaded: Extract<LoadResult, { ok: true }>, err: u
   const path = (err as { path?: Array<string | number> }).path;
   const at = path ? loaded.locate(path) : { line: 1, col: 1 };
   const message = err instanceof Error ? err.message : 'compile failed';
-  return `${loaded.file}:${at.line}:${at.col}: ${message}`;
+  return `${loaded.file}:${at.line}:${at.col}: ${scrubValues(message, loaded.source.used)}`;
 }

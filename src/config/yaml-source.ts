@@ -19,6 +19,8 @@ export interface ParsedSource {
   problems: ConfigProblem[];
   /** Source text (`${VAR}` form) of every scalar whose value came from the environment. */
   raw: WeakMap<Node, string>;
+  /** Variables the file uses → their values (for scrubbing messages; see `scrubValues`). */
+  used: Map<string, string>;
 }
 
 const VAR_PATTERN = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
@@ -29,13 +31,14 @@ export function parseSource(file: string, text: string, env: Record<string, stri
   // uniqueKeys is checked below: the library's own check is quadratic in the size of a map.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   const raw = new WeakMap<Node, string>();
+  const used = new Map<string, string>();
   const problems: ConfigProblem[] = [];
   const yamlProblem = (err: (typeof doc.errors)[number]) => {
     const pos = err.linePos?.[0] ?? lines.linePos(err.pos[0]);
     return { file, line: pos.line, col: pos.col, message: `YAML ${err.code.toLowerCase().replace(/_/g, ' ')}: ${err.message.split('\n')[0]}` };
   };
   // One syntax error usually causes the next ones (an unclosed bracket): report the first only.
-  if (doc.errors.length > 0) return { doc, lines, raw, problems: [yamlProblem(doc.errors[0]!)] };
+  if (doc.errors.length > 0) return { doc, lines, raw, used, problems: [yamlProblem(doc.errors[0]!)] };
   for (const warning of doc.warnings) problems.push(yamlProblem(warning));
 
   visit(doc, {
@@ -55,7 +58,10 @@ export function parseSource(file: string, text: string, env: Record<string, stri
       let missing: string | undefined;
       const replaced = source.replace(VAR_PATTERN, (_m, name: string, fallback: string | undefined) => {
         const value = env[name];
-        if (value !== undefined && value !== '') return value;
+        if (value !== undefined && value !== '') {
+          used.set(name, value);
+          return value;
+        }
         if (fallback !== undefined) return fallback;
         missing ??= name;
         return '';
@@ -77,7 +83,18 @@ export function parseSource(file: string, text: string, env: Record<string, stri
       }
     },
   });
-  return { doc, lines, raw, problems };
+  return { doc, lines, raw, used, problems };
+}
+
+/**
+ * The safety net under every message about a config: any value of a variable the file uses is replaced
+ * by `${NAME}`, wherever it appears (in a resolved path, inside a library's error text, ...).
+ */
+export function scrubValues(message: string, used: ReadonlyMap<string, string>): string {
+  let out = message;
+  const byLength = [...used].flatMap(([name, value]) => [[name, value], [name, value.trim()], [name, value.trim().replace(/^\.\//, '')]] as const).sort((a, b) => b[1].length - a[1].length);
+  for (const [name, value] of byLength) if (value.length >= 6 && out.includes(value)) out = out.split(value).join(`\${${name}}`);
+  return out;
 }
 
 export function positionOf(lines: LineCounter, offset: number): { line: number; col: number } {
