@@ -91,7 +91,7 @@ export async function loadConfigText(file: string, text: string, env: Record<str
     const tooBig = textBounds(text);
     if (tooBig) return { file, hash, problems: [at(0, tooBig.message)] };
     await breathe();
-    const source = parseSource(file, text, env);
+    const source = await parseSource(file, text, env);
     if (source.doc.errors.length) return { file, hash, problems: source.problems };
     await breathe();
     const bounded = documentBounds(source.doc);

@@ -2,7 +2,8 @@
 // source text of every interpolated scalar, so messages can name the variable, never its value), finds
 // duplicate keys in linear time, and maps a config path back to `line:col` in the file.
 
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { LineCounter, isMap, isScalar, isSeq, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { parseYielding } from './yaml-parse.ts';
 
 export interface ConfigProblem {
   file: string;
@@ -26,10 +27,10 @@ export interface ParsedSource {
 const VAR_PATTERN = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 const NUMBER_LIKE = /^-?\d+(\.\d+)?$/;
 
-export function parseSource(file: string, text: string, env: Record<string, string | undefined>): ParsedSource {
+export async function parseSource(file: string, text: string, env: Record<string, string | undefined>): Promise<ParsedSource> {
   const lines = new LineCounter();
   // uniqueKeys is checked below: the library's own check is quadratic in the size of a map.
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+  const doc = await parseYielding(text, lines);
   const raw = new WeakMap<Node, string>();
   const used = new Map<string, string>();
   const problems: ConfigProblem[] = [];
