@@ -22,7 +22,8 @@ export function emptyCounters(): UsageCounters {
   return { input: 0, cacheRead: 0, cacheCreation: 0, output: 0, thinking: 0 };
 }
 
-const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+/** Absent → undefined (keep the running value); a present non-number → NaN, which the gateway's usage check rejects. */
+const num = (value: unknown): number | undefined => (value === undefined || value === null ? undefined : typeof value === 'number' ? value : NaN);
 
 /** Folds one Anthropic usage report into the counters (values are cumulative: last one wins). */
 export function mergeUsage(counters: UsageCounters, usage: AnthropicUsage | null | undefined): UsageCounters {

@@ -14,6 +14,7 @@ import type { Runtime } from '../runtime/runtime.ts';
 import type { ChunkEncoder } from '../stream/encoders.ts';
 import { countChatPrompt } from '../tokens/count.ts';
 import { meterFailure } from '../pipeline/metering.ts';
+import { assertModelName } from '../pipeline/model-name.ts';
 import { ClientGone } from '../upstream/call.ts';
 import { errorResponse, toGatewayError } from './error-response.ts';
 import { cacheChoice } from './openai-paths.ts';
@@ -48,6 +49,7 @@ export async function handleAnthropic(rt: Runtime, ex: Exchange, req: Request, p
     const parsed = await readOperationBody(req, 'chat', ex.gw.maxBodyBytes);
     if (path.endsWith('/count_tokens')) {
       const canonical = countTokensRequest(parsed.body);
+      assertModelName(canonical.model);
       if (!ex.gw.models.has(canonical.model)) {
         throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'model_not_found', param: 'model', message: `The model "${canonical.model}" does not exist on this gateway. GET /v1/models lists the models your key may use.` });
       }
@@ -55,6 +57,7 @@ export async function handleAnthropic(rt: Runtime, ex: Exchange, req: Request, p
       return json(200, countTokensResponse(countChatPrompt(canonical.messages)), ex.id);
     }
     const canonical = anthropicToCanonical(parsed.body) as unknown as JsonObject;
+    assertModelName(canonical.model);
     const stream = canonical.stream === true;
     const call: InboundCall = {
       operation: 'chat', path: '/chat/completions', search: '', method: 'POST', body: canonical,
@@ -64,9 +67,9 @@ export async function handleAnthropic(rt: Runtime, ex: Exchange, req: Request, p
     ex.call = call;
     return await serveModelCall(rt, ex, call, anthropicSurface);
   } catch (err) {
-    if (err instanceof ClientGone) return new Response(null, { status: 499, headers: { 'x-request-id': ex.id } });
+    if (err instanceof ClientGone) throw err; // recorded by handleApiRequest, like on the OpenAI surface
     const gwErr = toGatewayError(err, rt.log, ex.id);
-    if (ex.key) meterFailure(rt, ex, gwErr);
+    meterFailure(rt, ex, gwErr);
     // Anthropic's error shape; route onError plugins may still reshape it, as on the OpenAI surface.
     return errorResponse(gwErr, ex.id, ex.route, ex.scope, ex.gw.secrets, (e) => anthropicErrorFromGateway(e, ex.id));
   }

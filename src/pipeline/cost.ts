@@ -2,20 +2,21 @@
 //   cost = ceil(multiplier × (uncached_prompt × input + completion × output + cached × cached_input)) + per_request
 // Prices are USD per 1M tokens, so tokens × price is already micro-dollars. Cached tokens are the part
 // of the prompt served from a provider cache; they are priced at cached_input instead of input.
+// `units` is how many times per_request applies: 1, except image operations, which pay it per image.
 
 import type { Usage } from '../contracts/canonical.ts';
 import type { Price } from '../compile/types.ts';
 
-export function costMicros(price: Price, multiplier: number, usage: Usage | undefined, billable = true): number {
+export function costMicros(price: Price, multiplier: number, usage: Usage | undefined, billable = true, units = 1): number {
   if (!billable) return 0;
   const cached = Math.min(usage?.cached_tokens ?? 0, usage?.prompt_tokens ?? 0);
   const uncached = (usage?.prompt_tokens ?? 0) - cached;
   const tokens = uncached * price.input + (usage?.completion_tokens ?? 0) * price.output + cached * price.cachedInput;
   // Round the product to 6 decimals first so float noise (0.1 + 0.2) never adds a micro-dollar.
-  return Math.ceil(Math.round(multiplier * tokens * 1e6) / 1e6) + price.perRequestMicros;
+  return Math.ceil(Math.round(multiplier * tokens * 1e6) / 1e6) + price.perRequestMicros * units;
 }
 
 /** Worst-case cost of a request before it runs: prompt estimate + the most it may generate. */
-export function reservationMicros(price: Price, multiplier: number, promptTokens: number, maxOutputTokens: number): number {
-  return costMicros(price, multiplier, { prompt_tokens: promptTokens, completion_tokens: maxOutputTokens, total_tokens: promptTokens + maxOutputTokens });
+export function reservationMicros(price: Price, multiplier: number, promptTokens: number, maxOutputTokens: number, units = 1): number {
+  return costMicros(price, multiplier, { prompt_tokens: promptTokens, completion_tokens: maxOutputTokens, total_tokens: promptTokens + maxOutputTokens }, true, units);
 }
