@@ -57,9 +57,10 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
     status = response.status;
     return response;
   } finally {
-    // The one place a request ends (a stream ends in its relay's onFinish instead).
-    const gone = ex.failure?.clientGone === true;
-    if (!ex.detached) finishRequest(rt, ex, gone ? ex.failure!.status : status, ex.failure?.code, gone);
+    // The one place a request ends (a stream ends in its relay's onFinish instead). A failure is recorded
+    // with the error's own status, even when an onError plugin answered it differently (an envelope).
+    const failure = ex.failure;
+    if (!ex.detached) finishRequest(rt, ex, failure ? failure.status : status, failure?.code, failure?.clientGone);
   }
 }
 

@@ -129,7 +129,7 @@ test('a raw (binary) upstream body that stalls is cut after the provider timeout
   expect(Date.now() - t0).toBeLessThan(2000);
 });
 
-test('a route plugin failing while the answer is shaped is recorded as that failure, and costs nothing', async () => {
+test('a route plugin failing while the answer is shaped is recorded as that failure, and billed (the upstream answered)', async () => {
   const { writeFileSync } = await import('node:fs');
   const { join } = await import('node:path');
   const { tempDir } = await import('../helpers/gateway.ts');
@@ -143,5 +143,6 @@ test('a route plugin failing while the answer is shaped is recorded as that fail
   expect(res.status).toBe(500);
   expect(rows).toHaveLength(1);
   expect(rows[0].status).toBe(500);
-  expect(rows[0].costMicros).toBe(0);
+  expect(rows[0].errorCode).toBe('plugin_error');
+  expect(rows[0].costMicros).toBeGreaterThan(0);
 });
