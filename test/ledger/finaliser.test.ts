@@ -47,7 +47,7 @@ routes:
 keys:
   - { name: alice, key: ${KEY}, budget: 100 }
 `);
-});
+}, 30_000);
 afterAll(async () => {
   await h.cleanup();
 });

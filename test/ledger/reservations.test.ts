@@ -57,7 +57,7 @@ keys:
   - { name: restricted, key: ${keys.restricted}, models: [cheap] }
   - { name: fallback, key: ${keys.fallback}, models: [cheap, dear], budget: 0.02 }
 `);
-});
+}, 30_000);
 afterAll(async () => {
   await h.cleanup();
 });

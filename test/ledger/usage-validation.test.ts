@@ -54,7 +54,7 @@ models:
 keys:
   - { name: alice, key: ${KEY}, budget: 100 }
 `, undefined, log);
-});
+}, 30_000);
 afterAll(async () => {
   await h.cleanup();
 });
