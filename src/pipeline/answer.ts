@@ -63,7 +63,8 @@ export async function answer(ctx: AnswerContext, plan: Plan): Promise<Response> 
   }
 
   if (result.kind === 'json' && !call.stream) {
-    const { usage, source } = usageOrEstimate(result.usage, ctx.promptTokens, result.body, call.operation, invalidUsage(ctx, result.target));
+    const { usage, source, invalid } = usageOrEstimate(result.usage, ctx.promptTokens, result.body, call.operation);
+    if (invalid) warnInvalidUsage(ctx, result.target, invalid);
     const units = isImageOperation(call.operation) ? imagesIn(result.body) : 1;
     const cost = price ? costMicros(price, ctx.multiplier, usage, true, units) : 0;
     // Owed from here: a route plugin failing below changes the answer, not the bill.
@@ -113,7 +114,8 @@ function answerStream(ctx: AnswerContext, result: Extract<AttemptResult, { kind:
     cut: rt.cutSignal,
     onFinish: (outcome) => {
       try {
-        const { usage, source } = usageOrEstimate(outcome.usage, ctx.promptTokens, outcome.completionText, call.operation, invalidUsage(ctx, result.target));
+        const { usage, source, invalid } = usageOrEstimate(outcome.usage, ctx.promptTokens, outcome.completionText, call.operation);
+        if (invalid) warnInvalidUsage(ctx, result.target, invalid);
         // The upstream failing before it delivered anything costs nothing; every other end is billed for
         // what was sent (a plugin failing, the client leaving, the gateway cutting the stream at shutdown).
         const billable = outcome.completed || outcome.completionText.length > 0 || outcome.error?.type !== 'upstream_error';
@@ -135,10 +137,8 @@ function charge(ex: Exchange, c: Charge): void {
 }
 
 /** Logs an upstream's invalid usage report (the request is then billed on an estimate). */
-function invalidUsage(ctx: AnswerContext, target: Target): (field: string) => void {
-  return (field) => ctx.rt.log.warn('upstream reported invalid usage; billing an estimate instead', {
-    request_id: ctx.ex.id, provider: target.provider.name, field,
-  });
+function warnInvalidUsage(ctx: AnswerContext, target: Target, field: string): void {
+  ctx.rt.log.warn('upstream reported invalid usage; billing an estimate instead', { request_id: ctx.ex.id, provider: target.provider.name, field });
 }
 
 function cacheableCall(ctx: AnswerContext): CacheableCall | undefined {

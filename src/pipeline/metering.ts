@@ -76,24 +76,27 @@ export function invalidUsageField(u: Usage): string | undefined {
   return undefined;
 }
 
+export interface CheckedUsage {
+  usage: Usage | undefined;
+  source: RequestRow['usageSource'];
+  /** The upstream's usage was unusable: the first bad field (the caller logs a warning). */
+  invalid?: string;
+}
+
 /**
  * Upstream usage when present and valid; otherwise a js-tiktoken estimate of prompt and completion.
  * Invalid usage (non-numeric, non-finite, negative, fractional or absurd) counts as missing and is
- * reported through `onInvalid` (the caller logs it), so it never becomes a NaN or negative cost.
+ * reported in `invalid`, so it never becomes a NaN or negative cost.
  */
 export function usageOrEstimate(
   upstream: Usage | undefined, promptTokens: () => number, completion: JsonValue | string, operation: Operation,
-  onInvalid?: (field: string) => void,
-): { usage: Usage | undefined; source: RequestRow['usageSource'] } {
-  if (upstream) {
-    const bad = invalidUsageField(upstream);
-    if (bad === undefined) return { usage: upstream, source: 'upstream' };
-    onInvalid?.(bad);
-  }
-  if (operation !== 'chat' && operation !== 'completions' && operation !== 'embeddings') return { usage: undefined, source: 'none' };
+): CheckedUsage {
+  const invalid = upstream ? invalidUsageField(upstream) : undefined;
+  if (upstream && invalid === undefined) return { usage: upstream, source: 'upstream' };
+  if (operation !== 'chat' && operation !== 'completions' && operation !== 'embeddings') return { usage: undefined, source: 'none', invalid };
   const completionTokens = operation === 'embeddings' ? 0 : countText(typeof completion === 'string' ? completion : completionTextOf(completion), false);
   const prompt = promptTokens();
-  return { usage: { prompt_tokens: prompt, completion_tokens: completionTokens, total_tokens: prompt + completionTokens }, source: 'estimated' };
+  return { usage: { prompt_tokens: prompt, completion_tokens: completionTokens, total_tokens: prompt + completionTokens }, source: 'estimated', invalid };
 }
 
 function completionTextOf(body: JsonValue): string {

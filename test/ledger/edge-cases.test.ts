@@ -46,14 +46,14 @@ describe('model names from clients', () => {
   test('longer than 256 characters: 400 invalid_value on the OpenAI and Anthropic surfaces', async () => {
     const long = 'x'.repeat(257);
     const err = await new OpenAI({ baseURL: `${h.url}/v1`, apiKey: KEY, maxRetries: 0 }).chat.completions
-      .create({ model: long, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e as InstanceType<typeof OpenAI.APIError>);
+      .create({ model: long, messages: [{ role: 'user', content: 'hi' }] }).then(() => undefined, (e: unknown) => e) as InstanceType<typeof OpenAI.APIError>;
     expect(err.status).toBe(400);
     expect(err.error).toMatchObject({ code: 'invalid_value', param: 'model' });
     expect(err.message).toContain('at most 256');
     expect(err.message).not.toContain(long);
 
     const aerr = await new Anthropic({ baseURL: h.url, apiKey: KEY, maxRetries: 0 }).messages
-      .create({ model: long, max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e as InstanceType<typeof Anthropic.APIError>);
+      .create({ model: long, max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }).then(() => undefined, (e: unknown) => e) as InstanceType<typeof Anthropic.APIError>;
     expect(aerr.status).toBe(400);
     expect(aerr.message).toContain('at most 256');
   });
