@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { connect } from 'node:net';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { chatChunks, sse, upstreamPool } from '../helpers/fake-upstream.ts';
+import { chatChunks, chatCompletion, json, sse, upstreamPool } from '../helpers/fake-upstream.ts';
 import { type Harness, KEY, harness, recordingLogger } from './harness.ts';
 
 const upstream = upstreamPool(afterAll);
@@ -96,7 +96,11 @@ test('a client that breaks off its upload: 499 in the ledger, no error log line'
 });
 
 test('a stream cut at the drain timeout ends with an error event and is recorded as cut by the gateway', async () => {
-  const slow = upstream(() => sse(chatChunks(Array.from({ length: 60 }, (_, i) => `w${i} `)), { delayMs: 50 }));
+  const slow = upstream(async (_req, body) => {
+    if ((JSON.parse(body) as { stream?: boolean }).stream) return sse(chatChunks(Array.from({ length: 60 }, (_, i) => `w${i} `)), { delayMs: 50 });
+    await Bun.sleep(3000);
+    return json(chatCompletion('too late'));
+  });
   const g = await harness(yaml(slow.url, 'server: { drain_timeout_ms: 300 }'));
   try {
     const res = await fetch(`${g.url}/v1/chat/completions`, {
@@ -106,6 +110,11 @@ test('a stream cut at the drain timeout ends with an error event and is recorded
     expect(res.status).toBe(200);
     const id = res.headers.get('x-request-id')!;
     const body = res.text();
+    // A non-streamed request still waiting for its upstream is cut too (its connection is closed).
+    const waiting = fetch(`${g.url}/v1/chat/completions`, {
+      method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'answer slowly' }] }),
+    }).then((r) => r.status, () => 'closed');
     await Bun.sleep(150);
     const t0 = Date.now();
     await g.stop();
@@ -115,6 +124,9 @@ test('a stream cut at the drain timeout ends with an error event and is recorded
     expect(events.at(-1)).not.toBe('[DONE]');
     expect(JSON.parse(events.at(-1)!)).toMatchObject({ error: { code: 'drain_timeout', type: 'api_error' } });
     expect(events.some((e) => e.includes('"content":"w1 "'))).toBe(true);
+    expect(await waiting).toBe('closed');
+    const cutWaiting = await g.query('SELECT status, error_code FROM requests WHERE stream = 0');
+    expect(cutWaiting).toEqual([{ status: 503, error_code: 'drain_timeout' }]);
     const rows = await g.query('SELECT status, error_code, partial, cost_micros, prompt_tokens, completion_tokens FROM requests WHERE id = ?', [id]);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ status: 503, error_code: 'drain_timeout', partial: 1 });
