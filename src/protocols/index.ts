@@ -3,12 +3,14 @@
 // in SURFACES below (the name is then valid as `routes[].protocol`; schema/gateway.schema.json lists it).
 
 import { anthropicSurface } from './anthropic/surface.ts';
+import { responsesSurface } from './responses/surface.ts';
 import type { InboundSurface } from './surface.ts';
 
 export type { InboundSurface, SurfaceRequest } from './surface.ts';
 
 const SURFACES: readonly InboundSurface[] = [
   anthropicSurface,
+  responsesSurface,
 ];
 
 const byProtocol: ReadonlyMap<string, InboundSurface> = new Map(SURFACES.map((s) => [s.protocol, s]));
