@@ -96,6 +96,7 @@ function toResponse(answer: JsonValue, echo: ResponseEcho): ResponseObject {
       ...upstream, id: echo.id, model: echo.model, previous_response_id: echo.previousResponseId, store: echo.store,
       metadata: echo.request.metadata ?? {}, user: echo.request.user ?? null,
       instructions: typeof echo.request.instructions === 'string' ? echo.request.instructions : null,
+      text: echo.request.text?.format ? { ...upstream.text, format: echo.request.text.format as JsonObject } : upstream.text,
     };
   }
   const chat = answer as unknown as ChatResponse;

@@ -3,6 +3,7 @@
 
 import type { ChatResponse, JsonValue, Usage } from '../../contracts/canonical.ts';
 import { usageToResponsesWire } from '../../contracts/responses-usage.ts';
+import { encodeToolUseId } from '../anthropic/tool-ids.ts';
 import type { ResponseObject, ResponseStatus, ResponsesOutputItem, ResponsesRequest, ResponsesUsage } from './wire-types.ts';
 
 /** What a Response object repeats from its request, fixed once per request. */
@@ -76,7 +77,7 @@ export function outputFromChat(res: ChatResponse, responseId: string): { output:
     });
   }
   for (const call of message?.tool_calls ?? []) {
-    output.push({ type: 'function_call', id: itemId('fc', responseId, n++), call_id: call.id, name: call.function.name, arguments: call.function.arguments ?? '', status: 'completed' });
+    output.push({ type: 'function_call', id: itemId('fc', responseId, n++), call_id: encodeToolUseId(call.id, call.extra_content), name: call.function.name, arguments: call.function.arguments ?? '', status: 'completed' });
   }
   if (finish === 'length') return { output, status: 'incomplete', incomplete: 'max_output_tokens' };
   if (finish === 'content_filter') return { output, status: 'incomplete', incomplete: 'content_filter' };

@@ -1,7 +1,8 @@
 // Conversation state of the Responses surface: previous_response_id expands to the stored conversation
 // (every earlier turn's input items and output, oldest first), input items get ids for
 // GET /v1/responses/{id}/input_items, and the items sent to a native upstream are made stateless
-// (the gateway is the store: upstreams get store:false, so ids they never issued are removed).
+// (the gateway is the store: upstreams get store:false, so ids they never issued are removed, and so are
+// the SDK's client-side parse results).
 
 import type { JsonObject } from '../../contracts/canonical.ts';
 import { GatewayError } from '../../contracts/errors.ts';
@@ -48,6 +49,12 @@ export function withIds(items: ResponsesInputItem[], responseId: string): Respon
   });
 }
 
+function withoutParsed(part: JsonObject): JsonObject {
+  const copy = { ...part };
+  delete copy.parsed;
+  return copy;
+}
+
 /** Items for a native upstream called with store:false: no ids it never issued; reasoning only with its encrypted content. */
 export function statelessItems(items: ResponsesInputItem[]): ResponsesInputItem[] {
   const out: ResponsesInputItem[] = [];
@@ -59,6 +66,8 @@ export function statelessItems(items: ResponsesInputItem[]): ResponsesInputItem[
     if (item.type === 'item_reference') continue;
     const copy = { ...item };
     delete copy.id;
+    delete copy.parsed_arguments; // added by the openai SDK's parse helpers, not an API field
+    if (Array.isArray(copy.content)) copy.content = copy.content.map((p) => (p && typeof p === 'object' && !Array.isArray(p) && 'parsed' in p ? withoutParsed(p) : p));
     if (copy.type === 'message' && copy.role !== 'assistant') delete copy.status;
     out.push(copy);
   }

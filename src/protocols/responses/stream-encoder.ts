@@ -16,6 +16,7 @@
 import type { ChatChunk, JsonObject, Usage } from '../../contracts/canonical.ts';
 import type { GatewayError } from '../../contracts/errors.ts';
 import { type ResponseEcho, itemId, responseEnvelope } from './from-canonical.ts';
+import { encodeToolUseId } from '../anthropic/tool-ids.ts';
 import type { ResponseObject, ResponseStatus, ResponsesOutputItem } from './wire-types.ts';
 
 type Open = { kind: 'message' | 'reasoning' | 'tool'; index: number; toolIndex?: number; text: string };
@@ -51,7 +52,7 @@ export class ResponsesStreamEncoder {
     const d = choice.delta ?? {};
     if (typeof d.reasoning_content === 'string' && d.reasoning_content) out += this.text('reasoning', d.reasoning_content);
     if (typeof d.content === 'string' && d.content) out += this.text('message', d.content);
-    for (const tc of d.tool_calls ?? []) out += this.tool(tc.index ?? 0, tc.id, tc.function?.name, tc.function?.arguments);
+    for (const tc of d.tool_calls ?? []) out += this.tool(tc.index ?? 0, tc.id && encodeToolUseId(tc.id, tc.extra_content), tc.function?.name, tc.function?.arguments);
     if (choice.finish_reason) this.finish = choice.finish_reason;
     return out;
   }
@@ -179,6 +180,7 @@ export class ResponsesStreamEncoder {
         ...upstream, id: this.opts.echo.id, model: this.opts.echo.model, previous_response_id: this.opts.echo.previousResponseId,
         store: this.opts.echo.store, metadata: this.opts.echo.request.metadata ?? {}, user: this.opts.echo.request.user ?? null,
         instructions: typeof this.opts.echo.request.instructions === 'string' ? this.opts.echo.request.instructions : null,
+        text: this.opts.echo.request.text?.format ? { ...upstream.text, format: this.opts.echo.request.text.format as JsonObject } : upstream.text,
       };
       if (type === 'response.completed' || type === 'response.incomplete') {
         this.nativeFinal = own as unknown as JsonObject;

@@ -5,7 +5,7 @@
 // - `instructions` → first message, role system; input string → one user message.
 // - message items (with or without type: 'message'): input_text/output_text → text parts, input_image →
 //   image_url parts (URL or data URL; file_id cannot be expressed), refusal → text.
-// - function_call items → tool_calls on one assistant message (merged with the assistant text right
+// - function_call items (call_id may carry provider data, see ../anthropic/tool-ids.ts) → tool_calls on one assistant message (merged with the assistant text right
 //   before them, as chat expects); function_call_output → a role tool message (call_id = tool_call_id).
 // - reasoning items are dropped (their encrypted_content only means something to OpenAI).
 // - function tools → chat tools; tool_choice auto/none/required/{type:function,name} kept;
@@ -16,6 +16,7 @@
 
 import { errors } from '../../contracts/errors.ts';
 import type { ChatMessage, ChatRequest, ContentPart, JsonObject, JsonValue, ToolCall, ToolDefinition } from '../../contracts/canonical.ts';
+import { decodeToolUseId } from '../anthropic/tool-ids.ts';
 import type { ResponsesInputItem, ResponsesRequest } from './wire-types.ts';
 
 type Obj = Record<string, unknown>;
@@ -108,7 +109,10 @@ function convertItem(item: ResponsesInputItem, param: string, out: ChatMessage[]
     }
     case 'function_call': {
       if (typeof item.call_id !== 'string' || typeof item.name !== 'string') bad(param, 'a function_call item needs `call_id` and `name`');
-      const call: ToolCall = { id: item.call_id, type: 'function', function: { name: item.name, arguments: typeof item.arguments === 'string' ? item.arguments : '{}' } };
+      // Opaque provider data (Gemini's thoughtSignature) rides in call_id, as on the Anthropic surface.
+      const { id, extra } = decodeToolUseId(item.call_id);
+      const call: ToolCall = { id, type: 'function', function: { name: item.name, arguments: typeof item.arguments === 'string' ? item.arguments : '{}' } };
+      if (extra) call.extra_content = extra;
       const last = out.at(-1);
       // Parallel calls (and the text before them) form one assistant turn in chat.
       if (last?.role === 'assistant') (last.tool_calls ??= []).push(call);
@@ -119,7 +123,7 @@ function convertItem(item: ResponsesInputItem, param: string, out: ChatMessage[]
       if (typeof item.call_id !== 'string') bad(`${param}.call_id`, 'a function_call_output item needs `call_id`');
       const output = item.output;
       const text = typeof output === 'string' ? output : Array.isArray(output) ? output.map((p) => (isObj(p) && typeof p.text === 'string' ? p.text : '')).join('') : JSON.stringify(output ?? '');
-      out.push({ role: 'tool', tool_call_id: item.call_id, content: text });
+      out.push({ role: 'tool', tool_call_id: decodeToolUseId(item.call_id).id, content: text });
       return;
     }
     case 'reasoning':
