@@ -58,7 +58,7 @@ describe('stored responses belong to their key', () => {
 
   test('store: false keeps nothing; an unknown previous_response_id is a 404 naming the field', async () => {
     const made = await owner.responses.create({ model: 'oa-chat', input: 'Say hello.', store: false });
-    expect(made.store).toBe(false);
+    expect((made as unknown as { store: boolean }).store).toBe(false);
     expect(await statusOf(owner.responses.retrieve(made.id))).toBe(404);
     const res = await fetch(`${h.gw.url}/responses`, { method: 'POST', headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'oa-chat', input: 'x', previous_response_id: 'resp_nope' }) });
     expect(res.status).toBe(404);
@@ -70,6 +70,30 @@ describe('stored responses belong to their key', () => {
     expect(res.status).toBe(401);
     expect((await res.json()).error.code).toBe('invalid_api_key');
   });
+});
+
+describe('reasoning.effort', () => {
+  const expected: Record<string, (body: Record<string, any>) => unknown> = {
+    openai: (b) => b.reasoning_effort,
+    anthropic: (b) => b.thinking,
+    gemini: (b) => b.generationConfig?.thinkingConfig,
+    responses: (b) => b.reasoning,
+  };
+  const want: Record<string, unknown> = {
+    openai: 'high', anthropic: { type: 'enabled', budget_tokens: 16384 }, gemini: { thinkingLevel: 'high' }, responses: { effort: 'high' },
+  };
+  for (const t of R_TARGETS) {
+    test(`${t.name}: mapped to the provider's own reasoning control`, async () => {
+      h.fakes[t.fake].script(turnOf(t, 'text'));
+      await owner.responses.create({ model: t.model, input: 'Think, then say hello.', reasoning: { effort: 'high' }, temperature: 0.5 });
+      const body = h.fakes[t.fake].requests.at(-1)!.body as Record<string, any>;
+      expect(expected[t.fake](body)).toEqual(want[t.fake]);
+      if (t.fake === 'anthropic') {
+        expect(body.max_tokens).toBeGreaterThan(16384);
+        expect(body.temperature).toBeUndefined();
+      }
+    });
+  }
 });
 
 describe('built-in tools', () => {
