@@ -20,6 +20,10 @@ test('a route protocol selects its own surface for any path', () => {
 test('OpenAI routes hand claimed paths to their surface and keep the rest', () => {
   expect(surfaceFor('openai', 'POST', '/v1/messages')?.protocol).toBe('anthropic');
   expect(surfaceFor('openai', 'POST', '/messages/count_tokens')?.protocol).toBe('anthropic');
+  expect(surfaceFor('openai', 'POST', '/v1/responses')?.protocol).toBe('responses');
+  expect(surfaceFor('openai', 'GET', '/responses/resp_1/input_items')?.protocol).toBe('responses');
+  expect(surfaceFor('openai', 'DELETE', '/v1/responses/resp_1')?.protocol).toBe('responses');
+  expect(surfaceFor('openai', 'GET', '/v1/responses')).toBeUndefined();
   expect(surfaceFor('openai', 'POST', '/v1/chat/completions')).toBeUndefined();
   expect(surfaceFor('openai', 'GET', '/v1/models')).toBeUndefined();
 });
