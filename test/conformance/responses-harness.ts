@@ -12,6 +12,8 @@ import type { StrictFake } from './fakes/strict-server.ts';
 import { GEMINI_MODEL, KEYS } from './harness.ts';
 
 export const OTHER_KEY = 'sk-test-other-key-9876543210';
+/** A key whose budget cannot cover one request. */
+export const POOR_KEY = 'sk-test-poor-key-5555555555';
 
 export type RFake = 'openai' | 'anthropic' | 'gemini' | 'responses';
 
@@ -52,6 +54,9 @@ export async function startResponsesHarness(): Promise<RHarness> {
   };
   const gw = await startTestGateway(config(`  - name: other
     key: ${OTHER_KEY}
+  - name: poor
+    key: ${POOR_KEY}
+    budget: 0.000001
 providers:
   oa: { adapter: openai, base_url: ${fakes.openai.url}/v1, api_key: ${KEYS.openai}, models: { oa-chat: gpt-4o } }
   claude: { adapter: anthropic, base_url: ${fakes.anthropic.url}, api_key: ${KEYS.anthropic}, models: { claude-chat: claude-sonnet-4-5 } }
@@ -69,6 +74,8 @@ models:
     targets:
       - { provider: oresp, model: gpt-5, priority: 0 }
       - { provider: claude, model: claude-sonnet-4-5, priority: 1 }
+routes:
+  - { path: /codex, protocol: responses }
 routing:
   retry: { attempts: 1 }
 `));

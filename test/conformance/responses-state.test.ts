@@ -9,7 +9,7 @@ import OpenAI from 'openai';
 import { TEST_KEY } from '../helpers/gateway.ts';
 import { fixtureJson } from './fakes/strict-server.ts';
 import { HELLO } from './harness.ts';
-import { OTHER_KEY, R_TARGETS, type RHarness, rowOf, startResponsesHarness, turnOf } from './responses-harness.ts';
+import { OTHER_KEY, POOR_KEY, R_TARGETS, type RHarness, rowOf, startResponsesHarness, turnOf } from './responses-harness.ts';
 
 let h: RHarness;
 let owner: OpenAI;
@@ -94,6 +94,27 @@ describe('reasoning.effort', () => {
       }
     });
   }
+});
+
+describe('routes and budgets', () => {
+  test('a `protocol: responses` route serves the Responses API below its prefix', async () => {
+    const codex = new OpenAI({ apiKey: TEST_KEY, baseURL: `${h.gw.url}/codex/v1`, maxRetries: 0 });
+    const made = await codex.responses.create({ model: 'oa-chat', input: 'Say hello.' });
+    expect(made.output_text).toBe(HELLO);
+    expect((await codex.responses.retrieve(made.id)).id).toBe(made.id);
+    const res = await fetch(`${h.gw.url}/codex/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${TEST_KEY}` } });
+    expect(res.status).toBe(404);
+    expect((await res.json()).error.code).toBe('unknown_route');
+  });
+
+  test('a budget that cannot cover the request is refused as on chat completions (429 insufficient_quota)', async () => {
+    const poor = new OpenAI({ apiKey: POOR_KEY, baseURL: `${h.gw.url}/v1`, maxRetries: 0 });
+    const viaChat = await poor.chat.completions.create({ model: 'oa-chat', messages: [{ role: 'user', content: 'Say hello.' }] }).then(() => undefined, (e: { status: number; code: string }) => e);
+    const viaResponses = await poor.responses.create({ model: 'oa-chat', input: 'Say hello.' }).then(() => undefined, (e: { status: number; code: string }) => e);
+    expect(viaChat).toMatchObject({ status: 429, code: 'insufficient_quota' });
+    expect(viaResponses).toMatchObject({ status: 429, code: 'insufficient_quota' });
+    expect(h.fakes.openai.requests).toHaveLength(0);
+  });
 });
 
 describe('built-in tools', () => {

@@ -26,11 +26,6 @@ function bad(param: string, message: string): never {
   throw errors.invalidValue(param, `Invalid request to the gateway's Responses API: ${message}.`);
 }
 
-/** Built-in tool types only OpenAI can run (refused for every other upstream). */
-export function builtInTools(req: ResponsesRequest): string[] {
-  return (req.tools ?? []).filter((t) => isObj(t) && t.type !== 'function').map((t) => String(t.type));
-}
-
 /** `input` as a list of items (a string is one user message). */
 export function inputItems(input: ResponsesRequest['input'], param = 'input'): ResponsesInputItem[] {
   if (input === undefined || input === null) return [];
