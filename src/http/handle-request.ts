@@ -15,13 +15,13 @@ import { serveImageJobs } from '../jobs/serve.ts';
 import type { JsonValue } from '../contracts/canonical.ts';
 import type { Exchange, InboundCall } from '../pipeline/types.ts';
 import type { Runtime } from '../runtime/runtime.ts';
-import { handleAnthropic, isAnthropicPath } from './anthropic-surface.ts';
 import { handleBilling } from './billing.ts';
 import { errorResponse, toGatewayError } from './error-response.ts';
 import { listModels } from './models.ts';
 import { cacheChoice, classifyOpenAIPath } from './openai-paths.ts';
 import { openAISurface } from './openai-surface.ts';
 import { readOperationBody } from './read-body.ts';
+import { type InboundSurface, surfaceFor } from '../protocols/index.ts';
 
 let counter = 0;
 const bootTag = Date.now().toString(36);
@@ -66,6 +66,7 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
 
 async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url: URL, rest: string, ipOf: () => string): Promise<Response> {
   const { gw, route, scope, id } = ex;
+  let surface: InboundSurface | undefined;
   try {
     if (rt.draining) throw new GatewayError({ status: 503, type: 'api_error', code: 'shutting_down', message: 'The gateway is shutting down; retry shortly.', retryAfterMs: 1000 });
     let req = request;
@@ -76,7 +77,8 @@ async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url:
     }
     const path = req === request ? rest : matchRoute(gw, new URL(req.url).pathname).rest;
     const search = req === request ? url.search : new URL(req.url).search;
-    if (route.protocol === 'anthropic' || isAnthropicPath(req.method, path)) return await handleAnthropic(rt, ex, req, path);
+    surface = surfaceFor(route.protocol, req.method, path);
+    if (surface) return await surface.serve({ rt, ex, req, path, search });
 
     const target = classifyOpenAIPath(req.method, path);
     if (target.kind === 'unknown') {
@@ -125,7 +127,8 @@ async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url:
     }
     const gwErr = toGatewayError(err, rt.log, id);
     meterFailure(rt, ex, gwErr);
-    return errorResponse(gwErr, id, route, scope, gw.secrets);
+    const shape = surface?.errorBody;
+    return errorResponse(gwErr, id, route, scope, gw.secrets, shape ? (e) => shape(e, id) : undefined);
   }
 }
 
