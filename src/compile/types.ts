@@ -73,7 +73,7 @@ export interface CompiledGroup {
 
 export interface CompiledRoute {
   readonly path: string;
-  readonly protocol: 'openai' | 'anthropic';
+  readonly protocol: 'openai' | 'anthropic' | 'gemini';
   readonly plugins: readonly LoadedPlugin[];
 }
 

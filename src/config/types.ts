@@ -110,7 +110,7 @@ export interface PluginConfig {
 
 export interface RouteConfig {
   path: string;
-  protocol?: 'openai' | 'anthropic';
+  protocol?: 'openai' | 'anthropic' | 'gemini';
   plugins?: string[];
   /** Response cache opt-in (true) / opt-out (false) for this route. */
   cache?: boolean;

@@ -14,6 +14,7 @@ import type { Exchange, InboundCall } from '../pipeline/types.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { handleAnthropic, isAnthropicPath } from './anthropic-surface.ts';
 import { handleBilling } from './billing.ts';
+import { handleGemini, isGeminiPath } from './gemini-surface.ts';
 import { errorResponse, toGatewayError } from './error-response.ts';
 import { listModels } from './models.ts';
 import { cacheChoice, classifyOpenAIPath } from './openai-paths.ts';
@@ -59,6 +60,7 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
     const path = req === request ? rest : matchRoute(gw, new URL(req.url).pathname).rest;
     const search = req === request ? url.search : new URL(req.url).search;
     if (route.protocol === 'anthropic' || isAnthropicPath(req.method, path)) return await handleAnthropic(rt, ex, req, path);
+    if (route.protocol === 'gemini' || isGeminiPath(req.method, path)) return await handleGemini(rt, ex, req, path, search, route.protocol === 'gemini');
 
     const target = classifyOpenAIPath(req.method, path);
     if (target.kind === 'unknown') {
