@@ -203,3 +203,41 @@ describe('Gemini surface edges', () => {
     expect(items.at(-1)!.candidates[0].finishReason).toBe('STOP');
   });
 });
+
+/** A Gemini CLI turn as @google/genai serialises it (test/fixtures/gemini-cli, captured from the SDK): history
+ *  with a thought part, two parallel function calls with ids and a signature, their responses by id,
+ *  JSON-Schema tools (parametersJsonSchema), thinkingConfig with includeThoughts. */
+const CLI_TURN = (await Bun.file(new URL('../fixtures/gemini-cli/stream-turn.json', import.meta.url)).json()) as { path: string; body: Record<string, any> };
+
+describe.each(TARGETS)('Gemini CLI turn → $name upstream', (t) => {
+  test('streams the answer; calls and results stay paired upstream; tools keep their JSON Schema', async () => {
+    fake(t).script(turn(t, 'answer'));
+    const res = await fetch(`${h.gw.url}${CLI_TURN.path.replace('MODEL', t.model)}`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-goog-api-key': TEST_KEY, 'user-agent': 'GeminiCLI/0.20.0 (linux; x64)' }, body: JSON.stringify(CLI_TURN.body),
+    });
+    expect(res.status).toBe(200);
+    const events = (await res.text()).split('\r\n\r\n').filter(Boolean).map((e) => JSON.parse(e.slice(6)));
+    expect(events.map((e) => (e.candidates?.[0]?.content?.parts ?? []).filter((p: { thought?: boolean }) => !p.thought).map((p: { text?: string }) => p.text ?? '').join('')).join('')).toBe(ANSWER);
+    expect(events.at(-1).candidates[0].finishReason).toBe('STOP');
+    const body = lastBody(t);
+    const ids = ['list_directory-1764628000000-a1b2c3', 'read_file-1764628000000-d4e5f6'];
+    if (t.fake === 'gemini') {
+      expect(body.contents[3].parts).toEqual([
+        { functionCall: { name: 'list_directory', args: { path: '/home/user/project' } }, thoughtSignature: 'CiQB0e2Kb7Zq1Xn8vGgq2sR3aT+example+signature+AAA=' },
+        { functionCall: { name: 'read_file', args: { absolute_path: '/home/user/project/package.json' } } },
+      ]);
+      expect(body.contents[4].parts.map((p: { functionResponse: { name: string } }) => p.functionResponse.name)).toEqual(['list_directory', 'read_file']);
+    } else if (t.fake === 'anthropic') {
+      expect(body.system).toBe('You are an interactive CLI agent specializing in software engineering tasks.');
+      expect(body.tools[1].input_schema.required).toEqual(['absolute_path']);
+      const uses = body.messages.at(-2).content.filter((b: { type: string }) => b.type === 'tool_use').map((b: { id: string }) => b.id);
+      expect(body.messages.at(-1).content.map((b: { tool_use_id: string }) => b.tool_use_id)).toEqual(uses);
+      expect(uses).toHaveLength(2);
+    } else {
+      expect(body.tools[1].function.parameters).toEqual(CLI_TURN.body.tools[0].functionDeclarations[1].parametersJsonSchema);
+      const assistant = body.messages.find((m: { tool_calls?: unknown }) => m.tool_calls);
+      expect(assistant.tool_calls.map((c: { id: string }) => c.id)).toEqual(ids);
+      expect(body.messages.filter((m: { role: string }) => m.role === 'tool').map((m: { tool_call_id: string; content: string }) => [m.tool_call_id, JSON.parse(m.content).output.slice(0, 9)])).toEqual([[ids[0], 'Directory'], [ids[1], '{ "name":']]);
+    }
+  });
+});
