@@ -73,6 +73,7 @@ export function invalidUsageField(u: Usage): string | undefined {
   if (!validCount(u.total_tokens)) return 'total_tokens';
   if (u.cached_tokens !== undefined && !validCount(u.cached_tokens)) return 'cached_tokens';
   if (u.reasoning_tokens !== undefined && !validCount(u.reasoning_tokens)) return 'reasoning_tokens';
+  if (u.cache_write_tokens !== undefined && !validCount(u.cache_write_tokens)) return 'cache_write_tokens';
   return undefined;
 }
 
