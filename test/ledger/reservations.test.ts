@@ -13,7 +13,7 @@ import { type Harness, harness } from './harness.ts';
 
 const upstream = upstreamPool(afterAll);
 const keys = {
-  n: 'sk-res-n-0123456789', caps: 'sk-res-caps-0123456789', emb: 'sk-res-emb-0123456789', img: 'sk-res-img-0123456789',
+  n: 'sk-res-n-0123456789', legacy: 'sk-res-legacy-0123456789', caps: 'sk-res-caps-0123456789', emb: 'sk-res-emb-0123456789', img: 'sk-res-img-0123456789',
   anth: 'sk-res-anth-0123456789', restricted: 'sk-res-restricted-0123456789', fallback: 'sk-res-fallback-0123456789',
 };
 
@@ -26,6 +26,13 @@ beforeAll(async () => {
       const inputs = b.input as string[];
       const words = inputs.reduce((n, s) => n + s.split(' ').length, 0);
       return json({ object: 'list', model: 'e', data: inputs.map((_, index) => ({ object: 'embedding', index, embedding: [0.1, 0.2] })), usage: { prompt_tokens: words, total_tokens: words } });
+    }
+    if (path.endsWith('/completions') && !path.endsWith('/chat/completions')) {
+      // Legacy completions bill best_of generations per prompt (n of them are returned).
+      const prompts = Array.isArray(b.prompt) ? b.prompt.length : 1;
+      const billed = prompts * Math.max(Number(b.n ?? 1), Number(b.best_of ?? 1)) * Number(b.max_tokens ?? 16);
+      const choices = Array.from({ length: prompts * Number(b.n ?? 1) }, (_, index) => ({ index, text: 'word', finish_reason: 'length', logprobs: null }));
+      return json({ id: 'cmpl', object: 'text_completion', created: 1700000000, model: 'up', choices, usage: { prompt_tokens: 4, completion_tokens: billed, total_tokens: 4 + billed } });
     }
     if (path.endsWith('/images/generations')) {
       return json({ created: 1700000000, data: Array.from({ length: Number(b.n ?? 1) }, () => ({ b64_json: 'iVBORw0KGgo=' })) });
@@ -50,6 +57,7 @@ models:
 routing: { retry: { attempts: 3 } }
 keys:
   - { name: n, key: ${keys.n}, budget: 0.01 }
+  - { name: legacy, key: ${keys.legacy}, budget: 0.0009 }
   - { name: caps, key: ${keys.caps}, budget: 0.001 }
   - { name: emb, key: ${keys.emb}, budget: 0.0005 }
   - { name: img, key: ${keys.img}, budget: 0.1 }
@@ -81,6 +89,14 @@ describe('the reservation covers what the upstream can bill', () => {
     const s = await spent('n');
     expect(s.spent).toBeLessThanOrEqual(s.budget);
     expect(s.spent).toBe(5 * 2000);
+  });
+
+  test('completions: best_of and several prompts multiply the output too', async () => {
+    const results = await Promise.all(Array.from({ length: 30 }, () =>
+      ok(client(keys.legacy).completions.create({ model: 'm', prompt: ['one', 'two'], n: 2, best_of: 3, max_tokens: 50 }))));
+    expect(results.filter(Boolean).length).toBe(3); // 2 prompts × best_of 3 × 50 tokens = 300 micro-dollars each
+    const s = await spent('legacy');
+    expect(s.spent).toBe(900);
   });
 
   test('max_completion_tokens: 1 with max_tokens: 100 reserves 100 (the upstream may honour either)', async () => {
