@@ -38,6 +38,7 @@ const anthropicSurface: Surface = {
 };
 
 export async function handleAnthropic(rt: Runtime, ex: Exchange, req: Request, path: string): Promise<Response> {
+  ex.surface = 'anthropic';
   try {
     if (!isAnthropicPath(req.method, path)) {
       throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_route', message: `Unknown path ${req.method} ${path} on an Anthropic route. Use POST /v1/messages.` });

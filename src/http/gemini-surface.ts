@@ -52,6 +52,7 @@ function notFound(message: string): GatewayError {
 }
 
 export async function handleGemini(rt: Runtime, ex: Exchange, req: Request, path: string, search: string, onRoute: boolean): Promise<Response> {
+  ex.surface = 'gemini';
   try {
     const query = new URLSearchParams(search);
     const method = req.method === 'POST' ? METHOD_PATH.exec(path) : null;
