@@ -75,7 +75,8 @@ export interface CompiledGroup {
 
 export interface CompiledRoute {
   readonly path: string;
-  readonly protocol: 'openai' | 'anthropic' | 'gemini';
+  /** The inbound protocol (`routes[].protocol`): 'openai' or a surface registered in src/protocols/index.ts. */
+  readonly protocol: string;
   readonly plugins: readonly LoadedPlugin[];
 }
 

@@ -16,6 +16,8 @@ export type Operation =
   | 'audio.translations'
   | 'audio.speech'
   | 'moderations'
+  /** OpenAI Responses API body, sent only to adapters that speak it natively (supports('responses', provider)). */
+  | 'responses'
   | 'passthrough';
 
 /** Anthropic's prompt-cache breakpoint (`{type:"ephemeral", ttl?:"5m"|"1h"}`): kept on the canonical

@@ -6,6 +6,7 @@ import type { JobService } from '../jobs/types.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/open.ts';
 import type { GatewayMetrics } from '../observe/metrics.ts';
+import type { ResponseStore } from '../store/responses-repo.ts';
 import { CircuitBreakers } from '../pipeline/circuit-breakers.ts';
 import { type Admission, type Ledger, type ResponseCache, discardLedger, unlimitedAdmission } from './contracts.ts';
 
@@ -28,6 +29,8 @@ export class Runtime {
   cache?: ResponseCache;
   /** The ledger database, once storage is attached. */
   store?: Store;
+  /** Stored Responses API responses, once storage is attached. */
+  responses?: ResponseStore;
   /** Async image jobs (src/jobs), once attachJobs(rt, store) ran. */
   jobs?: JobService;
   /** Runtime-issued keys (admin API), looked up after the config's keys. */
