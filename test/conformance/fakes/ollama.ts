@@ -60,7 +60,7 @@ function ndjson(lines: string[]): Response {
   return new Response(stream, { headers: { 'content-type': 'application/x-ndjson' } });
 }
 
-function chatLines(model: string, a: OllamaAnswer): string[] {
+export function chatLines(model: string, a: OllamaAnswer): string[] {
   const at = '2026-12-01T10:00:00.000000Z';
   const line = (message: object, extra: object = {}) => JSON.stringify({ model, created_at: at, message: { role: 'assistant', content: '', ...message }, done: false, ...extra });
   const lines: string[] = [];
