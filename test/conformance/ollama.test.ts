@@ -4,6 +4,7 @@
 // reasoning_content, embeddings (float and base64), error mapping, and the ollama.com key never leaking.
 
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { TEST_KEY, type TestGateway, config, startTestGateway } from '../helpers/gateway.ts';
@@ -213,5 +214,21 @@ describe('ollama errors', () => {
     expect(text).not.toContain('WRONG-key');
     expect(text).not.toContain(CLOUD_KEY);
     keyed.rejections.length = 0;
+  });
+});
+
+describe('ollama model list', () => {
+  test('`switchyard models <provider>` lists /api/tags, marks what gateway.yaml serves, warns on a model Ollama lacks', async () => {
+    const proc = Bun.spawn(['bun', join(import.meta.dir, '..', '..', 'src', 'cli.ts'), 'models', 'local', '--config', gw.configPath], {
+      env: { ...process.env, SWITCHYARD_LOG: 'silent' }, stdout: 'pipe', stderr: 'pipe',
+    });
+    const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+    expect(out).toContain('Provider "local" has 2 model(s):');
+    expect(out).toMatch(/llama3\.2\s+served as llama/);
+    expect(out).toMatch(/nomic-embed-text\s+served as embed/);
+    expect(out).toContain('warning: model "missing" is served from "not-pulled", which provider "local" does not have');
+    expect(out).toContain('models: [llama3.2, nomic-embed-text]');
+    expect(code).toBe(1);
+    expect(fake.requests.map((r) => `${r.method} ${r.url.pathname}`)).toEqual(['GET /api/tags']);
   });
 });
