@@ -7,6 +7,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
 import OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
+import { join } from 'node:path';
 import { ConfigInvalidError } from '../../src/gateway.ts';
 import { TEST_KEY, type TestGateway, config, startTestGateway } from '../helpers/gateway.ts';
 import { type AwsCredentials, type BedrockFake, startBedrockFake } from './fakes/bedrock.ts';
@@ -34,6 +35,7 @@ providers:
     secret_access_key: ${CREDS.secretAccessKey}
     session_token: ${CREDS.sessionToken}
     models: { claude: "${MODELS.claude}", llama: "${MODELS.llama}", mistral: "${MODELS.mistral}", nova: "${MODELS.nova}", unknown: "anthropic.claude-9" }
+    plugins: [peek]
   aws-env:
     adapter: bedrock
     base_url: ${fake.url}
@@ -46,6 +48,8 @@ providers:
     secret_access_key: WRONGwrongWRONGwrongWRONGwrongWRONGwrong
     session_token: ${CREDS.sessionToken}
     models: { claude-wrong: "${MODELS.claude}" }
+plugins:
+  peek: { module: ${join(import.meta.dir, '..', 'plugins-e2e', 'fixtures', 'credential-peek.ts')} }
 routing:
   retry: { attempts: 0 }
 `), { env: { AWS_REGION: CREDS.region, AWS_ACCESS_KEY_ID: CREDS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDS.secretAccessKey, AWS_SESSION_TOKEN: CREDS.sessionToken! } });
@@ -110,6 +114,9 @@ describe('bedrock converse', () => {
         inferenceConfig: { maxTokens: 64, temperature: 1, stopSequences: ['END'] },
       });
       expect(fake.requests[0].headers.get('x-amz-security-token')).toBe(CREDS.sessionToken!);
+      // Signed after provider plugins: the plugin saw no credentials, and its header is covered.
+      expect(fake.requests[0].headers.get('x-peek')).toBe('added-before-signing');
+      expect(fake.requests[0].headers.get('authorization')).toContain('x-peek');
     });
   }
 
@@ -154,6 +161,13 @@ describe('bedrock converse', () => {
     const res = await client.chat.completions.create({ model: 'claude-env', messages: hello });
     expect(res.choices[0].message.content).toBe('Hello from Bedrock.');
     expect(fake.requests[0].headers.get('authorization')).toContain(`Credential=${CREDS.accessKeyId}/`);
+  });
+
+  test('secrets from the config and the environment are known to redaction (logs, ledger, errors)', () => {
+    const secrets = gw.runtime.current().secrets;
+    expect(secrets).toContain(CREDS.secretAccessKey);
+    expect(secrets).toContain(CREDS.sessionToken!);
+    expect(secrets).toContain('WRONGwrongWRONGwrongWRONGwrongWRONGwrong');
   });
 
   test('a provider without credentials fails validation with a fix', async () => {

@@ -163,6 +163,12 @@ describe('vertex', () => {
     fake.tokens.rejections.length = 0;
   });
 
+  test('the service-account JSON and its private key are known to redaction (logs, ledger, errors)', () => {
+    const secrets = gw.runtime.current().secrets;
+    expect(secrets).toContain(account.privateKey);
+    expect(secrets).toContain(STATIC_TOKEN);
+  });
+
   test('a provider without project or credentials fails validation with a fix', async () => {
     const noProject = await startTestGateway(config(`
 providers:
