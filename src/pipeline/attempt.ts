@@ -38,7 +38,11 @@ export async function attemptTarget(ex: Exchange, call: InboundCall, target: Tar
   }
   // Credentials that cover the final request (SigV4) or come from a token exchange are applied after
   // the plugins, so no plugin sees them.
-  if (provider.auth) ureq = await provider.auth.authorize(ureq, ex.signal);
+  if (provider.auth) {
+    ureq = await provider.auth.authorize(ureq, ex.signal).catch((err: unknown) => {
+      throw isGatewayError(err) ? sanitize(err, ex.gw.secrets) : errors.upstreamError(`The gateway could not authenticate its request to provider "${provider.name}".`, undefined, false);
+    });
+  }
   ex.upstreamCalled = true;
   const upstream = await callUpstream(ureq, {
     provider: provider.name,
