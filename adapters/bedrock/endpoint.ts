@@ -5,11 +5,17 @@
 
 import type { Adapter, ProviderView, UpstreamAuth } from '../../src/contracts/index.ts';
 
+/**
+ * The AWS variables, filled in by the gateway under names of their own: the credentials are used as one
+ * set (config or environment, never a mix, so a session token from the environment is never attached
+ * to keys from the config).
+ */
 export const envDefaults = {
   region: 'AWS_REGION',
-  access_key_id: 'AWS_ACCESS_KEY_ID',
-  secret_access_key: 'AWS_SECRET_ACCESS_KEY',
-  session_token: 'AWS_SESSION_TOKEN',
+  env_default_region: 'AWS_DEFAULT_REGION',
+  env_access_key_id: 'AWS_ACCESS_KEY_ID',
+  env_secret_access_key: 'AWS_SECRET_ACCESS_KEY',
+  env_session_token: 'AWS_SESSION_TOKEN',
 } as const;
 
 const opt = (provider: ProviderView, name: string): string | undefined => {
@@ -18,7 +24,7 @@ const opt = (provider: ProviderView, name: string): string | undefined => {
 };
 
 export function region(provider: ProviderView): string {
-  const value = opt(provider, 'region');
+  const value = opt(provider, 'region') ?? opt(provider, 'env_default_region');
   if (!value) throw new Error('bedrock needs a region: set providers.<name>.region (e.g. us-east-1) or AWS_REGION');
   return value;
 }
@@ -41,22 +47,23 @@ export function bedrockHeaders(provider: ProviderView, stream: boolean): Record<
 export function upstreamAuth(provider: ProviderView): UpstreamAuth | undefined {
   const where = region(provider);
   if (provider.apiKey) return undefined;
-  const accessKeyId = opt(provider, 'access_key_id');
-  const secretAccessKey = opt(provider, 'secret_access_key');
+  const prefix = opt(provider, 'access_key_id') || opt(provider, 'secret_access_key') ? '' : 'env_';
+  const accessKeyId = opt(provider, `${prefix}access_key_id`);
+  const secretAccessKey = opt(provider, `${prefix}secret_access_key`);
   if (!accessKeyId || !secretAccessKey) {
     throw new Error('bedrock needs credentials: set access_key_id and secret_access_key (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment), or api_key with a Bedrock API key');
   }
-  const sessionToken = opt(provider, 'session_token');
+  const sessionToken = opt(provider, `${prefix}session_token`);
   return { scheme: 'aws-sigv4', service: 'bedrock', region: where, accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
 }
 
 export const providerOptionsSchema: NonNullable<Adapter['providerOptionsSchema']> = {
   type: 'object',
   properties: {
-    region: { type: 'string', minLength: 1, description: 'AWS region of the Bedrock Runtime endpoint, e.g. us-east-1. Default: the AWS_REGION environment variable.' },
-    access_key_id: { type: 'string', minLength: 1, description: 'AWS access key id used to sign requests (SigV4). Default: AWS_ACCESS_KEY_ID.' },
-    secret_access_key: { type: 'string', minLength: 1, description: 'AWS secret access key. Default: AWS_SECRET_ACCESS_KEY. Never logged.' },
-    session_token: { type: 'string', minLength: 1, description: 'AWS session token for temporary credentials. Default: AWS_SESSION_TOKEN.' },
+    region: { type: 'string', minLength: 1, description: 'AWS region of the Bedrock Runtime endpoint, e.g. us-east-1. Default: AWS_REGION, then AWS_DEFAULT_REGION.' },
+    access_key_id: { type: 'string', minLength: 1, description: 'AWS access key id used to sign requests (SigV4). Without access_key_id and secret_access_key, the AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN variables are used as a set.' },
+    secret_access_key: { type: 'string', minLength: 1, description: 'AWS secret access key. Never logged.' },
+    session_token: { type: 'string', minLength: 1, description: 'AWS session token, for temporary credentials given in access_key_id / secret_access_key.' },
     default_max_tokens: { type: 'integer', minimum: 1, description: 'maxTokens sent when the request sets no max_tokens. Default: the model\'s own.' },
     additional_model_request_fields: { type: 'object', description: 'Sent as additionalModelRequestFields on every request (model-specific parameters, e.g. {top_k: 200}).' },
   },

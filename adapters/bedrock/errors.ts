@@ -22,7 +22,7 @@ const AUTH_FAILURES = /^(UnrecognizedClient|InvalidSignature|SignatureDoesNotMat
 
 function scrub(text: string, provider: ProviderView): string {
   let out = text;
-  for (const name of ['secret_access_key', 'session_token', 'access_key_id']) {
+  for (const name of ['secret_access_key', 'session_token', 'access_key_id', 'env_secret_access_key', 'env_session_token', 'env_access_key_id']) {
     const value = provider.options[name];
     if (typeof value === 'string' && value.length >= 4) out = out.split(value).join('[redacted]');
   }

@@ -161,6 +161,29 @@ describe('bedrock converse', () => {
     const res = await client.chat.completions.create({ model: 'claude-env', messages: hello });
     expect(res.choices[0].message.content).toBe('Hello from Bedrock.');
     expect(fake.requests[0].headers.get('authorization')).toContain(`Credential=${CREDS.accessKeyId}/`);
+    expect(fake.requests[0].headers.get('x-amz-security-token')).toBe(CREDS.sessionToken!);
+  });
+
+  test('keys from the config are never combined with a session token from the environment', async () => {
+    const other = startBedrockFake({ clientKey: TEST_KEY, credentials: { ...CREDS, sessionToken: undefined }, models: [MODELS.nova] });
+    const g = await startTestGateway(config(`
+providers:
+  aws:
+    adapter: bedrock
+    base_url: ${other.url}
+    access_key_id: ${CREDS.accessKeyId}
+    secret_access_key: ${CREDS.secretAccessKey}
+    models: { nova: "${MODELS.nova}" }
+`), { env: { AWS_DEFAULT_REGION: CREDS.region, AWS_SESSION_TOKEN: 'env-session-token-of-someone-else' } });
+    try {
+      const res = await new OpenAI({ apiKey: TEST_KEY, baseURL: `${g.url}/v1`, maxRetries: 0 }).chat.completions.create({ model: 'nova', messages: hello });
+      expect(res.choices[0].message.content).toBe('Hello from Bedrock.');
+      expect(other.requests[0].headers.get('x-amz-security-token')).toBeNull();
+      expect(other.rejections).toEqual([]);
+    } finally {
+      await g.stop();
+      other.stop();
+    }
   });
 
   test('secrets from the config and the environment are known to redaction (logs, ledger, errors)', () => {
