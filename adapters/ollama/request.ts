@@ -4,6 +4,7 @@
 // role tool with tool_name (looked up from the assistant call it answers) and tool_call_id.
 // Sampling goes into `options` (temperature, top_p, num_predict, stop, seed, penalties, num_ctx from
 // the provider block); response_format json_object → format "json", json_schema → the schema;
+// reasoning_effort → think (none → false, minimal → "low", low/medium/high as is);
 // `stream` is always sent explicitly because Ollama streams by default. tool_choice "none" drops the
 // tools; Ollama has no way to force a tool, so "required" and named choices are sent as plain tools.
 
@@ -124,7 +125,9 @@ export function buildChatRequest(request: AdapterRequest, provider: ProviderView
   const format = chat.response_format;
   if (format?.type === 'json_object') body.format = 'json';
   else if (format?.type === 'json_schema' && isObject(format.json_schema?.schema)) body.format = format.json_schema.schema;
-  if (typeof chat.reasoning_effort === 'string') body.think = chat.reasoning_effort;
+  const effort = chat.reasoning_effort;
+  if (effort === 'none') body.think = false;
+  else if (effort === 'minimal' || effort === 'low' || effort === 'medium' || effort === 'high') body.think = effort === 'minimal' ? 'low' : effort;
   const alive = keepAlive(provider);
   if (alive !== undefined) body.keep_alive = alive;
   return { url: apiUrl(provider, 'chat'), method: 'POST', headers: ollamaHeaders(provider), body: JSON.stringify(body) };
