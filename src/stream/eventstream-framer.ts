@@ -1,7 +1,7 @@
 // AWS event-stream framing (Bedrock ConverseStream): binary messages, each a 12-byte prelude (total
-// length, headers length, prelude CRC), headers, payload and a message CRC. Bytes are collected until a
-// whole message is present (at most MAX_FRAME_BYTES), then @smithy/core's EventStreamCodec decodes it,
-// checking both CRCs. A message becomes `{event, data}`: event is the :event-type header (for
+// length, headers length, prelude CRC), headers, payload and a message CRC. Bytes are kept as pieces
+// until a whole message is present (at most MAX_FRAME_BYTES), joined once, and @smithy/core's
+// EventStreamCodec decodes each message, checking both CRCs. A message becomes `{event, data}`: event is the :event-type header (for
 // exceptions the :exception-type, for errors the :error-code), data the payload as UTF-8 text (for
 // errors the :error-message header).
 
@@ -14,26 +14,50 @@ const encoder = new TextEncoder();
 const codec = new EventStreamCodec((bytes) => utf8.decode(bytes), (text) => encoder.encode(text));
 
 export class EventStreamFramer implements Framer {
-  private buffer: Uint8Array = new Uint8Array(0);
+  /** Bytes of the incomplete next message, in pieces (joined once the whole message is here). */
+  private pieces: Uint8Array[] = [];
+  private length = 0;
 
   push(bytes: Uint8Array): FrameEvent[] {
-    this.buffer = this.buffer.byteLength === 0 ? bytes.slice() : concat(this.buffer, bytes);
+    this.pieces.push(bytes.slice());
+    this.length += bytes.byteLength;
+    if (this.length < PRELUDE_BYTES || this.length < checked(this.declaredLength())) return [];
+    const all = this.pieces.length === 1 ? this.pieces[0] : concat(this.pieces, this.length);
     const out: FrameEvent[] = [];
-    for (;;) {
-      if (this.buffer.byteLength < PRELUDE_BYTES) break;
-      const total = new DataView(this.buffer.buffer, this.buffer.byteOffset, 4).getUint32(0);
-      if (total < PRELUDE_BYTES + 4 || total > MAX_FRAME_BYTES) throw new FramingError(`an event-stream message declared ${total} bytes`);
-      if (this.buffer.byteLength < total) break;
-      out.push(toEvent(this.buffer.subarray(0, total)));
-      this.buffer = this.buffer.slice(total);
+    let offset = 0;
+    while (all.byteLength - offset >= PRELUDE_BYTES) {
+      const total = checked(new DataView(all.buffer, all.byteOffset + offset, 4).getUint32(0));
+      if (all.byteLength - offset < total) break;
+      out.push(toEvent(all.subarray(offset, offset + total)));
+      offset += total;
     }
+    const rest = all.slice(offset);
+    this.pieces = rest.byteLength ? [rest] : [];
+    this.length = rest.byteLength;
     return out;
   }
 
   end(): FrameEvent[] {
-    this.buffer = new Uint8Array(0);
+    this.pieces = [];
+    this.length = 0;
     return [];
   }
+
+  /** The message's total length: the first 4 bytes, big-endian, wherever the pieces split them. */
+  private declaredLength(): number {
+    let value = 0;
+    let read = 0;
+    for (const piece of this.pieces) {
+      for (let i = 0; i < piece.byteLength && read < 4; i++, read++) value = value * 256 + piece[i];
+      if (read === 4) break;
+    }
+    return value;
+  }
+}
+
+function checked(total: number): number {
+  if (total < PRELUDE_BYTES + 4 || total > MAX_FRAME_BYTES) throw new FramingError(`an event-stream message declared ${total} bytes`);
+  return total;
 }
 
 function toEvent(message: Uint8Array): FrameEvent {
@@ -53,9 +77,12 @@ function toEvent(message: Uint8Array): FrameEvent {
   return { event, data: utf8.decode(decoded.body) };
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a, 0);
-  out.set(b, a.byteLength);
+function concat(pieces: Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const piece of pieces) {
+    out.set(piece, at);
+    at += piece.byteLength;
+  }
   return out;
 }

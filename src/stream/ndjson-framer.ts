@@ -5,20 +5,34 @@ import { type FrameEvent, type Framer, FramingError, MAX_FRAME_BYTES } from './f
 
 export class NdjsonFramer implements Framer {
   private readonly text = new TextDecoder();
-  private partial = '';
+  /** The incomplete last line, in pieces (joined once its newline arrives: no quadratic copying). */
+  private pieces: string[] = [];
+  private pending = 0;
 
   push(bytes: Uint8Array): FrameEvent[] {
     const chunk = this.text.decode(bytes, { stream: true });
-    const lines = (this.partial + chunk).split('\n');
-    this.partial = lines.pop() ?? '';
+    const lines: string[] = [];
+    let start = 0;
+    for (let nl = chunk.indexOf('\n'); nl !== -1; nl = chunk.indexOf('\n', start)) {
+      this.pieces.push(chunk.slice(start, nl));
+      lines.push(this.pieces.join(''));
+      this.pieces = [];
+      this.pending = 0;
+      start = nl + 1;
+    }
+    if (start < chunk.length) {
+      this.pieces.push(chunk.slice(start));
+      this.pending += chunk.length - start;
+    }
     // Characters, not bytes: a UTF-16 length never undercounts the bytes of what it holds by > 3x.
-    if (this.partial.length > MAX_FRAME_BYTES) throw new FramingError(`an NDJSON line exceeded ${MAX_FRAME_BYTES} bytes`);
+    if (this.pending > MAX_FRAME_BYTES) throw new FramingError(`an NDJSON line exceeded ${MAX_FRAME_BYTES} bytes`);
     return events(lines);
   }
 
   end(): FrameEvent[] {
-    const rest = this.partial + this.text.decode();
-    this.partial = '';
+    const rest = this.pieces.join('') + this.text.decode();
+    this.pieces = [];
+    this.pending = 0;
     return events([rest]);
   }
 }
