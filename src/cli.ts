@@ -5,6 +5,7 @@
 import { compileProblem, formatProblem, loadConfigFile } from './config/load.ts';
 import { compileGateway } from './compile/compile.ts';
 import { ConfigInvalidError, startGateway } from './gateway.ts';
+import { catalogReport } from './compile/catalog-report.ts';
 
 const USAGE = `usage:
   switchyard start [--config FILE] [--port N] [--host H]   serve the gateway (default config: gateway.yaml)
@@ -24,12 +25,14 @@ async function validate(args: string[]): Promise<number> {
     for (const p of result.problems) console.log(formatProblem(p));
     return 1;
   }
+  let compiled;
   try {
-    await compileGateway(result);
+    compiled = await compileGateway(result);
   } catch (err) {
     console.log(compileProblem(result, err));
     return 1;
   }
+  for (const line of catalogReport(compiled.gateway)) console.log(line);
   console.log(`${result.file}: ok`);
   return 0;
 }

@@ -51,7 +51,9 @@ export async function compileGateway({ config, hash, file, baseDir }: CompileInp
 
   const models = compileModels(config, providers);
   const groups = new Map<string, CompiledGroup>([['default', { name: 'default', multiplier: 1 }]]);
-  for (const [name, g] of Object.entries(config.groups ?? {})) groups.set(name, { name, multiplier: g.multiplier ?? 1, limits: g.limits });
+  for (const [name, g] of Object.entries(config.groups ?? {})) {
+    groups.set(name, { name, multiplier: g.multiplier ?? 1, limits: g.limits, providers: g.providers ? new Set(g.providers) : undefined });
+  }
 
   const globalPlugins = pick(config.global_plugins);
   const routes: CompiledRoute[] = (config.routes ?? [])

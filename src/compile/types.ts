@@ -41,6 +41,10 @@ export interface Price {
   readonly output: number;
   readonly cachedInput: number;
   readonly perRequestMicros: number;
+  /** Micro-dollars per character (= USD per 1M characters), for per-character APIs. */
+  readonly characters?: number;
+  /** Cache-write price (USD per 1M tokens), kept for reports; usage does not count cache writes yet. */
+  readonly cacheWrite?: number;
 }
 
 export interface CompiledModel {
@@ -48,6 +52,8 @@ export interface CompiledModel {
   /** Targets grouped by priority, lowest priority value first. */
   readonly tiers: readonly (readonly Target[])[];
   readonly price: Price;
+  /** Where the price came from: 'config' (gateway.yaml), 'catalog:<entry>' (price-catalog.json) or 'none'. */
+  readonly priceSource: 'config' | 'none' | `catalog:${string}`;
   readonly fallbacks: readonly string[];
   readonly maxOutputTokens: number;
   readonly limits?: LimitSpec;
@@ -62,12 +68,16 @@ export interface CompiledKey {
   readonly modelPatterns?: readonly RegExp[];
   readonly allowIps?: readonly string[];
   readonly limits?: LimitSpec;
+  /** May pin requests to one provider with the x-switchyard-provider header. */
+  readonly canPin?: boolean;
   readonly source: 'config' | 'runtime';
 }
 
 export interface CompiledGroup {
   readonly name: string;
   readonly multiplier: number;
+  /** Providers this group's keys may reach (absent: all). */
+  readonly providers?: ReadonlySet<string>;
   readonly limits?: LimitSpec;
 }
 

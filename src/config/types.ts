@@ -50,7 +50,11 @@ export interface PriceConfig {
   input?: number;
   output?: number;
   cached_input?: number;
+  /** USD per 1M cache-write tokens (recorded; usage does not report cache writes separately yet). */
+  cache_write?: number;
   per_request?: number;
+  /** USD per 1M characters, for per-character APIs (DeepL). */
+  per_million_characters?: number;
 }
 
 export interface TargetConfig {
@@ -72,6 +76,8 @@ export interface ModelConfig {
 
 export interface GroupConfig {
   multiplier?: number;
+  /** Providers this group's keys may reach (One API's channel groups); absent = all. */
+  providers?: string[];
   limits?: LimitSpec;
 }
 
@@ -87,6 +93,8 @@ export interface KeyConfig {
   limits?: LimitSpec;
   /** Response cache opt-in (true) / opt-out (false) for this key. */
   cache?: boolean;
+  /** May pin a request to one provider with the x-switchyard-provider header. */
+  can_pin?: boolean;
 }
 
 export interface LimitsConfig {

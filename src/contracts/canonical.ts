@@ -73,6 +73,8 @@ export interface Usage {
   cached_tokens?: number;
   /** Reasoning / thinking tokens (a subset of completion_tokens). */
   reasoning_tokens?: number;
+  /** Characters billed by a per-character API (DeepL), priced with price.per_million_characters. */
+  characters?: number;
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call' | null;

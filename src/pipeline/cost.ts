@@ -2,6 +2,7 @@
 //   cost = ceil(multiplier × (uncached_prompt × input + completion × output + cached × cached_input)) + per_request
 // Prices are USD per 1M tokens, so tokens × price is already micro-dollars. Cached tokens are the part
 // of the prompt served from a provider cache; they are priced at cached_input instead of input.
+// Per-character APIs (DeepL) add characters × per_million_characters inside the same bracket.
 
 import type { Usage } from '../contracts/canonical.ts';
 import type { Price } from '../compile/types.ts';
@@ -10,7 +11,8 @@ export function costMicros(price: Price, multiplier: number, usage: Usage | unde
   if (!billable) return 0;
   const cached = Math.min(usage?.cached_tokens ?? 0, usage?.prompt_tokens ?? 0);
   const uncached = (usage?.prompt_tokens ?? 0) - cached;
-  const tokens = uncached * price.input + (usage?.completion_tokens ?? 0) * price.output + cached * price.cachedInput;
+  const tokens = uncached * price.input + (usage?.completion_tokens ?? 0) * price.output + cached * price.cachedInput
+    + (usage?.characters ?? 0) * (price.characters ?? 0);
   // Round the product to 6 decimals first so float noise (0.1 + 0.2) never adds a micro-dollar.
   return Math.ceil(Math.round(multiplier * tokens * 1e6) / 1e6) + price.perRequestMicros;
 }
