@@ -59,7 +59,8 @@ function envelopeError(preset: Preset, text: string, status: number): { status: 
 }
 
 function presetError(provider: ProviderView, status: number, message: string, retryAfter?: number): GatewayError {
-  if (status === 402) return errors.upstreamError(`Provider "${provider.name}" refused the request for lack of credit on the gateway's account: ${message}`, 402, true, retryAfter);
+  // No credit is a quota fault: classed with 429 so the default retry policy fails over.
+  if (status === 402) return errors.upstreamError(`Provider "${provider.name}" refused the request for lack of credit on the gateway's account: ${message}`, 429, true, retryAfter);
   return errorFromUpstreamStatus(provider.name, status, message, retryAfter);
 }
 
