@@ -4,7 +4,8 @@
 // plan; without either the compiled plan is used as is (no allocation on the hot path).
 
 import { GatewayError } from '../contracts/errors.ts';
-import type { CompiledGroup, CompiledKey, Target } from '../compile/types.ts';
+import type { CompiledGateway, CompiledGroup, CompiledKey, Target } from '../compile/types.ts';
+import { planTiers } from './failover.ts';
 
 type Plan = Array<{ model: string; targets: readonly Target[] }>;
 
@@ -38,4 +39,12 @@ export function restrictPlan(plan: Plan, key: CompiledKey, group: CompiledGroup 
     status: 403, type: 'permission_error', code: 'provider_not_allowed',
     message: `The API key "${key.name}" (group ${group!.name}) may not reach any provider that serves ${what}. Ask this gateway's operator to add one to groups.${group!.name}.providers.`,
   });
+}
+
+/** May the key's group reach some provider of this model (its own targets or its fallbacks')? */
+export function modelReachable(gw: CompiledGateway, key: CompiledKey, name: string): boolean {
+  const allowed = gw.groups.get(key.group)?.providers;
+  const model = gw.models.get(name);
+  if (!allowed || !model) return true;
+  return planTiers(gw, model).some((tier) => tier.targets.some((t) => allowed.has(t.provider.name)));
 }

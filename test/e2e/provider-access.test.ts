@@ -58,6 +58,13 @@ test('a restricted group reaches only its providers', async () => {
   expect([...seen].sort()).toEqual(['a', 'b']);
 });
 
+test('GET /v1/models lists only the models a restricted group can reach', async () => {
+  const list = async (key: string) => ((await (await fetch(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).json()) as { data: Array<{ id: string }> }).data.map((m) => m.id);
+  expect(await list(KEYS.plain)).toEqual(['m', 'only-c']);
+  expect(await list(KEYS.restricted)).toEqual(['m']);
+  expect((await fetch(`${gw.url}/v1/models/only-c`, { headers: { authorization: `Bearer ${KEYS.restricted}` } })).status).toBe(404);
+});
+
 test('a key with can_pin pins a request to one provider; others may not', async () => {
   for (let i = 0; i < 5; i++) expect(await ask(KEYS.pinner, 'm', 'a')).toMatchObject({ status: 200, provider: 'a' });
   expect(await ask(KEYS.pinner, 'm', 'b')).toMatchObject({ status: 200, provider: 'b' });
