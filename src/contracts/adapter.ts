@@ -45,6 +45,19 @@ export interface UpstreamRequest {
   body?: string | FormData | Uint8Array | null;
 }
 
+/**
+ * A further upstream call an adapter needs before it can answer a non-stream request (create a job,
+ * poll its status, fetch its result). The gateway waits `delayMs`, makes the call (every call of one
+ * attempt shares the provider's timeout, counted from the first), and hands the reply back to
+ * `followUp` with `state`; the adapter still never calls fetch itself.
+ */
+export interface FollowUp {
+  request: UpstreamRequest;
+  delayMs?: number;
+  /** Whatever the adapter must remember between calls (ids, usage seen so far). */
+  state?: JsonValue;
+}
+
 /** A buffered (non-stream) upstream reply. */
 export interface UpstreamReply {
   status: number;
@@ -80,22 +93,14 @@ export interface StreamDecoder {
   end(): StreamStep;
 }
 
-/**
- * A further upstream call an adapter needs before it can answer a non-stream request (create a job,
- * poll its status, fetch its result). The gateway waits `delayMs`, makes the call (every call of one
- * attempt shares the provider's timeout, counted from the first), and hands the reply back to
- * `followUp` with `state`; the adapter still never calls fetch itself.
- */
-export interface FollowUp {
-  request: UpstreamRequest;
-  delayMs?: number;
-  /** Whatever the adapter must remember between calls (ids, usage seen so far). */
-  state?: JsonValue;
-}
-
 export interface Adapter {
   readonly id: string;
-  /** JSON Schema of the adapter-specific provider fields (checked by `validate`). */
+  /**
+   * The adapter-specific fields a `providers.<name>` block may carry besides the common provider fields
+   * (adapter, base_url, api_key, headers, models, weight, priority, timeout_ms, plugins, passthrough and
+   * the other fields of schema/gateway.schema.json). Any other field is a config error ("did you mean").
+   * Omitted: the adapter accepts no extra field.
+   */
   readonly providerOptionsSchema?: { type: 'object'; properties: Record<string, JsonValue>; required?: string[] };
   /** Which operations this adapter can translate. */
   supports(operation: Operation): boolean;
