@@ -2,10 +2,10 @@
 // Command line: `switchyard start [--config FILE] [--port N]` and `switchyard validate [FILE]`.
 // Also `bun run start` / `bun run validate`. SWITCHYARD_CONFIG and PORT are read from the environment.
 
+import { catalogReport } from './compile/catalog-report.ts';
 import { compileProblem, formatProblem, loadConfigFile } from './config/load.ts';
 import { compileGateway } from './compile/compile.ts';
 import { ConfigInvalidError, startGateway } from './gateway.ts';
-import { catalogReport } from './compile/catalog-report.ts';
 
 const USAGE = `usage:
   switchyard start [--config FILE] [--port N] [--host H]   serve the gateway (default config: gateway.yaml)

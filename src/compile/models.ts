@@ -46,7 +46,6 @@ export function compileModels(config: GatewayConfig, providers: ReadonlyMap<stri
         cachedInput: price?.cached_input ?? price?.input ?? 0,
         perRequestMicros: Math.round((price?.per_request ?? 0) * 1e6),
         characters: price?.per_million_characters ?? 0,
-        cacheWrite: price?.cache_write,
       },
       priceSource: mc.price ? 'config' : hit ? `catalog:${hit.entry}` : 'none',
       fallbacks: mc.fallbacks ?? [],

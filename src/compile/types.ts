@@ -43,8 +43,6 @@ export interface Price {
   readonly perRequestMicros: number;
   /** Micro-dollars per character (= USD per 1M characters), for per-character APIs. */
   readonly characters?: number;
-  /** Cache-write price (USD per 1M tokens), kept for reports; usage does not count cache writes yet. */
-  readonly cacheWrite?: number;
 }
 
 export interface CompiledModel {

@@ -41,11 +41,6 @@ export function semanticProblems(file: string, source: ParsedSource, config: Gat
   }
 
   const groups = new Set(['default', ...Object.keys(config.groups ?? {})]);
-  for (const [name, group] of Object.entries(config.groups ?? {})) {
-    (group.providers ?? []).forEach((provider, i) => {
-      if (!providerNames.has(provider)) at(['groups', name, 'providers', i], `group ${name} lists unknown provider "${provider}"; declared providers: ${[...providerNames].join(', ')}`);
-    });
-  }
   const keyNames = new Map<string, number>();
   const keyValues = new Map<string, number>();
   (config.keys ?? []).forEach((key, i) => {

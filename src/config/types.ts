@@ -50,8 +50,6 @@ export interface PriceConfig {
   input?: number;
   output?: number;
   cached_input?: number;
-  /** USD per 1M cache-write tokens (recorded; usage does not report cache writes separately yet). */
-  cache_write?: number;
   per_request?: number;
   /** USD per 1M characters, for per-character APIs (DeepL). */
   per_million_characters?: number;
