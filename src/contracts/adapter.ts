@@ -47,9 +47,9 @@ export interface UpstreamRequest {
 
 /**
  * A further upstream call an adapter needs before it can answer a non-stream request (create a job,
- * poll its status, fetch its result). The gateway waits `delayMs`, makes the call (every call of one
- * attempt shares the provider's timeout, counted from the first), and hands the reply back to
- * `followUp` with `state`; the adapter still never calls fetch itself.
+ * poll its status, fetch its result). The gateway waits `delayMs`, makes the call (all follow-ups of
+ * one attempt, waits included, share one provider timeout counted from the first reply), and hands
+ * the reply back to `followUp` with `state`; the adapter still never calls fetch itself.
  */
 export interface FollowUp {
   request: UpstreamRequest;

@@ -32,7 +32,6 @@ export async function attemptTarget(ex: Exchange, call: InboundCall, target: Tar
   const adapter = provider.adapter;
   const scope = { ...ex.scope, provider: provider.name };
   const areq = adapterRequestFor(call, target);
-  const startedAt = Date.now();
   let ureq: UpstreamRequest = adapter.buildRequest(areq, provider.view);
   if (provider.plugins.length) {
     ureq = (await runChain(provider.plugins, 'onUpstreamRequest', ureq, scope, (h, v, ctx) => h.onUpstreamRequest?.(v, { ...ctx, adapterRequest: areq }))).value;
@@ -89,7 +88,7 @@ export async function attemptTarget(ex: Exchange, call: InboundCall, target: Tar
   let state: JsonValue | undefined;
   if (adapter.followUp) {
     try {
-      ({ reply, state } = await runFollowUps(ex, target, areq, reply, startedAt, {
+      ({ reply, state } = await runFollowUps(ex, target, areq, reply, {
         request: async (r) => (provider.plugins.length ? (await runChain(provider.plugins, 'onUpstreamRequest', r, scope, (h, v, ctx) => h.onUpstreamRequest?.(v, { ...ctx, adapterRequest: areq }))).value : r),
         reply: async (r) => (provider.plugins.length ? pluginReply(r, target, scope) : r),
       }));

@@ -1,8 +1,8 @@
 // Multi-call upstream exchanges (Adapter.followUp): an adapter whose provider answers a non-stream
 // request in several calls (Coze: create the chat, poll its status, list its messages) returns the
-// next call to make; this module makes it — provider plugins included, every call sharing the
-// provider's timeout counted from the attempt's first call — until the adapter says the last reply
-// is the answer. Adapters stay pure: they describe calls, only src/upstream performs them.
+// next call to make; this module makes it — provider plugins included, all follow-up calls (waits
+// included) sharing one provider timeout counted from the first reply — until the adapter says the
+// last reply is the answer. Adapters stay pure: they describe calls, only src/upstream performs them.
 
 import type { AdapterRequest, UpstreamReply, UpstreamRequest } from '../contracts/adapter.ts';
 import type { JsonValue } from '../contracts/canonical.ts';
@@ -23,11 +23,11 @@ export interface FollowUpHooks {
 
 /** Runs the adapter's follow-up calls after the first 2xx reply; returns the final reply and state. */
 export async function runFollowUps(
-  ex: Exchange, target: Target, areq: AdapterRequest, first: UpstreamReply, startedAt: number, hooks: FollowUpHooks,
+  ex: Exchange, target: Target, areq: AdapterRequest, first: UpstreamReply, hooks: FollowUpHooks,
 ): Promise<{ reply: UpstreamReply; state: JsonValue | undefined }> {
   const { provider } = target;
   const adapter = provider.adapter;
-  const deadline = startedAt + provider.timeoutMs;
+  const deadline = Date.now() + provider.timeoutMs;
   let reply = first;
   let state: JsonValue | undefined;
   for (let calls = 0; ; calls++) {
