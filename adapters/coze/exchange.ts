@@ -84,7 +84,7 @@ export function decodeCozeResponse(reply: UpstreamReply, request: AdapterRequest
   const messages = envelope<CozeMessage[]>(reply, provider);
   if (!Array.isArray(messages)) throw errors.upstreamInvalid(provider.name, 'the message list is not an array');
   const answers = messages.filter((m) => m.role === 'assistant' && m.type === 'answer');
-  const content = answers.map((m) => m.content ?? '').join('\n\n');
+  const content = answers.map((m) => m.content ?? '').filter(Boolean).join('\n\n');
   const reasoning = answers.map((m) => m.reasoning_content ?? '').join('');
   const usage = toUsage(st.usage);
   const body: ChatResponse = {

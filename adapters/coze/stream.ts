@@ -29,6 +29,8 @@ class CozeStreamDecoder implements StreamDecoder {
   private readonly streamed = new Set<string>();
   private currentAnswer: string | undefined;
   private answered = false;
+  /** A new answer message began after text was sent: its first text gets the blank-line separator. */
+  private separate = false;
 
   constructor(private readonly request: AdapterRequest, private readonly provider: ProviderView) {}
 
@@ -46,16 +48,17 @@ class CozeStreamDecoder implements StreamDecoder {
 
   private answerText(message: CozeMessage, content: string): ChatChunk[] {
     const delta: ChunkDelta = {};
-    let text = content;
     if (message.id !== this.currentAnswer) {
-      if (this.answered && (text || message.reasoning_content)) text = `\n\n${text}`;
       this.currentAnswer = message.id;
+      this.separate = this.answered;
     }
     if (message.reasoning_content) delta.reasoning_content = message.reasoning_content;
-    if (text) delta.content = text;
-    if (Object.keys(delta).length === 0) return [];
-    if (content) this.answered = true;
-    return [this.chunk(delta)];
+    if (content) {
+      delta.content = this.separate ? `\n\n${content}` : content;
+      this.separate = false;
+      this.answered = true;
+    }
+    return Object.keys(delta).length ? [this.chunk(delta)] : [];
   }
 
   push(event: { event?: string; data: string }): StreamStep {
