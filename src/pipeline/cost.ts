@@ -19,5 +19,8 @@ export function costMicros(price: Price, multiplier: number, usage: Usage | unde
 
 /** Worst-case cost of a request before it runs: prompt estimate + the most it may generate. */
 export function reservationMicros(price: Price, multiplier: number, promptTokens: number, maxOutputTokens: number): number {
-  return costMicros(price, multiplier, { prompt_tokens: promptTokens, completion_tokens: maxOutputTokens, total_tokens: promptTokens + maxOutputTokens });
+  // Per-character APIs: about 4 characters per token (English; fewer in CJK) estimates the text;
+  // the billed count replaces it at settlement.
+  const characters = price.characters ? promptTokens * 4 : undefined;
+  return costMicros(price, multiplier, { prompt_tokens: promptTokens, completion_tokens: maxOutputTokens, total_tokens: promptTokens + maxOutputTokens, characters });
 }

@@ -100,3 +100,23 @@ test('free-plan keys (":fx") go to api-free.deepl.com, others to api.deepl.com',
   expect(req('abc').url).toBe('https://api.deepl.com/v2/translate');
   expect(req('abc').headers.authorization).toBe('DeepL-Auth-Key abc');
 });
+
+test('a budget reserves per-character prices too: a key that cannot afford the text is refused up front', async () => {
+  const poor = await startTestGateway(`version: 1
+providers:
+  dl: { adapter: deepl, base_url: ${fake.url}, api_key: ${KEY}, models: [deepl-zh] }
+keys:
+  - { name: poor, key: sk-poor-key-0123456789, budget: 0.0002 }
+`);
+  try {
+    const res = await fetch(`${poor.url}/v1/chat/completions`, {
+      method: 'POST', headers: { authorization: 'Bearer sk-poor-key-0123456789', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'deepl-zh', messages: [{ role: 'user', content: 'A sentence long enough to cost more than the budget allows.' }] }),
+    });
+    expect(res.status).toBe(429);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('insufficient_quota');
+    expect(fake.requests).toHaveLength(0);
+  } finally {
+    await poor.stop();
+  }
+});
