@@ -102,8 +102,11 @@ export interface Adapter {
    * Omitted: the adapter accepts no extra field.
    */
   readonly providerOptionsSchema?: { type: 'object'; properties: Record<string, JsonValue>; required?: string[] };
-  /** Which operations this adapter can translate. */
-  supports(operation: Operation): boolean;
+  /**
+   * Which operations this adapter can translate. With `provider`, for that provider in particular
+   * (e.g. 'responses' only for providers that serve the Responses API).
+   */
+  supports(operation: Operation, provider?: ProviderView): boolean;
   /** Canonical request → upstream HTTP request. Throws GatewayError for requests it cannot express. */
   buildRequest(request: AdapterRequest, provider: ProviderView): UpstreamRequest;
   /**
