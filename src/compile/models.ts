@@ -44,6 +44,7 @@ export function compileModels(config: GatewayConfig, providers: ReadonlyMap<stri
         input: price?.input ?? 0,
         output: price?.output ?? 0,
         cachedInput: price?.cached_input ?? price?.input ?? 0,
+        cacheWrite: price?.cache_write ?? price?.input ?? 0,
         perRequestMicros: Math.round((price?.per_request ?? 0) * 1e6),
         characters: price?.per_million_characters ?? 0,
       },

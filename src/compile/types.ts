@@ -40,6 +40,8 @@ export interface Price {
   readonly input: number;
   readonly output: number;
   readonly cachedInput: number;
+  /** Prompt tokens written to a provider cache (defaults to the input price). */
+  readonly cacheWrite: number;
   readonly perRequestMicros: number;
   /** Micro-dollars per character (= USD per 1M characters), for per-character APIs. */
   readonly characters?: number;

@@ -50,6 +50,7 @@ export interface PriceConfig {
   input?: number;
   output?: number;
   cached_input?: number;
+  cache_write?: number;
   per_request?: number;
   /** USD per 1M characters, for per-character APIs (DeepL). */
   per_million_characters?: number;
