@@ -3,7 +3,7 @@
 // so an error that arrives before any content can still fail over.
 
 import type { AdapterRequest, UpstreamReply, UpstreamRequest } from '../contracts/adapter.ts';
-import type { ChatChunk, JsonObject } from '../contracts/canonical.ts';
+import type { ChatChunk, JsonObject, JsonValue } from '../contracts/canonical.ts';
 import { GatewayError, errors, isGatewayError } from '../contracts/errors.ts';
 import type { Target } from '../compile/types.ts';
 import { withIdleTimeout } from '../stream/idle-timeout.ts';
@@ -11,6 +11,7 @@ import { createFramer, isStreamContentType } from '../stream/framing.ts';
 import { SseSource } from '../stream/sse-source.ts';
 import { callUpstream } from '../upstream/call.ts';
 import { redact, stripUrls } from '../upstream/redact.ts';
+import { runFollowUps } from './follow-up.ts';
 import { runChain } from './plugin-runner.ts';
 import type { AttemptResult, Exchange, InboundCall } from './types.ts';
 
@@ -100,8 +101,19 @@ export async function attemptTarget(ex: Exchange, call: InboundCall, target: Tar
   }
   let reply: UpstreamReply = { status: response.status, headers: response.headers, text: await upstream.text() };
   if (provider.plugins.length) reply = await pluginReply(reply, target, scope).catch((err: unknown) => { throw isGatewayError(err) ? scrub(err) : err; });
+  let state: JsonValue | undefined;
+  if (adapter.followUp) {
+    try {
+      ({ reply, state } = await runFollowUps(ex, target, areq, reply, {
+        request: async (r) => (provider.plugins.length ? (await runChain(provider.plugins, 'onUpstreamRequest', r, scope, (h, v, ctx) => h.onUpstreamRequest?.(v, { ...ctx, adapterRequest: areq }))).value : r),
+        reply: async (r) => (provider.plugins.length ? pluginReply(r, target, scope) : r),
+      }));
+    } catch (err) {
+      throw isGatewayError(err) ? scrub(err) : err;
+    }
+  }
   try {
-    const decoded = adapter.decodeResponse(reply, areq, provider.view);
+    const decoded = adapter.decodeResponse(reply, areq, provider.view, state);
     return { kind: 'json', target, status: reply.status, headers: reply.headers, body: decoded.body, usage: decoded.usage, verbatim: decoded.verbatim };
   } catch (err) {
     if (isGatewayError(err)) throw scrub(err);
