@@ -17,6 +17,10 @@ export interface ServerConfig {
   port?: number;
   admin_token?: string;
   trust_proxy?: boolean;
+  /** GET /metrics (Prometheus): on by default, behind `token` or else the admin token. */
+  metrics?: { enabled?: boolean; token?: string; max_key_labels?: number };
+  /** One log line per finished request (default true). */
+  request_log?: boolean;
   /** Largest accepted request body in bytes (default 20 MiB). */
   max_body_bytes?: number;
   /** How long SIGTERM waits for in-flight requests, in ms (default 30000). */
@@ -52,6 +56,8 @@ export interface PriceConfig {
   cached_input?: number;
   cache_write?: number;
   per_request?: number;
+  /** USD per 1M characters, for per-character APIs (DeepL). */
+  per_million_characters?: number;
 }
 
 export interface TargetConfig {
@@ -73,6 +79,8 @@ export interface ModelConfig {
 
 export interface GroupConfig {
   multiplier?: number;
+  /** Providers this group's keys may reach (One API's channel groups); absent = all. */
+  providers?: string[];
   limits?: LimitSpec;
 }
 
@@ -88,6 +96,8 @@ export interface KeyConfig {
   limits?: LimitSpec;
   /** Response cache opt-in (true) / opt-out (false) for this key. */
   cache?: boolean;
+  /** May pin a request to one provider with the x-switchyard-provider header. */
+  can_pin?: boolean;
 }
 
 export interface LimitsConfig {

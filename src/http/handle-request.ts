@@ -78,7 +78,10 @@ async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url:
     const path = req === request ? rest : matchRoute(gw, new URL(req.url).pathname).rest;
     const search = req === request ? url.search : new URL(req.url).search;
     surface = surfaceFor(route.protocol, req.method, path);
-    if (surface) return await surface.serve({ rt, ex, req, path, search });
+    if (surface) {
+      ex.surface = surface.protocol;
+      return await surface.serve({ rt, ex, req, path, search });
+    }
 
     const target = classifyOpenAIPath(req.method, path);
     if (target.kind === 'unknown') {
@@ -107,6 +110,7 @@ async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url:
       model: typeof parsed.body.model === 'string' ? parsed.body.model : undefined,
       stream,
       cache: cacheChoice(req.headers.get('x-switchyard-cache')),
+      pinProvider: req.headers.get('x-switchyard-provider')?.trim() || undefined,
       includeUsage: stream && typeof streamOptions === 'object' && streamOptions !== null && !Array.isArray(streamOptions) && streamOptions.include_usage === true,
     };
     if (target.operation !== 'passthrough' && parsed.body.model !== undefined && typeof parsed.body.model !== 'string') {

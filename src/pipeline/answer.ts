@@ -102,6 +102,7 @@ function answerStream(ctx: AnswerContext, result: Extract<AttemptResult, { kind:
   const inner = surface.streamEncoder(call, ex);
   // Errors inside a stream are scrubbed like any other error before they reach the client.
   const encoder = { ...inner, error: (err: Parameters<typeof inner.error>[0]) => inner.error(sanitize(err, ex.gw.secrets)) };
+  const streamClosed = rt.openStream();
   headers['content-type'] = encoder.contentType;
   headers['cache-control'] = 'no-cache';
   headers['x-accel-buffering'] = 'no';
@@ -122,6 +123,7 @@ function answerStream(ctx: AnswerContext, result: Extract<AttemptResult, { kind:
         const cost = price ? costMicros(price, ctx.multiplier, usage, billable) : 0;
         charge(ex, { target: result.target, usage, usageSource: source, costMicros: cost, stream: true, partial: !outcome.completed, firstChunkAt: outcome.firstChunkAt });
       } finally {
+        streamClosed();
         const status = outcome.error ? outcome.error.status : outcome.clientGone ? 499 : 200;
         finishRequest(rt, ex, status, outcome.error?.code ?? (outcome.clientGone ? CLIENT_GONE : undefined), outcome.clientGone);
       }

@@ -45,6 +45,8 @@ export function meter(rt: Runtime, ex: Exchange, m: MeterInput): void {
       stream: m.stream,
       partial: m.partial,
       configHash: ex.gw.hash,
+      surface: ex.surface ?? 'openai',
+      reasoningTokens: m.usage?.reasoning_tokens ?? 0,
     },
     ex.attempts.map((a, i) => ({
       requestId: ex.id, n: i + 1, provider: a.provider, upstreamModel: a.upstreamModel, status: a.status,
@@ -74,6 +76,7 @@ export function invalidUsageField(u: Usage): string | undefined {
   if (u.cached_tokens !== undefined && !validCount(u.cached_tokens)) return 'cached_tokens';
   if (u.reasoning_tokens !== undefined && !validCount(u.reasoning_tokens)) return 'reasoning_tokens';
   if (u.cache_write_tokens !== undefined && !validCount(u.cache_write_tokens)) return 'cache_write_tokens';
+  if (u.characters !== undefined && !validCount(u.characters)) return 'characters';
   return undefined;
 }
 

@@ -10,6 +10,7 @@ import { answer } from './answer.ts';
 import { assertModelAllowed } from './authenticate.ts';
 import { planTiers } from './failover.ts';
 import { runChain } from './plugin-runner.ts';
+import { restrictPlan } from './provider-access.ts';
 import { type Plan, maxOutputTokens, modelsOf, outputShape, planForKey, reservationFor } from './reservation.ts';
 import type { Exchange, InboundCall, Surface } from './types.ts';
 
@@ -35,6 +36,8 @@ export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCal
     // Fallbacks obey the key too: a fallback model the key may not use is never tried.
     plan = planForKey(planTiers(gw, model), key);
   }
+
+  plan = restrictPlan(plan, key, gw.groups.get(key.group), call.pinProvider, call.model ? `model "${call.model}"` : `${call.method} ${call.path}`);
 
   if (ex.route.plugins.length) {
     const view = (await runChain(ex.route.plugins, 'onCanonicalRequest', { operation: call.operation, body: call.body }, ex.scope, (h, v, ctx) => h.onCanonicalRequest?.(v, ctx))).value;

@@ -23,6 +23,8 @@ export interface InboundCall {
   stream: boolean;
   /** Per-request cache choice (x-switchyard-cache header or onebound cache=yes|no). */
   cache?: 'yes' | 'no';
+  /** `x-switchyard-provider`: pin the call to one provider (keys with can_pin only). */
+  pinProvider?: string;
   /** The client asked for the usage chunk (`stream_options.include_usage`). */
   includeUsage: boolean;
   /**
@@ -46,6 +48,8 @@ export interface Exchange {
   attempts: AttemptRecord[];
   /** Set once a request was sent to an upstream (a client leaving later is billed for the prompt). */
   upstreamCalled?: boolean;
+  /** The inbound protocol surface (openai when unset), for metrics and the request log. */
+  surface?: string;
   /** The public model whose target answered (differs from call.model after a fallback). */
   answeredModel?: string;
   /** Admitted call's reservation and, once an upstream answered, its charge (see finish.ts). */
