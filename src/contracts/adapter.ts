@@ -160,8 +160,6 @@ export interface Adapter {
    * `{event: its :event-type (or :exception-type) header, data: its payload as text}`.
    */
   readonly streamFraming?: 'sse' | 'ndjson' | 'aws-eventstream';
-  /** JSON Schema of the provider block fields this adapter accepts (validate reports typos). */
-  readonly providerOptionsSchema?: { type: 'object'; properties: Record<string, JsonValue>; required?: string[] };
   /**
    * Provider options the gateway fills from environment variables when gateway.yaml leaves them out
    * (option name → variable name, e.g. `region: 'AWS_REGION'`). Adapters never read the environment.
