@@ -12,6 +12,7 @@ import { serveImageJobs } from '../jobs/serve.ts';
 import type { JsonValue } from '../contracts/canonical.ts';
 import type { Exchange, InboundCall } from '../pipeline/types.ts';
 import type { Runtime } from '../runtime/runtime.ts';
+import { anthropicErrorFromGateway } from '../protocols/anthropic/index.ts';
 import { handleAnthropic, isAnthropicPath } from './anthropic-surface.ts';
 import { handleBilling } from './billing.ts';
 import { errorResponse, toGatewayError } from './error-response.ts';
@@ -101,7 +102,9 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
     if (err instanceof ClientGone) return new Response(null, { status: 499, headers: { 'x-request-id': id } });
     const gwErr = toGatewayError(err, rt.log, id);
     if (ex.call || ex.key) meterFailure(rt, ex, gwErr);
-    return errorResponse(gwErr, id, route, scope, gw.secrets);
+    // An Anthropic route (or /v1/messages) answers in Anthropic's error shape also when it fails early (onRequest).
+    const anthropic = route.protocol === 'anthropic' || isAnthropicPath(request.method, rest);
+    return errorResponse(gwErr, id, route, scope, gw.secrets, anthropic ? (e) => anthropicErrorFromGateway(e, id) : undefined);
   } finally {
     if (!ex.detached) ex.leave();
   }
