@@ -8,6 +8,7 @@ import { loadAdapter } from './adapter-registry.ts';
 import { compileKeys } from './keys.ts';
 import { compileModels } from './models.ts';
 import { CompileError, loadPlugins } from './plugin-loader.ts';
+import { providerCredentials } from './credentials.ts';
 import type { CompiledGateway, CompiledGroup, CompiledProvider, CompiledRoute, LoadedPlugin, RoutingPolicy } from './types.ts';
 
 // Default retry set: 408, 409, 429, every 5xx, timeouts and network faults.
@@ -38,10 +39,12 @@ export async function compileGateway({ config, hash, file, baseDir }: CompileInp
       throw new CompileError(`provider ${name}: ${(err as Error).message}`, ['providers', name, 'adapter']);
     });
     if (adapterFile) codeFiles.push(adapterFile);
+    const view = providerView(name, pc);
     providers.set(name, Object.freeze({
       name,
       adapter,
-      view: providerView(name, pc),
+      view,
+      credentials: providerCredentials(view),
       timeoutMs: pc.timeout_ms ?? routing.timeoutMs,
       plugins: pick(pc.plugins),
       modelMap: modelMapOf(pc),

@@ -4,7 +4,8 @@
 import type { CompiledGateway, CompiledRoute } from '../compile/types.ts';
 import { GatewayError } from '../contracts/errors.ts';
 import { assertModelAllowed, authenticate } from '../pipeline/authenticate.ts';
-import { type HookScope, runChain } from '../pipeline/plugin-runner.ts';
+import type { HookScope } from '../pipeline/plugin-runner.ts';
+import { runRequestHooks } from '../pipeline/request-hooks.ts';
 import { meterFailure } from '../pipeline/metering.ts';
 import { ClientGone } from '../upstream/call.ts';
 import { routeResponse, serveModelCall } from '../pipeline/serve-call.ts';
@@ -53,9 +54,9 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
     if (rt.draining) throw new GatewayError({ status: 503, type: 'api_error', code: 'shutting_down', message: 'The gateway is shutting down; retry shortly.', retryAfterMs: 1000 });
     let req = request;
     if (route.plugins.length) {
-      const out = await runChain(route.plugins, 'onRequest', req, scope, (h, v, ctx) => h.onRequest?.(v, ctx), (v) => v instanceof Response);
-      if (out.stopped instanceof Response) return withRequestId(out.stopped, id);
-      req = out.value;
+      const out = await runRequestHooks(route.plugins, req, scope); // without the client's credentials
+      if (out instanceof Response) return withRequestId(out, id);
+      req = out;
     }
     const path = req === request ? rest : matchRoute(gw, new URL(req.url).pathname).rest;
     const search = req === request ? url.search : new URL(req.url).search;

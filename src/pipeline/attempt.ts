@@ -11,6 +11,7 @@ import { SseSource } from '../stream/sse-source.ts';
 import { callUpstream } from '../upstream/call.ts';
 import { redact, stripUrls } from '../upstream/redact.ts';
 import { runChain } from './plugin-runner.ts';
+import { runUpstreamRequestHooks } from './upstream-hooks.ts';
 import type { AttemptResult, Exchange, InboundCall } from './types.ts';
 
 export function adapterRequestFor(call: InboundCall, target: Target): AdapterRequest {
@@ -32,9 +33,8 @@ export async function attemptTarget(ex: Exchange, call: InboundCall, target: Tar
   const scope = { ...ex.scope, provider: provider.name };
   const areq = adapterRequestFor(call, target);
   let ureq: UpstreamRequest = adapter.buildRequest(areq, provider.view);
-  if (provider.plugins.length) {
-    ureq = (await runChain(provider.plugins, 'onUpstreamRequest', ureq, scope, (h, v, ctx) => h.onUpstreamRequest?.(v, { ...ctx, adapterRequest: areq }))).value;
-  }
+  // Hooks see the request without the provider's credentials, which are added back after them.
+  if (provider.plugins.length) ureq = await runUpstreamRequestHooks(provider, ureq, areq, scope);
   ex.upstreamCalled = true;
   const upstream = await callUpstream(ureq, {
     provider: provider.name,
