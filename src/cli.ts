@@ -8,7 +8,8 @@ import { ConfigInvalidError, startGateway } from './gateway.ts';
 
 const USAGE = `usage:
   switchyard start [--config FILE] [--port N] [--host H]   serve the gateway (default config: gateway.yaml)
-  switchyard validate [FILE]                               check a config; exit 1 with file:line:col problems`;
+  switchyard validate [FILE] [--load-code]                 check a config; exit 1 with file:line:col problems
+                                                           (user plugins/adapters are parsed, not run, unless --load-code)`;
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -19,18 +20,24 @@ function flag(args: string[], name: string): string | undefined {
 
 async function validate(args: string[]): Promise<number> {
   const file = args.find((a) => !a.startsWith('-')) ?? process.env.SWITCHYARD_CONFIG ?? 'gateway.yaml';
+  // No user code runs unless asked: plugin and adapter files are parsed and their imports resolved.
+  const loadCode = args.includes('--load-code');
   const result = await loadConfigFile(file);
   if (!result.ok) {
     for (const p of result.problems) console.log(formatProblem(p));
     return 1;
   }
+  let userFiles: string[] = [];
   try {
-    await compileGateway(result);
+    await compileGateway({ ...result, staticCode: !loadCode, onCodeFiles: (files) => { userFiles = files; } });
   } catch (err) {
     console.log(compileProblem(result, err));
     return 1;
   }
   console.log(`${result.file}: ok`);
+  if (!loadCode && userFiles.length) {
+    console.log(`note: ${userFiles.length} user code file(s) parsed, not run; plugin options and hooks are checked when the gateway loads them (or now: switchyard validate --load-code, which runs their top-level code)`);
+  }
   return 0;
 }
 

@@ -5,6 +5,7 @@ import type { ProviderView } from '../contracts/adapter.ts';
 import type { JsonValue } from '../contracts/canonical.ts';
 import type { GatewayConfig, ProviderConfig } from '../config/types.ts';
 import { loadAdapter } from './adapter-registry.ts';
+import { type CodeLoad, beginLoad, staticLoad } from './fresh-import.ts';
 import { compileKeys } from './keys.ts';
 import { compileModels } from './models.ts';
 import { CompileError, loadPlugins } from './plugin-loader.ts';
@@ -19,6 +20,10 @@ export interface CompileInput {
   hash: string;
   file: string;
   baseDir: string;
+  /** Told which user code files this compile loaded, also when it fails (so the watcher can watch them). */
+  onCodeFiles?: (files: string[]) => void;
+  /** `validate`: check user plugins and adapters statically, run none of their code (default false). */
+  staticCode?: boolean;
 }
 
 export interface CompileOutput {
@@ -27,18 +32,26 @@ export interface CompileOutput {
   codeFiles: string[];
 }
 
-export async function compileGateway({ config, hash, file, baseDir }: CompileInput): Promise<CompileOutput> {
+export async function compileGateway(input: CompileInput): Promise<CompileOutput> {
+  const code = input.staticCode ? staticLoad() : beginLoad();
+  try {
+    return await compileWith(input, code);
+  } finally {
+    code.done();
+    input.onCodeFiles?.([...code.files]);
+  }
+}
+
+async function compileWith({ config, hash, file, baseDir }: CompileInput, code: CodeLoad): Promise<CompileOutput> {
   const routing = compileRouting(config);
-  const { plugins, files: pluginFiles } = await loadPlugins(config, baseDir);
-  const codeFiles = [...pluginFiles];
+  const { plugins } = await loadPlugins(config, baseDir, code);
   const pick = (names: readonly string[] | undefined): LoadedPlugin[] => (names ?? []).map((n) => plugins.get(n)!).filter(Boolean);
 
   const providers = new Map<string, CompiledProvider>();
   for (const [name, pc] of Object.entries(config.providers)) {
-    const { adapter, file: adapterFile } = await loadAdapter(pc.adapter, baseDir).catch((err: unknown) => {
+    const { adapter } = await loadAdapter(pc.adapter, baseDir, code).catch((err: unknown) => {
       throw new CompileError(`provider ${name}: ${(err as Error).message}`, ['providers', name, 'adapter']);
     });
-    if (adapterFile) codeFiles.push(adapterFile);
     const view = providerView(name, pc);
     providers.set(name, Object.freeze({
       name,
@@ -85,7 +98,8 @@ export async function compileGateway({ config, hash, file, baseDir }: CompileInp
     passthrough,
     secrets: collectSecrets(config),
   };
-  return { gateway: Object.freeze(gateway), codeFiles };
+  // Plugins, adapters and every user file they import (helpers too): the watcher reloads on any of them.
+  return { gateway: Object.freeze(gateway), codeFiles: [...code.files] };
 }
 
 function compileRouting(config: GatewayConfig): RoutingPolicy {

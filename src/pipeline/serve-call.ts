@@ -12,7 +12,7 @@ import { assertModelAllowed } from './authenticate.ts';
 import { costMicros } from './cost.ts';
 import { planTiers } from './failover.ts';
 import { meter } from './metering.ts';
-import { runChain } from './plugin-runner.ts';
+import { runCanonicalHooks } from './canonical-hooks.ts';
 import type { Exchange, InboundCall, Surface } from './types.ts';
 
 export type { Surface } from './types.ts';
@@ -38,8 +38,9 @@ export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCal
   }
 
   if (ex.route.plugins.length) {
-    const view = (await runChain(ex.route.plugins, 'onCanonicalRequest', { operation: call.operation, body: call.body }, ex.scope, (h, v, ctx) => h.onCanonicalRequest?.(v, ctx))).value;
-    call.body = view.body;
+    // A plugin may switch the model (it must exist and be allowed for the key); then that model is served.
+    const switched = await runCanonicalHooks(ex, call);
+    if (switched) plan = planTiers(gw, (model = switched));
   }
 
   // Counting prompt tokens costs real CPU on long prompts: only done when a budget, a tpm limit or a
