@@ -5,10 +5,11 @@
 //   it from: a Bun runtime plugin (onLoad, keyed by a query marker only our loader adds) rewrites those
 //   specifiers to this checkout's src/contracts/index.ts. Bun's onResolve does not fire for bare
 //   package names, so the rewrite happens when the file is loaded, using Bun's own import scanner.
-// - Every compile is a new load generation: the entry file and each user file it imports (relatively or
-//   by absolute path) get `?switchyard-load=<generation>`, so all of them are evaluated afresh. A file
-//   that failed to load (a syntax error, a bad import) is therefore retried after it is fixed (Bun keeps
-//   failed modules in its registry), and an edited helper file takes effect like the plugin itself.
+// - A changed plugin or adapter is a new load generation: the entry file and each user file it imports
+//   (relatively or by absolute path) get `?switchyard-load=<generation>`, so all of them are evaluated
+//   afresh. A file that failed to load (a syntax error, a bad import) is therefore retried after it is
+//   fixed (Bun keeps failed modules in its registry), and an edited helper takes effect like the plugin
+//   itself. Unchanged code (same bytes in every file it loaded) keeps its module across reloads.
 //   The gateway's own modules (src/) and packages are imported unmarked: one shared instance.
 // - Each generation records the user files it loaded, so the watcher can watch helpers too, also when
 //   the load failed.
@@ -37,9 +38,14 @@ export interface CodeLoad {
   done(): void;
 }
 
+type Hash = number | bigint;
+
 interface LoaderState {
   generation: number;
-  open: Map<number, Set<string>>;
+  /** Files (and the hash of the text evaluated) each running import has loaded. */
+  open: Map<number, Map<string, Hash>>;
+  /** Entry file → its module and the files it loaded: reused while none of them changed. */
+  cache: Map<string, { module: Record<string, unknown>; files: Map<string, Hash> }>;
 }
 
 let state: LoaderState | undefined;
@@ -80,22 +86,38 @@ function targetOf(spec: string, file: string, gen: number): string | undefined {
 }
 
 function install(): LoaderState {
-  const s: LoaderState = { generation: 0, open: new Map() };
+  const s: LoaderState = { generation: 0, open: new Map(), cache: new Map() };
   Bun.plugin({
     name: 'switchyard-user-code',
     setup(build) {
       build.onLoad({ filter: MARKED }, (args) => {
         const gen = Number(MARKED.exec(args.path)?.[1] ?? 0);
         const file = args.path.replace(MARKED, '');
-        s.open.get(gen)?.add(file);
-        return { contents: rewriteSource(file, readFileSync(file, 'utf8'), gen), loader: loaderFor(file) };
+        const source = readFileSync(file, 'utf8');
+        s.open.get(gen)?.set(file, Bun.hash(source));
+        return { contents: rewriteSource(file, source, gen), loader: loaderFor(file) };
       });
     },
   });
   return s;
 }
 
-/** Starts a load generation. Outside Bun (no runtime plugins) files are imported as they are. */
+function unchanged(files: ReadonlyMap<string, Hash>): boolean {
+  for (const [file, hash] of files) {
+    try {
+      if (Bun.hash(readFileSync(file, 'utf8')) !== hash) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Starts one compile's load. Each import whose files all still read the same reuses the module it got
+ * last time; otherwise it is a new generation (old ones stay in Bun's registry: memory grows a little
+ * per code change, not per reload). Outside Bun (no runtime plugins) files are imported as they are.
+ */
 export function beginLoad(): CodeLoad {
   const files = new Set<string>();
   if (typeof Bun === 'undefined') {
@@ -103,18 +125,29 @@ export function beginLoad(): CodeLoad {
   }
   state ??= install();
   const s = state;
-  const gen = ++s.generation;
-  s.open.set(gen, files);
   return {
     runs: true,
     files,
-    done: () => s.open.delete(gen),
+    done: () => {},
     async import(file) {
       files.add(file);
+      const cached = s.cache.get(file);
+      if (cached && unchanged(cached.files)) {
+        for (const f of cached.files.keys()) files.add(f);
+        return cached.module;
+      }
+      const gen = ++s.generation;
+      const seen = new Map<string, Hash>();
+      s.open.set(gen, seen);
       try {
-        return (await import(`${file}?${MARK}=${gen}`)) as Record<string, unknown>;
+        const module = (await import(`${file}?${MARK}=${gen}`)) as Record<string, unknown>;
+        s.cache.set(file, { module, files: seen });
+        return module;
       } catch (err) {
         throw cleanError(err);
+      } finally {
+        s.open.delete(gen);
+        for (const f of seen.keys()) files.add(f);
       }
     },
   };
