@@ -62,7 +62,9 @@ function describe_model_switch() {
 plugins:
   to-big: { module: ${sw}, options: { from: mock-echo, to: mock-big } }
   to-nowhere: { module: ${sw}, options: { from: mock-echo, to: no-such-model } }
+  flip: { module: ${sw}, options: { from: x, to: x, stream: true } }
 routes:
+  - { path: /flip, plugins: [flip] }
   - { path: /big, plugins: [to-big] }
   - { path: /nowhere, plugins: [to-nowhere] }
 `);
@@ -98,5 +100,14 @@ routes:
     expect(body.error.code).toBe('plugin_error');
     expect(body.error.message).toContain('"to-nowhere"');
     expect(body.error.message).toContain('no-such-model');
+  });
+
+  test('flipping the client\'s stream flag is refused, not ignored', async () => {
+    const res = await postJson(`${gw.url}/flip/v1/chat/completions`, chatBody('hello', 'mock-echo'));
+    expect(res.status).toBe(500);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('plugin_error');
+    expect(body.error.message).toContain('"flip"');
+    expect(body.error.message).toContain('stream');
   });
 }
