@@ -71,6 +71,12 @@ async function start(args: string[]): Promise<void> {
     }
     process.exit(1);
   }
+  // A plugin's (or adapter's) floating promise that rejects must not take the gateway down: Bun exits on
+  // an unhandled rejection. It is logged (secrets masked) and the gateway keeps serving.
+  process.on('unhandledRejection', (reason) => {
+    const err = reason instanceof Error ? reason : new Error(String(reason));
+    gateway.runtime.log.error('unhandled promise rejection (in a plugin or adapter?); still serving', { error: `${err.name}: ${err.message}`, stack: err.stack });
+  });
   const shutdown = (signal: string) => {
     gateway.runtime.log.info('shutting down', { signal, in_flight: gateway.runtime.inFlight });
     gateway.stop().then(() => process.exit(0), () => process.exit(1));

@@ -69,6 +69,7 @@ function origin(url: string): string | undefined {
 
 /** Runs the provider's onUpstreamRequest hooks on a credential-free view, then puts the credentials back. */
 export async function runUpstreamRequestHooks(provider: CompiledProvider, built: UpstreamRequest, areq: AdapterRequest, scope: HookScope): Promise<UpstreamRequest> {
+  if (!provider.plugins.some((lp) => typeof lp.plugin.onUpstreamRequest === 'function')) return built;
   const secrets = provider.credentials;
   const stripped = strip(built, secrets);
   const where = origin(built.url);
