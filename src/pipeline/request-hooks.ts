@@ -28,16 +28,27 @@ function extract(req: Request, url: URL): Credentials {
   return { headers, params };
 }
 
-/** The same request with `creds` removed (strip) or set (restore); the body moves to the new request. */
+/**
+ * The request with `creds` removed (strip) or set (restore). Headers are changed in place (no copy: this
+ * runs on every request of a route with onRequest hooks); only query credentials, or headers that
+ * cannot change, need a new Request (the body moves to it).
+ */
 function rebuild(req: Request, creds: Credentials, mode: 'strip' | 'restore'): Request {
-  const url = new URL(req.url);
+  if (!creds.params.length) {
+    try {
+      for (const [name] of creds.headers) req.headers.delete(name);
+      if (mode === 'restore') for (const [name, value] of creds.headers) req.headers.set(name, value);
+      return req;
+    } catch {
+      // immutable headers: copy below
+    }
+  }
   const headers = new Headers(req.headers);
   for (const [name] of creds.headers) headers.delete(name);
+  if (mode === 'restore') for (const [name, value] of creds.headers) headers.set(name, value);
+  const url = new URL(req.url);
   for (const [name] of creds.params) url.searchParams.delete(name);
-  if (mode === 'restore') {
-    for (const [name, value] of creds.headers) headers.set(name, value);
-    for (const [name, value] of creds.params) url.searchParams.append(name, value);
-  }
+  if (mode === 'restore') for (const [name, value] of creds.params) url.searchParams.append(name, value);
   const hasBody = req.body !== null && req.method !== 'GET' && req.method !== 'HEAD';
   return new Request(url, { method: req.method, headers, body: hasBody ? req.body : null, signal: req.signal, duplex: 'half' } as RequestInit);
 }

@@ -29,15 +29,15 @@ function strip(built: UpstreamRequest, secrets: readonly string[]): Stripped {
     if (CREDENTIAL_HEADERS.has(name.toLowerCase()) || carries(value, secrets)) headers.push([name, value]);
     else viewHeaders[name] = value;
   }
-  const url = new URL(built.url);
   const params: Array<[string, string]> = [];
-  for (const [name, value] of [...url.searchParams]) {
+  const url = built.url.includes('?') ? new URL(built.url) : undefined; // most upstream URLs have no query
+  for (const [name, value] of url ? [...url.searchParams] : []) {
     if (CREDENTIAL_PARAMS.has(name.toLowerCase()) || carries(value, secrets)) params.push([name, value]);
   }
-  for (const [name] of params) url.searchParams.delete(name);
+  for (const [name] of params) url!.searchParams.delete(name);
   let body = built.body;
   if (typeof body === 'string') secrets.forEach((s, i) => { if (body && (body as string).includes(s)) body = (body as string).split(s).join(PLACEHOLDER(i)); });
-  return { view: { ...built, url: params.length ? url.toString() : built.url, headers: viewHeaders, body }, headers, params };
+  return { view: { ...built, url: params.length ? url!.toString() : built.url, headers: viewHeaders, body }, headers, params };
 }
 
 function restore(out: UpstreamRequest, built: UpstreamRequest, stripped: Stripped, secrets: readonly string[]): UpstreamRequest {
@@ -82,7 +82,7 @@ export async function runUpstreamRequestHooks(provider: CompiledProvider, built:
     const input: UpstreamRequest = { ...current, headers: { ...current.headers } };
     const out = (await guard(lp, 'onUpstreamRequest', scope, () => fn.call(lp.plugin, input, { ...pluginContext(lp, scope), adapterRequest: areq }))) ?? input;
     const invalid = invalidReturn('onUpstreamRequest', out);
-    const moved = !invalid && origin(out.url) !== where;
+    const moved = !invalid && out.url !== input.url && !out.url.startsWith(`${where}/`) && origin(out.url) !== where;
     if (invalid || moved) {
       const failure = pluginFailure(lp, 'onUpstreamRequest', scope, invalid ? { invalid } : { refused: 'changed the upstream scheme, host or port (plugins may change the path, query, headers and body only)' });
       if (lp.failOpen) continue;
