@@ -1,5 +1,5 @@
-// Plugin failures never leak internals (issue 8 point 6): for every hook, on both surfaces (OpenAI
-// chat and Anthropic /v1/messages), streamed or not, a throwing hook (or one returning an unusable
+// Plugin failures never leak internals (issue 8 point 6): for every hook, on every surface (OpenAI
+// chat, Anthropic /v1/messages, OpenAI Responses, Gemini generateContent), streamed or not, a throwing hook (or one returning an unusable
 // value) gives the client 500 plugin_error naming the plugin, the hook and the request id, never the
 // exception's text or stack; the text and stack are logged under the same request id.
 
@@ -49,13 +49,14 @@ ${declared}
 routes:
 ${routes}
 `, { logger: log.logger });
-});
+}, 30_000); // 28 plugin instances to load on a shared machine
 
 afterAll(async () => {
   await gw?.stop();
 });
 
-type Surface = 'openai' | 'anthropic';
+type Surface = 'openai' | 'anthropic' | 'responses' | 'gemini';
+const SURFACES: readonly Surface[] = ['openai', 'anthropic', 'responses', 'gemini'];
 
 function send(kind: 'leak' | 'junk', hook: Hook, surface: Surface, stream: boolean): Promise<Response> {
   const provider = PROVIDER_HOOKS.has(hook);
@@ -63,10 +64,17 @@ function send(kind: 'leak' | 'junk', hook: Hook, surface: Surface, stream: boole
   // onError needs an error to reshape: an unknown model.
   const model = hook === 'onError' ? 'no-such-model' : provider ? `m-${kind}-${hook}` : 'mock-echo';
   const messages = [{ role: 'user', content: 'hello there' }];
-  if (surface === 'openai') {
-    return fetch(`${gw.url}${prefix}/v1/chat/completions`, { method: 'POST', headers: auth(), body: JSON.stringify({ model, messages, stream }) });
+  const post = (path: string, body: unknown) => fetch(`${gw.url}${prefix}${path}`, { method: 'POST', headers: auth(), body: JSON.stringify(body) });
+  switch (surface) {
+    case 'openai':
+      return post('/v1/chat/completions', { model, messages, stream });
+    case 'anthropic':
+      return post('/v1/messages', { model, messages, max_tokens: 50, stream });
+    case 'responses':
+      return post('/v1/responses', { model, input: 'hello there', stream });
+    case 'gemini':
+      return post(`/v1beta/models/${model}:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`, { contents: [{ role: 'user', parts: [{ text: 'hello there' }] }] });
   }
-  return fetch(`${gw.url}${prefix}/v1/messages`, { method: 'POST', headers: auth(), body: JSON.stringify({ model, messages, max_tokens: 50, stream }) });
 }
 
 function expectNoInternals(text: string) {
@@ -78,14 +86,35 @@ function expectNoInternals(text: string) {
   expect(text).not.toContain('nonsense');
 }
 
-/** The error object the client got, from a JSON body or the stream's error event. */
-async function clientError(res: Response, surface: Surface): Promise<{ text: string; message: string; code?: string; type: string }> {
+/** The first `error` object with a string message anywhere in a parsed body or event. */
+function findError(v: unknown): { message: string; code?: unknown; type?: unknown } | undefined {
+  if (!v || typeof v !== 'object') return undefined;
+  const o = v as Record<string, unknown>;
+  const e = o.error as Record<string, unknown> | undefined;
+  if (e && typeof e === 'object' && typeof e.message === 'string') return e as { message: string };
+  for (const child of Object.values(o)) {
+    const found = findError(child);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** The error the client got, from a JSON body or the stream's error event, with the raw text it came in. */
+async function clientError(res: Response): Promise<{ text: string; message: string; code?: unknown; type?: unknown }> {
   const isStream = (res.headers.get('content-type') ?? '').includes('event-stream');
-  const text = isStream ? (await streamData(res)).filter((d) => d.includes('"error"')).join('\n') : await res.text();
-  expect(text.length).toBeGreaterThan(0);
-  const body = JSON.parse(text.split('\n')[0]) as { type?: string; error: { message: string; code?: string; type: string } };
-  if (surface === 'anthropic') expect(body.type).toBe('error');
-  return { text, message: body.error.message, code: body.error.code, type: body.error.type };
+  const text = isStream ? (await streamData(res)).join('\n') : await res.text();
+  const payloads = isStream ? text.split('\n') : [text];
+  for (const p of payloads) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(p);
+    } catch {
+      continue;
+    }
+    const err = findError(parsed);
+    if (err) return { text, ...err };
+  }
+  throw new Error(`no error in: ${text.slice(0, 500)}`);
 }
 
 /** The data payloads of an SSE body, also of frames that start with an `event:` line (Anthropic). */
@@ -96,11 +125,13 @@ async function streamData(res: Response): Promise<string[]> {
 
 const cases: Array<{ hook: Hook; surface: Surface; stream: boolean }> = [];
 for (const hook of HOOKS) {
-  for (const surface of ['openai', 'anthropic'] as const) {
+  for (const surface of SURFACES) {
     for (const stream of [false, true]) {
       if (hook === 'onStreamEvent' && !stream) continue; // runs on streams only
       if (hook === 'onUpstreamResponse' && stream) continue; // runs on buffered replies only
       if (hook === 'onResponse' && stream) continue; // non-stream answers only
+      // The mock provider has no native /responses endpoint, so no Responses answer reaches these hooks.
+      if (surface === 'responses' && (hook === 'onResponse' || hook === 'onStreamEvent')) continue;
       cases.push({ hook, surface, stream });
     }
   }
@@ -114,13 +145,13 @@ describe.each(['leak', 'junk'] as const)('%s', (kind) => {
     const plugin = `${kind}-${hook}`;
     const inStream = hook === 'onStreamEvent';
     expect(res.status).toBe(inStream ? 200 : 500);
-    const err = await clientError(res, surface);
+    const err = await clientError(res);
     expectNoInternals(err.text);
     expect(err.message).toContain(`"${plugin}"`);
     expect(err.message).toContain(hook);
     expect(err.message).toContain(id!);
-    if (surface === 'openai') expect(err.code).toBe('plugin_error');
-    expect(err.type).toBe('api_error');
+    if (surface === 'openai' || (surface === 'responses' && !inStream)) expect(err.code).toBe('plugin_error');
+    if (surface === 'openai' || surface === 'anthropic') expect(err.type).toBe('api_error');
 
     // The details are in the log, under the same request id (exception text and stack for a throw).
     const line = lines.find((l) => l.msg === 'plugin failed' && l.request_id === id && l.plugin === plugin);
