@@ -109,6 +109,8 @@ export interface CompiledGateway {
   readonly globalLimits?: LimitSpec;
   readonly maxBodyBytes: number;
   readonly adminToken?: string;
+  /** GET /metrics: off, or the bearer token it needs (server.metrics.token, else the admin token). */
+  readonly metrics: { readonly enabled: boolean; readonly token?: string };
   readonly trustProxy: boolean;
   /** Provider names serving passthrough prefixes, longest prefix first. */
   readonly passthrough: ReadonlyArray<{ prefix: string; provider: CompiledProvider }>;
