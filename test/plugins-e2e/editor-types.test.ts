@@ -2,11 +2,14 @@
 // the README gives for a plugin directory, dropped into a temp dir with a plugin and an adapter that
 // import 'switchyard/plugin' / 'switchyard/adapter', passes `tsc`; a type error in the plugin fails it.
 
-import { expect, test } from 'bun:test';
+import { expect, test, setDefaultTimeout } from 'bun:test';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { tempDir } from '../helpers/gateway.ts';
 import { FIXTURES, REPO } from './helpers.ts';
+
+// Gateways start, files are watched and CLIs spawned here: generous on a shared, loaded machine.
+setDefaultTimeout(20_000);
 
 const TSC = join(REPO, 'node_modules', '.bin', 'tsc');
 

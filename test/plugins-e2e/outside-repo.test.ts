@@ -3,14 +3,16 @@
 // and hot-reload, helpers included; a failed load (syntax error, bad import, a new plugin that does not
 // load) recovers when the file is fixed, without a restart.
 
-import { afterEach, expect, test } from 'bun:test';
+import { afterAll, afterEach, expect, setDefaultTimeout, test } from 'bun:test';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { json, upstreamPool } from '../helpers/fake-upstream.ts';
 import { tempDir } from '../helpers/gateway.ts';
 import { type E2EGateway, FIXTURES, TEST_KEY, chatBody, postJson, startE2E, until } from './helpers.ts';
-import { afterAll } from 'bun:test';
+
+// Gateways start, files are watched and CLIs spawned here: generous on a shared, loaded machine.
+setDefaultTimeout(20_000);
 
 const pool = upstreamPool(afterAll);
 const acme = pool((_req, body) => json({ output: `you said ${(JSON.parse(body) as { prompt: string }).prompt}`, tokens_in: 3, tokens_out: 4 }));
@@ -73,7 +75,7 @@ test('editing a helper file the plugin imports reloads it', async () => {
   gw = await startE2E(yaml(), { dir, watch: true });
   expect((await ask()).tag).toBe('v1');
   writeFileSync(join(dir, 'plugins', 'lib', 'tag.ts'), tagHelper('v2'));
-  await until(async () => (await ask()).tag === 'v2', 3000);
+  await until(async () => (await ask()).tag === 'v2', 6000);
 });
 
 test('editing the custom adapter outside the repository reloads it', async () => {
@@ -82,7 +84,7 @@ test('editing the custom adapter outside the repository reloads it', async () =>
   expect((await ask()).content).toStartWith('acme-v1:');
   const file = join(dir, 'adapters', 'acme.ts');
   writeFileSync(file, readFileSync(file, 'utf8').replace("'acme-v1'", "'acme-v2'"));
-  await until(async () => (await ask()).content.startsWith('acme-v2:'), 3000);
+  await until(async () => (await ask()).content.startsWith('acme-v2:'), 6000);
 });
 
 test('a syntax error in a helper is rejected, the old code serves, and fixing the helper recovers without a restart', async () => {
@@ -90,11 +92,11 @@ test('a syntax error in a helper is rejected, the old code serves, and fixing th
   gw = await startE2E(yaml(), { dir, watch: true });
   const helper = join(dir, 'plugins', 'lib', 'tag.ts');
   writeFileSync(helper, 'export const tag = (): string => {{ broken');
-  await until(async () => gw!.runtime.status.lastError !== undefined, 3000);
+  await until(async () => gw!.runtime.status.lastError !== undefined, 6000);
   expect(gw.runtime.status.lastError!.problems.join('\n')).toContain('tagger');
   expect((await ask()).tag).toBe('v1');
   writeFileSync(helper, tagHelper('fixed'));
-  await until(async () => (await ask()).tag === 'fixed', 3000);
+  await until(async () => (await ask()).tag === 'fixed', 6000);
   expect(gw.runtime.status.lastError).toBeUndefined();
 });
 
@@ -104,13 +106,13 @@ test('a bad import is rejected; fixing the import recovers without a restart', a
   const plugin = join(dir, 'plugins', 'tagger.ts');
   const good = readFileSync(plugin, 'utf8');
   writeFileSync(plugin, good.replace('./lib/tag.ts', './lib/missing.ts'));
-  await until(async () => gw!.runtime.status.lastError !== undefined, 3000);
+  await until(async () => gw!.runtime.status.lastError !== undefined, 6000);
   expect(gw.runtime.status.lastError!.problems.join('\n')).toContain('missing.ts');
   expect(gw.runtime.status.lastError!.problems.join('\n')).not.toContain('switchyard-load');
   expect((await ask()).tag).toBe('v1');
   writeFileSync(join(dir, 'plugins', 'lib', 'tag.ts'), tagHelper('after-fix'));
   writeFileSync(plugin, good);
-  await until(async () => (await ask()).tag === 'after-fix', 3000);
+  await until(async () => (await ask()).tag === 'after-fix', 6000);
 });
 
 test('a newly added plugin that fails to load is watched: fixing its file (config untouched) loads it', async () => {
@@ -119,12 +121,12 @@ test('a newly added plugin that fails to load is watched: fixing its file (confi
   const extra = join(dir, 'plugins', 'extra.ts');
   writeFileSync(extra, "import { definePlugin } from 'switchyard/plugin';\nexport default definePlugin({ name: 'extra', onResponse(r) { return {{ r } } });\n");
   gw.write(yaml('  extra: { module: ./plugins/extra.ts }').replace('plugins: [tagger]', 'plugins: [tagger, extra]'));
-  await until(async () => gw!.runtime.status.lastError !== undefined, 3000);
+  await until(async () => gw!.runtime.status.lastError !== undefined, 6000);
   expect((await ask()).status).toBe(200);
   writeFileSync(extra, "import { definePlugin } from 'switchyard/plugin';\nexport default definePlugin({ name: 'extra', onResponse(r) { return { ...r, headers: { ...r.headers, 'x-extra': 'on' } }; } });\n");
   await until(async () => {
     const res = await postJson(`${gw!.url}/t/v1/chat/completions`, chatBody('hi', 'acme-large'));
     await res.arrayBuffer();
     return res.headers.get('x-extra') === 'on';
-  }, 3000);
+  }, 6000);
 });

@@ -3,9 +3,12 @@
 // value) gives the client 500 plugin_error naming the plugin, the hook and the request id, never the
 // exception's text or stack; the text and stack are logged under the same request id.
 
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from 'bun:test';
 import { join } from 'node:path';
 import { type E2EGateway, FIXTURES, type LogLine, TEST_KEY, auth, captureLog, startE2E } from './helpers.ts';
+
+// Gateways start, files are watched and CLIs spawned here: generous on a shared, loaded machine.
+setDefaultTimeout(20_000);
 
 const HOOKS = ['onRequest', 'onCanonicalRequest', 'onUpstreamRequest', 'onUpstreamResponse', 'onResponse', 'onStreamEvent', 'onError'] as const;
 type Hook = (typeof HOOKS)[number];

@@ -2,11 +2,14 @@
 // rejected at load with a message saying where to list it; a model change made in onCanonicalRequest
 // is served, limited and billed as the new model (which must exist and be allowed for the key).
 
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from 'bun:test';
 import { join } from 'node:path';
 import { ConfigInvalidError } from '../../src/gateway.ts';
 import { startTestGateway } from '../helpers/gateway.ts';
 import { type E2EGateway, FIXTURES, TEST_KEY, auth, chatBody, postJson, startE2E } from './helpers.ts';
+
+// Gateways start, files are watched and CLIs spawned here: generous on a shared, loaded machine.
+setDefaultTimeout(20_000);
 
 const base = `version: 1
 keys:

@@ -4,10 +4,13 @@
 // credentials are added after the hooks, and a hook that points the request at another host is refused
 // (plugin_error) before anything is sent anywhere.
 
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from 'bun:test';
 import { join } from 'node:path';
 import { chatCompletion, json, upstreamPool } from '../helpers/fake-upstream.ts';
 import { type E2EGateway, FIXTURES, TEST_KEY, auth, chatBody, startE2E } from './helpers.ts';
+
+// Gateways start, files are watched and CLIs spawned here: generous on a shared, loaded machine.
+setDefaultTimeout(20_000);
 
 const PROVIDER_KEY = 'sk-provider-secret-0123456789';
 const HEADER_SECRET = 'hdr-secret-abcdef123456';

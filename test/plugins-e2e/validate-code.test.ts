@@ -3,7 +3,7 @@
 // syntax errors and missing imports are still reported at the config line. `--load-code` imports them
 // to check options and hooks too, and says so. A plugin *name* never resolves outside plugins/.
 
-import { expect, test } from 'bun:test';
+import { expect, test, setDefaultTimeout } from 'bun:test';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/gateway.ts';
@@ -32,6 +32,9 @@ export default definePlugin({
 ${pluginBody}`);
   writeFileSync(join(dir, 'adapter.ts'), `import { writeFileSync } from 'node:fs';
 import { defineAdapter } from 'switchyard/adapter';
+
+// Gateways start, files are watched and CLIs spawned here: generous on a shared, loaded machine.
+setDefaultTimeout(20_000);
 writeFileSync(${JSON.stringify(marker)}, 'the adapter ran');
 ${adapterExtra}
 export default defineAdapter({ id: 'x', supports: () => true, buildRequest: () => ({ url: 'http://127.0.0.1:9', method: 'POST', headers: {} }), decodeResponse: () => ({ body: {} }), decodeError: () => { throw new Error('x'); } });
