@@ -13,6 +13,7 @@ import { costMicros } from './cost.ts';
 import { planTiers } from './failover.ts';
 import { meter } from './metering.ts';
 import { runCanonicalHooks } from './canonical-hooks.ts';
+import { restrictPlan } from './provider-access.ts';
 import type { Exchange, InboundCall, Surface } from './types.ts';
 
 export type { Surface } from './types.ts';
@@ -37,10 +38,12 @@ export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCal
     plan = planTiers(gw, model);
   }
 
+  plan = restrictPlan(plan, key, gw.groups.get(key.group), call.pinProvider, call.model ? `model "${call.model}"` : `${call.method} ${call.path}`);
+
   if (ex.route.plugins.length) {
     // A plugin may switch the model (it must exist and be allowed for the key); then that model is served.
     const switched = await runCanonicalHooks(ex, call);
-    if (switched) plan = planTiers(gw, (model = switched));
+    if (switched) plan = restrictPlan(planTiers(gw, (model = switched)), key, gw.groups.get(key.group), call.pinProvider, `model "${call.model}"`);
   }
 
   // Counting prompt tokens costs real CPU on long prompts: only done when a budget, a tpm limit or a
