@@ -29,23 +29,15 @@ function extract(req: Request, url: URL): Credentials {
 }
 
 /**
- * The request with `creds` removed (strip) or set (restore). Headers are changed in place (no copy: this
- * runs on every request of a route with onRequest hooks); only query credentials, or headers that
- * cannot change, need a new Request (the body moves to it).
+ * A new request with `creds` removed (strip) or set (restore); the body moves to it. Always a new object:
+ * a plugin may keep the request it was given (or returned) and read it later, after the credentials are
+ * back on the request the gateway serves.
  */
 function rebuild(req: Request, creds: Credentials, mode: 'strip' | 'restore'): Request {
-  if (!creds.params.length) {
-    try {
-      for (const [name] of creds.headers) req.headers.delete(name);
-      if (mode === 'restore') for (const [name, value] of creds.headers) req.headers.set(name, value);
-      return req;
-    } catch {
-      // immutable headers: copy below
-    }
-  }
   const headers = new Headers(req.headers);
   for (const [name] of creds.headers) headers.delete(name);
   if (mode === 'restore') for (const [name, value] of creds.headers) headers.set(name, value);
+  if (!creds.params.length) return new Request(req, { headers });
   const url = new URL(req.url);
   for (const [name] of creds.params) url.searchParams.delete(name);
   if (mode === 'restore') for (const [name, value] of creds.params) url.searchParams.append(name, value);

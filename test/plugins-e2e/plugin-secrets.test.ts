@@ -72,6 +72,10 @@ test('onRequest sees no client credential; the request still authenticates with 
   expect(new URL(inbound.url).searchParams.get('keep')).toBe('1');
   expect(new URL(inbound.url).searchParams.has('key')).toBe(false);
   expect(inbound.headers['x-other']).toBe('kept');
+  // The Request object the hook was given still has no credential after the gateway used them.
+  const later = decodeURIComponent(res.headers.get('x-spy-later') ?? '');
+  expect(later).toContain('x-other');
+  expect(later).not.toContain(TEST_KEY);
 });
 
 test('onUpstreamRequest sees no provider credential; the upstream still gets them', async () => {
