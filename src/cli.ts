@@ -11,7 +11,8 @@ import { upstreamModelList } from './upstream/model-list.ts';
 
 const USAGE = `usage:
   switchyard start [--config FILE] [--port N] [--host H]   serve the gateway (default config: gateway.yaml)
-  switchyard validate [FILE]                               check a config; exit 1 with file:line:col problems
+  switchyard validate [FILE] [--load-code]                 check a config; exit 1 with file:line:col problems
+                                                           (user plugins/adapters are parsed, not run, unless --load-code)
   switchyard models PROVIDER [--config FILE]               list the provider's own models (e.g. Ollama's /api/tags);
                                                            exit 1 if gateway.yaml serves one it does not have`;
 
@@ -24,20 +25,26 @@ function flag(args: string[], name: string): string | undefined {
 
 async function validate(args: string[]): Promise<number> {
   const file = args.find((a) => !a.startsWith('-')) ?? process.env.SWITCHYARD_CONFIG ?? 'gateway.yaml';
+  // No user code runs unless asked: plugin and adapter files are parsed and their imports resolved.
+  const loadCode = args.includes('--load-code');
   const result = await loadConfigFile(file);
   if (!result.ok) {
     for (const p of result.problems) console.log(formatProblem(p));
     return 1;
   }
+  let userFiles: string[] = [];
   let compiled;
   try {
-    compiled = await compileGateway(result);
+    compiled = await compileGateway({ ...result, staticCode: !loadCode, onCodeFiles: (files) => { userFiles = files; } });
   } catch (err) {
     console.log(compileProblem(result, err));
     return 1;
   }
   for (const line of catalogReport(compiled.gateway)) console.log(line);
   console.log(`${result.file}: ok`);
+  if (!loadCode && userFiles.length) {
+    console.log(`note: ${userFiles.length} user code file(s) parsed, not run; plugin options and hooks are checked when the gateway loads them (or now: switchyard validate --load-code, which runs their top-level code)`);
+  }
   return 0;
 }
 
@@ -102,6 +109,12 @@ async function start(args: string[]): Promise<void> {
     }
     process.exit(1);
   }
+  // A plugin's (or adapter's) floating promise that rejects must not take the gateway down: Bun exits on
+  // an unhandled rejection. It is logged (secrets masked) and the gateway keeps serving.
+  process.on('unhandledRejection', (reason) => {
+    const err = reason instanceof Error ? reason : new Error(String(reason));
+    gateway.runtime.log.error('unhandled promise rejection (in a plugin or adapter?); still serving', { error: `${err.name}: ${err.message}`, stack: err.stack });
+  });
   const shutdown = (signal: string) => {
     gateway.runtime.log.info('shutting down', { signal, in_flight: gateway.runtime.inFlight });
     gateway.stop().then(() => process.exit(0), () => process.exit(1));

@@ -21,6 +21,8 @@ export interface CompiledProvider {
   readonly view: ProviderView;
   readonly timeoutMs: number;
   readonly plugins: readonly LoadedPlugin[];
+  /** Secret values of this provider (keys, secrets, credential headers): hidden from plugin hooks. */
+  readonly credentials: readonly string[];
   /** Public model name → upstream model name. */
   readonly modelMap: ReadonlyMap<string, string>;
   /** Passthrough path prefixes below /v1 this provider serves. */

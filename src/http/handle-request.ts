@@ -5,7 +5,8 @@
 import type { CompiledGateway, CompiledRoute } from '../compile/types.ts';
 import { GatewayError } from '../contracts/errors.ts';
 import { assertModelAllowed, authenticate } from '../pipeline/authenticate.ts';
-import { type HookScope, runChain } from '../pipeline/plugin-runner.ts';
+import type { HookScope } from '../pipeline/plugin-runner.ts';
+import { runRequestHooks } from '../pipeline/request-hooks.ts';
 import { CLIENT_GONE, finishRequest } from '../pipeline/finish.ts';
 import { meterFailure } from '../pipeline/metering.ts';
 import { assertModelName } from '../pipeline/model-name.ts';
@@ -71,9 +72,9 @@ async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url:
     if (rt.draining) throw new GatewayError({ status: 503, type: 'api_error', code: 'shutting_down', message: 'The gateway is shutting down; retry shortly.', retryAfterMs: 1000 });
     let req = request;
     if (route.plugins.length) {
-      const out = await runChain(route.plugins, 'onRequest', req, scope, (h, v, ctx) => h.onRequest?.(v, ctx), (v) => v instanceof Response);
-      if (out.stopped instanceof Response) return withRequestId(out.stopped, id);
-      req = out.value;
+      const out = await runRequestHooks(route.plugins, req, scope); // without the client's credentials
+      if (out instanceof Response) return withRequestId(out, id);
+      req = out;
     }
     const path = req === request ? rest : matchRoute(gw, new URL(req.url).pathname).rest;
     const search = req === request ? url.search : new URL(req.url).search;
@@ -131,7 +132,8 @@ async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url:
     }
     const gwErr = toGatewayError(err, rt.log, id);
     meterFailure(rt, ex, gwErr);
-    const shape = surface?.errorBody;
+    // The surface's error shape, also when the request failed before its surface was chosen (onRequest).
+    const shape = (surface ?? surfaceFor(route.protocol, request.method, rest))?.errorBody;
     return errorResponse(gwErr, id, route, scope, gw.secrets, shape ? (e) => shape(e, id) : undefined);
   }
 }
