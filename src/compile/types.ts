@@ -63,6 +63,8 @@ export interface CompiledKey {
   readonly allowIps?: readonly string[];
   readonly limits?: LimitSpec;
   readonly source: 'config' | 'runtime';
+  /** Set on a revoked runtime key: it still resolves, so the caller gets `revoked_api_key`. */
+  readonly revokedAt?: number;
 }
 
 export interface CompiledGroup {
