@@ -77,6 +77,7 @@ export async function compileGateway({ config, hash, file, baseDir }: CompileInp
     routing,
     globalLimits: config.limits?.global,
     maxBodyBytes: config.server?.max_body_bytes ?? 20 * 1024 * 1024,
+    bodyTimeoutMs: config.server?.body_timeout_ms ?? 60_000,
     adminToken: config.server?.admin_token || undefined,
     trustProxy: config.server?.trust_proxy ?? false,
     passthrough,

@@ -105,6 +105,8 @@ export interface CompiledGateway {
   readonly routing: RoutingPolicy;
   readonly globalLimits?: LimitSpec;
   readonly maxBodyBytes: number;
+  /** Deadline for reading one request body (server.body_timeout_ms). */
+  readonly bodyTimeoutMs: number;
   readonly adminToken?: string;
   readonly trustProxy: boolean;
   /** Provider names serving passthrough prefixes, longest prefix first. */

@@ -19,6 +19,8 @@ export interface ServerConfig {
   trust_proxy?: boolean;
   /** Largest accepted request body in bytes (default 20 MiB). */
   max_body_bytes?: number;
+  /** How long a client may take to send its request body, in ms (default 60000). */
+  body_timeout_ms?: number;
   /** How long SIGTERM waits for in-flight requests, in ms (default 30000). */
   drain_timeout_ms?: number;
 }

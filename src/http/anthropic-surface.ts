@@ -45,7 +45,7 @@ export async function handleAnthropic(rt: Runtime, ex: Exchange, req: Request, p
     ex.key = authenticate(ex.gw, req.headers, ex.clientIp, rt.runtimeKeyLookup);
     ex.scope.keyName = ex.key.name;
     ex.scope.group = ex.key.group;
-    const parsed = await readOperationBody(req, 'chat', ex.gw.maxBodyBytes);
+    const parsed = await readOperationBody(req, 'chat', ex.gw.maxBodyBytes, ex.gw.bodyTimeoutMs);
     if (path.endsWith('/count_tokens')) {
       const canonical = countTokensRequest(parsed.body);
       if (!ex.gw.models.has(canonical.model)) {

@@ -71,7 +71,7 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
     if (target.kind === 'billing') return await handleBilling(rt, ex, target.path, search);
     if (target.kind === 'jobs') return await serveImageJobs(rt, ex, req, target.id);
 
-    const parsed = await readOperationBody(req, target.operation, gw.maxBodyBytes);
+    const parsed = await readOperationBody(req, target.operation, gw.maxBodyBytes, gw.bodyTimeoutMs);
     // Only chat and completions stream; `stream: true` elsewhere is ignored, as OpenAI does.
     const stream = parsed.body.stream === true && (target.operation === 'chat' || target.operation === 'completions');
     const streamOptions = parsed.body.stream_options;

@@ -84,7 +84,7 @@ export function createImageJobs(rt: Runtime, db: StoreDb, opts: ImageJobOptions 
 
   async function submit(ex: Exchange, req: Request): Promise<Response> {
     const key = ex.key!;
-    const parsed = await readOperationBody(req, 'images.generations', ex.gw.maxBodyBytes);
+    const parsed = await readOperationBody(req, 'images.generations', ex.gw.maxBodyBytes, ex.gw.bodyTimeoutMs);
     const model = parsed.body.model;
     if (typeof model !== 'string' || !model) {
       throw new GatewayError({ status: 400, type: 'invalid_request_error', code: 'invalid_value', param: 'model', message: 'The job has no "model". Send the same body as POST /v1/images/generations, with a model listed by GET /v1/models.' });
