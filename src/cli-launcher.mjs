@@ -2,8 +2,9 @@
 // The `switchyard` command (package.json "bin"), so `npx switchyard ...` and `bunx switchyard ...` work.
 // The gateway runs on Bun: under Bun this file runs src/cli.ts itself; under Node it starts the Bun the
 // project installed (the `bun` npm package, so Node and npm are all a user needs), or a `bun` on PATH,
-// with the same arguments, and passes SIGTERM / SIGINT / SIGHUP on to it, so stopping this process drains
-// and stops the gateway instead of leaving it running. Exits with the gateway's exit code.
+// with the same arguments, and passes SIGTERM / SIGINT / SIGHUP on to it (and SIGTERM when its own parent
+// dies), so stopping this process drains and stops the gateway instead of leaving it running. Exits with
+// the gateway's exit code.
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -37,6 +38,12 @@ if (globalThis.Bun) {
       if (child.exitCode === null) child.kill(signal);
     });
   }
+  // `npx switchyard start` runs this under `sh -c`, which dies of npm's forwarded SIGTERM without passing
+  // it on: losing the parent process is taken as that signal, so the gateway is never left orphaned.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent && child.exitCode === null) child.kill('SIGTERM');
+  }, 500).unref();
   child.on('error', (err) => {
     console.error(err.code === 'ENOENT'
       ? 'switchyard: Bun was not found. Run `npm install` in the project (it installs Bun as a package), or install Bun from https://bun.sh.'
