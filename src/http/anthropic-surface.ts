@@ -1,6 +1,8 @@
 // The Anthropic Messages surface: POST /v1/messages (and /v1/messages/count_tokens) on the default
 // surface and on `protocol: anthropic` routes. Requests are translated to the canonical chat shape,
 // served by the same pipeline (billing, limits, failover), and answered in Anthropic's shapes.
+// GET /v1/models[/{id}] answers in Anthropic's shape on `protocol: anthropic` routes and for any client
+// that sends `anthropic-version` (every Anthropic SDK and Claude Code do).
 
 import type { ChatResponse, JsonObject, JsonValue } from '../contracts/canonical.ts';
 import { GatewayError } from '../contracts/errors.ts';
@@ -16,11 +18,20 @@ import { countChatPrompt } from '../tokens/count.ts';
 import { meterFailure } from '../pipeline/metering.ts';
 import { ClientGone } from '../upstream/call.ts';
 import { errorResponse, toGatewayError } from './error-response.ts';
-import { cacheChoice } from './openai-paths.ts';
+import { listModels } from './models.ts';
+import { cacheChoice, safeDecode } from './openai-paths.ts';
+import { routeJson } from '../pipeline/route-response.ts';
 import { readOperationBody } from './read-body.ts';
 
 export function isAnthropicPath(method: string, path: string): boolean {
   return method === 'POST' && /^(\/v1)?\/messages(\/count_tokens)?$/.test(path);
+}
+
+const MODELS_PATH = /^(?:\/v1)?\/models(?:\/([^/]+))?\/?$/;
+
+/** GET /v1/models[/{id}] from an Anthropic client (it sends anthropic-version) on any route. */
+export function isAnthropicModelsRequest(req: Request, path: string): boolean {
+  return req.method === 'GET' && req.headers.has('anthropic-version') && MODELS_PATH.test(path);
 }
 
 const anthropicSurface: Surface = {
@@ -37,14 +48,16 @@ const anthropicSurface: Surface = {
   shapeBody: (body: JsonValue, call: InboundCall) => canonicalToAnthropic(body as unknown as ChatResponse, call.model ?? '') as unknown as JsonValue,
 };
 
-export async function handleAnthropic(rt: Runtime, ex: Exchange, req: Request, path: string): Promise<Response> {
+export async function handleAnthropic(rt: Runtime, ex: Exchange, req: Request, path: string, search = ''): Promise<Response> {
   try {
-    if (!isAnthropicPath(req.method, path)) {
-      throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_route', message: `Unknown path ${req.method} ${path} on an Anthropic route. Use POST /v1/messages.` });
+    const models = req.method === 'GET' ? MODELS_PATH.exec(path) : null;
+    if (!models && !isAnthropicPath(req.method, path)) {
+      throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_route', message: `Unknown path ${req.method} ${path} on an Anthropic route. Use POST /v1/messages (or GET /v1/models).` });
     }
     ex.key = authenticate(ex.gw, req.headers, ex.clientIp, rt.runtimeKeyLookup);
     ex.scope.keyName = ex.key.name;
     ex.scope.group = ex.key.group;
+    if (models) return await routeJson(ex, listModels(ex.gw, ex, models[1] === undefined ? undefined : safeDecode(models[1]), 'anthropic', search));
     const parsed = await readOperationBody(req, 'chat', ex.gw.maxBodyBytes, ex.gw.bodyTimeoutMs);
     if (path.endsWith('/count_tokens')) {
       const canonical = countTokensRequest(parsed.body);
@@ -52,7 +65,7 @@ export async function handleAnthropic(rt: Runtime, ex: Exchange, req: Request, p
         throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'model_not_found', param: 'model', message: `The model "${canonical.model}" does not exist on this gateway. GET /v1/models lists the models your key may use.` });
       }
       assertModelAllowed(ex.key, canonical.model);
-      return json(200, countTokensResponse(countChatPrompt(canonical.messages)), ex.id);
+      return await routeJson(ex, json(200, countTokensResponse(countChatPrompt(canonical.messages)), ex.id));
     }
     const canonical = anthropicToCanonical(parsed.body) as unknown as JsonObject;
     const stream = canonical.stream === true;

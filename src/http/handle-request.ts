@@ -7,12 +7,12 @@ import { assertModelAllowed, authenticate } from '../pipeline/authenticate.ts';
 import { type HookScope, runChain } from '../pipeline/plugin-runner.ts';
 import { meterFailure } from '../pipeline/metering.ts';
 import { ClientGone } from '../upstream/call.ts';
-import { routeResponse, serveModelCall } from '../pipeline/serve-call.ts';
+import { serveModelCall } from '../pipeline/serve-call.ts';
+import { routeJson } from '../pipeline/route-response.ts';
 import { serveImageJobs } from '../jobs/serve.ts';
-import type { JsonValue } from '../contracts/canonical.ts';
 import type { Exchange, InboundCall } from '../pipeline/types.ts';
 import type { Runtime } from '../runtime/runtime.ts';
-import { handleAnthropic, isAnthropicPath } from './anthropic-surface.ts';
+import { handleAnthropic, isAnthropicModelsRequest, isAnthropicPath } from './anthropic-surface.ts';
 import { handleBilling } from './billing.ts';
 import { errorResponse, toGatewayError } from './error-response.ts';
 import { listModels } from './models.ts';
@@ -58,7 +58,7 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
     }
     const path = req === request ? rest : matchRoute(gw, new URL(req.url).pathname).rest;
     const search = req === request ? url.search : new URL(req.url).search;
-    if (route.protocol === 'anthropic' || isAnthropicPath(req.method, path)) return await handleAnthropic(rt, ex, req, path);
+    if (route.protocol === 'anthropic' || isAnthropicPath(req.method, path) || isAnthropicModelsRequest(req, path)) return await handleAnthropic(rt, ex, req, path, search);
 
     const target = classifyOpenAIPath(req.method, path);
     if (target.kind === 'unknown') {
@@ -68,7 +68,7 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
     scope.keyName = ex.key.name;
     scope.group = ex.key.group;
     if (target.kind === 'models') return await routeJson(ex, listModels(gw, ex, target.id));
-    if (target.kind === 'billing') return await handleBilling(rt, ex, target.path, search);
+    if (target.kind === 'billing') return await routeJson(ex, await handleBilling(rt, ex, target.path, search));
     if (target.kind === 'jobs') return await serveImageJobs(rt, ex, req, target.id);
 
     const parsed = await readOperationBody(req, target.operation, gw.maxBodyBytes, gw.bodyTimeoutMs);
@@ -149,12 +149,6 @@ function validateChat(call: InboundCall): void {
   }
 }
 
-
-/** A JSON answer built outside serveModelCall (models list), passed through route plugins' onResponse. */
-async function routeJson(ex: Exchange, response: Response): Promise<Response> {
-  if (!ex.route.plugins.length) return response;
-  return (await routeResponse(ex, response.status, Object.fromEntries(response.headers), (await response.json()) as JsonValue)).response;
-}
 
 function withRequestId(response: Response, id: string): Response {
   if (!response.headers.has('x-request-id')) {
