@@ -21,7 +21,7 @@ routes:
   - path: /claude
     protocol: anthropic
 `));
-});
+}, 30_000);
 afterAll(async () => {
   await gw?.stop();
 });

@@ -16,7 +16,7 @@ providers:
 `, `server:
   body_timeout_ms: 600
 `));
-});
+}, 30_000);
 afterAll(async () => {
   await gw?.stop();
 });
