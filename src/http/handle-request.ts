@@ -62,7 +62,7 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
 
     const target = classifyOpenAIPath(req.method, path);
     if (target.kind === 'unknown') {
-      throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_route', message: `Unknown path ${req.method} ${url.pathname}. ${target.hint.replaceAll('<gateway>', url.origin)}` });
+      throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_route', message: `Unknown path ${req.method} ${url.pathname}. ${target.hint.replaceAll('<gateway>', url.origin + route.path)}` });
     }
     ex.key = authenticate(gw, req.headers, ipOf, rt.runtimeKeyLookup);
     scope.keyName = ex.key.name;
