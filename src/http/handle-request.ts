@@ -19,6 +19,7 @@ import { listModels } from './models.ts';
 import { cacheChoice, classifyOpenAIPath } from './openai-paths.ts';
 import { openAISurface } from './openai-surface.ts';
 import { readOperationBody } from './read-body.ts';
+import { splitToolCallIds } from '../protocols/openai/tool-ids.ts';
 
 let counter = 0;
 const bootTag = Date.now().toString(36);
@@ -92,7 +93,10 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
     if (target.operation !== 'passthrough' && parsed.body.model !== undefined && typeof parsed.body.model !== 'string') {
       throw new GatewayError({ status: 400, type: 'invalid_request_error', code: 'invalid_value', param: 'model', message: '"model" must be a string.' });
     }
-    if (target.operation === 'chat') validateChat(call);
+    if (target.operation === 'chat') {
+      validateChat(call);
+      splitToolCallIds(call.body);
+    }
     if (parsed.passthroughModel !== undefined) assertModelAllowed(ex.key, parsed.passthroughModel);
     ex.call = call;
     return await serveModelCall(rt, ex, call, openAISurface);
