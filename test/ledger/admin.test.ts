@@ -73,6 +73,9 @@ describe('admin API', () => {
     expect(error.message).not.toContain(issued);
     // A key that never existed is still just invalid.
     expect((((await body(await chat(h.url, { model: 'm' }, 'sk-sy-' + 'x'.repeat(32)))).error) as Json).code).toBe('invalid_api_key');
+    // Still revoked (not merely unknown) after a restart: the registry reloads revoked keys from the store.
+    await h.restart();
+    expect((((await body(await chat(h.url, { model: 'm' }, issued))).error) as Json).code).toBe('revoked_api_key');
   });
 
   test('list is masked and shows spend; patch and top up; validation', async () => {

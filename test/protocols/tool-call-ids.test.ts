@@ -2,7 +2,7 @@
 // signature, JSON for anything else, idempotent, and tolerant of ids it did not make.
 
 import { expect, test } from 'bun:test';
-import { carriesExtra, decodeToolCallId, encodeToolCallId } from '../../src/contracts/index.ts';
+import { type JsonObject, carriesExtra, decodeToolCallId, encodeToolCallId } from '../../src/contracts/index.ts';
 
 const sig = (s: string) => ({ google: { thoughtSignature: s } });
 
@@ -17,7 +17,8 @@ test('a lone base64 signature rides as its own characters (base64url), and comes
 });
 
 test('other extra_content (or a signature that is not canonical base64) rides as JSON', () => {
-  for (const extra of [sig('not base64!'), sig('abc'), { google: { thoughtSignature: 'QUJD', other: 1 } }, { vendor: { x: [1, 2] } }]) {
+  const extras: JsonObject[] = [sig('not base64!'), sig('abc'), { google: { thoughtSignature: 'QUJD', other: 1 } }, { vendor: { x: [1, 2] } }];
+  for (const extra of extras) {
     const id = encodeToolCallId('toolu_1', extra);
     expect(id).toContain('__xc__');
     expect(id).toMatch(/^[A-Za-z0-9_-]+$/);
