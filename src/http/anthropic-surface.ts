@@ -27,7 +27,7 @@ export function isAnthropicPath(method: string, path: string): boolean {
   return method === 'POST' && /^(\/v1)?\/messages(\/count_tokens)?$/.test(path);
 }
 
-const MODELS_PATH = /^(?:\/v1)?\/models(?:\/([^/]+))?\/?$/;
+const MODELS_PATH = /^(?:\/v1)?\/models(?:\/(.+?))?\/?$/;
 
 /** GET /v1/models[/{id}] from an Anthropic client (it sends anthropic-version) on any route. */
 export function isAnthropicModelsRequest(req: Request, path: string): boolean {

@@ -16,7 +16,7 @@ beforeAll(async () => {
     key: ${LIMITED}
     models: ["claude-*"]
 providers:
-  mock: { adapter: mock, models: [claude-a, claude-b, claude-c, gpt-x] }
+  mock: { adapter: mock, models: [claude-a, claude-b, claude-c, gpt-x, vendor/model-y] }
 routes:
   - path: /claude
     protocol: anthropic
@@ -38,7 +38,8 @@ test('the Anthropic SDK lists every model the key may use, page by page, in Anth
     expect(new Date(model.created_at).toISOString()).toBe(model.created_at);
     ids.push(model.id);
   }
-  expect(ids).toEqual(['claude-a', 'claude-b', 'claude-c', 'gpt-x']);
+  expect(ids).toEqual(['claude-a', 'claude-b', 'claude-c', 'gpt-x', 'vendor/model-y']);
+  expect((await client.models.retrieve('vendor/model-y')).id).toBe('vendor/model-y');
 
   const first = await client.models.list({ limit: 2 });
   expect(first.data.map((m) => m.id)).toEqual(['claude-a', 'claude-b']);
@@ -57,7 +58,7 @@ test('the Anthropic SDK lists every model the key may use, page by page, in Anth
 test('raw pages: after_id, before_id, has_more, first_id and last_id; bad parameters are 400 in Anthropic\'s shape', async () => {
   const v = { 'anthropic-version': '2023-06-01' };
   const after = (await (await get('/v1/models?limit=2&after_id=claude-b', TEST_KEY, v)).json()) as Json;
-  expect(after).toMatchObject({ has_more: false, first_id: 'claude-c', last_id: 'gpt-x' });
+  expect(after).toMatchObject({ has_more: true, first_id: 'claude-c', last_id: 'gpt-x' });
   const before = (await (await get('/v1/models?limit=1&before_id=claude-c', TEST_KEY, v)).json()) as Json;
   expect(before).toMatchObject({ has_more: true, first_id: 'claude-b', last_id: 'claude-b' });
   const bad = await get('/v1/models?limit=0', TEST_KEY, v);
@@ -74,19 +75,20 @@ test('a `protocol: anthropic` route answers in Anthropic\'s shape without the he
     expect(res.status).toBe(200);
     const body = (await res.json()) as Json & { data: Json[] };
     expect(body.data[0]).toMatchObject({ type: 'model', id: 'claude-a', display_name: 'claude-a' });
-    expect(body).toMatchObject({ has_more: false, first_id: 'claude-a', last_id: 'gpt-x' });
+    expect(body).toMatchObject({ has_more: false, first_id: 'claude-a', last_id: 'vendor/model-y' });
     expect(body.object).toBeUndefined();
   }
   const one = (await (await get('/claude/v1/models/claude-c')).json()) as Json;
   expect(one).toMatchObject({ type: 'model', id: 'claude-c' });
   const client = new Anthropic({ apiKey: TEST_KEY, baseURL: `${gw.url}/claude`, maxRetries: 0 });
-  expect((await client.models.list()).data).toHaveLength(4);
+  expect((await client.models.list()).data).toHaveLength(5);
+  expect(((await (await get('/claude/v1/models/vendor%2Fmodel-y')).json()) as Json).id).toBe('vendor/model-y');
 });
 
 test('OpenAI clients keep OpenAI\'s shape on the default surface', async () => {
   const client = new OpenAI({ apiKey: TEST_KEY, baseURL: `${gw.url}/v1`, maxRetries: 0 });
   const list = await client.models.list();
-  expect(list.data.map((m) => [m.id, m.object])).toEqual([['claude-a', 'model'], ['claude-b', 'model'], ['claude-c', 'model'], ['gpt-x', 'model']]);
+  expect(list.data.map((m) => [m.id, m.object])).toEqual([['claude-a', 'model'], ['claude-b', 'model'], ['claude-c', 'model'], ['gpt-x', 'model'], ['vendor/model-y', 'model']]);
   const raw = (await (await get('/v1/models')).json()) as Json;
   expect(raw.object).toBe('list');
 });
