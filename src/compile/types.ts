@@ -40,6 +40,8 @@ export interface Price {
   readonly input: number;
   readonly output: number;
   readonly cachedInput: number;
+  /** Prompt tokens written to a provider cache (defaults to the input price). */
+  readonly cacheWrite: number;
   readonly perRequestMicros: number;
 }
 
@@ -75,7 +77,8 @@ export interface CompiledGroup {
 
 export interface CompiledRoute {
   readonly path: string;
-  readonly protocol: 'openai' | 'anthropic';
+  /** The inbound protocol (`routes[].protocol`): 'openai' or a surface registered in src/protocols/index.ts. */
+  readonly protocol: string;
   readonly plugins: readonly LoadedPlugin[];
 }
 

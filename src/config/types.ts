@@ -52,6 +52,7 @@ export interface PriceConfig {
   input?: number;
   output?: number;
   cached_input?: number;
+  cache_write?: number;
   per_request?: number;
 }
 
@@ -112,7 +113,8 @@ export interface PluginConfig {
 
 export interface RouteConfig {
   path: string;
-  protocol?: 'openai' | 'anthropic';
+  /** Inbound protocol (a surface under src/protocols/; 'openai' is the default). */
+  protocol?: 'openai' | 'anthropic' | 'responses' | 'gemini';
   plugins?: string[];
   /** Response cache opt-in (true) / opt-out (false) for this route. */
   cache?: boolean;

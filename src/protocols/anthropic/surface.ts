@@ -4,24 +4,22 @@
 // GET /v1/models[/{id}] answers in Anthropic's shape on `protocol: anthropic` routes and for any client
 // that sends `anthropic-version` (every Anthropic SDK and Claude Code do).
 
-import type { ChatResponse, JsonObject, JsonValue } from '../contracts/canonical.ts';
-import { GatewayError } from '../contracts/errors.ts';
-import { assertModelAllowed, authenticate } from '../pipeline/authenticate.ts';
-import { type Surface, serveModelCall } from '../pipeline/serve-call.ts';
-import type { Exchange, InboundCall } from '../pipeline/types.ts';
-import {
-  AnthropicStreamEncoder, anthropicErrorFromGateway, anthropicToCanonical, canonicalToAnthropic, countTokensRequest, countTokensResponse,
-} from '../protocols/anthropic/index.ts';
-import type { Runtime } from '../runtime/runtime.ts';
-import type { ChunkEncoder } from '../stream/encoders.ts';
-import { countChatPrompt } from '../tokens/count.ts';
-import { meterFailure } from '../pipeline/metering.ts';
-import { ClientGone } from '../upstream/call.ts';
-import { errorResponse, toGatewayError } from './error-response.ts';
-import { listModels } from './models.ts';
-import { cacheChoice, safeDecode } from './openai-paths.ts';
-import { routeJson } from '../pipeline/route-response.ts';
-import { readOperationBody } from './read-body.ts';
+import type { ChatResponse, JsonObject, JsonValue } from '../../contracts/canonical.ts';
+import { GatewayError } from '../../contracts/errors.ts';
+import { listModels } from '../../http/models.ts';
+import { cacheChoice, safeDecode } from '../../http/openai-paths.ts';
+import { readOperationBody } from '../../http/read-body.ts';
+import { assertModelAllowed } from '../../pipeline/authenticate.ts';
+import { routeJson } from '../../pipeline/route-response.ts';
+import { type Surface, serveModelCall } from '../../pipeline/serve-call.ts';
+import type { InboundCall } from '../../pipeline/types.ts';
+import type { ChunkEncoder } from '../../stream/encoders.ts';
+import { countChatPrompt } from '../../tokens/count.ts';
+import { type InboundSurface, authenticateSurface } from '../surface.ts';
+import { anthropicErrorFromGateway } from './errors.ts';
+import { canonicalToAnthropic, countTokensResponse } from './from-canonical.ts';
+import { AnthropicStreamEncoder } from './stream-encoder.ts';
+import { anthropicToCanonical, countTokensRequest } from './to-canonical.ts';
 
 export function isAnthropicPath(method: string, path: string): boolean {
   return method === 'POST' && /^(\/v1)?\/messages(\/count_tokens)?$/.test(path);
@@ -30,11 +28,12 @@ export function isAnthropicPath(method: string, path: string): boolean {
 const MODELS_PATH = /^(?:\/v1)?\/models(?:\/(.+?))?\/?$/;
 
 /** GET /v1/models[/{id}] from an Anthropic client (it sends anthropic-version) on any route. */
-export function isAnthropicModelsRequest(req: Request, path: string): boolean {
-  return req.method === 'GET' && req.headers.has('anthropic-version') && MODELS_PATH.test(path);
+export function isAnthropicModelsRequest(method: string, path: string, headers: Headers): boolean {
+  return method === 'GET' && headers.has('anthropic-version') && MODELS_PATH.test(path);
 }
 
-const anthropicSurface: Surface = {
+/** How canonical answers become Anthropic answers (the pipeline half of the surface). */
+const shaping: Surface = {
   name: 'anthropic',
   streamEncoder: (call): ChunkEncoder => {
     const encoder = new AnthropicStreamEncoder({ model: call.model ?? '', inputTokens: countChatPrompt(call.body.messages as never) });
@@ -48,15 +47,18 @@ const anthropicSurface: Surface = {
   shapeBody: (body: JsonValue, call: InboundCall) => canonicalToAnthropic(body as unknown as ChatResponse, call.model ?? '') as unknown as JsonValue,
 };
 
-export async function handleAnthropic(rt: Runtime, ex: Exchange, req: Request, path: string, search = ''): Promise<Response> {
-  try {
+export const anthropicSurface: InboundSurface = {
+  protocol: 'anthropic',
+  claims: (method, path, headers) => isAnthropicPath(method, path) || isAnthropicModelsRequest(method, path, headers),
+  // Anthropic's error shape; route onError plugins may still reshape it, as on the OpenAI surface.
+  errorBody: (err, requestId) => anthropicErrorFromGateway(err, requestId),
+  async serve(s) {
+    const { rt, ex, req, path, search } = s;
     const models = req.method === 'GET' ? MODELS_PATH.exec(path) : null;
     if (!models && !isAnthropicPath(req.method, path)) {
       throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_route', message: `Unknown path ${req.method} ${path} on an Anthropic route. Use POST /v1/messages (or GET /v1/models).` });
     }
-    ex.key = authenticate(ex.gw, req.headers, ex.clientIp, rt.runtimeKeyLookup);
-    ex.scope.keyName = ex.key.name;
-    ex.scope.group = ex.key.group;
+    const key = authenticateSurface(anthropicSurface, s);
     if (models) return await routeJson(ex, listModels(ex.gw, ex, models[1] === undefined ? undefined : safeDecode(models[1]), 'anthropic', search));
     const parsed = await readOperationBody(req, 'chat', ex.gw.maxBodyBytes, ex.gw.bodyTimeoutMs);
     if (path.endsWith('/count_tokens')) {
@@ -64,7 +66,7 @@ export async function handleAnthropic(rt: Runtime, ex: Exchange, req: Request, p
       if (!ex.gw.models.has(canonical.model)) {
         throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'model_not_found', param: 'model', message: `The model "${canonical.model}" does not exist on this gateway. GET /v1/models lists the models your key may use.` });
       }
-      assertModelAllowed(ex.key, canonical.model);
+      assertModelAllowed(key, canonical.model);
       return await routeJson(ex, json(200, countTokensResponse(countChatPrompt(canonical.messages)), ex.id));
     }
     const canonical = anthropicToCanonical(parsed.body) as unknown as JsonObject;
@@ -75,15 +77,9 @@ export async function handleAnthropic(rt: Runtime, ex: Exchange, req: Request, p
       cache: cacheChoice(req.headers.get('x-switchyard-cache')),
     };
     ex.call = call;
-    return await serveModelCall(rt, ex, call, anthropicSurface);
-  } catch (err) {
-    if (err instanceof ClientGone) return new Response(null, { status: 499, headers: { 'x-request-id': ex.id } });
-    const gwErr = toGatewayError(err, rt.log, ex.id);
-    if (ex.key) meterFailure(rt, ex, gwErr);
-    // Anthropic's error shape; route onError plugins may still reshape it, as on the OpenAI surface.
-    return errorResponse(gwErr, ex.id, ex.route, ex.scope, ex.gw.secrets, (e) => anthropicErrorFromGateway(e, ex.id));
-  }
-}
+    return await serveModelCall(rt, ex, call, shaping);
+  },
+};
 
 function json(status: number, body: unknown, id: string): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'x-request-id': id } });
