@@ -29,7 +29,7 @@ test('`bun src/cli.ts` with no command prints the usage and exits 2 (it does not
   expect(r.err).toContain('switchyard start [--config FILE]');
   expect(r.err).toContain('switchyard validate [FILE]');
   expect(run([process.execPath, CLI, 'help']).out).toContain('usage:');
-});
+}, 30_000);
 
 test.skipIf(!hasNpm)('`npx switchyard` in a clone runs the CLI through the package bin, with Node and npm only', () => {
   const valid = run(['npx', '--offline', 'switchyard', 'validate', 'gateway.yaml'], { env: { PATH: NODE_ONLY_PATH } });
@@ -39,7 +39,7 @@ test.skipIf(!hasNpm)('`npx switchyard` in a clone runs the CLI through the packa
   const bare = run(['npx', '--offline', 'switchyard'], { env: { PATH: NODE_ONLY_PATH } });
   expect(bare.code).toBe(2);
   expect(bare.err).toContain('usage:');
-});
+}, 30_000);
 
 test('`bunx switchyard` where the package is installed (node_modules/switchyard and its .bin link)', () => {
   const app = tempDir('switchyard-bunx-');
@@ -50,7 +50,7 @@ test('`bunx switchyard` where the package is installed (node_modules/switchyard 
   const r = run([process.execPath, 'x', 'switchyard', 'validate'], { cwd: app }); // `bun x` is bunx
   expect(r.out.trim()).toBe(`${join(app, 'gateway.yaml')}: ok`);
   expect(r.code).toBe(0);
-});
+}, 30_000);
 
 async function portOpen(port: number): Promise<boolean> {
   return new Promise((done) => {
