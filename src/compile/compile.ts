@@ -79,6 +79,10 @@ export async function compileGateway({ config, hash, file, baseDir }: CompileInp
     maxBodyBytes: config.server?.max_body_bytes ?? 20 * 1024 * 1024,
     bodyTimeoutMs: config.server?.body_timeout_ms ?? 60_000,
     adminToken: config.server?.admin_token || undefined,
+    metrics: {
+      enabled: config.server?.metrics?.enabled ?? true,
+      token: config.server?.metrics?.token || config.server?.admin_token || undefined,
+    },
     trustProxy: config.server?.trust_proxy ?? false,
     passthrough,
     secrets: collectSecrets(config),

@@ -111,6 +111,8 @@ export interface CompiledGateway {
   /** Deadline for reading one request body (server.body_timeout_ms). */
   readonly bodyTimeoutMs: number;
   readonly adminToken?: string;
+  /** GET /metrics: off, or the bearer token it needs (server.metrics.token, else the admin token). */
+  readonly metrics: { readonly enabled: boolean; readonly token?: string };
   readonly trustProxy: boolean;
   /** Provider names serving passthrough prefixes, longest prefix first. */
   readonly passthrough: ReadonlyArray<{ prefix: string; provider: CompiledProvider }>;

@@ -17,6 +17,10 @@ export interface ServerConfig {
   port?: number;
   admin_token?: string;
   trust_proxy?: boolean;
+  /** GET /metrics (Prometheus): on by default, behind `token` or else the admin token. */
+  metrics?: { enabled?: boolean; token?: string; max_key_labels?: number };
+  /** One log line per finished request (default true). */
+  request_log?: boolean;
   /** Largest accepted request body in bytes (default 20 MiB). */
   max_body_bytes?: number;
   /** How long a client may take to send its request body, in ms (default 60000). */
