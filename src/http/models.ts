@@ -1,11 +1,13 @@
-// GET /v1/models and /v1/models/{id}: only the models the caller's key may use, in OpenAI's shape, or in
-// Anthropic's on an Anthropic route or for a client that sends `anthropic-version` (Claude Code,
-// @anthropic-ai/sdk): {data: [{type: "model", id, display_name, created_at, ...}], has_more, first_id,
-// last_id}, paged by limit (1-1000, default 20), after_id and before_id as Anthropic pages.
+// GET /v1/models and /v1/models/{id}: only the models the caller's key may use (its model globs, and
+// a provider its group may reach), in OpenAI's shape, or in Anthropic's on an Anthropic route or for a
+// client that sends `anthropic-version` (Claude Code, @anthropic-ai/sdk): {data: [{type: "model", id,
+// display_name, created_at, ...}], has_more, first_id, last_id}, paged by limit (1-1000, default 20),
+// after_id and before_id as Anthropic pages.
 
 import type { CompiledGateway } from '../compile/types.ts';
 import { GatewayError } from '../contracts/errors.ts';
 import { modelAllowed } from '../pipeline/authenticate.ts';
+import { modelReachable } from '../pipeline/provider-access.ts';
 import type { Exchange } from '../pipeline/types.ts';
 
 export type ModelsShape = 'openai' | 'anthropic';
@@ -38,10 +40,10 @@ export function listModels(gw: CompiledGateway, ex: Exchange, id?: string, shape
   const headers = { 'content-type': 'application/json', 'x-request-id': ex.id };
   const one = shape === 'anthropic' ? anthropicModel : openAIModel;
   if (id !== undefined) {
-    if (!gw.models.has(id) || !modelAllowed(key, id)) throw notFound(id);
+    if (!gw.models.has(id) || !modelAllowed(key, id) || !modelReachable(gw, key, id)) throw notFound(id);
     return new Response(JSON.stringify(one(gw, id)), { headers });
   }
-  const names = gw.modelNames.filter((name) => modelAllowed(key, name));
+  const names = gw.modelNames.filter((name) => modelAllowed(key, name) && modelReachable(gw, key, name));
   const body = shape === 'anthropic' ? anthropicPage(gw, names, new URLSearchParams(search)) : { object: 'list', data: names.map((n) => openAIModel(gw, n)) };
   return new Response(JSON.stringify(body), { headers });
 }
