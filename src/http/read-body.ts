@@ -1,10 +1,12 @@
 // Reads and checks an inbound request body: size limit (413), read deadline (408), content type (415),
 // JSON (400), multipart forms, and raw bytes for passthrough. Fields that would choose an upstream host
 // are dropped. Callers authenticate first, so a bad key never costs a body read; a body that is not
-// read to its end makes app.ts close the connection after the answer.
+// read to its end makes app.ts close the connection after the answer. A client that breaks off its
+// upload is a client that left (ClientGone → 499), not a gateway error.
 
 import type { JsonObject, Operation } from '../contracts/canonical.ts';
 import { GatewayError, errors } from '../contracts/errors.ts';
+import { ClientGone } from '../upstream/call.ts';
 
 /** Body fields a client could use to steer the gateway to another host or key; never forwarded. */
 const STEERING_FIELDS = ['api_base', 'base_url', 'api_key', 'api_version', 'organization', 'azure_endpoint', 'custom_llm_provider', 'extra_headers', 'api_type'];
@@ -48,12 +50,12 @@ export async function readBytes(request: Request, limit: number, timeoutMs = DEF
 }
 
 async function readAll(request: Request, declared: number, limit: number): Promise<Uint8Array> {
-  if (Number.isFinite(declared)) return new Uint8Array(await request.arrayBuffer());
+  if (Number.isFinite(declared)) return new Uint8Array(await request.arrayBuffer().catch(clientLeft));
   const reader = request.body!.getReader();
   const parts: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch(clientLeft);
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
@@ -74,6 +76,11 @@ async function readAll(request: Request, declared: number, limit: number): Promi
 
 function bodyTimeout(ms: number): GatewayError {
   return new GatewayError({ status: 408, type: 'invalid_request_error', code: 'request_timeout', message: `The request body did not arrive within ${ms} ms. Send the whole body promptly (the limit is server.body_timeout_ms in gateway.yaml).` });
+}
+
+/** The body stream failed: the client closed the connection mid-upload. */
+function clientLeft(): never {
+  throw new ClientGone();
 }
 
 function tooLarge(limit: number): GatewayError {

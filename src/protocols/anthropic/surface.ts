@@ -10,6 +10,7 @@ import { listModels } from '../../http/models.ts';
 import { cacheChoice, safeDecode } from '../../http/openai-paths.ts';
 import { readOperationBody } from '../../http/read-body.ts';
 import { assertModelAllowed } from '../../pipeline/authenticate.ts';
+import { assertModelName } from '../../pipeline/model-name.ts';
 import { routeJson } from '../../pipeline/route-response.ts';
 import { type Surface, serveModelCall } from '../../pipeline/serve-call.ts';
 import type { InboundCall } from '../../pipeline/types.ts';
@@ -63,6 +64,7 @@ export const anthropicSurface: InboundSurface = {
     const parsed = await readOperationBody(req, 'chat', ex.gw.maxBodyBytes, ex.gw.bodyTimeoutMs);
     if (path.endsWith('/count_tokens')) {
       const canonical = countTokensRequest(parsed.body);
+      assertModelName(canonical.model);
       if (!ex.gw.models.has(canonical.model)) {
         throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'model_not_found', param: 'model', message: `The model "${canonical.model}" does not exist on this gateway. GET /v1/models lists the models your key may use.` });
       }
@@ -70,6 +72,7 @@ export const anthropicSurface: InboundSurface = {
       return await routeJson(ex, json(200, countTokensResponse(countChatPrompt(canonical.messages)), ex.id));
     }
     const canonical = anthropicToCanonical(parsed.body) as unknown as JsonObject;
+    assertModelName(canonical.model);
     const stream = canonical.stream === true;
     const call: InboundCall = {
       operation: 'chat', path: '/chat/completions', search: '', method: 'POST', body: canonical,
