@@ -112,6 +112,7 @@ async function compileWith({ config, hash, file, baseDir, env = process.env }: C
     routing,
     globalLimits: config.limits?.global,
     maxBodyBytes: config.server?.max_body_bytes ?? 20 * 1024 * 1024,
+    bodyTimeoutMs: config.server?.body_timeout_ms ?? 60_000,
     adminToken: config.server?.admin_token || undefined,
     metrics: {
       enabled: config.server?.metrics?.enabled ?? true,

@@ -76,6 +76,8 @@ export interface CompiledKey {
   /** May pin requests to one provider with the x-switchyard-provider header. */
   readonly canPin?: boolean;
   readonly source: 'config' | 'runtime';
+  /** Set on a revoked runtime key: it still resolves, so the caller gets `revoked_api_key`. */
+  readonly revokedAt?: number;
 }
 
 export interface CompiledGroup {
@@ -119,6 +121,8 @@ export interface CompiledGateway {
   readonly routing: RoutingPolicy;
   readonly globalLimits?: LimitSpec;
   readonly maxBodyBytes: number;
+  /** Deadline for reading one request body (server.body_timeout_ms). */
+  readonly bodyTimeoutMs: number;
   readonly adminToken?: string;
   /** GET /metrics: off, or the bearer token it needs (server.metrics.token, else the admin token). */
   readonly metrics: { readonly enabled: boolean; readonly token?: string };
