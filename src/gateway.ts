@@ -10,6 +10,7 @@ import { createApp } from './http/app.ts';
 import { createLogger, type Logger } from './log.ts';
 import { Runtime } from './runtime/runtime.ts';
 import { attachServices } from './runtime/services.ts';
+import { attachObservability } from './observe/attach.ts';
 import { warmTokenizer } from './tokens/count.ts';
 
 export interface StartOptions {
@@ -66,6 +67,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   let currentPrint = fingerprint(first.text, codeFiles);
   await warmTokenizer();
   const services = await attachServices(runtime, first.config, first.baseDir);
+  attachObservability(runtime, first.config);
   const warnPrices = (loaded: Extract<Awaited<ReturnType<typeof loadConfigFile>>, { ok: true }>, gateway: typeof compiled.gateway) => {
     for (const w of priceWarnings(loaded.file, loaded.source, gateway)) log.warn('model has no price; its requests are recorded at $0', { problem: formatProblem(w) });
   };
@@ -110,8 +112,9 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       for (const p of problems) log.error('config reload rejected; the previous config keeps serving', { problem: p, reason });
       return false;
     }
+    let touched: string[] = [];
     try {
-      const next = await compileGateway(loaded);
+      const next = await compileGateway({ ...loaded, onCodeFiles: (files) => { touched = files; } });
       runtime.swap(next.gateway);
       codeFiles = next.codeFiles;
       currentPrint = fingerprint(loaded.text, codeFiles);
@@ -123,6 +126,9 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     } catch (err) {
       const problem = compileProblem(loaded, err);
       runtime.recordReloadError([problem]);
+      // Also watch the files this failed load touched (a new plugin, a helper with a syntax error):
+      // fixing and saving one of them retries the reload, no restart needed.
+      watcher?.setCodeFiles([...new Set([...codeFiles, ...touched])]);
       log.error('config reload rejected; the previous config keeps serving', { problem, reason });
       return false;
     }
@@ -132,7 +138,13 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   const watcher: WatchHandle | undefined = opts.watch === false ? undefined : watchConfig(opts.configPath, (reason) => void reload(reason));
   watcher?.setCodeFiles(codeFiles);
   await watcher?.ready;
-  log.info('switchyard listening', { url, config: first.file, hash: compiled.gateway.hash, models: compiled.gateway.modelNames.length });
+  const gw0 = runtime.current();
+  log.info('switchyard listening', {
+    url, config: first.file, hash: gw0.hash, models: gw0.modelNames.length,
+    storage: runtime.store?.url.split('?')[0] ?? 'none', state: 'memory (this process)',
+    dashboard: gw0.adminToken ? `${url}/dashboard` : 'off (set server.admin_token)',
+    metrics: gw0.metrics.enabled && gw0.metrics.token ? `${url}/metrics` : 'off',
+  });
 
   let stopping: Promise<void> | undefined;
   return {
@@ -146,8 +158,14 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       void bun.stop(false); // stop accepting connections; in-flight requests continue
       await watcher?.close();
       const drained = await runtime.drain(drainMs);
-      if (!drained) log.warn('drain timeout reached; closing with requests in flight', { in_flight: runtime.inFlight });
+      if (!drained) {
+        log.warn('drain timeout reached; cutting the requests still in flight', { in_flight: runtime.inFlight });
+        runtime.cutStreams(); // streams end with an error event and are recorded as cut (drain_timeout)
+        await new Promise((resolve) => setTimeout(resolve, 50)); // let those last frames reach the sockets
+      }
       await bun.stop(true);
+      // Requests cut by closing their connections record their rows now; then the ledger is flushed.
+      if (!drained) await runtime.drain(1000);
       await services.close();
     })()),
   };

@@ -1,23 +1,31 @@
-// The `openai` adapter: OpenAI itself and every OpenAI-compatible vendor or aggregator.
+// The `openai` adapter: OpenAI itself and every OpenAI-compatible vendor or aggregator. The Responses
+// API (`responses` operation) is spoken natively only where the provider serves it: OpenAI's own host,
+// or any base_url with `responses_api: true` (see responses.ts).
 
-import { defineAdapter } from '../../src/contracts/index.ts';
+import { type Operation, type ProviderView, defineAdapter } from '../../src/contracts/index.ts';
 import { buildOpenAIRequest } from './request.ts';
 import { createOpenAIStreamDecoder, decodeOpenAIError, decodeOpenAIResponse } from './response.ts';
+import { createResponsesStreamDecoder, decodeResponsesReply, isOpenAIHost, servesResponses } from './responses.ts';
 
 export default defineAdapter({
   id: 'openai',
   providerOptionsSchema: {
     type: 'object',
     properties: {
+      responses_api: {
+        description: 'Does this provider serve the OpenAI Responses API (`/responses`)? true: /v1/responses requests go upstream as Responses (reasoning items and built-in tools survive); false: they are translated to chat completions. Default: true for OpenAI\'s own host (no base_url or api.openai.com) and Azure\'s v1 API (base_url ending in /openai/v1), false otherwise.',
+        type: 'boolean',
+      },
       forward_extra_content: {
         description: 'Forward chat message fields OpenAI does not define (for OpenAI-compatible vendors that read them). Default false: such fields are dropped before the request leaves.',
         type: 'boolean',
       },
     },
   },
-  supports: () => true,
+  supports: (operation: Operation, provider?: ProviderView) => operation !== 'responses' || (provider !== undefined && servesResponses(provider, isOpenAIHost(provider.baseUrl))),
   buildRequest: (request, provider) => buildOpenAIRequest(request, provider),
-  decodeResponse: decodeOpenAIResponse,
+  decodeResponse: (reply, request, provider) =>
+    request.operation === 'responses' ? decodeResponsesReply(reply, provider, (r) => decodeOpenAIError(r, provider)) : decodeOpenAIResponse(reply, request, provider),
   decodeError: decodeOpenAIError,
-  createStreamDecoder: (_request, provider) => createOpenAIStreamDecoder(provider),
+  createStreamDecoder: (request, provider) => (request.operation === 'responses' ? createResponsesStreamDecoder(provider) : createOpenAIStreamDecoder(provider)),
 });

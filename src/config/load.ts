@@ -1,14 +1,14 @@
 // Loads gateway.yaml: read → bounds → parse (positions kept) → ${VAR} interpolation → ajv → semantic checks
-// → each provider's fields against its adapter's providerOptionsSchema. Returns either a validated config
+// → each provider's fields against its built-in adapter's providerOptionsSchema (a user adapter's fields
+// are checked when compile has loaded it). Returns either a validated config
 // with its content hash, or every problem of the file as file:line:col (schema and semantic problems
 // together wherever the YAML parses). Loading never throws: whatever fails becomes a problem.
 
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { Adapter } from '../contracts/adapter.ts';
 import { MAX_CONFIG_BYTES, documentBounds, textBounds } from './load-bounds.ts';
-import { loadProviderAdapters } from './provider-adapters.ts';
+import { loadBuiltinAdapters } from './provider-adapters.ts';
 import { providerFieldProblems } from './provider-fields.ts';
 import { schemaProblems } from './schema-check.ts';
 import { semanticProblems } from './semantic.ts';
@@ -17,19 +17,12 @@ import { type ConfigProblem, type ParsedSource, locate, parseSource, positionOf,
 
 export type { ConfigProblem } from './yaml-source.ts';
 
-export interface LoadedAdapter {
-  adapter: Adapter;
-  /** The module file of a custom adapter (watched for hot reload). */
-  file?: string;
-}
-
 export type LoadResult =
   | {
       ok: true; config: GatewayConfig; hash: string; file: string; baseDir: string; text: string;
+      env: Record<string, string | undefined>;
       locate: (path: Array<string | number>) => { line: number; col: number };
       source: ParsedSource;
-      /** Adapters by provider name, loaded once while checking provider fields. */
-      adapters: ReadonlyMap<string, LoadedAdapter>;
     }
   | { ok: false; problems: ConfigProblem[]; hash?: string; file: string };
 
@@ -57,18 +50,15 @@ export async function loadConfigFile(path: string, env: Record<string, string | 
   const { source, config, hash } = checked;
   if (!source || !config) return { ok: false, file, hash, problems: checked.problems.map((p) => ({ ...p, message: source ? scrubValues(p.message, source.used) : p.message })) };
   const baseDir = dirname(file);
-  let adapters: Map<string, LoadedAdapter>;
   let problems = checked.problems;
   try {
-    const loaded = await loadProviderAdapters(file, source, config, baseDir);
-    adapters = loaded.adapters;
-    problems = [...problems, ...loaded.problems, ...providerFieldProblems(file, source, config, adapters)].sort((a, b) => a.line - b.line || a.col - b.col);
+    const loaded = await loadBuiltinAdapters(file, source, config);
+    problems = [...problems, ...loaded.problems, ...providerFieldProblems(file, source, config, loaded.adapters)].sort((a, b) => a.line - b.line || a.col - b.col);
   } catch (err) {
     problems = [...problems, { file, line: 1, col: 1, message: `cannot check provider fields: ${(err as Error)?.name ?? 'error'}` }];
-    adapters = new Map();
   }
   if (problems.length) return { ok: false, file, hash, problems: problems.map((p) => ({ ...p, message: scrubValues(p.message, source.used) })) };
-  return { ok: true, config, hash, file, baseDir, text, source, adapters, locate: (p) => locate(source, p) };
+  return { ok: true, config, hash, file, baseDir, text, env, source, locate: (p) => locate(source, p) };
 }
 
 /** The code-free part of loading; `source` and `config` are present whenever the YAML parsed. */

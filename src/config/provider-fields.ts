@@ -31,7 +31,6 @@ const ENDPOINT = /(\/openai\/deployments\/[^/]+)?(\/(chat\/completions|completio
 export function providerFieldProblems(file: string, source: ParsedSource, config: GatewayConfig, adapters: ReadonlyMap<string, { adapter: Adapter }>): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const at = (path: Array<string | number>, message: string, keyOf?: string) => problems.push({ file, ...locate(source, path, keyOf), message });
-  const common = commonProviderFields();
   const providers: Record<string, unknown> = isObject(config.providers) ? config.providers : {};
   for (const [name, block] of Object.entries(providers)) {
     if (!isObject(block)) continue;
@@ -45,28 +44,37 @@ export function providerFieldProblems(file: string, source: ParsedSource, config
 
     const loaded = adapters.get(name)?.adapter;
     if (!loaded) continue;
-    const own = Object.keys(loaded.providerOptionsSchema?.properties ?? {});
-    const accepted = [...common, ...own];
-    const specific: Record<string, unknown> = {};
-    for (const [field, value] of Object.entries(block)) {
-      if (common.includes(field)) continue;
-      if (own.includes(field)) {
-        specific[field] = value;
-        continue;
-      }
-      const accepts = own.length ? `; the ${loaded.id} adapter's own fields are ${own.join(', ')}` : `; the ${loaded.id} adapter has no fields of its own`;
-      at(here, `unknown field "${field}" in providers.${name}${hint(field, accepted)}${accepts}`, field);
-    }
-    const validate = validatorOf(loaded);
-    if (!validate(specific)) {
-      for (const err of validate.errors ?? []) {
-        const sub = err.instancePath ? err.instancePath.slice(1).split('/') : [];
-        const { message } = describe(err, ['providers', name, ...sub].join('.'), undefined, `the ${loaded.id} adapter's fields in the README`);
-        at([...here, ...sub], message);
-      }
-    }
+    for (const p of providerFieldsOf(name, block, loaded)) at(p.path, p.message, p.keyOf);
   }
   return problems;
+}
+
+/** The fields of one provider block its adapter does not accept, or accepts with a wrong value. */
+export function providerFieldsOf(name: string, block: Record<string, unknown>, adapter: Adapter): Array<{ path: Array<string | number>; message: string; keyOf?: string }> {
+  const out: Array<{ path: Array<string | number>; message: string; keyOf?: string }> = [];
+  const here = ['providers', name];
+  const common = commonProviderFields();
+  const own = Object.keys(adapter.providerOptionsSchema?.properties ?? {});
+  const accepted = [...common, ...own];
+  const specific: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(block)) {
+    if (common.includes(field)) continue;
+    if (own.includes(field)) {
+      specific[field] = value;
+      continue;
+    }
+    const accepts = own.length ? `; the ${adapter.id} adapter's own fields are ${own.join(', ')}` : `; the ${adapter.id} adapter has no fields of its own`;
+    out.push({ path: here, keyOf: field, message: `unknown field "${field}" in providers.${name}${hint(field, accepted)}${accepts}` });
+  }
+  const validate = validatorOf(adapter);
+  if (!validate(specific)) {
+    for (const err of validate.errors ?? []) {
+      const sub = err.instancePath ? err.instancePath.slice(1).split('/') : [];
+      const { message, keyOf } = describe(err, [...here, ...sub].join('.'), undefined, `the ${adapter.id} adapter's fields in the README`);
+      out.push({ path: [...here, ...sub], message, keyOf });
+    }
+  }
+  return out;
 }
 
 function checkBaseUrl(value: unknown, fromEnv: string | undefined, report: (message: string) => void): void {

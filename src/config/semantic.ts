@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { BUILTIN_ADAPTERS } from '../compile/adapter-registry.ts';
 import { bundledPluginPath } from '../compile/plugin-loader.ts';
+import { PROTOCOLS } from '../protocols/index.ts';
 import { hint } from './did-you-mean.ts';
 import type { GatewayConfig } from './types.ts';
 import { type ConfigProblem, type ParsedSource, locate, shown } from './yaml-source.ts';
@@ -88,7 +89,12 @@ export function semanticProblems(file: string, source: ParsedSource, config: Gat
   }
   strings(root.global_plugins).forEach((plugin, i) => checkPlugin(plugin, ['global_plugins', i]));
   list(root.routes).forEach((route, i) => {
-    if (isObject(route)) strings(route.plugins).forEach((plugin, j) => checkPlugin(plugin, ['routes', i, 'plugins', j]));
+    if (!isObject(route)) return;
+    const protocol = route.protocol;
+    if (typeof protocol === 'string' && !(PROTOCOLS as readonly string[]).includes(protocol)) {
+      at(['routes', i, 'protocol'], `protocol ${show(['routes', i, 'protocol'], protocol)} is not served by this build of the gateway; available: ${PROTOCOLS.join(', ')}`);
+    }
+    strings(route.plugins).forEach((plugin, j) => checkPlugin(plugin, ['routes', i, 'plugins', j]));
   });
   for (const [name, plugin] of entries(root.plugins)) {
     const path = ['plugins', name, 'module'];

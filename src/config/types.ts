@@ -17,8 +17,14 @@ export interface ServerConfig {
   port?: number;
   admin_token?: string;
   trust_proxy?: boolean;
+  /** GET /metrics (Prometheus): on by default, behind `token` or else the admin token. */
+  metrics?: { enabled?: boolean; token?: string; max_key_labels?: number };
+  /** One log line per finished request (default true). */
+  request_log?: boolean;
   /** Largest accepted request body in bytes (default 20 MiB). */
   max_body_bytes?: number;
+  /** How long a client may take to send its request body, in ms (default 60000). */
+  body_timeout_ms?: number;
   /** How long SIGTERM waits for in-flight requests, in ms (default 30000). */
   drain_timeout_ms?: number;
 }
@@ -50,7 +56,10 @@ export interface PriceConfig {
   input?: number;
   output?: number;
   cached_input?: number;
+  cache_write?: number;
   per_request?: number;
+  /** USD per 1M characters, for per-character APIs (DeepL). */
+  per_million_characters?: number;
 }
 
 export interface TargetConfig {
@@ -72,6 +81,8 @@ export interface ModelConfig {
 
 export interface GroupConfig {
   multiplier?: number;
+  /** Providers this group's keys may reach (One API's channel groups); absent = all. */
+  providers?: string[];
   limits?: LimitSpec;
 }
 
@@ -87,6 +98,8 @@ export interface KeyConfig {
   limits?: LimitSpec;
   /** Response cache opt-in (true) / opt-out (false) for this key. */
   cache?: boolean;
+  /** May pin a request to one provider with the x-switchyard-provider header. */
+  can_pin?: boolean;
 }
 
 export interface LimitsConfig {
@@ -110,7 +123,8 @@ export interface PluginConfig {
 
 export interface RouteConfig {
   path: string;
-  protocol?: 'openai' | 'anthropic';
+  /** Inbound protocol (a surface under src/protocols/; 'openai' is the default). */
+  protocol?: 'openai' | 'anthropic' | 'responses' | 'gemini';
   plugins?: string[];
   /** Response cache opt-in (true) / opt-out (false) for this route. */
   cache?: boolean;

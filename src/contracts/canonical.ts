@@ -16,10 +16,15 @@ export type Operation =
   | 'audio.translations'
   | 'audio.speech'
   | 'moderations'
+  /** OpenAI Responses API body, sent only to adapters that speak it natively (supports('responses', provider)). */
+  | 'responses'
   | 'passthrough';
 
-export interface TextPart { type: 'text'; text: string }
-export interface ImagePart { type: 'image_url'; image_url: { url: string; detail?: string } }
+/** Anthropic's prompt-cache breakpoint (`{type:"ephemeral", ttl?:"5m"|"1h"}`): kept on the canonical
+ *  parts and tools it was sent on, forwarded to upstreams that accept it, removed for the others. */
+export interface CacheControl { type: string; ttl?: string }
+export interface TextPart { type: 'text'; text: string; cache_control?: CacheControl }
+export interface ImagePart { type: 'image_url'; image_url: { url: string; detail?: string }; cache_control?: CacheControl }
 export type ContentPart = TextPart | ImagePart | ({ type: string } & JsonObject);
 
 export interface ToolCall {
@@ -43,6 +48,7 @@ export interface ChatMessage {
 export interface ToolDefinition {
   type: 'function';
   function: { name: string; description?: string; parameters?: JsonObject; strict?: boolean };
+  cache_control?: CacheControl;
 }
 
 export type ToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } };
@@ -69,10 +75,14 @@ export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  /** Characters billed by a per-character API (DeepL), priced with price.per_million_characters. */
+  characters?: number;
   /** Prompt tokens served from a provider cache (a subset of prompt_tokens), priced as cached input. */
   cached_tokens?: number;
   /** Reasoning / thinking tokens (a subset of completion_tokens). */
   reasoning_tokens?: number;
+  /** Prompt tokens written to a provider cache (a subset of prompt_tokens), priced as cache_write. */
+  cache_write_tokens?: number;
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call' | null;
@@ -102,6 +112,9 @@ export interface OpenAIUsageWire {
   total_tokens: number;
   prompt_tokens_details?: { cached_tokens?: number; [k: string]: number | undefined };
   completion_tokens_details?: { reasoning_tokens?: number; [k: string]: number | undefined };
+  /** Prompt-cache writes and reads, top level as Anthropic-backed OpenAI-format APIs report them. */
+  cache_creation_input_tokens?: number;
+  cache_read_input_tokens?: number;
 }
 
 export interface ChunkDelta {
@@ -128,17 +141,30 @@ export interface ChatChunk {
   [extra: string]: JsonValue | undefined | object;
 }
 
-/** Converts the OpenAI wire usage to the canonical Usage. */
+/**
+ * A usage count as reported: absent (undefined/null) → `absent`; a number as is; anything else → NaN,
+ * so the gateway's usage check sees it (and bills an estimate) instead of a silently invented 0.
+ */
+export function wireCount(value: unknown, absent: number): number {
+  if (value === undefined || value === null) return absent;
+  return typeof value === 'number' ? value : NaN;
+}
+
+/** Converts the OpenAI wire usage to the canonical Usage (undefined when it has no prompt_tokens). */
 export function usageFromWire(wire: OpenAIUsageWire | null | undefined): Usage | undefined {
-  if (!wire || typeof wire.prompt_tokens !== 'number') return undefined;
-  const completion = typeof wire.completion_tokens === 'number' ? wire.completion_tokens : 0;
-  return {
-    prompt_tokens: wire.prompt_tokens,
+  if (!wire || typeof wire !== 'object' || wire.prompt_tokens === undefined || wire.prompt_tokens === null) return undefined;
+  const prompt = wireCount(wire.prompt_tokens, 0);
+  const completion = wireCount(wire.completion_tokens, 0);
+  const usage: Usage = {
+    prompt_tokens: prompt,
     completion_tokens: completion,
-    total_tokens: typeof wire.total_tokens === 'number' ? wire.total_tokens : wire.prompt_tokens + completion,
-    cached_tokens: wire.prompt_tokens_details?.cached_tokens ?? 0,
-    reasoning_tokens: wire.completion_tokens_details?.reasoning_tokens ?? 0,
+    total_tokens: wireCount(wire.total_tokens, prompt + completion),
+    cached_tokens: wireCount(wire.prompt_tokens_details?.cached_tokens, 0),
+    reasoning_tokens: wireCount(wire.completion_tokens_details?.reasoning_tokens, 0),
   };
+  const written = wireCount(wire.cache_creation_input_tokens, 0);
+  if (written !== 0) usage.cache_write_tokens = written; // NaN or negative: left for the usage check to refuse
+  return usage;
 }
 
 /** Converts canonical Usage to the OpenAI wire shape. */
@@ -150,5 +176,9 @@ export function usageToWire(usage: Usage): OpenAIUsageWire {
   };
   if (usage.cached_tokens) wire.prompt_tokens_details = { cached_tokens: usage.cached_tokens };
   if (usage.reasoning_tokens) wire.completion_tokens_details = { reasoning_tokens: usage.reasoning_tokens };
+  if (usage.cache_write_tokens) {
+    wire.cache_creation_input_tokens = usage.cache_write_tokens;
+    wire.cache_read_input_tokens = usage.cached_tokens ?? 0;
+  }
   return wire;
 }

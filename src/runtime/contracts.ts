@@ -10,8 +10,13 @@ export interface AdmissionRequest {
   model?: CompiledModel;
   /** Estimated prompt tokens (js-tiktoken). */
   promptTokens: number;
-  /** The most the request may generate (max_tokens or the model default). */
+  /** The most the request may generate (max_tokens or the model default, × choices), for tpm. */
   maxOutputTokens: number;
+  /**
+   * Worst-case cost in micro-dollars (see pipeline/reservation.ts), read only for keys with a budget:
+   * the caller may compute it lazily.
+   */
+  reservationMicros: number;
 }
 
 /** An admitted request: holds its rate-limit slots and budget reservation until settled. */
@@ -51,6 +56,10 @@ export interface RequestRow {
   stream: boolean;
   partial: boolean;
   configHash: string;
+  /** The inbound protocol (openai, anthropic, gemini, ...); metrics and logs only, not stored. */
+  surface?: string;
+  /** Reasoning tokens (part of completionTokens); metrics and logs only, not stored. */
+  reasoningTokens?: number;
 }
 
 export interface AttemptRow {
@@ -66,6 +75,8 @@ export interface AttemptRow {
 
 export interface Ledger {
   record(row: RequestRow, attempts: AttemptRow[]): void;
+  /** Rows recorded and not yet committed (the write queue), when the ledger knows. */
+  readonly pending?: number;
   flush(): Promise<void>;
   close(): Promise<void>;
 }

@@ -5,6 +5,8 @@ import type { CompiledGateway, CompiledKey } from '../compile/types.ts';
 import type { JobService } from '../jobs/types.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/open.ts';
+import type { GatewayMetrics } from '../observe/metrics.ts';
+import type { ResponseStore } from '../store/responses-repo.ts';
 import { CircuitBreakers } from '../pipeline/circuit-breakers.ts';
 import { type Admission, type Ledger, type ResponseCache, discardLedger, unlimitedAdmission } from './contracts.ts';
 
@@ -14,6 +16,8 @@ export interface ConfigStatus {
   loadedAt: number;
   lastError?: { at: number; problems: string[] };
   reloads: number;
+  /** Rejected reloads since start. */
+  failures: number;
 }
 
 export class Runtime {
@@ -25,18 +29,24 @@ export class Runtime {
   cache?: ResponseCache;
   /** The ledger database, once storage is attached. */
   store?: Store;
+  /** Stored Responses API responses, once storage is attached. */
+  responses?: ResponseStore;
   /** Async image jobs (src/jobs), once attachJobs(rt, store) ran. */
   jobs?: JobService;
   /** Runtime-issued keys (admin API), looked up after the config's keys. */
   runtimeKeyLookup?: (digest: string) => CompiledKey | undefined;
   readonly status: ConfigStatus;
   private inflight = 0;
+  private readonly cut = new AbortController();
+  private streams = 0;
+  /** Prometheus metrics (GET /metrics), attached at start. */
+  metrics?: GatewayMetrics;
   private drainWaiters: Array<() => void> = [];
   draining = false;
 
   constructor(gateway: CompiledGateway, readonly log: Logger) {
     this.gateway = gateway;
-    this.status = { hash: gateway.hash, file: gateway.file, loadedAt: gateway.loadedAt, reloads: 0 };
+    this.status = { hash: gateway.hash, file: gateway.file, loadedAt: gateway.loadedAt, reloads: 0, failures: 0 };
     log.setSecrets(gateway.secrets);
   }
 
@@ -56,6 +66,7 @@ export class Runtime {
 
   recordReloadError(problems: string[]): void {
     this.status.lastError = { at: Date.now(), problems };
+    this.status.failures += 1;
   }
 
   /** Tracks a request (or stream) in flight; call the returned function exactly once when done. */
@@ -70,8 +81,33 @@ export class Runtime {
     };
   }
 
+  /** Aborted when the drain timeout is reached: streams still running end with an error event. */
+  get cutSignal(): AbortSignal {
+    return this.cut.signal;
+  }
+
+  /** Ends every stream still in flight (gateway stop, after the drain timeout). */
+  cutStreams(): void {
+    this.cut.abort();
+  }
+
   get inFlight(): number {
     return this.inflight;
+  }
+
+  /** Tracks a stream being relayed; call the returned function once when it ends. */
+  openStream(): () => void {
+    this.streams += 1;
+    let closed = false;
+    return () => {
+      if (closed) return;
+      closed = true;
+      this.streams -= 1;
+    };
+  }
+
+  get streamsInFlight(): number {
+    return this.streams;
   }
 
   /** Resolves when nothing is in flight, or after `timeoutMs`. */
