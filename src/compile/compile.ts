@@ -43,6 +43,9 @@ export async function compileGateway({ config, hash, file, baseDir }: CompileInp
       adapter,
       view: providerView(name, pc),
       timeoutMs: pc.timeout_ms ?? routing.timeoutMs,
+      maxConnections: pc.max_connections ?? config.routing?.max_connections ?? 1024,
+      maxResponseBytes: pc.max_response_bytes ?? config.routing?.max_response_bytes ?? 64 * 1024 * 1024,
+      maxEventBytes: pc.max_event_bytes ?? config.routing?.max_event_bytes ?? 8 * 1024 * 1024,
       plugins: pick(pc.plugins),
       modelMap: modelMapOf(pc),
       passthrough: (pc.passthrough ?? []).map((p) => '/' + p.replace(/^\/+|\/+$/g, '').replace(/^v1\//, '')),
@@ -79,6 +82,7 @@ export async function compileGateway({ config, hash, file, baseDir }: CompileInp
     maxBodyBytes: config.server?.max_body_bytes ?? 20 * 1024 * 1024,
     adminToken: config.server?.admin_token || undefined,
     trustProxy: config.server?.trust_proxy ?? false,
+    exposeUpstream: config.server?.expose_upstream ?? true,
     passthrough,
     secrets: collectSecrets(config),
   };
@@ -93,6 +97,8 @@ function compileRouting(config: GatewayConfig): RoutingPolicy {
     retryOn: new Set(r.retry?.on ?? DEFAULT_RETRY_ON),
     breakerFailures: r.circuit_breaker?.failures ?? 5,
     breakerCooldownMs: r.circuit_breaker?.cooldown_ms ?? 30_000,
+    backoffMs: r.retry?.backoff_ms ?? 250,
+    maxWaitMs: r.retry?.max_wait_ms ?? 5_000,
   };
 }
 

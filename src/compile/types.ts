@@ -19,6 +19,12 @@ export interface CompiledProvider {
   readonly adapter: Adapter;
   readonly view: ProviderView;
   readonly timeoutMs: number;
+  /** Upstream requests in flight at once before new ones overflow (503 upstream_overloaded). */
+  readonly maxConnections: number;
+  /** Largest buffered (non-stream) answer in bytes. */
+  readonly maxResponseBytes: number;
+  /** Largest single SSE event (or line) in bytes. */
+  readonly maxEventBytes: number;
   readonly plugins: readonly LoadedPlugin[];
   /** Public model name → upstream model name. */
   readonly modelMap: ReadonlyMap<string, string>;
@@ -84,6 +90,10 @@ export interface RoutingPolicy {
   readonly retryOn: ReadonlySet<number | 'timeout' | 'network'>;
   readonly breakerFailures: number;
   readonly breakerCooldownMs: number;
+  /** Base delay before the same target is retried (doubled per retry, jittered). */
+  readonly backoffMs: number;
+  /** Longest total wait between attempts of one request (backoff + upstream Retry-After). */
+  readonly maxWaitMs: number;
 }
 
 export interface CompiledGateway {
@@ -105,6 +115,8 @@ export interface CompiledGateway {
   readonly maxBodyBytes: number;
   readonly adminToken?: string;
   readonly trustProxy: boolean;
+  /** server.expose_upstream: provider names and upstream error text may reach clients. */
+  readonly exposeUpstream: boolean;
   /** Provider names serving passthrough prefixes, longest prefix first. */
   readonly passthrough: ReadonlyArray<{ prefix: string; provider: CompiledProvider }>;
   /** Every secret in this config (provider keys, client keys), for redaction. */

@@ -52,6 +52,12 @@ export class CircuitBreakers {
     return Math.max(0, b.parkedUntil - now, b.openUntil - now);
   }
 
+  /** Milliseconds this target stays parked by an upstream Retry-After (0 when not parked). */
+  parkedMs(key: string, now = Date.now()): number {
+    const b = this.breakers.get(key);
+    return b ? Math.max(0, b.parkedUntil - now) : 0;
+  }
+
   success(key: string): void {
     const b = this.get(key);
     b.failures = 0;

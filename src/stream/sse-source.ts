@@ -1,9 +1,11 @@
 // Reads an upstream SSE body with eventsource-parser and runs each event through the adapter's
-// stream decoder, one step at a time. Handles stalls (idle timeout) and cut connections.
+// stream decoder, one step at a time. Handles stalls (idle timeout), cut connections, events over the
+// size cap, bodies that are not SSE at all, and stops reading at the upstream's end marker ([DONE],
+// message_stop) even when the upstream keeps the connection open.
 
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { StreamDecoder, StreamStep } from '../contracts/adapter.ts';
-import { errors } from '../contracts/errors.ts';
+import { type GatewayError, errors } from '../contracts/errors.ts';
 
 type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>;
 
@@ -18,72 +20,120 @@ export interface StepSource {
   cancel(reason?: unknown): void;
 }
 
+export interface SseSourceOptions {
+  provider: string;
+  idleTimeoutMs: number;
+  /** Largest event (or unterminated line) buffered, in characters. */
+  maxEventBytes: number;
+  /** Aborts the upstream request (stall, oversized event, cancel). */
+  abortUpstream: (reason?: unknown) => void;
+  /** Called once when the body is no longer read (frees the connection slot). */
+  onClose: () => void;
+}
+
 export class SseSource implements StepSource {
   private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
   private readonly text = new TextDecoder();
   private readonly queue: EventSourceMessage[] = [];
-  private readonly parser = createParser({ onEvent: (event) => this.queue.push(event) });
+  private readonly parser;
   private ended = false;
+  private events = 0;
+  private invalid?: GatewayError;
 
-  constructor(
-    body: ReadableStream<Uint8Array>,
-    private readonly decoder: StreamDecoder,
-    private readonly provider: string,
-    private readonly idleTimeoutMs: number,
-    private readonly abortUpstream: (reason?: unknown) => void,
-  ) {
+  constructor(body: ReadableStream<Uint8Array>, private readonly decoder: StreamDecoder, private readonly opts: SseSourceOptions) {
     this.reader = body.getReader();
+    this.parser = createParser({
+      maxBufferSize: opts.maxEventBytes,
+      onEvent: (event) => {
+        if (this.invalid) return;
+        this.events += 1;
+        this.queue.push(event);
+      },
+      onError: (err) => {
+        if (err.type === 'max-buffer-size-exceeded') {
+          this.invalid ??= errors.upstreamInvalid(opts.provider, `a stream event is larger than ${opts.maxEventBytes} bytes (max_event_bytes)`);
+        } else if (err.type === 'unknown-field' && this.events === 0) {
+          // An HTML page or a JSON body sent as text/event-stream: its first line is no SSE field.
+          this.invalid ??= errors.upstreamInvalid(opts.provider, 'the event stream is not server-sent events');
+        }
+      },
+    });
   }
 
   /** The next decoded step; `ended` marks the last one. */
   async next(): Promise<SourceStep> {
     if (this.ended) return { chunks: [], ended: true };
     for (;;) {
+      if (this.invalid && this.queue.length === 0) return this.fail(this.invalid);
       const event = this.queue.shift();
-      if (event) return this.decoder.push({ event: event.event, data: event.data });
+      if (event) {
+        const step = this.decoder.push({ event: event.event, data: event.data });
+        // The end marker: the answer is complete, whatever the upstream does with the connection now.
+        if (step.done && !step.error) return this.finishAt(step);
+        return step;
+      }
       let result: ReadResult;
       try {
         result = await this.readWithIdleTimeout();
       } catch (err) {
-        this.ended = true;
         const stalled = err instanceof StallError;
-        if (stalled) this.abortUpstream(err);
-        const last = this.decoder.end();
-        return {
-          ...last,
-          ended: true,
-          done: false,
-          error: stalled
-            ? errors.upstreamTimeout(this.provider, this.idleTimeoutMs)
-            : errors.upstreamError(`Provider "${this.provider}" cut the stream before it finished.`, 'network', true),
-        };
+        if (stalled) this.opts.abortUpstream(err);
+        return this.fail(stalled
+          ? errors.upstreamTimeout(this.opts.provider, this.opts.idleTimeoutMs)
+          : errors.upstreamError(`Provider "${this.opts.provider}" cut the stream before it finished.`, 'network', true));
       }
       if (result.done) {
-        this.parser.feed('\n\n');
+        if (!this.invalid) this.parser.feed('\n\n');
         const tail = this.queue.splice(0).map((e) => this.decoder.push({ event: e.event, data: e.data }));
-        this.ended = true;
+        this.close();
         const last = this.decoder.end();
         const chunks = [...tail.flatMap((s) => s.chunks), ...last.chunks];
         const usage = last.usage ?? tail.reverse().find((s) => s.usage)?.usage;
-        const error = tail.find((s) => s.error)?.error ?? last.error;
+        const error = tail.find((s) => s.error)?.error ?? last.error ?? this.invalid;
         return { chunks, usage, done: last.done || tail.some((s) => s.done), error, ended: true };
       }
-      this.parser.feed(this.text.decode(result.value, { stream: true }));
+      try {
+        this.parser.feed(this.text.decode(result.value, { stream: true }));
+      } catch {
+        // the parser refuses further input after its buffer cap: `invalid` is set
+      }
     }
   }
 
   /** Stops reading and releases the upstream body. */
   cancel(reason?: unknown): void {
-    this.ended = true;
-    this.abortUpstream(reason);
+    this.opts.abortUpstream(reason);
     this.reader.cancel(reason).catch(() => {});
+    this.close();
+  }
+
+  /** Ends the source with an error: the upstream is aborted and what the decoder holds is flushed. */
+  private fail(error: GatewayError): SourceStep {
+    this.cancel(error);
+    const last = this.decoder.end();
+    return { ...last, ended: true, done: false, error };
+  }
+
+  /** The upstream sent its end marker: stop reading (it may hold the connection open) and end here. */
+  private finishAt(step: StreamStep): SourceStep {
+    this.reader.cancel().catch(() => {});
+    this.opts.abortUpstream();
+    this.close();
+    const last = this.decoder.end();
+    return { chunks: [...step.chunks, ...last.chunks], usage: last.usage ?? step.usage, done: true, error: last.error, ended: true };
+  }
+
+  private close(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.opts.onClose();
   }
 
   private readWithIdleTimeout(): Promise<ReadResult> {
-    if (this.idleTimeoutMs <= 0) return this.reader.read();
+    if (this.opts.idleTimeoutMs <= 0) return this.reader.read();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const stall = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StallError()), this.idleTimeoutMs);
+      timer = setTimeout(() => reject(new StallError()), this.opts.idleTimeoutMs);
     });
     return Promise.race([this.reader.read(), stall]).finally(() => clearTimeout(timer));
   }
