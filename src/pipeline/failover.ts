@@ -168,7 +168,8 @@ export async function runWithFailover(ex: Exchange, call: InboundCall, plan: Arr
       notes.push({ provider: target.provider.name, outcome: outcomeOf(gwErr) });
       const upstreamFault = gwErr.type === 'upstream_error';
       const limited = gwErr.cause === 429;
-      if (upstreamFault) deps.breakers.failure(target.breakerKey, policy.breakerFailures, policy.breakerCooldownMs, limited ? gwErr.retryAfterMs : undefined);
+      // One request counts once per target towards its breaker, however often it retried that target.
+      if (upstreamFault) deps.breakers.failure(target.breakerKey, policy.breakerFailures, policy.breakerCooldownMs, limited ? gwErr.retryAfterMs : undefined, Date.now(), candidate.tries === 1);
       else deps.breakers.release(target.breakerKey);
       candidate.failedAt = Date.now();
       candidate.rateLimited = limited;
