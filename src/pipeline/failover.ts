@@ -212,20 +212,23 @@ export async function runWithFailover(ex: Exchange, call: InboundCall, plan: Arr
 }
 
 /**
- * The next target to try: first every target not tried yet, in plan order; then (retries) the one that
- * can be tried again soonest: after its backoff, or after its Retry-After park, when the wait still fits
- * `retry.max_wait_ms`.
+ * The next target to try: first every target not tried yet, in plan order; then (retries) round-robin:
+ * the fewest tries first, a target parked by a Retry-After after those that are not, plan order
+ * otherwise. It is tried after its backoff or park, when that wait still fits `retry.max_wait_ms`.
  */
 function pickNext(candidates: Candidate[], breakers: CircuitBreakers, policy: RoutingPolicy, waited: number): { candidate: Candidate; waitMs: number } | undefined {
   const fresh = candidates.find((c) => c.tries === 0 && !c.out);
   if (fresh) return { candidate: fresh, waitMs: 0 };
   const now = Date.now();
-  let best: { candidate: Candidate; waitMs: number } | undefined;
+  let best: { candidate: Candidate; waitMs: number; parked: number } | undefined;
   for (const c of candidates) {
     if (c.out || !c.again) continue;
+    const parked = breakers.parkedMs(c.target.breakerKey, now);
     const backoff = c.tries > 0 ? c.failedAt + backoffMs(policy, c.tries) - now : 0;
-    const waitMs = Math.max(0, backoff, breakers.parkedMs(c.target.breakerKey, now));
-    if (!best || waitMs < best.waitMs) best = { candidate: c, waitMs };
+    const waitMs = Math.max(0, backoff, parked);
+    const better = !best || Math.max(0, c.tries) < Math.max(0, best.candidate.tries)
+      || (Math.max(0, c.tries) === Math.max(0, best.candidate.tries) && parked < best.parked);
+    if (better) best = { candidate: c, waitMs, parked };
   }
   if (!best || waited + best.waitMs > policy.maxWaitMs) return undefined;
   return best;
