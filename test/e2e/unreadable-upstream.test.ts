@@ -38,23 +38,28 @@ async function post(path: string, body: Record<string, unknown>): Promise<{ stat
 }
 const chat = (extra: Record<string, unknown> = {}) => post('/chat/completions', { model: 'm', messages: [{ role: 'user', content: 'hi' }], ...extra });
 
-describe('chat: a bad 200 fails over, and alone is a 502 upstream_invalid_response', () => {
-  for (const [name, bad] of BAD_BODIES) {
-    test(name, async () => {
-      const a = start(bad);
-      const b = start(() => json(chatCompletion('from b')));
-      gw = await startTestGateway(config(`providers:\n${provider('a', a.url)}${provider('b', b.url, '    priority: 1\n')}`));
+test('chat: every kind of bad 200 fails over, and alone is a 502 upstream_invalid_response', async () => {
+  const a = start();
+  const b = start(() => json(chatCompletion('from b')));
+  const pair = await startTestGateway(config(`providers:\n${provider('a', a.url)}${provider('b', b.url, '    priority: 1\n')}`, 'routing:\n  circuit_breaker: { failures: 100 }'));
+  const alone = await startTestGateway(config(`providers:\n${provider('a', a.url)}`, 'routing:\n  retry: { attempts: 0 }\n  circuit_breaker: { failures: 100 }'));
+  try {
+    for (const [name, bad] of BAD_BODIES) {
+      a.set(bad);
+      gw = pair;
       const ok = await chat();
-      expect(ok.status).toBe(200);
+      expect(`${name}: ${ok.status}`).toBe(`${name}: 200`);
       expect(JSON.parse(ok.text).choices[0].message.content).toBe('from b');
-      await gw.stop();
-      gw = await startTestGateway(config(`providers:\n${provider('a', a.url)}`, 'routing:\n  retry: { attempts: 0 }'));
-      const alone = await chat();
-      expect(alone.status).toBe(502);
-      expect(JSON.parse(alone.text).error.code).toBe('upstream_invalid_response');
-      expect(alone.text).not.toContain('cloudflare');
-      expect(alone.text).not.toContain('assist');
-    });
+      gw = alone;
+      const failed = await chat();
+      expect(`${name}: ${failed.status} ${JSON.parse(failed.text).error?.code}`).toBe(`${name}: 502 upstream_invalid_response`);
+      expect(failed.text).not.toContain('cloudflare');
+      expect(failed.text).not.toContain('assist');
+    }
+  } finally {
+    gw = undefined;
+    await pair.stop();
+    await alone.stop();
   }
 });
 

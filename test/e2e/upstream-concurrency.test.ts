@@ -144,6 +144,7 @@ test('started with `bun run start`, the gateway serves 600 concurrent streams ac
     if (open >= N) allIn();
     // Each stream waits until all of them are open upstream at once (or gives up after 6 s: waves).
     await Promise.race([everyoneIn, Bun.sleep(6000)]);
+    open -= 1;
     return sse(chatChunks(['streamed']));
   };
   const a = start(behaviour);
