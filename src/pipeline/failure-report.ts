@@ -73,10 +73,9 @@ export function finalError(err: GatewayError, notes: readonly AttemptNote[], att
   const headers: Record<string, string> = { 'x-switchyard-attempts': String(attempts) };
   const last = notes[notes.length - 1];
   if (gw.exposeUpstream && last) headers['x-switchyard-provider'] = last.provider;
-  const several = notes.length > 1;
-  if (gw.exposeUpstream) return rebuild(err, several ? `${err.message} Attempts: ${summary(notes, true)}.` : err.message, headers);
-  const hidden = hiddenMessage(err, requestId);
-  return rebuild(err, several ? `${hidden} Attempts: ${summary(notes, false)}.` : hidden, headers);
+  const attemptsText = notes.length > 1 ? ` Attempts: ${summary(notes, gw.exposeUpstream)}.` : '';
+  const base = gw.exposeUpstream || !upstreamBorn(err) ? err.message : hiddenMessage(err, requestId);
+  return rebuild(err, `${base}${attemptsText}`, headers);
 }
 
 /** 429 for a model whose targets are all rate limiting the gateway (never a 502). */
