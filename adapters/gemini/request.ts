@@ -25,6 +25,17 @@ function num(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
+/**
+ * OpenAI's reasoning_effort in Gemini's terms (as Google's own OpenAI-compatible endpoint maps it):
+ * Gemini 2.x takes a token budget (minimal/low 1024, medium 8192, high 24576), later models a level
+ * (minimal/low → low, medium/high → high).
+ */
+function thinkingConfig(effort: unknown, model: string): GeminiGenerationConfig['thinkingConfig'] | undefined {
+  if (typeof effort !== 'string' || !['minimal', 'low', 'medium', 'high'].includes(effort)) return undefined;
+  if (/gemini-2\./.test(model)) return { thinkingBudget: effort === 'high' ? 24576 : effort === 'medium' ? 8192 : 1024 };
+  return { thinkingLevel: effort === 'medium' || effort === 'high' ? 'high' : 'low' };
+}
+
 function generationConfig(body: ChatRequest): GeminiGenerationConfig | undefined {
   const config: GeminiGenerationConfig = {};
   const set = <K extends keyof GeminiGenerationConfig>(key: K, value: GeminiGenerationConfig[K] | undefined) => {
@@ -38,6 +49,9 @@ function generationConfig(body: ChatRequest): GeminiGenerationConfig | undefined
   set('frequencyPenalty', num(body.frequency_penalty));
   if (typeof body.stop === 'string') config.stopSequences = [body.stop];
   else if (Array.isArray(body.stop) && body.stop.length > 0) config.stopSequences = body.stop.filter((s) => typeof s === 'string');
+
+  const thinking = thinkingConfig(body.reasoning_effort, typeof body.model === 'string' ? body.model : '');
+  if (thinking) config.thinkingConfig = thinking;
 
   const format = body.response_format;
   if (format?.type === 'json_object') {

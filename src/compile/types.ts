@@ -79,7 +79,8 @@ export interface CompiledGroup {
 
 export interface CompiledRoute {
   readonly path: string;
-  readonly protocol: 'openai' | 'anthropic';
+  /** The inbound protocol (`routes[].protocol`): 'openai' or a surface registered in src/protocols/index.ts. */
+  readonly protocol: string;
   readonly plugins: readonly LoadedPlugin[];
 }
 

@@ -121,7 +121,8 @@ export interface PluginConfig {
 
 export interface RouteConfig {
   path: string;
-  protocol?: 'openai' | 'anthropic';
+  /** Inbound protocol (a surface under src/protocols/; 'openai' is the default). */
+  protocol?: 'openai' | 'anthropic' | 'responses' | 'gemini';
   plugins?: string[];
   /** Response cache opt-in (true) / opt-out (false) for this route. */
   cache?: boolean;

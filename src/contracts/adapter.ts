@@ -82,8 +82,11 @@ export interface StreamDecoder {
 
 export interface Adapter {
   readonly id: string;
-  /** Which operations this adapter can translate. */
-  supports(operation: Operation): boolean;
+  /**
+   * Which operations this adapter can translate. With `provider`, for that provider in particular
+   * (e.g. 'responses' only for providers that serve the Responses API).
+   */
+  supports(operation: Operation, provider?: ProviderView): boolean;
   /** Canonical request → upstream HTTP request. Throws GatewayError for requests it cannot express. */
   buildRequest(request: AdapterRequest, provider: ProviderView): UpstreamRequest;
   /** A 2xx non-stream reply → canonical body + usage. Throws GatewayError for error bodies sent with 2xx. */

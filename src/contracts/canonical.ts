@@ -16,6 +16,8 @@ export type Operation =
   | 'audio.translations'
   | 'audio.speech'
   | 'moderations'
+  /** OpenAI Responses API body, sent only to adapters that speak it natively (supports('responses', provider)). */
+  | 'responses'
   | 'passthrough';
 
 export interface TextPart { type: 'text'; text: string }

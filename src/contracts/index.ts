@@ -6,3 +6,4 @@ export * from './plugin.ts';
 export * from './upstream-errors.ts';
 export * from './emulate-stream.ts';
 export * from './embeddings.ts';
+export * from './responses-usage.ts';

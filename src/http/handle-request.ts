@@ -12,13 +12,13 @@ import { serveImageJobs } from '../jobs/serve.ts';
 import type { JsonValue } from '../contracts/canonical.ts';
 import type { Exchange, InboundCall } from '../pipeline/types.ts';
 import type { Runtime } from '../runtime/runtime.ts';
-import { handleAnthropic, isAnthropicPath } from './anthropic-surface.ts';
 import { handleBilling } from './billing.ts';
 import { errorResponse, toGatewayError } from './error-response.ts';
 import { listModels } from './models.ts';
 import { cacheChoice, classifyOpenAIPath } from './openai-paths.ts';
 import { openAISurface } from './openai-surface.ts';
 import { readOperationBody } from './read-body.ts';
+import { type InboundSurface, surfaceFor } from '../protocols/index.ts';
 
 let counter = 0;
 const bootTag = Date.now().toString(36);
@@ -45,6 +45,7 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
   const url = new URL(request.url);
   const { route, rest } = matchRoute(gw, url.pathname);
   const scope: HookScope = { requestId: id, route: route.path, signal: request.signal, log: rt.log, secrets: gw.secrets, states: new Map() };
+  let surface: InboundSurface | undefined;
   const ex: Exchange = {
     id, startedAt: Date.now(), gw, route, get clientIp() { return ipOf(); }, signal: request.signal, scope, attempts: [], detached: false, leave: rt.enter(),
   };
@@ -58,7 +59,8 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
     }
     const path = req === request ? rest : matchRoute(gw, new URL(req.url).pathname).rest;
     const search = req === request ? url.search : new URL(req.url).search;
-    if (route.protocol === 'anthropic' || isAnthropicPath(req.method, path)) return await handleAnthropic(rt, ex, req, path);
+    surface = surfaceFor(route.protocol, req.method, path);
+    if (surface) return await surface.serve({ rt, ex, req, path, search });
 
     const target = classifyOpenAIPath(req.method, path);
     if (target.kind === 'unknown') {
@@ -101,7 +103,8 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
     if (err instanceof ClientGone) return new Response(null, { status: 499, headers: { 'x-request-id': id } });
     const gwErr = toGatewayError(err, rt.log, id);
     if (ex.call || ex.key) meterFailure(rt, ex, gwErr);
-    return errorResponse(gwErr, id, route, scope, gw.secrets);
+    const shape = surface?.errorBody;
+    return errorResponse(gwErr, id, route, scope, gw.secrets, shape ? (e) => shape(e, id) : undefined);
   } finally {
     if (!ex.detached) ex.leave();
   }

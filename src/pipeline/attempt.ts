@@ -17,6 +17,13 @@ import { runChain } from './plugin-runner.ts';
 import type { AttemptResult, Exchange, InboundCall } from './types.ts';
 
 export function adapterRequestFor(call: InboundCall, target: Target): AdapterRequest {
+  const native = call.native && target.provider.adapter.supports(call.native.operation, target.provider.view) ? call.native : undefined;
+  if (native) {
+    return {
+      operation: native.operation, body: { ...native.body, model: target.upstreamModel }, path: native.path, search: '', method: call.method,
+      stream: call.stream, upstreamModel: target.upstreamModel, contentType: 'application/json',
+    };
+  }
   const body: JsonObject = call.model !== undefined && call.operation !== 'passthrough' ? { ...call.body, model: target.upstreamModel } : call.body;
   let form = call.form;
   if (form && call.model !== undefined && form.has('model')) {

@@ -18,7 +18,11 @@ export function presentedKey(headers: Headers): string | undefined {
 }
 
 export function authenticate(gw: CompiledGateway, headers: Headers, clientIpOf: string | (() => string), lookupRuntime?: KeyLookup, now = Date.now()): CompiledKey {
-  const presented = presentedKey(headers);
+  return authenticateKey(gw, presentedKey(headers), clientIpOf, lookupRuntime, now);
+}
+
+/** Authenticates a key a protocol surface found wherever its clients send it (a header, a query parameter). */
+export function authenticateKey(gw: CompiledGateway, presented: string | undefined, clientIpOf: string | (() => string), lookupRuntime?: KeyLookup, now = Date.now()): CompiledKey {
   if (!presented) {
     throw new GatewayError({
       status: 401, type: 'authentication_error', code: 'missing_api_key',

@@ -24,6 +24,11 @@ export interface InboundCall {
   cache?: 'yes' | 'no';
   /** The client asked for the usage chunk (`stream_options.include_usage`). */
   includeUsage: boolean;
+  /**
+   * The call in the client's own protocol (e.g. a Responses body), sent instead of the canonical form to
+   * targets whose adapter supports that operation for their provider; others get the canonical form.
+   */
+  native?: { operation: Operation; path: string; body: JsonObject };
 }
 
 /** Everything one request carries through the pipeline. */

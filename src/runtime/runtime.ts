@@ -5,6 +5,7 @@ import type { CompiledGateway, CompiledKey } from '../compile/types.ts';
 import type { JobService } from '../jobs/types.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/open.ts';
+import type { ResponseStore } from '../store/responses-repo.ts';
 import { CircuitBreakers } from '../pipeline/circuit-breakers.ts';
 import { ConnectionGate } from '../upstream/connection-gate.ts';
 import { type Admission, type Ledger, type ResponseCache, discardLedger, unlimitedAdmission } from './contracts.ts';
@@ -28,6 +29,8 @@ export class Runtime {
   cache?: ResponseCache;
   /** The ledger database, once storage is attached. */
   store?: Store;
+  /** Stored Responses API responses, once storage is attached. */
+  responses?: ResponseStore;
   /** Async image jobs (src/jobs), once attachJobs(rt, store) ran. */
   jobs?: JobService;
   /** Runtime-issued keys (admin API), looked up after the config's keys. */

@@ -2,28 +2,27 @@
 // surface and on `protocol: anthropic` routes. Requests are translated to the canonical chat shape,
 // served by the same pipeline (billing, limits, failover), and answered in Anthropic's shapes.
 
-import type { ChatResponse, JsonObject, JsonValue } from '../contracts/canonical.ts';
-import { GatewayError } from '../contracts/errors.ts';
-import { assertModelAllowed, authenticate } from '../pipeline/authenticate.ts';
-import { type Surface, serveModelCall } from '../pipeline/serve-call.ts';
-import type { Exchange, InboundCall } from '../pipeline/types.ts';
-import {
-  AnthropicStreamEncoder, anthropicErrorFromGateway, anthropicToCanonical, canonicalToAnthropic, countTokensRequest, countTokensResponse,
-} from '../protocols/anthropic/index.ts';
-import type { Runtime } from '../runtime/runtime.ts';
-import type { ChunkEncoder } from '../stream/encoders.ts';
-import { countChatPrompt } from '../tokens/count.ts';
-import { meterFailure } from '../pipeline/metering.ts';
-import { ClientGone } from '../upstream/call.ts';
-import { errorResponse, toGatewayError } from './error-response.ts';
-import { cacheChoice } from './openai-paths.ts';
-import { readOperationBody } from './read-body.ts';
+import type { ChatResponse, JsonObject, JsonValue } from '../../contracts/canonical.ts';
+import { GatewayError } from '../../contracts/errors.ts';
+import { cacheChoice } from '../../http/openai-paths.ts';
+import { readOperationBody } from '../../http/read-body.ts';
+import { assertModelAllowed } from '../../pipeline/authenticate.ts';
+import { type Surface, serveModelCall } from '../../pipeline/serve-call.ts';
+import type { InboundCall } from '../../pipeline/types.ts';
+import type { ChunkEncoder } from '../../stream/encoders.ts';
+import { countChatPrompt } from '../../tokens/count.ts';
+import { type InboundSurface, authenticateSurface } from '../surface.ts';
+import { anthropicErrorFromGateway } from './errors.ts';
+import { canonicalToAnthropic, countTokensResponse } from './from-canonical.ts';
+import { AnthropicStreamEncoder } from './stream-encoder.ts';
+import { anthropicToCanonical, countTokensRequest } from './to-canonical.ts';
 
 export function isAnthropicPath(method: string, path: string): boolean {
   return method === 'POST' && /^(\/v1)?\/messages(\/count_tokens)?$/.test(path);
 }
 
-const anthropicSurface: Surface = {
+/** How canonical answers become Anthropic answers (the pipeline half of the surface). */
+const shaping: Surface = {
   name: 'anthropic',
   streamEncoder: (call): ChunkEncoder => {
     const encoder = new AnthropicStreamEncoder({ model: call.model ?? '', inputTokens: countChatPrompt(call.body.messages as never) });
@@ -37,21 +36,24 @@ const anthropicSurface: Surface = {
   shapeBody: (body: JsonValue, call: InboundCall) => canonicalToAnthropic(body as unknown as ChatResponse, call.model ?? '') as unknown as JsonValue,
 };
 
-export async function handleAnthropic(rt: Runtime, ex: Exchange, req: Request, path: string): Promise<Response> {
-  try {
+export const anthropicSurface: InboundSurface = {
+  protocol: 'anthropic',
+  claims: isAnthropicPath,
+  // Anthropic's error shape; route onError plugins may still reshape it, as on the OpenAI surface.
+  errorBody: (err, requestId) => anthropicErrorFromGateway(err, requestId),
+  async serve(s) {
+    const { rt, ex, req, path } = s;
     if (!isAnthropicPath(req.method, path)) {
       throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_route', message: `Unknown path ${req.method} ${path} on an Anthropic route. Use POST /v1/messages.` });
     }
-    ex.key = authenticate(ex.gw, req.headers, ex.clientIp, rt.runtimeKeyLookup);
-    ex.scope.keyName = ex.key.name;
-    ex.scope.group = ex.key.group;
+    const key = authenticateSurface(anthropicSurface, s);
     const parsed = await readOperationBody(req, 'chat', ex.gw.maxBodyBytes);
     if (path.endsWith('/count_tokens')) {
       const canonical = countTokensRequest(parsed.body);
       if (!ex.gw.models.has(canonical.model)) {
         throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'model_not_found', param: 'model', message: `The model "${canonical.model}" does not exist on this gateway. GET /v1/models lists the models your key may use.` });
       }
-      assertModelAllowed(ex.key, canonical.model);
+      assertModelAllowed(key, canonical.model);
       return json(200, countTokensResponse(countChatPrompt(canonical.messages)), ex.id);
     }
     const canonical = anthropicToCanonical(parsed.body) as unknown as JsonObject;
@@ -62,15 +64,9 @@ export async function handleAnthropic(rt: Runtime, ex: Exchange, req: Request, p
       cache: cacheChoice(req.headers.get('x-switchyard-cache')),
     };
     ex.call = call;
-    return await serveModelCall(rt, ex, call, anthropicSurface);
-  } catch (err) {
-    if (err instanceof ClientGone) return new Response(null, { status: 499, headers: { 'x-request-id': ex.id } });
-    const gwErr = toGatewayError(err, rt.log, ex.id);
-    if (ex.key) meterFailure(rt, ex, gwErr);
-    // Anthropic's error shape; route onError plugins may still reshape it, as on the OpenAI surface.
-    return errorResponse(gwErr, ex.id, ex.route, ex.scope, ex.gw.secrets, (e) => anthropicErrorFromGateway(e, ex.id));
-  }
-}
+    return await serveModelCall(rt, ex, call, shaping);
+  },
+};
 
 function json(status: number, body: unknown, id: string): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'x-request-id': id } });
