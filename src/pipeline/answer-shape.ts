@@ -15,6 +15,7 @@ const REQUIRED_ARRAY: Partial<Record<Operation, string>> = {
   'images.edits': 'data',
   'images.variations': 'data',
   moderations: 'results',
+  responses: 'output',
 };
 
 /** Does the operation answer with JSON (so a non-JSON 200 is unreadable)? */

@@ -121,7 +121,7 @@ async function readAnswer(ex: Exchange, call: InboundCall, target: Target, areq:
   if (provider.plugins.length) reply = await pluginReply(reply, target, scope).catch((err: unknown) => { throw isGatewayError(err) ? scrub(err) : err; });
   try {
     const decoded = adapter.decodeResponse(reply, areq, provider.view);
-    const problem = answerShapeProblem(call.operation, decoded.body);
+    const problem = answerShapeProblem(areq.operation, decoded.body); // the operation sent (a native Responses call answers a Response)
     if (problem) throw errors.upstreamInvalid(provider.name, problem);
     return { kind: 'json', target, status: reply.status, headers: reply.headers, body: decoded.body, usage: decoded.usage, verbatim: decoded.verbatim };
   } catch (err) {
