@@ -206,7 +206,9 @@ export async function runWithFailover(ex: Exchange, call: InboundCall, plan: Arr
   }
 
   function report(err: GatewayError): GatewayError {
-    if (notes.length) deps.log?.warn('upstream attempts failed', { request_id: ex.id, model: modelName, code: err.code, attempts: describeAttempts(notes), error: (lastError ?? rateLimitError ?? err).message });
+    // The client's own bad request (a 4xx the upstream rejected) is routine; anything else is worth a warning.
+    const level = err.status >= 500 || err.status === 429 ? 'warn' : 'info';
+    if (notes.length) deps.log?.[level]('upstream attempts failed', { request_id: ex.id, model: modelName, code: err.code, attempts: describeAttempts(notes), error: (lastError ?? rateLimitError ?? err).message });
     return finalError(err, notes, ex.attempts.length, ex.gw, ex.id);
   }
 }
@@ -226,10 +228,10 @@ function pickNext(candidates: Candidate[], breakers: CircuitBreakers, policy: Ro
     const parked = breakers.parkedMs(c.target.breakerKey, now);
     const backoff = c.tries > 0 ? c.failedAt + backoffMs(policy, c.tries) - now : 0;
     const waitMs = Math.max(0, backoff, parked);
+    if (waited + waitMs > policy.maxWaitMs) continue; // a wait that does not fit: not this request's
     const better = !best || Math.max(0, c.tries) < Math.max(0, best.candidate.tries)
       || (Math.max(0, c.tries) === Math.max(0, best.candidate.tries) && parked < best.parked);
     if (better) best = { candidate: c, waitMs, parked };
   }
-  if (!best || waited + best.waitMs > policy.maxWaitMs) return undefined;
   return best;
 }

@@ -3,10 +3,13 @@
 // and `server.expose_upstream: false` hides provider names and upstream text from clients (answers,
 // errors and mid-stream errors, on both surfaces) while the ledger keeps them.
 
-import { afterAll, afterEach, expect, test } from 'bun:test';
+import { afterAll, afterEach, expect, setDefaultTimeout, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { type Harness, KEY, harness } from '../ledger/harness.ts';
 import { chatChunks, chatCompletion, json, sse, upstreamPool } from '../helpers/fake-upstream.ts';
+
+// The first gateway start of a test file warms the tokenizer (seconds on a busy machine).
+setDefaultTimeout(20_000);
 
 const start = upstreamPool(afterAll);
 let h: Harness | undefined;

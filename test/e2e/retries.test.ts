@@ -3,11 +3,14 @@
 // backoff, other targets go first, a retried answer is billed once (streams too), Retry-After (seconds or
 // HTTP date) is waited out when it fits max_wait_ms, and otherwise the client gets 429 with Retry-After.
 
-import { afterAll, afterEach, expect, test } from 'bun:test';
+import { afterAll, afterEach, expect, setDefaultTimeout, test } from 'bun:test';
 import OpenAI from 'openai';
 import { type Harness, harness } from '../ledger/harness.ts';
 import { KEY } from '../ledger/harness.ts';
 import { chatChunks, chatCompletion, json, sse, upstreamPool } from '../helpers/fake-upstream.ts';
+
+// The first gateway start of a test file warms the tokenizer (seconds on a busy machine).
+setDefaultTimeout(20_000);
 
 const start = upstreamPool(afterAll);
 let h: Harness | undefined;

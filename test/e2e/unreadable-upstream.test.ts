@@ -3,11 +3,14 @@
 // is retried on a single one, and otherwise answers 502 upstream_invalid_response; none reaches the
 // client. Every JSON operation, the OpenAI SDK and the Anthropic SDK (/v1/messages).
 
-import { afterAll, afterEach, describe, expect, test } from 'bun:test';
+import { afterAll, afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { TEST_KEY, type TestGateway, config, startTestGateway } from '../helpers/gateway.ts';
 import { chatChunks, chatCompletion, json, sse, upstreamPool } from '../helpers/fake-upstream.ts';
+
+// The first gateway start of a test file warms the tokenizer (seconds on a busy machine).
+setDefaultTimeout(20_000);
 
 let gw: TestGateway | undefined;
 afterEach(async () => {

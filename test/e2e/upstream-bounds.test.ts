@@ -3,10 +3,13 @@
 // ends a started stream with an error event) and the upstream is aborted. An upstream that sends [DONE]
 // and then holds the connection open neither delays nor spoils the complete answer.
 
-import { afterAll, afterEach, expect, test } from 'bun:test';
+import { afterAll, afterEach, expect, setDefaultTimeout, test } from 'bun:test';
 import OpenAI from 'openai';
 import { type Harness, KEY, harness } from '../ledger/harness.ts';
 import { chatChunks, chatCompletion, json, upstreamPool } from '../helpers/fake-upstream.ts';
+
+// The first gateway start of a test file warms the tokenizer (seconds on a busy machine).
+setDefaultTimeout(20_000);
 
 const start = upstreamPool(afterAll);
 let h: Harness | undefined;

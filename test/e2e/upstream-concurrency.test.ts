@@ -4,7 +4,7 @@
 // users start it (`npm start` / `bun run start`) serves 600 concurrent streams at once, not in waves of
 // 256 (Bun's default fetch cap).
 
-import { afterAll, afterEach, expect, test } from 'bun:test';
+import { afterAll, afterEach, expect, setDefaultTimeout, test } from 'bun:test';
 import { spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -12,6 +12,9 @@ import { TEST_KEY, type TestGateway, config, startTestGateway, tempDir } from '.
 import { chatChunks, chatCompletion, json, sse, upstreamPool } from '../helpers/fake-upstream.ts';
 import { freePort } from '../ledger/harness.ts';
 import { rawPost } from '../helpers/raw-http.ts';
+
+// The first gateway start of a test file warms the tokenizer (seconds on a busy machine).
+setDefaultTimeout(20_000);
 
 let gw: TestGateway | undefined;
 afterEach(async () => {
