@@ -9,6 +9,7 @@ import { createApp } from './http/app.ts';
 import { createLogger, type Logger } from './log.ts';
 import { Runtime } from './runtime/runtime.ts';
 import { attachServices } from './runtime/services.ts';
+import { attachObservability } from './observe/attach.ts';
 import { warmTokenizer } from './tokens/count.ts';
 
 export interface StartOptions {
@@ -77,6 +78,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   let currentPrint = fingerprint(first.text, codeFiles);
   await warmTokenizer();
   const services = await attachServices(runtime, first.config);
+  attachObservability(runtime, first.config);
 
   const server = first.config.server ?? {};
   const app = createApp(runtime).listen({
@@ -127,7 +129,13 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   const watcher: WatchHandle | undefined = opts.watch === false ? undefined : watchConfig(opts.configPath, (reason) => void reload(reason));
   watcher?.setCodeFiles(codeFiles);
   await watcher?.ready;
-  log.info('switchyard listening', { url, config: first.file, hash: compiled.gateway.hash, models: compiled.gateway.modelNames.length });
+  const gw0 = runtime.current();
+  log.info('switchyard listening', {
+    url, config: first.file, hash: gw0.hash, models: gw0.modelNames.length,
+    storage: runtime.store?.url.split('?')[0] ?? 'none', state: 'memory (this process)',
+    dashboard: gw0.adminToken ? `${url}/dashboard` : 'off (set server.admin_token)',
+    metrics: gw0.metrics.enabled && gw0.metrics.token ? `${url}/metrics` : 'off',
+  });
   warnFetchCap(runtime, log);
 
   let stopping: Promise<void> | undefined;

@@ -1,5 +1,6 @@
 // Structured JSON-lines logger. Every message and field passes through redaction, so keys never
-// reach the logs. Level from SWITCHYARD_LOG (debug|info|warn|error|silent; default info).
+// reach the logs. Level from SWITCHYARD_LOG (debug|info|warn|error|silent; default info);
+// SWITCHYARD_LOG_FORMAT=pretty writes `12:00:01.234 INFO  message key=value ...` lines for humans.
 
 import { redact } from './upstream/redact.ts';
 
@@ -17,12 +18,23 @@ export interface Logger {
   setSecrets(secrets: readonly string[]): void;
 }
 
-export function createLogger(level = (process.env.SWITCHYARD_LOG ?? 'info') as Level | 'silent'): Logger {
+/** One human-readable line: time, level, message, then key=value pairs (values quoted when needed). */
+export function prettyLine(time: Date, lvl: Level, message: string, fields?: LogFields): string {
+  const pairs = Object.entries(fields ?? {})
+    .filter(([, v]) => v !== undefined && v !== null)
+    .map(([k, v]) => {
+      const text = Array.isArray(v) ? v.join(',') : String(v);
+      return `${k}=${/[\s"=]/.test(text) || text === '' ? JSON.stringify(text) : text}`;
+    });
+  return [time.toISOString().slice(11, 23), lvl.toUpperCase().padEnd(5), message, ...pairs].join(' ');
+}
+
+export function createLogger(level = (process.env.SWITCHYARD_LOG ?? 'info') as Level | 'silent', format = process.env.SWITCHYARD_LOG_FORMAT === 'pretty' ? 'pretty' : 'json'): Logger {
   const threshold = ORDER[level] ?? ORDER.info;
   let secrets: readonly string[] = [];
   const write = (lvl: Level, message: string, fields?: LogFields) => {
     if (ORDER[lvl] < threshold) return;
-    const line = JSON.stringify({ time: new Date().toISOString(), level: lvl, msg: message, ...fields });
+    const line = format === 'pretty' ? prettyLine(new Date(), lvl, message, fields) : JSON.stringify({ time: new Date().toISOString(), level: lvl, msg: message, ...fields });
     const safe = redact(line, secrets);
     if (lvl === 'error' || lvl === 'warn') process.stderr.write(safe + '\n');
     else process.stdout.write(safe + '\n');

@@ -12,9 +12,12 @@
 // - A turn whose only block is text is sent as a plain string.
 // - Assistant `reasoning_content` is not sent back: Anthropic needs the thinking signature, which the
 //   OpenAI shape does not carry.
+// - cache_control breakpoints on canonical parts and tool results are kept on their blocks (a turn with
+//   one is never collapsed to a string); system prompts with one are sent as text blocks.
 
 import { errors, type ChatMessage, type ContentPart, type JsonObject, type ToolCall } from '../../src/contracts/index.ts';
 import type {
+  AnthropicCacheControl,
   AnthropicContentBlockParam,
   AnthropicImageBlock,
   AnthropicMessageParam,
@@ -23,7 +26,7 @@ import type {
 } from './wire-types.ts';
 
 export interface ConvertedMessages {
-  system?: string;
+  system?: string | AnthropicTextBlock[];
   messages: AnthropicMessageParam[];
 }
 
@@ -52,6 +55,13 @@ function textOf(content: ChatMessage['content'], param: string): string {
     .join('\n');
 }
 
+/** The part's cache breakpoint, copied onto the block built from it. */
+function withCache<T extends AnthropicTextBlock | AnthropicImageBlock>(block: T, part: ContentPart): T {
+  const cc = (part as { cache_control?: unknown }).cache_control;
+  if (cc && typeof cc === 'object' && !Array.isArray(cc) && typeof (cc as AnthropicCacheControl).type === 'string') block.cache_control = cc as AnthropicCacheControl;
+  return block;
+}
+
 function partBlocks(content: ChatMessage['content'], param: string): Array<AnthropicTextBlock | AnthropicImageBlock> {
   if (content == null) return [];
   if (typeof content === 'string') return content ? [{ type: 'text', text: content }] : [];
@@ -60,11 +70,11 @@ function partBlocks(content: ChatMessage['content'], param: string): Array<Anthr
   content.forEach((part: ContentPart, i) => {
     const where = `${param}[${i}]`;
     if (part.type === 'text' && typeof part.text === 'string') {
-      if (part.text) blocks.push({ type: 'text', text: part.text });
+      if (part.text) blocks.push(withCache({ type: 'text', text: part.text }, part));
     } else if (part.type === 'image_url') {
       const image = part.image_url as { url?: unknown } | undefined;
       if (typeof image?.url !== 'string') throw errors.invalidValue(`${where}.image_url.url`, `${where}.image_url.url must be a string.`);
-      blocks.push(imageBlock(image.url, `${where}.image_url.url`));
+      blocks.push(withCache(imageBlock(image.url, `${where}.image_url.url`), part));
     } else {
       throw errors.invalidValue(`${where}.type`, `Content part type "${String(part.type)}" cannot be sent to an Anthropic model; use text or image_url parts.`);
     }
@@ -134,7 +144,7 @@ function finish(role: 'user' | 'assistant', blocks: AnthropicContentBlockParam[]
     ? [...blocks.filter((b) => b.type === 'tool_result'), ...blocks.filter((b) => b.type !== 'tool_result')]
     : blocks;
   const only = ordered[0];
-  if (ordered.length === 1 && only.type === 'text') return { role, content: only.text };
+  if (ordered.length === 1 && only.type === 'text' && !only.cache_control) return { role, content: only.text };
   return { role, content: ordered };
 }
 
@@ -143,6 +153,7 @@ export function convertMessages(input: unknown): ConvertedMessages {
     throw errors.invalidValue('messages', 'messages must be a non-empty array of chat messages.');
   }
   const system: string[] = [];
+  const systemBlocks: AnthropicTextBlock[] = [];
   const turns: Array<{ role: 'user' | 'assistant'; blocks: AnthropicContentBlockParam[] }> = [];
   (input as ChatMessage[]).forEach((message, i) => {
     const param = `messages[${i}]`;
@@ -150,6 +161,8 @@ export function convertMessages(input: unknown): ConvertedMessages {
     if (message.role === 'system' || message.role === 'developer') {
       const text = textOf(message.content, `${param}.content`);
       if (text) system.push(text);
+      if (Array.isArray(message.content)) systemBlocks.push(...partBlocks(message.content, `${param}.content`) as AnthropicTextBlock[]);
+      else if (text) systemBlocks.push({ type: 'text', text });
       return;
     }
     const { role, blocks } = blocksFor(message, param);
@@ -162,6 +175,7 @@ export function convertMessages(input: unknown): ConvertedMessages {
     throw errors.invalidValue('messages', 'messages needs at least one non-empty user, assistant or tool message besides system prompts.');
   }
   const out: ConvertedMessages = { messages: turns.map((t) => finish(t.role, t.blocks)) };
-  if (system.length) out.system = system.join('\n\n');
+  if (systemBlocks.some((b) => b.cache_control)) out.system = systemBlocks;
+  else if (system.length) out.system = system.join('\n\n');
   return out;
 }

@@ -51,6 +51,7 @@ function convertTools(tools: unknown): AnthropicTool[] | undefined {
     };
     if (typeof fn.description === 'string' && fn.description) out.description = fn.description;
     if (fn.strict === true) out.strict = true;
+    if (tool.cache_control && typeof tool.cache_control.type === 'string') out.cache_control = tool.cache_control;
     return out;
   });
 }

@@ -1,10 +1,9 @@
 // Anthropic usage → canonical Usage. Anthropic reports uncached input, cache reads and cache writes as
 // three separate counters; OpenAI's prompt_tokens is the whole prompt, so the three are summed.
 //
-// Decision: cache_read_input_tokens become `cached_tokens` (priced as cached input). Cache *writes*
-// (cache_creation_input_tokens) count as ordinary prompt tokens and are NOT in cached_tokens: the price
-// table has no cache-write rate, and billing them at the full input rate is closer to Anthropic's
-// (higher) write price than the cached-read rate would be.
+// cache_read_input_tokens become `cached_tokens` (priced as cached_input) and cache_creation_input_tokens
+// `cache_write_tokens` (priced as cache_write, which defaults to the input price); both stay part of
+// prompt_tokens.
 
 import type { Usage } from '../../src/contracts/index.ts';
 import type { AnthropicUsage } from './wire-types.ts';
@@ -38,13 +37,15 @@ export function mergeUsage(counters: UsageCounters, usage: AnthropicUsage | null
 
 export function toUsage(counters: UsageCounters): Usage {
   const prompt = counters.input + counters.cacheRead + counters.cacheCreation;
-  return {
+  const usage: Usage = {
     prompt_tokens: prompt,
     completion_tokens: counters.output,
     total_tokens: prompt + counters.output,
     cached_tokens: counters.cacheRead,
     reasoning_tokens: counters.thinking,
   };
+  if (counters.cacheCreation > 0) usage.cache_write_tokens = counters.cacheCreation;
+  return usage;
 }
 
 export function usageFromAnthropic(usage: AnthropicUsage | null | undefined): Usage {

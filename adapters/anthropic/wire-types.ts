@@ -5,9 +5,16 @@ import type { JsonObject } from '../../src/contracts/index.ts';
 
 // ---- request ---------------------------------------------------------------------------------
 
+/** Prompt-cache breakpoint: the prefix up to and including this block is cached. */
+export interface AnthropicCacheControl {
+  type: string;
+  ttl?: string;
+}
+
 export interface AnthropicTextBlock {
   type: 'text';
   text: string;
+  cache_control?: AnthropicCacheControl;
 }
 
 export interface AnthropicBase64ImageSource {
@@ -24,6 +31,7 @@ export interface AnthropicUrlImageSource {
 export interface AnthropicImageBlock {
   type: 'image';
   source: AnthropicBase64ImageSource | AnthropicUrlImageSource;
+  cache_control?: AnthropicCacheControl;
 }
 
 export interface AnthropicToolUseBlockParam {
@@ -38,6 +46,7 @@ export interface AnthropicToolResultBlockParam {
   tool_use_id: string;
   content?: string | Array<AnthropicTextBlock | AnthropicImageBlock>;
   is_error?: boolean;
+  cache_control?: AnthropicCacheControl;
 }
 
 export type AnthropicContentBlockParam =
@@ -56,6 +65,7 @@ export interface AnthropicTool {
   description?: string;
   input_schema: JsonObject;
   strict?: boolean;
+  cache_control?: AnthropicCacheControl;
 }
 
 export type AnthropicToolChoice =
@@ -68,7 +78,7 @@ export interface AnthropicRequestBody {
   model: string;
   max_tokens: number;
   messages: AnthropicMessageParam[];
-  system?: string;
+  system?: string | AnthropicTextBlock[];
   stop_sequences?: string[];
   temperature?: number;
   top_p?: number;

@@ -1,32 +1,51 @@
-// Removes fields other providers put on messages that OpenAI-style APIs reject as unknown properties:
-// `extra_content` on tool calls (Gemini's thoughtSignature) and `reasoning_content` on assistant turns
-// (DeepSeek rejects it on input). The body is copied only when such a field is present.
+// Removes fields other providers put on requests that OpenAI-style APIs reject as unknown properties:
+// `extra_content` on tool calls (Gemini's thoughtSignature), `reasoning_content` on assistant turns
+// (DeepSeek rejects it on input) and Anthropic's `cache_control` breakpoints on content parts and tools
+// (OpenAI caches prompt prefixes by itself). Only the fields go; text, order and everything else stay
+// byte for byte, so the upstream's own prefix cache still matches. The body is copied only when such a
+// field is present.
 
 import type { JsonObject, JsonValue } from '../../src/contracts/index.ts';
 
 type Msg = { [k: string]: JsonValue };
 
+const isObj = (v: JsonValue | undefined): v is Msg => !!v && typeof v === 'object' && !Array.isArray(v);
+
 export function stripForeignFields(body: JsonObject): JsonObject {
   const messages = body.messages;
-  if (!Array.isArray(messages) || !messages.some(hasForeign)) return body;
-  return { ...body, messages: messages.map((m) => (hasForeign(m) ? clean(m as Msg) : m)) };
+  const tools = body.tools;
+  const dirtyMessages = Array.isArray(messages) && messages.some(hasForeign);
+  const dirtyTools = Array.isArray(tools) && tools.some((t) => isObj(t) && 'cache_control' in t);
+  if (!dirtyMessages && !dirtyTools) return body;
+  const out = { ...body };
+  if (dirtyMessages) out.messages = (messages as JsonValue[]).map((m) => (hasForeign(m) ? clean(m as Msg) : m));
+  if (dirtyTools) out.tools = (tools as JsonValue[]).map((t) => (isObj(t) ? withoutCache(t) : t));
+  return out;
 }
 
 function hasForeign(m: JsonValue): boolean {
-  if (!m || typeof m !== 'object' || Array.isArray(m)) return false;
+  if (!isObj(m)) return false;
   if ('reasoning_content' in m) return true;
-  const calls = (m as Msg).tool_calls;
-  return Array.isArray(calls) && calls.some((c) => !!c && typeof c === 'object' && !Array.isArray(c) && 'extra_content' in c);
+  const calls = m.tool_calls;
+  if (Array.isArray(calls) && calls.some((c) => isObj(c) && 'extra_content' in c)) return true;
+  return Array.isArray(m.content) && m.content.some((p) => isObj(p) && 'cache_control' in p);
+}
+
+function withoutCache(o: Msg): Msg {
+  if (!('cache_control' in o)) return o;
+  const { cache_control: _c, ...rest } = o;
+  return rest;
 }
 
 function clean(m: Msg): Msg {
   const { reasoning_content: _r, ...rest } = m;
   if (Array.isArray(rest.tool_calls)) {
     rest.tool_calls = rest.tool_calls.map((c) => {
-      if (!c || typeof c !== 'object' || Array.isArray(c)) return c;
-      const { extra_content: _e, ...call } = c as Msg;
+      if (!isObj(c)) return c;
+      const { extra_content: _e, ...call } = c;
       return call;
     });
   }
+  if (Array.isArray(rest.content)) rest.content = rest.content.map((p) => (isObj(p) ? withoutCache(p) : p));
   return rest;
 }

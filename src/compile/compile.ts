@@ -81,6 +81,10 @@ export async function compileGateway({ config, hash, file, baseDir }: CompileInp
     globalLimits: config.limits?.global,
     maxBodyBytes: config.server?.max_body_bytes ?? 20 * 1024 * 1024,
     adminToken: config.server?.admin_token || undefined,
+    metrics: {
+      enabled: config.server?.metrics?.enabled ?? true,
+      token: config.server?.metrics?.token || config.server?.admin_token || undefined,
+    },
     trustProxy: config.server?.trust_proxy ?? false,
     exposeUpstream: config.server?.expose_upstream ?? true,
     passthrough,

@@ -40,6 +40,7 @@ export function compileModels(config: GatewayConfig, providers: ReadonlyMap<stri
         input: mc.price?.input ?? 0,
         output: mc.price?.output ?? 0,
         cachedInput: mc.price?.cached_input ?? mc.price?.input ?? 0,
+        cacheWrite: mc.price?.cache_write ?? mc.price?.input ?? 0,
         perRequestMicros: Math.round((mc.price?.per_request ?? 0) * 1e6),
       },
       fallbacks: mc.fallbacks ?? [],

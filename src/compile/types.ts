@@ -46,6 +46,8 @@ export interface Price {
   readonly input: number;
   readonly output: number;
   readonly cachedInput: number;
+  /** Prompt tokens written to a provider cache (defaults to the input price). */
+  readonly cacheWrite: number;
   readonly perRequestMicros: number;
 }
 
@@ -115,6 +117,8 @@ export interface CompiledGateway {
   readonly globalLimits?: LimitSpec;
   readonly maxBodyBytes: number;
   readonly adminToken?: string;
+  /** GET /metrics: off, or the bearer token it needs (server.metrics.token, else the admin token). */
+  readonly metrics: { readonly enabled: boolean; readonly token?: string };
   readonly trustProxy: boolean;
   /** server.expose_upstream: provider names and upstream error text may reach clients. */
   readonly exposeUpstream: boolean;

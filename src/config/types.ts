@@ -17,6 +17,10 @@ export interface ServerConfig {
   port?: number;
   admin_token?: string;
   trust_proxy?: boolean;
+  /** GET /metrics (Prometheus): on by default, behind `token` or else the admin token. */
+  metrics?: { enabled?: boolean; token?: string; max_key_labels?: number };
+  /** One log line per finished request (default true). */
+  request_log?: boolean;
   /** Largest accepted request body in bytes (default 20 MiB). */
   max_body_bytes?: number;
   /** How long SIGTERM waits for in-flight requests, in ms (default 30000). */
@@ -58,6 +62,7 @@ export interface PriceConfig {
   input?: number;
   output?: number;
   cached_input?: number;
+  cache_write?: number;
   per_request?: number;
 }
 

@@ -20,8 +20,11 @@ export type Operation =
   | 'responses'
   | 'passthrough';
 
-export interface TextPart { type: 'text'; text: string }
-export interface ImagePart { type: 'image_url'; image_url: { url: string; detail?: string } }
+/** Anthropic's prompt-cache breakpoint (`{type:"ephemeral", ttl?:"5m"|"1h"}`): kept on the canonical
+ *  parts and tools it was sent on, forwarded to upstreams that accept it, removed for the others. */
+export interface CacheControl { type: string; ttl?: string }
+export interface TextPart { type: 'text'; text: string; cache_control?: CacheControl }
+export interface ImagePart { type: 'image_url'; image_url: { url: string; detail?: string }; cache_control?: CacheControl }
 export type ContentPart = TextPart | ImagePart | ({ type: string } & JsonObject);
 
 export interface ToolCall {
@@ -45,6 +48,7 @@ export interface ChatMessage {
 export interface ToolDefinition {
   type: 'function';
   function: { name: string; description?: string; parameters?: JsonObject; strict?: boolean };
+  cache_control?: CacheControl;
 }
 
 export type ToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } };
@@ -75,6 +79,8 @@ export interface Usage {
   cached_tokens?: number;
   /** Reasoning / thinking tokens (a subset of completion_tokens). */
   reasoning_tokens?: number;
+  /** Prompt tokens written to a provider cache (a subset of prompt_tokens), priced as cache_write. */
+  cache_write_tokens?: number;
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call' | null;
@@ -104,6 +110,9 @@ export interface OpenAIUsageWire {
   total_tokens: number;
   prompt_tokens_details?: { cached_tokens?: number; [k: string]: number | undefined };
   completion_tokens_details?: { reasoning_tokens?: number; [k: string]: number | undefined };
+  /** Prompt-cache writes and reads, top level as Anthropic-backed OpenAI-format APIs report them. */
+  cache_creation_input_tokens?: number;
+  cache_read_input_tokens?: number;
 }
 
 export interface ChunkDelta {
@@ -134,13 +143,15 @@ export interface ChatChunk {
 export function usageFromWire(wire: OpenAIUsageWire | null | undefined): Usage | undefined {
   if (!wire || typeof wire.prompt_tokens !== 'number') return undefined;
   const completion = typeof wire.completion_tokens === 'number' ? wire.completion_tokens : 0;
-  return {
+  const usage: Usage = {
     prompt_tokens: wire.prompt_tokens,
     completion_tokens: completion,
     total_tokens: typeof wire.total_tokens === 'number' ? wire.total_tokens : wire.prompt_tokens + completion,
     cached_tokens: wire.prompt_tokens_details?.cached_tokens ?? 0,
     reasoning_tokens: wire.completion_tokens_details?.reasoning_tokens ?? 0,
   };
+  if (typeof wire.cache_creation_input_tokens === 'number' && wire.cache_creation_input_tokens > 0) usage.cache_write_tokens = wire.cache_creation_input_tokens;
+  return usage;
 }
 
 /** Converts canonical Usage to the OpenAI wire shape. */
@@ -152,5 +163,9 @@ export function usageToWire(usage: Usage): OpenAIUsageWire {
   };
   if (usage.cached_tokens) wire.prompt_tokens_details = { cached_tokens: usage.cached_tokens };
   if (usage.reasoning_tokens) wire.completion_tokens_details = { reasoning_tokens: usage.reasoning_tokens };
+  if (usage.cache_write_tokens) {
+    wire.cache_creation_input_tokens = usage.cache_write_tokens;
+    wire.cache_read_input_tokens = usage.cached_tokens ?? 0;
+  }
   return wire;
 }

@@ -5,6 +5,7 @@ import { Elysia } from 'elysia';
 import type { Runtime } from '../runtime/runtime.ts';
 import { handleAdmin } from './admin.ts';
 import { handleApiRequest } from './handle-request.ts';
+import { handleMetrics } from './metrics-route.ts';
 
 type ServerLike = { requestIP(request: Request): { address: string } | null } | null;
 
@@ -23,5 +24,6 @@ export function createApp(rt: Runtime) {
     .get('/health', () => json(200, { status: 'ok' }))
     .get('/ready', () => (rt.draining ? json(503, { status: 'draining' }) : json(200, { status: 'ready', config: rt.status.hash })))
     .all('/admin/*', ({ request }) => handleAdmin(rt, request), { parse: 'none' })
+    .get('/metrics', ({ request }) => handleMetrics(rt, request))
     .all('/*', ({ request, server }) => handleApiRequest(rt, request, () => clientIpOf(rt, request, server as ServerLike)), { parse: 'none' });
 }

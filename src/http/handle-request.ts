@@ -60,7 +60,10 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
     const path = req === request ? rest : matchRoute(gw, new URL(req.url).pathname).rest;
     const search = req === request ? url.search : new URL(req.url).search;
     surface = surfaceFor(route.protocol, req.method, path);
-    if (surface) return await surface.serve({ rt, ex, req, path, search });
+    if (surface) {
+      ex.surface = surface.protocol;
+      return await surface.serve({ rt, ex, req, path, search });
+    }
 
     const target = classifyOpenAIPath(req.method, path);
     if (target.kind === 'unknown') {

@@ -104,6 +104,7 @@ function answerStream(ctx: AnswerContext, result: Extract<AttemptResult, { kind:
   // Errors inside a stream are scrubbed like any other error before they reach the client.
   const encoder = { ...inner, error: (err: Parameters<typeof inner.error>[0]) => inner.error(clientView(sanitize(err, ex.gw.secrets), ex.gw, ex.id)) };
   ex.detached = true;
+  const streamClosed = rt.openStream();
   headers['content-type'] = encoder.contentType;
   headers['cache-control'] = 'no-cache';
   headers['x-accel-buffering'] = 'no';
@@ -124,6 +125,7 @@ function answerStream(ctx: AnswerContext, result: Extract<AttemptResult, { kind:
           usage, usageSource: source, costMicros: cost, stream: true, partial: !outcome.completed, firstChunkAt: outcome.firstChunkAt,
         });
       } finally {
+        streamClosed();
         ex.leave();
       }
     },

@@ -1,16 +1,20 @@
 // The one pricing rule (DESIGN §4): integer micro-dollars,
-//   cost = ceil(multiplier × (uncached_prompt × input + completion × output + cached × cached_input)) + per_request
+//   cost = ceil(multiplier × (uncached_prompt × input + completion × output + cached × cached_input
+//                            + cache_write × cache_write)) + per_request
 // Prices are USD per 1M tokens, so tokens × price is already micro-dollars. Cached tokens are the part
-// of the prompt served from a provider cache; they are priced at cached_input instead of input.
+// of the prompt served from a provider cache (priced at cached_input), cache writes the part written to
+// it (priced at cache_write); the rest of the prompt is priced at input. Reasoning tokens are output.
 
 import type { Usage } from '../contracts/canonical.ts';
 import type { Price } from '../compile/types.ts';
 
 export function costMicros(price: Price, multiplier: number, usage: Usage | undefined, billable = true): number {
   if (!billable) return 0;
-  const cached = Math.min(usage?.cached_tokens ?? 0, usage?.prompt_tokens ?? 0);
-  const uncached = (usage?.prompt_tokens ?? 0) - cached;
-  const tokens = uncached * price.input + (usage?.completion_tokens ?? 0) * price.output + cached * price.cachedInput;
+  const prompt = usage?.prompt_tokens ?? 0;
+  const cached = Math.min(usage?.cached_tokens ?? 0, prompt);
+  const written = Math.min(usage?.cache_write_tokens ?? 0, prompt - cached);
+  const uncached = prompt - cached - written;
+  const tokens = uncached * price.input + (usage?.completion_tokens ?? 0) * price.output + cached * price.cachedInput + written * price.cacheWrite;
   // Round the product to 6 decimals first so float noise (0.1 + 0.2) never adds a micro-dollar.
   return Math.ceil(Math.round(multiplier * tokens * 1e6) / 1e6) + price.perRequestMicros;
 }

@@ -44,6 +44,8 @@ export function meter(rt: Runtime, ex: Exchange, m: MeterInput): void {
       stream: m.stream,
       partial: m.partial,
       configHash: ex.gw.hash,
+      surface: ex.surface ?? 'openai',
+      reasoningTokens: m.usage?.reasoning_tokens ?? 0,
     },
     ex.attempts.map((a, i) => ({
       requestId: ex.id, n: i + 1, provider: a.provider, upstreamModel: a.upstreamModel, status: a.status,

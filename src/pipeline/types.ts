@@ -45,6 +45,8 @@ export interface Exchange {
   attempts: AttemptRecord[];
   /** Set once a request was sent to an upstream (a client leaving later is billed for the prompt). */
   upstreamCalled?: boolean;
+  /** The inbound protocol surface (openai when unset), for metrics and the request log. */
+  surface?: string;
   /** The public model whose target answered (differs from call.model after a fallback). */
   answeredModel?: string;
   /** A stream owns the end of the request; its finaliser calls leave(). */

@@ -3,6 +3,7 @@
 // in SURFACES below (the name is then valid as `routes[].protocol`; schema/gateway.schema.json lists it).
 
 import { anthropicSurface } from './anthropic/surface.ts';
+import { geminiSurface } from './gemini/surface.ts';
 import { responsesSurface } from './responses/surface.ts';
 import type { InboundSurface } from './surface.ts';
 
@@ -11,6 +12,7 @@ export type { InboundSurface, SurfaceRequest } from './surface.ts';
 const SURFACES: readonly InboundSurface[] = [
   anthropicSurface,
   responsesSurface,
+  geminiSurface,
 ];
 
 const byProtocol: ReadonlyMap<string, InboundSurface> = new Map(SURFACES.map((s) => [s.protocol, s]));

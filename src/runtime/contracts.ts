@@ -51,6 +51,10 @@ export interface RequestRow {
   stream: boolean;
   partial: boolean;
   configHash: string;
+  /** The inbound protocol (openai, anthropic, gemini, ...); metrics and logs only, not stored. */
+  surface?: string;
+  /** Reasoning tokens (part of completionTokens); metrics and logs only, not stored. */
+  reasoningTokens?: number;
 }
 
 export interface AttemptRow {
@@ -66,6 +70,8 @@ export interface AttemptRow {
 
 export interface Ledger {
   record(row: RequestRow, attempts: AttemptRow[]): void;
+  /** Rows recorded and not yet committed (the write queue), when the ledger knows. */
+  readonly pending?: number;
   flush(): Promise<void>;
   close(): Promise<void>;
 }

@@ -5,6 +5,7 @@ import type { CompiledGateway, CompiledKey } from '../compile/types.ts';
 import type { JobService } from '../jobs/types.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/open.ts';
+import type { GatewayMetrics } from '../observe/metrics.ts';
 import type { ResponseStore } from '../store/responses-repo.ts';
 import { CircuitBreakers } from '../pipeline/circuit-breakers.ts';
 import { ConnectionGate } from '../upstream/connection-gate.ts';
@@ -16,6 +17,8 @@ export interface ConfigStatus {
   loadedAt: number;
   lastError?: { at: number; problems: string[] };
   reloads: number;
+  /** Rejected reloads since start. */
+  failures: number;
 }
 
 export class Runtime {
@@ -37,12 +40,15 @@ export class Runtime {
   runtimeKeyLookup?: (digest: string) => CompiledKey | undefined;
   readonly status: ConfigStatus;
   private inflight = 0;
+  private streams = 0;
+  /** Prometheus metrics (GET /metrics), attached at start. */
+  metrics?: GatewayMetrics;
   private drainWaiters: Array<() => void> = [];
   draining = false;
 
   constructor(gateway: CompiledGateway, readonly log: Logger) {
     this.gateway = gateway;
-    this.status = { hash: gateway.hash, file: gateway.file, loadedAt: gateway.loadedAt, reloads: 0 };
+    this.status = { hash: gateway.hash, file: gateway.file, loadedAt: gateway.loadedAt, reloads: 0, failures: 0 };
     log.setSecrets(gateway.secrets);
   }
 
@@ -62,6 +68,7 @@ export class Runtime {
 
   recordReloadError(problems: string[]): void {
     this.status.lastError = { at: Date.now(), problems };
+    this.status.failures += 1;
   }
 
   /** Tracks a request (or stream) in flight; call the returned function exactly once when done. */
@@ -78,6 +85,21 @@ export class Runtime {
 
   get inFlight(): number {
     return this.inflight;
+  }
+
+  /** Tracks a stream being relayed; call the returned function once when it ends. */
+  openStream(): () => void {
+    this.streams += 1;
+    let closed = false;
+    return () => {
+      if (closed) return;
+      closed = true;
+      this.streams -= 1;
+    };
+  }
+
+  get streamsInFlight(): number {
+    return this.streams;
   }
 
   /** Resolves when nothing is in flight, or after `timeoutMs`. */

@@ -111,6 +111,9 @@ async function startLedgerSink(store: Store, url: string, config: GatewayConfig,
 function ledgerOf(writer: LedgerSink): Ledger {
   return {
     record: (row, attempts) => writer.record(toStoreRow(row), attempts.map(toStoreAttempt)),
+    get pending() {
+      return writer.pending;
+    },
     flush: () => writer.flush(),
     close: () => writer.close(),
   };

@@ -215,13 +215,16 @@ describe('anthropic adapter: decodeResponse', () => {
       ],
     });
     expect(choice.finish_reason).toBe('tool_calls');
-    // prompt = input 100 + cache read 300 + cache write 20; cached = cache reads only
-    expect(usage).toEqual({ prompt_tokens: 420, completion_tokens: 57, total_tokens: 477, cached_tokens: 300, reasoning_tokens: 0 });
+    // prompt = input 100 + cache read 300 + cache write 20; cached = cache reads, cache_write = writes
+    expect(usage).toEqual({ prompt_tokens: 420, completion_tokens: 57, total_tokens: 477, cached_tokens: 300, reasoning_tokens: 0, cache_write_tokens: 20 });
     expect((body as { usage: unknown }).usage).toEqual({
       prompt_tokens: 420,
       completion_tokens: 57,
       total_tokens: 477,
       prompt_tokens_details: { cached_tokens: 300 },
+      // Cache writes and reads also at the top level, as Anthropic-backed OpenAI-format APIs report them.
+      cache_creation_input_tokens: 20,
+      cache_read_input_tokens: 300,
     });
   });
 

@@ -101,10 +101,51 @@ describe.each(TARGETS)('anthropic SDK → $name upstream', (t) => {
       model: t.model, max_tokens: 64, messages: hello,
       system: [{ type: 'text', text: 'You are terse.', cache_control: { type: 'ephemeral' } }],
     });
-    expect(lastBody(t)).toEqual(first);
-    if (t.fake === 'gemini') expect(first.systemInstruction).toEqual({ parts: [{ text: 'You are terse.' }] });
-    else if (t.fake === 'anthropic') expect(first.system).toBe('You are terse.');
-    else expect(first.messages[0]).toEqual({ role: 'system', content: 'You are terse.' });
+    const second = lastBody(t);
+    if (t.fake === 'gemini') {
+      expect(first.systemInstruction).toEqual({ parts: [{ text: 'You are terse.' }] });
+      expect(second).toEqual(first);
+    } else if (t.fake === 'anthropic') {
+      expect(first.system).toBe('You are terse.');
+      // The cache breakpoint reaches Anthropic exactly where the client put it.
+      expect(second.system).toEqual([{ type: 'text', text: 'You are terse.', cache_control: { type: 'ephemeral' } }]);
+    } else {
+      expect(first.messages[0]).toEqual({ role: 'system', content: 'You are terse.' });
+      // Removed (not rejected) for an upstream that does not take it; the text is unchanged.
+      expect(second.messages[0]).toEqual({ role: 'system', content: [{ type: 'text', text: 'You are terse.' }] });
+    }
+  });
+
+  test('cache_control breakpoints (TTL included) on system, tools, messages and tool results: kept for Anthropic, dropped elsewhere without a 400', async () => {
+    fake(t).script(turn(t, 'tools'), turn(t, 'answer'));
+    const ephemeral1h = { type: 'ephemeral' as const, ttl: '1h' as const };
+    const tools = ANTHROPIC_TOOLS.map((tool, i) => (i === ANTHROPIC_TOOLS.length - 1 ? { ...tool, cache_control: ephemeral1h } : tool));
+    const system = [{ type: 'text' as const, text: 'You are a CLI agent.' }, { type: 'text' as const, text: 'Long project context.', cache_control: ephemeral1h }];
+    const first = await client.messages.create({
+      model: t.model, max_tokens: 512, tools, system,
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'What is the weather and the time in Paris?', cache_control: { type: 'ephemeral' } }] }],
+    });
+    const upstream1 = lastBody(t);
+    const uses = toolUses(first.content);
+    const followUp: MessageParam[] = [
+      ...question,
+      { role: 'assistant', content: first.content },
+      { role: 'user', content: uses.map((u, i) => ({ type: 'tool_result' as const, tool_use_id: u.id, content: TOOL_RESULTS[u.name], ...(i === uses.length - 1 ? { cache_control: { type: 'ephemeral' as const } } : {}) })) },
+    ];
+    await client.messages.create({ model: t.model, max_tokens: 512, tools, system, messages: followUp });
+    const upstream2 = lastBody(t);
+    if (t.fake === 'anthropic') {
+      expect(upstream1.system).toEqual(system);
+      expect(upstream1.tools.at(-1).cache_control).toEqual(ephemeral1h);
+      expect(upstream1.tools[0].cache_control).toBeUndefined();
+      expect(upstream1.messages[0].content).toEqual([{ type: 'text', text: 'What is the weather and the time in Paris?', cache_control: { type: 'ephemeral' } }]);
+      const results = upstream2.messages[2].content;
+      expect(results.at(-1).content).toEqual([{ type: 'text', text: TOOL_RESULTS[uses.at(-1)!.name], cache_control: { type: 'ephemeral' } }]);
+      // The prefix before the new turn is byte-identical between the two requests (the cache can hit).
+      expect(JSON.stringify([upstream2.system, upstream2.tools])).toBe(JSON.stringify([upstream1.system, upstream1.tools]));
+    } else {
+      expect(JSON.stringify([upstream1, upstream2])).not.toContain('cache_control');
+    }
   });
 
   test('tools over two turns (plain): tool_use blocks, then tool_result carried upstream', async () => {

@@ -195,6 +195,45 @@ test('the baselines are real answers: content, tool calls, usage and an ending f
   }
 });
 
+/** The same streams through the Gemini API surface (its encoder collects tool-call fragments). */
+async function geminiView(fixture: string, seed: number, ending: Ending): Promise<string> {
+  const model = MODEL_BY_DIR[fixture.split('/')[0]];
+  const res = await fetch(`${gw.url}/v1beta/models/${model}:streamGenerateContent?alt=sse`, {
+    method: 'POST',
+    headers: { 'x-goog-api-key': TEST_KEY, 'content-type': 'application/json' },
+    body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: `FUZZ ${fixture} ${seed} ${ending}` }] }] }),
+  });
+  const text = await res.text();
+  if (!(res.headers.get('content-type') ?? '').includes('text/event-stream')) return JSON.stringify({ status: res.status, body: text });
+  const events = text.split('\r\n\r\n').filter((f) => f.trim() !== '').map((frame) => {
+    if (!frame.startsWith('data: ')) return { unexpected: frame };
+    const parsed = JSON.parse(frame.slice(6)) as Record<string, unknown>;
+    delete parsed.responseId;
+    return parsed;
+  });
+  return JSON.stringify({ status: res.status, events });
+}
+
+test(`the Gemini surface's encoder gives the same events for ${Math.ceil(SEEDS / 4)} re-chunkings of every fixture`, async () => {
+  const seeds = Math.ceil(SEEDS / 4);
+  const baselines = new Map<string, string>();
+  await pool(FIXTURES.map((fixture) => async () => {
+    baselines.set(fixture, await geminiView(fixture, 0, 'raw'));
+  }), CONCURRENCY);
+  for (const fixture of FIXTURES) {
+    const base = JSON.parse(baselines.get(fixture)!) as { status: number; events?: Array<Record<string, any>> };
+    expect({ fixture, status: base.status }).toEqual({ fixture, status: 200 });
+    // Every stream ends: a finishReason with usage, or an error event.
+    const last = base.events!.at(-1)!;
+    expect({ fixture, ended: Boolean(last.error || (last.candidates?.[0]?.finishReason && last.usageMetadata)) }).toEqual({ fixture, ended: true });
+  }
+  const jobs = FIXTURES.flatMap((fixture) => Array.from({ length: seeds }, (_, i) => async () => {
+    const view = await geminiView(fixture, i + 1, 'raw');
+    return view === baselines.get(fixture) ? undefined : `${fixture} seed=${i + 1}\n  expected ${baselines.get(fixture)!.slice(0, 400)}\n  received ${view.slice(0, 400)}`;
+  }));
+  expect((await pool(jobs, CONCURRENCY)).filter((r) => r !== undefined)).toEqual([]);
+}, 20_000);
+
 /** The Responses client's view: every event (type and payload) minus timestamps, with the request-specific id part masked. */
 async function responsesView(fixture: string, seed: number, ending: Ending): Promise<string> {
   const res = await fetch(`${gw.url}/v1/responses`, {

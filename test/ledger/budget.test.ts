@@ -74,7 +74,7 @@ describe('billing', () => {
   test('a streamed request costs exactly what the same request costs non-streamed', async () => {
     const plain = await client().chat.completions.create({ model: 't', messages }).withResponse();
     const plainCost = Math.round(Number(plain.response.headers.get('x-switchyard-cost-usd')) * 1e6);
-    expect(plainCost).toBe(costMicros({ input: 1, output: 2, cachedInput: 1, perRequestMicros: 0 }, 1, plain.data.usage!));
+    expect(plainCost).toBe(costMicros({ input: 1, output: 2, cachedInput: 1, cacheWrite: 1, perRequestMicros: 0 }, 1, plain.data.usage!));
 
     const stream = await client().chat.completions.create({ model: 't', messages, stream: true }).withResponse();
     const streamId = stream.response.headers.get('x-request-id')!;

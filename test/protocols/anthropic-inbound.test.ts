@@ -124,7 +124,8 @@ describe('anthropicToCanonical', () => {
       tool_choice: 'required',
       parallel_tool_calls: false,
       messages: [
-        { role: 'system', content: 'Be brief.\n\nUse tools.' },
+        // The system blocks carry a cache breakpoint, so they stay blocks (with it) for the upstream.
+        { role: 'system', content: [{ type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral' } }, { type: 'text', text: 'Use tools.' }] },
         { role: 'user', content: 'Weather in Paris?' },
         {
           role: 'assistant',

@@ -26,11 +26,14 @@ export function stopReasonFromFinish(finish: FinishReason | undefined, hasToolUs
   }
 }
 
-/** Canonical usage → Anthropic usage (input_tokens excludes cached prompt tokens). */
+/** Canonical usage → Anthropic usage (input_tokens excludes cache reads and cache writes, as Anthropic counts). */
 export function anthropicUsage(usage: Usage | undefined): AnthropicUsage {
   if (!usage) return { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0 };
   const cached = Math.max(0, Math.min(usage.cached_tokens ?? 0, usage.prompt_tokens));
-  return { input_tokens: usage.prompt_tokens - cached, output_tokens: usage.completion_tokens, cache_read_input_tokens: cached };
+  const written = Math.max(0, Math.min(usage.cache_write_tokens ?? 0, usage.prompt_tokens - cached));
+  const out: AnthropicUsage = { input_tokens: usage.prompt_tokens - cached - written, output_tokens: usage.completion_tokens, cache_read_input_tokens: cached };
+  if (written) out.cache_creation_input_tokens = written;
+  return out;
 }
 
 /** Anthropic message ids start with `msg_`; canonical ids (chatcmpl-...) get that prefix. */

@@ -161,7 +161,9 @@ export class AnthropicStreamEncoder {
   private deltaUsage(): AnthropicMessageDeltaUsage {
     if (!this.usage) return { output_tokens: 0 };
     const u = anthropicUsage(this.usage);
-    return { input_tokens: u.input_tokens, output_tokens: u.output_tokens, cache_read_input_tokens: u.cache_read_input_tokens };
+    const out: AnthropicMessageDeltaUsage = { input_tokens: u.input_tokens, output_tokens: u.output_tokens, cache_read_input_tokens: u.cache_read_input_tokens };
+    if (u.cache_creation_input_tokens) out.cache_creation_input_tokens = u.cache_creation_input_tokens;
+    return out;
   }
 
   private start(out: AnthropicStreamEvent[], chunkId?: string): void {

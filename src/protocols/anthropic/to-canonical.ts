@@ -12,12 +12,15 @@
 //   canonical id + extra_content (see tool-ids.ts; e.g. Gemini's thoughtSignature survives Claude Code).
 // - tools → function tools; tool_choice auto/any/tool/none → auto/required/named/none;
 //   disable_parallel_tool_use → parallel_tool_calls: false; stop_sequences → stop; metadata.user_id → user.
-// - temperature and top_p pass through; top_k, thinking, cache_control and service fields are dropped.
+// - temperature and top_p pass through; top_k, thinking and service fields are dropped.
+// - cache_control breakpoints (TTL included) stay on the canonical parts, tool results and tools they were
+//   sent on (system blocks carrying one stay blocks), so an Anthropic upstream gets them exactly; adapters
+//   for upstreams that do not take them remove them. Breakpoints on tool_use blocks are dropped.
 // - Server tools and block types with no OpenAI equivalent (document, file images, ...) are rejected
 //   with a 400 naming the field, rather than silently changing the conversation.
 
 import { errors } from '../../contracts/index.ts';
-import type { ChatMessage, ChatRequest, ContentPart, JsonObject, ToolCall, ToolChoice, ToolDefinition } from '../../contracts/index.ts';
+import type { CacheControl, ChatMessage, ChatRequest, ContentPart, JsonObject, ToolCall, ToolChoice, ToolDefinition } from '../../contracts/index.ts';
 import { decodeToolUseId } from './tool-ids.ts';
 import type { AnthropicCountTokensRequest, AnthropicMessagesRequest } from './wire-types.ts';
 
@@ -58,7 +61,9 @@ function convert(body: unknown, requireMaxTokens: boolean): ChatRequest {
 
   const messages: ChatMessage[] = [];
   if (req.system !== undefined && req.system !== null) {
-    const system = textOf(req.system, 'system');
+    const system = Array.isArray(req.system) && req.system.some((b) => isObj(b) && b.cache_control != null)
+      ? textParts(req.system, 'system')
+      : textOf(req.system, 'system');
     if (system !== '') messages.push({ role: 'system', content: system });
   }
   (req.messages as unknown[]).forEach((m, i) => messages.push(...convertMessage(m, `messages[${i}]`)));
@@ -109,6 +114,26 @@ function textOf(value: unknown, param: string): string {
   }).join('\n\n');
 }
 
+/** Text blocks as canonical text parts, each keeping its cache_control breakpoint. */
+function textParts(value: unknown[], param: string): ContentPart[] {
+  return value.map((b, i) => {
+    if (!isObj(b) || b.type !== 'text') bad(`${param}[${i}]`, `\`${param}[${i}]\` must be a text block ({"type":"text","text":...})`);
+    return withCache({ type: 'text', text: str(b.text, `${param}[${i}].text`) }, b, `${param}[${i}]`);
+  });
+}
+
+/** Copies a block's cache_control ({type:"ephemeral", ttl?}) onto its canonical counterpart. */
+function withCache<T extends object>(target: T, block: Obj, param: string): T {
+  const cc = block.cache_control;
+  if (cc === undefined || cc === null) return target;
+  if (!isObj(cc) || typeof cc.type !== 'string' || (cc.ttl !== undefined && typeof cc.ttl !== 'string')) {
+    bad(`${param}.cache_control`, `\`${param}.cache_control\` must be {"type":"ephemeral"} with an optional "ttl" ("5m" or "1h")`);
+  }
+  const out: CacheControl = { type: cc.type };
+  if (typeof cc.ttl === 'string') out.ttl = cc.ttl;
+  return Object.assign(target, { cache_control: out });
+}
+
 function convertMessage(raw: unknown, param: string): ChatMessage[] {
   if (!isObj(raw)) bad(param, `\`${param}\` must be an object with role and content`);
   const role = raw.role;
@@ -127,20 +152,21 @@ function convertUser(blocks: unknown[], param: string): ChatMessage[] {
     const p = `${param}[${i}]`;
     if (!isObj(b)) bad(p, `\`${p}\` must be a content block object`);
     switch (b.type) {
-      case 'text': parts.push({ type: 'text', text: str(b.text, `${p}.text`) }); break;
-      case 'image': parts.push(imagePart(b.source, `${p}.source`)); break;
+      case 'text': parts.push(withCache({ type: 'text', text: str(b.text, `${p}.text`) }, b, p)); break;
+      case 'image': parts.push(withCache(imagePart(b.source, `${p}.source`), b, p)); break;
       case 'tool_result': toolMessages.push(toolResult(b, p, parts)); break;
       default: unsupportedBlock(b.type, p, 'user');
     }
   });
   if (parts.length === 0) return toolMessages;
-  const only = parts.length === 1 && parts[0].type === 'text' ? (parts[0] as { text: string }).text : undefined;
+  const only = parts.length === 1 && parts[0].type === 'text' && !parts[0].cache_control ? (parts[0] as { text: string }).text : undefined;
   return [...toolMessages, { role: 'user', content: only ?? parts }];
 }
 
 function toolResult(b: Obj, p: string, trailingParts: ContentPart[]): ChatMessage {
   const id = decodeToolUseId(str(b.tool_use_id, `${p}.tool_use_id`)).id;
   let text = '';
+  let breakpoint: Obj = b;
   const content = b.content;
   if (typeof content === 'string') text = content;
   else if (Array.isArray(content)) {
@@ -148,6 +174,7 @@ function toolResult(b: Obj, p: string, trailingParts: ContentPart[]): ChatMessag
     content.forEach((c, j) => {
       const cp = `${p}.content[${j}]`;
       if (!isObj(c)) bad(cp, `\`${cp}\` must be a content block object`);
+      if (c.cache_control != null && b.cache_control == null) breakpoint = c;
       if (c.type === 'text') texts.push(str(c.text, `${cp}.text`));
       else if (c.type === 'image') trailingParts.push(imagePart(c.source, `${cp}.source`));
       else unsupportedBlock(c.type, cp, 'tool_result');
@@ -157,18 +184,20 @@ function toolResult(b: Obj, p: string, trailingParts: ContentPart[]): ChatMessag
     bad(`${p}.content`, `\`${p}.content\` must be a string or an array of text/image blocks`);
   }
   if (b.is_error === true) text = text === '' ? 'Error' : `Error: ${text}`;
+  // A breakpoint on the result (or inside it) stays on its text, so the cached prefix ends where the client put it.
+  if (breakpoint.cache_control != null) return { role: 'tool', tool_call_id: id, content: [withCache({ type: 'text', text }, breakpoint, p)] };
   return { role: 'tool', tool_call_id: id, content: text };
 }
 
 function convertAssistant(blocks: unknown[], param: string): ChatMessage {
-  const texts: string[] = [];
+  const texts: ContentPart[] = [];
   const thinking: string[] = [];
   const toolCalls: ToolCall[] = [];
   blocks.forEach((b, i) => {
     const p = `${param}[${i}]`;
     if (!isObj(b)) bad(p, `\`${p}\` must be a content block object`);
     switch (b.type) {
-      case 'text': texts.push(str(b.text, `${p}.text`)); break;
+      case 'text': texts.push(withCache({ type: 'text', text: str(b.text, `${p}.text`) }, b, p)); break;
       case 'thinking': thinking.push(str(b.thinking, `${p}.thinking`)); break;
       case 'redacted_thinking': break;
       case 'tool_use': {
@@ -182,7 +211,9 @@ function convertAssistant(blocks: unknown[], param: string): ChatMessage {
       default: unsupportedBlock(b.type, p, 'assistant');
     }
   });
-  const msg: ChatMessage = { role: 'assistant', content: texts.length > 0 ? texts.join('') : toolCalls.length > 0 ? null : '' };
+  const joined = texts.map((t) => (t as { text: string }).text).join('');
+  const cached = texts.some((t) => t.cache_control);
+  const msg: ChatMessage = { role: 'assistant', content: cached ? texts : texts.length > 0 ? joined : toolCalls.length > 0 ? null : '' };
   if (toolCalls.length > 0) msg.tool_calls = toolCalls;
   if (thinking.length > 0) msg.reasoning_content = thinking.join('');
   return msg;
@@ -212,7 +243,7 @@ function convertTool(raw: unknown, param: string): ToolDefinition {
   const fn: ToolDefinition['function'] = { name, parameters: raw.input_schema as JsonObject };
   if (raw.description !== undefined && raw.description !== null) fn.description = str(raw.description, `${param}.description`);
   if (typeof raw.strict === 'boolean') fn.strict = raw.strict;
-  return { type: 'function', function: fn };
+  return withCache<ToolDefinition>({ type: 'function', function: fn }, raw, param);
 }
 
 function convertToolChoice(raw: unknown): { choice: ToolChoice; parallel?: boolean } {

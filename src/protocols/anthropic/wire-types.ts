@@ -136,6 +136,8 @@ export interface AnthropicUsage {
   input_tokens: number;
   output_tokens: number;
   cache_read_input_tokens: number;
+  /** Prompt tokens written to the cache (only reported when there were any). */
+  cache_creation_input_tokens?: number;
 }
 
 /** The non-stream Message object. */
@@ -176,6 +178,7 @@ export interface AnthropicMessageDeltaUsage {
   output_tokens: number;
   input_tokens?: number;
   cache_read_input_tokens?: number;
+  cache_creation_input_tokens?: number;
 }
 
 export interface AnthropicMessageDeltaEvent {

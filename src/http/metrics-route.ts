@@ -1,0 +1,24 @@
+// GET /metrics: the Prometheus text exposition, behind server.metrics.token (or the admin token).
+// Off (404) when server.metrics.enabled is false or no token is configured: metrics name keys,
+// models and spend, which are not for anonymous eyes.
+
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { GatewayError } from '../contracts/errors.ts';
+import { presentedKey } from '../pipeline/authenticate.ts';
+import type { Runtime } from '../runtime/runtime.ts';
+import { errorResponse } from './error-response.ts';
+import { newRequestId } from './handle-request.ts';
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+export async function handleMetrics(rt: Runtime, request: Request): Promise<Response> {
+  const id = newRequestId();
+  const { enabled, token } = rt.current().metrics;
+  if (!enabled || !token || !rt.metrics) {
+    return errorResponse(new GatewayError({ status: 404, type: 'invalid_request_error', code: 'metrics_disabled', message: 'Metrics are off. Set server.metrics.token (or server.admin_token) in gateway.yaml and scrape /metrics with "Authorization: Bearer <token>".' }), id);
+  }
+  if (!timingSafeEqual(digest(presentedKey(request.headers) ?? ''), digest(token))) {
+    return errorResponse(new GatewayError({ status: 401, type: 'authentication_error', code: 'invalid_metrics_token', message: '/metrics needs "Authorization: Bearer <server.metrics.token>" (or the admin token when no metrics token is set).' }), id);
+  }
+  return new Response(await rt.metrics.text(), { headers: { 'content-type': rt.metrics.contentType, 'x-request-id': id } });
+}

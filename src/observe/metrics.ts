@@ -1,0 +1,146 @@
+// Prometheus metrics (prom-client, one Registry per gateway process: no module globals). Request
+// metrics are fed from the finished request's ledger row, so metrics, the request log and the ledger
+// always agree (one finished request = one update); live values (in flight, breakers, config, ledger
+// queue) are read from the runtime at scrape time, so the hot path never pays for them.
+//
+// Names follow the OpenTelemetry GenAI conventions where they exist (gen_ai_client_token_usage,
+// gen_ai_client_operation_duration_seconds, gen_ai_server_time_to_first_token_seconds); the rest are
+// switchyard_*. Key names (never key values) are labels, capped at `maxKeyLabels` distinct names;
+// later names are counted under key="_other".
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AttemptRow, RequestRow } from '../runtime/contracts.ts';
+
+/** What the metrics read from the runtime at scrape time. */
+export interface LiveSources {
+  inFlight(): number;
+  streamsInFlight(): number;
+  breakers(): Array<{ key: string; state: 'closed' | 'open' | 'half_open' }>;
+  config(): { hash: string; loadedAt: number; reloads: number; failures: number };
+  ledgerPending(): number;
+}
+
+export interface RowFacts {
+  surface: string;
+  /** Is the answered model priced (any non-zero price)? */
+  priced: boolean;
+  reasoningTokens: number;
+}
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+const OVERHEAD_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
+const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576];
+const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
+
+export const DEFAULT_MAX_KEY_LABELS = 200;
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly keys = new Set<string>();
+  private readonly requests: Counter;
+  private readonly duration: Histogram;
+  private readonly overhead: Histogram;
+  private readonly upstream: Histogram;
+  private readonly ttft: Histogram;
+  private readonly streamDuration: Histogram;
+  private readonly tokenUsage: Histogram;
+  private readonly tokens: Counter;
+  private readonly cost: Counter;
+  private readonly unpriced: Counter;
+  private readonly refusals: Counter;
+  private readonly retries: Counter;
+  private readonly failovers: Counter;
+  private readonly ledgerRows: Counter;
+
+  constructor(live: LiveSources, private readonly maxKeyLabels = DEFAULT_MAX_KEY_LABELS) {
+    const r = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_process_' });
+    this.requests = new Counter({ name: 'switchyard_requests_total', help: 'Finished requests by surface, model, provider, status class and error code.', labelNames: ['surface', 'model', 'provider', 'status_class', 'code'], registers: r });
+    this.duration = new Histogram({ name: 'gen_ai_client_operation_duration_seconds', help: 'Whole request duration as the client sees it (streams: until the last byte).', labelNames: ['gen_ai_operation_name', 'gen_ai_request_model', 'gen_ai_provider_name', 'error_type'], buckets: LATENCY_BUCKETS, registers: r });
+    this.overhead = new Histogram({ name: 'switchyard_gateway_overhead_seconds', help: 'Time spent in the gateway itself: duration (or time to first chunk for streams) minus upstream time.', labelNames: ['surface'], buckets: OVERHEAD_BUCKETS, registers: r });
+    this.upstream = new Histogram({ name: 'switchyard_upstream_duration_seconds', help: 'Per upstream attempt: until the answer (non-stream) or the first chunk (stream).', labelNames: ['provider', 'outcome'], buckets: LATENCY_BUCKETS, registers: r });
+    this.ttft = new Histogram({ name: 'gen_ai_server_time_to_first_token_seconds', help: 'Time to the first streamed chunk.', labelNames: ['gen_ai_request_model', 'gen_ai_provider_name'], buckets: LATENCY_BUCKETS, registers: r });
+    this.streamDuration = new Histogram({ name: 'switchyard_stream_duration_seconds', help: 'From the first streamed chunk to the end of the stream.', labelNames: ['model', 'provider'], buckets: LATENCY_BUCKETS, registers: r });
+    this.tokenUsage = new Histogram({ name: 'gen_ai_client_token_usage', help: 'Tokens per request (OpenTelemetry GenAI), by token type input/output.', labelNames: ['gen_ai_token_type', 'gen_ai_request_model', 'gen_ai_provider_name'], buckets: TOKEN_BUCKETS, registers: r });
+    this.tokens = new Counter({ name: 'switchyard_tokens_total', help: 'Tokens by type (input, output, cached, reasoning), model, provider and key name.', labelNames: ['type', 'model', 'provider', 'key'], registers: r });
+    this.cost = new Counter({ name: 'switchyard_cost_usd_total', help: 'Billed cost in USD (ledger cost) by model, provider and key name.', labelNames: ['model', 'provider', 'key'], registers: r });
+    this.unpriced = new Counter({ name: 'switchyard_unpriced_tokens_total', help: 'Tokens served by models without a price (billed $0): set models.<name>.price.', labelNames: ['model'], registers: r });
+    this.refusals = new Counter({ name: 'switchyard_refusals_total', help: 'Requests refused by a rate limit, a concurrency limit or a budget.', labelNames: ['reason', 'key'], registers: r });
+    this.retries = new Counter({ name: 'switchyard_retries_total', help: 'Upstream attempts after the first, per request.', labelNames: ['model'], registers: r });
+    this.failovers = new Counter({ name: 'switchyard_failovers_total', help: 'Requests answered by another provider than the first one tried.', labelNames: ['model', 'from', 'to'], registers: r });
+    this.ledgerRows = new Counter({ name: 'switchyard_ledger_rows_recorded_total', help: 'Request rows handed to the ledger writer.', registers: r });
+
+    new Gauge({ name: 'switchyard_in_flight_requests', help: 'Requests in flight (streams included).', registers: r, collect() { this.set(live.inFlight()); } });
+    new Gauge({ name: 'switchyard_in_flight_streams', help: 'Streams being relayed.', registers: r, collect() { this.set(live.streamsInFlight()); } });
+    new Gauge({
+      name: 'switchyard_circuit_breaker_state', help: 'Circuit breaker per target (provider/upstream model): 0 closed, 1 half-open, 2 open.', labelNames: ['target'], registers: r,
+      collect() {
+        this.reset();
+        for (const b of live.breakers()) this.set({ target: b.key }, BREAKER_VALUE[b.state]);
+      },
+    });
+    new Gauge({ name: 'switchyard_config_info', help: 'The active config (its hash as a label); always 1.', labelNames: ['hash'], registers: r, collect() { this.reset(); this.set({ hash: live.config().hash }, 1); } });
+    new Gauge({ name: 'switchyard_config_seconds_since_load', help: 'Seconds since the active config was loaded.', registers: r, collect() { this.set((Date.now() - live.config().loadedAt) / 1000); } });
+    new Gauge({ name: 'switchyard_config_reloads', help: 'Config reloads by result since start.', labelNames: ['result'], registers: r, collect() { const c = live.config(); this.set({ result: 'success' }, c.reloads); this.set({ result: 'failure' }, c.failures); } });
+    new Gauge({ name: 'switchyard_ledger_rows_pending', help: 'Ledger rows recorded and not yet committed (queue depth).', registers: r, collect() { this.set(live.ledgerPending()); } });
+  }
+
+  /** The key label: its name, or "_other" beyond the cardinality cap. */
+  private keyLabel(name: string | null): string {
+    if (!name) return '';
+    if (this.keys.has(name)) return name;
+    if (this.keys.size >= this.maxKeyLabels) return '_other';
+    this.keys.add(name);
+    return name;
+  }
+
+  /** One finished request (the ledger row and its attempts). */
+  observe(row: RequestRow, attempts: readonly AttemptRow[], facts: RowFacts): void {
+    const model = row.model ?? '';
+    const provider = row.provider ?? '';
+    const code = row.errorCode ?? '';
+    const key = this.keyLabel(row.keyName);
+    this.ledgerRows.inc();
+    this.requests.inc({ surface: facts.surface, model, provider, status_class: `${Math.floor(row.status / 100)}xx`, code });
+    const seconds = row.latencyMs / 1000;
+    this.duration.observe({ gen_ai_operation_name: 'chat', gen_ai_request_model: model, gen_ai_provider_name: provider, error_type: row.status >= 400 ? code || String(row.status) : '' }, seconds);
+    let upstreamMs = 0;
+    for (const a of attempts) {
+      upstreamMs += a.latencyMs;
+      this.upstream.observe({ provider: a.provider, outcome: a.status < 400 ? 'ok' : 'error' }, a.latencyMs / 1000);
+    }
+    if (attempts.length) {
+      const untilAnswer = row.stream && row.ttftMs !== null ? row.ttftMs : row.latencyMs;
+      this.overhead.observe({ surface: facts.surface }, Math.max(0, untilAnswer - upstreamMs) / 1000);
+      if (attempts.length > 1) this.retries.inc({ model }, attempts.length - 1);
+      const first = attempts[0].provider;
+      const last = attempts[attempts.length - 1];
+      if (last.status < 400 && last.provider !== first) this.failovers.inc({ model, from: first, to: last.provider });
+    }
+    if (row.stream && row.ttftMs !== null) {
+      this.ttft.observe({ gen_ai_request_model: model, gen_ai_provider_name: provider }, row.ttftMs / 1000);
+      this.streamDuration.observe({ model, provider }, Math.max(0, row.latencyMs - row.ttftMs) / 1000);
+    }
+    if (row.promptTokens || row.completionTokens) {
+      this.tokenUsage.observe({ gen_ai_token_type: 'input', gen_ai_request_model: model, gen_ai_provider_name: provider }, row.promptTokens);
+      this.tokenUsage.observe({ gen_ai_token_type: 'output', gen_ai_request_model: model, gen_ai_provider_name: provider }, row.completionTokens);
+      this.tokens.inc({ type: 'input', model, provider, key }, row.promptTokens);
+      this.tokens.inc({ type: 'output', model, provider, key }, row.completionTokens);
+      if (row.cachedTokens) this.tokens.inc({ type: 'cached', model, provider, key }, row.cachedTokens);
+      if (facts.reasoningTokens) this.tokens.inc({ type: 'reasoning', model, provider, key }, facts.reasoningTokens);
+      if (!facts.priced) this.unpriced.inc({ model }, row.promptTokens + row.completionTokens);
+    }
+    if (row.costMicros) this.cost.inc({ model, provider, key }, row.costMicros / 1e6);
+    // Refused by the gateway itself (no upstream was asked): rate, concurrency or budget limits.
+    if (row.status === 429 && code && attempts.length === 0) this.refusals.inc({ reason: code, key });
+  }
+
+  /** Prometheus text exposition. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

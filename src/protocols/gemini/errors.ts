@@ -1,0 +1,30 @@
+// Gateway errors in Gemini's shape (google.rpc.Status as JSON): `{"error":{"code","message","status"}}`,
+// as an HTTP body and as the last event of a failed stream. `status` is the canonical gRPC code name
+// Google's SDKs and Gemini CLI read (RESOURCE_EXHAUSTED means "retry later", UNAUTHENTICATED "bad key").
+
+import type { GatewayError } from '../../contracts/index.ts';
+
+export interface GeminiErrorStatus {
+  error: { code: number; message: string; status: string };
+}
+
+/** HTTP status → google.rpc.Code name. */
+export function geminiStatusName(status: number): string {
+  switch (status) {
+    case 400: case 413: case 415: case 422: return 'INVALID_ARGUMENT';
+    case 401: return 'UNAUTHENTICATED';
+    case 403: return 'PERMISSION_DENIED';
+    case 404: return 'NOT_FOUND';
+    case 409: return 'ABORTED';
+    case 429: return 'RESOURCE_EXHAUSTED';
+    case 499: return 'CANCELLED';
+    case 501: return 'UNIMPLEMENTED';
+    case 503: return 'UNAVAILABLE';
+    case 504: return 'DEADLINE_EXCEEDED';
+    default: return status >= 500 ? 'INTERNAL' : 'FAILED_PRECONDITION';
+  }
+}
+
+export function geminiErrorFromGateway(error: Pick<GatewayError, 'status' | 'message'>): GeminiErrorStatus {
+  return { error: { code: error.status, message: error.message, status: geminiStatusName(error.status) } };
+}

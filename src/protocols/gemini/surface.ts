@@ -1,0 +1,102 @@
+// The Gemini API surface: POST /v1beta/models/{model}:generateContent, :streamGenerateContent (alt=sse or a
+// streamed JSON array), :countTokens, and GET /v1beta/models[/{model}], served on the default surface and
+// on `protocol: gemini` routes, so @google/genai and Gemini CLI can use any configured model. Requests are
+// translated to the canonical chat shape and served by the same pipeline (limits, budgets, failover,
+// ledger); answers and errors come back in Gemini's shapes. The key may come as x-goog-api-key or ?key=.
+
+import type { ChatResponse, JsonValue } from '../../contracts/canonical.ts';
+import { GatewayError } from '../../contracts/errors.ts';
+import { cacheChoice } from '../../http/openai-paths.ts';
+import { readOperationBody } from '../../http/read-body.ts';
+import { assertModelAllowed, modelAllowed, presentedKey } from '../../pipeline/authenticate.ts';
+import { type Surface, serveModelCall } from '../../pipeline/serve-call.ts';
+import type { Exchange, InboundCall } from '../../pipeline/types.ts';
+import { countChatPrompt } from '../../tokens/count.ts';
+import { type InboundSurface, type SurfaceRequest, authenticateSurface } from '../surface.ts';
+import { geminiErrorFromGateway } from './errors.ts';
+import { canonicalToGemini } from './from-canonical.ts';
+import { GeminiStreamEncoder } from './stream-encoder.ts';
+import { countTokensMessages, geminiToCanonical } from './to-canonical.ts';
+
+const METHOD_PATH = /^(?:\/v1beta|\/v1)?\/models\/([^:]+):(generateContent|streamGenerateContent|countTokens)$/;
+const MODELS_PATH = /^\/v1beta\/models(?:\/([^:]+))?$/;
+const ROUTE_MODELS_PATH = /^(?:\/v1beta|\/v1)?\/models(?:\/([^:]+))?$/;
+
+/** Is this a Gemini API path on the default surface? */
+export function isGeminiPath(method: string, path: string): boolean {
+  return (method === 'POST' && METHOD_PATH.test(path)) || (method === 'GET' && MODELS_PATH.test(path));
+}
+
+function shaping(sse: boolean, includeThoughts: boolean): Surface {
+  return {
+    name: 'gemini',
+    streamEncoder: (call) => {
+      const encoder = new GeminiStreamEncoder({ model: call.model ?? '', sse, includeThoughts });
+      return { contentType: encoder.contentType, chunk: (c) => encoder.chunk(c), finish: (usage) => encoder.finish(usage), error: (err) => encoder.fail(err) };
+    },
+    shapeBody: (body: JsonValue, call: InboundCall) => canonicalToGemini(body as unknown as ChatResponse, call.model ?? '', includeThoughts) as unknown as JsonValue,
+  };
+}
+
+function notFound(message: string): GatewayError {
+  return new GatewayError({ status: 404, type: 'invalid_request_error', code: 'model_not_found', param: 'model', message });
+}
+
+export const geminiSurface: InboundSurface = {
+  protocol: 'gemini',
+  claims: isGeminiPath,
+  // Gemini clients send the key as x-goog-api-key (the SDK) or ?key= (older clients); others as usual.
+  presentedKey: (req, search) => req.headers.get('x-goog-api-key')?.trim() || new URLSearchParams(search).get('key')?.trim() || presentedKey(req.headers),
+  errorBody: (err) => geminiErrorFromGateway(err),
+  async serve(s) {
+    const { rt, ex, req, path, search } = s;
+    const onRoute = ex.route.protocol === 'gemini';
+    const method = req.method === 'POST' ? METHOD_PATH.exec(path) : null;
+    const models = req.method === 'GET' ? (onRoute ? ROUTE_MODELS_PATH : MODELS_PATH).exec(path) : null;
+    if (!method && !models) {
+      throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_route', message: `Unknown path ${req.method} ${path} on the Gemini API. Use POST /v1beta/models/{model}:generateContent, :streamGenerateContent or :countTokens, or GET /v1beta/models.` });
+    }
+    const key = authenticateSurface(geminiSurface, s);
+    if (models) return listModels(s, models[1] === undefined ? undefined : decodeURIComponent(models[1]));
+
+    const model = decodeURIComponent(method![1]);
+    const verb = method![2];
+    const parsed = await readOperationBody(req, 'chat', ex.gw.maxBodyBytes);
+    if (verb === 'countTokens') {
+      if (!ex.gw.models.has(model)) throw notFound(`The model "${model}" does not exist on this gateway. GET /v1beta/models lists the models your key may use.`);
+      assertModelAllowed(key, model);
+      return json(ex, { totalTokens: countChatPrompt(countTokensMessages(parsed.body, model)) });
+    }
+    const stream = verb === 'streamGenerateContent';
+    const canonical = geminiToCanonical(parsed.body, model, stream);
+    const thinking = (parsed.body.generationConfig as { thinkingConfig?: { includeThoughts?: unknown } } | undefined)?.thinkingConfig;
+    const call: InboundCall = {
+      operation: 'chat', path: '/chat/completions', search: '', method: 'POST', body: canonical as unknown as InboundCall['body'],
+      model, stream, includeUsage: false, cache: cacheChoice(req.headers.get('x-switchyard-cache')),
+    };
+    ex.call = call;
+    return serveModelCall(rt, ex, call, shaping(new URLSearchParams(search).get('alt') === 'sse', thinking?.includeThoughts === true));
+  },
+};
+
+function modelResource(id: string) {
+  return {
+    name: `models/${id}`, baseModelId: id, version: '1', displayName: id, description: `${id} served by Switchyard`,
+    supportedGenerationMethods: ['generateContent', 'streamGenerateContent', 'countTokens'],
+  };
+}
+
+function listModels(s: SurfaceRequest, id: string | undefined): Response {
+  const { ex } = s;
+  const key = ex.key!;
+  if (id !== undefined) {
+    const name = id.replace(/^models\//, '');
+    if (!ex.gw.models.has(name) || !modelAllowed(key, name)) throw notFound(`The model "${name}" does not exist on this gateway or your key may not use it. GET /v1beta/models lists the models your key may use.`);
+    return json(ex, modelResource(name));
+  }
+  return json(ex, { models: ex.gw.modelNames.filter((name) => modelAllowed(key, name)).map(modelResource) });
+}
+
+function json(ex: Exchange, body: unknown): Response {
+  return new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json', 'x-request-id': ex.id } });
+}
