@@ -1,14 +1,18 @@
 #!/usr/bin/env bun
-// Command line: `switchyard start [--config FILE] [--port N]` and `switchyard validate [FILE]`.
+// Command line: `switchyard start [--config FILE] [--port N]`, `switchyard validate [FILE]` and
+// `switchyard models PROVIDER [--config FILE]` (the provider's own model list next to gateway.yaml's).
 // Also `bun run start` / `bun run validate`. SWITCHYARD_CONFIG and PORT are read from the environment.
 
 import { compileProblem, formatProblem, loadConfigFile } from './config/load.ts';
 import { compileGateway } from './compile/compile.ts';
 import { ConfigInvalidError, startGateway } from './gateway.ts';
+import { upstreamModelList } from './upstream/model-list.ts';
 
 const USAGE = `usage:
   switchyard start [--config FILE] [--port N] [--host H]   serve the gateway (default config: gateway.yaml)
-  switchyard validate [FILE]                               check a config; exit 1 with file:line:col problems`;
+  switchyard validate [FILE]                               check a config; exit 1 with file:line:col problems
+  switchyard models PROVIDER [--config FILE]               list the provider's own models (e.g. Ollama's /api/tags);
+                                                           exit 1 if gateway.yaml serves one it does not have`;
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -32,6 +36,37 @@ async function validate(args: string[]): Promise<number> {
   }
   console.log(`${result.file}: ok`);
   return 0;
+}
+
+async function models(args: string[]): Promise<number> {
+  const name = args.find((a, i) => !a.startsWith('-') && args[i - 1] !== '--config');
+  const loaded = await loadConfigFile(flag(args, '--config') ?? process.env.SWITCHYARD_CONFIG ?? 'gateway.yaml');
+  if (!loaded.ok) {
+    for (const p of loaded.problems) console.log(formatProblem(p));
+    return 1;
+  }
+  const { gateway } = await compileGateway(loaded);
+  const provider = name ? gateway.providers.get(name) : undefined;
+  if (!provider) {
+    console.error(`switchyard models: name a provider from gateway.yaml (${[...gateway.providers.keys()].join(', ')})`);
+    return 2;
+  }
+  let report;
+  try {
+    report = await upstreamModelList(provider);
+  } catch (err) {
+    console.error(`switchyard models: ${(err as Error).message}`);
+    return 1;
+  }
+  console.log(`Provider "${provider.name}" has ${report.upstream.length} model(s):`);
+  const width = Math.max(8, ...report.upstream.map((id) => id.length));
+  for (const id of report.upstream) {
+    const served = report.servedAs.get(id);
+    console.log(`  ${id.padEnd(width)}  ${served ? `served as ${served.join(', ')}` : 'not in gateway.yaml'}`);
+  }
+  for (const m of report.missing) console.log(`warning: model "${m.name}" is served from "${m.upstream}", which provider "${provider.name}" does not have`);
+  console.log(`To serve them all under their own names: models: [${report.upstream.join(', ')}]`);
+  return report.missing.length ? 1 : 0;
 }
 
 async function start(args: string[]): Promise<void> {
@@ -74,6 +109,7 @@ async function start(args: string[]): Promise<void> {
 
 const [command = 'start', ...rest] = process.argv.slice(2);
 if (command === 'validate') process.exit(await validate(rest));
+else if (command === 'models') process.exit(await models(rest));
 else if (command === 'start') await start(rest);
 else if (command === 'help' || command === '--help' || command === '-h') console.log(USAGE);
 else {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Adapter } from '../contracts/adapter.ts';
 import { importFresh } from './fresh-import.ts';
 
-export const BUILTIN_ADAPTERS = ['openai', 'mock', 'anthropic', 'gemini', 'azure', 'onebound'];
+export const BUILTIN_ADAPTERS = ['openai', 'mock', 'anthropic', 'gemini', 'azure', 'onebound', 'ollama', 'bedrock', 'vertex'];
 
 const ADAPTERS_DIR = fileURLToPath(new URL('../../adapters/', import.meta.url));
 

@@ -1,13 +1,14 @@
 // Compiles a validated config into an immutable CompiledGateway: adapters and plugins loaded,
 // model targets resolved into priority tiers, prices and multipliers precomputed, keys digested.
 
-import type { ProviderView } from '../contracts/adapter.ts';
+import type { Adapter, ProviderView } from '../contracts/adapter.ts';
 import type { JsonValue } from '../contracts/canonical.ts';
 import type { GatewayConfig, ProviderConfig } from '../config/types.ts';
 import { loadAdapter } from './adapter-registry.ts';
 import { compileKeys } from './keys.ts';
 import { compileModels } from './models.ts';
 import { CompileError, loadPlugins } from './plugin-loader.ts';
+import { createAuthorizer } from '../upstream/auth/authorizer.ts';
 import type { CompiledGateway, CompiledGroup, CompiledProvider, CompiledRoute, LoadedPlugin, RoutingPolicy } from './types.ts';
 
 // Default retry set: 408, 409, 429, every 5xx, timeouts and network faults.
@@ -18,6 +19,8 @@ export interface CompileInput {
   hash: string;
   file: string;
   baseDir: string;
+  /** Environment for adapters' `envDefaults` (default: process.env). */
+  env?: Record<string, string | undefined>;
 }
 
 export interface CompileOutput {
@@ -26,23 +29,35 @@ export interface CompileOutput {
   codeFiles: string[];
 }
 
-export async function compileGateway({ config, hash, file, baseDir }: CompileInput): Promise<CompileOutput> {
+export async function compileGateway({ config, hash, file, baseDir, env = process.env }: CompileInput): Promise<CompileOutput> {
   const routing = compileRouting(config);
   const { plugins, files: pluginFiles } = await loadPlugins(config, baseDir);
   const codeFiles = [...pluginFiles];
   const pick = (names: readonly string[] | undefined): LoadedPlugin[] => (names ?? []).map((n) => plugins.get(n)!).filter(Boolean);
 
   const providers = new Map<string, CompiledProvider>();
+  const views: ProviderView[] = [];
   for (const [name, pc] of Object.entries(config.providers)) {
     const { adapter, file: adapterFile } = await loadAdapter(pc.adapter, baseDir).catch((err: unknown) => {
       throw new CompileError(`provider ${name}: ${(err as Error).message}`, ['providers', name, 'adapter']);
     });
     if (adapterFile) codeFiles.push(adapterFile);
+    const view = providerView(name, pc, adapter, env);
+    const timeoutMs = pc.timeout_ms ?? routing.timeoutMs;
+    let auth;
+    try {
+      const spec = adapter.upstreamAuth?.(view);
+      auth = spec ? createAuthorizer(spec, name, timeoutMs) : undefined;
+    } catch (err) {
+      throw new CompileError(`provider ${name}: ${(err as Error).message}`, ['providers', name]);
+    }
+    views.push(view);
     providers.set(name, Object.freeze({
       name,
       adapter,
-      view: providerView(name, pc),
-      timeoutMs: pc.timeout_ms ?? routing.timeoutMs,
+      view,
+      auth,
+      timeoutMs,
       maxConnections: pc.max_connections ?? config.routing?.max_connections ?? 1024,
       maxResponseBytes: pc.max_response_bytes ?? config.routing?.max_response_bytes ?? 64 * 1024 * 1024,
       maxEventBytes: pc.max_event_bytes ?? config.routing?.max_event_bytes ?? 8 * 1024 * 1024,
@@ -88,7 +103,7 @@ export async function compileGateway({ config, hash, file, baseDir }: CompileInp
     trustProxy: config.server?.trust_proxy ?? false,
     exposeUpstream: config.server?.expose_upstream ?? true,
     passthrough,
-    secrets: collectSecrets(config),
+    secrets: collectSecrets(config, views),
   };
   return { gateway: Object.freeze(gateway), codeFiles };
 }
@@ -106,14 +121,44 @@ function compileRouting(config: GatewayConfig): RoutingPolicy {
   };
 }
 
-function providerView(name: string, pc: ProviderConfig): ProviderView {
+/** The adapter's view of its provider block; options it left out are filled from `envDefaults`. */
+function providerView(name: string, pc: ProviderConfig, adapter: Adapter, env: Record<string, string | undefined>): ProviderView {
+  const options = structuredClone(pc) as Record<string, JsonValue>;
+  for (const [option, variable] of Object.entries(adapter.envDefaults ?? {})) {
+    const value = env[variable];
+    if (options[option] === undefined && value) options[option] = value;
+  }
   return Object.freeze({
     name,
     baseUrl: (pc.base_url ?? '').replace(/\/+$/, ''),
     apiKey: pc.api_key,
     headers: Object.freeze({ ...(pc.headers ?? {}) }),
-    options: deepFreeze(structuredClone(pc) as Record<string, JsonValue>),
+    options: deepFreeze(options),
   });
+}
+
+/** Secret-looking provider options at any depth (keys, tokens, private keys; not their URLs or ids). */
+const SECRET_OPTION = /key|secret|token|password|credential|service_account/i;
+const NOT_SECRET_OPTION = /(_uri|_url|_id)$/i;
+
+function addSecretOptions(value: JsonValue, add: (v: unknown) => void, secretKey = false): void {
+  if (typeof value === 'string') {
+    if (!secretKey) return;
+    add(value);
+    if (value.trimStart().startsWith('{')) {
+      try {
+        addSecretOptions(JSON.parse(value) as JsonValue, add); // a JSON credential given as a string
+      } catch {
+        // not JSON
+      }
+    }
+  } else if (Array.isArray(value)) {
+    for (const item of value) addSecretOptions(item, add, secretKey);
+  } else if (value && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) {
+      addSecretOptions(inner, add, key !== 'key_id' && SECRET_OPTION.test(key) && !NOT_SECRET_OPTION.test(key));
+    }
+  }
 }
 
 function modelMapOf(pc: ProviderConfig): Map<string, string> {
@@ -121,9 +166,10 @@ function modelMapOf(pc: ProviderConfig): Map<string, string> {
   return new Map(Array.isArray(models) ? models.map((m) => [m, m]) : Object.entries(models));
 }
 
-function collectSecrets(config: GatewayConfig): string[] {
+function collectSecrets(config: GatewayConfig, views: readonly ProviderView[]): string[] {
   const secrets = new Set<string>();
   const add = (v: unknown) => { if (typeof v === 'string' && v.length >= 6) secrets.add(v); };
+  for (const view of views) addSecretOptions(view.options as JsonValue, add);
   for (const p of Object.values(config.providers)) {
     add(p.api_key); add(p.key); add(p.secret);
     for (const [name, value] of Object.entries(p.headers ?? {})) if (/auth|key|token|secret|cookie/i.test(name)) add(value);

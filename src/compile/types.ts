@@ -5,6 +5,7 @@ import type { Adapter, ProviderView } from '../contracts/adapter.ts';
 import type { JsonObject } from '../contracts/canonical.ts';
 import type { Plugin } from '../contracts/plugin.ts';
 import type { GatewayConfig, LimitSpec } from '../config/types.ts';
+import type { UpstreamAuthorizer } from '../upstream/auth/authorizer.ts';
 
 export interface LoadedPlugin {
   readonly name: string;
@@ -30,6 +31,8 @@ export interface CompiledProvider {
   readonly modelMap: ReadonlyMap<string, string>;
   /** Passthrough path prefixes below /v1 this provider serves. */
   readonly passthrough: readonly string[];
+  /** Credentials applied after provider plugins (SigV4, service-account token), when the adapter has any. */
+  readonly auth?: UpstreamAuthorizer;
 }
 
 export interface Target {

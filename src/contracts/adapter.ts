@@ -80,6 +80,31 @@ export interface StreamDecoder {
   end(): StreamStep;
 }
 
+/**
+ * Credentials the gateway applies to an upstream call after provider plugins ran, just before the
+ * call (plugins never see them). Adapters only describe the scheme; src/upstream implements it.
+ * - 'aws-sigv4': AWS Signature Version 4 over the final method, URL, headers and body.
+ * - 'oauth2-service-account': an RS256 JWT (RFC 7523) exchanged at `tokenUri` for an access token,
+ *   cached until shortly before it expires, sent as `authorization: Bearer <token>`.
+ */
+export type UpstreamAuth =
+  | {
+      readonly scheme: 'aws-sigv4';
+      readonly service: string;
+      readonly region: string;
+      readonly accessKeyId: string;
+      readonly secretAccessKey: string;
+      readonly sessionToken?: string;
+    }
+  | {
+      readonly scheme: 'oauth2-service-account';
+      readonly clientEmail: string;
+      readonly privateKey: string;
+      readonly privateKeyId?: string;
+      readonly tokenUri: string;
+      readonly scopes: readonly string[];
+    };
+
 export interface Adapter {
   readonly id: string;
   /**
@@ -100,6 +125,28 @@ export interface Adapter {
    * 'emulate': the upstream cannot stream; the gateway calls it non-stream and emulates the stream.
    */
   readonly streamMode?: 'sse' | 'emulate';
+  /**
+   * How a streamed upstream body is framed (default 'sse'). The gateway hands the decoder one event per
+   * frame: an SSE event as is; an NDJSON line as `{data: line}`; an AWS event-stream message as
+   * `{event: its :event-type (or :exception-type) header, data: its payload as text}`.
+   */
+  readonly streamFraming?: 'sse' | 'ndjson' | 'aws-eventstream';
+  /** JSON Schema of the provider block fields this adapter accepts (validate reports typos). */
+  readonly providerOptionsSchema?: { type: 'object'; properties: Record<string, JsonValue>; required?: string[] };
+  /**
+   * Provider options the gateway fills from environment variables when gateway.yaml leaves them out
+   * (option name → variable name, e.g. `region: 'AWS_REGION'`). Adapters never read the environment.
+   */
+  readonly envDefaults?: Readonly<Record<string, string>>;
+  /**
+   * The credentials scheme for this provider, computed once when the config is compiled. Throw an Error
+   * whose message says how to fix the provider block when the options are incomplete.
+   */
+  upstreamAuth?(provider: ProviderView): UpstreamAuth | undefined;
+  /** GET request for the upstream's own model list (`switchyard models <provider>`). */
+  buildModelListRequest?(provider: ProviderView): UpstreamRequest;
+  /** The upstream model list reply → model ids. */
+  decodeModelList?(reply: UpstreamReply, provider: ProviderView): string[];
   /**
    * In-process upstream (the mock adapter): when present the gateway calls this instead of the network.
    * It receives the request the adapter built and the abort signal.

@@ -8,6 +8,7 @@ import type { ChatChunk, JsonObject } from '../contracts/canonical.ts';
 import { GatewayError, errors, isGatewayError } from '../contracts/errors.ts';
 import type { Target } from '../compile/types.ts';
 import { withIdleTimeout } from '../stream/idle-timeout.ts';
+import { createFramer, isStreamContentType } from '../stream/framing.ts';
 import { SseSource } from '../stream/sse-source.ts';
 import { type UpstreamCall, callUpstream } from '../upstream/call.ts';
 import type { Lease } from '../upstream/connection-gate.ts';
@@ -46,6 +47,13 @@ export async function attemptTarget(ex: Exchange, call: InboundCall, target: Tar
   if (provider.plugins.length) {
     ureq = (await runChain(provider.plugins, 'onUpstreamRequest', ureq, scope, (h, v, ctx) => h.onUpstreamRequest?.(v, { ...ctx, adapterRequest: areq }))).value;
   }
+  // Credentials that cover the final request (SigV4) or come from a token exchange are applied after
+  // the plugins, so no plugin sees them.
+  if (provider.auth) {
+    ureq = await provider.auth.authorize(ureq, ex.signal).catch((err: unknown) => {
+      throw isGatewayError(err) ? sanitize(err, ex.gw.secrets) : errors.upstreamError(`The gateway could not authenticate its request to provider "${provider.name}".`, undefined, false);
+    });
+  }
   ex.upstreamCalled = true;
   const upstream = await callUpstream(ureq, {
     provider: provider.name,
@@ -78,11 +86,12 @@ async function readAnswer(ex: Exchange, call: InboundCall, target: Target, areq:
   }
 
   const wantsStream = call.stream && adapter.streamMode !== 'emulate';
-  if (wantsStream && contentType.includes('text/event-stream')) {
+  if (wantsStream && isStreamContentType(adapter.streamFraming, contentType)) {
     upstream.stopTimer(); // the SSE source's idle timeout (same duration) watches the stream from here
     if (!adapter.createStreamDecoder) throw errors.upstreamInvalid(provider.name, 'the adapter cannot decode streams');
     const source = new SseSource(response.body!, adapter.createStreamDecoder(areq, provider.view), {
-      provider: provider.name, idleTimeoutMs: provider.timeoutMs, maxEventBytes: provider.maxEventBytes, abortUpstream: upstream.abort, onClose: upstream.finish,
+      provider: provider.name, idleTimeoutMs: provider.timeoutMs, abortUpstream: upstream.abort, onClose: upstream.finish,
+      framer: createFramer(adapter.streamFraming, provider.maxEventBytes),
     });
     // Chunks that carry nothing yet (the role-only opener of OpenAI and Anthropic streams) are held
     // back, so an error that follows them still fails over: nothing has reached the client.

@@ -1,11 +1,12 @@
-// Reads an upstream SSE body with eventsource-parser and runs each event through the adapter's
-// stream decoder, one step at a time. Handles stalls (idle timeout), cut connections, events over the
-// size cap, bodies that are not SSE at all, and stops reading at the upstream's end marker ([DONE],
-// message_stop) even when the upstream keeps the connection open.
+// Reads a streamed upstream body (SSE by default; NDJSON or AWS event-stream through a Framer) and
+// runs each event through the adapter's stream decoder, one step at a time. Handles stalls (idle
+// timeout), cut connections and frames the framer refuses (oversized, corrupt, not SSE at all), and
+// stops reading at the upstream's end marker ([DONE], message_stop) even when the upstream then keeps
+// the connection open.
 
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { StreamDecoder, StreamStep } from '../contracts/adapter.ts';
 import { type GatewayError, errors } from '../contracts/errors.ts';
+import { type FrameEvent, type Framer, FramingError, createFramer } from './framing.ts';
 
 type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>;
 
@@ -23,48 +24,29 @@ export interface StepSource {
 export interface SseSourceOptions {
   provider: string;
   idleTimeoutMs: number;
-  /** Largest event (or unterminated line) buffered, in characters. */
-  maxEventBytes: number;
-  /** Aborts the upstream request (stall, oversized event, cancel). */
+  /** Aborts the upstream request (stall, refused frame, end marker, cancel). */
   abortUpstream: (reason?: unknown) => void;
   /** Called once when the body is no longer read (frees the connection slot). */
-  onClose: () => void;
+  onClose?: () => void;
+  /** The body's framing, bounded by the provider's max_event_bytes (default: SSE, 8 MiB). */
+  framer?: Framer;
 }
 
 export class SseSource implements StepSource {
   private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
-  private readonly text = new TextDecoder();
-  private readonly queue: EventSourceMessage[] = [];
-  private readonly parser;
+  private readonly queue: FrameEvent[] = [];
+  private readonly framer: Framer;
   private ended = false;
-  private events = 0;
-  private invalid?: GatewayError;
 
   constructor(body: ReadableStream<Uint8Array>, private readonly decoder: StreamDecoder, private readonly opts: SseSourceOptions) {
     this.reader = body.getReader();
-    this.parser = createParser({
-      maxBufferSize: opts.maxEventBytes,
-      onEvent: (event) => {
-        if (this.invalid) return;
-        this.events += 1;
-        this.queue.push(event);
-      },
-      onError: (err) => {
-        if (err.type === 'max-buffer-size-exceeded') {
-          this.invalid ??= errors.upstreamInvalid(opts.provider, `a stream event is larger than ${opts.maxEventBytes} bytes (max_event_bytes)`);
-        } else if (err.type === 'unknown-field' && this.events === 0) {
-          // An HTML page or a JSON body sent as text/event-stream: its first line is no SSE field.
-          this.invalid ??= errors.upstreamInvalid(opts.provider, 'the event stream is not server-sent events');
-        }
-      },
-    });
+    this.framer = opts.framer ?? createFramer('sse');
   }
 
   /** The next decoded step; `ended` marks the last one. */
   async next(): Promise<SourceStep> {
     if (this.ended) return { chunks: [], ended: true };
     for (;;) {
-      if (this.invalid && this.queue.length === 0) return this.fail(this.invalid);
       const event = this.queue.shift();
       if (event) {
         const step = this.decoder.push({ event: event.event, data: event.data });
@@ -83,20 +65,23 @@ export class SseSource implements StepSource {
           : errors.upstreamError(`Provider "${this.opts.provider}" cut the stream before it finished.`, 'network', true));
       }
       if (result.done) {
-        if (!this.invalid) this.parser.feed('\n\n');
+        this.queue.push(...this.framer.end());
         const tail = this.queue.splice(0).map((e) => this.decoder.push({ event: e.event, data: e.data }));
         this.close();
         const last = this.decoder.end();
         const chunks = [...tail.flatMap((s) => s.chunks), ...last.chunks];
         const usage = last.usage ?? tail.reverse().find((s) => s.usage)?.usage;
-        const error = tail.find((s) => s.error)?.error ?? last.error ?? this.invalid;
+        const error = tail.find((s) => s.error)?.error ?? last.error;
         return { chunks, usage, done: last.done || tail.some((s) => s.done), error, ended: true };
       }
+      let frames: FrameEvent[];
       try {
-        this.parser.feed(this.text.decode(result.value, { stream: true }));
-      } catch {
-        // the parser refuses further input after its buffer cap: `invalid` is set
+        frames = this.framer.push(result.value);
+      } catch (err) {
+        const detail = err instanceof FramingError ? err.message : 'a stream frame was oversized or corrupt';
+        return this.fail(errors.upstreamInvalid(this.opts.provider, detail));
       }
+      this.queue.push(...frames);
     }
   }
 
@@ -110,15 +95,12 @@ export class SseSource implements StepSource {
   /** Ends the source with an error: the upstream is aborted and what the decoder holds is flushed. */
   private fail(error: GatewayError): SourceStep {
     this.cancel(error);
-    const last = this.decoder.end();
-    return { ...last, ended: true, done: false, error };
+    return { ...this.decoder.end(), ended: true, done: false, error };
   }
 
   /** The upstream sent its end marker: stop reading (it may hold the connection open) and end here. */
   private finishAt(step: StreamStep): SourceStep {
-    this.reader.cancel().catch(() => {});
-    this.opts.abortUpstream();
-    this.close();
+    this.cancel();
     const last = this.decoder.end();
     return { chunks: [...step.chunks, ...last.chunks], usage: last.usage ?? step.usage, done: true, error: last.error, ended: true };
   }
@@ -126,7 +108,7 @@ export class SseSource implements StepSource {
   private close(): void {
     if (this.ended) return;
     this.ended = true;
-    this.opts.onClose();
+    this.opts.onClose?.();
   }
 
   private readWithIdleTimeout(): Promise<ReadResult> {
