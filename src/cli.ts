@@ -3,6 +3,7 @@
 // `switchyard models PROVIDER [--config FILE]` (the provider's own model list next to gateway.yaml's).
 // Also `bun run start` / `bun run validate`. SWITCHYARD_CONFIG and PORT are read from the environment.
 
+import { catalogReport } from './compile/catalog-report.ts';
 import { compileProblem, formatProblem, loadConfigFile } from './config/load.ts';
 import { compileGateway } from './compile/compile.ts';
 import { ConfigInvalidError, startGateway } from './gateway.ts';
@@ -28,12 +29,14 @@ async function validate(args: string[]): Promise<number> {
     for (const p of result.problems) console.log(formatProblem(p));
     return 1;
   }
+  let compiled;
   try {
-    await compileGateway(result);
+    compiled = await compileGateway(result);
   } catch (err) {
     console.log(compileProblem(result, err));
     return 1;
   }
+  for (const line of catalogReport(compiled.gateway)) console.log(line);
   console.log(`${result.file}: ok`);
   return 0;
 }

@@ -1,19 +1,31 @@
-// Finds adapters: built-in ids map to adapters/<id>/index.ts; `./path.ts` loads a user adapter
-// (fresh on every compile, so saving the file reloads it).
+// Finds adapters: built-in ids map to adapters/<id>/index.ts; OpenAI-compatible vendor presets
+// (adapters/openai/presets.json) are the openai adapter with the vendor's defaults; `./path.ts`
+// loads a user adapter (fresh on every compile, so saving the file reloads it).
 
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Adapter } from '../contracts/adapter.ts';
 import { importFresh } from './fresh-import.ts';
+import presetsData from '../../adapters/openai/presets.json' with { type: 'json' };
 
-export const BUILTIN_ADAPTERS = ['openai', 'mock', 'anthropic', 'gemini', 'azure', 'onebound', 'ollama', 'bedrock', 'vertex'];
+/** Adapters with their own folder under adapters/. */
+export const NATIVE_ADAPTERS = ['openai', 'mock', 'anthropic', 'gemini', 'azure', 'onebound', 'coze', 'cohere', 'deepl', 'ollama', 'bedrock', 'vertex'];
+
+/** OpenAI-compatible vendor presets (data in adapters/openai/presets.json). */
+export const PRESET_ADAPTERS = Object.keys(presetsData).filter((id) => !id.startsWith('$'));
+
+export const BUILTIN_ADAPTERS = [...NATIVE_ADAPTERS, ...PRESET_ADAPTERS];
 
 const ADAPTERS_DIR = fileURLToPath(new URL('../../adapters/', import.meta.url));
 
 export async function loadAdapter(id: string, baseDir: string): Promise<{ adapter: Adapter; file?: string }> {
-  if (BUILTIN_ADAPTERS.includes(id)) {
+  if (NATIVE_ADAPTERS.includes(id)) {
     const mod = (await import(resolve(ADAPTERS_DIR, id, 'index.ts'))) as { default: Adapter };
     return { adapter: mod.default };
+  }
+  if (PRESET_ADAPTERS.includes(id)) {
+    const mod = (await import(resolve(ADAPTERS_DIR, 'openai', 'preset.ts'))) as typeof import('../../adapters/openai/preset.ts');
+    return { adapter: mod.presetAdapter(id, mod.PRESETS[id]) };
   }
   const file = resolve(baseDir, id);
   const mod = (await importFresh(file)) as { default?: Adapter };

@@ -69,7 +69,12 @@ export async function compileGateway({ config, hash, file, baseDir, env = proces
 
   const models = compileModels(config, providers);
   const groups = new Map<string, CompiledGroup>([['default', { name: 'default', multiplier: 1 }]]);
-  for (const [name, g] of Object.entries(config.groups ?? {})) groups.set(name, { name, multiplier: g.multiplier ?? 1, limits: g.limits });
+  for (const [name, g] of Object.entries(config.groups ?? {})) {
+    (g.providers ?? []).forEach((p, i) => {
+      if (!providers.has(p)) throw new CompileError(`group ${name} lists unknown provider "${p}"; declared providers: ${[...providers.keys()].join(', ')}`, ['groups', name, 'providers', i]);
+    });
+    groups.set(name, { name, multiplier: g.multiplier ?? 1, limits: g.limits, providers: g.providers ? new Set(g.providers) : undefined });
+  }
 
   const globalPlugins = pick(config.global_plugins);
   const routes: CompiledRoute[] = (config.routes ?? [])

@@ -52,6 +52,8 @@ export interface Price {
   /** Prompt tokens written to a provider cache (defaults to the input price). */
   readonly cacheWrite: number;
   readonly perRequestMicros: number;
+  /** Micro-dollars per character (= USD per 1M characters), for per-character APIs. */
+  readonly characters?: number;
 }
 
 export interface CompiledModel {
@@ -59,6 +61,8 @@ export interface CompiledModel {
   /** Targets grouped by priority, lowest priority value first. */
   readonly tiers: readonly (readonly Target[])[];
   readonly price: Price;
+  /** Where the price came from: 'config' (gateway.yaml), 'catalog:<entry>' (price-catalog.json) or 'none'. */
+  readonly priceSource: 'config' | 'none' | `catalog:${string}`;
   readonly fallbacks: readonly string[];
   readonly maxOutputTokens: number;
   readonly limits?: LimitSpec;
@@ -73,12 +77,16 @@ export interface CompiledKey {
   readonly modelPatterns?: readonly RegExp[];
   readonly allowIps?: readonly string[];
   readonly limits?: LimitSpec;
+  /** May pin requests to one provider with the x-switchyard-provider header. */
+  readonly canPin?: boolean;
   readonly source: 'config' | 'runtime';
 }
 
 export interface CompiledGroup {
   readonly name: string;
   readonly multiplier: number;
+  /** Providers this group's keys may reach (absent: all). */
+  readonly providers?: ReadonlySet<string>;
   readonly limits?: LimitSpec;
 }
 

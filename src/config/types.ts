@@ -64,6 +64,8 @@ export interface PriceConfig {
   cached_input?: number;
   cache_write?: number;
   per_request?: number;
+  /** USD per 1M characters, for per-character APIs (DeepL). */
+  per_million_characters?: number;
 }
 
 export interface TargetConfig {
@@ -85,6 +87,8 @@ export interface ModelConfig {
 
 export interface GroupConfig {
   multiplier?: number;
+  /** Providers this group's keys may reach (One API's channel groups); absent = all. */
+  providers?: string[];
   limits?: LimitSpec;
 }
 
@@ -100,6 +104,8 @@ export interface KeyConfig {
   limits?: LimitSpec;
   /** Response cache opt-in (true) / opt-out (false) for this key. */
   cache?: boolean;
+  /** May pin a request to one provider with the x-switchyard-provider header. */
+  can_pin?: boolean;
 }
 
 export interface LimitsConfig {

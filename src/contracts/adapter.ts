@@ -45,6 +45,19 @@ export interface UpstreamRequest {
   body?: string | FormData | Uint8Array | null;
 }
 
+/**
+ * A further upstream call an adapter needs before it can answer a non-stream request (create a job,
+ * poll its status, fetch its result). The gateway waits `delayMs`, makes the call (all follow-ups of
+ * one attempt, waits included, share one provider timeout counted from the first reply), and hands
+ * the reply back to `followUp` with `state`; the adapter still never calls fetch itself.
+ */
+export interface FollowUp {
+  request: UpstreamRequest;
+  delayMs?: number;
+  /** Whatever the adapter must remember between calls (ids, usage seen so far). */
+  state?: JsonValue;
+}
+
 /** A buffered (non-stream) upstream reply. */
 export interface UpstreamReply {
   status: number;
@@ -108,14 +121,30 @@ export type UpstreamAuth =
 export interface Adapter {
   readonly id: string;
   /**
+   * The adapter-specific fields a `providers.<name>` block may carry besides the common provider fields
+   * (adapter, base_url, api_key, headers, models, weight, priority, timeout_ms, plugins, passthrough and
+   * the other fields of schema/gateway.schema.json). Any other field is a config error ("did you mean").
+   * Omitted: the adapter accepts no extra field.
+   */
+  readonly providerOptionsSchema?: { type: 'object'; properties: Record<string, JsonValue>; required?: string[] };
+  /**
    * Which operations this adapter can translate. With `provider`, for that provider in particular
    * (e.g. 'responses' only for providers that serve the Responses API).
    */
   supports(operation: Operation, provider?: ProviderView): boolean;
   /** Canonical request → upstream HTTP request. Throws GatewayError for requests it cannot express. */
   buildRequest(request: AdapterRequest, provider: ProviderView): UpstreamRequest;
-  /** A 2xx non-stream reply → canonical body + usage. Throws GatewayError for error bodies sent with 2xx. */
-  decodeResponse(reply: UpstreamReply, request: AdapterRequest, provider: ProviderView): DecodedResponse;
+  /**
+   * A 2xx non-stream reply → canonical body + usage. Throws GatewayError for error bodies sent with 2xx.
+   * `state` is the last FollowUp's state when the adapter made follow-up calls.
+   */
+  decodeResponse(reply: UpstreamReply, request: AdapterRequest, provider: ProviderView, state?: JsonValue): DecodedResponse;
+  /**
+   * Multi-call exchanges: called with every 2xx non-stream reply (the first with state undefined)
+   * before decodeResponse. A FollowUp makes the gateway send one more request; undefined means this
+   * reply is the answer and goes to decodeResponse. Throws GatewayError when the job failed.
+   */
+  followUp?(reply: UpstreamReply, request: AdapterRequest, provider: ProviderView, state: JsonValue | undefined): FollowUp | undefined;
   /** A non-2xx reply → GatewayError (DESIGN §5 codes, retryable where failover helps). */
   decodeError(reply: UpstreamReply, provider: ProviderView): GatewayError;
   /** A stream decoder for a 2xx streaming reply (required when `streamMode` is 'sse'). */
@@ -131,8 +160,6 @@ export interface Adapter {
    * `{event: its :event-type (or :exception-type) header, data: its payload as text}`.
    */
   readonly streamFraming?: 'sse' | 'ndjson' | 'aws-eventstream';
-  /** JSON Schema of the provider block fields this adapter accepts (validate reports typos). */
-  readonly providerOptionsSchema?: { type: 'object'; properties: Record<string, JsonValue>; required?: string[] };
   /**
    * Provider options the gateway fills from environment variables when gateway.yaml leaves them out
    * (option name → variable name, e.g. `region: 'AWS_REGION'`). Adapters never read the environment.

@@ -75,6 +75,8 @@ export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  /** Characters billed by a per-character API (DeepL), priced with price.per_million_characters. */
+  characters?: number;
   /** Prompt tokens served from a provider cache (a subset of prompt_tokens), priced as cached input. */
   cached_tokens?: number;
   /** Reasoning / thinking tokens (a subset of completion_tokens). */

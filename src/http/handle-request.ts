@@ -92,6 +92,7 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
       model: typeof parsed.body.model === 'string' ? parsed.body.model : undefined,
       stream,
       cache: cacheChoice(req.headers.get('x-switchyard-cache')),
+      pinProvider: req.headers.get('x-switchyard-provider')?.trim() || undefined,
       includeUsage: stream && typeof streamOptions === 'object' && streamOptions !== null && !Array.isArray(streamOptions) && streamOptions.include_usage === true,
     };
     if (target.operation !== 'passthrough' && parsed.body.model !== undefined && typeof parsed.body.model !== 'string') {

@@ -4,7 +4,7 @@
 // for the operation (see answer-shape.ts) fails the attempt like any other upstream fault.
 
 import type { AdapterRequest, UpstreamReply, UpstreamRequest } from '../contracts/adapter.ts';
-import type { ChatChunk, JsonObject } from '../contracts/canonical.ts';
+import type { ChatChunk, JsonObject, JsonValue } from '../contracts/canonical.ts';
 import { GatewayError, errors, isGatewayError } from '../contracts/errors.ts';
 import type { Target } from '../compile/types.ts';
 import { withIdleTimeout } from '../stream/idle-timeout.ts';
@@ -14,6 +14,7 @@ import { type UpstreamCall, callUpstream } from '../upstream/call.ts';
 import type { Lease } from '../upstream/connection-gate.ts';
 import { answerShapeProblem, expectsJson } from './answer-shape.ts';
 import { redact, stripUrls } from '../upstream/redact.ts';
+import { runFollowUps } from './follow-up.ts';
 import { runChain } from './plugin-runner.ts';
 import type { AttemptResult, Exchange, InboundCall } from './types.ts';
 
@@ -128,8 +129,19 @@ async function readAnswer(ex: Exchange, call: InboundCall, target: Target, areq:
   }
   let reply: UpstreamReply = { status: response.status, headers: response.headers, text: await upstream.text() };
   if (provider.plugins.length) reply = await pluginReply(reply, target, scope).catch((err: unknown) => { throw isGatewayError(err) ? scrub(err) : err; });
+  let state: JsonValue | undefined;
+  if (adapter.followUp) {
+    try {
+      ({ reply, state } = await runFollowUps(ex, target, areq, reply, {
+        request: async (r) => (provider.plugins.length ? (await runChain(provider.plugins, 'onUpstreamRequest', r, scope, (h, v, ctx) => h.onUpstreamRequest?.(v, { ...ctx, adapterRequest: areq }))).value : r),
+        reply: async (r) => (provider.plugins.length ? pluginReply(r, target, scope) : r),
+      }));
+    } catch (err) {
+      throw isGatewayError(err) ? scrub(err) : err;
+    }
+  }
   try {
-    const decoded = adapter.decodeResponse(reply, areq, provider.view);
+    const decoded = adapter.decodeResponse(reply, areq, provider.view, state);
     const problem = answerShapeProblem(areq.operation, decoded.body); // the operation sent (a native Responses call answers a Response)
     if (problem) throw errors.upstreamInvalid(provider.name, problem);
     return { kind: 'json', target, status: reply.status, headers: reply.headers, body: decoded.body, usage: decoded.usage, verbatim: decoded.verbatim };

@@ -13,6 +13,7 @@ import { costMicros } from './cost.ts';
 import { planTiers } from './failover.ts';
 import { meter } from './metering.ts';
 import { runChain } from './plugin-runner.ts';
+import { restrictPlan } from './provider-access.ts';
 import type { Exchange, InboundCall, Surface } from './types.ts';
 
 export type { Surface } from './types.ts';
@@ -36,6 +37,8 @@ export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCal
     ex.scope.model = call.model;
     plan = planTiers(gw, model);
   }
+
+  plan = restrictPlan(plan, key, gw.groups.get(key.group), call.pinProvider, call.model ? `model "${call.model}"` : `${call.method} ${call.path}`);
 
   if (ex.route.plugins.length) {
     const view = (await runChain(ex.route.plugins, 'onCanonicalRequest', { operation: call.operation, body: call.body }, ex.scope, (h, v, ctx) => h.onCanonicalRequest?.(v, ctx))).value;

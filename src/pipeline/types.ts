@@ -22,6 +22,8 @@ export interface InboundCall {
   stream: boolean;
   /** Per-request cache choice (x-switchyard-cache header or onebound cache=yes|no). */
   cache?: 'yes' | 'no';
+  /** `x-switchyard-provider`: pin the call to one provider (keys with can_pin only). */
+  pinProvider?: string;
   /** The client asked for the usage chunk (`stream_options.include_usage`). */
   includeUsage: boolean;
   /**

@@ -1,5 +1,5 @@
-// Fuzz: every recorded stream fixture (test/fixtures/<adapter>/*.sse: anthropic, gemini, azure, and the
-// OpenAI-format recordings in openai/) is served by a fake upstream re-chunked at random byte offsets —
+// Fuzz: every recorded stream fixture (test/fixtures/<adapter>/*.sse: anthropic, gemini, azure, coze,
+// cohere, and the OpenAI-format recordings in openai/) is served by a fake upstream re-chunked at random byte offsets —
 // inside `data:`, inside JSON, between `\r` and `\n` (each fixture also in LF and CRLF variants), inside
 // multibyte UTF-8 (the stream-unicode fixtures are dense in Chinese and emoji) — with every piece a
 // separate socket write. The client-visible stream (every chunk but its `created` stamp: content, tool
@@ -20,7 +20,7 @@ const SEEDS = Number(process.env.FUZZ_SEEDS ?? 20);
 const CONCURRENCY = 8;
 
 /** Which gateway model (and so which adapter) decodes the fixtures of each directory. */
-const MODEL_BY_DIR: Record<string, string> = { anthropic: 'fz-anthropic', gemini: 'fz-gemini', azure: 'fz-azure', openai: 'fz-openai' };
+const MODEL_BY_DIR: Record<string, string> = { anthropic: 'fz-anthropic', gemini: 'fz-gemini', azure: 'fz-azure', openai: 'fz-openai', coze: 'fz-coze', cohere: 'fz-cohere' };
 
 /** Directories whose recordings only the Responses surface can serve (native Responses upstreams). */
 const RESPONSES_ONLY: Record<string, string> = { 'openai-responses': 'fz-responses' };
@@ -58,6 +58,8 @@ providers:
   fz-anthropic: { adapter: anthropic, base_url: ${up.url}, api_key: sk-ant-fuzz-0123456789, models: [fz-anthropic] }
   fz-gemini: { adapter: gemini, base_url: ${up.url}, api_key: AIzaFUZZ-0123456789abcdef, models: [fz-gemini] }
   fz-azure: { adapter: azure, base_url: ${up.url}, api_key: azure-fuzz-0123456789, api_version: "2024-10-21", models: [fz-azure] }
+  fz-coze: { adapter: coze, base_url: ${up.url}, api_key: pat_fuzz-0123456789, models: [fz-coze] }
+  fz-cohere: { adapter: cohere, base_url: ${up.url}, api_key: co-fuzz-0123456789, models: [fz-cohere] }
   fz-responses: { adapter: openai, base_url: ${up.url}/v1, api_key: sk-fuzz-openai-0123456789, responses_api: true, models: [fz-responses] }
 routing:
   retry: { attempts: 0 }
@@ -182,6 +184,10 @@ test('the baselines are real answers: content, tool calls, usage and an ending f
   const s = (name: string) => JSON.parse(views.get(name)!) as { content: string; calls: string[]; other: string[] };
   expect(s('anthropic/stream-unicode.sse').content).toBe('你好，世界！🌍🚀 天气很好，温度 18°C 😀👍🏽 — 完成 ✅');
   expect(s('gemini/stream-unicode.sse').content).toBe('你好，世界！🌍🚀 天气很好，温度 18°C 😀👍🏽 — 完成 ✅');
+  expect(s('coze/stream-unicode.sse').content).toBe('你好，世界！🌍🚀 天气很好，温度 18°C 😀👍🏽 — 完成 ✅');
+  expect(s('cohere/stream-unicode.sse').content).toBe('你好，世界！🌍🚀 天气很好，温度 18°C 😀👍🏽 — 完成 ✅');
+  expect(s('cohere/conformance-tools.sse').calls.join('')).toContain('1:get_time_3r8v1cj0b6ez:get_time:');
+  expect(s('coze/stream-failed.sse').other.some((o) => o.startsWith('error:'))).toBe(true);
   expect(s('openai/stream-unicode.sse').calls.join('')).toContain('北');
   expect(s('azure/stream-unicode.sse').calls.join('')).toContain('🏙️');
   for (const fixture of FIXTURES) {

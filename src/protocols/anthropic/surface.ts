@@ -62,6 +62,7 @@ export const anthropicSurface: InboundSurface = {
       operation: 'chat', path: '/chat/completions', search: '', method: 'POST', body: canonical,
       model: typeof canonical.model === 'string' ? canonical.model : undefined, stream, includeUsage: false,
       cache: cacheChoice(req.headers.get('x-switchyard-cache')),
+      pinProvider: req.headers.get('x-switchyard-provider')?.trim() || undefined,
     };
     ex.call = call;
     return await serveModelCall(rt, ex, call, shaping);

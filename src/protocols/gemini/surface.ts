@@ -9,6 +9,7 @@ import { GatewayError } from '../../contracts/errors.ts';
 import { cacheChoice } from '../../http/openai-paths.ts';
 import { readOperationBody } from '../../http/read-body.ts';
 import { assertModelAllowed, modelAllowed, presentedKey } from '../../pipeline/authenticate.ts';
+import { modelReachable } from '../../pipeline/provider-access.ts';
 import { type Surface, serveModelCall } from '../../pipeline/serve-call.ts';
 import type { Exchange, InboundCall } from '../../pipeline/types.ts';
 import { countChatPrompt } from '../../tokens/count.ts';
@@ -73,6 +74,7 @@ export const geminiSurface: InboundSurface = {
     const call: InboundCall = {
       operation: 'chat', path: '/chat/completions', search: '', method: 'POST', body: canonical as unknown as InboundCall['body'],
       model, stream, includeUsage: false, cache: cacheChoice(req.headers.get('x-switchyard-cache')),
+      pinProvider: req.headers.get('x-switchyard-provider')?.trim() || undefined,
     };
     ex.call = call;
     return serveModelCall(rt, ex, call, shaping(new URLSearchParams(search).get('alt') === 'sse', thinking?.includeThoughts === true));
@@ -91,10 +93,10 @@ function listModels(s: SurfaceRequest, id: string | undefined): Response {
   const key = ex.key!;
   if (id !== undefined) {
     const name = id.replace(/^models\//, '');
-    if (!ex.gw.models.has(name) || !modelAllowed(key, name)) throw notFound(`The model "${name}" does not exist on this gateway or your key may not use it. GET /v1beta/models lists the models your key may use.`);
+    if (!ex.gw.models.has(name) || !modelAllowed(key, name) || !modelReachable(ex.gw, key, name)) throw notFound(`The model "${name}" does not exist on this gateway or your key may not use it. GET /v1beta/models lists the models your key may use.`);
     return json(ex, modelResource(name));
   }
-  return json(ex, { models: ex.gw.modelNames.filter((name) => modelAllowed(key, name)).map(modelResource) });
+  return json(ex, { models: ex.gw.modelNames.filter((name) => modelAllowed(key, name) && modelReachable(ex.gw, key, name)).map(modelResource) });
 }
 
 function json(ex: Exchange, body: unknown): Response {

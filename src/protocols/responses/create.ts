@@ -59,6 +59,7 @@ export async function createResponse(s: SurfaceRequest, key: CompiledKey, body: 
   const call: InboundCall = {
     operation: 'chat', path: '/chat/completions', search: '', method: 'POST', body: chat, model: req.model, stream, includeUsage: false,
     cache: 'no', // a cached answer would repeat another response's id and skip storage
+    pinProvider: s.req.headers.get('x-switchyard-provider')?.trim() || undefined,
     native: nativeTargets.length ? { operation: 'responses', path: '/responses', body: nativeBody(req, items, stream) } : undefined,
   };
   ex.call = call;
