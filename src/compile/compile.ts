@@ -11,8 +11,8 @@ import { CompileError, loadPlugins } from './plugin-loader.ts';
 import { createAuthorizer } from '../upstream/auth/authorizer.ts';
 import type { CompiledGateway, CompiledGroup, CompiledProvider, CompiledRoute, LoadedPlugin, RoutingPolicy } from './types.ts';
 
-// Default retry set: 408, 409, 429, every 5xx, timeouts and network faults.
-const DEFAULT_RETRY_ON: Array<number | 'timeout' | 'network'> = [408, 409, 429, ...Array.from({ length: 100 }, (_, i) => 500 + i), 'timeout', 'network'];
+// Default retry set: 402 (no credit on that provider), 408, 409, 429, every 5xx, timeouts and network faults.
+const DEFAULT_RETRY_ON: Array<number | 'timeout' | 'network'> = [402, 408, 409, 429, ...Array.from({ length: 100 }, (_, i) => 500 + i), 'timeout', 'network'];
 
 export interface CompileInput {
   config: GatewayConfig;
