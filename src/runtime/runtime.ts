@@ -40,6 +40,7 @@ export class Runtime {
   runtimeKeyLookup?: (digest: string) => CompiledKey | undefined;
   readonly status: ConfigStatus;
   private inflight = 0;
+  private readonly cut = new AbortController();
   private streams = 0;
   /** Prometheus metrics (GET /metrics), attached at start. */
   metrics?: GatewayMetrics;
@@ -81,6 +82,16 @@ export class Runtime {
       this.inflight -= 1;
       if (this.inflight === 0) for (const w of this.drainWaiters.splice(0)) w();
     };
+  }
+
+  /** Aborted when the drain timeout is reached: streams still running end with an error event. */
+  get cutSignal(): AbortSignal {
+    return this.cut.signal;
+  }
+
+  /** Ends every stream still in flight (gateway stop, after the drain timeout). */
+  cutStreams(): void {
+    this.cut.abort();
   }
 
   get inFlight(): number {
