@@ -7,6 +7,7 @@
 import { catalogReport } from './compile/catalog-report.ts';
 import { compileProblem, formatProblem, loadConfigFile } from './config/load.ts';
 import { compileGateway } from './compile/compile.ts';
+import { priceWarnings } from './config/price-warnings.ts';
 import { ConfigInvalidError, startGateway } from './gateway.ts';
 import { upstreamModelList } from './upstream/model-list.ts';
 
@@ -43,6 +44,7 @@ async function validate(args: string[]): Promise<number> {
     return 1;
   }
   for (const line of catalogReport(compiled.gateway)) console.log(line);
+  for (const w of priceWarnings(result.file, result.source, compiled.gateway)) console.log(formatProblem(w));
   console.log(`${result.file}: ok`);
   if (!loadCode && userFiles.length) {
     console.log(`note: ${userFiles.length} user code file(s) parsed, not run; plugin options and hooks are checked when the gateway loads them (or now: switchyard validate --load-code, which runs their top-level code)`);
