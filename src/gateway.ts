@@ -10,6 +10,7 @@ import { createLogger, type Logger } from './log.ts';
 import { Runtime } from './runtime/runtime.ts';
 import { attachServices } from './runtime/services.ts';
 import { attachObservability } from './observe/attach.ts';
+import { HealthChecks } from './ops/health-checks.ts';
 import { warmTokenizer } from './tokens/count.ts';
 
 export interface StartOptions {
@@ -69,6 +70,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   attachObservability(runtime, first.config);
 
   const server = first.config.server ?? {};
+  const healthChecks = new HealthChecks(runtime);
   const app = createApp(runtime).listen({
     port: opts.port ?? server.port ?? 3000,
     hostname: opts.host ?? server.host ?? '127.0.0.1',
@@ -103,6 +105,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       currentPrint = fingerprint(loaded.text, codeFiles);
       watcher?.setCodeFiles(codeFiles);
       services.onReload(loaded.config);
+      healthChecks.configure();
       log.info('config reloaded', { hash: next.gateway.hash, reason });
       return true;
     } catch (err) {
@@ -125,6 +128,8 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     metrics: gw0.metrics.enabled && gw0.metrics.token ? `${url}/metrics` : 'off',
   });
 
+  healthChecks.configure();
+
   let stopping: Promise<void> | undefined;
   return {
     url,
@@ -136,6 +141,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       runtime.draining = true;
       void bun.stop(false); // stop accepting connections; in-flight requests continue
       await watcher?.close();
+      await healthChecks.stop();
       const drained = await runtime.drain(drainMs);
       if (!drained) log.warn('drain timeout reached; closing with requests in flight', { in_flight: runtime.inFlight });
       await bun.stop(true);

@@ -57,6 +57,8 @@ export function semanticProblems(file: string, source: ParsedSource, config: Gat
   for (const name of Object.keys(config.limits?.models ?? {})) {
     if (!modelNames.has(name)) at(['limits', 'models', name], `limits.models names unknown model "${name}"`);
   }
+  const healthModel = config.routing?.health_check?.model;
+  if (healthModel !== undefined && !modelNames.has(healthModel)) at(['routing', 'health_check', 'model'], `routing.health_check.model names unknown model "${healthModel}"; use a served model name or leave it out to check every target`);
   (config.global_plugins ?? []).forEach((plugin) => checkPlugin(plugin, ['global_plugins']));
   (config.routes ?? []).forEach((route, i) => {
     if (!route.path.startsWith('/')) at(['routes', i, 'path'], `route path "${route.path}" must start with /`);

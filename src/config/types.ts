@@ -103,6 +103,8 @@ export interface RoutingConfig {
   timeout_ms?: number;
   retry?: { attempts?: number; on?: Array<number | 'timeout' | 'network'> };
   circuit_breaker?: { failures?: number; cooldown_ms?: number };
+  /** Active health checks (src/ops/health-checks.ts). */
+  health_check?: { interval_ms: number; model?: string };
 }
 
 export interface PluginConfig {

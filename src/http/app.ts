@@ -1,4 +1,4 @@
-// The Elysia app: health and readiness, the admin API, and one catch-all that hands every API
+// The Elysia app: health and readiness, the admin API, /metrics, the dashboard, and one catch-all that hands every API
 // request to the pipeline (routes come from gateway.yaml and change on reload, so dispatch is ours).
 
 import { Elysia } from 'elysia';
@@ -6,6 +6,7 @@ import type { Runtime } from '../runtime/runtime.ts';
 import { handleAdmin } from './admin.ts';
 import { handleApiRequest } from './handle-request.ts';
 import { handleMetrics } from './metrics-route.ts';
+import { Dashboard } from './dashboard/dashboard.ts';
 
 type ServerLike = { requestIP(request: Request): { address: string } | null } | null;
 
@@ -20,10 +21,13 @@ export function clientIpOf(rt: Runtime, request: Request, server: ServerLike): s
 
 export function createApp(rt: Runtime) {
   const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  const dashboard = new Dashboard(rt);
   return new Elysia()
     .get('/health', () => json(200, { status: 'ok' }))
     .get('/ready', () => (rt.draining ? json(503, { status: 'draining' }) : json(200, { status: 'ready', config: rt.status.hash })))
     .all('/admin/*', ({ request }) => handleAdmin(rt, request), { parse: 'none' })
     .get('/metrics', ({ request }) => handleMetrics(rt, request))
+    .all('/dashboard', ({ request }) => dashboard.handle(request), { parse: 'none' })
+    .all('/dashboard/*', ({ request }) => dashboard.handle(request), { parse: 'none' })
     .all('/*', ({ request, server }) => handleApiRequest(rt, request, () => clientIpOf(rt, request, server as ServerLike)), { parse: 'none' });
 }
