@@ -1,14 +1,17 @@
 #!/usr/bin/env bun
-// Command line: `switchyard start [--config FILE] [--port N]` and `switchyard validate [FILE]`.
+// Command line: `switchyard start [--config FILE] [--port N]`, `switchyard validate [FILE]` and
+// `switchyard providers:test [--config FILE] [provider...]`.
 // Also `bun run start` / `bun run validate`. SWITCHYARD_CONFIG and PORT are read from the environment.
 
 import { compileProblem, formatProblem, loadConfigFile } from './config/load.ts';
 import { compileGateway } from './compile/compile.ts';
 import { ConfigInvalidError, startGateway } from './gateway.ts';
+import { providersTestCommand } from './ops/providers-test-command.ts';
 
 const USAGE = `usage:
   switchyard start [--config FILE] [--port N] [--host H]   serve the gateway (default config: gateway.yaml)
-  switchyard validate [FILE]                               check a config; exit 1 with file:line:col problems`;
+  switchyard validate [FILE]                               check a config; exit 1 with file:line:col problems
+  switchyard providers:test [--config FILE] [provider...]  one minimal request per upstream model; exit 1 if any fails`;
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -74,6 +77,7 @@ async function start(args: string[]): Promise<void> {
 
 const [command = 'start', ...rest] = process.argv.slice(2);
 if (command === 'validate') process.exit(await validate(rest));
+else if (command === 'providers:test') process.exit(await providersTestCommand(rest));
 else if (command === 'start') await start(rest);
 else if (command === 'help' || command === '--help' || command === '-h') console.log(USAGE);
 else {
