@@ -72,6 +72,14 @@ export function ratios(direct: TargetResult, proxy: TargetResult, gateways: Targ
     out.push(`- ledger+limits on / off throughput = ${f(onOfOff, 1)}% (issue 3 goal ≥ 90%)${verdict(check(onOfOff, (v) => v >= 90))}`);
     out.push(`- ledger+limits on vs off, p50 @fixed rate: +${f(sub(on.paced?.p50Ms, off.paced?.p50Ms), 3)} ms`);
   }
+  for (const ledger of ['ledger off', 'ledger on']) {
+    const quiet = gateways.find((g) => g.label.includes(ledger) && g.label.includes('request log off'));
+    const observed = gateways.find((g) => g.label.includes(ledger) && g.label.includes('request log on'));
+    if (!quiet || !observed) continue;
+    const ratio = pct(observed.wrk?.rps, quiet.wrk?.rps);
+    out.push(`- ${ledger}: metrics + request log on / off throughput = ${f(ratio, 1)}% (issue 10 goal ≥ 95%)${verdict(check(ratio, (v) => v >= 95))}`);
+    out.push(`- ${ledger}: metrics + request log on vs off, p50 @fixed rate: +${f(sub(observed.paced?.p50Ms, quiet.paced?.p50Ms), 3)} ms`);
+  }
   return out.join('\n');
 }
 

@@ -22,6 +22,7 @@ export async function providersTestCommand(args: string[], out: (line: string) =
   const names: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
+    if (a === '--') continue;
     if (a === '--config') configPath = args[++i] ?? configPath;
     else if (a.startsWith('--config=')) configPath = a.slice('--config='.length);
     else if (a.startsWith('-')) {
