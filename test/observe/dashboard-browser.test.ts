@@ -85,9 +85,11 @@ test.skipIf(!available)('log in, overview numbers and charts, keys, providers, u
   expect(await page.locator('#chart-spend .u-legend').textContent()).toContain('alice');
   expect(await page.textContent('#top-keys')).toContain('bob');
   expect(await page.textContent('#unpriced-notice')).toContain('free');
-  if (SHOTS) await page.screenshot({ path: join(SHOTS, 'overview.png'), fullPage: true });
   await page.click('#window-1h');
   await page.waitForSelector('#window-1h.selected');
+  await page.waitForFunction(() => document.querySelectorAll('.chart .uplot canvas').length === 4);
+  expect(await page.textContent('#stat-requests')).toBe(Number(ledger.n).toLocaleString('en-US'));
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, 'overview.png'), fullPage: true });
 
   // Keys: create a runtime key (plaintext shown once), use it, revoke it; the admin API agrees.
   await open('keys');
