@@ -7,7 +7,7 @@
 // BENCH_STREAMS, BENCH_SKIP_WRK=1, BENCH_PROFILE_DIR (run the gateways under `bun --cpu-prof-md`).
 // See docs-drafts/bench.md.
 
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BENCH_KEY, BENCH_METRICS_TOKEN, BENCH_MODEL, gatewayYaml, type LedgerMode } from './gateway-config.ts';
@@ -83,6 +83,17 @@ async function startGateway(variant: { ledger: LedgerMode; observe: boolean }, u
   return { target: { label, url: `${base}/v1/chat/completions`, result: { label }, answered: 0 }, child, mode, observe: variant.observe, dbPath: join(dir, 'data', 'switchyard.db') };
 }
 
+/** User + system CPU of a process (all its threads) in ms, from /proc (Linux); undefined elsewhere. */
+function cpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in USER_HZ (100/s)
+  } catch {
+    return undefined;
+  }
+}
+
 /** Scrapes /metrics of the observing gateways every 2 s while the bench runs (as Prometheus would, more often). */
 function scrapeMetrics(urls: string[]): () => void {
   const timer = setInterval(() => {
@@ -139,8 +150,29 @@ async function main(): Promise<void> {
     for (const t of targets) {
       log(`throughput: ${t.label} (1 s warm-up, ${seconds} s at ${connections} connections)`);
       t.answered += (await runWrk(t.url, lua, { connections, threads: wrkThreads, seconds: 1 })).requests;
+      const pid = gateways.find((g) => g.target === t)?.child.proc.pid;
+      const cpuBefore = pid ? cpuMs(pid) : undefined;
       t.result.wrk = await runWrk(t.url, lua, { connections, threads: wrkThreads, seconds });
+      const cpuAfter = pid ? cpuMs(pid) : undefined;
+      if (cpuBefore !== undefined && cpuAfter !== undefined && t.result.wrk.requests > 0) t.result.cpuUsPerRequest = ((cpuAfter - cpuBefore) * 1000) / t.result.wrk.requests;
       t.answered += t.result.wrk.requests;
+    }
+    if (observeModes.length > 1) {
+      // On a busy host, req/s measured one target after another drifts with other load; alternating short
+      // rounds and comparing round by round shows the on/off cost far more steadily.
+      const rounds = num('BENCH_OBSERVE_ROUNDS', 4);
+      for (let r = 1; r <= rounds; r++) {
+        for (const g of gateways) {
+          log(`observability round ${r}/${rounds}: ${g.target.label} (4 s)`);
+          const before = cpuMs(g.child.proc.pid);
+          const w = await runWrk(g.target.url, lua, { connections, threads: wrkThreads, seconds: 4 });
+          const after = cpuMs(g.child.proc.pid);
+          g.target.answered += w.requests;
+          const rounds_ = (g.target.result.rounds ??= { rps: [], cpuUs: [] });
+          rounds_.rps.push(w.rps);
+          if (before !== undefined && after !== undefined && w.requests > 0) rounds_.cpuUs.push(((after - before) * 1000) / w.requests);
+        }
+      }
     }
   } else {
     log('throughput: skipped (BENCH_SKIP_WRK=1)');

@@ -69,7 +69,11 @@ async function start(args: string[]): Promise<void> {
   }
   const shutdown = (signal: string) => {
     gateway.runtime.log.info('shutting down', { signal, in_flight: gateway.runtime.inFlight });
-    gateway.stop().then(() => process.exit(0), () => process.exit(1));
+    const exit = (code: number) => {
+      gateway.runtime.log.flush?.();
+      process.exit(code);
+    };
+    gateway.stop().then(() => exit(0), () => exit(1));
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
