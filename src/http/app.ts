@@ -27,7 +27,7 @@ export function createApp(rt: Runtime) {
     .get('/ready', () => (rt.draining ? json(503, { status: 'draining' }) : json(200, { status: 'ready', config: rt.status.hash })))
     .all('/admin/*', ({ request }) => handleAdmin(rt, request), { parse: 'none' })
     .get('/metrics', ({ request }) => handleMetrics(rt, request))
-    .all('/dashboard', ({ request }) => dashboard.handle(request), { parse: 'none' })
-    .all('/dashboard/*', ({ request }) => dashboard.handle(request), { parse: 'none' })
+    .all('/dashboard', ({ request, server }) => dashboard.handle(request, () => clientIpOf(rt, request, server as ServerLike)), { parse: 'none' })
+    .all('/dashboard/*', ({ request, server }) => dashboard.handle(request, () => clientIpOf(rt, request, server as ServerLike)), { parse: 'none' })
     .all('/*', ({ request, server }) => handleApiRequest(rt, request, () => clientIpOf(rt, request, server as ServerLike)), { parse: 'none' });
 }

@@ -135,3 +135,16 @@ test('GET /admin/config/compiled: models → targets and prices, unpriced models
   expect(view.providers[0].api_key).toBe('sk-***');
   expect(view.hash).toBe(fx.h.gw.runtime.status.hash);
 });
+
+test('failed logins are limited per address: after 10 wrong tokens within a minute, 429, even for the right one', async () => {
+  // Runs last: it locks this address out of logging in for a minute (earlier tests failed twice already).
+  let wrong = 0;
+  while (wrong < 20 && (await login(`wrong-${wrong}`)).status === 401) wrong++;
+  expect(wrong).toBeGreaterThan(0);
+  expect(wrong).toBeLessThanOrEqual(10);
+  const locked = await login(ADMIN);
+  expect(locked.status).toBe(429);
+  expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+  expect(locked.headers.get('set-cookie')).toBeNull();
+  expect((await locked.json()).error.code).toBe('too_many_logins');
+});

@@ -12,7 +12,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Runtime } from '../../runtime/runtime.ts';
 import { handleAdmin } from '../admin.ts';
 import { DashboardAssets } from './assets.ts';
-import { DashboardSessions, SESSION_TTL_MS } from './sessions.ts';
+import { DashboardSessions, LoginThrottle, SESSION_TTL_MS } from './sessions.ts';
 
 export const COOKIE = 'switchyard_dashboard';
 export const CSRF_HEADER = 'x-switchyard-dashboard';
@@ -46,17 +46,19 @@ function cookieOf(request: Request): string | undefined {
 export class Dashboard {
   private readonly sessions = new DashboardSessions();
   private readonly assets = new DashboardAssets();
+  private readonly throttle = new LoginThrottle();
 
   constructor(private readonly rt: Runtime) {}
 
-  async handle(request: Request): Promise<Response> {
+  /** `clientIp` is asked only on login (failed logins are limited per address). */
+  async handle(request: Request, clientIp: () => string = () => 'unknown'): Promise<Response> {
     const url = new URL(request.url);
     const path = url.pathname;
     const token = this.rt.current().adminToken;
     if (!token) return reply(404, 'The dashboard is off: set server.admin_token in gateway.yaml (the bundled file reads it from SWITCHYARD_ADMIN_TOKEN).', 'text/plain; charset=utf-8');
     if (path === '/dashboard' || path === '/dashboard/') return request.method === 'GET' ? this.asset('index.html') : error(405, 'method_not_allowed', 'Use GET /dashboard.');
     if (path.startsWith('/dashboard/assets/') && request.method === 'GET') return this.asset(path.slice('/dashboard/assets/'.length));
-    if (path === '/dashboard/login' && request.method === 'POST') return this.login(request, token);
+    if (path === '/dashboard/login' && request.method === 'POST') return this.login(request, token, clientIp());
     if (path === '/dashboard/logout' && request.method === 'POST') {
       this.sessions.close(cookieOf(request));
       return jsonReply(200, { ok: true }, { 'set-cookie': `${COOKIE}=; HttpOnly; SameSite=Strict; Path=/dashboard; Max-Age=0` });
@@ -72,7 +74,11 @@ export class Dashboard {
     return reply(200, asset.body, asset.type);
   }
 
-  private async login(request: Request, token: string): Promise<Response> {
+  private async login(request: Request, token: string, address: string): Promise<Response> {
+    const wait = this.throttle.waitMs(address);
+    if (wait > 0) {
+      return jsonReply(429, { error: { message: `Too many failed logins from this address; try again in ${Math.ceil(wait / 1000)} s.`, type: 'rate_limit_error', code: 'too_many_logins', param: null } }, { 'retry-after': String(Math.ceil(wait / 1000)) });
+    }
     const type = request.headers.get('content-type') ?? '';
     const text = (await request.text()).slice(0, 4096);
     const form = type.includes('application/x-www-form-urlencoded');
@@ -87,6 +93,7 @@ export class Dashboard {
       }
     }
     if (!timingSafeEqual(digest(presented), digest(token))) {
+      this.throttle.fail(address);
       return form ? reply(303, null, 'text/plain', { location: '/dashboard#login-failed' }) : error(401, 'invalid_admin_token', 'Wrong admin token: use the value of server.admin_token.');
     }
     const secure = new URL(request.url).protocol === 'https:' || (this.rt.current().trustProxy && request.headers.get('x-forwarded-proto') === 'https');

@@ -52,3 +52,24 @@ export class DashboardSessions {
     for (const [id, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(id);
   }
 }
+
+/** Failed logins per client address: at most `max` per minute, then 429 until the minute has passed. */
+export class LoginThrottle {
+  private readonly failures = new Map<string, number[]>();
+
+  constructor(private readonly max = 10, private readonly windowMs = 60_000) {}
+
+  /** Milliseconds until this address may try again (0 = now). */
+  waitMs(address: string, now = Date.now()): number {
+    const recent = (this.failures.get(address) ?? []).filter((t) => t > now - this.windowMs);
+    return recent.length >= this.max ? recent[0] + this.windowMs - now : 0;
+  }
+
+  fail(address: string, now = Date.now()): void {
+    const recent = (this.failures.get(address) ?? []).filter((t) => t > now - this.windowMs);
+    recent.push(now);
+    this.failures.delete(address);
+    this.failures.set(address, recent.slice(-this.max));
+    if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value!);
+  }
+}
