@@ -98,8 +98,9 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       for (const p of problems) log.error('config reload rejected; the previous config keeps serving', { problem: p, reason });
       return false;
     }
+    let touched: string[] = [];
     try {
-      const next = await compileGateway(loaded);
+      const next = await compileGateway({ ...loaded, onCodeFiles: (files) => { touched = files; } });
       runtime.swap(next.gateway);
       codeFiles = next.codeFiles;
       currentPrint = fingerprint(loaded.text, codeFiles);
@@ -111,6 +112,9 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     } catch (err) {
       const problem = compileProblem(loaded, err);
       runtime.recordReloadError([problem]);
+      // Also watch the files this failed load touched (a new plugin, a helper with a syntax error):
+      // fixing and saving one of them retries the reload, no restart needed.
+      watcher?.setCodeFiles([...new Set([...codeFiles, ...touched])]);
       log.error('config reload rejected; the previous config keeps serving', { problem, reason });
       return false;
     }
@@ -143,8 +147,14 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       await watcher?.close();
       await healthChecks.stop();
       const drained = await runtime.drain(drainMs);
-      if (!drained) log.warn('drain timeout reached; closing with requests in flight', { in_flight: runtime.inFlight });
+      if (!drained) {
+        log.warn('drain timeout reached; cutting the requests still in flight', { in_flight: runtime.inFlight });
+        runtime.cutStreams(); // streams end with an error event and are recorded as cut (drain_timeout)
+        await new Promise((resolve) => setTimeout(resolve, 50)); // let those last frames reach the sockets
+      }
       await bun.stop(true);
+      // Requests cut by closing their connections record their rows now; then the ledger is flushed.
+      if (!drained) await runtime.drain(1000);
       await services.close();
     })()),
   };

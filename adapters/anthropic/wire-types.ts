@@ -86,6 +86,8 @@ export interface AnthropicRequestBody {
   tool_choice?: AnthropicToolChoice;
   metadata?: { user_id?: string };
   stream?: boolean;
+  /** Extended thinking (from OpenAI's reasoning_effort). */
+  thinking?: { type: 'enabled'; budget_tokens: number };
 }
 
 // ---- response --------------------------------------------------------------------------------

@@ -1,9 +1,11 @@
 // Azure OpenAI adapter (id 'azure'): OpenAI-format bodies sent to a deployment URL with an
 // api-version (or to Azure's OpenAI-compatible v1 API when base_url ends in /openai/v1), keyed by
-// the `api-key` header. See request.ts for the URL rules and response.ts for the decoder.
+// the `api-key` header. See request.ts for the URL rules and response.ts for the decoder; the Responses
+// API goes upstream natively on the v1 form (../openai/responses.ts decodes it).
 
-import { defineAdapter, type Operation } from '../../src/contracts/index.ts';
-import { buildAzureRequest } from './request.ts';
+import { defineAdapter, type Operation, type ProviderView } from '../../src/contracts/index.ts';
+import { createResponsesStreamDecoder, decodeResponsesReply, servesResponses } from '../openai/responses.ts';
+import { buildAzureRequest, isV1Base } from './request.ts';
 import { createAzureStreamDecoder, decodeAzureError, decodeAzureResponse } from './response.ts';
 
 /** Operations Azure serves under /openai/deployments/{deployment}/... with OpenAI bodies. */
@@ -14,9 +16,11 @@ const SUPPORTED = new Set<Operation>([
 export default defineAdapter({
   id: 'azure',
   streamMode: 'sse',
-  supports: (operation) => SUPPORTED.has(operation),
+  // The Responses API natively on the v1 API (base_url …/openai/v1) unless `responses_api: false`.
+  supports: (operation: Operation, provider?: ProviderView) => SUPPORTED.has(operation) || (operation === 'responses' && provider !== undefined && isV1Base(provider.baseUrl) && servesResponses(provider, true)),
   buildRequest: buildAzureRequest,
-  decodeResponse: decodeAzureResponse,
+  decodeResponse: (reply, request, provider) =>
+    request.operation === 'responses' ? decodeResponsesReply(reply, provider, (r) => decodeAzureError(r, provider)) : decodeAzureResponse(reply, request, provider),
   decodeError: decodeAzureError,
-  createStreamDecoder: (_request, provider) => createAzureStreamDecoder(provider),
+  createStreamDecoder: (request, provider) => (request.operation === 'responses' ? createResponsesStreamDecoder(provider) : createAzureStreamDecoder(provider)),
 });

@@ -4,7 +4,8 @@
 // json_object → responseMimeType application/json, json_schema → + responseSchema (converted to the
 // Gemini Schema subset, see schema.ts). tools → functionDeclarations; tool_choice →
 // toolConfig.functionCallingConfig (auto AUTO, none NONE, required ANY, named ANY + allowedFunctionNames).
-// An optional `safety_settings` list in the provider block is sent as safetySettings.
+// An optional `safety_settings` list in the provider block is sent as safetySettings. Gemini 3 function
+// calls of the current turn that have no thought signature get Google's placeholder (signatures.ts).
 
 import {
   errors, type AdapterRequest, type ChatRequest, type JsonObject, type JsonValue, type ProviderView,
@@ -12,6 +13,7 @@ import {
 } from '../../src/contracts/index.ts';
 import { geminiHeaders, modelUrl } from './endpoint.ts';
 import { toGeminiConversation } from './messages.ts';
+import { fillMissingSignatures } from './signatures.ts';
 import { toGeminiParameters, toGeminiSchema } from './schema.ts';
 import type {
   GeminiGenerateContentRequest, GeminiGenerationConfig, GeminiSafetySetting, GeminiTool, GeminiToolConfig,
@@ -23,6 +25,17 @@ function isObject(value: unknown): value is JsonObject {
 
 function num(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/**
+ * OpenAI's reasoning_effort in Gemini's terms (as Google's own OpenAI-compatible endpoint maps it):
+ * Gemini 2.x takes a token budget (minimal/low 1024, medium 8192, high 24576), later models a level
+ * (minimal/low → low, medium/high → high).
+ */
+function thinkingConfig(effort: unknown, model: string): GeminiGenerationConfig['thinkingConfig'] | undefined {
+  if (typeof effort !== 'string' || !['minimal', 'low', 'medium', 'high'].includes(effort)) return undefined;
+  if (/gemini-2\./.test(model)) return { thinkingBudget: effort === 'high' ? 24576 : effort === 'medium' ? 8192 : 1024 };
+  return { thinkingLevel: effort === 'medium' || effort === 'high' ? 'high' : 'low' };
 }
 
 function generationConfig(body: ChatRequest): GeminiGenerationConfig | undefined {
@@ -38,6 +51,9 @@ function generationConfig(body: ChatRequest): GeminiGenerationConfig | undefined
   set('frequencyPenalty', num(body.frequency_penalty));
   if (typeof body.stop === 'string') config.stopSequences = [body.stop];
   else if (Array.isArray(body.stop) && body.stop.length > 0) config.stopSequences = body.stop.filter((s) => typeof s === 'string');
+
+  const thinking = thinkingConfig(body.reasoning_effort, typeof body.model === 'string' ? body.model : '');
+  if (thinking) config.thinkingConfig = thinking;
 
   const format = body.response_format;
   if (format?.type === 'json_object') {
@@ -115,6 +131,7 @@ export function toGeminiRequest(body: ChatRequest, provider: ProviderView): Gemi
 /** Adapter.buildRequest for the chat operation. */
 export function buildChatRequest(request: AdapterRequest, provider: ProviderView): UpstreamRequest {
   const body = toGeminiRequest(request.body as unknown as ChatRequest, provider);
+  fillMissingSignatures(body.contents, request.upstreamModel);
   const url = request.stream
     ? `${modelUrl(provider, request.upstreamModel, 'streamGenerateContent')}?alt=sse`
     : modelUrl(provider, request.upstreamModel, 'generateContent');

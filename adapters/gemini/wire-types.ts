@@ -88,6 +88,8 @@ export interface GeminiGenerationConfig {
   seed?: number;
   presencePenalty?: number;
   frequencyPenalty?: number;
+  /** Gemini 2.5: thinkingBudget (tokens); Gemini 3: thinkingLevel ('low' | 'high'). */
+  thinkingConfig?: { thinkingBudget?: number; thinkingLevel?: string; includeThoughts?: boolean };
 }
 
 export interface GeminiSafetySetting {

@@ -42,7 +42,11 @@ export function authHeaders(provider: ProviderView): Record<string, string> {
   return { ...base };
 }
 
-export function buildOpenAIRequest(request: AdapterRequest, provider: ProviderView, root = apiRoot(provider.baseUrl)): UpstreamRequest {
+/**
+ * `askUsage: false` is for vendors that reject `stream_options` (they report stream usage unasked or
+ * not at all; the gateway then estimates it).
+ */
+export function buildOpenAIRequest(request: AdapterRequest, provider: ProviderView, root = apiRoot(provider.baseUrl), askUsage = true): UpstreamRequest {
   const url = `${root}${request.path}${request.search}`;
   const headers = authHeaders(provider);
   if (request.form) return { url, method: request.method, headers, body: request.form };
@@ -56,7 +60,10 @@ export function buildOpenAIRequest(request: AdapterRequest, provider: ProviderVi
   headers['content-type'] = 'application/json';
   // Gemini's own OpenAI-compatible endpoint wants extra_content back: `forward_extra_content: true`.
   let body = request.operation === 'chat' && provider.options.forward_extra_content !== true ? stripForeignFields(request.body) : request.body;
-  if (request.stream && (request.operation === 'chat' || request.operation === 'completions')) {
+  if (!askUsage && body.stream_options !== undefined) {
+    const { stream_options: _so, ...rest } = body;
+    body = rest;
+  } else if (askUsage && request.stream && (request.operation === 'chat' || request.operation === 'completions')) {
     // Always ask for usage; the gateway shows the usage chunk only to clients that asked for it.
     const options = typeof body.stream_options === 'object' && body.stream_options !== null && !Array.isArray(body.stream_options) ? body.stream_options : {};
     body = { ...body, stream_options: { ...options, include_usage: true } };

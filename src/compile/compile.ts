@@ -1,13 +1,16 @@
 // Compiles a validated config into an immutable CompiledGateway: adapters and plugins loaded,
 // model targets resolved into priority tiers, prices and multipliers precomputed, keys digested.
 
-import type { ProviderView } from '../contracts/adapter.ts';
+import type { Adapter, ProviderView } from '../contracts/adapter.ts';
 import type { JsonValue } from '../contracts/canonical.ts';
 import type { GatewayConfig, ProviderConfig } from '../config/types.ts';
 import { loadAdapter } from './adapter-registry.ts';
+import { type CodeLoad, beginLoad, staticLoad } from './fresh-import.ts';
 import { compileKeys } from './keys.ts';
 import { compileModels } from './models.ts';
 import { CompileError, loadPlugins } from './plugin-loader.ts';
+import { providerCredentials } from './credentials.ts';
+import { createAuthorizer } from '../upstream/auth/authorizer.ts';
 import type { CompiledGateway, CompiledGroup, CompiledProvider, CompiledRoute, LoadedPlugin, RoutingPolicy } from './types.ts';
 
 // Default retry set: 408, 409, 429, every 5xx, timeouts and network faults.
@@ -18,6 +21,12 @@ export interface CompileInput {
   hash: string;
   file: string;
   baseDir: string;
+  /** Told which user code files this compile loaded, also when it fails (so the watcher can watch them). */
+  onCodeFiles?: (files: string[]) => void;
+  /** `validate`: check user plugins and adapters statically, run none of their code (default false). */
+  staticCode?: boolean;
+  /** Environment for adapters' `envDefaults` (default: process.env). */
+  env?: Record<string, string | undefined>;
 }
 
 export interface CompileOutput {
@@ -26,23 +35,44 @@ export interface CompileOutput {
   codeFiles: string[];
 }
 
-export async function compileGateway({ config, hash, file, baseDir }: CompileInput): Promise<CompileOutput> {
+export async function compileGateway(input: CompileInput): Promise<CompileOutput> {
+  const code = input.staticCode ? staticLoad() : beginLoad();
+  try {
+    return await compileWith(input, code);
+  } finally {
+    code.done();
+    input.onCodeFiles?.([...code.files]);
+  }
+}
+
+async function compileWith({ config, hash, file, baseDir, env = process.env }: CompileInput, code: CodeLoad): Promise<CompileOutput> {
   const routing = compileRouting(config);
-  const { plugins, files: pluginFiles } = await loadPlugins(config, baseDir);
-  const codeFiles = [...pluginFiles];
+  const { plugins } = await loadPlugins(config, baseDir, code);
   const pick = (names: readonly string[] | undefined): LoadedPlugin[] => (names ?? []).map((n) => plugins.get(n)!).filter(Boolean);
 
   const providers = new Map<string, CompiledProvider>();
+  const views: ProviderView[] = [];
   for (const [name, pc] of Object.entries(config.providers)) {
-    const { adapter, file: adapterFile } = await loadAdapter(pc.adapter, baseDir).catch((err: unknown) => {
+    const { adapter } = await loadAdapter(pc.adapter, baseDir, code).catch((err: unknown) => {
       throw new CompileError(`provider ${name}: ${(err as Error).message}`, ['providers', name, 'adapter']);
     });
-    if (adapterFile) codeFiles.push(adapterFile);
+    const view = providerView(name, pc, adapter, env);
+    const timeoutMs = pc.timeout_ms ?? routing.timeoutMs;
+    let auth;
+    try {
+      const spec = adapter.upstreamAuth?.(view);
+      auth = spec ? createAuthorizer(spec, name, timeoutMs) : undefined;
+    } catch (err) {
+      throw new CompileError(`provider ${name}: ${(err as Error).message}`, ['providers', name]);
+    }
+    views.push(view);
     providers.set(name, Object.freeze({
       name,
       adapter,
-      view: providerView(name, pc),
-      timeoutMs: pc.timeout_ms ?? routing.timeoutMs,
+      view,
+      credentials: providerCredentials(view),
+      auth,
+      timeoutMs,
       plugins: pick(pc.plugins),
       modelMap: modelMapOf(pc),
       passthrough: (pc.passthrough ?? []).map((p) => '/' + p.replace(/^\/+|\/+$/g, '').replace(/^v1\//, '')),
@@ -51,7 +81,12 @@ export async function compileGateway({ config, hash, file, baseDir }: CompileInp
 
   const models = compileModels(config, providers);
   const groups = new Map<string, CompiledGroup>([['default', { name: 'default', multiplier: 1 }]]);
-  for (const [name, g] of Object.entries(config.groups ?? {})) groups.set(name, { name, multiplier: g.multiplier ?? 1, limits: g.limits });
+  for (const [name, g] of Object.entries(config.groups ?? {})) {
+    (g.providers ?? []).forEach((p, i) => {
+      if (!providers.has(p)) throw new CompileError(`group ${name} lists unknown provider "${p}"; declared providers: ${[...providers.keys()].join(', ')}`, ['groups', name, 'providers', i]);
+    });
+    groups.set(name, { name, multiplier: g.multiplier ?? 1, limits: g.limits, providers: g.providers ? new Set(g.providers) : undefined });
+  }
 
   const globalPlugins = pick(config.global_plugins);
   const routes: CompiledRoute[] = (config.routes ?? [])
@@ -77,6 +112,7 @@ export async function compileGateway({ config, hash, file, baseDir }: CompileInp
     routing,
     globalLimits: config.limits?.global,
     maxBodyBytes: config.server?.max_body_bytes ?? 20 * 1024 * 1024,
+    bodyTimeoutMs: config.server?.body_timeout_ms ?? 60_000,
     adminToken: config.server?.admin_token || undefined,
     metrics: {
       enabled: config.server?.metrics?.enabled ?? true,
@@ -84,9 +120,10 @@ export async function compileGateway({ config, hash, file, baseDir }: CompileInp
     },
     trustProxy: config.server?.trust_proxy ?? false,
     passthrough,
-    secrets: collectSecrets(config),
+    secrets: collectSecrets(config, views),
   };
-  return { gateway: Object.freeze(gateway), codeFiles };
+  // Plugins, adapters and every user file they import (helpers too): the watcher reloads on any of them.
+  return { gateway: Object.freeze(gateway), codeFiles: [...code.files] };
 }
 
 function compileRouting(config: GatewayConfig): RoutingPolicy {
@@ -100,14 +137,44 @@ function compileRouting(config: GatewayConfig): RoutingPolicy {
   };
 }
 
-function providerView(name: string, pc: ProviderConfig): ProviderView {
+/** The adapter's view of its provider block; options it left out are filled from `envDefaults`. */
+function providerView(name: string, pc: ProviderConfig, adapter: Adapter, env: Record<string, string | undefined>): ProviderView {
+  const options = structuredClone(pc) as Record<string, JsonValue>;
+  for (const [option, variable] of Object.entries(adapter.envDefaults ?? {})) {
+    const value = env[variable];
+    if (options[option] === undefined && value) options[option] = value;
+  }
   return Object.freeze({
     name,
     baseUrl: (pc.base_url ?? '').replace(/\/+$/, ''),
     apiKey: pc.api_key,
     headers: Object.freeze({ ...(pc.headers ?? {}) }),
-    options: deepFreeze(structuredClone(pc) as Record<string, JsonValue>),
+    options: deepFreeze(options),
   });
+}
+
+/** Secret-looking provider options at any depth (keys, tokens, private keys; not their URLs or ids). */
+const SECRET_OPTION = /key|secret|token|password|credential|service_account/i;
+const NOT_SECRET_OPTION = /(_uri|_url|_id)$/i;
+
+function addSecretOptions(value: JsonValue, add: (v: unknown) => void, secretKey = false): void {
+  if (typeof value === 'string') {
+    if (!secretKey) return;
+    add(value);
+    if (value.trimStart().startsWith('{')) {
+      try {
+        addSecretOptions(JSON.parse(value) as JsonValue, add); // a JSON credential given as a string
+      } catch {
+        // not JSON
+      }
+    }
+  } else if (Array.isArray(value)) {
+    for (const item of value) addSecretOptions(item, add, secretKey);
+  } else if (value && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) {
+      addSecretOptions(inner, add, key !== 'key_id' && SECRET_OPTION.test(key) && !NOT_SECRET_OPTION.test(key));
+    }
+  }
 }
 
 function modelMapOf(pc: ProviderConfig): Map<string, string> {
@@ -115,9 +182,10 @@ function modelMapOf(pc: ProviderConfig): Map<string, string> {
   return new Map(Array.isArray(models) ? models.map((m) => [m, m]) : Object.entries(models));
 }
 
-function collectSecrets(config: GatewayConfig): string[] {
+function collectSecrets(config: GatewayConfig, views: readonly ProviderView[]): string[] {
   const secrets = new Set<string>();
   const add = (v: unknown) => { if (typeof v === 'string' && v.length >= 6) secrets.add(v); };
+  for (const view of views) addSecretOptions(view.options as JsonValue, add);
   for (const p of Object.values(config.providers)) {
     add(p.api_key); add(p.key); add(p.secret);
     for (const [name, value] of Object.entries(p.headers ?? {})) if (/auth|key|token|secret|cookie/i.test(name)) add(value);

@@ -24,6 +24,7 @@ export function compileKey(key: KeyConfig): CompiledKey {
     modelPatterns: key.models?.map(globToRegExp),
     allowIps: key.allow_ips,
     limits: key.limits,
+    canPin: key.can_pin === true,
     source: 'config' as const,
   });
 }

@@ -1,6 +1,7 @@
 // Resolves public model names into priority tiers of targets, with prices in micro-dollars.
 
 import type { GatewayConfig } from '../config/types.ts';
+import { catalogPrice } from './price-catalog.ts';
 import type { CompiledModel, CompiledProvider, Target } from './types.ts';
 
 const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
@@ -33,16 +34,21 @@ export function compileModels(config: GatewayConfig, providers: ReadonlyMap<stri
       byPriority.get(t.priority)!.push(t);
     }
     const tiers = [...byPriority.entries()].sort((a, b) => a[0] - b[0]).map(([, list]) => Object.freeze(list));
+    // gateway.yaml's price wins; otherwise the bundled catalog's, by public then upstream name.
+    const hit = mc.price ? undefined : catalogPrice([name, ...targets.map((t) => t.upstreamModel)]);
+    const price = mc.price ?? hit?.price;
     models.set(name, Object.freeze({
       name,
       tiers,
       price: {
-        input: mc.price?.input ?? 0,
-        output: mc.price?.output ?? 0,
-        cachedInput: mc.price?.cached_input ?? mc.price?.input ?? 0,
-        cacheWrite: mc.price?.cache_write ?? mc.price?.input ?? 0,
-        perRequestMicros: Math.round((mc.price?.per_request ?? 0) * 1e6),
+        input: price?.input ?? 0,
+        output: price?.output ?? 0,
+        cachedInput: price?.cached_input ?? price?.input ?? 0,
+        cacheWrite: price?.cache_write ?? price?.input ?? 0,
+        perRequestMicros: Math.round((price?.per_request ?? 0) * 1e6),
+        characters: price?.per_million_characters ?? 0,
       },
+      priceSource: mc.price ? 'config' : hit ? `catalog:${hit.entry}` : 'none',
       fallbacks: mc.fallbacks ?? [],
       maxOutputTokens: mc.max_output_tokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
       limits: config.limits?.models?.[name],

@@ -5,6 +5,7 @@ import type { Adapter, ProviderView } from '../contracts/adapter.ts';
 import type { JsonObject } from '../contracts/canonical.ts';
 import type { Plugin } from '../contracts/plugin.ts';
 import type { GatewayConfig, LimitSpec } from '../config/types.ts';
+import type { UpstreamAuthorizer } from '../upstream/auth/authorizer.ts';
 
 export interface LoadedPlugin {
   readonly name: string;
@@ -20,10 +21,14 @@ export interface CompiledProvider {
   readonly view: ProviderView;
   readonly timeoutMs: number;
   readonly plugins: readonly LoadedPlugin[];
+  /** Secret values of this provider (keys, secrets, credential headers): hidden from plugin hooks. */
+  readonly credentials: readonly string[];
   /** Public model name → upstream model name. */
   readonly modelMap: ReadonlyMap<string, string>;
   /** Passthrough path prefixes below /v1 this provider serves. */
   readonly passthrough: readonly string[];
+  /** Credentials applied after provider plugins (SigV4, service-account token), when the adapter has any. */
+  readonly auth?: UpstreamAuthorizer;
 }
 
 export interface Target {
@@ -43,6 +48,8 @@ export interface Price {
   /** Prompt tokens written to a provider cache (defaults to the input price). */
   readonly cacheWrite: number;
   readonly perRequestMicros: number;
+  /** Micro-dollars per character (= USD per 1M characters), for per-character APIs. */
+  readonly characters?: number;
 }
 
 export interface CompiledModel {
@@ -50,6 +57,8 @@ export interface CompiledModel {
   /** Targets grouped by priority, lowest priority value first. */
   readonly tiers: readonly (readonly Target[])[];
   readonly price: Price;
+  /** Where the price came from: 'config' (gateway.yaml), 'catalog:<entry>' (price-catalog.json) or 'none'. */
+  readonly priceSource: 'config' | 'none' | `catalog:${string}`;
   readonly fallbacks: readonly string[];
   readonly maxOutputTokens: number;
   readonly limits?: LimitSpec;
@@ -64,18 +73,25 @@ export interface CompiledKey {
   readonly modelPatterns?: readonly RegExp[];
   readonly allowIps?: readonly string[];
   readonly limits?: LimitSpec;
+  /** May pin requests to one provider with the x-switchyard-provider header. */
+  readonly canPin?: boolean;
   readonly source: 'config' | 'runtime';
+  /** Set on a revoked runtime key: it still resolves, so the caller gets `revoked_api_key`. */
+  readonly revokedAt?: number;
 }
 
 export interface CompiledGroup {
   readonly name: string;
   readonly multiplier: number;
+  /** Providers this group's keys may reach (absent: all). */
+  readonly providers?: ReadonlySet<string>;
   readonly limits?: LimitSpec;
 }
 
 export interface CompiledRoute {
   readonly path: string;
-  readonly protocol: 'openai' | 'anthropic' | 'gemini';
+  /** The inbound protocol (`routes[].protocol`): 'openai' or a surface registered in src/protocols/index.ts. */
+  readonly protocol: string;
   readonly plugins: readonly LoadedPlugin[];
 }
 
@@ -105,6 +121,8 @@ export interface CompiledGateway {
   readonly routing: RoutingPolicy;
   readonly globalLimits?: LimitSpec;
   readonly maxBodyBytes: number;
+  /** Deadline for reading one request body (server.body_timeout_ms). */
+  readonly bodyTimeoutMs: number;
   readonly adminToken?: string;
   /** GET /metrics: off, or the bearer token it needs (server.metrics.token, else the admin token). */
   readonly metrics: { readonly enabled: boolean; readonly token?: string };

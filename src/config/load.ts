@@ -12,7 +12,7 @@ import { type ConfigProblem, locate, parseSource } from './yaml-source.ts';
 export type { ConfigProblem } from './yaml-source.ts';
 
 export type LoadResult =
-  | { ok: true; config: GatewayConfig; hash: string; file: string; baseDir: string; text: string; locate: (path: Array<string | number>) => { line: number; col: number } }
+  | { ok: true; config: GatewayConfig; hash: string; file: string; baseDir: string; text: string; env: Record<string, string | undefined>; locate: (path: Array<string | number>) => { line: number; col: number } }
   | { ok: false; problems: ConfigProblem[]; hash?: string; file: string };
 
 export function formatProblem(p: ConfigProblem): string {
@@ -49,7 +49,7 @@ export function loadConfigText(file: string, text: string, env: Record<string, s
   const baseDir = dirname(file);
   const semantic = semanticProblems(file, source, config, baseDir);
   if (semantic.length) return { ok: false, file, hash, problems: semantic };
-  return { ok: true, config, hash, file, baseDir, text, locate: (path) => locate(source, path) };
+  return { ok: true, config, hash, file, baseDir, text, env, locate: (path) => locate(source, path) };
 }
 
 /** A compile failure (plugin or adapter that will not load) as a file:line:col problem line. */

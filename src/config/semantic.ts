@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { BUILTIN_ADAPTERS } from '../compile/adapter-registry.ts';
 import { bundledPluginPath } from '../compile/plugin-loader.ts';
+import { PROTOCOLS } from '../protocols/index.ts';
 import type { GatewayConfig } from './types.ts';
 import { type ConfigProblem, type ParsedSource, locate } from './yaml-source.ts';
 
@@ -62,6 +63,7 @@ export function semanticProblems(file: string, source: ParsedSource, config: Gat
   (config.global_plugins ?? []).forEach((plugin) => checkPlugin(plugin, ['global_plugins']));
   (config.routes ?? []).forEach((route, i) => {
     if (!route.path.startsWith('/')) at(['routes', i, 'path'], `route path "${route.path}" must start with /`);
+    if (route.protocol && !PROTOCOLS.includes(route.protocol)) at(['routes', i, 'protocol'], `protocol "${route.protocol}" is not served by this build of the gateway; available: ${PROTOCOLS.join(', ')}`);
     for (const plugin of route.plugins ?? []) checkPlugin(plugin, ['routes', i, 'plugins']);
   });
   for (const [name, plugin] of Object.entries(config.plugins ?? {})) {

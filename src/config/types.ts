@@ -23,6 +23,8 @@ export interface ServerConfig {
   request_log?: boolean;
   /** Largest accepted request body in bytes (default 20 MiB). */
   max_body_bytes?: number;
+  /** How long a client may take to send its request body, in ms (default 60000). */
+  body_timeout_ms?: number;
   /** How long SIGTERM waits for in-flight requests, in ms (default 30000). */
   drain_timeout_ms?: number;
 }
@@ -56,6 +58,8 @@ export interface PriceConfig {
   cached_input?: number;
   cache_write?: number;
   per_request?: number;
+  /** USD per 1M characters, for per-character APIs (DeepL). */
+  per_million_characters?: number;
 }
 
 export interface TargetConfig {
@@ -77,6 +81,8 @@ export interface ModelConfig {
 
 export interface GroupConfig {
   multiplier?: number;
+  /** Providers this group's keys may reach (One API's channel groups); absent = all. */
+  providers?: string[];
   limits?: LimitSpec;
 }
 
@@ -92,6 +98,8 @@ export interface KeyConfig {
   limits?: LimitSpec;
   /** Response cache opt-in (true) / opt-out (false) for this key. */
   cache?: boolean;
+  /** May pin a request to one provider with the x-switchyard-provider header. */
+  can_pin?: boolean;
 }
 
 export interface LimitsConfig {
@@ -117,7 +125,8 @@ export interface PluginConfig {
 
 export interface RouteConfig {
   path: string;
-  protocol?: 'openai' | 'anthropic' | 'gemini';
+  /** Inbound protocol (a surface under src/protocols/; 'openai' is the default). */
+  protocol?: 'openai' | 'anthropic' | 'responses' | 'gemini';
   plugins?: string[];
   /** Response cache opt-in (true) / opt-out (false) for this route. */
   cache?: boolean;

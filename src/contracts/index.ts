@@ -6,3 +6,5 @@ export * from './plugin.ts';
 export * from './upstream-errors.ts';
 export * from './emulate-stream.ts';
 export * from './embeddings.ts';
+export * from './responses-usage.ts';
+export * from './tool-call-ids.ts';

@@ -3,17 +3,27 @@
 // so an error that arrives before any content can still fail over.
 
 import type { AdapterRequest, UpstreamReply, UpstreamRequest } from '../contracts/adapter.ts';
-import type { ChatChunk, JsonObject } from '../contracts/canonical.ts';
+import type { ChatChunk, JsonObject, JsonValue } from '../contracts/canonical.ts';
 import { GatewayError, errors, isGatewayError } from '../contracts/errors.ts';
 import type { Target } from '../compile/types.ts';
 import { withIdleTimeout } from '../stream/idle-timeout.ts';
+import { createFramer, isStreamContentType } from '../stream/framing.ts';
 import { SseSource } from '../stream/sse-source.ts';
 import { callUpstream } from '../upstream/call.ts';
 import { redact, stripUrls } from '../upstream/redact.ts';
+import { runFollowUps } from './follow-up.ts';
 import { runChain } from './plugin-runner.ts';
+import { runUpstreamRequestHooks } from './upstream-hooks.ts';
 import type { AttemptResult, Exchange, InboundCall } from './types.ts';
 
 export function adapterRequestFor(call: InboundCall, target: Target): AdapterRequest {
+  const native = call.native && target.provider.adapter.supports(call.native.operation, target.provider.view) ? call.native : undefined;
+  if (native) {
+    return {
+      operation: native.operation, body: { ...native.body, model: target.upstreamModel }, path: native.path, search: '', method: call.method,
+      stream: call.stream, upstreamModel: target.upstreamModel, contentType: 'application/json',
+    };
+  }
   const body: JsonObject = call.model !== undefined && call.operation !== 'passthrough' ? { ...call.body, model: target.upstreamModel } : call.body;
   let form = call.form;
   if (form && call.model !== undefined && form.has('model')) {
@@ -32,8 +42,14 @@ export async function attemptTarget(ex: Exchange, call: InboundCall, target: Tar
   const scope = { ...ex.scope, provider: provider.name };
   const areq = adapterRequestFor(call, target);
   let ureq: UpstreamRequest = adapter.buildRequest(areq, provider.view);
-  if (provider.plugins.length) {
-    ureq = (await runChain(provider.plugins, 'onUpstreamRequest', ureq, scope, (h, v, ctx) => h.onUpstreamRequest?.(v, { ...ctx, adapterRequest: areq }))).value;
+  // Hooks see the request without the provider's credentials, which are added back after them.
+  if (provider.plugins.length) ureq = await runUpstreamRequestHooks(provider, ureq, areq, scope);
+  // Credentials that cover the final request (SigV4) or come from a token exchange are applied after
+  // the plugins, so no plugin sees them.
+  if (provider.auth) {
+    ureq = await provider.auth.authorize(ureq, ex.signal).catch((err: unknown) => {
+      throw isGatewayError(err) ? sanitize(err, ex.gw.secrets) : errors.upstreamError(`The gateway could not authenticate its request to provider "${provider.name}".`, undefined, false);
+    });
   }
   ex.upstreamCalled = true;
   const upstream = await callUpstream(ureq, {
@@ -53,10 +69,11 @@ export async function attemptTarget(ex: Exchange, call: InboundCall, target: Tar
   }
 
   const wantsStream = call.stream && adapter.streamMode !== 'emulate';
-  if (wantsStream && contentType.includes('text/event-stream')) {
+  if (wantsStream && isStreamContentType(adapter.streamFraming, contentType)) {
     upstream.stopTimer(); // the SSE source's idle timeout (same duration) watches the stream from here
     if (!adapter.createStreamDecoder) throw errors.upstreamInvalid(provider.name, 'the adapter cannot decode streams');
-    const source = new SseSource(response.body!, adapter.createStreamDecoder(areq, provider.view), provider.name, provider.timeoutMs, upstream.abort);
+    const decoder = adapter.createStreamDecoder(areq, provider.view);
+    const source = new SseSource(response.body!, decoder, provider.name, provider.timeoutMs, upstream.abort, createFramer(adapter.streamFraming));
     // Chunks that carry nothing yet (the role-only opener of OpenAI and Anthropic streams) are held
     // back, so an error that follows them still fails over: nothing has reached the client.
     const primed: ChatChunk[] = [];
@@ -84,8 +101,19 @@ export async function attemptTarget(ex: Exchange, call: InboundCall, target: Tar
   }
   let reply: UpstreamReply = { status: response.status, headers: response.headers, text: await upstream.text() };
   if (provider.plugins.length) reply = await pluginReply(reply, target, scope).catch((err: unknown) => { throw isGatewayError(err) ? scrub(err) : err; });
+  let state: JsonValue | undefined;
+  if (adapter.followUp) {
+    try {
+      ({ reply, state } = await runFollowUps(ex, target, areq, reply, {
+        request: async (r) => (provider.plugins.length ? runUpstreamRequestHooks(provider, r, areq, scope) : r), // credential-free view here too
+        reply: async (r) => (provider.plugins.length ? pluginReply(r, target, scope) : r),
+      }));
+    } catch (err) {
+      throw isGatewayError(err) ? scrub(err) : err;
+    }
+  }
   try {
-    const decoded = adapter.decodeResponse(reply, areq, provider.view);
+    const decoded = adapter.decodeResponse(reply, areq, provider.view, state);
     return { kind: 'json', target, status: reply.status, headers: reply.headers, body: decoded.body, usage: decoded.usage, verbatim: decoded.verbatim };
   } catch (err) {
     if (isGatewayError(err)) throw scrub(err);

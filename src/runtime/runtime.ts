@@ -6,6 +6,7 @@ import type { JobService } from '../jobs/types.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/open.ts';
 import type { GatewayMetrics } from '../observe/metrics.ts';
+import type { ResponseStore } from '../store/responses-repo.ts';
 import { CircuitBreakers } from '../pipeline/circuit-breakers.ts';
 import { type Admission, type Ledger, type ResponseCache, discardLedger, unlimitedAdmission } from './contracts.ts';
 
@@ -28,12 +29,15 @@ export class Runtime {
   cache?: ResponseCache;
   /** The ledger database, once storage is attached. */
   store?: Store;
+  /** Stored Responses API responses, once storage is attached. */
+  responses?: ResponseStore;
   /** Async image jobs (src/jobs), once attachJobs(rt, store) ran. */
   jobs?: JobService;
   /** Runtime-issued keys (admin API), looked up after the config's keys. */
   runtimeKeyLookup?: (digest: string) => CompiledKey | undefined;
   readonly status: ConfigStatus;
   private inflight = 0;
+  private readonly cut = new AbortController();
   private streams = 0;
   /** Prometheus metrics (GET /metrics), attached at start. */
   metrics?: GatewayMetrics;
@@ -75,6 +79,16 @@ export class Runtime {
       this.inflight -= 1;
       if (this.inflight === 0) for (const w of this.drainWaiters.splice(0)) w();
     };
+  }
+
+  /** Aborted when the drain timeout is reached: streams still running end with an error event. */
+  get cutSignal(): AbortSignal {
+    return this.cut.signal;
+  }
+
+  /** Ends every stream still in flight (gateway stop, after the drain timeout). */
+  cutStreams(): void {
+    this.cut.abort();
   }
 
   get inFlight(): number {

@@ -13,6 +13,7 @@ import { LedgerWriter, type AttemptRow as StoreAttemptRow, type RequestRow as St
 import { filePathOf, isMemoryUrl, normaliseStoreUrl, openStore, type Store } from '../store/open.ts';
 import { type LedgerSink, WorkerLedger } from '../store/worker-ledger.ts';
 import { loadSpend } from '../store/spend.ts';
+import { ResponseStore } from '../store/responses-repo.ts';
 import { BudgetTracker } from './budgets.ts';
 import type { AttemptRow, Ledger, RequestRow } from './contracts.ts';
 import { bindServices, servicesOf, type LedgerServices } from './ledger-services.ts';
@@ -60,6 +61,7 @@ export async function attachServices(rt: Runtime, config: GatewayConfig): Promis
     rt.runtimeKeyLookup = (digest) => keys.lookup(digest);
     bindServices(rt, services);
     registerAdminApi(servicesOf);
+    rt.responses = new ResponseStore(store.db, (error) => rt.log.error('stored response could not be written', { error }));
     rt.cache = createResponseCache(store, (gw) => gw.config.cache, rt.log);
     await attachJobs(rt, store);
     rt.log.info('ledger attached', { storage: store.url.split('?')[0], runtime_keys: keys.list().length });

@@ -1,5 +1,5 @@
 // Drizzle table definitions for the libsql ledger database: the single source of truth for state
-// (usage rows, upstream attempts, spend per key, runtime-issued keys, async jobs, response cache).
+// (usage rows, upstream attempts, spend per key, runtime-issued keys, async jobs, response cache, stored Responses API responses).
 // Changing this file means running `bunx drizzle-kit generate` and committing src/store/migrations/.
 // Times are integer milliseconds since the epoch; money is integer micro-dollars (DESIGN.md §4).
 
@@ -110,5 +110,24 @@ export const cacheEntries = sqliteTable(
   (t) => [index('cache_expires_idx').on(t.expiresAt), index('cache_created_idx').on(t.createdAt)],
 );
 
+/**
+ * Stored Responses API responses (POST /v1/responses with store !== false), readable only by the key
+ * that made them. `input_json` is the request's own input items; `response_json` the Response object
+ * (reasoning encrypted_content kept, so a continuation can replay it upstream).
+ */
+export const responses = sqliteTable(
+  'responses',
+  {
+    id: text('id').primaryKey(),
+    keyName: text('key_name').notNull(),
+    createdAt: integer('created_at').notNull(),
+    model: text('model'),
+    previousResponseId: text('previous_response_id'),
+    inputJson: text('input_json').notNull(),
+    responseJson: text('response_json').notNull(),
+  },
+  (t) => [index('responses_key_created_idx').on(t.keyName, t.createdAt)],
+);
+
 /** Everything drizzle needs for relational queries and typed access. */
-export const schema = { requests, attempts, keySpend, runtimeKeys, jobs, cacheEntries };
+export const schema = { requests, attempts, keySpend, runtimeKeys, jobs, cacheEntries, responses };

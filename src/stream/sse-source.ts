@@ -1,9 +1,10 @@
-// Reads an upstream SSE body with eventsource-parser and runs each event through the adapter's
-// stream decoder, one step at a time. Handles stalls (idle timeout) and cut connections.
+// Reads a streamed upstream body (SSE by default; NDJSON or AWS event-stream through a Framer) and
+// runs each event through the adapter's stream decoder, one step at a time. Handles stalls (idle
+// timeout), cut connections and frames the framer refuses (oversized or corrupt).
 
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { StreamDecoder, StreamStep } from '../contracts/adapter.ts';
 import { errors } from '../contracts/errors.ts';
+import { type FrameEvent, type Framer, createFramer } from './framing.ts';
 
 type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>;
 
@@ -20,9 +21,7 @@ export interface StepSource {
 
 export class SseSource implements StepSource {
   private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
-  private readonly text = new TextDecoder();
-  private readonly queue: EventSourceMessage[] = [];
-  private readonly parser = createParser({ onEvent: (event) => this.queue.push(event) });
+  private readonly queue: FrameEvent[] = [];
   private ended = false;
 
   constructor(
@@ -31,6 +30,7 @@ export class SseSource implements StepSource {
     private readonly provider: string,
     private readonly idleTimeoutMs: number,
     private readonly abortUpstream: (reason?: unknown) => void,
+    private readonly framer: Framer = createFramer('sse'),
   ) {
     this.reader = body.getReader();
   }
@@ -59,7 +59,7 @@ export class SseSource implements StepSource {
         };
       }
       if (result.done) {
-        this.parser.feed('\n\n');
+        this.queue.push(...this.framer.end());
         const tail = this.queue.splice(0).map((e) => this.decoder.push({ event: e.event, data: e.data }));
         this.ended = true;
         const last = this.decoder.end();
@@ -68,7 +68,14 @@ export class SseSource implements StepSource {
         const error = tail.find((s) => s.error)?.error ?? last.error;
         return { chunks, usage, done: last.done || tail.some((s) => s.done), error, ended: true };
       }
-      this.parser.feed(this.text.decode(result.value, { stream: true }));
+      try {
+        this.queue.push(...this.framer.push(result.value));
+      } catch {
+        this.ended = true;
+        this.abortUpstream(new Error('unreadable stream frame'));
+        this.reader.cancel().catch(() => {});
+        return { ...this.decoder.end(), ended: true, done: false, error: errors.upstreamInvalid(this.provider, 'a stream frame was oversized or corrupt') };
+      }
     }
   }
 

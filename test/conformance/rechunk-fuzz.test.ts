@@ -1,10 +1,12 @@
-// Fuzz: every recorded stream fixture (test/fixtures/<adapter>/*.sse: anthropic, gemini, azure, and the
-// OpenAI-format recordings in openai/) is served by a fake upstream re-chunked at random byte offsets —
+// Fuzz: every recorded stream fixture (test/fixtures/<adapter>/*.sse: anthropic, gemini, azure, coze,
+// cohere, and the OpenAI-format recordings in openai/) is served by a fake upstream re-chunked at random byte offsets —
 // inside `data:`, inside JSON, between `\r` and `\n` (each fixture also in LF and CRLF variants), inside
 // multibyte UTF-8 (the stream-unicode fixtures are dense in Chinese and emoji) — with every piece a
 // separate socket write. The client-visible stream (every chunk but its `created` stamp: content, tool
 // calls, finish_reason, usage, errors, [DONE]) must be identical for every seed and every line ending
 // (as recorded — Gemini's own streams use CRLF —, all LF, all CRLF).
+// The same holds on the Responses surface (/v1/responses): every fixture above through the Responses
+// encoder, plus OpenAI Responses recordings (openai-responses/) through the native Responses decoder.
 // Seeds come from a seeded PRNG; a mismatch names fixture, variant and seed (FUZZ_SEEDS=n for more).
 
 import { afterAll, beforeAll, expect, test } from 'bun:test';
@@ -18,11 +20,17 @@ const SEEDS = Number(process.env.FUZZ_SEEDS ?? 20);
 const CONCURRENCY = 8;
 
 /** Which gateway model (and so which adapter) decodes the fixtures of each directory. */
-const MODEL_BY_DIR: Record<string, string> = { anthropic: 'fz-anthropic', gemini: 'fz-gemini', azure: 'fz-azure', openai: 'fz-openai' };
+const MODEL_BY_DIR: Record<string, string> = { anthropic: 'fz-anthropic', gemini: 'fz-gemini', azure: 'fz-azure', openai: 'fz-openai', coze: 'fz-coze', cohere: 'fz-cohere' };
 
-const FIXTURES = Object.keys(MODEL_BY_DIR).flatMap((dir) =>
+/** Directories whose recordings only the Responses surface can serve (native Responses upstreams). */
+const RESPONSES_ONLY: Record<string, string> = { 'openai-responses': 'fz-responses' };
+
+const fixturesOf = (dirs: string[]) => dirs.flatMap((dir) =>
   readdirSync(new URL(`../fixtures/${dir}/`, import.meta.url)).filter((f) => f.endsWith('.sse')).sort().map((f) => `${dir}/${f}`),
 );
+const FIXTURES = fixturesOf(Object.keys(MODEL_BY_DIR));
+const RESPONSES_FIXTURES = [...FIXTURES, ...fixturesOf(Object.keys(RESPONSES_ONLY))];
+const modelOf = (fixture: string) => { const dir = fixture.split('/')[0]; return MODEL_BY_DIR[dir] ?? RESPONSES_ONLY[dir]; };
 
 const encoder = new TextEncoder();
 let up: FakeUpstream;
@@ -50,6 +58,9 @@ providers:
   fz-anthropic: { adapter: anthropic, base_url: ${up.url}, api_key: sk-ant-fuzz-0123456789, models: [fz-anthropic] }
   fz-gemini: { adapter: gemini, base_url: ${up.url}, api_key: AIzaFUZZ-0123456789abcdef, models: [fz-gemini] }
   fz-azure: { adapter: azure, base_url: ${up.url}, api_key: azure-fuzz-0123456789, api_version: "2024-10-21", models: [fz-azure] }
+  fz-coze: { adapter: coze, base_url: ${up.url}, api_key: pat_fuzz-0123456789, models: [fz-coze] }
+  fz-cohere: { adapter: cohere, base_url: ${up.url}, api_key: co-fuzz-0123456789, models: [fz-cohere] }
+  fz-responses: { adapter: openai, base_url: ${up.url}/v1, api_key: sk-fuzz-openai-0123456789, responses_api: true, models: [fz-responses] }
 routing:
   retry: { attempts: 0 }
 `));
@@ -67,7 +78,7 @@ async function clientView(fixture: string, seed: number, ending: Ending): Promis
     method: 'POST',
     headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' },
     body: JSON.stringify({
-      model: MODEL_BY_DIR[fixture.split('/')[0]],
+      model: modelOf(fixture),
       stream: true,
       stream_options: { include_usage: true },
       messages: [{ role: 'user', content: `FUZZ ${fixture} ${seed} ${ending}` }],
@@ -125,7 +136,7 @@ test('every fixture directory with recorded streams is fuzzed', () => {
   const withStreams = readdirSync(root, { withFileTypes: true })
     .filter((d) => d.isDirectory() && readdirSync(new URL(`${d.name}/`, root)).some((f) => f.endsWith('.sse')))
     .map((d) => d.name);
-  expect(withStreams.filter((dir) => !(dir in MODEL_BY_DIR))).toEqual([]);
+  expect(withStreams.filter((dir) => !(dir in MODEL_BY_DIR) && !(dir in RESPONSES_ONLY))).toEqual([]);
 });
 
 test(`every stream fixture gives the same client output for ${SEEDS} re-chunkings × as recorded/LF/CRLF`, async () => {
@@ -173,6 +184,10 @@ test('the baselines are real answers: content, tool calls, usage and an ending f
   const s = (name: string) => JSON.parse(views.get(name)!) as { content: string; calls: string[]; other: string[] };
   expect(s('anthropic/stream-unicode.sse').content).toBe('你好，世界！🌍🚀 天气很好，温度 18°C 😀👍🏽 — 完成 ✅');
   expect(s('gemini/stream-unicode.sse').content).toBe('你好，世界！🌍🚀 天气很好，温度 18°C 😀👍🏽 — 完成 ✅');
+  expect(s('coze/stream-unicode.sse').content).toBe('你好，世界！🌍🚀 天气很好，温度 18°C 😀👍🏽 — 完成 ✅');
+  expect(s('cohere/stream-unicode.sse').content).toBe('你好，世界！🌍🚀 天气很好，温度 18°C 😀👍🏽 — 完成 ✅');
+  expect(s('cohere/conformance-tools.sse').calls.join('')).toContain('1:get_time_3r8v1cj0b6ez:get_time:');
+  expect(s('coze/stream-failed.sse').other.some((o) => o.startsWith('error:'))).toBe(true);
   expect(s('openai/stream-unicode.sse').calls.join('')).toContain('北');
   expect(s('azure/stream-unicode.sse').calls.join('')).toContain('🏙️');
   for (const fixture of FIXTURES) {
@@ -224,3 +239,51 @@ test(`the Gemini surface's encoder gives the same events for ${Math.ceil(SEEDS /
   }));
   expect((await pool(jobs, CONCURRENCY)).filter((r) => r !== undefined)).toEqual([]);
 }, 20_000);
+
+/** The Responses client's view: every event (type and payload) minus timestamps, with the request-specific id part masked. */
+async function responsesView(fixture: string, seed: number, ending: Ending): Promise<string> {
+  const res = await fetch(`${gw.url}/v1/responses`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: modelOf(fixture), stream: true, store: false, input: `FUZZ ${fixture} ${seed} ${ending}` }),
+  });
+  let text = await res.text();
+  if (!(res.headers.get('content-type') ?? '').includes('text/event-stream')) return JSON.stringify({ status: res.status, body: text });
+  const own = /"id":"resp_([a-z0-9]+)"/.exec(text)?.[1];
+  if (own) text = text.replaceAll(own, 'X');
+  const frames = text.split('\n\n').filter((f) => f.trim() !== '').map((frame) => {
+    const m = /^event: (.+)\ndata: (.+)$/.exec(frame);
+    if (!m) return { unexpected: frame };
+    return JSON.parse(m[2], (k, v) => (k === 'created_at' || k === 'completed_at' ? undefined : v)) as unknown;
+  });
+  return JSON.stringify({ status: res.status, frames }, null, 1);
+}
+
+const RESPONSES_SEEDS = Math.max(1, Math.ceil(SEEDS / 2));
+
+test(`Responses surface: every fixture gives the same events for ${RESPONSES_SEEDS} re-chunkings × as recorded/LF/CRLF`, async () => {
+  const endings = ['raw', 'lf', 'crlf'] as const;
+  const baselines = new Map<string, string>();
+  await pool(RESPONSES_FIXTURES.flatMap((fixture) => endings.map((ending) => async () => {
+    baselines.set(`${fixture}|${ending}`, await responsesView(fixture, 0, ending));
+  })), CONCURRENCY);
+  const jobs: Array<() => Promise<string | undefined>> = [];
+  for (const fixture of RESPONSES_FIXTURES) {
+    for (const ending of endings) {
+      const baseline = baselines.get(`${fixture}|${ending}`)!;
+      const frames = (JSON.parse(baseline) as { frames?: Array<{ type?: string }> }).frames ?? [];
+      // A real answer: it ends in response.completed (response.incomplete after a content filter), or response.failed for the error recordings.
+      expect({ fixture, ending, last: ['response.completed', 'response.incomplete', 'response.failed'].includes(frames.at(-1)?.type ?? '') }).toEqual({ fixture, ending, last: true });
+      for (let seed = 1; seed <= RESPONSES_SEEDS; seed++) {
+        jobs.push(async () => {
+          const view = await responsesView(fixture, seed, ending);
+          if (view === baseline) return undefined;
+          const report = `responses ${fixture} ${ending} seed=${seed}`;
+          console.error(`rechunk-fuzz mismatch: ${report}\n${view.slice(0, 2000)}`);
+          return report;
+        });
+      }
+    }
+  }
+  expect((await pool(jobs, CONCURRENCY)).filter((r): r is string => r !== undefined)).toEqual([]);
+}, 30_000);

@@ -47,8 +47,8 @@ export interface Turn {
 export interface StrictFakeOptions {
   /** Provider label used in 400 messages. */
   name: string;
-  /** Lists every problem with the request (empty = valid). */
-  validate: (incoming: Incoming) => string[];
+  /** Lists every problem with the request (empty = valid); may be async (e.g. a signature check). */
+  validate: (incoming: Incoming) => string[] | Promise<string[]>;
   /** The provider's error body for a status and message. */
   errorResponse: (status: number, message: string) => Response;
   /** Whether the request asks for a stream. */
@@ -84,7 +84,7 @@ export function startStrictFake(opts: StrictFakeOptions): StrictFake {
   };
   const rejections: string[] = [];
   const queue: Turn[] = [];
-  const upstream = startFakeUpstream((req, raw) => {
+  const upstream = startFakeUpstream(async (req, raw) => {
     let body: unknown;
     try {
       body = raw ? JSON.parse(raw) : undefined;
@@ -95,12 +95,14 @@ export function startStrictFake(opts: StrictFakeOptions): StrictFake {
     const incoming: Incoming = { ...partial, stream: opts.isStream(partial) };
     requests.push(incoming);
     const turn = queue.shift() ?? opts.defaultTurn;
-    const problems = [...opts.validate(incoming), ...(turn.expect?.(incoming) ?? [])];
+    const problems = [...(await opts.validate(incoming)), ...(turn.expect?.(incoming) ?? [])];
     if (problems.length > 0) {
       rejections.push(...problems);
       const status = problems.find((p) => p.startsWith('401 '))
         ? 401
-        : problems.find((p) => p.startsWith('404 '))
+        : problems.find((p) => p.startsWith('403 '))
+          ? 403
+          : problems.find((p) => p.startsWith('404 '))
           ? 404
           : 400;
       return opts.errorResponse(status, `${opts.name} fake rejected the request: ${problems.join('; ')}`);

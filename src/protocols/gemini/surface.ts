@@ -4,19 +4,21 @@
 // translated to the canonical chat shape and served by the same pipeline (limits, budgets, failover,
 // ledger); answers and errors come back in Gemini's shapes. The key may come as x-goog-api-key or ?key=.
 
-import type { ChatResponse, JsonValue } from '../contracts/canonical.ts';
-import { GatewayError } from '../contracts/errors.ts';
-import { assertModelAllowed, authenticate, modelAllowed } from '../pipeline/authenticate.ts';
-import { meterFailure } from '../pipeline/metering.ts';
-import { type Surface, serveModelCall } from '../pipeline/serve-call.ts';
-import type { Exchange, InboundCall } from '../pipeline/types.ts';
-import { GeminiStreamEncoder, canonicalToGemini, countTokensMessages, geminiErrorFromGateway, geminiToCanonical } from '../protocols/gemini/index.ts';
-import type { Runtime } from '../runtime/runtime.ts';
-import { countChatPrompt } from '../tokens/count.ts';
-import { ClientGone } from '../upstream/call.ts';
-import { errorResponse, toGatewayError } from './error-response.ts';
-import { cacheChoice } from './openai-paths.ts';
-import { readOperationBody } from './read-body.ts';
+import type { ChatResponse, JsonValue } from '../../contracts/canonical.ts';
+import { GatewayError } from '../../contracts/errors.ts';
+import { cacheChoice } from '../../http/openai-paths.ts';
+import { readOperationBody } from '../../http/read-body.ts';
+import { assertModelAllowed, modelAllowed, presentedKey } from '../../pipeline/authenticate.ts';
+import { assertModelName } from '../../pipeline/model-name.ts';
+import { modelReachable } from '../../pipeline/provider-access.ts';
+import { type Surface, serveModelCall } from '../../pipeline/serve-call.ts';
+import type { Exchange, InboundCall } from '../../pipeline/types.ts';
+import { countChatPrompt } from '../../tokens/count.ts';
+import { type InboundSurface, type SurfaceRequest, authenticateSurface } from '../surface.ts';
+import { geminiErrorFromGateway } from './errors.ts';
+import { canonicalToGemini } from './from-canonical.ts';
+import { GeminiStreamEncoder } from './stream-encoder.ts';
+import { countTokensMessages, geminiToCanonical } from './to-canonical.ts';
 
 const METHOD_PATH = /^(?:\/v1beta|\/v1)?\/models\/([^:]+):(generateContent|streamGenerateContent|countTokens)$/;
 const MODELS_PATH = /^\/v1beta\/models(?:\/([^:]+))?$/;
@@ -27,7 +29,7 @@ export function isGeminiPath(method: string, path: string): boolean {
   return (method === 'POST' && METHOD_PATH.test(path)) || (method === 'GET' && MODELS_PATH.test(path));
 }
 
-function geminiSurface(sse: boolean, includeThoughts: boolean): Surface {
+function shaping(sse: boolean, includeThoughts: boolean): Surface {
   return {
     name: 'gemini',
     streamEncoder: (call) => {
@@ -38,40 +40,35 @@ function geminiSurface(sse: boolean, includeThoughts: boolean): Surface {
   };
 }
 
-/** The caller's key as the pipeline expects it: x-goog-api-key or ?key= become a bearer credential. */
-function credentialHeaders(req: Request, search: URLSearchParams): Headers {
-  const googKey = req.headers.get('x-goog-api-key')?.trim() || search.get('key')?.trim();
-  if (!googKey) return req.headers;
-  const headers = new Headers(req.headers);
-  headers.set('authorization', `Bearer ${googKey}`);
-  return headers;
-}
-
 function notFound(message: string): GatewayError {
   return new GatewayError({ status: 404, type: 'invalid_request_error', code: 'model_not_found', param: 'model', message });
 }
 
-export async function handleGemini(rt: Runtime, ex: Exchange, req: Request, path: string, search: string, onRoute: boolean): Promise<Response> {
-  ex.surface = 'gemini';
-  try {
-    const query = new URLSearchParams(search);
+export const geminiSurface: InboundSurface = {
+  protocol: 'gemini',
+  claims: isGeminiPath,
+  // Gemini clients send the key as x-goog-api-key (the SDK) or ?key= (older clients); others as usual.
+  presentedKey: (req, search) => req.headers.get('x-goog-api-key')?.trim() || new URLSearchParams(search).get('key')?.trim() || presentedKey(req.headers),
+  errorBody: (err) => geminiErrorFromGateway(err),
+  async serve(s) {
+    const { rt, ex, req, path, search } = s;
+    const onRoute = ex.route.protocol === 'gemini';
     const method = req.method === 'POST' ? METHOD_PATH.exec(path) : null;
     const models = req.method === 'GET' ? (onRoute ? ROUTE_MODELS_PATH : MODELS_PATH).exec(path) : null;
     if (!method && !models) {
       throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_route', message: `Unknown path ${req.method} ${path} on the Gemini API. Use POST /v1beta/models/{model}:generateContent, :streamGenerateContent or :countTokens, or GET /v1beta/models.` });
     }
-    ex.key = authenticate(ex.gw, credentialHeaders(req, query), () => ex.clientIp, rt.runtimeKeyLookup);
-    ex.scope.keyName = ex.key.name;
-    ex.scope.group = ex.key.group;
-    if (models) return listGeminiModels(ex, models[1] === undefined ? undefined : decodeURIComponent(models[1]));
+    const key = authenticateSurface(geminiSurface, s);
+    if (models) return listModels(s, models[1] === undefined ? undefined : decodeURIComponent(models[1]));
 
     const model = decodeURIComponent(method![1]);
+    assertModelName(model);
     const verb = method![2];
-    const parsed = await readOperationBody(req, 'chat', ex.gw.maxBodyBytes);
+    const parsed = await readOperationBody(req, 'chat', ex.gw.maxBodyBytes, ex.gw.bodyTimeoutMs);
     if (verb === 'countTokens') {
       if (!ex.gw.models.has(model)) throw notFound(`The model "${model}" does not exist on this gateway. GET /v1beta/models lists the models your key may use.`);
-      assertModelAllowed(ex.key, model);
-      return json({ totalTokens: countChatPrompt(countTokensMessages(parsed.body, model)) }, ex.id);
+      assertModelAllowed(key, model);
+      return json(ex, { totalTokens: countChatPrompt(countTokensMessages(parsed.body, model)) });
     }
     const stream = verb === 'streamGenerateContent';
     const canonical = geminiToCanonical(parsed.body, model, stream);
@@ -79,16 +76,12 @@ export async function handleGemini(rt: Runtime, ex: Exchange, req: Request, path
     const call: InboundCall = {
       operation: 'chat', path: '/chat/completions', search: '', method: 'POST', body: canonical as unknown as InboundCall['body'],
       model, stream, includeUsage: false, cache: cacheChoice(req.headers.get('x-switchyard-cache')),
+      pinProvider: req.headers.get('x-switchyard-provider')?.trim() || undefined,
     };
     ex.call = call;
-    return await serveModelCall(rt, ex, call, geminiSurface(query.get('alt') === 'sse', thinking?.includeThoughts === true));
-  } catch (err) {
-    if (err instanceof ClientGone) return new Response(null, { status: 499, headers: { 'x-request-id': ex.id } });
-    const gwErr = toGatewayError(err, rt.log, ex.id);
-    if (ex.key) meterFailure(rt, ex, gwErr);
-    return errorResponse(gwErr, ex.id, ex.route, ex.scope, ex.gw.secrets, geminiErrorFromGateway);
-  }
-}
+    return serveModelCall(rt, ex, call, shaping(new URLSearchParams(search).get('alt') === 'sse', thinking?.includeThoughts === true));
+  },
+};
 
 function modelResource(id: string) {
   return {
@@ -97,16 +90,17 @@ function modelResource(id: string) {
   };
 }
 
-function listGeminiModels(ex: Exchange, id: string | undefined): Response {
+function listModels(s: SurfaceRequest, id: string | undefined): Response {
+  const { ex } = s;
   const key = ex.key!;
   if (id !== undefined) {
     const name = id.replace(/^models\//, '');
-    if (!ex.gw.models.has(name) || !modelAllowed(key, name)) throw notFound(`The model "${name}" does not exist on this gateway or your key may not use it. GET /v1beta/models lists the models your key may use.`);
-    return json(modelResource(name), ex.id);
+    if (!ex.gw.models.has(name) || !modelAllowed(key, name) || !modelReachable(ex.gw, key, name)) throw notFound(`The model "${name}" does not exist on this gateway or your key may not use it. GET /v1beta/models lists the models your key may use.`);
+    return json(ex, modelResource(name));
   }
-  return json({ models: ex.gw.modelNames.filter((name) => modelAllowed(key, name)).map(modelResource) }, ex.id);
+  return json(ex, { models: ex.gw.modelNames.filter((name) => modelAllowed(key, name) && modelReachable(ex.gw, key, name)).map(modelResource) });
 }
 
-function json(body: unknown, id: string): Response {
-  return new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json', 'x-request-id': id } });
+function json(ex: Exchange, body: unknown): Response {
+  return new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json', 'x-request-id': ex.id } });
 }

@@ -1,0 +1,90 @@
+// The Anthropic Messages surface: POST /v1/messages (and /v1/messages/count_tokens) on the default
+// surface and on `protocol: anthropic` routes. Requests are translated to the canonical chat shape,
+// served by the same pipeline (billing, limits, failover), and answered in Anthropic's shapes.
+// GET /v1/models[/{id}] answers in Anthropic's shape on `protocol: anthropic` routes and for any client
+// that sends `anthropic-version` (every Anthropic SDK and Claude Code do).
+
+import type { ChatResponse, JsonObject, JsonValue } from '../../contracts/canonical.ts';
+import { GatewayError } from '../../contracts/errors.ts';
+import { listModels } from '../../http/models.ts';
+import { cacheChoice, safeDecode } from '../../http/openai-paths.ts';
+import { readOperationBody } from '../../http/read-body.ts';
+import { assertModelAllowed } from '../../pipeline/authenticate.ts';
+import { assertModelName } from '../../pipeline/model-name.ts';
+import { routeJson } from '../../pipeline/route-response.ts';
+import { type Surface, serveModelCall } from '../../pipeline/serve-call.ts';
+import type { InboundCall } from '../../pipeline/types.ts';
+import type { ChunkEncoder } from '../../stream/encoders.ts';
+import { countChatPrompt } from '../../tokens/count.ts';
+import { type InboundSurface, authenticateSurface } from '../surface.ts';
+import { anthropicErrorFromGateway } from './errors.ts';
+import { canonicalToAnthropic, countTokensResponse } from './from-canonical.ts';
+import { AnthropicStreamEncoder } from './stream-encoder.ts';
+import { anthropicToCanonical, countTokensRequest } from './to-canonical.ts';
+
+export function isAnthropicPath(method: string, path: string): boolean {
+  return method === 'POST' && /^(\/v1)?\/messages(\/count_tokens)?$/.test(path);
+}
+
+const MODELS_PATH = /^(?:\/v1)?\/models(?:\/(.+?))?\/?$/;
+
+/** GET /v1/models[/{id}] from an Anthropic client (it sends anthropic-version) on any route. */
+export function isAnthropicModelsRequest(method: string, path: string, headers: Headers): boolean {
+  return method === 'GET' && headers.has('anthropic-version') && MODELS_PATH.test(path);
+}
+
+/** How canonical answers become Anthropic answers (the pipeline half of the surface). */
+const shaping: Surface = {
+  name: 'anthropic',
+  streamEncoder: (call): ChunkEncoder => {
+    const encoder = new AnthropicStreamEncoder({ model: call.model ?? '', inputTokens: countChatPrompt(call.body.messages as never) });
+    return {
+      contentType: 'text/event-stream; charset=utf-8',
+      chunk: (c) => encoder.push(c),
+      finish: (usage) => encoder.finish(usage),
+      error: (err) => encoder.fail(err),
+    };
+  },
+  shapeBody: (body: JsonValue, call: InboundCall) => canonicalToAnthropic(body as unknown as ChatResponse, call.model ?? '') as unknown as JsonValue,
+};
+
+export const anthropicSurface: InboundSurface = {
+  protocol: 'anthropic',
+  claims: (method, path, headers) => isAnthropicPath(method, path) || isAnthropicModelsRequest(method, path, headers),
+  // Anthropic's error shape; route onError plugins may still reshape it, as on the OpenAI surface.
+  errorBody: (err, requestId) => anthropicErrorFromGateway(err, requestId),
+  async serve(s) {
+    const { rt, ex, req, path, search } = s;
+    const models = req.method === 'GET' ? MODELS_PATH.exec(path) : null;
+    if (!models && !isAnthropicPath(req.method, path)) {
+      throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_route', message: `Unknown path ${req.method} ${path} on an Anthropic route. Use POST /v1/messages (or GET /v1/models).` });
+    }
+    const key = authenticateSurface(anthropicSurface, s);
+    if (models) return await routeJson(ex, listModels(ex.gw, ex, models[1] === undefined ? undefined : safeDecode(models[1]), 'anthropic', search));
+    const parsed = await readOperationBody(req, 'chat', ex.gw.maxBodyBytes, ex.gw.bodyTimeoutMs);
+    if (path.endsWith('/count_tokens')) {
+      const canonical = countTokensRequest(parsed.body);
+      assertModelName(canonical.model);
+      if (!ex.gw.models.has(canonical.model)) {
+        throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'model_not_found', param: 'model', message: `The model "${canonical.model}" does not exist on this gateway. GET /v1/models lists the models your key may use.` });
+      }
+      assertModelAllowed(key, canonical.model);
+      return await routeJson(ex, json(200, countTokensResponse(countChatPrompt(canonical.messages)), ex.id));
+    }
+    const canonical = anthropicToCanonical(parsed.body) as unknown as JsonObject;
+    assertModelName(canonical.model);
+    const stream = canonical.stream === true;
+    const call: InboundCall = {
+      operation: 'chat', path: '/chat/completions', search: '', method: 'POST', body: canonical,
+      model: typeof canonical.model === 'string' ? canonical.model : undefined, stream, includeUsage: false,
+      cache: cacheChoice(req.headers.get('x-switchyard-cache')),
+      pinProvider: req.headers.get('x-switchyard-provider')?.trim() || undefined,
+    };
+    ex.call = call;
+    return await serveModelCall(rt, ex, call, shaping);
+  },
+};
+
+function json(status: number, body: unknown, id: string): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'x-request-id': id } });
+}

@@ -1,0 +1,160 @@
+// Inbound Responses request → canonical (OpenAI Chat Completions) request, for upstreams that do not
+// speak Responses. Pure; throws GatewayError 400 invalid_value naming the field otherwise.
+//
+// Translation:
+// - `instructions` → first message, role system; input string → one user message.
+// - message items (with or without type: 'message'): input_text/output_text → text parts, input_image →
+//   image_url parts (URL or data URL; file_id cannot be expressed), refusal → text.
+// - function_call items (call_id may carry provider data, see ../anthropic/tool-ids.ts) → tool_calls on one assistant message (merged with the assistant text right
+//   before them, as chat expects); function_call_output → a role tool message (call_id = tool_call_id).
+// - reasoning items are dropped (their encrypted_content only means something to OpenAI).
+// - function tools → chat tools; tool_choice auto/none/required/{type:function,name} kept;
+//   max_output_tokens → max_completion_tokens; text.format json_schema/json_object → response_format;
+//   reasoning.effort → reasoning_effort; temperature, top_p, parallel_tool_calls, user, metadata kept.
+// - `strict: false` (every target speaks Responses natively; the chat form is only used for counting
+//   and plugins) drops what chat cannot express instead of refusing it.
+
+import { errors } from '../../contracts/errors.ts';
+import type { ChatMessage, ChatRequest, ContentPart, JsonObject, JsonValue, ToolCall, ToolDefinition } from '../../contracts/canonical.ts';
+import { decodeToolUseId } from '../anthropic/tool-ids.ts';
+import type { ResponsesInputItem, ResponsesRequest } from './wire-types.ts';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function bad(param: string, message: string): never {
+  throw errors.invalidValue(param, `Invalid request to the gateway's Responses API: ${message}.`);
+}
+
+/** `input` as a list of items (a string is one user message). */
+export function inputItems(input: ResponsesRequest['input'], param = 'input'): ResponsesInputItem[] {
+  if (input === undefined || input === null) return [];
+  if (typeof input === 'string') return [{ type: 'message', role: 'user', content: input }];
+  if (!Array.isArray(input)) bad(param, '`input` must be a string or an array of items');
+  input.forEach((item, i) => {
+    if (!isObj(item)) bad(`${param}[${i}]`, `input[${i}] must be an object`);
+  });
+  return input;
+}
+
+export function responsesToCanonical(req: ResponsesRequest, items: ResponsesInputItem[], strict: boolean): ChatRequest {
+  const messages: ChatMessage[] = [];
+  if (typeof req.instructions === 'string' && req.instructions) messages.push({ role: 'system', content: req.instructions });
+  items.forEach((item, i) => convertItem(item, `input[${i}]`, messages, strict));
+  if (!messages.some((m) => m.role !== 'system' && m.role !== 'developer')) bad('input', '`input` must contain at least one message or item');
+
+  const chat: ChatRequest = { model: typeof req.model === 'string' ? req.model : '', messages };
+  const tools: ToolDefinition[] = [];
+  (req.tools ?? []).forEach((t, i) => {
+    if (!isObj(t)) bad(`tools[${i}]`, 'each tool must be an object');
+    if (t.type !== 'function') {
+      if (strict) bad(`tools[${i}]`, `the built-in tool "${String(t.type)}" runs only on OpenAI's own Responses API, and this model is served (at least partly) by another provider; use function tools`);
+      return;
+    }
+    if (typeof t.name !== 'string' || !t.name) bad(`tools[${i}].name`, 'function tools need a `name`');
+    const fn: ToolDefinition['function'] = { name: t.name };
+    if (typeof t.description === 'string') fn.description = t.description;
+    if (isObj(t.parameters)) fn.parameters = t.parameters as JsonObject;
+    if (typeof t.strict === 'boolean') fn.strict = t.strict;
+    tools.push({ type: 'function', function: fn });
+  });
+  if (tools.length) {
+    chat.tools = tools;
+    const choice = req.tool_choice;
+    if (choice === 'auto' || choice === 'none' || choice === 'required') chat.tool_choice = choice;
+    else if (isObj(choice) && choice.type === 'function' && typeof choice.name === 'string') chat.tool_choice = { type: 'function', function: { name: choice.name } };
+    else if (choice !== undefined && strict) bad('tool_choice', '`tool_choice` must be auto, none, required or {"type":"function","name":...}');
+    if (typeof req.parallel_tool_calls === 'boolean') chat.parallel_tool_calls = req.parallel_tool_calls;
+  }
+  if (req.max_output_tokens !== undefined && req.max_output_tokens !== null) {
+    if (typeof req.max_output_tokens !== 'number' || !Number.isInteger(req.max_output_tokens) || req.max_output_tokens < 1) bad('max_output_tokens', '`max_output_tokens` must be a positive integer');
+    chat.max_completion_tokens = req.max_output_tokens;
+  }
+  for (const field of ['temperature', 'top_p'] as const) {
+    const v = req[field];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) bad(field, `\`${field}\` must be a non-negative number`);
+    chat[field] = v;
+  }
+  const format = req.text?.format;
+  if (isObj(format) && format.type === 'json_schema') {
+    if (typeof format.name !== 'string' || !isObj(format.schema)) bad('text.format', 'a json_schema format needs `name` and `schema`');
+    const schema: JsonObject = { name: format.name, schema: format.schema as JsonObject };
+    if (typeof format.strict === 'boolean') schema.strict = format.strict;
+    if (typeof format.description === 'string') schema.description = format.description;
+    chat.response_format = { type: 'json_schema', json_schema: schema };
+  } else if (isObj(format) && format.type === 'json_object') chat.response_format = { type: 'json_object' };
+  const effort = req.reasoning?.effort;
+  if (typeof effort === 'string') chat.reasoning_effort = effort === 'none' ? 'minimal' : effort;
+  if (typeof req.user === 'string') chat.user = req.user;
+  return chat;
+}
+
+function convertItem(item: ResponsesInputItem, param: string, out: ChatMessage[], strict: boolean): void {
+  const type = item.type ?? 'message';
+  switch (type) {
+    case 'message': {
+      const role = item.role;
+      if (role !== 'user' && role !== 'assistant' && role !== 'system' && role !== 'developer') bad(`${param}.role`, 'a message role must be user, assistant, system or developer');
+      const content = convertContent(item.content, `${param}.content`, strict);
+      if (role === 'assistant') {
+        out.push({ role: 'assistant', content: typeof content === 'string' ? content : content.map((p) => (p as { text?: string }).text ?? '').join('') });
+      } else out.push({ role, content });
+      return;
+    }
+    case 'function_call': {
+      if (typeof item.call_id !== 'string' || typeof item.name !== 'string') bad(param, 'a function_call item needs `call_id` and `name`');
+      // Opaque provider data (Gemini's thoughtSignature) rides in call_id, as on the Anthropic surface.
+      const { id, extra } = decodeToolUseId(item.call_id);
+      const call: ToolCall = { id, type: 'function', function: { name: item.name, arguments: typeof item.arguments === 'string' ? item.arguments : '{}' } };
+      if (extra) call.extra_content = extra;
+      const last = out.at(-1);
+      // Parallel calls (and the text before them) form one assistant turn in chat.
+      if (last?.role === 'assistant') (last.tool_calls ??= []).push(call);
+      else out.push({ role: 'assistant', content: null, tool_calls: [call] });
+      return;
+    }
+    case 'function_call_output': {
+      if (typeof item.call_id !== 'string') bad(`${param}.call_id`, 'a function_call_output item needs `call_id`');
+      const output = item.output;
+      const text = typeof output === 'string' ? output : Array.isArray(output) ? output.map((p) => (isObj(p) && typeof p.text === 'string' ? p.text : '')).join('') : JSON.stringify(output ?? '');
+      out.push({ role: 'tool', tool_call_id: decodeToolUseId(item.call_id).id, content: text });
+      return;
+    }
+    case 'reasoning':
+      return;
+    default:
+      if (strict) bad(`${param}.type`, `input items of type "${type}" can only be sent to OpenAI's own Responses API, and this model is served (at least partly) by another provider`);
+  }
+}
+
+function convertContent(content: JsonValue | undefined, param: string, strict: boolean): string | ContentPart[] {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) bad(param, 'message content must be a string or an array of parts');
+  const parts: ContentPart[] = [];
+  content.forEach((part, j) => {
+    if (!isObj(part)) bad(`${param}[${j}]`, 'each content part must be an object');
+    switch (part.type) {
+      case 'input_text':
+      case 'output_text':
+        parts.push({ type: 'text', text: String(part.text ?? '') });
+        return;
+      case 'refusal':
+        parts.push({ type: 'text', text: String(part.refusal ?? '') });
+        return;
+      case 'input_image': {
+        if (typeof part.image_url !== 'string') {
+          if (strict) bad(`${param}[${j}].image_url`, 'images need an `image_url` (https or data URL); file_id images exist only on OpenAI');
+          return;
+        }
+        const image: { url: string; detail?: string } = { url: part.image_url };
+        if (typeof part.detail === 'string' && part.detail !== 'auto') image.detail = part.detail;
+        parts.push({ type: 'image_url', image_url: image });
+        return;
+      }
+      default:
+        if (strict) bad(`${param}[${j}].type`, `content parts of type "${String(part.type)}" can only be sent to OpenAI's own Responses API`);
+    }
+  });
+  return parts;
+}
