@@ -30,9 +30,12 @@ export function createApp(rt: Runtime) {
     .get('/ready', () => (rt.draining ? json(503, { status: 'draining' }) : json(200, { status: 'ready', config: rt.status.hash })))
     .all('/admin/*', async ({ request }) => closeIfBodyUnread(request, await handleAdmin(rt, request)), { parse: 'none' })
     .get('/metrics', ({ request }) => handleMetrics(rt, request))
-    .all('/dashboard', async ({ request, server }) => closeIfBodyUnread(request, await dashboard.handle(request, () => clientIpOf(rt, request, server as ServerLike))), { parse: 'none' })
-    .all('/dashboard/*', async ({ request, server }) => closeIfBodyUnread(request, await dashboard.handle(request, () => clientIpOf(rt, request, server as ServerLike))), { parse: 'none' })
-    .all('/*', async ({ request, server }) => closeIfBodyUnread(request, await handleApiRequest(rt, request, () => clientIpOf(rt, request, server as ServerLike))), { parse: 'none' });
+    .all('/*', async ({ request, server }) => {
+      const ip = () => clientIpOf(rt, request, server as ServerLike);
+      // The dashboard's own paths only: /dashboard/billing/* stays OpenAI's billing API (handled by the pipeline).
+      const response = Dashboard.owns(request.url) ? await dashboard.handle(request, ip) : await handleApiRequest(rt, request, ip);
+      return closeIfBodyUnread(request, response);
+    }, { parse: 'none' });
 }
 
 /** Adds `Connection: close` when the request carried a body that was not read to its end. */

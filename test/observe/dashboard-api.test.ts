@@ -148,3 +148,10 @@ test('failed logins are limited per address: after 10 wrong tokens within a minu
   expect(locked.headers.get('set-cookie')).toBeNull();
   expect((await locked.json()).error.code).toBe('too_many_logins');
 });
+
+test("OpenAI's /dashboard/billing/* stays the billing API next to the dashboard", async () => {
+  const res = await fetch(url('/dashboard/billing/subscription'), { headers: { authorization: `Bearer ${FIXTURE_KEYS.alice}` } });
+  expect(res.status).toBe(200);
+  expect((await res.json()).object).toBe('billing_subscription');
+  expect((await fetch(url('/dashboard/nothing-here'))).status).not.toBe(200);
+});

@@ -6,6 +6,7 @@
 //   GET  /dashboard/api/session     {"authenticated": bool}
 //   ANY  /dashboard/api/PATH        the admin API's /admin/PATH, for a session cookie plus the
 //                                   X-Switchyard-Dashboard header (a cross-site page can send neither)
+// Other /dashboard/* paths (OpenAI's /dashboard/billing/*) are not the dashboard's: app.ts asks owns().
 // The admin token is never put in a URL and never reaches the page's script after login.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -49,6 +50,12 @@ export class Dashboard {
   private readonly throttle = new LoginThrottle();
 
   constructor(private readonly rt: Runtime) {}
+
+  /** Is this one of the dashboard's paths? (Not /dashboard/billing/*: that is OpenAI's billing API.) */
+  static owns(url: string): boolean {
+    const path = url.slice(url.indexOf('/', url.indexOf('//') + 2)).split('?')[0];
+    return path === '/dashboard' || path === '/dashboard/' || /^\/dashboard\/(assets\/|api\/|login$|logout$)/.test(path);
+  }
 
   /** `clientIp` is asked only on login (failed logins are limited per address). */
   async handle(request: Request, clientIp: () => string = () => 'unknown'): Promise<Response> {
