@@ -127,8 +127,11 @@ test.skipIf(!available)('log in, overview numbers and charts, keys, providers, u
   expect(csv.split('\r\n')[0]).toBe('key,model,requests,prompt_tokens,completion_tokens,cached_tokens,cost_usd');
   expect(csv).toContain('alice,m,3,3000,600,0,');
 
-  // Config: compiled view with secrets masked, unpriced model flagged.
+  // Config: compiled view with secrets masked, unpriced model flagged, the rejected reload at file:line:col.
+  h.write(readFileSync(h.configPath, 'utf8').replace('models:\n  m:', 'models:\n  m: { price: { input: nope } }\n  m2:'));
+  expect(await h.gw.reload('test')).toBe(false);
   await open('config');
+  expect(await page.textContent('#config-error')).toMatch(/gateway\.yaml:\d+:\d+: /);
   expect(await page.textContent('#config-hash')).toBe(h.gw.runtime.status.hash);
   expect(await page.textContent('#config-models tr[data-key="free"]')).toContain('unpriced');
   const html = await page.content();
