@@ -11,6 +11,7 @@ import { createLogger, type Logger } from './log.ts';
 import { Runtime } from './runtime/runtime.ts';
 import { attachServices } from './runtime/services.ts';
 import { attachObservability } from './observe/attach.ts';
+import { HealthChecks } from './ops/health-checks.ts';
 import { warmTokenizer } from './tokens/count.ts';
 
 export interface StartOptions {
@@ -86,6 +87,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   warnPrices(first, compiled.gateway);
 
   const server = first.config.server ?? {};
+  const healthChecks = new HealthChecks(runtime);
   const app = createApp(runtime).listen({
     port: opts.port ?? server.port ?? 3000,
     hostname: opts.host ?? server.host ?? '127.0.0.1',
@@ -132,6 +134,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       currentPrint = fingerprint(loaded.text, codeFiles);
       watcher?.setCodeFiles(codeFiles);
       services.onReload(loaded.config);
+      healthChecks.configure();
       log.info('config reloaded', { hash: next.gateway.hash, reason });
       warnPrices(loaded, next.gateway);
       return true;
@@ -159,6 +162,8 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   });
   warnFetchCap(runtime, log);
 
+  healthChecks.configure();
+
   let stopping: Promise<void> | undefined;
   return {
     url,
@@ -170,6 +175,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       runtime.draining = true;
       void bun.stop(false); // stop accepting connections; in-flight requests continue
       await watcher?.close();
+      await healthChecks.stop();
       const drained = await runtime.drain(drainMs);
       if (!drained) {
         log.warn('drain timeout reached; cutting the requests still in flight', { in_flight: runtime.inFlight });

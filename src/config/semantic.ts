@@ -87,6 +87,11 @@ export function semanticProblems(file: string, source: ParsedSource, config: Gat
   for (const name of isObject(limits.models) ? Object.keys(limits.models) : []) {
     if (!modelNames.has(name)) at(['limits', 'models', name], `limits.models names unknown model "${name}"${hint(name, [...modelNames])}`);
   }
+  const routing = isObject(root.routing) ? root.routing : {};
+  const healthModel = isObject(routing.health_check) ? routing.health_check.model : undefined;
+  if (typeof healthModel === 'string' && !modelNames.has(healthModel)) {
+    at(['routing', 'health_check', 'model'], `routing.health_check.model names unknown model "${healthModel}"${hint(healthModel, [...modelNames])}; use a served model name or leave it out to check every target`);
+  }
   strings(root.global_plugins).forEach((plugin, i) => checkPlugin(plugin, ['global_plugins', i]));
   list(root.routes).forEach((route, i) => {
     if (!isObject(route)) return;
