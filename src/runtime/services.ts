@@ -11,7 +11,7 @@ import { attachJobs } from '../jobs/index.ts';
 import { createAdmission } from '../limits/admission.ts';
 import { MemoryRateLimiter } from '../limits/memory.ts';
 import { LedgerWriter, type AttemptRow as StoreAttemptRow, type RequestRow as StoreRequestRow } from '../store/ledger.ts';
-import { ledgerGuard } from '../store/ledger-guard.ts';
+import { LEDGER_UNAVAILABLE, ledgerGuard } from '../store/ledger-guard.ts';
 import { filePathOf, isMemoryUrl, normaliseStoreUrl, openStore, type Store } from '../store/open.ts';
 import { type LedgerSink, WorkerLedger } from '../store/worker-ledger.ts';
 import { loadSpend } from '../store/spend.ts';
@@ -124,10 +124,17 @@ async function startLedgerSink(store: Store, url: string, config: GatewayConfig,
   return mainThread();
 }
 
-/** The pipeline's Ledger over the store's batched writer. */
+/**
+ * The pipeline's Ledger over the store's batched writer. A request refused because the ledger buffer is
+ * full is not written itself (it cost nothing, and would only grow the backlog it was refused for);
+ * metrics and logs still count it.
+ */
 function ledgerOf(writer: LedgerSink): Ledger {
   return {
-    record: (row, attempts) => writer.record(toStoreRow(row), attempts.map(toStoreAttempt)),
+    record: (row, attempts) => {
+      if (row.errorCode === LEDGER_UNAVAILABLE) return;
+      writer.record(toStoreRow(row), attempts.map(toStoreAttempt));
+    },
     get pending() {
       return writer.pending;
     },

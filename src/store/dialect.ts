@@ -8,12 +8,12 @@
 import { is, type SQL } from 'drizzle-orm';
 import type { LibSQLDatabase } from 'drizzle-orm/libsql';
 import { PgDatabase } from 'drizzle-orm/pg-core';
-import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import * as pg from './schema-pg.ts';
 import * as lite from './schema.ts';
 
 export type SqliteDb = LibSQLDatabase<typeof lite.schema>;
-export type PgDb = PostgresJsDatabase<typeof pg.schema>;
+export type PgDb = NodePgDatabase<typeof pg.schema>;
 /** The ledger database handle, whichever dialect storage.url selected. */
 export type StoreDb = SqliteDb | PgDb;
 export type Dialect = 'sqlite' | 'pg';
@@ -33,7 +33,7 @@ export function view(db: StoreDb): { db: SqliteDb; t: Tables } {
 export async function run(db: StoreDb, statement: SQL): Promise<number> {
   if (is(db, PgDatabase)) {
     const result = await (db as PgDb).execute(statement);
-    return result.count;
+    return result.rowCount ?? 0;
   }
   const result = await (db as SqliteDb).run(statement);
   return result.rowsAffected;

@@ -8,6 +8,9 @@
 import { GatewayError } from '../contracts/errors.ts';
 import type { LedgerHealth } from './ledger.ts';
 
+/** Error code of a request refused because the ledger buffer is full. */
+export const LEDGER_UNAVAILABLE = 'ledger_unavailable';
+
 export interface LedgerReadiness {
   [detail: string]: unknown;
   ready: boolean;
@@ -35,7 +38,7 @@ export function ledgerGuard(health: () => LedgerHealth, bufferRows: number): Led
       throw new GatewayError({
         status: 503,
         type: 'api_error',
-        code: 'ledger_unavailable',
+        code: LEDGER_UNAVAILABLE,
         message: `The gateway cannot record usage right now: its ledger database is unreachable and ${h.pending} rows are waiting to be written (storage.buffer_rows is ${bound}). New requests are refused until the database is back; retry shortly.`,
         retryAfterMs: 5000,
       });

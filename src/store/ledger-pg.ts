@@ -6,7 +6,7 @@
 // Values are made safe for PostgreSQL first (integers rounded, NUL characters removed): one odd row must
 // never poison the queue.
 
-import type postgres from 'postgres';
+import type { Pool } from 'pg';
 import type { LedgerTarget, Pending } from './ledger.ts';
 
 const SPEND_SQL =
@@ -29,7 +29,7 @@ const ATTEMPTS_SQL = `INSERT INTO attempts (${ATTEMPT_NAMES}) SELECT ${ATTEMPT_N
 const int = (v: number | null | undefined): number | null => (v === null || v === undefined ? null : Math.round(v));
 const text = (v: string | null | undefined): string | null => (v === null || v === undefined ? null : v.includes('\u0000') ? v.replaceAll('\u0000', '') : v);
 
-export function pgLedgerTarget(sql: postgres.Sql): LedgerTarget {
+export function pgLedgerTarget(pool: Pool): LedgerTarget {
   return {
     async write(unique, now) {
       const spend = unique
@@ -42,11 +42,27 @@ export function pgLedgerTarget(sql: postgres.Sql): LedgerTarget {
           status: int(a.status), error_code: text(a.errorCode), latency_ms: int(a.latencyMs), ts: int(a.ts),
         })),
       );
-      await sql.begin(async (tx) => {
-        if (spend.length > 0) await tx.unsafe(SPEND_SQL, [JSON.stringify(spend), Math.round(now)]);
-        await tx.unsafe(REQUESTS_SQL, [JSON.stringify(requests)]);
-        if (attempts.length > 0) await tx.unsafe(ATTEMPTS_SQL, [JSON.stringify(attempts)]);
-      });
+      const client = await pool.connect();
+      // A checked-out client has no pool listener: a connection dying between statements must not
+      // become an unhandled 'error' event (that would end the process); the next query fails instead.
+      const ignore = () => {};
+      client.on('error', ignore);
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        if (spend.length > 0) await client.query(SPEND_SQL, [JSON.stringify(spend), Math.round(now)]);
+        await client.query(REQUESTS_SQL, [JSON.stringify(requests)]);
+        if (attempts.length > 0) await client.query(ATTEMPTS_SQL, [JSON.stringify(attempts)]);
+        await client.query('COMMIT');
+      } catch (err) {
+        broken = err instanceof Error ? err : new Error(String(err));
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.removeListener('error', ignore);
+        // A failed connection is destroyed rather than returned to the pool.
+        client.release(broken);
+      }
       return { rows: unique.length, attempts: attempts.length };
     },
   };

@@ -85,7 +85,7 @@ export interface LedgerTarget {
 }
 
 /** Where the writer writes: a libsql client (SQLite, sqld), a PostgreSQL store, or any target. */
-export type LedgerDestination = { client: Client; db?: unknown } | Pick<PgStore, 'dialect' | 'sql'> | { target: LedgerTarget };
+export type LedgerDestination = { client: Client; db?: unknown } | Pick<PgStore, 'dialect' | 'pool'> | { target: LedgerTarget };
 
 export interface LedgerHealth {
   pending: number;
@@ -97,7 +97,7 @@ export interface LedgerHealth {
 
 function targetOf(dest: LedgerDestination): LedgerTarget {
   if ('target' in dest) return dest.target;
-  if ('sql' in dest) return pgLedgerTarget(dest.sql);
+  if ('pool' in dest) return pgLedgerTarget(dest.pool);
   return sqliteLedgerTarget(dest.client);
 }
 

@@ -1,10 +1,11 @@
-// Opens a PostgreSQL ledger (storage.url postgres:// or postgresql://) with postgres-js: one pooled client
-// per process, reconnecting lazily after an outage (a failed query rejects; the next one dials again).
+// Opens a PostgreSQL ledger (storage.url postgres:// or postgresql://) with node-postgres (`pg`): one
+// pool per process; a connection lost in an outage is dropped and the next query dials again, so the
+// ledger recovers by itself. Idle-connection errors are absorbed here (the pool replaces the connection).
 // Migrations (src/store/migrations-pg/) are applied under an advisory lock, so replicas starting together
 // apply each one exactly once. The URL kept on the store has its password removed (it is logged).
 
-import postgres from 'postgres';
-import { drizzle } from 'drizzle-orm/postgres-js';
+import pg from 'pg';
+import { drizzle } from 'drizzle-orm/node-postgres';
 import type { PgDb } from './dialect.ts';
 import { runPgMigrations } from './migrate-pg.ts';
 import type { OpenStoreOptions } from './open.ts';
@@ -12,9 +13,9 @@ import { schema } from './schema-pg.ts';
 
 export interface PgStore {
   dialect: 'pg';
-  /** The raw postgres-js client (pooled). */
-  sql: postgres.Sql;
-  /** Typed drizzle handle over the same client. */
+  /** The raw node-postgres pool. */
+  pool: pg.Pool;
+  /** Typed drizzle handle over the same pool. */
   db: PgDb;
   /** The URL without its password. */
   url: string;
@@ -38,46 +39,51 @@ export function redactPgUrl(url: string): string {
   }
 }
 
-/** A connection failure as one line without secrets: "PostgreSQL at host:5432 is unreachable (ECONNREFUSED)". */
+/** A failure as one line without secrets: "PostgreSQL at host:5432/db: connect ECONNREFUSED ...". */
 export function describePgError(err: unknown, url: string): string {
-  const e = err as { code?: unknown; message?: unknown };
   let where = 'PostgreSQL';
   try {
     const u = new URL(url);
     where = `PostgreSQL at ${u.host}${u.pathname}`;
   } catch {}
-  const code = typeof e?.code === 'string' ? e.code : '';
-  const message = typeof e?.message === 'string' ? e.message.replace(/postgres(?:ql)?:\/\/\S+/gi, '(url)') : String(err);
-  return `${where}: ${code && !message.includes(code) ? `${code} ` : ''}${message}`;
+  const e = err as { message?: unknown; errors?: unknown };
+  // AggregateError (IPv4 and IPv6 both refused) carries the useful text in its members.
+  const inner = Array.isArray(e?.errors) && e.errors.length > 0 ? (e.errors[0] as { message?: unknown }) : undefined;
+  const raw = typeof e?.message === 'string' && e.message ? e.message : typeof inner?.message === 'string' ? inner.message : String(err);
+  return `${where}: ${raw.replace(/postgres(?:ql)?:\/\/\S+/gi, '(url)')}`;
 }
 
 export async function openPgStore(url: string, options: OpenStoreOptions = {}): Promise<PgStore> {
-  const sql = postgres(url, {
-    max: options.poolSize ?? 10,
-    connect_timeout: options.connectTimeoutS ?? 5,
-    idle_timeout: 60,
-    onnotice: () => {}, // "already exists, skipping" notices from idempotent DDL are not news
-    connection: { application_name: 'switchyard' },
+  const pool = new pg.Pool({
+    connectionString: url,
+    // At least two: migrations hold the advisory lock on one connection and run on another.
+    max: Math.max(2, options.poolSize ?? 10),
+    connectionTimeoutMillis: (options.connectTimeoutS ?? 5) * 1000,
+    idleTimeoutMillis: 60_000,
+    // A query stuck on a half-open connection fails instead of holding the ledger's flush forever.
+    query_timeout: 60_000,
+    application_name: 'switchyard',
   });
-  const db = drizzle(sql, { schema });
+  pool.on('error', () => {}); // an idle connection died (server restart): the pool drops it
+  const db = drizzle(pool, { schema });
   try {
-    if (options.migrate !== false) await runPgMigrations(db, sql);
-    else await sql`SELECT 1`;
+    if (options.migrate !== false) await runPgMigrations(db, pool);
+    else await pool.query('SELECT 1');
   } catch (err) {
-    await sql.end({ timeout: 1 }).catch(() => {});
+    await pool.end().catch(() => {});
     throw new Error(`could not open the ledger: ${describePgError(err, url)}`);
   }
   let closed = false;
   return {
     dialect: 'pg',
-    sql,
+    pool,
     db,
     url: redactPgUrl(url),
     isFile: false,
     async close() {
       if (closed) return;
       closed = true;
-      await sql.end({ timeout: 5 });
+      await pool.end();
     },
   };
 }

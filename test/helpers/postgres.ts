@@ -14,7 +14,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import postgres from 'postgres';
+import pg from 'pg';
 
 export interface PgServer {
   port: number;
@@ -95,11 +95,13 @@ export async function startPostgres(): Promise<PgServer | null> {
     dir,
     url,
     async createDatabase(name) {
-      const sql = postgres(url(), { max: 1, onnotice: () => {} });
+      const client = new pg.Client({ connectionString: url() });
+      client.on('error', () => {});
+      await client.connect();
       try {
-        await sql.unsafe(`CREATE DATABASE "${name.replaceAll('"', '')}"`);
+        await client.query(`CREATE DATABASE "${name.replaceAll('"', '')}"`);
       } finally {
-        await sql.end({ timeout: 1 });
+        await client.end();
       }
       return url(name);
     },
@@ -113,15 +115,17 @@ export async function startPostgres(): Promise<PgServer | null> {
       exited = new Promise((resolve) => proc.once('exit', () => resolve()));
       const deadline = Date.now() + 20_000;
       for (;;) {
-        const sql = postgres(url(), { max: 1, connect_timeout: 2, onnotice: () => {} });
+        const client = new pg.Client({ connectionString: url(), connectionTimeoutMillis: 2000 });
+        client.on('error', () => {});
         try {
-          await sql`SELECT 1`;
+          await client.connect();
+          await client.query('SELECT 1');
           return;
         } catch (err) {
           if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`postgres did not start: ${String(err)}\n${log}`);
           await new Promise((r) => setTimeout(r, 100));
         } finally {
-          await sql.end({ timeout: 1 }).catch(() => {});
+          await client.end().catch(() => {});
         }
       }
     },
@@ -158,7 +162,9 @@ function watchdog(dir: string, data: string): void {
 [ -f "${data}/postmaster.pid" ] && kill -INT "$(head -1 "${data}/postmaster.pid")" 2>/dev/null
 for i in 1 2 3 4 5 6 7 8 9 10; do [ -f "${data}/postmaster.pid" ] || break; sleep 0.5; done
 rm -rf "${dir}"`;
-  spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' }).unref();
+  // Started in the background by a shell that exits at once, so a test runner that kills the child
+  // processes it leaves behind (bun test does) does not take the watchdog with them.
+  spawn('sh', ['-c', 'sh -c "$SWITCHYARD_PG_WATCHDOG" >/dev/null 2>&1 &'], { detached: true, stdio: 'ignore', env: { ...process.env, SWITCHYARD_PG_WATCHDOG: script } }).unref();
 }
 
 let shared: Promise<PgServer | null> | undefined;

@@ -36,7 +36,7 @@ export async function freshStore(d: DialectName): Promise<Store> {
 export async function rows(store: Store, text: string): Promise<Array<Record<string, unknown>>> {
   const raw: Array<Record<string, unknown>> =
     store.dialect === 'pg'
-      ? [...(await store.sql.unsafe(text))]
+      ? (await store.pool.query<Record<string, unknown>>(text)).rows
       : (await store.client.execute(text)).rows.map((r) => ({ ...r }));
   return raw.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' || (typeof v === 'string' && /^-?\d+$/.test(v) && k !== 'id') ? Number(v) : v])));
 }

@@ -33,7 +33,7 @@ const row = (id: string, over: Partial<RequestRow> = {}): RequestRow => ({
   id, ts: Date.UTC(2025, 0, 1, 12), keyName: 'k', model: 'gpt', provider: 'openai', promptTokens: 10, completionTokens: 5,
   costMicros: 100, status: 200, ...over,
 });
-const targetOf = (s: Store): LedgerTarget => (s.dialect === 'pg' ? pgLedgerTarget(s.sql) : sqliteLedgerTarget(s.client));
+const targetOf = (s: Store): LedgerTarget => (s.dialect === 'pg' ? pgLedgerTarget(s.pool) : sqliteLedgerTarget(s.client));
 
 for (const dialect of DIALECTS) {
   describe.skipIf(!dialectAvailable(dialect))(`store contract on ${dialect}`, () => {
