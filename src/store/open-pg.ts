@@ -46,7 +46,9 @@ export function describePgError(err: unknown, url: string): string {
     const u = new URL(url);
     where = `PostgreSQL at ${u.host}${u.pathname}`;
   } catch {}
-  const e = err as { message?: unknown; errors?: unknown };
+  // drizzle wraps driver errors ("Failed query: <sql>"); the driver's own error says what went wrong.
+  const outer = err as { cause?: unknown };
+  const e = (outer?.cause instanceof Error ? outer.cause : err) as { message?: unknown; errors?: unknown };
   // AggregateError (IPv4 and IPv6 both refused) carries the useful text in its members.
   const inner = Array.isArray(e?.errors) && e.errors.length > 0 ? (e.errors[0] as { message?: unknown }) : undefined;
   const raw = typeof e?.message === 'string' && e.message ? e.message : typeof inner?.message === 'string' ? inner.message : String(err);
