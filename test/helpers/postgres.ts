@@ -67,6 +67,18 @@ function runAsUser(): string | null {
   return spawnSync('id', ['-u', 'postgres']).status === 0 ? 'postgres' : 'nobody';
 }
 
+/** Runs a command without blocking the event loop; resolves with its exit code and combined output. */
+function run(cmd: string, args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    proc.stdout?.on('data', (d) => (output += String(d)));
+    proc.stderr?.on('data', (d) => (output += String(d)));
+    proc.once('error', (err) => resolve({ code: -1, output: `${output}${String(err)}` }));
+    proc.once('exit', (code) => resolve({ code, output }));
+  });
+}
+
 function command(bin: string, args: string[], user: string | null): [string, string[]] {
   return user ? ['runuser', ['-u', user, '--', bin, ...args]] : [bin, args];
 }
@@ -82,8 +94,11 @@ export async function startPostgres(): Promise<PgServer | null> {
   }
   const data = join(dir, 'data');
   const [initCmd, initArgs] = command(join(bindir, 'initdb'), ['-D', data, '-U', SUPERUSER, '--auth=trust', '-E', 'UTF8', '--no-sync', '--locale=C'], user);
-  const init = spawnSync(initCmd, initArgs, { encoding: 'utf8' });
-  if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.stdout}`);
+  const init = await run(initCmd, initArgs);
+  if (init.code !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`initdb failed (exit ${init.code}): ${init.output.slice(-2000)}`);
+  }
   const port = await freePort();
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
@@ -106,7 +121,7 @@ export async function startPostgres(): Promise<PgServer | null> {
       return url(name);
     },
     async start() {
-      const args = ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'];
+      const args = ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=100'];
       const [cmd, cmdArgs] = command(join(bindir, 'postgres'), args, user);
       const proc = spawn(cmd, cmdArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
       child = proc;

@@ -3,7 +3,7 @@
 // top-ups, runtime keys, image jobs, the response cache, stored responses and the usage report (UTC day
 // buckets). Every repo is written once (src/store/dialect.ts); this suite is what keeps that honest.
 
-import { afterAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { createHash } from 'node:crypto';
 import { cacheStats, getCached, pruneCache, putCached } from '../../src/store/cache-repo.ts';
 import { createJob, failStaleJobs, getJob, updateJob } from '../../src/store/jobs-repo.ts';
@@ -15,9 +15,14 @@ import type { Store } from '../../src/store/open.ts';
 import { ResponseStore } from '../../src/store/responses-repo.ts';
 import { adjustBudget, getSpend, loadSpend } from '../../src/store/spend.ts';
 import { usageReport } from '../../src/store/usage-report.ts';
+import { sharedPostgres } from '../helpers/postgres.ts';
 import { count, DIALECTS, dialectAvailable, freshStore, rows } from '../helpers/store-dialects.ts';
 
 const opened: Store[] = [];
+// initdb and the first start take a few seconds on a busy machine: not part of any test's time budget.
+beforeAll(async () => {
+  if (dialectAvailable('postgres')) await sharedPostgres();
+}, 60_000);
 afterAll(async () => {
   for (const s of opened) await s.close().catch(() => {});
 });

@@ -42,7 +42,7 @@ let n = 0;
 
 beforeAll(async () => {
   if (!skip) server = (await sharedPostgres())!;
-});
+}, 60_000);
 afterAll(async () => {
   await Promise.all(running.map((gw) => gw.stop().catch(() => {})));
   await Promise.all(clients.map((c) => c.end().catch(() => {})));
