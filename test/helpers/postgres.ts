@@ -10,7 +10,7 @@
 //   await pg.destroy();                          // stop and remove the temp dir
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,33 @@ export interface PgServer {
 }
 
 const SUPERUSER = 'switchyard';
+const PREFIX = 'switchyard-pg-';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Removes server directories an earlier run left behind (its runner killed the server and the watchdog
+ * with it): older than ten minutes and without a live postmaster.
+ */
+function sweepStale(): void {
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith(PREFIX)) continue;
+    const dir = join(tmpdir(), name);
+    try {
+      if (Date.now() - statSync(dir).mtimeMs < 600_000) continue;
+      const pidFile = join(dir, 'data', 'postmaster.pid');
+      if (existsSync(pidFile) && alive(Number(readFileSync(pidFile, 'utf8').split('\n')[0]))) continue;
+      rmSync(dir, { recursive: true, force: true });
+    } catch {}
+  }
+}
 
 /** Directory holding initdb and postgres, or null. */
 export function findPostgres(): string | null {
@@ -87,7 +114,8 @@ export async function startPostgres(): Promise<PgServer | null> {
   const bindir = findPostgres();
   if (!bindir) return null;
   const user = runAsUser();
-  const dir = mkdtempSync(join(tmpdir(), 'switchyard-pg-'));
+  sweepStale();
+  const dir = mkdtempSync(join(tmpdir(), PREFIX));
   if (user) {
     chmodSync(dir, 0o755);
     spawnSync('chown', ['-R', user, dir]);
@@ -179,7 +207,7 @@ for i in 1 2 3 4 5 6 7 8 9 10; do [ -f "${data}/postmaster.pid" ] || break; slee
 rm -rf "${dir}"`;
   // Started in the background by a shell that exits at once, so a test runner that kills the child
   // processes it leaves behind (bun test does) does not take the watchdog with them.
-  spawn('sh', ['-c', 'sh -c "$SWITCHYARD_PG_WATCHDOG" >/dev/null 2>&1 &'], { detached: true, stdio: 'ignore', env: { ...process.env, SWITCHYARD_PG_WATCHDOG: script } }).unref();
+  spawn('sh', ['-c', '(command -v setsid >/dev/null && exec setsid sh -c "$SWITCHYARD_PG_WATCHDOG" || exec sh -c "$SWITCHYARD_PG_WATCHDOG") >/dev/null 2>&1 &'], { detached: true, stdio: 'ignore', env: { ...process.env, SWITCHYARD_PG_WATCHDOG: script } }).unref();
 }
 
 let shared: Promise<PgServer | null> | undefined;
