@@ -62,7 +62,7 @@ export async function attachServices(rt: Runtime, config: GatewayConfig): Promis
     rt.store = store;
     rt.ledger = ledgerOf(writer);
     const admission = createAdmission(limiter, budgets);
-    const guard = ledgerGuard(() => writer!.health(), config.storage?.buffer_rows ?? DEFAULT_BUFFER_ROWS);
+    const guard = ledgerGuard(writer, config.storage?.buffer_rows ?? DEFAULT_BUFFER_ROWS);
     rt.admission = {
       admit(request) {
         guard.check();

@@ -29,12 +29,13 @@ export interface LedgerGuard {
   readiness(): LedgerReadiness;
 }
 
-export function ledgerGuard(health: () => LedgerHealth, bufferRows: number): LedgerGuard {
+export function ledgerGuard(sink: { readonly pending: number; health(): LedgerHealth }, bufferRows: number): LedgerGuard {
   const bound = Math.max(1, Math.floor(bufferRows));
+  const health = () => sink.health();
   return {
     check() {
+      if (sink.pending < bound) return; // the hot path: one getter, no allocation
       const h = health();
-      if (h.pending < bound) return;
       throw new GatewayError({
         status: 503,
         type: 'api_error',
