@@ -36,6 +36,10 @@ export interface StorageConfig {
   auth_token?: string;
   /** Ledger flush interval in ms (default 200). */
   flush_ms?: number;
+  /** Ledger rows held while the database is unreachable; at the bound new requests get 503 (default 100000). */
+  buffer_rows?: number;
+  /** PostgreSQL: most pooled connections per process (default 10). */
+  pool_size?: number;
 }
 
 export interface ProviderConfig {

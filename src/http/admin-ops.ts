@@ -25,7 +25,7 @@ export async function handleOps(rt: Runtime, s: LedgerServices, request: Request
     const window = url.searchParams.get('window') ?? '24h';
     if (!(window in WINDOWS)) throw badRequest('window', `Unknown window "${window}"; use ${Object.keys(WINDOWS).join(', ')}.`);
     await s.writer.flush().catch(() => {});
-    const series = await ledgerTimeSeries(s.store.client, window as SeriesWindow);
+    const series = await ledgerTimeSeries(s.store, window as SeriesWindow);
     return json(200, { object: 'timeseries', ...series, in_flight: rt.inFlight });
   }
   if (path === '/admin/providers' && method === 'GET') return json(200, { object: 'list', data: await providers(rt, s) });
@@ -59,7 +59,7 @@ async function testProvider(rt: Runtime, name: string, model: string | null): Pr
 async function providers(rt: Runtime, s: LedgerServices) {
   const gw = rt.current();
   await s.writer.flush().catch(() => {});
-  const stats = await targetStats(s.store.client, Date.now() - RECENT_MS);
+  const stats = await targetStats(s.store, Date.now() - RECENT_MS);
   const breakers = new Map(rt.breakers.snapshot().map((b) => [b.key, b]));
   const targets = new Map<string, { provider: string; upstream_model: string; models: Set<string> }>();
   for (const model of gw.models.values()) {

@@ -22,12 +22,21 @@ export function clientIpOf(rt: Runtime, request: Request, server: ServerLike): s
   return server?.requestIP(request)?.address ?? '127.0.0.1';
 }
 
+/** 503 while draining or while an attached service (ledger database, shared state) is not ready; says which and why. */
+function ready(rt: Runtime, json: (status: number, body: unknown) => Response): Response {
+  if (rt.draining) return json(503, { status: 'draining' });
+  if (rt.readiness.size === 0) return json(200, { status: 'ready', config: rt.status.hash });
+  const checks = Object.fromEntries([...rt.readiness].map(([name, check]) => [name, check()]));
+  const ok = Object.values(checks).every((c) => c.ready);
+  return json(ok ? 200 : 503, { status: ok ? 'ready' : 'not_ready', config: rt.status.hash, checks });
+}
+
 export function createApp(rt: Runtime) {
   const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
   const dashboard = new Dashboard(rt);
   return new Elysia()
     .get('/health', () => json(200, { status: 'ok' }))
-    .get('/ready', () => (rt.draining ? json(503, { status: 'draining' }) : json(200, { status: 'ready', config: rt.status.hash })))
+    .get('/ready', () => ready(rt, json))
     .all('/admin/*', async ({ request }) => closeIfBodyUnread(request, await handleAdmin(rt, request)), { parse: 'none' })
     .get('/metrics', ({ request }) => handleMetrics(rt, request))
     .all('/*', async ({ request, server }) => {

@@ -30,9 +30,8 @@ import { runChain } from '../pipeline/plugin-runner.ts';
 import { routeResponse } from '../pipeline/serve-call.ts';
 import type { Exchange } from '../pipeline/types.ts';
 import type { Runtime } from '../runtime/runtime.ts';
-import { type Job, createJob, getJob, updateJob } from '../store/jobs-repo.ts';
+import { type Job, createJob, failStaleJobs as failStale, getJob, updateJob } from '../store/jobs-repo.ts';
 import type { StoreDb } from '../store/open.ts';
-import { jobs } from '../store/schema.ts';
 import type { ImageJobView, JobService } from './types.ts';
 
 export const JOB_KIND = 'images.generations';
@@ -53,13 +52,8 @@ export function interruptedError(): JsonObject {
 }
 
 /** Marks abandoned jobs (queued/running, heartbeat older than staleMs) failed. Returns how many. */
-export async function failStaleJobs(db: StoreDb, staleMs: number, now = Date.now()): Promise<number> {
-  const rows = await db
-    .update(jobs)
-    .set({ status: 'failed', errorJson: JSON.stringify(interruptedError()), updatedAt: now })
-    .where(and(inArray(jobs.status, ['queued', 'running']), lt(jobs.updatedAt, now - staleMs)))
-    .returning({ id: jobs.id });
-  return rows.length;
+export function failStaleJobs(db: StoreDb, staleMs: number, now = Date.now()): Promise<number> {
+  return failStale(db, staleMs, interruptedError(), now);
 }
 
 export function jobView(job: Job): ImageJobView {

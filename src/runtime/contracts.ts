@@ -105,6 +105,14 @@ export interface CacheableCall {
   requested?: 'yes' | 'no';
 }
 
+/** What an attached service (ledger database, shared state) tells GET /ready. */
+export interface ReadinessReport {
+  ready: boolean;
+  status: string;
+  message?: string;
+  [detail: string]: unknown;
+}
+
 export const unlimitedAdmission: Admission = {
   admit: () => ({ headers: {}, settle: () => {} }),
 };

@@ -9,7 +9,7 @@ import type { GatewayMetrics } from '../observe/metrics.ts';
 import type { ResponseStore } from '../store/responses-repo.ts';
 import { CircuitBreakers } from '../pipeline/circuit-breakers.ts';
 import { ConnectionGate } from '../upstream/connection-gate.ts';
-import { type Admission, type Ledger, type ResponseCache, discardLedger, unlimitedAdmission } from './contracts.ts';
+import { type Admission, type Ledger, type ReadinessReport, type ResponseCache, discardLedger, unlimitedAdmission } from './contracts.ts';
 
 export interface ConfigStatus {
   hash: string;
@@ -36,6 +36,8 @@ export class Runtime {
   responses?: ResponseStore;
   /** Async image jobs (src/jobs), once attachJobs(rt, store) ran. */
   jobs?: JobService;
+  /** Readiness of attached services by name (e.g. `ledger`); GET /ready is 503 while one is not ready. */
+  readonly readiness = new Map<string, () => ReadinessReport>();
   /** Runtime-issued keys (admin API), looked up after the config's keys. */
   runtimeKeyLookup?: (digest: string) => CompiledKey | undefined;
   readonly status: ConfigStatus;

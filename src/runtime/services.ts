@@ -1,6 +1,7 @@
-// Attaches the stateful services to a runtime once, at start: the libsql store (storage.url), the
-// batched ledger writer, budgets seeded from persisted spend, runtime keys, and the in-memory rate
-// limiter. They outlive config reloads; close() flushes the ledger and closes the store.
+// Attaches the stateful services to a runtime once, at start: the ledger store (storage.url: libsql or
+// PostgreSQL), the batched ledger writer with its outage buffer (new requests get 503 ledger_unavailable
+// once it is full; /ready reports it), budgets seeded from persisted spend, runtime keys, and the
+// in-memory rate limiter. They outlive config reloads; close() flushes the ledger and closes the store.
 
 import { isAbsolute, resolve } from 'node:path';
 import type { GatewayConfig } from '../config/types.ts';
@@ -10,6 +11,7 @@ import { attachJobs } from '../jobs/index.ts';
 import { createAdmission } from '../limits/admission.ts';
 import { MemoryRateLimiter } from '../limits/memory.ts';
 import { LedgerWriter, type AttemptRow as StoreAttemptRow, type RequestRow as StoreRequestRow } from '../store/ledger.ts';
+import { LEDGER_UNAVAILABLE, ledgerGuard } from '../store/ledger-guard.ts';
 import { filePathOf, isMemoryUrl, normaliseStoreUrl, openStore, type Store } from '../store/open.ts';
 import { type LedgerSink, WorkerLedger } from '../store/worker-ledger.ts';
 import { loadSpend } from '../store/spend.ts';
@@ -26,6 +28,8 @@ export interface Services {
 }
 
 export const DEFAULT_STORE_URL = 'file:./data/switchyard.db';
+/** Rows the ledger holds while its database is unreachable before new requests are refused. */
+export const DEFAULT_BUFFER_ROWS = 100_000;
 
 /** storage.url with a relative `file:` path resolved against the config file's directory (logged once). */
 export function storeUrlOf(config: GatewayConfig, baseDir: string): string {
@@ -38,7 +42,7 @@ export function storeUrlOf(config: GatewayConfig, baseDir: string): string {
 
 export async function attachServices(rt: Runtime, config: GatewayConfig, baseDir: string): Promise<Services> {
   const url = storeUrlOf(config, baseDir);
-  const store = await openStore(url, config.storage?.auth_token);
+  const store = await openStore(url, config.storage?.auth_token, { poolSize: config.storage?.pool_size });
   let writer: LedgerSink | undefined;
   try {
     let lastErrorLog = 0;
@@ -57,7 +61,15 @@ export async function attachServices(rt: Runtime, config: GatewayConfig, baseDir
 
     rt.store = store;
     rt.ledger = ledgerOf(writer);
-    rt.admission = createAdmission(limiter, budgets);
+    const admission = createAdmission(limiter, budgets);
+    const guard = ledgerGuard(writer, config.storage?.buffer_rows ?? DEFAULT_BUFFER_ROWS);
+    rt.admission = {
+      admit(request) {
+        guard.check();
+        return admission.admit(request);
+      },
+    };
+    rt.readiness.set('ledger', () => guard.readiness());
     rt.runtimeKeyLookup = (digest) => keys.lookup(digest);
     bindServices(rt, services);
     registerAdminApi(servicesOf);
@@ -106,12 +118,17 @@ function storageHost(url: string): string {
 
 /**
  * The ledger writer: for database files and remote libsql it runs in a worker thread, so SQLite work never
- * blocks requests; an in-memory database (one connection) is written from this thread.
+ * blocks requests; an in-memory database (one connection) is written from this thread. PostgreSQL is
+ * written from this thread too: its client does non-blocking I/O and the database works in its own
+ * process, so a worker would only add a second pool and a message hop (the batch is serialised once,
+ * as the worker path does). Its queue is the outage buffer: refused at buffer_rows, hard cap 2x for rows
+ * of requests admitted before the bound was reached.
  */
 async function startLedgerSink(store: Store, url: string, config: GatewayConfig, onError: (message: string) => void): Promise<LedgerSink> {
   const flushMs = config.storage?.flush_ms ?? 200;
-  const mainThread = () => new LedgerWriter(store, { flushMs, onError: (err) => onError(String((err as Error)?.message ?? err)) });
-  if (!isMemoryUrl(url) && process.env.SWITCHYARD_LEDGER_THREAD !== 'main') {
+  const maxQueued = 2 * (config.storage?.buffer_rows ?? DEFAULT_BUFFER_ROWS);
+  const mainThread = () => new LedgerWriter(store, { flushMs, maxQueued, onError: (err) => onError(String((err as Error)?.message ?? err)) });
+  if (store.dialect === 'sqlite' && !isMemoryUrl(url) && process.env.SWITCHYARD_LEDGER_THREAD !== 'main') {
     try {
       return await WorkerLedger.start({ url, authToken: config.storage?.auth_token, flushMs, onError, fallback: mainThread });
     } catch (err) {
@@ -121,10 +138,17 @@ async function startLedgerSink(store: Store, url: string, config: GatewayConfig,
   return mainThread();
 }
 
-/** The pipeline's Ledger over the store's batched writer. */
+/**
+ * The pipeline's Ledger over the store's batched writer. A request refused because the ledger buffer is
+ * full is not written itself (it cost nothing, and would only grow the backlog it was refused for);
+ * metrics and logs still count it.
+ */
 function ledgerOf(writer: LedgerSink): Ledger {
   return {
-    record: (row, attempts) => writer.record(toStoreRow(row), attempts.map(toStoreAttempt)),
+    record: (row, attempts) => {
+      if (row.errorCode === LEDGER_UNAVAILABLE) return;
+      writer.record(toStoreRow(row), attempts.map(toStoreAttempt));
+    },
     get pending() {
       return writer.pending;
     },

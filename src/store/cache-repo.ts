@@ -3,8 +3,7 @@
 // the oldest entries are pruned first. Bodies are stored as text (the serialised response).
 
 import { eq, lte, sql } from 'drizzle-orm';
-import type { StoreDb } from './open.ts';
-import { cacheEntries } from './schema.ts';
+import { run, view, type StoreDb } from './dialect.ts';
 
 export interface CacheEntry {
   hash: string;
@@ -31,7 +30,8 @@ export interface CachePutOptions {
 }
 
 /** A live entry (hit counter bumped), or null when absent or expired. */
-export async function getCached(db: StoreDb, hash: string, now: number = Date.now()): Promise<CacheEntry | null> {
+export async function getCached(store: StoreDb, hash: string, now: number = Date.now()): Promise<CacheEntry | null> {
+  const { db, t: { cacheEntries } } = view(store);
   const rows = await db.select().from(cacheEntries).where(eq(cacheEntries.hash, hash));
   const row = rows[0];
   if (!row) return null;
@@ -47,7 +47,8 @@ export async function getCached(db: StoreDb, hash: string, now: number = Date.no
 }
 
 /** Stores (or replaces) an entry, then prunes. False when the body alone exceeds maxBytes or ttl ≤ 0. */
-export async function putCached(db: StoreDb, entry: CachePut, opts: CachePutOptions): Promise<boolean> {
+export async function putCached(store: StoreDb, entry: CachePut, opts: CachePutOptions): Promise<boolean> {
+  const { db, t: { cacheEntries } } = view(store);
   const now = opts.now ?? Date.now();
   const sizeBytes = Buffer.byteLength(entry.body, 'utf8');
   if (entry.ttlMs <= 0 || sizeBytes > opts.maxBytes) return false;
@@ -74,25 +75,28 @@ export async function putCached(db: StoreDb, entry: CachePut, opts: CachePutOpti
         hits: 0,
       },
     });
-  await pruneCache(db, opts.maxBytes, now);
+  await pruneCache(store, opts.maxBytes, now);
   return true;
 }
 
 /** Removes expired entries, then the oldest until the total size fits maxBytes. Returns entries removed. */
-export async function pruneCache(db: StoreDb, maxBytes: number, now: number = Date.now()): Promise<number> {
+export async function pruneCache(store: StoreDb, maxBytes: number, now: number = Date.now()): Promise<number> {
+  const { db, t: { cacheEntries } } = view(store);
   const expired = await db.delete(cacheEntries).where(lte(cacheEntries.expiresAt, now)).returning({ hash: cacheEntries.hash });
-  const over = await db.run(sql`
+  // Same SQL on both dialects (PostgreSQL wants the derived table named).
+  const over = await run(store, sql`
     DELETE FROM cache_entries WHERE hash IN (
       SELECT hash FROM (
         SELECT hash, SUM(size_bytes) OVER (ORDER BY created_at DESC, hash DESC ROWS UNBOUNDED PRECEDING) AS running
         FROM cache_entries
-      ) WHERE running > ${maxBytes}
+      ) AS sized WHERE running > ${maxBytes}
     )`);
-  return expired.length + over.rowsAffected;
+  return expired.length + over;
 }
 
 /** Entry count and total bytes (for metrics and the admin API). */
-export async function cacheStats(db: StoreDb): Promise<{ entries: number; bytes: number }> {
+export async function cacheStats(store: StoreDb): Promise<{ entries: number; bytes: number }> {
+  const { db, t: { cacheEntries } } = view(store);
   const rows = await db
     .select({ entries: sql<number>`count(*)`, bytes: sql<number>`coalesce(sum(${cacheEntries.sizeBytes}), 0)` })
     .from(cacheEntries);

@@ -1,10 +1,10 @@
 // Async jobs (e.g. image generation) kept in the ledger database so they survive restarts. Request,
 // result and error are JSON documents; a job belongs to the key that created it.
 
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray, lt } from 'drizzle-orm';
 import type { JsonValue } from '../contracts/canonical.ts';
-import type { StoreDb } from './open.ts';
-import { jobs } from './schema.ts';
+import { view, type StoreDb } from './dialect.ts';
+import type { jobs } from './schema.ts';
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -61,7 +61,8 @@ function toJob(r: typeof jobs.$inferSelect): Job {
   };
 }
 
-export async function createJob(db: StoreDb, job: NewJob): Promise<Job> {
+export async function createJob(store: StoreDb, job: NewJob): Promise<Job> {
+  const { db, t: { jobs } } = view(store);
   const now = job.createdAt ?? Date.now();
   const rows = await db
     .insert(jobs)
@@ -81,18 +82,31 @@ export async function createJob(db: StoreDb, job: NewJob): Promise<Job> {
 }
 
 /** A job by id; with keyName, only if it belongs to that key (so keys cannot read each other's jobs). */
-export async function getJob(db: StoreDb, id: string, keyName?: string): Promise<Job | null> {
+export async function getJob(store: StoreDb, id: string, keyName?: string): Promise<Job | null> {
+  const { db, t: { jobs } } = view(store);
   const where = keyName === undefined ? eq(jobs.id, id) : and(eq(jobs.id, id), eq(jobs.keyName, keyName));
   const rows = await db.select().from(jobs).where(where);
   return rows[0] ? toJob(rows[0]) : null;
 }
 
 /** Updates status/result/error and bumps updated_at; null when there is no such job. */
-export async function updateJob(db: StoreDb, id: string, patch: JobPatch, now: number = Date.now()): Promise<Job | null> {
+export async function updateJob(store: StoreDb, id: string, patch: JobPatch, now: number = Date.now()): Promise<Job | null> {
+  const { db, t: { jobs } } = view(store);
   const set: Partial<typeof jobs.$inferInsert> = { updatedAt: now };
   if (patch.status !== undefined) set.status = patch.status;
   if (patch.result !== undefined) set.resultJson = patch.result === null ? null : JSON.stringify(patch.result);
   if (patch.error !== undefined) set.errorJson = patch.error === null ? null : JSON.stringify(patch.error);
   const rows = await db.update(jobs).set(set).where(eq(jobs.id, id)).returning();
   return rows[0] ? toJob(rows[0]) : null;
+}
+
+/** Marks abandoned jobs (queued/running, heartbeat older than staleMs) failed. Returns how many. */
+export async function failStaleJobs(store: StoreDb, staleMs: number, error: JsonValue, now = Date.now()): Promise<number> {
+  const { db, t: { jobs } } = view(store);
+  const rows = await db
+    .update(jobs)
+    .set({ status: 'failed', errorJson: JSON.stringify(error), updatedAt: now })
+    .where(and(inArray(jobs.status, ['queued', 'running']), lt(jobs.updatedAt, now - staleMs)))
+    .returning({ id: jobs.id });
+  return rows.length;
 }

@@ -4,8 +4,8 @@
 
 import { asc, eq, isNull } from 'drizzle-orm';
 import type { LimitSpec } from '../config/types.ts';
-import type { StoreDb } from './open.ts';
-import { runtimeKeys } from './schema.ts';
+import { view, type StoreDb } from './dialect.ts';
+import type { runtimeKeys } from './schema.ts';
 
 export interface RuntimeKey {
   name: string;
@@ -116,7 +116,8 @@ function toKey(r: Row): RuntimeKey {
 }
 
 /** Stores a new key; throws KeyConflictError when the name or digest exists. */
-export async function insertKey(db: StoreDb, key: NewRuntimeKey): Promise<RuntimeKey> {
+export async function insertKey(store: StoreDb, key: NewRuntimeKey): Promise<RuntimeKey> {
+  const { db, t: { runtimeKeys } } = view(store);
   const rows = await db
     .insert(runtimeKeys)
     .values({
@@ -139,7 +140,8 @@ export async function insertKey(db: StoreDb, key: NewRuntimeKey): Promise<Runtim
 }
 
 /** Keys ordered by creation; revoked ones only when asked. */
-export async function listKeys(db: StoreDb, opts: { includeRevoked?: boolean } = {}): Promise<RuntimeKey[]> {
+export async function listKeys(store: StoreDb, opts: { includeRevoked?: boolean } = {}): Promise<RuntimeKey[]> {
+  const { db, t: { runtimeKeys } } = view(store);
   const q = db.select().from(runtimeKeys);
   const rows = opts.includeRevoked
     ? await q.orderBy(asc(runtimeKeys.createdAt), asc(runtimeKeys.name))
@@ -147,13 +149,15 @@ export async function listKeys(db: StoreDb, opts: { includeRevoked?: boolean } =
   return rows.map(toKey);
 }
 
-export async function getKey(db: StoreDb, name: string): Promise<RuntimeKey | null> {
+export async function getKey(store: StoreDb, name: string): Promise<RuntimeKey | null> {
+  const { db, t: { runtimeKeys } } = view(store);
   const rows = await db.select().from(runtimeKeys).where(eq(runtimeKeys.name, name));
   return rows[0] ? toKey(rows[0]) : null;
 }
 
 /** Auth lookup. Returns revoked and expired keys too: the caller decides (and picks the error code). */
-export async function findByDigest(db: StoreDb, digest: string): Promise<RuntimeKey | null> {
+export async function findByDigest(store: StoreDb, digest: string): Promise<RuntimeKey | null> {
+  const { db, t: { runtimeKeys } } = view(store);
   const d = digest.toLowerCase();
   if (!DIGEST.test(d)) return null;
   const rows = await db.select().from(runtimeKeys).where(eq(runtimeKeys.digest, d));
@@ -161,7 +165,8 @@ export async function findByDigest(db: StoreDb, digest: string): Promise<Runtime
 }
 
 /** Applies a patch; returns the updated key, or null when there is no such key. */
-export async function updateKey(db: StoreDb, name: string, patch: RuntimeKeyPatch): Promise<RuntimeKey | null> {
+export async function updateKey(store: StoreDb, name: string, patch: RuntimeKeyPatch): Promise<RuntimeKey | null> {
+  const { db, t: { runtimeKeys } } = view(store);
   const set: Partial<typeof runtimeKeys.$inferInsert> = {};
   if (patch.group !== undefined) set.groupName = patch.group;
   if (patch.budgetMicros !== undefined) set.budgetMicros = patch.budgetMicros;
@@ -169,14 +174,15 @@ export async function updateKey(db: StoreDb, name: string, patch: RuntimeKeyPatc
   if (patch.models !== undefined) set.models = JSON.stringify(patch.models);
   if (patch.allowIps !== undefined) set.allowIps = JSON.stringify(patch.allowIps);
   if (patch.limits !== undefined) set.limits = patch.limits === null ? null : JSON.stringify(patch.limits);
-  if (Object.keys(set).length === 0) return getKey(db, name);
+  if (Object.keys(set).length === 0) return getKey(store, name);
   const rows = await db.update(runtimeKeys).set(set).where(eq(runtimeKeys.name, name)).returning();
   return rows[0] ? toKey(rows[0]) : null;
 }
 
 /** Marks a key revoked (idempotent: the first revocation time is kept). False when there is no such key. */
-export async function revokeKey(db: StoreDb, name: string, at: number = Date.now()): Promise<boolean> {
-  const existing = await getKey(db, name);
+export async function revokeKey(store: StoreDb, name: string, at: number = Date.now()): Promise<boolean> {
+  const { db, t: { runtimeKeys } } = view(store);
+  const existing = await getKey(store, name);
   if (!existing) return false;
   if (existing.revokedAt === null) {
     await db.update(runtimeKeys).set({ revokedAt: at }).where(eq(runtimeKeys.name, name));

@@ -1,15 +1,19 @@
 // Batched ledger writer. record() only queues (never blocks a request); a timer flushes the queue every
-// flushMs in ONE write transaction (client.batch 'write'): spend upsert, request rows, attempt rows.
+// flushMs in ONE write transaction: spend upsert, request rows, attempt rows. The transaction itself is the
+// dialect's LedgerTarget (ledger-sqlite.ts: one libsql batch; ledger-pg.ts: one PostgreSQL transaction).
 //
 // Exactly-once: request rows are INSERT ... ON CONFLICT DO NOTHING on the request id and attempt rows on
 // (request_id, n); spend is added only for rows whose id is not yet in `requests`, evaluated inside the same
 // transaction before the insert. So a flush that is retried after an ambiguous failure (committed, but the
 // client saw an error) never duplicates rows nor double-counts spend. On failure rows stay queued and the
-// next tick retries; onError is told, nothing is printed. A kill -9 loses at most the unflushed window;
-// SQLite's WAL keeps the file consistent.
+// next tick retries; onError is told, nothing is printed. While the database is unreachable the queue is
+// the outage buffer: health() says since when writes fail, and the runtime refuses new billable requests
+// once `pending` reaches its bound (see ledger-guard.ts). A kill -9 loses at most the unflushed window.
 
-import type { Client, InStatement, InValue } from '@libsql/client';
-import type { StoreDb } from './open.ts';
+import type { Client } from '@libsql/client';
+import { pgLedgerTarget } from './ledger-pg.ts';
+import { sqliteLedgerTarget } from './ledger-sqlite.ts';
+import type { PgStore } from './open-pg.ts';
 
 /** One ledger row per client request (unique by id). Money is integer micro-dollars. */
 export interface RequestRow {
@@ -69,20 +73,36 @@ export interface LedgerWriterOptions {
   onFlush?: (info: FlushInfo) => void;
 }
 
-interface Pending {
+/** One queued request row with its attempts. */
+export interface Pending {
   row: RequestRow;
   attempts: AttemptRow[];
 }
 
-const ROWS_PER_STATEMENT = 200;
-const ATTEMPTS_PER_STATEMENT = 500;
+/** Writes a batch (request ids already unique) in ONE transaction, idempotently by request id. */
+export interface LedgerTarget {
+  write(batch: Pending[], now: number): Promise<{ rows: number; attempts: number }>;
+}
 
-function chunks<T>(items: T[], size: number): T[][] {
-  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+/** Where the writer writes: a libsql client (SQLite, sqld), a PostgreSQL store, or any target. */
+export type LedgerDestination = { client: Client; db?: unknown } | Pick<PgStore, 'dialect' | 'pool'> | { target: LedgerTarget };
+
+export interface LedgerHealth {
+  pending: number;
+  /** First failure of the current run of failed flushes (ms since epoch); undefined while writes succeed. */
+  failingSince?: number;
+  /** The latest flush failure, as one line. */
+  lastError?: string;
+}
+
+function targetOf(dest: LedgerDestination): LedgerTarget {
+  if ('target' in dest) return dest.target;
+  if ('pool' in dest) return pgLedgerTarget(dest.pool);
+  return sqliteLedgerTarget(dest.client);
 }
 
 export class LedgerWriter {
-  readonly #client: Client;
+  readonly #target: LedgerTarget;
   readonly #flushMs: number;
   readonly #maxBatchRows: number;
   readonly #maxQueued: number;
@@ -94,9 +114,11 @@ export class LedgerWriter {
   #closed = false;
   #dropped = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
+  #failingSince: number | undefined;
+  #lastError: string | undefined;
 
-  constructor(store: { client: Client; db: StoreDb }, options: LedgerWriterOptions = {}) {
-    this.#client = store.client;
+  constructor(destination: LedgerDestination, options: LedgerWriterOptions = {}) {
+    this.#target = targetOf(destination);
     this.#flushMs = Math.max(1, options.flushMs ?? 200);
     this.#maxBatchRows = Math.max(1, options.maxBatchRows ?? 5000);
     this.#maxQueued = Math.max(1, options.maxQueued ?? 100_000);
@@ -115,6 +137,10 @@ export class LedgerWriter {
   /** Rows refused because the queue was full or the writer was closed. */
   get dropped(): number {
     return this.#dropped;
+  }
+
+  health(): LedgerHealth {
+    return { pending: this.#queue.length, failingSince: this.#failingSince, lastError: this.#lastError };
   }
 
   /** Queues one request row and its attempts. Never blocks, never throws. */
@@ -180,51 +206,26 @@ export class LedgerWriter {
     const batch = this.#queue.slice(0, this.#maxBatchRows);
     if (batch.length === 0) return 0;
     const started = performance.now();
-    const { statements, rows, attempts } = this.#statements(batch);
-    await this.#client.batch(statements, 'write');
+    // A request id queued twice keeps its first row; the second is a duplicate by definition.
+    const byId = new Map<string, Pending>();
+    for (const p of batch) if (!byId.has(p.row.id)) byId.set(p.row.id, p);
+    let written: { rows: number; attempts: number };
+    try {
+      written = await this.#target.write([...byId.values()], Date.now());
+    } catch (err) {
+      this.#failingSince ??= Date.now();
+      this.#lastError = String((err as Error)?.message ?? err).split('\n')[0];
+      throw err;
+    }
+    this.#failingSince = undefined;
+    this.#lastError = undefined;
+    const { rows, attempts } = written;
     // Rows recorded meanwhile were appended at the tail; the head is exactly `batch`.
     this.#queue.splice(0, batch.length);
     try {
       this.#onFlush?.({ rows, attempts, ms: performance.now() - started });
     } catch {} // an observer's bug is not a ledger failure: the rows are committed
     return batch.length;
-  }
-
-  #statements(batch: Pending[]): { statements: InStatement[]; rows: number; attempts: number } {
-    // A request id queued twice keeps its first row; the second is a duplicate by definition.
-    const byId = new Map<string, Pending>();
-    for (const p of batch) if (!byId.has(p.row.id)) byId.set(p.row.id, p);
-    const unique = [...byId.values()];
-    const statements: InStatement[] = [];
-    const now = Date.now();
-    let attemptCount = 0;
-    for (const part of chunks(unique, ROWS_PER_STATEMENT)) {
-      const spend = this.#spendStatement(part, now);
-      if (spend) statements.push(spend);
-      statements.push(requestInsert(part.map((p) => p.row)));
-      const attemptRows = part.flatMap((p) => p.attempts.map((a) => [p.row.id, a] as const));
-      attemptCount += attemptRows.length;
-      for (const a of chunks(attemptRows, ATTEMPTS_PER_STATEMENT)) statements.push(attemptInsert(a));
-    }
-    return { statements, rows: unique.length, attempts: attemptCount };
-  }
-
-  /** key_spend += cost for rows with a key whose id is not in `requests` yet (runs before their insert). */
-  #spendStatement(part: Pending[], now: number): InStatement | null {
-    const keyed = part.filter((p) => p.row.keyName && p.row.costMicros > 0);
-    if (keyed.length === 0) return null;
-    const args: InValue[] = [];
-    for (const p of keyed) args.push(p.row.id, p.row.keyName ?? null, Math.round(p.row.costMicros));
-    args.push(now);
-    return {
-      sql:
-        `WITH v(id, key_name, cost) AS (VALUES ${keyed.map(() => '(?, ?, ?)').join(', ')}) ` +
-        'INSERT INTO key_spend (key_name, spent_micros, budget_adjust_micros, updated_at) ' +
-        'SELECT key_name, SUM(cost), 0, ? FROM v WHERE id NOT IN (SELECT id FROM requests) GROUP BY key_name ' +
-        'ON CONFLICT(key_name) DO UPDATE SET spent_micros = key_spend.spent_micros + excluded.spent_micros, ' +
-        'updated_at = excluded.updated_at',
-      args,
-    };
   }
 }
 
@@ -243,31 +244,4 @@ function invalidRow(r: RequestRow, attempts: AttemptRow[]): string | null {
     }
   }
   return null;
-}
-
-// Hand-written multi-row INSERTs (columns match schema.ts / the migration). Measured against the query
-// builder and a json_each form, a multi-row VALUES list is the cheapest for libsql's binding.
-const REQUEST_COLUMNS = 'id, ts, key_name, group_name, route, model, provider, upstream_model, prompt_tokens, completion_tokens, cached_tokens, usage_source, cost_micros, status, error_code, latency_ms, ttft_ms, stream, partial, config_hash';
-const REQUEST_PLACEHOLDERS = `(${Array(20).fill('?').join(', ')})`;
-const ATTEMPT_COLUMNS = 'request_id, n, provider, upstream_model, status, error_code, latency_ms, ts';
-const ATTEMPT_PLACEHOLDERS = `(${Array(8).fill('?').join(', ')})`;
-
-function requestInsert(rows: RequestRow[]): InStatement {
-  const args: InValue[] = [];
-  for (const r of rows) {
-    args.push(
-      r.id, r.ts, r.keyName ?? null, r.groupName ?? null, r.route ?? null, r.model ?? null, r.provider ?? null, r.upstreamModel ?? null,
-      r.promptTokens, r.completionTokens, r.cachedTokens ?? 0, r.usageSource ?? 'upstream', Math.round(r.costMicros), r.status,
-      r.errorCode ?? null, r.latencyMs ?? null, r.ttftMs ?? null, r.stream ? 1 : 0, r.partial ? 1 : 0, r.configHash ?? null,
-    );
-  }
-  return { sql: `INSERT INTO requests (${REQUEST_COLUMNS}) VALUES ${rows.map(() => REQUEST_PLACEHOLDERS).join(', ')} ON CONFLICT DO NOTHING`, args };
-}
-
-function attemptInsert(rows: ReadonlyArray<readonly [string, AttemptRow]>): InStatement {
-  const args: InValue[] = [];
-  for (const [requestId, a] of rows) {
-    args.push(requestId, a.n, a.provider, a.upstreamModel ?? null, a.status ?? null, a.errorCode ?? null, a.latencyMs ?? null, a.ts);
-  }
-  return { sql: `INSERT INTO attempts (${ATTEMPT_COLUMNS}) VALUES ${rows.map(() => ATTEMPT_PLACEHOLDERS).join(', ')} ON CONFLICT DO NOTHING`, args };
 }

@@ -5,7 +5,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { migrate } from 'drizzle-orm/libsql/migrator';
-import type { StoreDb } from './open.ts';
+import type { SqliteDb } from './dialect.ts';
 
 /** Absolute path of the committed migrations folder. */
 export const MIGRATIONS_FOLDER: string = join(
@@ -14,6 +14,6 @@ export const MIGRATIONS_FOLDER: string = join(
 );
 
 /** Brings the database schema up to date. Safe to call on every start. */
-export async function runMigrations(db: StoreDb, migrationsFolder: string = MIGRATIONS_FOLDER): Promise<void> {
+export async function runMigrations(db: SqliteDb, migrationsFolder: string = MIGRATIONS_FOLDER): Promise<void> {
   await migrate(db, { migrationsFolder });
 }

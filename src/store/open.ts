@@ -9,23 +9,29 @@
 //   libsql://db-org.turso.io     remote sqld / Turso over the same client; pass storage.auth_token.
 //   http://127.0.0.1:8080        self-hosted sqld (https:// and ws(s):// work too). PRAGMAs are the
 //                                server's business and are not sent.
+//   postgres://u:p@host:5432/db  PostgreSQL (postgresql:// too), see open-pg.ts: a pooled postgres-js
+//                                client, migrations applied under an advisory lock.
 // A bare path without a scheme is treated as a file path.
 
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createClient, type Client } from '@libsql/client';
-import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
+import { drizzle } from 'drizzle-orm/libsql';
+import type { SqliteDb } from './dialect.ts';
 import { runMigrations } from './migrate.ts';
+import { isPostgresUrl, openPgStore, type PgStore } from './open-pg.ts';
 import { schema } from './schema.ts';
 
+export type { StoreDb } from './dialect.ts';
+export type { PgStore } from './open-pg.ts';
 export type StoreSchema = typeof schema;
-export type StoreDb = LibSQLDatabase<StoreSchema>;
 
-export interface Store {
+export interface SqliteStore {
+  dialect: 'sqlite';
   /** The raw libsql client (batches, PRAGMAs). */
   client: Client;
   /** Typed drizzle handle over the same client. */
-  db: StoreDb;
+  db: SqliteDb;
   /** Normalised URL the client was opened with (never includes the auth token). */
   url: string;
   /** True for an embedded file database (WAL, on-disk). */
@@ -33,11 +39,18 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/** The ledger database: libsql (file, :memory:, sqld/Turso) or PostgreSQL. */
+export type Store = SqliteStore | PgStore;
+
 export interface OpenStoreOptions {
   /** Apply migrations (default true). */
   migrate?: boolean;
   /** Busy timeout for file databases in ms (default 5000). */
   busyTimeoutMs?: number;
+  /** PostgreSQL: most connections in the pool (default 10). */
+  poolSize?: number;
+  /** PostgreSQL: seconds to wait for a connection (default 5). */
+  connectTimeoutS?: number;
 }
 
 const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
@@ -70,7 +83,14 @@ export function normaliseStoreUrl(url: string): string {
 }
 
 /** Opens (and migrates) the store. Throws a plain Error naming the URL scheme on failure, never the token. */
-export async function openStore(url: string, authToken?: string, options: OpenStoreOptions = {}): Promise<Store> {
+export function openStore(url: `file:${string}` | ':memory:', authToken?: string, options?: OpenStoreOptions): Promise<SqliteStore>;
+export function openStore(url: string, authToken?: string, options?: OpenStoreOptions): Promise<Store>;
+export function openStore(url: string, authToken?: string, options: OpenStoreOptions = {}): Promise<Store> {
+  if (isPostgresUrl(url)) return openPgStore(url, options);
+  return openLibsqlStore(url, authToken, options);
+}
+
+async function openLibsqlStore(url: string, authToken: string | undefined, options: OpenStoreOptions): Promise<SqliteStore> {
   const normalised = normaliseStoreUrl(url);
   const path = filePathOf(normalised);
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
@@ -94,6 +114,7 @@ export async function openStore(url: string, authToken?: string, options: OpenSt
     if (options.migrate !== false) await runMigrations(db);
     let closed = false;
     return {
+      dialect: 'sqlite',
       client,
       db,
       url: normalised,
@@ -108,4 +129,10 @@ export async function openStore(url: string, authToken?: string, options: OpenSt
     client.close();
     throw err;
   }
+}
+
+/** The store as libsql, for SQLite-only tools (PRAGMAs, raw client access); throws on PostgreSQL. */
+export function sqliteStore(store: Store): SqliteStore {
+  if (store.dialect !== 'sqlite') throw new Error('this needs the libsql ledger; storage.url selects PostgreSQL');
+  return store;
 }

@@ -4,8 +4,7 @@
 // conversation the moment a stream ends (previous_response_id) never misses its own last turn.
 
 import { and, eq } from 'drizzle-orm';
-import type { StoreDb } from './open.ts';
-import { responses } from './schema.ts';
+import { view, type StoreDb, type Tables } from './dialect.ts';
 
 export interface StoredResponse {
   id: string;
@@ -21,13 +20,19 @@ export interface StoredResponse {
 
 export class ResponseStore {
   private readonly pending = new Map<string, Promise<unknown>>();
+  private readonly db: ReturnType<typeof view>['db'];
+  private readonly t: Tables['responses'];
 
-  constructor(private readonly db: StoreDb, private readonly onError: (message: string) => void) {}
+  constructor(store: StoreDb, private readonly onError: (message: string) => void) {
+    const v = view(store);
+    this.db = v.db;
+    this.t = v.t.responses;
+  }
 
   /** Saves a response (replacing one with the same id); failures are reported, never thrown. */
   put(row: StoredResponse): Promise<void> {
-    const write = this.db.insert(responses).values(row)
-      .onConflictDoUpdate({ target: responses.id, set: { responseJson: row.responseJson, inputJson: row.inputJson } })
+    const write = this.db.insert(this.t).values(row)
+      .onConflictDoUpdate({ target: this.t.id, set: { responseJson: row.responseJson, inputJson: row.inputJson } })
       .then(() => undefined, (err: unknown) => this.onError(String((err as Error)?.message ?? err)))
       .finally(() => {
         if (this.pending.get(row.id) === write) this.pending.delete(row.id);
@@ -38,14 +43,14 @@ export class ResponseStore {
 
   async get(id: string, keyName: string): Promise<StoredResponse | undefined> {
     await this.pending.get(id);
-    const rows = await this.db.select().from(responses).where(and(eq(responses.id, id), eq(responses.keyName, keyName)));
+    const rows = await this.db.select().from(this.t).where(and(eq(this.t.id, id), eq(this.t.keyName, keyName)));
     return rows[0];
   }
 
   /** True when a response of this key was deleted. */
   async delete(id: string, keyName: string): Promise<boolean> {
     await this.pending.get(id);
-    const gone = await this.db.delete(responses).where(and(eq(responses.id, id), eq(responses.keyName, keyName))).returning({ id: responses.id });
+    const gone = await this.db.delete(this.t).where(and(eq(this.t.id, id), eq(this.t.keyName, keyName))).returning({ id: this.t.id });
     return gone.length > 0;
   }
 }

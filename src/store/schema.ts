@@ -1,6 +1,7 @@
 // Drizzle table definitions for the libsql ledger database: the single source of truth for state
 // (usage rows, upstream attempts, spend per key, runtime-issued keys, async jobs, response cache, stored Responses API responses).
-// Changing this file means running `bunx drizzle-kit generate` and committing src/store/migrations/.
+// Changing this file means running `bunx drizzle-kit generate` and committing src/store/migrations/, and making
+// the same change in schema-pg.ts (the PostgreSQL mirror; its type check fails until both agree).
 // Times are integer milliseconds since the epoch; money is integer micro-dollars (DESIGN.md §4).
 
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';

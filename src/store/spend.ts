@@ -4,8 +4,7 @@
 // remaining = budget + adjust − spent.
 
 import { eq, sql } from 'drizzle-orm';
-import type { StoreDb } from './open.ts';
-import { keySpend } from './schema.ts';
+import { view, type StoreDb } from './dialect.ts';
 
 export interface KeySpend {
   spentMicros: number;
@@ -13,7 +12,8 @@ export interface KeySpend {
 }
 
 /** All persisted spend, by key name. */
-export async function loadSpend(db: StoreDb): Promise<Map<string, KeySpend>> {
+export async function loadSpend(store: StoreDb): Promise<Map<string, KeySpend>> {
+  const { db, t: { keySpend } } = view(store);
   const rows = await db
     .select({ keyName: keySpend.keyName, spent: keySpend.spentMicros, adjust: keySpend.budgetAdjustMicros })
     .from(keySpend);
@@ -23,7 +23,8 @@ export async function loadSpend(db: StoreDb): Promise<Map<string, KeySpend>> {
 }
 
 /** Spend of one key (zeros when it has none yet). */
-export async function getSpend(db: StoreDb, keyName: string): Promise<KeySpend> {
+export async function getSpend(store: StoreDb, keyName: string): Promise<KeySpend> {
+  const { db, t: { keySpend } } = view(store);
   const rows = await db
     .select({ spent: keySpend.spentMicros, adjust: keySpend.budgetAdjustMicros })
     .from(keySpend)
@@ -33,7 +34,8 @@ export async function getSpend(db: StoreDb, keyName: string): Promise<KeySpend> 
 }
 
 /** Adds deltaMicros (negative to take back) to a key's budget adjustment; returns the new totals. */
-export async function adjustBudget(db: StoreDb, keyName: string, deltaMicros: number): Promise<KeySpend> {
+export async function adjustBudget(store: StoreDb, keyName: string, deltaMicros: number): Promise<KeySpend> {
+  const { db, t: { keySpend } } = view(store);
   if (!Number.isFinite(deltaMicros)) throw new RangeError('deltaMicros must be a finite number');
   const delta = Math.round(deltaMicros);
   const rows = await db

@@ -2,7 +2,8 @@
 // bucket over a window ending now, plus spend per key (the top keys by spend; the rest summed as
 // "(other)"). Provider-check and health-check rows (marked key names) are left out: they are not traffic.
 
-import type { Client } from '@libsql/client';
+import type { Store } from './open.ts';
+import { readRows } from './read-query.ts';
 
 export type SeriesWindow = '1h' | '24h' | '7d';
 
@@ -35,7 +36,7 @@ export interface TimeSeries {
 
 const num = (v: unknown) => (typeof v === 'number' ? v : Number(v ?? 0));
 
-export async function ledgerTimeSeries(client: Client, window: SeriesWindow, now = Date.now(), topKeys = 8): Promise<TimeSeries> {
+export async function ledgerTimeSeries(store: Store, window: SeriesWindow, now = Date.now(), topKeys = 8): Promise<TimeSeries> {
   const { spanMs, bucketMs } = WINDOWS[window];
   const to = Math.ceil((now + 1) / bucketMs) * bucketMs;
   const from = to - spanMs;
@@ -46,15 +47,12 @@ export async function ledgerTimeSeries(client: Client, window: SeriesWindow, now
     window, bucket_ms: bucketMs, from, to, t, requests: zeros(), errors: zeros(), error_rate: zeros(),
     prompt_tokens: zeros(), completion_tokens: zeros(), cost_micros: zeros(), cost_by_key: {},
   };
-  const res = await client.execute({
-    sql: `SELECT CAST((ts - ?) / ? AS INTEGER) AS b, key_name AS k, count(*) AS n, sum(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS e,
+  const rows = await readRows(store, `SELECT CAST((ts - ?) / ? AS INTEGER) AS b, key_name AS k, count(*) AS n, sum(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS e,
             sum(prompt_tokens) AS p, sum(completion_tokens) AS c, sum(cost_micros) AS cost
           FROM requests WHERE ts >= ? AND ts < ? AND (key_name IS NULL OR key_name NOT IN (?, ?))
-          GROUP BY b, k`,
-    args: [from, bucketMs, from, to, ...CHECK_KEY_NAMES],
-  });
+          GROUP BY b, k`, [from, bucketMs, from, to, ...CHECK_KEY_NAMES]);
   const perKey = new Map<string, { total: number; series: number[] }>();
-  for (const row of res.rows) {
+  for (const row of rows) {
     const i = Math.floor(num(row.b));
     if (i < 0 || i >= n) continue;
     out.requests[i] += num(row.n);

@@ -1,9 +1,9 @@
 // Usage aggregation over the ledger for the admin API: requests, tokens and cost, grouped by any of
 // key / model / provider / day (UTC), within an optional [from, to) window in ms. Totals cover the window.
+// The query is written once; only the day bucket is per dialect (SQLite strftime, PostgreSQL to_char).
 
 import { and, asc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
-import type { StoreDb } from './open.ts';
-import { requests } from './schema.ts';
+import { dialectOf, view, type Dialect, type StoreDb, type Tables } from './dialect.ts';
 
 export type UsageDimension = 'key' | 'model' | 'provider' | 'day';
 
@@ -41,17 +41,25 @@ export interface UsageReport {
   totals: UsageTotals;
 }
 
-const DIMENSION_SQL: Record<UsageDimension, SQL> = {
-  key: sql`${requests.keyName}`,
-  model: sql`${requests.model}`,
-  provider: sql`${requests.provider}`,
-  day: sql`strftime('%Y-%m-%d', ${requests.ts} / 1000, 'unixepoch')`,
-};
+function dimensionSql(requests: Tables['requests'], dialect: Dialect): Record<UsageDimension, SQL> {
+  return {
+    key: sql`${requests.keyName}`,
+    model: sql`${requests.model}`,
+    provider: sql`${requests.provider}`,
+    // Constants stay in the SQL text (not bound), so SELECT and GROUP BY carry the identical expression.
+    day:
+      dialect === 'pg'
+        ? sql`to_char(to_timestamp(${requests.ts} / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD')`
+        : sql`strftime('%Y-%m-%d', ${requests.ts} / 1000, 'unixepoch')`,
+  };
+}
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v ?? 0));
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
-export async function usageReport(db: StoreDb, q: UsageQuery): Promise<UsageReport> {
+export async function usageReport(store: StoreDb, q: UsageQuery): Promise<UsageReport> {
+  const { db, t: { requests } } = view(store);
+  const DIMENSION_SQL = dimensionSql(requests, dialectOf(store));
   const dims = [...new Set(q.groupBy)];
   const fields: Record<string, SQL.Aliased> = {
     requests: sql<number>`count(*)`.as('requests'),

@@ -5,7 +5,7 @@
 // (duplicates are harmless: inserts are idempotent by request id) and writing continues there.
 // A kill -9 loses at most the rows of the current flush window (plus a batch being committed).
 
-import type { AttemptRow, RequestRow } from './ledger.ts';
+import type { AttemptRow, LedgerHealth, RequestRow } from './ledger.ts';
 import type { FromWorker, ToWorker } from './ledger-worker.ts';
 
 export interface LedgerSink {
@@ -13,6 +13,8 @@ export interface LedgerSink {
   flush(): Promise<void>;
   close(): Promise<void>;
   readonly pending: number;
+  /** Queue length and whether writes currently fail (the outage buffer, see ledger-guard.ts). */
+  health(): LedgerHealth;
 }
 
 type Batch = Array<[RequestRow, AttemptRow[]]>;
@@ -49,6 +51,8 @@ export class WorkerLedger implements LedgerSink {
   #closed?: Promise<void>;
   #stopping = false;
   #onClosed?: (pending: number) => void;
+  #failingSince?: number;
+  #lastError?: string;
 
   private constructor(worker: Worker, opts: WorkerLedgerOptions) {
     this.#worker = worker;
@@ -84,6 +88,11 @@ export class WorkerLedger implements LedgerSink {
     let n = this.#buffer.length;
     for (const f of this.#inFlight.values()) n += f.rows;
     return n;
+  }
+
+  health(): LedgerHealth {
+    if (this.#fallback) return this.#fallback.health();
+    return { pending: this.pending, failingSince: this.#failingSince, lastError: this.#lastError };
   }
 
   record(row: RequestRow, attempts: AttemptRow[] = []): void {
@@ -147,9 +156,13 @@ export class WorkerLedger implements LedgerSink {
     if (message.type === 'ack') {
       const entry = this.#inFlight.get(message.seq);
       this.#inFlight.delete(message.seq);
+      this.#failingSince = undefined;
+      this.#lastError = undefined;
       entry?.resolve();
     } else if (message.type === 'error') {
       this.#opts.onError(message.message);
+      this.#failingSince ??= Date.now();
+      this.#lastError = message.message;
       if (message.seq !== undefined) {
         // The rows stay queued in the worker's writer, which retries them on its own timer.
         const entry = this.#inFlight.get(message.seq);

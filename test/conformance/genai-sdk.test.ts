@@ -7,7 +7,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { type Content, type FunctionDeclaration, type GenerateContentResponse, GoogleGenAI, Type } from '@google/genai';
-import { openStore, type Store } from '../../src/store/open.ts';
+import { openStore, sqliteStore, type Store } from '../../src/store/open.ts';
 import { TEST_KEY } from '../helpers/gateway.ts';
 import { ANSWER, type Conformance, EXPECTED_CALLS, HELLO, PNG_BASE64, PNG_DATA_URL, TARGETS, type Target, startConformance, turn } from './harness.ts';
 
@@ -43,7 +43,7 @@ const RESULTS: Record<string, object> = { get_weather: { temp_c: 18, sky: 'sunny
 
 async function rows(sql: string, args: Array<string | number> = []) {
   await h.gw.runtime.ledger.flush();
-  const res = await store.client.execute({ sql, args });
+  const res = await sqliteStore(store).client.execute({ sql, args });
   return res.rows.map((r) => Object.fromEntries(res.columns.map((c, i) => [c, r[i]])));
 }
 

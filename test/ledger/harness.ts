@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGateway, type RunningGateway } from '../../src/gateway.ts';
 import { type LogFields, type Logger, createLogger } from '../../src/log.ts';
-import { openStore, type Store } from '../../src/store/open.ts';
+import { openStore, sqliteStore, type Store } from '../../src/store/open.ts';
 
 export const KEY = 'sk-ledger-test-key-0123456789';
 export const ADMIN = 'admin-token-for-ledger-tests';
@@ -50,7 +50,7 @@ export async function harness(yaml: string, dir = tempDir(), logger?: Logger): P
     async query(sql, args = []) {
       await gw.runtime.ledger.flush().catch(() => {});
       reader ??= await openStore(`file:${dbPath}`, undefined, { migrate: false });
-      const res = await reader.client.execute({ sql, args });
+      const res = await sqliteStore(reader).client.execute({ sql, args });
       return res.rows.map((r) => Object.fromEntries(res.columns.map((c, i) => [c, r[i]])));
     },
     async cleanup() {

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { createJob } from '../../src/store/jobs-repo.ts';
+import { sqliteStore } from '../../src/store/open.ts';
 import { tempDir } from '../helpers/gateway.ts';
 import { type E2EGateway, TEST_KEY, sseData, startE2E, until } from './helpers.ts';
 
@@ -282,9 +283,9 @@ test('images/submit + images/get, across a gateway restart on the same database 
   expect((await envelope(await obGet({ method: 'images/get' }, {}))).error_code).toBe('4014');
 
   // submitting under someone else's key name is refused before any job exists
-  const jobsBefore = (await gw.runtime.store!.client.execute('select count(*) as n from jobs')).rows[0].n;
+  const jobsBefore = (await sqliteStore(gw.runtime.store!).client.execute('select count(*) as n from jobs')).rows[0].n;
   expect((await envelope(await obGet({ key: 'other', method: 'images/submit' }, { model: 'mock-image', prompt: 'x' }))).error_code).toBe('4005');
-  expect((await gw.runtime.store!.client.execute('select count(*) as n from jobs')).rows[0].n).toBe(jobsBefore);
+  expect((await sqliteStore(gw.runtime.store!).client.execute('select count(*) as n from jobs')).rows[0].n).toBe(jobsBefore);
 
   // a job some crashed process left "running" long ago
   await createJob(gw.runtime.store!.db, { id: 'imgjob_orphan', keyName: 'tester', kind: 'images.generations', status: 'running', request: { model: 'mock-image', prompt: 'x' }, createdAt: Date.now() - 3_600_000 });

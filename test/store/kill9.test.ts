@@ -5,7 +5,7 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { openStore } from '../../src/store/open.ts';
+import { openStore, sqliteStore } from '../../src/store/open.ts';
 
 const dir = mkdtempSync(join(tmpdir(), `switchyard-kill9-${Math.random().toString(36).slice(2)}-`));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -56,7 +56,7 @@ describe('kill -9', () => {
     expect(acked).toBeGreaterThan(0);
     if (process.env.STORE_TEST_VERBOSE) console.log(`kill -9: ${acked} rows acknowledged`);
 
-    const store = await openStore(url);
+    const store = sqliteStore(await openStore(url));
     try {
       const integrity = await store.client.execute('PRAGMA integrity_check');
       expect(String(integrity.rows[0]?.[0])).toBe('ok');

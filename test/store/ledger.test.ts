@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@libsql/client';
 import { LedgerWriter, type AttemptRow, type RequestRow } from '../../src/store/ledger.ts';
-import { openStore, type Store } from '../../src/store/open.ts';
+import { openStore, type SqliteStore as Store } from '../../src/store/open.ts';
 import { loadSpend } from '../../src/store/spend.ts';
 
 const dir = mkdtempSync(join(tmpdir(), `switchyard-ledger-${Math.random().toString(36).slice(2)}-`));

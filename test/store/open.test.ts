@@ -4,7 +4,7 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { filePathOf, normaliseStoreUrl, openStore } from '../../src/store/open.ts';
+import { filePathOf, normaliseStoreUrl, openStore, sqliteStore } from '../../src/store/open.ts';
 import { MIGRATIONS_FOLDER, runMigrations } from '../../src/store/migrate.ts';
 
 const dir = mkdtempSync(join(tmpdir(), `switchyard-store-${Math.random().toString(36).slice(2)}-`));
@@ -13,7 +13,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('openStore', () => {
   test('creates the parent directory, WAL mode, busy timeout, all tables', async () => {
-    const store = await openStore(tmp.url);
+    const store = sqliteStore(await openStore(tmp.url));
     try {
       expect(existsSync(tmp.path)).toBe(true);
       const mode = await store.client.execute('PRAGMA journal_mode');
@@ -33,11 +33,11 @@ describe('openStore', () => {
   });
 
   test('migrations apply twice idempotently (reopen and explicit re-run)', async () => {
-    const a = await openStore(tmp.url);
+    const a = sqliteStore(await openStore(tmp.url));
     await a.client.execute("INSERT INTO requests (id, ts, status) VALUES ('r1', 1, 200)");
     await runMigrations(a.db);
     await a.close();
-    const b = await openStore(tmp.url);
+    const b = sqliteStore(await openStore(tmp.url));
     try {
       // Each committed migration recorded once, however often they were applied.
       const migrations = await b.client.execute('SELECT count(*) FROM __drizzle_migrations');

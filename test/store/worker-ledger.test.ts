@@ -4,19 +4,19 @@
 import { expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { LedgerWriter } from '../../src/store/ledger.ts';
-import { openStore } from '../../src/store/open.ts';
+import { openStore, sqliteStore } from '../../src/store/open.ts';
 import { WorkerLedger } from '../../src/store/worker-ledger.ts';
 import { tempDir } from '../helpers/gateway.ts';
 
 const row = (id: string) => ({ id, ts: Date.now(), keyName: 'k', promptTokens: 1, completionTokens: 1, costMicros: 5, status: 200 });
 
-async function count(store: Awaited<ReturnType<typeof openStore>>): Promise<number> {
+async function count(store: ReturnType<typeof sqliteStore>): Promise<number> {
   return Number((await store.client.execute('SELECT count(*) FROM requests')).rows[0][0]);
 }
 
 test('rows flushed through the worker are in the database; close() confirms', async () => {
   const url = `file:${join(tempDir(), 'l.db')}`;
-  const store = await openStore(url);
+  const store = sqliteStore(await openStore(url));
   const errors: string[] = [];
   const ledger = await WorkerLedger.start({ url, flushMs: 50, onError: (m) => errors.push(m), fallback: () => new LedgerWriter(store) });
   for (let i = 0; i < 100; i++) ledger.record(row(`a${i}`), [{ n: 1, provider: 'p', ts: Date.now(), status: 200 }]);
@@ -31,7 +31,7 @@ test('rows flushed through the worker are in the database; close() confirms', as
 
 test('a worker that dies: unconfirmed and later rows are written from the main thread', async () => {
   const url = `file:${join(tempDir(), 'l.db')}`;
-  const store = await openStore(url);
+  const store = sqliteStore(await openStore(url));
   const errors: string[] = [];
   const ledger = await WorkerLedger.start({ url, flushMs: 10_000, onError: (m) => errors.push(m), fallback: () => new LedgerWriter(store, { flushMs: 20 }) });
   for (let i = 0; i < 10; i++) ledger.record(row(`b${i}`));
