@@ -32,6 +32,16 @@ export interface StorageConfig {
   auth_token?: string;
   /** Ledger flush interval in ms (default 200). */
   flush_ms?: number;
+  /** Shared live state for several gateway processes or replicas. */
+  redis?: RedisConfig;
+}
+
+export interface RedisConfig {
+  url: string;
+  prefix?: string;
+  on_unavailable?: 'reject' | 'allow';
+  timeout_ms?: number;
+  lease_ttl_ms?: number;
 }
 
 export interface ProviderConfig {

@@ -22,7 +22,11 @@ export function createApp(rt: Runtime) {
   const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
   return new Elysia()
     .get('/health', () => json(200, { status: 'ok' }))
-    .get('/ready', () => (rt.draining ? json(503, { status: 'draining' }) : json(200, { status: 'ready', config: rt.status.hash })))
+    .get('/ready', () => {
+      const r = rt.readiness();
+      if (!r.ready) return json(503, { status: r.reason === 'draining' ? 'draining' : 'unavailable', reason: r.reason, config: rt.status.hash });
+      return json(200, r.reason ? { status: 'degraded', reason: r.reason, config: rt.status.hash } : { status: 'ready', config: rt.status.hash });
+    })
     .all('/admin/*', ({ request }) => handleAdmin(rt, request), { parse: 'none' })
     .get('/metrics', ({ request }) => handleMetrics(rt, request))
     .all('/*', ({ request, server }) => handleApiRequest(rt, request, () => clientIpOf(rt, request, server as ServerLike)), { parse: 'none' });

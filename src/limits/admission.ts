@@ -19,7 +19,7 @@ export function createAdmission(limiter: RateLimiter, budgets: BudgetTracker): A
       const rules = rulesFor(request.gw, request.key, request.model);
       if (rules.length === 0) return reserve(request, budgets, noLease, {});
       // promptTokens may be computed lazily by the caller: read it only when a tpm rule needs it.
-      const tokens = rules.some((r) => r.tpm !== undefined) ? request.promptTokens + request.maxOutputTokens : 0;
+      const tokens = tokensFor(rules, request);
       const result = limiter.acquire({ rules, tokens });
       return result instanceof Promise ? result.then((r) => admitted(request, budgets, r)) : admitted(request, budgets, result);
     },
@@ -31,10 +31,21 @@ function admitted(request: AdmissionRequest, budgets: BudgetTracker, result: Acq
   return reserve(request, budgets, result.lease, rateLimitHeaders(result.snapshot));
 }
 
-function reserve(request: AdmissionRequest, budgets: BudgetTracker, lease: Lease, headers: Record<string, string>): Ticket {
+/** The budget reservation of a request: its worst-case cost (0 for keys without a budget). */
+export function reservationFor(request: AdmissionRequest): number {
   const { gw, key, model } = request;
   const multiplier = gw.groups.get(key.group)?.multiplier ?? 1;
-  const amount = model && key.budgetMicros !== undefined ? reservationMicros(model.price, multiplier, request.promptTokens, request.maxOutputTokens) : 0;
+  return model && key.budgetMicros !== undefined ? reservationMicros(model.price, multiplier, request.promptTokens, request.maxOutputTokens) : 0;
+}
+
+/** Tokens a request reserves on tpm rules (prompt estimate + max output; 0 when no rule counts tokens). */
+export function tokensFor(rules: readonly { tpm?: number }[], request: AdmissionRequest): number {
+  return rules.some((r) => r.tpm !== undefined) ? request.promptTokens + request.maxOutputTokens : 0;
+}
+
+function reserve(request: AdmissionRequest, budgets: BudgetTracker, lease: Lease, headers: Record<string, string>): Ticket {
+  const { key } = request;
+  const amount = reservationFor(request);
   let hold;
   try {
     hold = budgets.reserve(key, amount);

@@ -22,7 +22,8 @@ export interface ConfigStatus {
 
 export class Runtime {
   private gateway: CompiledGateway;
-  readonly breakers = new CircuitBreakers();
+  /** Per-target circuit breakers (a shared subclass when Redis holds the live state). */
+  breakers: CircuitBreakers = new CircuitBreakers();
   admission: Admission = unlimitedAdmission;
   ledger: Ledger = discardLedger;
   /** Response cache (off until storage attaches one). */
@@ -36,6 +37,10 @@ export class Runtime {
   /** Runtime-issued keys (admin API), looked up after the config's keys. */
   runtimeKeyLookup?: (digest: string) => CompiledKey | undefined;
   readonly status: ConfigStatus;
+  /** The cluster view (storage.redis), for GET /admin/cluster. */
+  cluster?: { view(): Promise<unknown> };
+  /** Checks /ready consults: a check returns a reason when something is wrong (ready false = 503). */
+  readonly readinessChecks: Array<() => { ready: boolean; reason: string } | undefined> = [];
   private inflight = 0;
   private streams = 0;
   /** Prometheus metrics (GET /metrics), attached at start. */
@@ -78,6 +83,16 @@ export class Runtime {
       this.inflight -= 1;
       if (this.inflight === 0) for (const w of this.drainWaiters.splice(0)) w();
     };
+  }
+
+  /** /ready's verdict: draining, or the first failing check, or ready (with any degradation noted). */
+  readiness(): { ready: boolean; reason?: string } {
+    if (this.draining) return { ready: false, reason: 'draining' };
+    for (const check of this.readinessChecks) {
+      const r = check();
+      if (r) return r;
+    }
+    return { ready: true };
   }
 
   get inFlight(): number {
