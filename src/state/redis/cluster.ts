@@ -43,7 +43,7 @@ export class ClusterHeartbeat {
   async view(): Promise<{ nodes: NodeInfo[]; hashes: string[]; drift: boolean; self: string }> {
     const nodesKey = this.state.key('nodes');
     await this.state.client.zremrangebyscore(nodesKey, '-inf', Date.now() - TTL_MS * 10);
-    const ids = await this.state.client.zrange(nodesKey, 0, -1);
+    const ids = await this.state.client.zrange(nodesKey, '0', '-1');
     const texts = ids.length ? await this.state.client.mget(...ids.map((id) => this.state.key('node', id))) : [];
     const nodes = texts.filter((t): t is string => !!t).map((t) => JSON.parse(t) as NodeInfo).sort((a, b) => a.id.localeCompare(b.id));
     const hashes = [...new Set(nodes.map((n) => n.config_hash))];
