@@ -137,8 +137,14 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       void bun.stop(false); // stop accepting connections; in-flight requests continue
       await watcher?.close();
       const drained = await runtime.drain(drainMs);
-      if (!drained) log.warn('drain timeout reached; closing with requests in flight', { in_flight: runtime.inFlight });
+      if (!drained) {
+        log.warn('drain timeout reached; cutting the requests still in flight', { in_flight: runtime.inFlight });
+        runtime.cutStreams(); // streams end with an error event and are recorded as cut (drain_timeout)
+        await new Promise((resolve) => setTimeout(resolve, 50)); // let those last frames reach the sockets
+      }
       await bun.stop(true);
+      // Requests cut by closing their connections record their rows now; then the ledger is flushed.
+      if (!drained) await runtime.drain(1000);
       await services.close();
     })()),
   };

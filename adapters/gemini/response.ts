@@ -9,7 +9,7 @@
 // answer with finish_reason content_filter rather than an error, as OpenAI reports filtering.
 
 import {
-  errors, usageToWire,
+  errors, usageToWire, wireCount,
   type AdapterRequest, type ChatResponse, type DecodedResponse, type FinishReason, type JsonObject,
   type ProviderView, type ToolCall, type UpstreamReply, type Usage,
 } from '../../src/contracts/index.ts';
@@ -26,8 +26,9 @@ export function mapFinishReason(reason: string | undefined, hasToolCalls: boolea
   return hasToolCalls ? 'tool_calls' : 'stop';
 }
 
+/** An absent count is 0; a present non-number stays visible (NaN) to the gateway's usage check. */
 function count(value: number | undefined): number {
-  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+  return wireCount(value, 0);
 }
 
 /** usageMetadata → canonical Usage (undefined when the upstream sent none). */
@@ -39,7 +40,7 @@ export function usageFromGemini(meta: GeminiUsageMetadata | undefined): Usage | 
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
-    total_tokens: typeof meta.totalTokenCount === 'number' ? meta.totalTokenCount : prompt + completion,
+    total_tokens: wireCount(meta.totalTokenCount, prompt + completion),
     cached_tokens: count(meta.cachedContentTokenCount),
     reasoning_tokens: thoughts,
   };

@@ -1,11 +1,14 @@
 // Entry point for every API request: takes the gateway snapshot once, matches a route, runs route
-// onRequest plugins, authenticates, parses the body and hands the call to the pipeline.
+// onRequest plugins, authenticates, parses the body and hands the call to the pipeline. One `finally`
+// finishes the request (settle + one ledger row, finish.ts) unless a stream took over the end.
 
 import type { CompiledGateway, CompiledRoute } from '../compile/types.ts';
 import { GatewayError } from '../contracts/errors.ts';
 import { assertModelAllowed, authenticate } from '../pipeline/authenticate.ts';
 import { type HookScope, runChain } from '../pipeline/plugin-runner.ts';
+import { CLIENT_GONE, finishRequest } from '../pipeline/finish.ts';
 import { meterFailure } from '../pipeline/metering.ts';
+import { assertModelName } from '../pipeline/model-name.ts';
 import { ClientGone } from '../upstream/call.ts';
 import { routeResponse, serveModelCall } from '../pipeline/serve-call.ts';
 import { serveImageJobs } from '../jobs/serve.ts';
@@ -45,10 +48,25 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
   const url = new URL(request.url);
   const { route, rest } = matchRoute(gw, url.pathname);
   const scope: HookScope = { requestId: id, route: route.path, signal: request.signal, log: rt.log, secrets: gw.secrets, states: new Map() };
-  let surface: InboundSurface | undefined;
   const ex: Exchange = {
     id, startedAt: Date.now(), gw, route, get clientIp() { return ipOf(); }, signal: request.signal, scope, attempts: [], detached: false, leave: rt.enter(),
   };
+  let status = 500;
+  try {
+    const response = await serveApiRequest(rt, ex, request, url, rest, ipOf);
+    status = response.status;
+    return response;
+  } finally {
+    // The one place a request ends (a stream ends in its relay's onFinish instead). A failure is recorded
+    // with the error's own status, even when an onError plugin answered it differently (an envelope).
+    const failure = ex.failure;
+    if (!ex.detached) finishRequest(rt, ex, failure ? failure.status : status, failure?.code, failure?.clientGone);
+  }
+}
+
+async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url: URL, rest: string, ipOf: () => string): Promise<Response> {
+  const { gw, route, scope, id } = ex;
+  let surface: InboundSurface | undefined;
   try {
     if (rt.draining) throw new GatewayError({ status: 503, type: 'api_error', code: 'shutting_down', message: 'The gateway is shutting down; retry shortly.', retryAfterMs: 1000 });
     let req = request;
@@ -99,18 +117,22 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
       throw new GatewayError({ status: 400, type: 'invalid_request_error', code: 'invalid_value', param: 'model', message: '"model" must be a string.' });
     }
     if (target.operation === 'chat') validateChat(call);
+    assertModelName(call.model ?? parsed.passthroughModel);
     if (parsed.passthroughModel !== undefined) assertModelAllowed(ex.key, parsed.passthroughModel);
     ex.call = call;
     return await serveModelCall(rt, ex, call, openAISurface);
   } catch (err) {
-    // The client left: the pipeline already billed and metered it (499); nobody reads this answer.
-    if (err instanceof ClientGone) return new Response(null, { status: 499, headers: { 'x-request-id': id } });
+    // The client left (or its upload broke off): nobody reads this answer; recorded as 499, or as cut by
+    // the gateway when a stop closed the connection at its drain timeout.
+    if (err instanceof ClientGone) {
+      const cut = rt.cutSignal.aborted;
+      ex.failure = { status: cut ? 503 : 499, code: cut ? 'drain_timeout' : CLIENT_GONE, clientGone: true };
+      return new Response(null, { status: 499, headers: { 'x-request-id': id } });
+    }
     const gwErr = toGatewayError(err, rt.log, id);
-    if (ex.call || ex.key) meterFailure(rt, ex, gwErr);
+    meterFailure(rt, ex, gwErr);
     const shape = surface?.errorBody;
     return errorResponse(gwErr, id, route, scope, gw.secrets, shape ? (e) => shape(e, id) : undefined);
-  } finally {
-    if (!ex.detached) ex.leave();
   }
 }
 

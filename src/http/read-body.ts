@@ -1,8 +1,10 @@
 // Reads and checks an inbound request body: size limit (413), content type (415), JSON (400),
 // multipart forms, and raw bytes for passthrough. Fields that would choose an upstream host are dropped.
+// A client that breaks off its upload is a client that left (ClientGone → 499), not a gateway error.
 
 import type { JsonObject, Operation } from '../contracts/canonical.ts';
 import { GatewayError, errors } from '../contracts/errors.ts';
+import { ClientGone } from '../upstream/call.ts';
 
 /** Body fields a client could use to steer the gateway to another host or key; never forwarded. */
 const STEERING_FIELDS = ['api_base', 'base_url', 'api_key', 'api_version', 'organization', 'azure_endpoint', 'custom_llm_provider', 'extra_headers', 'api_type'];
@@ -24,12 +26,12 @@ export async function readBytes(request: Request, limit: number): Promise<Uint8A
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   if (!request.body) return new Uint8Array();
-  if (Number.isFinite(declared)) return new Uint8Array(await request.arrayBuffer());
+  if (Number.isFinite(declared)) return new Uint8Array(await request.arrayBuffer().catch(clientLeft));
   const reader = request.body.getReader();
   const parts: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch(clientLeft);
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
@@ -46,6 +48,11 @@ export async function readBytes(request: Request, limit: number): Promise<Uint8A
     offset += p.byteLength;
   }
   return out;
+}
+
+/** The body stream failed: the client closed the connection mid-upload. */
+function clientLeft(): never {
+  throw new ClientGone();
 }
 
 function tooLarge(limit: number): GatewayError {

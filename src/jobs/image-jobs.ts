@@ -25,6 +25,7 @@ import { GatewayError } from '../contracts/errors.ts';
 import { handleApiRequest } from '../http/handle-request.ts';
 import { readOperationBody } from '../http/read-body.ts';
 import { assertModelAllowed, presentedKey } from '../pipeline/authenticate.ts';
+import { assertModelName } from '../pipeline/model-name.ts';
 import { runChain } from '../pipeline/plugin-runner.ts';
 import { routeResponse } from '../pipeline/serve-call.ts';
 import type { Exchange } from '../pipeline/types.ts';
@@ -86,6 +87,7 @@ export function createImageJobs(rt: Runtime, db: StoreDb, opts: ImageJobOptions 
     const key = ex.key!;
     const parsed = await readOperationBody(req, 'images.generations', ex.gw.maxBodyBytes);
     const model = parsed.body.model;
+    assertModelName(model);
     if (typeof model !== 'string' || !model) {
       throw new GatewayError({ status: 400, type: 'invalid_request_error', code: 'invalid_value', param: 'model', message: 'The job has no "model". Send the same body as POST /v1/images/generations, with a model listed by GET /v1/models.' });
     }

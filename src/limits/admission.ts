@@ -6,7 +6,6 @@
 
 import type { Admission, AdmissionRequest, Ticket } from '../runtime/contracts.ts';
 import type { BudgetTracker } from '../runtime/budgets.ts';
-import { reservationMicros } from '../pipeline/cost.ts';
 import { rateLimitError, rateLimitHeaders } from './headers.ts';
 import type { AcquireResult, Lease, RateLimiter } from './rate-limiter.ts';
 import { rulesFor } from './rules.ts';
@@ -31,13 +30,6 @@ function admitted(request: AdmissionRequest, budgets: BudgetTracker, result: Acq
   return reserve(request, budgets, result.lease, rateLimitHeaders(result.snapshot));
 }
 
-/** The budget reservation of a request: its worst-case cost (0 for keys without a budget). */
-export function reservationFor(request: AdmissionRequest): number {
-  const { gw, key, model } = request;
-  const multiplier = gw.groups.get(key.group)?.multiplier ?? 1;
-  return model && key.budgetMicros !== undefined ? reservationMicros(model.price, multiplier, request.promptTokens, request.maxOutputTokens) : 0;
-}
-
 /** Tokens a request reserves on tpm rules (prompt estimate + max output; 0 when no rule counts tokens). */
 export function tokensFor(rules: readonly { tpm?: number }[], request: AdmissionRequest): number {
   return rules.some((r) => r.tpm !== undefined) ? request.promptTokens + request.maxOutputTokens : 0;
@@ -45,7 +37,7 @@ export function tokensFor(rules: readonly { tpm?: number }[], request: Admission
 
 function reserve(request: AdmissionRequest, budgets: BudgetTracker, lease: Lease, headers: Record<string, string>): Ticket {
   const { key } = request;
-  const amount = reservationFor(request);
+  const amount = key.budgetMicros !== undefined ? request.reservationMicros : 0;
   let hold;
   try {
     hold = budgets.reserve(key, amount);

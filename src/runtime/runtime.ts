@@ -42,6 +42,7 @@ export class Runtime {
   /** Checks /ready consults: a check returns a reason when something is wrong (ready false = 503). */
   readonly readinessChecks: Array<() => { ready: boolean; reason: string } | undefined> = [];
   private inflight = 0;
+  private readonly cut = new AbortController();
   private streams = 0;
   /** Prometheus metrics (GET /metrics), attached at start. */
   metrics?: GatewayMetrics;
@@ -93,6 +94,16 @@ export class Runtime {
       if (r) return r;
     }
     return { ready: true };
+  }
+
+  /** Aborted when the drain timeout is reached: streams still running end with an error event. */
+  get cutSignal(): AbortSignal {
+    return this.cut.signal;
+  }
+
+  /** Ends every stream still in flight (gateway stop, after the drain timeout). */
+  cutStreams(): void {
+    this.cut.abort();
   }
 
   get inFlight(): number {

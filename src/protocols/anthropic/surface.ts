@@ -7,6 +7,7 @@ import { GatewayError } from '../../contracts/errors.ts';
 import { cacheChoice } from '../../http/openai-paths.ts';
 import { readOperationBody } from '../../http/read-body.ts';
 import { assertModelAllowed } from '../../pipeline/authenticate.ts';
+import { assertModelName } from '../../pipeline/model-name.ts';
 import { type Surface, serveModelCall } from '../../pipeline/serve-call.ts';
 import type { InboundCall } from '../../pipeline/types.ts';
 import type { ChunkEncoder } from '../../stream/encoders.ts';
@@ -50,6 +51,7 @@ export const anthropicSurface: InboundSurface = {
     const parsed = await readOperationBody(req, 'chat', ex.gw.maxBodyBytes);
     if (path.endsWith('/count_tokens')) {
       const canonical = countTokensRequest(parsed.body);
+      assertModelName(canonical.model);
       if (!ex.gw.models.has(canonical.model)) {
         throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'model_not_found', param: 'model', message: `The model "${canonical.model}" does not exist on this gateway. GET /v1/models lists the models your key may use.` });
       }
@@ -57,6 +59,7 @@ export const anthropicSurface: InboundSurface = {
       return json(200, countTokensResponse(countChatPrompt(canonical.messages)), ex.id);
     }
     const canonical = anthropicToCanonical(parsed.body) as unknown as JsonObject;
+    assertModelName(canonical.model);
     const stream = canonical.stream === true;
     const call: InboundCall = {
       operation: 'chat', path: '/chat/completions', search: '', method: 'POST', body: canonical,

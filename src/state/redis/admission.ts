@@ -12,7 +12,7 @@
 // limits and budgets (same rules) and adds those requests' cost to the shared accounts when Redis returns.
 
 import { GatewayError } from '../../contracts/errors.ts';
-import { reservationFor, tokensFor } from '../../limits/admission.ts';
+import { tokensFor } from '../../limits/admission.ts';
 import { rateLimitError, rateLimitHeaders } from '../../limits/headers.ts';
 import { type Denial, type FamilyStatus, type LimitRule, type LimitSnapshot, ruleId } from '../../limits/rate-limiter.ts';
 import { rulesFor } from '../../limits/rules.ts';
@@ -73,7 +73,7 @@ export class RedisAdmission implements Admission {
   private async admitShared(request: AdmissionRequest): Promise<Ticket> {
     const rules = rulesFor(request.gw, request.key, request.model);
     const tokens = Math.max(0, Math.ceil(tokensFor(rules, request)));
-    const amount = Math.max(0, Math.ceil(reservationFor(request)));
+    const amount = request.key.budgetMicros !== undefined ? Math.max(0, Math.ceil(request.reservationMicros)) : 0;
     const name = request.key.name;
     const id = `${this.node}.${(++this.seq).toString(36)}`;
     const keys = this.keysFor(rules, name);
