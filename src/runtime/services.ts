@@ -12,11 +12,12 @@ import { MemoryRateLimiter } from '../limits/memory.ts';
 import { LedgerWriter, type AttemptRow as StoreAttemptRow, type RequestRow as StoreRequestRow } from '../store/ledger.ts';
 import { filePathOf, isMemoryUrl, normaliseStoreUrl, openStore, type Store } from '../store/open.ts';
 import { type LedgerSink, WorkerLedger } from '../store/worker-ledger.ts';
-import { loadSpend } from '../store/spend.ts';
+import { getSpend, loadSpend } from '../store/spend.ts';
 import { ResponseStore } from '../store/responses-repo.ts';
 import { BudgetTracker } from './budgets.ts';
 import type { AttemptRow, Ledger, RequestRow } from './contracts.ts';
 import { bindServices, servicesOf, type LedgerServices } from './ledger-services.ts';
+import { type AttachedRedis, attachRedis } from '../state/attach-redis.ts';
 import type { Runtime } from './runtime.ts';
 import { RuntimeKeyRegistry } from './runtime-keys.ts';
 
@@ -40,6 +41,7 @@ export async function attachServices(rt: Runtime, config: GatewayConfig): Promis
   const url = storeUrlOf(config);
   const store = await openStore(url, config.storage?.auth_token);
   let writer: LedgerSink | undefined;
+  let redis: AttachedRedis | undefined;
   try {
     let lastErrorLog = 0;
     const onError = (message: string) => {
@@ -63,9 +65,15 @@ export async function attachServices(rt: Runtime, config: GatewayConfig): Promis
     registerAdminApi(servicesOf);
     rt.responses = new ResponseStore(store.db, (error) => rt.log.error('stored response could not be written', { error }));
     rt.cache = createResponseCache(store, (gw) => gw.config.cache, rt.log);
+    if (config.storage?.redis) {
+      // Shared live state: replaces admission, breakers and cache with their Redis-backed versions.
+      redis = await attachRedis(rt, config.storage.redis, { budgets, keys, local: rt.admission, loadSpend: (name) => getSpend(store.db, name) });
+      services.syncBudgets = (names) => redis!.syncBudgets(names);
+    }
     await attachJobs(rt, store);
     rt.log.info('ledger attached', { storage: store.url.split('?')[0], runtime_keys: keys.list().length });
   } catch (err) {
+    await redis?.close().catch(() => {});
     await writer?.close().catch(() => {});
     await store.close();
     throw err;
@@ -84,6 +92,7 @@ export async function attachServices(rt: Runtime, config: GatewayConfig): Promis
       } catch (err) {
         rt.log.error('ledger rows could not be written at shutdown', { error: String((err as Error)?.message ?? err), pending: writer!.pending });
       } finally {
+        await redis?.close().catch(() => {});
         await store.close();
       }
     })()),
