@@ -96,8 +96,9 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       for (const p of problems) log.error('config reload rejected; the previous config keeps serving', { problem: p, reason });
       return false;
     }
+    let touched: string[] = [];
     try {
-      const next = await compileGateway(loaded);
+      const next = await compileGateway({ ...loaded, onCodeFiles: (files) => { touched = files; } });
       runtime.swap(next.gateway);
       codeFiles = next.codeFiles;
       currentPrint = fingerprint(loaded.text, codeFiles);
@@ -108,6 +109,9 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     } catch (err) {
       const problem = compileProblem(loaded, err);
       runtime.recordReloadError([problem]);
+      // Also watch the files this failed load touched (a new plugin, a helper with a syntax error):
+      // fixing and saving one of them retries the reload, no restart needed.
+      watcher?.setCodeFiles([...new Set([...codeFiles, ...touched])]);
       log.error('config reload rejected; the previous config keeps serving', { problem, reason });
       return false;
     }

@@ -5,9 +5,11 @@ import type { Adapter, ProviderView } from '../contracts/adapter.ts';
 import type { JsonValue } from '../contracts/canonical.ts';
 import type { GatewayConfig, ProviderConfig } from '../config/types.ts';
 import { loadAdapter } from './adapter-registry.ts';
+import { type CodeLoad, beginLoad, staticLoad } from './fresh-import.ts';
 import { compileKeys } from './keys.ts';
 import { compileModels } from './models.ts';
 import { CompileError, loadPlugins } from './plugin-loader.ts';
+import { providerCredentials } from './credentials.ts';
 import { createAuthorizer } from '../upstream/auth/authorizer.ts';
 import type { CompiledGateway, CompiledGroup, CompiledProvider, CompiledRoute, LoadedPlugin, RoutingPolicy } from './types.ts';
 
@@ -19,6 +21,10 @@ export interface CompileInput {
   hash: string;
   file: string;
   baseDir: string;
+  /** Told which user code files this compile loaded, also when it fails (so the watcher can watch them). */
+  onCodeFiles?: (files: string[]) => void;
+  /** `validate`: check user plugins and adapters statically, run none of their code (default false). */
+  staticCode?: boolean;
   /** Environment for adapters' `envDefaults` (default: process.env). */
   env?: Record<string, string | undefined>;
 }
@@ -29,19 +35,27 @@ export interface CompileOutput {
   codeFiles: string[];
 }
 
-export async function compileGateway({ config, hash, file, baseDir, env = process.env }: CompileInput): Promise<CompileOutput> {
+export async function compileGateway(input: CompileInput): Promise<CompileOutput> {
+  const code = input.staticCode ? staticLoad() : beginLoad();
+  try {
+    return await compileWith(input, code);
+  } finally {
+    code.done();
+    input.onCodeFiles?.([...code.files]);
+  }
+}
+
+async function compileWith({ config, hash, file, baseDir, env = process.env }: CompileInput, code: CodeLoad): Promise<CompileOutput> {
   const routing = compileRouting(config);
-  const { plugins, files: pluginFiles } = await loadPlugins(config, baseDir);
-  const codeFiles = [...pluginFiles];
+  const { plugins } = await loadPlugins(config, baseDir, code);
   const pick = (names: readonly string[] | undefined): LoadedPlugin[] => (names ?? []).map((n) => plugins.get(n)!).filter(Boolean);
 
   const providers = new Map<string, CompiledProvider>();
   const views: ProviderView[] = [];
   for (const [name, pc] of Object.entries(config.providers)) {
-    const { adapter, file: adapterFile } = await loadAdapter(pc.adapter, baseDir).catch((err: unknown) => {
+    const { adapter } = await loadAdapter(pc.adapter, baseDir, code).catch((err: unknown) => {
       throw new CompileError(`provider ${name}: ${(err as Error).message}`, ['providers', name, 'adapter']);
     });
-    if (adapterFile) codeFiles.push(adapterFile);
     const view = providerView(name, pc, adapter, env);
     const timeoutMs = pc.timeout_ms ?? routing.timeoutMs;
     let auth;
@@ -56,6 +70,7 @@ export async function compileGateway({ config, hash, file, baseDir, env = proces
       name,
       adapter,
       view,
+      credentials: providerCredentials(view),
       auth,
       timeoutMs,
       plugins: pick(pc.plugins),
@@ -97,6 +112,7 @@ export async function compileGateway({ config, hash, file, baseDir, env = proces
     routing,
     globalLimits: config.limits?.global,
     maxBodyBytes: config.server?.max_body_bytes ?? 20 * 1024 * 1024,
+    bodyTimeoutMs: config.server?.body_timeout_ms ?? 60_000,
     adminToken: config.server?.admin_token || undefined,
     metrics: {
       enabled: config.server?.metrics?.enabled ?? true,
@@ -106,7 +122,8 @@ export async function compileGateway({ config, hash, file, baseDir, env = proces
     passthrough,
     secrets: collectSecrets(config, views),
   };
-  return { gateway: Object.freeze(gateway), codeFiles };
+  // Plugins, adapters and every user file they import (helpers too): the watcher reloads on any of them.
+  return { gateway: Object.freeze(gateway), codeFiles: [...code.files] };
 }
 
 function compileRouting(config: GatewayConfig): RoutingPolicy {

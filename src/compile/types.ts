@@ -21,6 +21,8 @@ export interface CompiledProvider {
   readonly view: ProviderView;
   readonly timeoutMs: number;
   readonly plugins: readonly LoadedPlugin[];
+  /** Secret values of this provider (keys, secrets, credential headers): hidden from plugin hooks. */
+  readonly credentials: readonly string[];
   /** Public model name → upstream model name. */
   readonly modelMap: ReadonlyMap<string, string>;
   /** Passthrough path prefixes below /v1 this provider serves. */
@@ -74,6 +76,8 @@ export interface CompiledKey {
   /** May pin requests to one provider with the x-switchyard-provider header. */
   readonly canPin?: boolean;
   readonly source: 'config' | 'runtime';
+  /** Set on a revoked runtime key: it still resolves, so the caller gets `revoked_api_key`. */
+  readonly revokedAt?: number;
 }
 
 export interface CompiledGroup {
@@ -117,6 +121,8 @@ export interface CompiledGateway {
   readonly routing: RoutingPolicy;
   readonly globalLimits?: LimitSpec;
   readonly maxBodyBytes: number;
+  /** Deadline for reading one request body (server.body_timeout_ms). */
+  readonly bodyTimeoutMs: number;
   readonly adminToken?: string;
   /** GET /metrics: off, or the bearer token it needs (server.metrics.token, else the admin token). */
   readonly metrics: { readonly enabled: boolean; readonly token?: string };

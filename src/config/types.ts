@@ -23,6 +23,8 @@ export interface ServerConfig {
   request_log?: boolean;
   /** Largest accepted request body in bytes (default 20 MiB). */
   max_body_bytes?: number;
+  /** How long a client may take to send its request body, in ms (default 60000). */
+  body_timeout_ms?: number;
   /** How long SIGTERM waits for in-flight requests, in ms (default 30000). */
   drain_timeout_ms?: number;
 }

@@ -5,14 +5,15 @@
 import type { CompiledGateway, CompiledRoute } from '../compile/types.ts';
 import { GatewayError } from '../contracts/errors.ts';
 import { assertModelAllowed, authenticate } from '../pipeline/authenticate.ts';
-import { type HookScope, runChain } from '../pipeline/plugin-runner.ts';
+import type { HookScope } from '../pipeline/plugin-runner.ts';
+import { runRequestHooks } from '../pipeline/request-hooks.ts';
 import { CLIENT_GONE, finishRequest } from '../pipeline/finish.ts';
 import { meterFailure } from '../pipeline/metering.ts';
 import { assertModelName } from '../pipeline/model-name.ts';
 import { ClientGone } from '../upstream/call.ts';
-import { routeResponse, serveModelCall } from '../pipeline/serve-call.ts';
+import { serveModelCall } from '../pipeline/serve-call.ts';
+import { routeJson } from '../pipeline/route-response.ts';
 import { serveImageJobs } from '../jobs/serve.ts';
-import type { JsonValue } from '../contracts/canonical.ts';
 import type { Exchange, InboundCall } from '../pipeline/types.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { handleBilling } from './billing.ts';
@@ -21,6 +22,7 @@ import { listModels } from './models.ts';
 import { cacheChoice, classifyOpenAIPath } from './openai-paths.ts';
 import { openAISurface } from './openai-surface.ts';
 import { readOperationBody } from './read-body.ts';
+import { splitToolCallIds } from '../protocols/openai/tool-ids.ts';
 import { type InboundSurface, surfaceFor } from '../protocols/index.ts';
 
 let counter = 0;
@@ -71,13 +73,13 @@ async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url:
     if (rt.draining) throw new GatewayError({ status: 503, type: 'api_error', code: 'shutting_down', message: 'The gateway is shutting down; retry shortly.', retryAfterMs: 1000 });
     let req = request;
     if (route.plugins.length) {
-      const out = await runChain(route.plugins, 'onRequest', req, scope, (h, v, ctx) => h.onRequest?.(v, ctx), (v) => v instanceof Response);
-      if (out.stopped instanceof Response) return withRequestId(out.stopped, id);
-      req = out.value;
+      const out = await runRequestHooks(route.plugins, req, scope); // without the client's credentials
+      if (out instanceof Response) return withRequestId(out, id);
+      req = out;
     }
     const path = req === request ? rest : matchRoute(gw, new URL(req.url).pathname).rest;
     const search = req === request ? url.search : new URL(req.url).search;
-    surface = surfaceFor(route.protocol, req.method, path);
+    surface = surfaceFor(route.protocol, req.method, path, req.headers);
     if (surface) {
       ex.surface = surface.protocol;
       return await surface.serve({ rt, ex, req, path, search });
@@ -85,16 +87,16 @@ async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url:
 
     const target = classifyOpenAIPath(req.method, path);
     if (target.kind === 'unknown') {
-      throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_route', message: `Unknown path ${req.method} ${url.pathname}. ${target.hint.replaceAll('<gateway>', url.origin)}` });
+      throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_route', message: `Unknown path ${req.method} ${url.pathname}. ${target.hint.replaceAll('<gateway>', url.origin + route.path)}` });
     }
     ex.key = authenticate(gw, req.headers, ipOf, rt.runtimeKeyLookup);
     scope.keyName = ex.key.name;
     scope.group = ex.key.group;
     if (target.kind === 'models') return await routeJson(ex, listModels(gw, ex, target.id));
-    if (target.kind === 'billing') return await handleBilling(rt, ex, target.path, search);
+    if (target.kind === 'billing') return await routeJson(ex, await handleBilling(rt, ex, target.path, search));
     if (target.kind === 'jobs') return await serveImageJobs(rt, ex, req, target.id);
 
-    const parsed = await readOperationBody(req, target.operation, gw.maxBodyBytes);
+    const parsed = await readOperationBody(req, target.operation, gw.maxBodyBytes, gw.bodyTimeoutMs);
     // Only chat and completions stream; `stream: true` elsewhere is ignored, as OpenAI does.
     const stream = parsed.body.stream === true && (target.operation === 'chat' || target.operation === 'completions');
     const streamOptions = parsed.body.stream_options;
@@ -116,7 +118,10 @@ async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url:
     if (target.operation !== 'passthrough' && parsed.body.model !== undefined && typeof parsed.body.model !== 'string') {
       throw new GatewayError({ status: 400, type: 'invalid_request_error', code: 'invalid_value', param: 'model', message: '"model" must be a string.' });
     }
-    if (target.operation === 'chat') validateChat(call);
+    if (target.operation === 'chat') {
+      validateChat(call);
+      splitToolCallIds(call.body);
+    }
     assertModelName(call.model ?? parsed.passthroughModel);
     if (parsed.passthroughModel !== undefined) assertModelAllowed(ex.key, parsed.passthroughModel);
     ex.call = call;
@@ -131,7 +136,8 @@ async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url:
     }
     const gwErr = toGatewayError(err, rt.log, id);
     meterFailure(rt, ex, gwErr);
-    const shape = surface?.errorBody;
+    // The surface's error shape, also when the request failed before its surface was chosen (onRequest).
+    const shape = (surface ?? surfaceFor(route.protocol, request.method, rest))?.errorBody;
     return errorResponse(gwErr, id, route, scope, gw.secrets, shape ? (e) => shape(e, id) : undefined);
   }
 }
@@ -178,12 +184,6 @@ function validateChat(call: InboundCall): void {
   }
 }
 
-
-/** A JSON answer built outside serveModelCall (models list), passed through route plugins' onResponse. */
-async function routeJson(ex: Exchange, response: Response): Promise<Response> {
-  if (!ex.route.plugins.length) return response;
-  return (await routeResponse(ex, response.status, Object.fromEntries(response.headers), (await response.json()) as JsonValue)).response;
-}
 
 function withRequestId(response: Response, id: string): Response {
   if (!response.headers.has('x-request-id')) {

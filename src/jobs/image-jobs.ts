@@ -85,7 +85,7 @@ export function createImageJobs(rt: Runtime, db: StoreDb, opts: ImageJobOptions 
 
   async function submit(ex: Exchange, req: Request): Promise<Response> {
     const key = ex.key!;
-    const parsed = await readOperationBody(req, 'images.generations', ex.gw.maxBodyBytes);
+    const parsed = await readOperationBody(req, 'images.generations', ex.gw.maxBodyBytes, ex.gw.bodyTimeoutMs);
     const model = parsed.body.model;
     assertModelName(model);
     if (typeof model !== 'string' || !model) {
@@ -104,7 +104,7 @@ export function createImageJobs(rt: Runtime, db: StoreDb, opts: ImageJobOptions 
     const apiKey = presentedKey(req.headers)!;
     const job = await createJob(db, { id: `imgjob_${randomBytes(12).toString('hex')}`, keyName: key.name, kind: JOB_KIND, request: body });
     start(job.id, body, apiKey, ex.clientIp);
-    const headers = { 'x-request-id': ex.id, location: `/v1/images/jobs/${job.id}` };
+    const headers = { 'x-request-id': ex.id, location: `${ex.route.path}/v1/images/jobs/${job.id}` };
     return (await routeResponse(ex, 202, headers, jobView(job) as unknown as JsonValue)).response;
   }
 

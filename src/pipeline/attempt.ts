@@ -13,6 +13,7 @@ import { callUpstream } from '../upstream/call.ts';
 import { redact, stripUrls } from '../upstream/redact.ts';
 import { runFollowUps } from './follow-up.ts';
 import { runChain } from './plugin-runner.ts';
+import { runUpstreamRequestHooks } from './upstream-hooks.ts';
 import type { AttemptResult, Exchange, InboundCall } from './types.ts';
 
 export function adapterRequestFor(call: InboundCall, target: Target): AdapterRequest {
@@ -41,9 +42,8 @@ export async function attemptTarget(ex: Exchange, call: InboundCall, target: Tar
   const scope = { ...ex.scope, provider: provider.name };
   const areq = adapterRequestFor(call, target);
   let ureq: UpstreamRequest = adapter.buildRequest(areq, provider.view);
-  if (provider.plugins.length) {
-    ureq = (await runChain(provider.plugins, 'onUpstreamRequest', ureq, scope, (h, v, ctx) => h.onUpstreamRequest?.(v, { ...ctx, adapterRequest: areq }))).value;
-  }
+  // Hooks see the request without the provider's credentials, which are added back after them.
+  if (provider.plugins.length) ureq = await runUpstreamRequestHooks(provider, ureq, areq, scope);
   // Credentials that cover the final request (SigV4) or come from a token exchange are applied after
   // the plugins, so no plugin sees them.
   if (provider.auth) {
@@ -105,7 +105,7 @@ export async function attemptTarget(ex: Exchange, call: InboundCall, target: Tar
   if (adapter.followUp) {
     try {
       ({ reply, state } = await runFollowUps(ex, target, areq, reply, {
-        request: async (r) => (provider.plugins.length ? (await runChain(provider.plugins, 'onUpstreamRequest', r, scope, (h, v, ctx) => h.onUpstreamRequest?.(v, { ...ctx, adapterRequest: areq }))).value : r),
+        request: async (r) => (provider.plugins.length ? runUpstreamRequestHooks(provider, r, areq, scope) : r), // credential-free view here too
         reply: async (r) => (provider.plugins.length ? pluginReply(r, target, scope) : r),
       }));
     } catch (err) {

@@ -9,7 +9,7 @@ import { countRequestPrompt } from '../tokens/count.ts';
 import { answer } from './answer.ts';
 import { assertModelAllowed } from './authenticate.ts';
 import { planTiers } from './failover.ts';
-import { runChain } from './plugin-runner.ts';
+import { runCanonicalHooks } from './canonical-hooks.ts';
 import { restrictPlan } from './provider-access.ts';
 import { type Plan, maxOutputTokens, modelsOf, outputShape, planForKey, reservationFor } from './reservation.ts';
 import type { Exchange, InboundCall, Surface } from './types.ts';
@@ -40,8 +40,9 @@ export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCal
   plan = restrictPlan(plan, key, gw.groups.get(key.group), call.pinProvider, call.model ? `model "${call.model}"` : `${call.method} ${call.path}`);
 
   if (ex.route.plugins.length) {
-    const view = (await runChain(ex.route.plugins, 'onCanonicalRequest', { operation: call.operation, body: call.body }, ex.scope, (h, v, ctx) => h.onCanonicalRequest?.(v, ctx))).value;
-    call.body = view.body;
+    // A plugin may switch the model (it must exist and be allowed for the key); then that model is served.
+    const switched = await runCanonicalHooks(ex, call);
+    if (switched) plan = restrictPlan(planForKey(planTiers(gw, (model = switched)), key), key, gw.groups.get(key.group), call.pinProvider, `model "${call.model}"`);
   }
 
   // Counting prompt tokens costs real CPU on long prompts: only done when a budget, a tpm limit or a

@@ -64,7 +64,7 @@ export const geminiSurface: InboundSurface = {
     const model = decodeURIComponent(method![1]);
     assertModelName(model);
     const verb = method![2];
-    const parsed = await readOperationBody(req, 'chat', ex.gw.maxBodyBytes);
+    const parsed = await readOperationBody(req, 'chat', ex.gw.maxBodyBytes, ex.gw.bodyTimeoutMs);
     if (verb === 'countTokens') {
       if (!ex.gw.models.has(model)) throw notFound(`The model "${model}" does not exist on this gateway. GET /v1beta/models lists the models your key may use.`);
       assertModelAllowed(key, model);
