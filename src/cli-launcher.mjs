@@ -32,7 +32,9 @@ function bunBinary() {
 if (globalThis.Bun) {
   await import(cli);
 } else {
-  const child = spawn(bunBinary(), [cli, ...process.argv.slice(2)], { stdio: 'inherit' });
+  // Bun's fetch runs at most 256 upstream requests at once unless this is set when Bun starts (see README).
+  const env = { BUN_CONFIG_MAX_HTTP_REQUESTS: '16384', ...process.env };
+  const child = spawn(bunBinary(), [cli, ...process.argv.slice(2)], { stdio: 'inherit', env });
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
     process.on(signal, () => {
       if (child.exitCode === null) child.kill(signal);

@@ -50,6 +50,18 @@ function fingerprint(configText: string, codeFiles: string[]): string {
   return hashText(text);
 }
 
+/** Says so when the providers' max_connections add up to more than this process's fetch may run at once. */
+function warnFetchCap(runtime: Runtime, log: Logger): void {
+  const cap = runtime.upstreamGate.fetchCap;
+  const wanted = [...runtime.current().providers.values()].filter((p) => !p.adapter.serveLocally).reduce((n, p) => n + p.maxConnections, 0);
+  if (wanted > cap) {
+    log.warn('upstream requests beyond the runtime fetch cap are refused with 503 upstream_overloaded', {
+      fetch_cap: cap, max_connections_total: wanted,
+      fix: 'start with BUN_CONFIG_MAX_HTTP_REQUESTS=16384 in the environment (npm start and the Docker image set it), or lower providers.*.max_connections',
+    });
+  }
+}
+
 export async function startGateway(opts: StartOptions): Promise<RunningGateway> {
   const env = opts.env ?? process.env;
   const log = opts.logger ?? createLogger();
@@ -128,6 +140,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     dashboard: gw0.adminToken ? `${url}/dashboard` : 'off (set server.admin_token)',
     metrics: gw0.metrics.enabled && gw0.metrics.token ? `${url}/metrics` : 'off',
   });
+  warnFetchCap(runtime, log);
 
   let stopping: Promise<void> | undefined;
   return {

@@ -13,8 +13,8 @@ import { providerCredentials } from './credentials.ts';
 import { createAuthorizer } from '../upstream/auth/authorizer.ts';
 import type { CompiledGateway, CompiledGroup, CompiledProvider, CompiledRoute, LoadedPlugin, RoutingPolicy } from './types.ts';
 
-// Default retry set: 408, 409, 429, every 5xx, timeouts and network faults.
-const DEFAULT_RETRY_ON: Array<number | 'timeout' | 'network'> = [408, 409, 429, ...Array.from({ length: 100 }, (_, i) => 500 + i), 'timeout', 'network'];
+// Default retry set: 402 (no credit on that provider), 408, 409, 429, every 5xx, timeouts and network faults.
+const DEFAULT_RETRY_ON: Array<number | 'timeout' | 'network'> = [402, 408, 409, 429, ...Array.from({ length: 100 }, (_, i) => 500 + i), 'timeout', 'network'];
 
 export interface CompileInput {
   config: GatewayConfig;
@@ -73,6 +73,9 @@ async function compileWith({ config, hash, file, baseDir, env = process.env }: C
       credentials: providerCredentials(view),
       auth,
       timeoutMs,
+      maxConnections: pc.max_connections ?? config.routing?.max_connections ?? 1024,
+      maxResponseBytes: pc.max_response_bytes ?? config.routing?.max_response_bytes ?? 64 * 1024 * 1024,
+      maxEventBytes: pc.max_event_bytes ?? config.routing?.max_event_bytes ?? 8 * 1024 * 1024,
       plugins: pick(pc.plugins),
       modelMap: modelMapOf(pc),
       passthrough: (pc.passthrough ?? []).map((p) => '/' + p.replace(/^\/+|\/+$/g, '').replace(/^v1\//, '')),
@@ -119,6 +122,7 @@ async function compileWith({ config, hash, file, baseDir, env = process.env }: C
       token: config.server?.metrics?.token || config.server?.admin_token || undefined,
     },
     trustProxy: config.server?.trust_proxy ?? false,
+    exposeUpstream: config.server?.expose_upstream ?? true,
     passthrough,
     secrets: collectSecrets(config, views),
   };
@@ -134,6 +138,8 @@ function compileRouting(config: GatewayConfig): RoutingPolicy {
     retryOn: new Set(r.retry?.on ?? DEFAULT_RETRY_ON),
     breakerFailures: r.circuit_breaker?.failures ?? 5,
     breakerCooldownMs: r.circuit_breaker?.cooldown_ms ?? 30_000,
+    backoffMs: r.retry?.backoff_ms ?? 250,
+    maxWaitMs: r.retry?.max_wait_ms ?? 5_000,
   };
 }
 

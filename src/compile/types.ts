@@ -20,6 +20,12 @@ export interface CompiledProvider {
   readonly adapter: Adapter;
   readonly view: ProviderView;
   readonly timeoutMs: number;
+  /** Upstream requests in flight at once before new ones overflow (503 upstream_overloaded). */
+  readonly maxConnections: number;
+  /** Largest buffered (non-stream) answer in bytes. */
+  readonly maxResponseBytes: number;
+  /** Largest single SSE event (or line) in bytes. */
+  readonly maxEventBytes: number;
   readonly plugins: readonly LoadedPlugin[];
   /** Secret values of this provider (keys, secrets, credential headers): hidden from plugin hooks. */
   readonly credentials: readonly string[];
@@ -102,6 +108,10 @@ export interface RoutingPolicy {
   readonly retryOn: ReadonlySet<number | 'timeout' | 'network'>;
   readonly breakerFailures: number;
   readonly breakerCooldownMs: number;
+  /** Base delay before the same target is retried (doubled per retry, jittered). */
+  readonly backoffMs: number;
+  /** Longest total wait between attempts of one request (backoff + upstream Retry-After). */
+  readonly maxWaitMs: number;
 }
 
 export interface CompiledGateway {
@@ -127,6 +137,8 @@ export interface CompiledGateway {
   /** GET /metrics: off, or the bearer token it needs (server.metrics.token, else the admin token). */
   readonly metrics: { readonly enabled: boolean; readonly token?: string };
   readonly trustProxy: boolean;
+  /** server.expose_upstream: provider names and upstream error text may reach clients. */
+  readonly exposeUpstream: boolean;
   /** Provider names serving passthrough prefixes, longest prefix first. */
   readonly passthrough: ReadonlyArray<{ prefix: string; provider: CompiledProvider }>;
   /** Every secret in this config (provider keys, client keys), for redaction. */

@@ -27,6 +27,8 @@ export interface ServerConfig {
   body_timeout_ms?: number;
   /** How long SIGTERM waits for in-flight requests, in ms (default 30000). */
   drain_timeout_ms?: number;
+  /** Show provider names and upstream error text to clients (default true). */
+  expose_upstream?: boolean;
 }
 
 export interface StorageConfig {
@@ -55,6 +57,12 @@ export interface ProviderConfig {
   weight?: number;
   priority?: number;
   timeout_ms?: number;
+  /** Upstream requests in flight at once (default routing.max_connections, 1024). */
+  max_connections?: number;
+  /** Largest non-stream answer in bytes (default routing.max_response_bytes). */
+  max_response_bytes?: number;
+  /** Largest stream event or line in bytes (default routing.max_event_bytes). */
+  max_event_bytes?: number;
   plugins?: string[];
   /** Passthrough prefixes (below /v1) this provider serves, e.g. ["/files", "/batches"]. */
   passthrough?: string[];
@@ -119,7 +127,10 @@ export interface LimitsConfig {
 
 export interface RoutingConfig {
   timeout_ms?: number;
-  retry?: { attempts?: number; on?: Array<number | 'timeout' | 'network'> };
+  max_connections?: number;
+  max_response_bytes?: number;
+  max_event_bytes?: number;
+  retry?: { attempts?: number; on?: Array<number | 'timeout' | 'network'>; backoff_ms?: number; max_wait_ms?: number };
   circuit_breaker?: { failures?: number; cooldown_ms?: number };
 }
 

@@ -12,6 +12,7 @@ import { ArraySource } from '../stream/array-source.ts';
 import { relayStream } from '../stream/relay.ts';
 import { sanitize } from './attempt.ts';
 import { costMicros } from './cost.ts';
+import { clientView } from './failure-report.ts';
 import { runWithFailover } from './failover.ts';
 import { CLIENT_GONE, type Charge, finishRequest } from './finish.ts';
 import { usageOrEstimate } from './metering.ts';
@@ -101,7 +102,7 @@ function answerStream(ctx: AnswerContext, result: Extract<AttemptResult, { kind:
   const contexts = plugins.map((lp) => pluginContext(lp, scope)); // once per stream, not per chunk
   const inner = surface.streamEncoder(call, ex);
   // Errors inside a stream are scrubbed like any other error before they reach the client.
-  const encoder = { ...inner, error: (err: Parameters<typeof inner.error>[0]) => inner.error(sanitize(err, ex.gw.secrets)) };
+  const encoder = { ...inner, error: (err: Parameters<typeof inner.error>[0]) => inner.error(clientView(sanitize(err, ex.gw.secrets), ex.gw, ex.id)) };
   const streamClosed = rt.openStream();
   headers['content-type'] = encoder.contentType;
   headers['cache-control'] = 'no-cache';
@@ -165,8 +166,12 @@ function completionChunks(body: JsonValue): ChatChunk[] {
 }
 
 function responseHeaders(ex: Exchange, target: Target, ticket: Ticket): Record<string, string> {
-  const headers: Record<string, string> = { ...ticket.headers, 'x-request-id': ex.id, 'x-switchyard-provider': target.provider.name, 'x-switchyard-attempts': String(ex.attempts.length) };
-  if (target.upstreamModel) headers['x-switchyard-upstream-model'] = target.upstreamModel;
+  const headers: Record<string, string> = { ...ticket.headers, 'x-request-id': ex.id, 'x-switchyard-attempts': String(ex.attempts.length) };
+  // server.expose_upstream: false keeps provider names (and upstream model names) from clients.
+  if (ex.gw.exposeUpstream) {
+    headers['x-switchyard-provider'] = target.provider.name;
+    if (target.upstreamModel) headers['x-switchyard-upstream-model'] = target.upstreamModel;
+  }
   return headers;
 }
 

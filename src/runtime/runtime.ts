@@ -8,6 +8,7 @@ import type { Store } from '../store/open.ts';
 import type { GatewayMetrics } from '../observe/metrics.ts';
 import type { ResponseStore } from '../store/responses-repo.ts';
 import { CircuitBreakers } from '../pipeline/circuit-breakers.ts';
+import { ConnectionGate } from '../upstream/connection-gate.ts';
 import { type Admission, type Ledger, type ResponseCache, discardLedger, unlimitedAdmission } from './contracts.ts';
 
 export interface ConfigStatus {
@@ -24,6 +25,8 @@ export class Runtime {
   private gateway: CompiledGateway;
   /** Per-target circuit breakers (a shared subclass when Redis holds the live state). */
   breakers: CircuitBreakers = new CircuitBreakers();
+  /** Upstream connection slots per provider (max_connections) and against the runtime's fetch cap. */
+  readonly upstreamGate = new ConnectionGate();
   admission: Admission = unlimitedAdmission;
   ledger: Ledger = discardLedger;
   /** Response cache (off until storage attaches one). */
