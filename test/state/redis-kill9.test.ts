@@ -65,6 +65,9 @@ keys:
 
   await a.kill();
   const killedAt = Date.now();
+  const stillHeld = await chat(b.url, false);
+  await stillHeld.text();
+  expect(stillHeld.status).toBe(429);
   // B keeps serving other things at once, and gets the slots back once A's leases expire (TTL 2 s).
   expect((await fetch(`${b.url}/health`)).status).toBe(200);
   let admittedAt = 0;
@@ -78,8 +81,10 @@ keys:
     }
     await Bun.sleep(200);
   }
+  // Nobody released A's slots (A is dead): they expired. Within the TTL plus renewal slack, with room
+  // for a loaded machine; the refusal right after the kill shows they were still held then.
   expect(admittedAt).toBeGreaterThan(0);
-  expect(admittedAt - killedAt).toBeLessThan(2000 + 1500);
+  expect(admittedAt - killedAt).toBeLessThan(8000);
   // The dead process's budget reservations are gone too: nothing is held once the slots are back
   // (B's own request has settled: its settle is sent right after its answer).
   await Bun.sleep(300);
