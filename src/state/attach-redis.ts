@@ -14,6 +14,7 @@ import { SharedBreakers } from './redis/breakers.ts';
 import { createRedisCache } from './redis/cache.ts';
 import { RedisState } from './redis/client.ts';
 import { ClusterHeartbeat } from './redis/cluster.ts';
+import { VIEW } from './redis/scripts.ts';
 
 export interface RedisParts {
   budgets: BudgetTracker;
@@ -69,12 +70,11 @@ export async function attachRedis(rt: Runtime, cfg: RedisConfig, parts: RedisPar
     state,
     async syncBudgets(names) {
       if (!state.up || names.length === 0) return;
-      const pipeline = state.client.pipeline();
-      for (const n of names) pipeline.hmget(state.key('budget', n), 'spent', 'adjust', 'reserved');
-      const replies = await pipeline.exec().catch(() => null);
-      replies?.forEach(([err, values], i) => {
+      // One script per key (expired reservations of dead processes dropped first), sent together.
+      const replies = await Promise.all(names.map((n) => state.run(VIEW, [state.key('budget', n), state.key('budget', n, 'resz'), state.key('budget', n, 'resh')], []).catch(() => null)));
+      replies.forEach((values, i) => {
         const [spent, adjust, reserved] = (values ?? []) as Array<string | null>;
-        if (!err && spent !== null && spent !== undefined) parts.budgets.mirror(names[i], { spentMicros: Number(spent), adjustMicros: Number(adjust ?? 0), reservedMicros: Number(reserved ?? 0) });
+        if (spent !== null && spent !== undefined) parts.budgets.mirror(names[i], { spentMicros: Number(spent), adjustMicros: Number(adjust ?? 0), reservedMicros: Number(reserved ?? 0) });
       });
     },
     async close() {

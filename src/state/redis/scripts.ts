@@ -199,3 +199,9 @@ if redis.call('HSETNX', KEYS[1], 'spent', ARGV[1]) == 1 then
 end
 return 0
 `);
+
+/** A key's budget account for views: drops expired reservations first. KEYS: hash, resz, resh. */
+export const VIEW = script(COMMON + `
+purge_reservations(KEYS[1], KEYS[2], KEYS[3])
+return redis.call('HMGET', KEYS[1], 'spent', 'adjust', 'reserved')
+`);
