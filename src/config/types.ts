@@ -40,6 +40,16 @@ export interface StorageConfig {
   buffer_rows?: number;
   /** PostgreSQL: most pooled connections per process (default 10). */
   pool_size?: number;
+  /** Shared live state for several gateway processes or replicas. */
+  redis?: RedisConfig;
+}
+
+export interface RedisConfig {
+  url: string;
+  prefix?: string;
+  on_unavailable?: 'reject' | 'allow';
+  timeout_ms?: number;
+  lease_ttl_ms?: number;
 }
 
 export interface ProviderConfig {

@@ -37,6 +37,10 @@ async function handle(rt: Runtime, request: Request, url: URL): Promise<Response
   if (!s) return undefined;
   const path = url.pathname.replace(/\/+$/, '');
   const method = request.method;
+  // With shared state, budget views read the live counters every process shares.
+  if (s.syncBudgets && path.startsWith('/admin/keys')) {
+    await s.syncBudgets([...new Set([...(rt.current().config.keys ?? []).map((k) => k.name), ...s.keys.list().map((k) => k.name)])]);
+  }
   if (path === '/admin/keys') {
     if (method === 'GET') return json(200, { object: 'list', data: allKeys(rt, s) });
     if (method === 'POST') return createKey(rt, s, request);

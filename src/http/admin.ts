@@ -38,6 +38,10 @@ async function adminResponse(rt: Runtime, request: Request, id: string): Promise
       const s = rt.status;
       return json(200, { hash: s.hash, file: s.file, loaded_at: new Date(s.loadedAt).toISOString(), reloads: s.reloads, last_error: s.lastError ? { at: new Date(s.lastError.at).toISOString(), problems: s.lastError.problems } : null, in_flight: rt.inFlight });
     }
+    if (url.pathname === '/admin/cluster' && request.method === 'GET') {
+      if (!rt.cluster) throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'cluster_disabled', message: 'The cluster view needs shared state: set storage.redis in gateway.yaml.' });
+      return json(200, await rt.cluster.view());
+    }
     for (const handler of adminExtensions) {
       const res = await handler(rt, request, url);
       if (res) return res;

@@ -25,6 +25,7 @@ export async function handleBilling(rt: Runtime, ex: Exchange, path: string, sea
   const key = ex.key!;
   const respond = (body: unknown) => new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json', 'x-request-id': ex.id } });
   if (!s) throw new GatewayError({ status: 503, type: 'api_error', code: 'ledger_unavailable', message: 'Balance is not available: this gateway runs without its ledger.' });
+  await s.syncBudgets?.([key.name]);
   const view = s.budgets.view(key);
   switch (path.replace(/\/+$/, '')) {
     case '/dashboard/billing/subscription': {

@@ -18,7 +18,7 @@ export function createAdmission(limiter: RateLimiter, budgets: BudgetTracker): A
       const rules = rulesFor(request.gw, request.key, request.model);
       if (rules.length === 0) return reserve(request, budgets, noLease, {});
       // promptTokens may be computed lazily by the caller: read it only when a tpm rule needs it.
-      const tokens = rules.some((r) => r.tpm !== undefined) ? request.promptTokens + request.maxOutputTokens : 0;
+      const tokens = tokensFor(rules, request);
       const result = limiter.acquire({ rules, tokens });
       return result instanceof Promise ? result.then((r) => admitted(request, budgets, r)) : admitted(request, budgets, result);
     },
@@ -28,6 +28,11 @@ export function createAdmission(limiter: RateLimiter, budgets: BudgetTracker): A
 function admitted(request: AdmissionRequest, budgets: BudgetTracker, result: AcquireResult): Ticket {
   if (!result.ok) throw rateLimitError(result.denial, result.snapshot);
   return reserve(request, budgets, result.lease, rateLimitHeaders(result.snapshot));
+}
+
+/** Tokens a request reserves on tpm rules (prompt estimate + max output; 0 when no rule counts tokens). */
+export function tokensFor(rules: readonly { tpm?: number }[], request: AdmissionRequest): number {
+  return rules.some((r) => r.tpm !== undefined) ? request.promptTokens + request.maxOutputTokens : 0;
 }
 
 function reserve(request: AdmissionRequest, budgets: BudgetTracker, lease: Lease, headers: Record<string, string>): Ticket {

@@ -81,6 +81,27 @@ export class CircuitBreakers {
     b.probing = false;
   }
 
+  /** Opens a breaker for `ms` because another gateway process saw it fail (shared state). */
+  forceOpen(key: string, ms: number, now = Date.now()): void {
+    const b = this.get(key);
+    b.openUntil = Math.max(b.openUntil, now + ms);
+    b.probing = false;
+  }
+
+  /** Closes a breaker because another gateway process's probe succeeded (shared state). */
+  forceClose(key: string): void {
+    const b = this.breakers.get(key);
+    if (!b) return;
+    b.failures = 0;
+    b.openUntil = 0;
+    b.probing = false;
+  }
+
+  /** Is this breaker open or half-open right now? */
+  isOpen(key: string): boolean {
+    return (this.breakers.get(key)?.openUntil ?? 0) !== 0;
+  }
+
   /** An attempt that ended for a reason that says nothing about the upstream (client left). */
   release(key: string): void {
     const b = this.breakers.get(key);

@@ -67,9 +67,18 @@ export class BudgetTracker {
     return a;
   }
 
+  /** Told after a top-up changed a key's adjustment (shared state applies it everywhere). */
+  onAdjust?: (name: string, adjustMicros: number) => void;
+
   /** Sets the persisted top-up total after the store changed it. */
   setAdjust(name: string, adjustMicros: number): void {
     this.account(name).adjustMicros = adjustMicros;
+    this.onAdjust?.(name, adjustMicros);
+  }
+
+  /** Mirrors a key's live counters from shared state (admin views, balance endpoints). */
+  mirror(name: string, values: { spentMicros: number; adjustMicros: number; reservedMicros: number }): void {
+    Object.assign(this.account(name), values);
   }
 
   view(key: BudgetedKey): BudgetView {
@@ -109,7 +118,7 @@ export class BudgetTracker {
   }
 }
 
-function quotaError(name: string, budget: number, a: BudgetAccount, amount: number): GatewayError {
+export function quotaError(name: string, budget: number, a: Pick<BudgetAccount, 'spentMicros' | 'reservedMicros'>, amount: number): GatewayError {
   const remaining = Math.max(0, budget - a.spentMicros);
   const inFlight = a.reservedMicros > 0 && a.spentMicros + amount <= budget
     ? ` Other requests of this key in flight hold ${formatUsd(a.reservedMicros)}; retry when they finish.`

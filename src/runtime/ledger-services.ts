@@ -15,6 +15,8 @@ export interface LedgerServices {
   readonly budgets: BudgetTracker;
   readonly keys: RuntimeKeyRegistry;
   readonly limiter: RateLimiter;
+  /** With shared state (storage.redis): mirrors these keys' live budget counters before a view reads them. */
+  syncBudgets?: (names: string[]) => Promise<void>;
 }
 
 const attached = new WeakMap<Runtime, LedgerServices>();

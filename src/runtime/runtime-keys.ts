@@ -43,6 +43,8 @@ export function compileRuntimeKey(k: RuntimeKey): CompiledKey {
 export class RuntimeKeyRegistry {
   private readonly byName = new Map<string, RuntimeKey>();
   private readonly byDigest = new Map<string, CompiledKey>();
+  /** Told after this process created, changed or revoked a key (shared state tells the other processes). */
+  onChange?: (name: string) => void;
 
   private constructor(private readonly db: StoreDb) {}
 
@@ -76,12 +78,16 @@ export class RuntimeKeyRegistry {
     const plaintext = generateKey();
     const key = await insertKey(this.db, { ...input, digest: sha256Hex(plaintext), prefix: plaintext.slice(0, DISPLAY_CHARS) });
     this.put(key);
+    this.onChange?.(key.name);
     return { key, plaintext };
   }
 
   async update(name: string, patch: RuntimeKeyPatch): Promise<RuntimeKey | undefined> {
     const key = await updateKey(this.db, name, patch);
-    if (key) this.put(key);
+    if (key) {
+      this.put(key);
+      this.onChange?.(name);
+    }
     return key ?? undefined;
   }
 
@@ -89,7 +95,19 @@ export class RuntimeKeyRegistry {
     if (!(await revokeKey(this.db, name))) return undefined;
     const k = await getKey(this.db, name);
     if (k) this.put(k);
+    this.onChange?.(name);
     return k ?? undefined;
+  }
+
+  /** Re-reads one key from the store (another process changed it). */
+  async reload(name: string): Promise<void> {
+    const k = await getKey(this.db, name);
+    if (k) this.put(k);
+  }
+
+  /** Re-reads every key (after missing change events, e.g. a Redis outage). */
+  async reloadAll(): Promise<void> {
+    for (const k of await listKeys(this.db, { includeRevoked: true })) this.put(k);
   }
 
   private put(k: RuntimeKey): void {

@@ -23,7 +23,8 @@ export interface ConfigStatus {
 
 export class Runtime {
   private gateway: CompiledGateway;
-  readonly breakers = new CircuitBreakers();
+  /** Per-target circuit breakers (a shared subclass when Redis holds the live state). */
+  breakers: CircuitBreakers = new CircuitBreakers();
   /** Upstream connection slots per provider (max_connections) and against the runtime's fetch cap. */
   readonly upstreamGate = new ConnectionGate();
   admission: Admission = unlimitedAdmission;
@@ -41,6 +42,8 @@ export class Runtime {
   /** Runtime-issued keys (admin API), looked up after the config's keys. */
   runtimeKeyLookup?: (digest: string) => CompiledKey | undefined;
   readonly status: ConfigStatus;
+  /** The cluster view (storage.redis), for GET /admin/cluster. */
+  cluster?: { view(): Promise<unknown> };
   private inflight = 0;
   private readonly cut = new AbortController();
   private streams = 0;

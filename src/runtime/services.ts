@@ -14,11 +14,12 @@ import { LedgerWriter, type AttemptRow as StoreAttemptRow, type RequestRow as St
 import { LEDGER_UNAVAILABLE, ledgerGuard } from '../store/ledger-guard.ts';
 import { filePathOf, isMemoryUrl, normaliseStoreUrl, openStore, type Store } from '../store/open.ts';
 import { type LedgerSink, WorkerLedger } from '../store/worker-ledger.ts';
-import { loadSpend } from '../store/spend.ts';
+import { getSpend, loadSpend } from '../store/spend.ts';
 import { ResponseStore } from '../store/responses-repo.ts';
 import { BudgetTracker } from './budgets.ts';
 import type { AttemptRow, Ledger, RequestRow } from './contracts.ts';
 import { bindServices, servicesOf, type LedgerServices } from './ledger-services.ts';
+import { type AttachedRedis, attachRedis } from '../state/attach-redis.ts';
 import type { Runtime } from './runtime.ts';
 import { RuntimeKeyRegistry } from './runtime-keys.ts';
 
@@ -44,6 +45,7 @@ export async function attachServices(rt: Runtime, config: GatewayConfig, baseDir
   const url = storeUrlOf(config, baseDir);
   const store = await openStore(url, config.storage?.auth_token, { poolSize: config.storage?.pool_size });
   let writer: LedgerSink | undefined;
+  let redis: AttachedRedis | undefined;
   try {
     let lastErrorLog = 0;
     const onError = (message: string) => {
@@ -75,6 +77,11 @@ export async function attachServices(rt: Runtime, config: GatewayConfig, baseDir
     registerAdminApi(servicesOf);
     rt.responses = new ResponseStore(store.db, (error) => rt.log.error('stored response could not be written', { error }));
     rt.cache = createResponseCache(store, (gw) => gw.config.cache, rt.log);
+    if (config.storage?.redis) {
+      // Shared live state: replaces admission, breakers and cache with their Redis-backed versions.
+      redis = await attachRedis(rt, config.storage.redis, { budgets, keys, local: rt.admission, loadSpend: (name) => getSpend(store.db, name) });
+      services.syncBudgets = (names) => redis!.syncBudgets(names);
+    }
     await attachJobs(rt, store);
     const database = filePathOf(url);
     rt.log.info(database ? `ledger database file: ${database}` : 'ledger attached', {
@@ -82,6 +89,7 @@ export async function attachServices(rt: Runtime, config: GatewayConfig, baseDir
       runtime_keys: keys.list().length,
     });
   } catch (err) {
+    await redis?.close().catch(() => {});
     await writer?.close().catch(() => {});
     await store.close();
     throw err;
@@ -100,6 +108,7 @@ export async function attachServices(rt: Runtime, config: GatewayConfig, baseDir
       } catch (err) {
         rt.log.error('ledger rows could not be written at shutdown', { error: String((err as Error)?.message ?? err), pending: writer!.pending });
       } finally {
+        await redis?.close().catch(() => {});
         await store.close();
       }
     })()),

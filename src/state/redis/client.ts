@@ -1,0 +1,134 @@
+// The Redis connection for shared live state: one command connection and one subscriber connection
+// (ioredis), a key prefix, short command timeouts, fail-fast when disconnected (no offline queue: a
+// request must not wait for a Redis that is down), reconnecting forever in the background, and an
+// up/down flag with the last error for /ready and the logs. Lua scripts run by EVALSHA with an EVAL
+// fallback on NOSCRIPT (a restarted or flushed Redis forgets loaded scripts).
+
+import { createHash } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { Logger } from '../../log.ts';
+
+export interface RedisSettings {
+  url: string;
+  prefix: string;
+  onUnavailable: 'reject' | 'allow';
+  /** Per-command timeout in ms. */
+  timeoutMs: number;
+}
+
+export type ScriptReply = string | number | null | ScriptReply[];
+
+export interface Script {
+  readonly lua: string;
+  readonly sha: string;
+}
+
+export function script(lua: string): Script {
+  return { lua, sha: createHash('sha1').update(lua).digest('hex') };
+}
+
+type Listener = (message: Record<string, unknown>) => void;
+
+export class RedisState {
+  readonly client: Redis;
+  private readonly sub: Redis;
+  private readonly listeners = new Map<string, Listener[]>();
+  private upState = false;
+  private lastError = '';
+  private closed = false;
+
+  constructor(readonly settings: RedisSettings, private readonly log: Logger) {
+    const options = {
+      commandTimeout: settings.timeoutMs,
+      connectTimeout: Math.max(1000, settings.timeoutMs * 5),
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      enableAutoPipelining: true,
+      retryStrategy: (times: number) => Math.min(100 * times, 2000),
+      lazyConnect: true,
+    };
+    this.client = new Redis(settings.url, options);
+    this.sub = new Redis(settings.url, { ...options, enableAutoPipelining: false });
+    this.client.on('ready', () => this.mark(true));
+    this.client.on('error', (err: Error) => this.mark(false, err.message));
+    this.client.on('close', () => this.mark(false, this.lastError || 'connection closed'));
+    this.sub.on('message', (channel: string, text: string) => this.dispatch(channel, text));
+    this.sub.on('ready', () => void this.resubscribe());
+    this.sub.on('error', () => {});
+  }
+
+  /** Connects both connections; resolves false (and keeps retrying in the background) when Redis is down. */
+  async connect(): Promise<boolean> {
+    const results = await Promise.allSettled([this.client.connect(), this.sub.connect()]);
+    return results.every((r) => r.status === 'fulfilled') && this.upState;
+  }
+
+  get up(): boolean {
+    return this.upState && this.client.status === 'ready';
+  }
+
+  get error(): string {
+    return this.lastError;
+  }
+
+  key(...parts: string[]): string {
+    return `${this.settings.prefix}:${parts.join(':')}`;
+  }
+
+  async run(s: Script, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<ScriptReply> {
+    try {
+      return (await this.client.evalsha(s.sha, keys.length, ...keys, ...args)) as ScriptReply;
+    } catch (err) {
+      if (!String((err as Error)?.message ?? '').includes('NOSCRIPT')) throw err;
+      return (await this.client.eval(s.lua, keys.length, ...keys, ...args)) as ScriptReply;
+    }
+  }
+
+  /** Publishes an event to every gateway process sharing this Redis (and prefix). */
+  async publish(channel: string, message: Record<string, unknown>): Promise<void> {
+    await this.client.publish(this.key('events', channel), JSON.stringify(message));
+  }
+
+  on(channel: string, listener: Listener): void {
+    const full = this.key('events', channel);
+    const list = this.listeners.get(full) ?? [];
+    list.push(listener);
+    this.listeners.set(full, list);
+    if (this.sub.status === 'ready') void this.sub.subscribe(full).catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.client.disconnect();
+    this.sub.disconnect();
+  }
+
+  private async resubscribe(): Promise<void> {
+    const channels = [...this.listeners.keys()];
+    if (channels.length) await this.sub.subscribe(...channels).catch(() => {});
+  }
+
+  private dispatch(channel: string, text: string): void {
+    let message: Record<string, unknown>;
+    try {
+      message = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    for (const l of this.listeners.get(channel) ?? []) {
+      try {
+        l(message);
+      } catch (err) {
+        this.log.warn('redis event handler failed', { channel, error: String((err as Error)?.message ?? err) });
+      }
+    }
+  }
+
+  private mark(up: boolean, error = ''): void {
+    if (this.closed) return;
+    if (up && !this.upState) this.log.info('redis connected', { prefix: this.settings.prefix });
+    if (!up && this.upState) this.log.error('redis unavailable; shared state is off until it returns', { error, on_unavailable: this.settings.onUnavailable });
+    if (!up) this.lastError = error;
+    this.upState = up;
+  }
+}
