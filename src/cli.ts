@@ -4,9 +4,13 @@
 // Also `bun run start` / `bun run validate`. SWITCHYARD_CONFIG and PORT are read from the environment.
 
 import { catalogReport } from './compile/catalog-report.ts';
+import { workerCount } from './cluster/config-check.ts';
+import { runWorkers } from './cluster/start-workers.ts';
+import { announceReady, holdSighupWhileStarting, onSupervisorGone, workerIdentity, workerLogger } from './cluster/worker.ts';
 import { compileProblem, formatProblem, loadConfigFile } from './config/load.ts';
 import { compileGateway } from './compile/compile.ts';
 import { ConfigInvalidError, startGateway } from './gateway.ts';
+import { createLogger } from './log.ts';
 import { upstreamModelList } from './upstream/model-list.ts';
 
 const USAGE = `usage:
@@ -88,9 +92,21 @@ async function start(args: string[]): Promise<void> {
     console.error(`invalid port "${portText}"`);
     process.exit(2);
   }
+  const host = flag(args, '--host');
+  const worker = workerIdentity(process.env);
+  if (!worker) {
+    // server.workers > 1: this process becomes the supervisor of N gateway processes on one port.
+    // (An invalid config falls through: startGateway reports its problems.)
+    const loaded = await loadConfigFile(configPath);
+    if (loaded.ok && workerCount(loaded.config) > 1) {
+      await runWorkers({ config: loaded.config, workers: workerCount(loaded.config), cliPath: import.meta.path, args, port, host });
+    }
+  }
+  const releaseSighup = worker ? holdSighupWhileStarting() : undefined;
   let gateway;
   try {
-    gateway = await startGateway({ configPath, port, host: flag(args, '--host') });
+    const logger = worker ? workerLogger(createLogger(), worker) : undefined;
+    gateway = await startGateway({ configPath, port, host, logger, worker: worker?.index });
   } catch (err) {
     if (err instanceof ConfigInvalidError) {
       console.error(`switchyard: the config is invalid, not starting:`);
@@ -108,6 +124,11 @@ async function start(args: string[]): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  releaseSighup?.();
+  if (worker) {
+    onSupervisorGone(() => shutdown('supervisor exited'));
+    announceReady(gateway.port);
+  }
 }
 
 const [command = 'start', ...rest] = process.argv.slice(2);

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { BUILTIN_ADAPTERS } from '../compile/adapter-registry.ts';
 import { bundledPluginPath } from '../compile/plugin-loader.ts';
+import { workerProblems } from '../cluster/config-check.ts';
 import { PROTOCOLS } from '../protocols/index.ts';
 import type { GatewayConfig } from './types.ts';
 import { type ConfigProblem, type ParsedSource, locate } from './yaml-source.ts';
@@ -67,6 +68,7 @@ export function semanticProblems(file: string, source: ParsedSource, config: Gat
   for (const [name, plugin] of Object.entries(config.plugins ?? {})) {
     if (!existsSync(resolve(baseDir, plugin.module))) at(['plugins', name, 'module'], `plugin module ${plugin.module} does not exist (paths are relative to the config file)`);
   }
+  for (const p of workerProblems(config)) at(p.path, p.message);
   return problems;
 
   function checkPlugin(name: string, path: Array<string | number>): void {

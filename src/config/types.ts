@@ -25,6 +25,8 @@ export interface ServerConfig {
   max_body_bytes?: number;
   /** How long SIGTERM waits for in-flight requests, in ms (default 30000). */
   drain_timeout_ms?: number;
+  /** Worker processes sharing the port under one supervisor (default 1; >1 needs storage.redis). */
+  workers?: number;
 }
 
 export interface StorageConfig {
@@ -32,6 +34,16 @@ export interface StorageConfig {
   auth_token?: string;
   /** Ledger flush interval in ms (default 200). */
   flush_ms?: number;
+  /** Shared live state for several processes or replicas. */
+  redis?: RedisConfig;
+}
+
+export interface RedisConfig {
+  url: string;
+  /** Key prefix (default "switchyard"). */
+  prefix?: string;
+  /** When Redis is unreachable: reject (503, default) or allow (enforce locally, reconcile). */
+  on_unavailable?: 'reject' | 'allow';
 }
 
 export interface ProviderConfig {

@@ -18,10 +18,17 @@ export function clientIpOf(rt: Runtime, request: Request, server: ServerLike): s
   return server?.requestIP(request)?.address ?? '127.0.0.1';
 }
 
-export function createApp(rt: Runtime) {
+export interface AppOptions {
+  /** Worker index under a `server.workers` supervisor, shown on /health. */
+  worker?: number;
+}
+
+export function createApp(rt: Runtime, opts: AppOptions = {}) {
   const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  // /health names the process that answered (pid, and the worker index under a supervisor).
+  const health = { status: 'ok', pid: process.pid, ...(opts.worker !== undefined && { worker: opts.worker }) };
   return new Elysia()
-    .get('/health', () => json(200, { status: 'ok' }))
+    .get('/health', () => json(200, health))
     .get('/ready', () => (rt.draining ? json(503, { status: 'draining' }) : json(200, { status: 'ready', config: rt.status.hash })))
     .all('/admin/*', ({ request }) => handleAdmin(rt, request), { parse: 'none' })
     .get('/metrics', ({ request }) => handleMetrics(rt, request))
