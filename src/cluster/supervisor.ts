@@ -82,12 +82,12 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
         slot.ready = false;
       }
       if (!wasReady) rejectReady(new Error(`worker ${slot.index} exited (${exitText(proc)}) before it was listening`));
-      if (!stopping) onCrash(slot, proc);
+      // A worker that never listened during start fails the start instead; one that did is restarted.
+      if (!stopping && (started || wasReady)) onCrash(slot, proc);
     });
   });
 
   const onCrash = (slot: Slot, proc: Subprocess) => {
-    if (!started) return; // a start failure is reported by startSupervisor's rejection
     const ranMs = Date.now() - slot.startedAt;
     slot.crashes = ranMs >= backoff.stableMs ? 1 : slot.crashes + 1;
     const delay = Math.min(backoff.maxMs, backoff.initialMs * 2 ** (slot.crashes - 1));
