@@ -21,7 +21,10 @@ RUN bun install --production
 # ---- runtime ----
 FROM oven/bun:1
 WORKDIR /app
+# BUN_CONFIG_MAX_HTTP_REQUESTS: Bun's fetch runs at most 256 requests at once unless this is set at start
+# (the gateway refuses, 503 upstream_overloaded, what would queue beyond it; see providers.*.max_connections).
 ENV NODE_ENV=production \
+    BUN_CONFIG_MAX_HTTP_REQUESTS=16384 \
     SWITCHYARD_CONFIG=/app/gateway.yaml \
     SWITCHYARD_HOST=0.0.0.0 \
     PORT=3000

@@ -1,7 +1,8 @@
 #!/usr/bin/env bun
 // Command line: `switchyard start [--config FILE] [--port N]`, `switchyard validate [FILE]` and
-// `switchyard models PROVIDER [--config FILE]` (the provider's own model list next to gateway.yaml's).
-// Also `bun run start` / `bun run validate`. SWITCHYARD_CONFIG and PORT are read from the environment.
+// `switchyard models PROVIDER [--config FILE]` (the provider's own model list next to gateway.yaml's);
+// no command prints the usage (exit 2). Also `npm start` / `npm run validate`, and `npx switchyard`
+// through the package "bin" (cli-launcher.mjs). SWITCHYARD_CONFIG and PORT are read from the environment.
 
 import { catalogReport } from './compile/catalog-report.ts';
 import { workerCount } from './cluster/config-check.ts';
@@ -14,8 +15,10 @@ import { createLogger } from './log.ts';
 import { upstreamModelList } from './upstream/model-list.ts';
 
 const USAGE = `usage:
+  switchyard help                                          this text
   switchyard start [--config FILE] [--port N] [--host H]   serve the gateway (default config: gateway.yaml)
-  switchyard validate [FILE]                               check a config; exit 1 with file:line:col problems
+  switchyard validate [FILE] [--load-code]                 check a config; exit 1 with file:line:col problems
+                                                           (user plugins/adapters are parsed, not run, unless --load-code)
   switchyard models PROVIDER [--config FILE]               list the provider's own models (e.g. Ollama's /api/tags);
                                                            exit 1 if gateway.yaml serves one it does not have`;
 
@@ -28,20 +31,26 @@ function flag(args: string[], name: string): string | undefined {
 
 async function validate(args: string[]): Promise<number> {
   const file = args.find((a) => !a.startsWith('-')) ?? process.env.SWITCHYARD_CONFIG ?? 'gateway.yaml';
+  // No user code runs unless asked: plugin and adapter files are parsed and their imports resolved.
+  const loadCode = args.includes('--load-code');
   const result = await loadConfigFile(file);
   if (!result.ok) {
     for (const p of result.problems) console.log(formatProblem(p));
     return 1;
   }
+  let userFiles: string[] = [];
   let compiled;
   try {
-    compiled = await compileGateway(result);
+    compiled = await compileGateway({ ...result, staticCode: !loadCode, onCodeFiles: (files) => { userFiles = files; } });
   } catch (err) {
     console.log(compileProblem(result, err));
     return 1;
   }
   for (const line of catalogReport(compiled.gateway)) console.log(line);
   console.log(`${result.file}: ok`);
+  if (!loadCode && userFiles.length) {
+    console.log(`note: ${userFiles.length} user code file(s) parsed, not run; plugin options and hooks are checked when the gateway loads them (or now: switchyard validate --load-code, which runs their top-level code)`);
+  }
   return 0;
 }
 
@@ -95,15 +104,30 @@ async function start(args: string[]): Promise<void> {
   const host = flag(args, '--host');
   const worker = workerIdentity(process.env);
   if (!worker) {
-    // server.workers > 1: this process becomes the supervisor of N gateway processes on one port.
-    // (An invalid config falls through: startGateway reports its problems.)
+    // server.workers > 1: this process becomes the supervisor of N gateway processes on one port; it
+    // handles the signals itself. (An invalid config falls through: startGateway reports its problems.)
     const loaded = await loadConfigFile(configPath);
     if (loaded.ok && workerCount(loaded.config) > 1) {
       await runWorkers({ config: loaded.config, workers: workerCount(loaded.config), cliPath: import.meta.path, args, port, host });
     }
   }
   const releaseSighup = worker ? holdSighupWhileStarting() : undefined;
-  let gateway;
+  // Signals are handled from the first moment: a SIGTERM while starting stops the gateway once it is up.
+  let gateway: Awaited<ReturnType<typeof startGateway>> | undefined;
+  let pending: string | undefined;
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (!gateway) {
+      pending ??= signal;
+      return;
+    }
+    if (stopping) return; // e.g. Ctrl-C reaches both a launcher (which forwards it) and the gateway
+    stopping = true;
+    gateway.runtime.log.info('shutting down', { signal, in_flight: gateway.runtime.inFlight });
+    gateway.stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
   try {
     const logger = worker ? workerLogger(createLogger(), worker) : undefined;
     gateway = await startGateway({ configPath, port, host, logger, worker: worker?.index });
@@ -118,26 +142,29 @@ async function start(args: string[]): Promise<void> {
     }
     process.exit(1);
   }
-  const shutdown = (signal: string) => {
-    gateway.runtime.log.info('shutting down', { signal, in_flight: gateway.runtime.inFlight });
-    gateway.stop().then(() => process.exit(0), () => process.exit(1));
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  // A plugin's (or adapter's) floating promise that rejects must not take the gateway down: Bun exits on
+  // an unhandled rejection. It is logged (secrets masked) and the gateway keeps serving.
+  const running = gateway;
+  process.on('unhandledRejection', (reason) => {
+    const err = reason instanceof Error ? reason : new Error(String(reason));
+    running.runtime.log.error('unhandled promise rejection (in a plugin or adapter?); still serving', { error: `${err.name}: ${err.message}`, stack: err.stack });
+  });
   releaseSighup?.();
   if (worker) {
     onSupervisorGone(() => shutdown('supervisor exited'));
-    announceReady(gateway.port);
+    announceReady(running.port);
   }
+  if (pending) shutdown(pending);
 }
 
-const [command = 'start', ...rest] = process.argv.slice(2);
+const [command, ...rest] = process.argv.slice(2);
 if (command === 'validate') process.exit(await validate(rest));
 else if (command === 'models') process.exit(await models(rest));
 else if (command === 'start') await start(rest);
 else if (command === 'help' || command === '--help' || command === '-h') console.log(USAGE);
 else {
-  console.error(`unknown command "${command}"\n${USAGE}`);
+  // No command is a usage error, not an implicit start: a typo must not bind a port.
+  console.error(`${command === undefined ? 'switchyard: no command given' : `switchyard: unknown command "${command}"`}\n${USAGE}`);
   process.exit(2);
 }
 

@@ -52,6 +52,18 @@ function fingerprint(configText: string, codeFiles: string[]): string {
   return hashText(text);
 }
 
+/** Says so when the providers' max_connections add up to more than this process's fetch may run at once. */
+function warnFetchCap(runtime: Runtime, log: Logger): void {
+  const cap = runtime.upstreamGate.fetchCap;
+  const wanted = [...runtime.current().providers.values()].filter((p) => !p.adapter.serveLocally).reduce((n, p) => n + p.maxConnections, 0);
+  if (wanted > cap) {
+    log.warn('upstream requests beyond the runtime fetch cap are refused with 503 upstream_overloaded', {
+      fetch_cap: cap, max_connections_total: wanted,
+      fix: 'start with BUN_CONFIG_MAX_HTTP_REQUESTS=16384 in the environment (npm start and the Docker image set it), or lower providers.*.max_connections',
+    });
+  }
+}
+
 export async function startGateway(opts: StartOptions): Promise<RunningGateway> {
   const env = opts.env ?? process.env;
   const log = opts.logger ?? createLogger();
@@ -99,8 +111,9 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       for (const p of problems) log.error('config reload rejected; the previous config keeps serving', { problem: p, reason });
       return false;
     }
+    let touched: string[] = [];
     try {
-      const next = await compileGateway(loaded);
+      const next = await compileGateway({ ...loaded, onCodeFiles: (files) => { touched = files; } });
       runtime.swap(next.gateway);
       codeFiles = next.codeFiles;
       currentPrint = fingerprint(loaded.text, codeFiles);
@@ -111,6 +124,9 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     } catch (err) {
       const problem = compileProblem(loaded, err);
       runtime.recordReloadError([problem]);
+      // Also watch the files this failed load touched (a new plugin, a helper with a syntax error):
+      // fixing and saving one of them retries the reload, no restart needed.
+      watcher?.setCodeFiles([...new Set([...codeFiles, ...touched])]);
       log.error('config reload rejected; the previous config keeps serving', { problem, reason });
       return false;
     }
@@ -127,6 +143,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     dashboard: gw0.adminToken ? `${url}/dashboard` : 'off (set server.admin_token)',
     metrics: gw0.metrics.enabled && gw0.metrics.token ? `${url}/metrics` : 'off',
   });
+  warnFetchCap(runtime, log);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -140,8 +157,14 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       void bun.stop(false); // stop accepting connections; in-flight requests continue
       await watcher?.close();
       const drained = await runtime.drain(drainMs);
-      if (!drained) log.warn('drain timeout reached; closing with requests in flight', { in_flight: runtime.inFlight });
+      if (!drained) {
+        log.warn('drain timeout reached; cutting the requests still in flight', { in_flight: runtime.inFlight });
+        runtime.cutStreams(); // streams end with an error event and are recorded as cut (drain_timeout)
+        await new Promise((resolve) => setTimeout(resolve, 50)); // let those last frames reach the sockets
+      }
       await bun.stop(true);
+      // Requests cut by closing their connections record their rows now; then the ledger is flushed.
+      if (!drained) await runtime.drain(1000);
       await services.close();
     })()),
   };

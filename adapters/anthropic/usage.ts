@@ -21,7 +21,8 @@ export function emptyCounters(): UsageCounters {
   return { input: 0, cacheRead: 0, cacheCreation: 0, output: 0, thinking: 0 };
 }
 
-const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+/** Absent → undefined (keep the running value); a present non-number → NaN, which the gateway's usage check rejects. */
+const num = (value: unknown): number | undefined => (value === undefined || value === null ? undefined : typeof value === 'number' ? value : NaN);
 
 /** Folds one Anthropic usage report into the counters (values are cumulative: last one wins). */
 export function mergeUsage(counters: UsageCounters, usage: AnthropicUsage | null | undefined): UsageCounters {
@@ -44,7 +45,7 @@ export function toUsage(counters: UsageCounters): Usage {
     cached_tokens: counters.cacheRead,
     reasoning_tokens: counters.thinking,
   };
-  if (counters.cacheCreation > 0) usage.cache_write_tokens = counters.cacheCreation;
+  if (counters.cacheCreation !== 0) usage.cache_write_tokens = counters.cacheCreation; // a bad count is left for the usage check
   return usage;
 }
 

@@ -54,6 +54,6 @@ export function decodeCohereError(reply: UpstreamReply, provider: ProviderView):
   const status = reply.status === 498 ? 401 : reply.status;
   const raw = upstreamMessage(reply.text);
   const message = provider.apiKey ? raw.split(provider.apiKey).join('[redacted]') : raw;
-  if (status === 402) return errors.upstreamError(`Provider "${provider.name}" refused the request for lack of credit on the gateway's account: ${message}`, 429, true);
+  if (status === 402) return errors.upstreamError(`Provider "${provider.name}" refused the request for lack of credit on the gateway's account: ${message}`, 402, true);
   return errorFromUpstreamStatus(provider.name, status, message, parseRetryAfter(reply.headers.get('retry-after')));
 }

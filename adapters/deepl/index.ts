@@ -72,7 +72,7 @@ function decodeError(reply: UpstreamReply, provider: ProviderView): GatewayError
   const raw = upstreamMessage(reply.text);
   const message = provider.apiKey ? raw.split(provider.apiKey).join('[redacted]') : raw;
   // 456: the gateway's DeepL character quota is used up — another provider may still answer.
-  if (reply.status === 456) return errors.upstreamError(`Provider "${provider.name}" has used up its DeepL character quota: ${message}`, 429, true);
+  if (reply.status === 456) return errors.upstreamError(`Provider "${provider.name}" has used up its DeepL character quota: ${message}`, 402, true);
   return errorFromUpstreamStatus(provider.name, reply.status, message, parseRetryAfter(reply.headers.get('retry-after')));
 }
 

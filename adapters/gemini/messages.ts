@@ -5,7 +5,7 @@
 // the opaque fields a client carried in `extra_content.google` (thoughtSignature) are put back on
 // the part as siblings of functionCall, which is where Gemini expects them.
 
-import { errors, type ChatMessage, type ContentPart, type JsonObject, type JsonValue, type ToolCall } from '../../src/contracts/index.ts';
+import { carriesExtra, decodeToolCallId, errors, type ChatMessage, type ContentPart, type JsonObject, type JsonValue, type ToolCall } from '../../src/contracts/index.ts';
 import type { GeminiContent, GeminiPart, GeminiRole } from './wire-types.ts';
 
 /** Part fields a client may not set through extra_content (they carry the part's data). */
@@ -104,7 +104,8 @@ function functionCallPart(call: ToolCall, param: string): GeminiPart {
   }
   if (!isObject(args)) throw errors.invalidValue(`${param}.function.arguments`, `${param}.function.arguments must encode a JSON object.`);
   const part: GeminiPart = { functionCall: { name: call.function.name, args } };
-  const google = call.extra_content?.google;
+  // A surface that did not split the id (see src/contracts/tool-call-ids.ts) still gets its signature back.
+  const google = (call.extra_content ?? (typeof call.id === 'string' ? decodeToolCallId(call.id).extra : undefined))?.google;
   if (isObject(google)) {
     for (const [key, value] of Object.entries(google)) {
       const field = key === 'thought_signature' ? 'thoughtSignature' : key;
@@ -114,11 +115,15 @@ function functionCallPart(call: ToolCall, param: string): GeminiPart {
   return part;
 }
 
+/** The canonical part of a tool-call id (without carried data, see src/contracts/tool-call-ids.ts). */
+const canonicalId = (id: string): string => (carriesExtra(id) ? decodeToolCallId(id).id : id);
+
 /** The function name of the assistant tool call `id` answered at `index` (most recent match wins). */
 function toolName(messages: ChatMessage[], index: number, id: string | undefined): string | undefined {
   if (id === undefined) return undefined;
+  const wanted = canonicalId(id);
   for (let i = index - 1; i >= 0; i--) {
-    const call = messages[i].role === 'assistant' ? messages[i].tool_calls?.find((c) => c.id === id) : undefined;
+    const call = messages[i].role === 'assistant' ? messages[i].tool_calls?.find((c) => c.id === id || (typeof c.id === 'string' && canonicalId(c.id) === wanted)) : undefined;
     if (call) return call.function.name;
   }
   return undefined;

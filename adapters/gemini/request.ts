@@ -4,7 +4,8 @@
 // json_object → responseMimeType application/json, json_schema → + responseSchema (converted to the
 // Gemini Schema subset, see schema.ts). tools → functionDeclarations; tool_choice →
 // toolConfig.functionCallingConfig (auto AUTO, none NONE, required ANY, named ANY + allowedFunctionNames).
-// An optional `safety_settings` list in the provider block is sent as safetySettings.
+// An optional `safety_settings` list in the provider block is sent as safetySettings. Gemini 3 function
+// calls of the current turn that have no thought signature get Google's placeholder (signatures.ts).
 
 import {
   errors, type AdapterRequest, type ChatRequest, type JsonObject, type JsonValue, type ProviderView,
@@ -12,6 +13,7 @@ import {
 } from '../../src/contracts/index.ts';
 import { geminiHeaders, modelUrl } from './endpoint.ts';
 import { toGeminiConversation } from './messages.ts';
+import { fillMissingSignatures } from './signatures.ts';
 import { toGeminiParameters, toGeminiSchema } from './schema.ts';
 import type {
   GeminiGenerateContentRequest, GeminiGenerationConfig, GeminiSafetySetting, GeminiTool, GeminiToolConfig,
@@ -129,6 +131,7 @@ export function toGeminiRequest(body: ChatRequest, provider: ProviderView): Gemi
 /** Adapter.buildRequest for the chat operation. */
 export function buildChatRequest(request: AdapterRequest, provider: ProviderView): UpstreamRequest {
   const body = toGeminiRequest(request.body as unknown as ChatRequest, provider);
+  fillMissingSignatures(body.contents, request.upstreamModel);
   const url = request.stream
     ? `${modelUrl(provider, request.upstreamModel, 'streamGenerateContent')}?alt=sse`
     : modelUrl(provider, request.upstreamModel, 'generateContent');

@@ -1,7 +1,8 @@
 // Gemini GenerateContentResponse → canonical chat.completion. Shared with the stream decoder:
 // part decoding (text; thought parts → reasoning_content; functionCall parts → tool_calls with ids
-// `call_<n>` numbered per response, and any thoughtSignature carried in
-// extra_content.google.thoughtSignature), finish reasons, and usage:
+// `call_<tag>_<n>` numbered per response, and any thoughtSignature carried both in
+// extra_content.google.thoughtSignature and inside the id, `<id>__ts__<signature>`, see
+// src/contracts/tool-call-ids.ts), finish reasons, and usage:
 //   prompt_tokens = promptTokenCount + toolUsePromptTokenCount (both billed as input),
 //   completion_tokens = candidatesTokenCount + thoughtsTokenCount, cached_tokens =
 //   cachedContentTokenCount, reasoning_tokens = thoughtsTokenCount, total = totalTokenCount.
@@ -9,7 +10,7 @@
 // answer with finish_reason content_filter rather than an error, as OpenAI reports filtering.
 
 import {
-  errors, usageToWire,
+  encodeToolCallId, errors, usageToWire, wireCount,
   type AdapterRequest, type ChatResponse, type DecodedResponse, type FinishReason, type JsonObject,
   type ProviderView, type ToolCall, type UpstreamReply, type Usage,
 } from '../../src/contracts/index.ts';
@@ -26,8 +27,9 @@ export function mapFinishReason(reason: string | undefined, hasToolCalls: boolea
   return hasToolCalls ? 'tool_calls' : 'stop';
 }
 
+/** An absent count is 0; a present non-number stays visible (NaN) to the gateway's usage check. */
 function count(value: number | undefined): number {
-  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+  return wireCount(value, 0);
 }
 
 /** usageMetadata → canonical Usage (undefined when the upstream sent none). */
@@ -39,7 +41,7 @@ export function usageFromGemini(meta: GeminiUsageMetadata | undefined): Usage | 
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
-    total_tokens: typeof meta.totalTokenCount === 'number' ? meta.totalTokenCount : prompt + completion,
+    total_tokens: wireCount(meta.totalTokenCount, prompt + completion),
     cached_tokens: count(meta.cachedContentTokenCount),
     reasoning_tokens: thoughts,
   };
@@ -61,7 +63,11 @@ export function decodeParts(parts: GeminiPart[] | undefined, nextId: () => strin
         type: 'function',
         function: { name: part.functionCall.name, arguments: JSON.stringify(part.functionCall.args ?? {}) },
       };
-      if (typeof part.thoughtSignature === 'string') call.extra_content = { google: { thoughtSignature: part.thoughtSignature } };
+      if (typeof part.thoughtSignature === 'string') {
+        call.extra_content = { google: { thoughtSignature: part.thoughtSignature } };
+        // Clients that keep only id/type/function still send the signature back: it rides in the id.
+        call.id = encodeToolCallId(call.id, call.extra_content);
+      }
       out.toolCalls.push(call);
     } else if (typeof part.text === 'string') {
       if (part.thought === true) out.reasoning += part.text;
@@ -131,6 +137,7 @@ export function decodeChatResponse(reply: UpstreamReply, request: AdapterRequest
  * random tag when the response has none.
  */
 export function toolCallPrefix(responseId: string | undefined): string {
-  const tag = responseId ? responseId.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 40) : '';
+  // At most 24 characters of tag keep the id (call_<tag>_<n>) within OpenAI's 40-character limit.
+  const tag = responseId ? responseId.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 24) : '';
   return `call_${tag || crypto.randomUUID().slice(0, 8)}_`;
 }

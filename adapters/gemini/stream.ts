@@ -8,7 +8,7 @@
 // if a finishReason (or a prompt block) was seen.
 
 import {
-  errors, isGatewayError,
+  encodeToolCallId, errors, isGatewayError,
   type AdapterRequest, type ChatChunk, type ChunkDelta, type FinishReason, type ProviderView,
   type StreamDecoder, type StreamStep, type Usage,
 } from '../../src/contracts/index.ts';
@@ -80,7 +80,7 @@ class GeminiStreamDecoder implements StreamDecoder {
         const index = this.toolIndex++;
         const out: NonNullable<ChunkDelta['tool_calls']>[number] = {
           index,
-          id: `${(this.idPrefix ??= toolCallPrefix(wire.responseId))}${index}`,
+          id: encodeToolCallId(`${(this.idPrefix ??= toolCallPrefix(wire.responseId))}${index}`, call.extra_content),
           type: 'function',
           function: { name: call.function.name, arguments: call.function.arguments },
         };

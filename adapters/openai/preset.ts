@@ -59,8 +59,9 @@ function envelopeError(preset: Preset, text: string, status: number): { status: 
 }
 
 function presetError(provider: ProviderView, status: number, message: string, retryAfter?: number): GatewayError {
-  // No credit is a quota fault: classed with 429 so the default retry policy fails over.
-  if (status === 402) return errors.upstreamError(`Provider "${provider.name}" refused the request for lack of credit on the gateway's account: ${message}`, 429, true, retryAfter);
+  // No credit is the gateway account's fault, not a rate limit (the client must not get a 429): cause 402,
+  // which the default retry policy fails over.
+  if (status === 402) return errors.upstreamError(`Provider "${provider.name}" refused the request for lack of credit on the gateway's account: ${message}`, 402, true, retryAfter);
   return errorFromUpstreamStatus(provider.name, status, message, retryAfter);
 }
 

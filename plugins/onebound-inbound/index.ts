@@ -99,6 +99,9 @@ export function jobEnvelope(op: 'submit' | 'get', body: JsonValue, requestId: st
 export default definePlugin({
   name: 'onebound-inbound',
   optionsSchema,
+  // onebound clients send their key in ?secret= (and its name in ?key=): this plugin turns them into
+  // `Authorization: Bearer <secret>`, so it must see them.
+  readsCredentials: true,
 
   async onRequest(request: Request, ctx: PluginContext): Promise<Request | Response> {
     const url = new URL(request.url);

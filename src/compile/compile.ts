@@ -5,20 +5,26 @@ import type { Adapter, ProviderView } from '../contracts/adapter.ts';
 import type { JsonValue } from '../contracts/canonical.ts';
 import type { GatewayConfig, ProviderConfig } from '../config/types.ts';
 import { loadAdapter } from './adapter-registry.ts';
+import { type CodeLoad, beginLoad, staticLoad } from './fresh-import.ts';
 import { compileKeys } from './keys.ts';
 import { compileModels } from './models.ts';
 import { CompileError, loadPlugins } from './plugin-loader.ts';
+import { providerCredentials } from './credentials.ts';
 import { createAuthorizer } from '../upstream/auth/authorizer.ts';
 import type { CompiledGateway, CompiledGroup, CompiledProvider, CompiledRoute, LoadedPlugin, RoutingPolicy } from './types.ts';
 
-// Default retry set: 408, 409, 429, every 5xx, timeouts and network faults.
-const DEFAULT_RETRY_ON: Array<number | 'timeout' | 'network'> = [408, 409, 429, ...Array.from({ length: 100 }, (_, i) => 500 + i), 'timeout', 'network'];
+// Default retry set: 402 (no credit on that provider), 408, 409, 429, every 5xx, timeouts and network faults.
+const DEFAULT_RETRY_ON: Array<number | 'timeout' | 'network'> = [402, 408, 409, 429, ...Array.from({ length: 100 }, (_, i) => 500 + i), 'timeout', 'network'];
 
 export interface CompileInput {
   config: GatewayConfig;
   hash: string;
   file: string;
   baseDir: string;
+  /** Told which user code files this compile loaded, also when it fails (so the watcher can watch them). */
+  onCodeFiles?: (files: string[]) => void;
+  /** `validate`: check user plugins and adapters statically, run none of their code (default false). */
+  staticCode?: boolean;
   /** Environment for adapters' `envDefaults` (default: process.env). */
   env?: Record<string, string | undefined>;
 }
@@ -29,19 +35,27 @@ export interface CompileOutput {
   codeFiles: string[];
 }
 
-export async function compileGateway({ config, hash, file, baseDir, env = process.env }: CompileInput): Promise<CompileOutput> {
+export async function compileGateway(input: CompileInput): Promise<CompileOutput> {
+  const code = input.staticCode ? staticLoad() : beginLoad();
+  try {
+    return await compileWith(input, code);
+  } finally {
+    code.done();
+    input.onCodeFiles?.([...code.files]);
+  }
+}
+
+async function compileWith({ config, hash, file, baseDir, env = process.env }: CompileInput, code: CodeLoad): Promise<CompileOutput> {
   const routing = compileRouting(config);
-  const { plugins, files: pluginFiles } = await loadPlugins(config, baseDir);
-  const codeFiles = [...pluginFiles];
+  const { plugins } = await loadPlugins(config, baseDir, code);
   const pick = (names: readonly string[] | undefined): LoadedPlugin[] => (names ?? []).map((n) => plugins.get(n)!).filter(Boolean);
 
   const providers = new Map<string, CompiledProvider>();
   const views: ProviderView[] = [];
   for (const [name, pc] of Object.entries(config.providers)) {
-    const { adapter, file: adapterFile } = await loadAdapter(pc.adapter, baseDir).catch((err: unknown) => {
+    const { adapter } = await loadAdapter(pc.adapter, baseDir, code).catch((err: unknown) => {
       throw new CompileError(`provider ${name}: ${(err as Error).message}`, ['providers', name, 'adapter']);
     });
-    if (adapterFile) codeFiles.push(adapterFile);
     const view = providerView(name, pc, adapter, env);
     const timeoutMs = pc.timeout_ms ?? routing.timeoutMs;
     let auth;
@@ -56,8 +70,12 @@ export async function compileGateway({ config, hash, file, baseDir, env = proces
       name,
       adapter,
       view,
+      credentials: providerCredentials(view),
       auth,
       timeoutMs,
+      maxConnections: pc.max_connections ?? config.routing?.max_connections ?? 1024,
+      maxResponseBytes: pc.max_response_bytes ?? config.routing?.max_response_bytes ?? 64 * 1024 * 1024,
+      maxEventBytes: pc.max_event_bytes ?? config.routing?.max_event_bytes ?? 8 * 1024 * 1024,
       plugins: pick(pc.plugins),
       modelMap: modelMapOf(pc),
       passthrough: (pc.passthrough ?? []).map((p) => '/' + p.replace(/^\/+|\/+$/g, '').replace(/^v1\//, '')),
@@ -97,16 +115,19 @@ export async function compileGateway({ config, hash, file, baseDir, env = proces
     routing,
     globalLimits: config.limits?.global,
     maxBodyBytes: config.server?.max_body_bytes ?? 20 * 1024 * 1024,
+    bodyTimeoutMs: config.server?.body_timeout_ms ?? 60_000,
     adminToken: config.server?.admin_token || undefined,
     metrics: {
       enabled: config.server?.metrics?.enabled ?? true,
       token: config.server?.metrics?.token || config.server?.admin_token || undefined,
     },
     trustProxy: config.server?.trust_proxy ?? false,
+    exposeUpstream: config.server?.expose_upstream ?? true,
     passthrough,
     secrets: collectSecrets(config, views),
   };
-  return { gateway: Object.freeze(gateway), codeFiles };
+  // Plugins, adapters and every user file they import (helpers too): the watcher reloads on any of them.
+  return { gateway: Object.freeze(gateway), codeFiles: [...code.files] };
 }
 
 function compileRouting(config: GatewayConfig): RoutingPolicy {
@@ -117,6 +138,8 @@ function compileRouting(config: GatewayConfig): RoutingPolicy {
     retryOn: new Set(r.retry?.on ?? DEFAULT_RETRY_ON),
     breakerFailures: r.circuit_breaker?.failures ?? 5,
     breakerCooldownMs: r.circuit_breaker?.cooldown_ms ?? 30_000,
+    backoffMs: r.retry?.backoff_ms ?? 250,
+    maxWaitMs: r.retry?.max_wait_ms ?? 5_000,
   };
 }
 

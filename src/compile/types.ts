@@ -20,7 +20,15 @@ export interface CompiledProvider {
   readonly adapter: Adapter;
   readonly view: ProviderView;
   readonly timeoutMs: number;
+  /** Upstream requests in flight at once before new ones overflow (503 upstream_overloaded). */
+  readonly maxConnections: number;
+  /** Largest buffered (non-stream) answer in bytes. */
+  readonly maxResponseBytes: number;
+  /** Largest single SSE event (or line) in bytes. */
+  readonly maxEventBytes: number;
   readonly plugins: readonly LoadedPlugin[];
+  /** Secret values of this provider (keys, secrets, credential headers): hidden from plugin hooks. */
+  readonly credentials: readonly string[];
   /** Public model name → upstream model name. */
   readonly modelMap: ReadonlyMap<string, string>;
   /** Passthrough path prefixes below /v1 this provider serves. */
@@ -74,6 +82,8 @@ export interface CompiledKey {
   /** May pin requests to one provider with the x-switchyard-provider header. */
   readonly canPin?: boolean;
   readonly source: 'config' | 'runtime';
+  /** Set on a revoked runtime key: it still resolves, so the caller gets `revoked_api_key`. */
+  readonly revokedAt?: number;
 }
 
 export interface CompiledGroup {
@@ -98,6 +108,10 @@ export interface RoutingPolicy {
   readonly retryOn: ReadonlySet<number | 'timeout' | 'network'>;
   readonly breakerFailures: number;
   readonly breakerCooldownMs: number;
+  /** Base delay before the same target is retried (doubled per retry, jittered). */
+  readonly backoffMs: number;
+  /** Longest total wait between attempts of one request (backoff + upstream Retry-After). */
+  readonly maxWaitMs: number;
 }
 
 export interface CompiledGateway {
@@ -117,10 +131,14 @@ export interface CompiledGateway {
   readonly routing: RoutingPolicy;
   readonly globalLimits?: LimitSpec;
   readonly maxBodyBytes: number;
+  /** Deadline for reading one request body (server.body_timeout_ms). */
+  readonly bodyTimeoutMs: number;
   readonly adminToken?: string;
   /** GET /metrics: off, or the bearer token it needs (server.metrics.token, else the admin token). */
   readonly metrics: { readonly enabled: boolean; readonly token?: string };
   readonly trustProxy: boolean;
+  /** server.expose_upstream: provider names and upstream error text may reach clients. */
+  readonly exposeUpstream: boolean;
   /** Provider names serving passthrough prefixes, longest prefix first. */
   readonly passthrough: ReadonlyArray<{ prefix: string; provider: CompiledProvider }>;
   /** Every secret in this config (provider keys, client keys), for redaction. */

@@ -23,10 +23,14 @@ export interface ServerConfig {
   request_log?: boolean;
   /** Largest accepted request body in bytes (default 20 MiB). */
   max_body_bytes?: number;
+  /** How long a client may take to send its request body, in ms (default 60000). */
+  body_timeout_ms?: number;
   /** How long SIGTERM waits for in-flight requests, in ms (default 30000). */
   drain_timeout_ms?: number;
   /** Worker processes sharing the port under one supervisor (default 1; >1 needs storage.redis). */
   workers?: number;
+  /** Show provider names and upstream error text to clients (default true). */
+  expose_upstream?: boolean;
 }
 
 export interface StorageConfig {
@@ -55,6 +59,12 @@ export interface ProviderConfig {
   weight?: number;
   priority?: number;
   timeout_ms?: number;
+  /** Upstream requests in flight at once (default routing.max_connections, 1024). */
+  max_connections?: number;
+  /** Largest non-stream answer in bytes (default routing.max_response_bytes). */
+  max_response_bytes?: number;
+  /** Largest stream event or line in bytes (default routing.max_event_bytes). */
+  max_event_bytes?: number;
   plugins?: string[];
   /** Passthrough prefixes (below /v1) this provider serves, e.g. ["/files", "/batches"]. */
   passthrough?: string[];
@@ -119,7 +129,10 @@ export interface LimitsConfig {
 
 export interface RoutingConfig {
   timeout_ms?: number;
-  retry?: { attempts?: number; on?: Array<number | 'timeout' | 'network'> };
+  max_connections?: number;
+  max_response_bytes?: number;
+  max_event_bytes?: number;
+  retry?: { attempts?: number; on?: Array<number | 'timeout' | 'network'>; backoff_ms?: number; max_wait_ms?: number };
   circuit_breaker?: { failures?: number; cooldown_ms?: number };
 }
 

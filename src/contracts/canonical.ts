@@ -141,18 +141,29 @@ export interface ChatChunk {
   [extra: string]: JsonValue | undefined | object;
 }
 
-/** Converts the OpenAI wire usage to the canonical Usage. */
+/**
+ * A usage count as reported: absent (undefined/null) → `absent`; a number as is; anything else → NaN,
+ * so the gateway's usage check sees it (and bills an estimate) instead of a silently invented 0.
+ */
+export function wireCount(value: unknown, absent: number): number {
+  if (value === undefined || value === null) return absent;
+  return typeof value === 'number' ? value : NaN;
+}
+
+/** Converts the OpenAI wire usage to the canonical Usage (undefined when it has no prompt_tokens). */
 export function usageFromWire(wire: OpenAIUsageWire | null | undefined): Usage | undefined {
-  if (!wire || typeof wire.prompt_tokens !== 'number') return undefined;
-  const completion = typeof wire.completion_tokens === 'number' ? wire.completion_tokens : 0;
+  if (!wire || typeof wire !== 'object' || wire.prompt_tokens === undefined || wire.prompt_tokens === null) return undefined;
+  const prompt = wireCount(wire.prompt_tokens, 0);
+  const completion = wireCount(wire.completion_tokens, 0);
   const usage: Usage = {
-    prompt_tokens: wire.prompt_tokens,
+    prompt_tokens: prompt,
     completion_tokens: completion,
-    total_tokens: typeof wire.total_tokens === 'number' ? wire.total_tokens : wire.prompt_tokens + completion,
-    cached_tokens: wire.prompt_tokens_details?.cached_tokens ?? 0,
-    reasoning_tokens: wire.completion_tokens_details?.reasoning_tokens ?? 0,
+    total_tokens: wireCount(wire.total_tokens, prompt + completion),
+    cached_tokens: wireCount(wire.prompt_tokens_details?.cached_tokens, 0),
+    reasoning_tokens: wireCount(wire.completion_tokens_details?.reasoning_tokens, 0),
   };
-  if (typeof wire.cache_creation_input_tokens === 'number' && wire.cache_creation_input_tokens > 0) usage.cache_write_tokens = wire.cache_creation_input_tokens;
+  const written = wireCount(wire.cache_creation_input_tokens, 0);
+  if (written !== 0) usage.cache_write_tokens = written; // NaN or negative: left for the usage check to refuse
   return usage;
 }
 

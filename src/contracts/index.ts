@@ -7,3 +7,4 @@ export * from './upstream-errors.ts';
 export * from './emulate-stream.ts';
 export * from './embeddings.ts';
 export * from './responses-usage.ts';
+export * from './tool-call-ids.ts';

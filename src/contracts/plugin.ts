@@ -61,11 +61,17 @@ export interface ErrorView {
 type Maybe<T> = T | void | undefined | Promise<T | void | undefined>;
 
 export interface PluginHooks<Options = JsonObject> {
-  /** Route scope, before auth: rewrite the inbound HTTP request, or answer it directly with a Response. */
+  /**
+   * Route scope, before auth: rewrite the inbound HTTP request, or answer it directly with a Response.
+   * The request comes without the client's credentials (see `readsCredentials`); they are added back after.
+   */
   onRequest?(request: Request, ctx: PluginContext<Options>): Maybe<Request | Response>;
   /** After auth and parsing: transform the canonical request body. */
   onCanonicalRequest?(request: CanonicalRequestView, ctx: PluginContext<Options>): Maybe<CanonicalRequestView>;
-  /** Provider scope: transform the HTTP request about to go upstream. */
+  /**
+   * Provider scope: transform the HTTP request about to go upstream. It comes without the provider's
+   * credentials (added after the hooks); the path, query, headers and body may change, the host may not.
+   */
   onUpstreamRequest?(request: UpstreamRequest, ctx: PluginContext<Options> & { readonly adapterRequest: AdapterRequest }): Maybe<UpstreamRequest>;
   /** Provider scope: transform a buffered (non-stream) upstream reply; throw a GatewayError to fail it. */
   onUpstreamResponse?(reply: UpstreamReply, ctx: PluginContext<Options>): Maybe<UpstreamReply>;
@@ -83,6 +89,12 @@ export interface Plugin<Options = JsonObject> extends PluginHooks<Options> {
   readonly optionsSchema?: JsonObject;
   /** Time budget per async hook call in ms (default 2000). */
   readonly timeoutMs?: number;
+  /**
+   * Only for plugins that translate another API's way of sending keys (e.g. onebound's `?secret=`):
+   * their onRequest sees the client's credentials. Every other plugin's onRequest gets the request
+   * without Authorization, x-api-key, api-key, x-goog-api-key, ?key= and ?api_key=.
+   */
+  readonly readsCredentials?: boolean;
 }
 
 /** Identity helper that gives plugin files full type checking. */

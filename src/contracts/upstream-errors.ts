@@ -44,7 +44,8 @@ export function errorFromUpstreamStatus(provider: string, status: number, messag
       cause: status,
     });
   }
-  const retryable = status === 408 || status === 409 || status === 429 || status >= 500;
+  // 402: the gateway's account with this provider has no credit; another provider may still answer.
+  const retryable = status === 402 || status === 408 || status === 409 || status === 429 || status >= 500;
   const label = status === 429 ? 'is rate limiting the gateway' : `failed with HTTP ${status}`;
   return errors.upstreamError(`Provider "${provider}" ${label}: ${message}`, status, retryable, retryAfterMs);
 }

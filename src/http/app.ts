@@ -1,5 +1,8 @@
 // The Elysia app: health and readiness, the admin API, and one catch-all that hands every API
 // request to the pipeline (routes come from gateway.yaml and change on reload, so dispatch is ours).
+// An answer sent before the request body was read to its end (a bad key, a timeout, a body too large)
+// closes the connection: otherwise the server keeps it open for the rest of a body nobody wants, and a
+// client trickling bytes could hold connections for ever.
 
 import { Elysia } from 'elysia';
 import type { Runtime } from '../runtime/runtime.ts';
@@ -30,7 +33,20 @@ export function createApp(rt: Runtime, opts: AppOptions = {}) {
   return new Elysia()
     .get('/health', () => json(200, health))
     .get('/ready', () => (rt.draining ? json(503, { status: 'draining' }) : json(200, { status: 'ready', config: rt.status.hash })))
-    .all('/admin/*', ({ request }) => handleAdmin(rt, request), { parse: 'none' })
+    .all('/admin/*', async ({ request }) => closeIfBodyUnread(request, await handleAdmin(rt, request)), { parse: 'none' })
     .get('/metrics', ({ request }) => handleMetrics(rt, request))
-    .all('/*', ({ request, server }) => handleApiRequest(rt, request, () => clientIpOf(rt, request, server as ServerLike)), { parse: 'none' });
+    .all('/*', async ({ request, server }) => closeIfBodyUnread(request, await handleApiRequest(rt, request, () => clientIpOf(rt, request, server as ServerLike))), { parse: 'none' });
+}
+
+/** Adds `Connection: close` when the request carried a body that was not read to its end. */
+export function closeIfBodyUnread(request: Request, response: Response): Response {
+  const declared = request.headers.get('content-length');
+  const hasBody = (declared !== null && declared !== '0') || request.headers.has('transfer-encoding');
+  if (!hasBody || (request.bodyUsed && response.status !== 408 && response.status !== 413)) return response;
+  try {
+    response.headers.set('connection', 'close');
+  } catch {
+    // immutable headers: the server's own handling applies
+  }
+  return response;
 }

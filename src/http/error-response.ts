@@ -1,5 +1,7 @@
 // Builds error responses: OpenAI-shaped body, x-request-id, Retry-After and rate-limit headers,
-// then lets route plugins reshape it (onError). Unknown exceptions become a generic 500.
+// then lets route plugins reshape it (onError). Unknown exceptions become a generic 500. On a route
+// with a path prefix, the gateway's own hints name that route's paths ("GET /zzz/v1/models"), since
+// its clients reach this gateway there.
 
 import type { JsonValue } from '../contracts/canonical.ts';
 import { GatewayError, isGatewayError } from '../contracts/errors.ts';
@@ -29,19 +31,33 @@ export function errorHeaders(err: GatewayError, requestId: string): Record<strin
   return headers;
 }
 
+/** A gateway path in a hint: `/v1/<name>` at the start, after a space, a quote or a parenthesis. */
+const HINT_PATH = /(^|[\s"'(])\/v1\/(?=[a-z])/g;
+
+/**
+ * Points the gateway's own hints ("GET /v1/models lists ...") at the route's prefix. Upstream text is left
+ * alone: its paths are the provider's.
+ */
+export function hintsForRoute(err: GatewayError, routePath: string | undefined): GatewayError {
+  if (!routePath || err.cause !== undefined || err.type === 'upstream_error') return err;
+  const message = err.message.replace(HINT_PATH, `$1${routePath}/v1/`);
+  if (message === err.message) return err;
+  return new GatewayError({ status: err.status, type: err.type, code: err.code, message, param: err.param, retryable: err.retryable, cause: err.cause, retryAfterMs: err.retryAfterMs, headers: err.headers });
+}
+
 /** `shape`: the error body for the protocol surface (OpenAI's by default, Anthropic's on /v1/messages). */
 export async function errorResponse(
   err: GatewayError, requestId: string, route?: CompiledRoute, scope?: HookScope, secrets: readonly string[] = [],
   shape: (e: GatewayError) => unknown = (e) => e.toBody(),
 ): Promise<Response> {
-  err = scrubForClient(err, secrets);
+  err = hintsForRoute(scrubForClient(err, secrets), route?.path);
   let view: ErrorView = { status: err.status, headers: errorHeaders(err, requestId), body: shape(err) as JsonValue };
   if (route?.plugins.length && scope) {
     try {
       view = (await runChain(route.plugins, 'onError', view, scope, (h, v, ctx) => h.onError?.(v, ctx))).value;
     } catch (pluginErr) {
       const e = isGatewayError(pluginErr) ? pluginErr : err;
-      return new Response(JSON.stringify(shape(scrubForClient(e, secrets))), { status: e.status, headers: errorHeaders(e, requestId) });
+      return new Response(JSON.stringify(shape(hintsForRoute(scrubForClient(e, secrets), route?.path))), { status: e.status, headers: errorHeaders(e, requestId) });
     }
   }
   return new Response(view.rawBody ?? JSON.stringify(view.body), { status: view.status, headers: view.headers });

@@ -1,15 +1,19 @@
 // Entry point for every API request: takes the gateway snapshot once, matches a route, runs route
-// onRequest plugins, authenticates, parses the body and hands the call to the pipeline.
+// onRequest plugins, authenticates, parses the body and hands the call to the pipeline. One `finally`
+// finishes the request (settle + one ledger row, finish.ts) unless a stream took over the end.
 
 import type { CompiledGateway, CompiledRoute } from '../compile/types.ts';
 import { GatewayError } from '../contracts/errors.ts';
 import { assertModelAllowed, authenticate } from '../pipeline/authenticate.ts';
-import { type HookScope, runChain } from '../pipeline/plugin-runner.ts';
+import type { HookScope } from '../pipeline/plugin-runner.ts';
+import { runRequestHooks } from '../pipeline/request-hooks.ts';
+import { CLIENT_GONE, finishRequest } from '../pipeline/finish.ts';
 import { meterFailure } from '../pipeline/metering.ts';
+import { assertModelName } from '../pipeline/model-name.ts';
 import { ClientGone } from '../upstream/call.ts';
-import { routeResponse, serveModelCall } from '../pipeline/serve-call.ts';
+import { serveModelCall } from '../pipeline/serve-call.ts';
+import { routeJson } from '../pipeline/route-response.ts';
 import { serveImageJobs } from '../jobs/serve.ts';
-import type { JsonValue } from '../contracts/canonical.ts';
 import type { Exchange, InboundCall } from '../pipeline/types.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { handleBilling } from './billing.ts';
@@ -18,6 +22,7 @@ import { listModels } from './models.ts';
 import { cacheChoice, classifyOpenAIPath } from './openai-paths.ts';
 import { openAISurface } from './openai-surface.ts';
 import { readOperationBody } from './read-body.ts';
+import { splitToolCallIds } from '../protocols/openai/tool-ids.ts';
 import { type InboundSurface, surfaceFor } from '../protocols/index.ts';
 
 let counter = 0;
@@ -45,21 +50,36 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
   const url = new URL(request.url);
   const { route, rest } = matchRoute(gw, url.pathname);
   const scope: HookScope = { requestId: id, route: route.path, signal: request.signal, log: rt.log, secrets: gw.secrets, states: new Map() };
-  let surface: InboundSurface | undefined;
   const ex: Exchange = {
     id, startedAt: Date.now(), gw, route, get clientIp() { return ipOf(); }, signal: request.signal, scope, attempts: [], detached: false, leave: rt.enter(),
   };
+  let status = 500;
+  try {
+    const response = await serveApiRequest(rt, ex, request, url, rest, ipOf);
+    status = response.status;
+    return response;
+  } finally {
+    // The one place a request ends (a stream ends in its relay's onFinish instead). A failure is recorded
+    // with the error's own status, even when an onError plugin answered it differently (an envelope).
+    const failure = ex.failure;
+    if (!ex.detached) finishRequest(rt, ex, failure ? failure.status : status, failure?.code, failure?.clientGone);
+  }
+}
+
+async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url: URL, rest: string, ipOf: () => string): Promise<Response> {
+  const { gw, route, scope, id } = ex;
+  let surface: InboundSurface | undefined;
   try {
     if (rt.draining) throw new GatewayError({ status: 503, type: 'api_error', code: 'shutting_down', message: 'The gateway is shutting down; retry shortly.', retryAfterMs: 1000 });
     let req = request;
     if (route.plugins.length) {
-      const out = await runChain(route.plugins, 'onRequest', req, scope, (h, v, ctx) => h.onRequest?.(v, ctx), (v) => v instanceof Response);
-      if (out.stopped instanceof Response) return withRequestId(out.stopped, id);
-      req = out.value;
+      const out = await runRequestHooks(route.plugins, req, scope); // without the client's credentials
+      if (out instanceof Response) return withRequestId(out, id);
+      req = out;
     }
     const path = req === request ? rest : matchRoute(gw, new URL(req.url).pathname).rest;
     const search = req === request ? url.search : new URL(req.url).search;
-    surface = surfaceFor(route.protocol, req.method, path);
+    surface = surfaceFor(route.protocol, req.method, path, req.headers);
     if (surface) {
       ex.surface = surface.protocol;
       return await surface.serve({ rt, ex, req, path, search });
@@ -67,16 +87,16 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
 
     const target = classifyOpenAIPath(req.method, path);
     if (target.kind === 'unknown') {
-      throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_route', message: `Unknown path ${req.method} ${url.pathname}. ${target.hint.replaceAll('<gateway>', url.origin)}` });
+      throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_route', message: `Unknown path ${req.method} ${url.pathname}. ${target.hint.replaceAll('<gateway>', url.origin + route.path)}` });
     }
     ex.key = authenticate(gw, req.headers, ipOf, rt.runtimeKeyLookup);
     scope.keyName = ex.key.name;
     scope.group = ex.key.group;
     if (target.kind === 'models') return await routeJson(ex, listModels(gw, ex, target.id));
-    if (target.kind === 'billing') return await handleBilling(rt, ex, target.path, search);
+    if (target.kind === 'billing') return await routeJson(ex, await handleBilling(rt, ex, target.path, search));
     if (target.kind === 'jobs') return await serveImageJobs(rt, ex, req, target.id);
 
-    const parsed = await readOperationBody(req, target.operation, gw.maxBodyBytes);
+    const parsed = await readOperationBody(req, target.operation, gw.maxBodyBytes, gw.bodyTimeoutMs);
     // Only chat and completions stream; `stream: true` elsewhere is ignored, as OpenAI does.
     const stream = parsed.body.stream === true && (target.operation === 'chat' || target.operation === 'completions');
     const streamOptions = parsed.body.stream_options;
@@ -98,19 +118,27 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
     if (target.operation !== 'passthrough' && parsed.body.model !== undefined && typeof parsed.body.model !== 'string') {
       throw new GatewayError({ status: 400, type: 'invalid_request_error', code: 'invalid_value', param: 'model', message: '"model" must be a string.' });
     }
-    if (target.operation === 'chat') validateChat(call);
+    if (target.operation === 'chat') {
+      validateChat(call);
+      splitToolCallIds(call.body);
+    }
+    assertModelName(call.model ?? parsed.passthroughModel);
     if (parsed.passthroughModel !== undefined) assertModelAllowed(ex.key, parsed.passthroughModel);
     ex.call = call;
     return await serveModelCall(rt, ex, call, openAISurface);
   } catch (err) {
-    // The client left: the pipeline already billed and metered it (499); nobody reads this answer.
-    if (err instanceof ClientGone) return new Response(null, { status: 499, headers: { 'x-request-id': id } });
+    // The client left (or its upload broke off): nobody reads this answer; recorded as 499, or as cut by
+    // the gateway when a stop closed the connection at its drain timeout.
+    if (err instanceof ClientGone) {
+      const cut = rt.cutSignal.aborted;
+      ex.failure = { status: cut ? 503 : 499, code: cut ? 'drain_timeout' : CLIENT_GONE, clientGone: true };
+      return new Response(null, { status: 499, headers: { 'x-request-id': id } });
+    }
     const gwErr = toGatewayError(err, rt.log, id);
-    if (ex.call || ex.key) meterFailure(rt, ex, gwErr);
-    const shape = surface?.errorBody;
+    meterFailure(rt, ex, gwErr);
+    // The surface's error shape, also when the request failed before its surface was chosen (onRequest).
+    const shape = (surface ?? surfaceFor(route.protocol, request.method, rest))?.errorBody;
     return errorResponse(gwErr, id, route, scope, gw.secrets, shape ? (e) => shape(e, id) : undefined);
-  } finally {
-    if (!ex.detached) ex.leave();
   }
 }
 
@@ -156,12 +184,6 @@ function validateChat(call: InboundCall): void {
   }
 }
 
-
-/** A JSON answer built outside serveModelCall (models list), passed through route plugins' onResponse. */
-async function routeJson(ex: Exchange, response: Response): Promise<Response> {
-  if (!ex.route.plugins.length) return response;
-  return (await routeResponse(ex, response.status, Object.fromEntries(response.headers), (await response.json()) as JsonValue)).response;
-}
 
 function withRequestId(response: Response, id: string): Response {
   if (!response.headers.has('x-request-id')) {

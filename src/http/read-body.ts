@@ -1,8 +1,12 @@
-// Reads and checks an inbound request body: size limit (413), content type (415), JSON (400),
-// multipart forms, and raw bytes for passthrough. Fields that would choose an upstream host are dropped.
+// Reads and checks an inbound request body: size limit (413), read deadline (408), content type (415),
+// JSON (400), multipart forms, and raw bytes for passthrough. Fields that would choose an upstream host
+// are dropped. Callers authenticate first, so a bad key never costs a body read; a body that is not
+// read to its end makes app.ts close the connection after the answer. A client that breaks off its
+// upload is a client that left (ClientGone → 499), not a gateway error.
 
 import type { JsonObject, Operation } from '../contracts/canonical.ts';
 import { GatewayError, errors } from '../contracts/errors.ts';
+import { ClientGone } from '../upstream/call.ts';
 
 /** Body fields a client could use to steer the gateway to another host or key; never forwarded. */
 const STEERING_FIELDS = ['api_base', 'base_url', 'api_key', 'api_version', 'organization', 'azure_endpoint', 'custom_llm_provider', 'extra_headers', 'api_type'];
@@ -20,16 +24,38 @@ export interface ParsedBody {
   contentType?: string;
 }
 
-export async function readBytes(request: Request, limit: number): Promise<Uint8Array> {
+/** server.body_timeout_ms default: a whole body must arrive within this many ms. */
+export const DEFAULT_BODY_TIMEOUT_MS = 60_000;
+
+/**
+ * The body's bytes, within `limit` bytes and `timeoutMs` (a trickled or abandoned upload must not hold
+ * a connection and a request slot for ever). On timeout the read is cancelled and 408 is thrown.
+ */
+export async function readBytes(request: Request, limit: number, timeoutMs = DEFAULT_BODY_TIMEOUT_MS): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   if (!request.body) return new Uint8Array();
-  if (Number.isFinite(declared)) return new Uint8Array(await request.arrayBuffer());
-  const reader = request.body.getReader();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(bodyTimeout(timeoutMs)), timeoutMs);
+  });
+  try {
+    const reading = readAll(request, declared, limit);
+    // After a timeout nobody awaits the read; the closed connection then rejects it.
+    reading.catch(() => {});
+    return await Promise.race([reading, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readAll(request: Request, declared: number, limit: number): Promise<Uint8Array> {
+  if (Number.isFinite(declared)) return new Uint8Array(await request.arrayBuffer().catch(clientLeft));
+  const reader = request.body!.getReader();
   const parts: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch(clientLeft);
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
@@ -48,18 +74,27 @@ export async function readBytes(request: Request, limit: number): Promise<Uint8A
   return out;
 }
 
+function bodyTimeout(ms: number): GatewayError {
+  return new GatewayError({ status: 408, type: 'invalid_request_error', code: 'request_timeout', message: `The request body did not arrive within ${ms} ms. Send the whole body promptly (the limit is server.body_timeout_ms in gateway.yaml).` });
+}
+
+/** The body stream failed: the client closed the connection mid-upload. */
+function clientLeft(): never {
+  throw new ClientGone();
+}
+
 function tooLarge(limit: number): GatewayError {
   return new GatewayError({ status: 413, type: 'invalid_request_error', code: 'request_too_large', message: `The request body is larger than this gateway accepts (${limit} bytes). Send a smaller body, or raise server.max_body_bytes in gateway.yaml.` });
 }
 
-export async function readOperationBody(request: Request, operation: Operation, limit: number): Promise<ParsedBody> {
+export async function readOperationBody(request: Request, operation: Operation, limit: number, timeoutMs = DEFAULT_BODY_TIMEOUT_MS): Promise<ParsedBody> {
   const rawType = request.headers.get('content-type') ?? '';
   const contentType = rawType.toLowerCase(); // media types are case-insensitive; the original is forwarded
   const method = request.method;
   if (method === 'GET' || method === 'HEAD' || method === 'DELETE') return { body: {} };
   // Checked before reading, so a wrong content type does not cost a body read.
   if (operation !== 'passthrough' && !MULTIPART_OPS.has(operation) && !contentType.includes('json')) throw unsupported(contentType, 'application/json');
-  const bytes = await readBytes(request, limit);
+  const bytes = await readBytes(request, limit, timeoutMs);
 
   if (operation === 'passthrough') {
     // Whatever the declared type, a body that is JSON gets the JSON checks (steering fields, model).

@@ -25,6 +25,7 @@ import { GatewayError } from '../contracts/errors.ts';
 import { handleApiRequest } from '../http/handle-request.ts';
 import { readOperationBody } from '../http/read-body.ts';
 import { assertModelAllowed, presentedKey } from '../pipeline/authenticate.ts';
+import { assertModelName } from '../pipeline/model-name.ts';
 import { runChain } from '../pipeline/plugin-runner.ts';
 import { routeResponse } from '../pipeline/serve-call.ts';
 import type { Exchange } from '../pipeline/types.ts';
@@ -84,8 +85,9 @@ export function createImageJobs(rt: Runtime, db: StoreDb, opts: ImageJobOptions 
 
   async function submit(ex: Exchange, req: Request): Promise<Response> {
     const key = ex.key!;
-    const parsed = await readOperationBody(req, 'images.generations', ex.gw.maxBodyBytes);
+    const parsed = await readOperationBody(req, 'images.generations', ex.gw.maxBodyBytes, ex.gw.bodyTimeoutMs);
     const model = parsed.body.model;
+    assertModelName(model);
     if (typeof model !== 'string' || !model) {
       throw new GatewayError({ status: 400, type: 'invalid_request_error', code: 'invalid_value', param: 'model', message: 'The job has no "model". Send the same body as POST /v1/images/generations, with a model listed by GET /v1/models.' });
     }
@@ -102,7 +104,7 @@ export function createImageJobs(rt: Runtime, db: StoreDb, opts: ImageJobOptions 
     const apiKey = presentedKey(req.headers)!;
     const job = await createJob(db, { id: `imgjob_${randomBytes(12).toString('hex')}`, keyName: key.name, kind: JOB_KIND, request: body });
     start(job.id, body, apiKey, ex.clientIp);
-    const headers = { 'x-request-id': ex.id, location: `/v1/images/jobs/${job.id}` };
+    const headers = { 'x-request-id': ex.id, location: `${ex.route.path}/v1/images/jobs/${job.id}` };
     return (await routeResponse(ex, 202, headers, jobView(job) as unknown as JsonValue)).response;
   }
 

@@ -6,7 +6,6 @@
 
 import type { Admission, AdmissionRequest, Ticket } from '../runtime/contracts.ts';
 import type { BudgetTracker } from '../runtime/budgets.ts';
-import { reservationMicros } from '../pipeline/cost.ts';
 import { rateLimitError, rateLimitHeaders } from './headers.ts';
 import type { AcquireResult, Lease, RateLimiter } from './rate-limiter.ts';
 import { rulesFor } from './rules.ts';
@@ -32,9 +31,8 @@ function admitted(request: AdmissionRequest, budgets: BudgetTracker, result: Acq
 }
 
 function reserve(request: AdmissionRequest, budgets: BudgetTracker, lease: Lease, headers: Record<string, string>): Ticket {
-  const { gw, key, model } = request;
-  const multiplier = gw.groups.get(key.group)?.multiplier ?? 1;
-  const amount = model && key.budgetMicros !== undefined ? reservationMicros(model.price, multiplier, request.promptTokens, request.maxOutputTokens) : 0;
+  const { key } = request;
+  const amount = key.budgetMicros !== undefined ? request.reservationMicros : 0;
   let hold;
   try {
     hold = budgets.reserve(key, amount);

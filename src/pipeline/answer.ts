@@ -1,6 +1,7 @@
-// Answers an admitted call: response cache, failover, then the JSON, raw or streamed answer, settling
-// the ticket and writing the ledger row on every path that completes here. (serve-call.ts settles the
-// paths that throw; a relayed stream settles in its finaliser.)
+// Answers an admitted call: response cache, failover, then the JSON, raw or streamed answer. What the
+// request costs is recorded on the exchange (billing.charge) as soon as the upstream answered, before
+// route plugins shape the answer; finishRequest settles and meters it once (from the HTTP edge, or from
+// the relay's onFinish for a stream).
 
 import type { ChatChunk, ChatResponse, JsonValue, Usage } from '../contracts/canonical.ts';
 import { chunksFromChatResponse } from '../contracts/emulate-stream.ts';
@@ -11,9 +12,12 @@ import { ArraySource } from '../stream/array-source.ts';
 import { relayStream } from '../stream/relay.ts';
 import { sanitize } from './attempt.ts';
 import { costMicros } from './cost.ts';
+import { clientView } from './failure-report.ts';
 import { runWithFailover } from './failover.ts';
-import { meter, usageOrEstimate } from './metering.ts';
+import { CLIENT_GONE, type Charge, finishRequest } from './finish.ts';
+import { usageOrEstimate } from './metering.ts';
 import { pluginContext, runSyncChain } from './plugin-runner.ts';
+import { imagesIn, isImageOperation } from './reservation.ts';
 import { routeResponse } from './route-response.ts';
 import type { AttemptResult, Exchange, InboundCall, Surface } from './types.ts';
 
@@ -40,11 +44,8 @@ export async function answer(ctx: AnswerContext, plan: Plan): Promise<Response> 
     });
     if (hit) {
       const headers: Record<string, string> = { ...ticket.headers, 'x-request-id': ex.id, 'x-switchyard-cache': 'hit', 'x-switchyard-cost-usd': '0.000000' };
-      // The response is built first: if a route plugin fails, the request is recorded as that failure.
-      const { response } = await routeResponse(ex, hit.status, headers, JSON.parse(hit.body) as JsonValue);
-      ticket.settle({ costMicros: 0 });
-      meter(rt, ex, { status: response.status, usageSource: 'none', costMicros: 0, stream: false, partial: false, errorCode: 'cache_hit' });
-      return response;
+      charge(ex, { usageSource: 'none', costMicros: 0, stream: false, partial: false, note: 'cache_hit' });
+      return (await routeResponse(ex, hit.status, headers, JSON.parse(hit.body) as JsonValue)).response;
     }
   }
 
@@ -55,8 +56,7 @@ export async function answer(ctx: AnswerContext, plan: Plan): Promise<Response> 
 
   if (result.kind === 'raw') {
     const cost = price ? costMicros(price, ctx.multiplier, undefined) : 0;
-    ticket.settle({ costMicros: cost });
-    meter(rt, ex, { target: result.target, status: result.response.status, usageSource: 'none', costMicros: cost, stream: false, partial: false });
+    charge(ex, { target: result.target, usageSource: 'none', costMicros: cost, stream: false, partial: false });
     addCostHeaders(headers, undefined, cost);
     const ct = result.response.headers.get('content-type');
     if (ct) headers['content-type'] = ct;
@@ -64,8 +64,12 @@ export async function answer(ctx: AnswerContext, plan: Plan): Promise<Response> 
   }
 
   if (result.kind === 'json' && !call.stream) {
-    const { usage, source } = usageOrEstimate(result.usage, ctx.promptTokens, result.body, call.operation);
-    const cost = price ? costMicros(price, ctx.multiplier, usage) : 0;
+    const { usage, source, invalid } = usageOrEstimate(result.usage, ctx.promptTokens, result.body, call.operation);
+    if (invalid) warnInvalidUsage(ctx, result.target, invalid);
+    const units = isImageOperation(call.operation) ? imagesIn(result.body) : 1;
+    const cost = price ? costMicros(price, ctx.multiplier, usage, true, units) : 0;
+    // Owed from here: a route plugin failing below changes the answer, not the bill.
+    charge(ex, { target: result.target, usage, usageSource: source, costMicros: cost, stream: false, partial: false });
     addCostHeaders(headers, usage, cost);
     let response: Response;
     if (result.verbatim !== undefined && !surface.shapeBody && !ex.route.plugins.length && !cacheable) {
@@ -80,9 +84,6 @@ export async function answer(ctx: AnswerContext, plan: Plan): Promise<Response> 
       }
       ({ response } = await routeResponse(ex, result.status, headers, body));
     }
-    // Settled and recorded once the answer exists: a failure while shaping it is recorded as that failure.
-    ticket.settle({ usage, costMicros: cost });
-    meter(rt, ex, { target: result.target, status: response.status, usage, usageSource: source, costMicros: cost, stream: false, partial: false });
     return response;
   }
 
@@ -95,14 +96,13 @@ export async function answer(ctx: AnswerContext, plan: Plan): Promise<Response> 
 }
 
 function answerStream(ctx: AnswerContext, result: Extract<AttemptResult, { kind: 'stream' }>, headers: Record<string, string>, price: Price | undefined): Response {
-  const { rt, ex, call, surface, ticket } = ctx;
+  const { rt, ex, call, surface } = ctx;
   const plugins = [...ex.route.plugins, ...result.target.provider.plugins].filter((p) => p.plugin.onStreamEvent);
   const scope = { ...ex.scope, provider: result.target.provider.name };
   const contexts = plugins.map((lp) => pluginContext(lp, scope)); // once per stream, not per chunk
   const inner = surface.streamEncoder(call, ex);
   // Errors inside a stream are scrubbed like any other error before they reach the client.
-  const encoder = { ...inner, error: (err: Parameters<typeof inner.error>[0]) => inner.error(sanitize(err, ex.gw.secrets)) };
-  ex.detached = true;
+  const encoder = { ...inner, error: (err: Parameters<typeof inner.error>[0]) => inner.error(clientView(sanitize(err, ex.gw.secrets), ex.gw, ex.id)) };
   const streamClosed = rt.openStream();
   headers['content-type'] = encoder.contentType;
   headers['cache-control'] = 'no-cache';
@@ -112,24 +112,36 @@ function answerStream(ctx: AnswerContext, result: Extract<AttemptResult, { kind:
     primed: { chunks: result.primed, usage: result.usage, done: result.done, ended: result.ended, error: result.pendingError },
     encoder,
     transform: plugins.length ? (chunk) => runSyncChain(plugins, scope, chunk, (h, v, c) => h.onStreamEvent?.(v, c), contexts) : undefined,
-    estimateUsage: (text) => usageOrEstimate(undefined, ctx.promptTokens, text, call.operation).usage,
+    finalUsage: (usage, text) => usageOrEstimate(usage, ctx.promptTokens, text(), call.operation).usage,
+    cut: rt.cutSignal,
     onFinish: (outcome) => {
       try {
-        const { usage, source } = usageOrEstimate(outcome.usage, ctx.promptTokens, outcome.completionText, call.operation);
-        const billable = outcome.completed || outcome.clientGone || outcome.completionText.length > 0;
+        const { usage, source, invalid } = usageOrEstimate(outcome.usage, ctx.promptTokens, outcome.completionText, call.operation);
+        if (invalid) warnInvalidUsage(ctx, result.target, invalid);
+        // The upstream failing before it delivered anything costs nothing; every other end is billed for
+        // what was sent (a plugin failing, the client leaving, the gateway cutting the stream at shutdown).
+        const billable = outcome.completed || outcome.completionText.length > 0 || outcome.error?.type !== 'upstream_error';
         const cost = price ? costMicros(price, ctx.multiplier, usage, billable) : 0;
-        ticket.settle({ usage, costMicros: cost });
-        meter(rt, ex, {
-          target: result.target, status: outcome.error ? outcome.error.status : outcome.clientGone ? 499 : 200, errorCode: outcome.error?.code,
-          usage, usageSource: source, costMicros: cost, stream: true, partial: !outcome.completed, firstChunkAt: outcome.firstChunkAt,
-        });
+        charge(ex, { target: result.target, usage, usageSource: source, costMicros: cost, stream: true, partial: !outcome.completed, firstChunkAt: outcome.firstChunkAt });
       } finally {
         streamClosed();
-        ex.leave();
+        const status = outcome.error ? outcome.error.status : outcome.clientGone ? 499 : 200;
+        finishRequest(rt, ex, status, outcome.error?.code ?? (outcome.clientGone ? CLIENT_GONE : undefined), outcome.clientGone);
       }
     },
   });
+  ex.detached = true; // the relay's onFinish finishes this request now
   return new Response(body, { status: 200, headers });
+}
+
+/** Records what the request owes (see finish.ts); the last charge recorded wins. */
+function charge(ex: Exchange, c: Charge): void {
+  if (ex.billing) ex.billing.charge = c;
+}
+
+/** Logs an upstream's invalid usage report (the request is then billed on an estimate). */
+function warnInvalidUsage(ctx: AnswerContext, target: Target, field: string): void {
+  ctx.rt.log.warn('upstream reported invalid usage; billing an estimate instead', { request_id: ctx.ex.id, provider: target.provider.name, field });
 }
 
 function cacheableCall(ctx: AnswerContext): CacheableCall | undefined {
@@ -154,8 +166,12 @@ function completionChunks(body: JsonValue): ChatChunk[] {
 }
 
 function responseHeaders(ex: Exchange, target: Target, ticket: Ticket): Record<string, string> {
-  const headers: Record<string, string> = { ...ticket.headers, 'x-request-id': ex.id, 'x-switchyard-provider': target.provider.name, 'x-switchyard-attempts': String(ex.attempts.length) };
-  if (target.upstreamModel) headers['x-switchyard-upstream-model'] = target.upstreamModel;
+  const headers: Record<string, string> = { ...ticket.headers, 'x-request-id': ex.id, 'x-switchyard-attempts': String(ex.attempts.length) };
+  // server.expose_upstream: false keeps provider names (and upstream model names) from clients.
+  if (ex.gw.exposeUpstream) {
+    headers['x-switchyard-provider'] = target.provider.name;
+    if (target.upstreamModel) headers['x-switchyard-upstream-model'] = target.upstreamModel;
+  }
   return headers;
 }
 

@@ -1,6 +1,7 @@
 // One upstream attempt: adapter builds the request, provider plugins may rewrite it, the upstream
 // module performs it, and the reply is decoded. For streams, the attempt reads until the first chunk
-// so an error that arrives before any content can still fail over.
+// so an error that arrives before any content can still fail over. A 200 that is not a readable answer
+// for the operation (see answer-shape.ts) fails the attempt like any other upstream fault.
 
 import type { AdapterRequest, UpstreamReply, UpstreamRequest } from '../contracts/adapter.ts';
 import type { ChatChunk, JsonObject, JsonValue } from '../contracts/canonical.ts';
@@ -9,10 +10,13 @@ import type { Target } from '../compile/types.ts';
 import { withIdleTimeout } from '../stream/idle-timeout.ts';
 import { createFramer, isStreamContentType } from '../stream/framing.ts';
 import { SseSource } from '../stream/sse-source.ts';
-import { callUpstream } from '../upstream/call.ts';
+import { type UpstreamCall, callUpstream } from '../upstream/call.ts';
+import type { Lease } from '../upstream/connection-gate.ts';
+import { answerShapeProblem, expectsJson } from './answer-shape.ts';
 import { redact, stripUrls } from '../upstream/redact.ts';
 import { runFollowUps } from './follow-up.ts';
 import { runChain } from './plugin-runner.ts';
+import { runUpstreamRequestHooks } from './upstream-hooks.ts';
 import type { AttemptResult, Exchange, InboundCall } from './types.ts';
 
 export function adapterRequestFor(call: InboundCall, target: Target): AdapterRequest {
@@ -35,15 +39,15 @@ export function adapterRequestFor(call: InboundCall, target: Target): AdapterReq
   };
 }
 
-export async function attemptTarget(ex: Exchange, call: InboundCall, target: Target): Promise<AttemptResult> {
+/** `lease`: the connection slot for this attempt, held until the upstream answer has been read. */
+export async function attemptTarget(ex: Exchange, call: InboundCall, target: Target, lease?: Lease): Promise<AttemptResult> {
   const { provider } = target;
   const adapter = provider.adapter;
   const scope = { ...ex.scope, provider: provider.name };
   const areq = adapterRequestFor(call, target);
   let ureq: UpstreamRequest = adapter.buildRequest(areq, provider.view);
-  if (provider.plugins.length) {
-    ureq = (await runChain(provider.plugins, 'onUpstreamRequest', ureq, scope, (h, v, ctx) => h.onUpstreamRequest?.(v, { ...ctx, adapterRequest: areq }))).value;
-  }
+  // Hooks see the request without the provider's credentials, which are added back after them.
+  if (provider.plugins.length) ureq = await runUpstreamRequestHooks(provider, ureq, areq, scope);
   // Credentials that cover the final request (SigV4) or come from a token exchange are applied after
   // the plugins, so no plugin sees them.
   if (provider.auth) {
@@ -57,7 +61,21 @@ export async function attemptTarget(ex: Exchange, call: InboundCall, target: Tar
     timeoutMs: provider.timeoutMs,
     signal: ex.signal,
     serveLocally: adapter.serveLocally?.bind(adapter),
+    lease,
+    maxResponseBytes: provider.maxResponseBytes,
   });
+  try {
+    return await readAnswer(ex, call, target, areq, upstream);
+  } catch (err) {
+    upstream.abort(err); // whatever failed, the upstream stops sending (and its connection slot is freed)
+    throw err;
+  }
+}
+
+async function readAnswer(ex: Exchange, call: InboundCall, target: Target, areq: AdapterRequest, upstream: UpstreamCall): Promise<AttemptResult> {
+  const { provider } = target;
+  const adapter = provider.adapter;
+  const scope = { ...ex.scope, provider: provider.name };
   const { response } = upstream;
   const contentType = response.headers.get('content-type') ?? '';
   const scrub = (e: GatewayError) => sanitize(e, ex.gw.secrets);
@@ -72,8 +90,10 @@ export async function attemptTarget(ex: Exchange, call: InboundCall, target: Tar
   if (wantsStream && isStreamContentType(adapter.streamFraming, contentType)) {
     upstream.stopTimer(); // the SSE source's idle timeout (same duration) watches the stream from here
     if (!adapter.createStreamDecoder) throw errors.upstreamInvalid(provider.name, 'the adapter cannot decode streams');
-    const decoder = adapter.createStreamDecoder(areq, provider.view);
-    const source = new SseSource(response.body!, decoder, provider.name, provider.timeoutMs, upstream.abort, createFramer(adapter.streamFraming));
+    const source = new SseSource(response.body!, adapter.createStreamDecoder(areq, provider.view), {
+      provider: provider.name, idleTimeoutMs: provider.timeoutMs, abortUpstream: upstream.abort, onClose: upstream.finish,
+      framer: createFramer(adapter.streamFraming, provider.maxEventBytes),
+    });
     // Chunks that carry nothing yet (the role-only opener of OpenAI and Anthropic streams) are held
     // back, so an error that follows them still fails over: nothing has reached the client.
     const primed: ChatChunk[] = [];
@@ -87,16 +107,24 @@ export async function attemptTarget(ex: Exchange, call: InboundCall, target: Tar
         source.cancel();
         throw scrub(step.error);
       }
+      // Over before anything readable arrived (an empty body, or one that is not SSE): an unreadable answer.
+      if (step.ended && !committed && !done) throw errors.upstreamInvalid(provider.name, 'the stream ended without an answer');
       if (committed || step.ended || step.error) {
         return { kind: 'stream', target, source, primed, usage: step.usage, done, ended: step.ended ?? false, pendingError: step.error ? scrub(step.error) : undefined };
       }
     }
   }
 
-  const isJson = contentType.includes('json') || (contentType === '' && call.operation !== 'audio.speech');
-  if (!isJson || (call.operation === 'passthrough' && !contentType.includes('json'))) {
+  const json = expectsJson(call);
+  if (!(contentType.includes('json') || (contentType === '' && json))) {
+    // An HTML page from a CDN or proxy where JSON was due: unreadable, and never shown to the client.
+    if (json) {
+      upstream.abort();
+      throw errors.upstreamInvalid(provider.name, `the answer is ${contentType.split(';')[0] || 'untyped'}, not JSON`);
+    }
     upstream.stopTimer(); // raw bodies (audio, files) stream through to the client, under an idle timeout
-    const body = response.body ? withIdleTimeout(response.body, provider.timeoutMs, () => upstream.abort(new Error('stalled'))) : null;
+    const body = response.body ? withIdleTimeout(response.body, provider.timeoutMs, () => upstream.abort(new Error('stalled')), upstream.finish) : null;
+    if (!body) upstream.finish();
     return { kind: 'raw', target, response: new Response(body, { status: response.status, headers: response.headers }) };
   }
   let reply: UpstreamReply = { status: response.status, headers: response.headers, text: await upstream.text() };
@@ -105,7 +133,7 @@ export async function attemptTarget(ex: Exchange, call: InboundCall, target: Tar
   if (adapter.followUp) {
     try {
       ({ reply, state } = await runFollowUps(ex, target, areq, reply, {
-        request: async (r) => (provider.plugins.length ? (await runChain(provider.plugins, 'onUpstreamRequest', r, scope, (h, v, ctx) => h.onUpstreamRequest?.(v, { ...ctx, adapterRequest: areq }))).value : r),
+        request: async (r) => (provider.plugins.length ? runUpstreamRequestHooks(provider, r, areq, scope) : r), // credential-free view here too
         reply: async (r) => (provider.plugins.length ? pluginReply(r, target, scope) : r),
       }));
     } catch (err) {
@@ -114,6 +142,8 @@ export async function attemptTarget(ex: Exchange, call: InboundCall, target: Tar
   }
   try {
     const decoded = adapter.decodeResponse(reply, areq, provider.view, state);
+    const problem = answerShapeProblem(areq.operation, decoded.body); // the operation sent (a native Responses call answers a Response)
+    if (problem) throw errors.upstreamInvalid(provider.name, problem);
     return { kind: 'json', target, status: reply.status, headers: reply.headers, body: decoded.body, usage: decoded.usage, verbatim: decoded.verbatim };
   } catch (err) {
     if (isGatewayError(err)) throw scrub(err);

@@ -1,5 +1,6 @@
 // Authenticates a caller by its key (Authorization: Bearer, x-api-key or api-key), looked up by
-// sha256 digest and confirmed with a constant-time compare; then checks expiry and allowed IPs.
+// sha256 digest and confirmed with a constant-time compare; then checks revocation, expiry and
+// allowed IPs (a revoked or expired key gets its own code, so its owner knows to ask for a new one).
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { GatewayError } from '../contracts/errors.ts';
@@ -36,6 +37,12 @@ export function authenticateKey(gw: CompiledGateway, presented: string | undefin
     throw new GatewayError({
       status: 401, type: 'authentication_error', code: 'invalid_api_key',
       message: 'The API key is not valid for this Switchyard gateway. Use a key issued by this gateway\'s operator (a provider key such as an OpenAI key will not work here).',
+    });
+  }
+  if (key.revokedAt !== undefined) {
+    throw new GatewayError({
+      status: 401, type: 'authentication_error', code: 'revoked_api_key',
+      message: `The API key "${key.name}" was revoked at ${new Date(key.revokedAt).toISOString()}. Ask this gateway's operator for a new key.`,
     });
   }
   if (key.expiresAt !== undefined && key.expiresAt <= now) {

@@ -52,6 +52,12 @@ export class CircuitBreakers {
     return Math.max(0, b.parkedUntil - now, b.openUntil - now);
   }
 
+  /** Milliseconds this target stays parked by an upstream Retry-After (0 when not parked). */
+  parkedMs(key: string, now = Date.now()): number {
+    const b = this.breakers.get(key);
+    return b ? Math.max(0, b.parkedUntil - now) : 0;
+  }
+
   success(key: string): void {
     const b = this.get(key);
     b.failures = 0;
@@ -61,9 +67,13 @@ export class CircuitBreakers {
     b.errors = decay(b.errors);
   }
 
-  failure(key: string, threshold: number, cooldownMs: number, retryAfterMs?: number, now = Date.now()): void {
+  /**
+   * A failed attempt. `count: false` for a request's retry of a target it already failed on: one request
+   * counts once towards `failures` (a failed probe still reopens, a Retry-After still parks).
+   */
+  failure(key: string, threshold: number, cooldownMs: number, retryAfterMs?: number, now = Date.now(), count = true): void {
     const b = this.get(key);
-    b.failures += 1;
+    if (count) b.failures += 1;
     b.errors = decay(b.errors) + 1;
     b.successes = decay(b.successes);
     if (retryAfterMs !== undefined) b.parkedUntil = now + Math.min(retryAfterMs, 10 * 60_000);

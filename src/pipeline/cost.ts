@@ -1,15 +1,16 @@
 // The one pricing rule (DESIGN §4): integer micro-dollars,
 //   cost = ceil(multiplier × (uncached_prompt × input + completion × output + cached × cached_input
-//                            + cache_write × cache_write)) + per_request
+//                            + cache_write × cache_write)) + per_request × units
 // Prices are USD per 1M tokens, so tokens × price is already micro-dollars. Cached tokens are the part
 // of the prompt served from a provider cache (priced at cached_input), cache writes the part written to
 // it (priced at cache_write); the rest of the prompt is priced at input. Reasoning tokens are output.
+// `units` is how many times per_request applies: 1, except image operations, which pay it per image.
 // Per-character APIs (DeepL) add characters × per_million_characters inside the same bracket.
 
 import type { Usage } from '../contracts/canonical.ts';
 import type { Price } from '../compile/types.ts';
 
-export function costMicros(price: Price, multiplier: number, usage: Usage | undefined, billable = true): number {
+export function costMicros(price: Price, multiplier: number, usage: Usage | undefined, billable = true, units = 1): number {
   if (!billable) return 0;
   const prompt = usage?.prompt_tokens ?? 0;
   const cached = Math.min(usage?.cached_tokens ?? 0, prompt);
@@ -18,13 +19,13 @@ export function costMicros(price: Price, multiplier: number, usage: Usage | unde
   const tokens = uncached * price.input + (usage?.completion_tokens ?? 0) * price.output + cached * price.cachedInput + written * price.cacheWrite
     + (usage?.characters ?? 0) * (price.characters ?? 0);
   // Round the product to 6 decimals first so float noise (0.1 + 0.2) never adds a micro-dollar.
-  return Math.ceil(Math.round(multiplier * tokens * 1e6) / 1e6) + price.perRequestMicros;
+  return Math.ceil(Math.round(multiplier * tokens * 1e6) / 1e6) + price.perRequestMicros * units;
 }
 
 /** Worst-case cost of a request before it runs: prompt estimate + the most it may generate. */
-export function reservationMicros(price: Price, multiplier: number, promptTokens: number, maxOutputTokens: number): number {
+export function reservationMicros(price: Price, multiplier: number, promptTokens: number, maxOutputTokens: number, units = 1): number {
   // Per-character APIs: about 4 characters per token (English; fewer in CJK) estimates the text;
   // the billed count replaces it at settlement.
   const characters = price.characters ? promptTokens * 4 : undefined;
-  return costMicros(price, multiplier, { prompt_tokens: promptTokens, completion_tokens: maxOutputTokens, total_tokens: promptTokens + maxOutputTokens, characters });
+  return costMicros(price, multiplier, { prompt_tokens: promptTokens, completion_tokens: maxOutputTokens, total_tokens: promptTokens + maxOutputTokens, characters }, true, units);
 }

@@ -1,5 +1,5 @@
-// Metering: turns a finished request into a ledger row (plus attempt rows), and estimates usage
-// with js-tiktoken when the upstream reported none.
+// Metering: turns a finished request into a ledger row (plus attempt rows), checks the usage an
+// upstream reported, and estimates usage with js-tiktoken when the upstream reported none (or nonsense).
 
 import type { JsonValue, Operation, Usage } from '../contracts/canonical.ts';
 import type { Target } from '../compile/types.ts';
@@ -29,7 +29,8 @@ export function meter(rt: Runtime, ex: Exchange, m: MeterInput): void {
       keyName: ex.key?.name ?? null,
       group: ex.key?.group ?? null,
       route: ex.route.path || '/v1',
-      model: ex.call?.model ?? null,
+      // Only names of this gateway's models: a client string (a pasted key, a long junk name) is not stored.
+      model: ex.call?.model !== undefined && ex.gw.models.has(ex.call.model) ? ex.call.model : null,
       provider: m.target?.provider.name ?? null,
       upstreamModel: m.target?.upstreamModel || null,
       promptTokens: m.usage?.prompt_tokens ?? 0,
@@ -54,21 +55,52 @@ export function meter(rt: Runtime, ex: Exchange, m: MeterInput): void {
   );
 }
 
-/** A request that failed before an answer: no cost, one row (unauthenticated noise is not recorded). */
-export function meterFailure(rt: Runtime, ex: Exchange, err: { status: number; code: string }): void {
-  if (err.status === 401) return;
-  meter(rt, ex, { status: err.status, errorCode: err.code, usageSource: 'none', costMicros: 0, stream: ex.call?.stream ?? false, partial: false });
+/**
+ * Records the error a surface answered, for the ledger row that finishRequest writes (one per request).
+ * Writes nothing itself: surfaces call it from their catch, before building the error response.
+ */
+export function meterFailure(_rt: Runtime, ex: Exchange, err: { status: number; code: string }): void {
+  ex.failure = { status: err.status, code: err.code };
 }
 
-/** Upstream usage when present; otherwise a js-tiktoken estimate of prompt and completion. */
+/** Above this many tokens in one request, a reported count is a broken upstream, not a real bill. */
+export const MAX_USAGE_TOKENS = 50_000_000;
+
+const validCount = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_USAGE_TOKENS;
+
+/** The first usage field that is not a whole number of tokens in [0, MAX_USAGE_TOKENS], if any. */
+export function invalidUsageField(u: Usage): string | undefined {
+  if (!validCount(u.prompt_tokens)) return 'prompt_tokens';
+  if (!validCount(u.completion_tokens)) return 'completion_tokens';
+  if (!validCount(u.total_tokens)) return 'total_tokens';
+  if (u.cached_tokens !== undefined && !validCount(u.cached_tokens)) return 'cached_tokens';
+  if (u.reasoning_tokens !== undefined && !validCount(u.reasoning_tokens)) return 'reasoning_tokens';
+  if (u.cache_write_tokens !== undefined && !validCount(u.cache_write_tokens)) return 'cache_write_tokens';
+  if (u.characters !== undefined && !validCount(u.characters)) return 'characters';
+  return undefined;
+}
+
+export interface CheckedUsage {
+  usage: Usage | undefined;
+  source: RequestRow['usageSource'];
+  /** The upstream's usage was unusable: the first bad field (the caller logs a warning). */
+  invalid?: string;
+}
+
+/**
+ * Upstream usage when present and valid; otherwise a js-tiktoken estimate of prompt and completion.
+ * Invalid usage (non-numeric, non-finite, negative, fractional or absurd) counts as missing and is
+ * reported in `invalid`, so it never becomes a NaN or negative cost.
+ */
 export function usageOrEstimate(
   upstream: Usage | undefined, promptTokens: () => number, completion: JsonValue | string, operation: Operation,
-): { usage: Usage | undefined; source: RequestRow['usageSource'] } {
-  if (upstream) return { usage: upstream, source: 'upstream' };
-  if (operation !== 'chat' && operation !== 'completions' && operation !== 'embeddings') return { usage: undefined, source: 'none' };
+): CheckedUsage {
+  const invalid = upstream ? invalidUsageField(upstream) : undefined;
+  if (upstream && invalid === undefined) return { usage: upstream, source: 'upstream' };
+  if (operation !== 'chat' && operation !== 'completions' && operation !== 'embeddings') return { usage: undefined, source: 'none', invalid };
   const completionTokens = operation === 'embeddings' ? 0 : countText(typeof completion === 'string' ? completion : completionTextOf(completion), false);
   const prompt = promptTokens();
-  return { usage: { prompt_tokens: prompt, completion_tokens: completionTokens, total_tokens: prompt + completionTokens }, source: 'estimated' };
+  return { usage: { prompt_tokens: prompt, completion_tokens: completionTokens, total_tokens: prompt + completionTokens }, source: 'estimated', invalid };
 }
 
 function completionTextOf(body: JsonValue): string {

@@ -1,13 +1,14 @@
-// Runs plugin hooks in config order with isolation: a time budget per async hook, thrown errors
-// turned into 500 plugin_error naming the plugin (no stack), or skipped when the plugin fails open.
+// Runs plugin hooks in config order with isolation: a time budget per async hook, thrown errors and
+// unusable return values turned into 500 plugin_error naming the plugin, hook and request id (details
+// only in the log, see plugin-failure.ts), or skipped when the plugin fails open.
 // A GatewayError thrown on purpose by a plugin (e.g. an upstream envelope error) passes through.
 
 import type { JsonObject, JsonValue } from '../contracts/canonical.ts';
-import { GatewayError, isGatewayError } from '../contracts/errors.ts';
+import { isGatewayError } from '../contracts/errors.ts';
 import type { PluginContext, PluginHooks } from '../contracts/plugin.ts';
 import type { LoadedPlugin } from '../compile/types.ts';
 import type { Logger } from '../log.ts';
-import { redact } from '../upstream/redact.ts';
+import { invalidReturn, pluginFailure } from './plugin-failure.ts';
 
 export interface HookScope {
   requestId: string;
@@ -23,7 +24,7 @@ export interface HookScope {
   states: Map<string, Map<string, unknown>>;
 }
 
-type HookName = keyof PluginHooks;
+export type HookName = keyof PluginHooks;
 
 export function pluginContext(lp: LoadedPlugin, scope: HookScope): PluginContext<JsonObject> {
   let state = scope.states.get(lp.name);
@@ -62,6 +63,12 @@ export async function runChain<T>(
     if (typeof fn !== 'function') continue;
     const result = await guard(lp, hook, scope, () => call(lp.plugin, current, pluginContext(lp, scope)));
     if (result === undefined || result === null) continue;
+    const invalid = invalidReturn(hook, result);
+    if (invalid) {
+      const failure = pluginFailure(lp, hook, scope, { invalid });
+      if (lp.failOpen) continue;
+      throw failure;
+    }
     if (stop?.(result)) return { value: current, stopped: result };
     current = result as T;
   }
@@ -69,7 +76,7 @@ export async function runChain<T>(
 }
 
 /** Calls one hook with the plugin's time budget and error isolation. */
-export async function guard<R>(lp: LoadedPlugin, hook: string, scope: HookScope, fn: () => R | Promise<R>): Promise<R | undefined> {
+export async function guard<R>(lp: LoadedPlugin, hook: HookName, scope: HookScope, fn: () => R | Promise<R>): Promise<R | undefined> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     const out = fn();
@@ -80,16 +87,9 @@ export async function guard<R>(lp: LoadedPlugin, hook: string, scope: HookScope,
     return await Promise.race([out, timeout]);
   } catch (err) {
     if (isGatewayError(err)) throw err;
-    const timedOut = err instanceof PluginTimeout;
-    const detail = timedOut ? `did not finish within ${lp.timeoutMs} ms` : `threw: ${redact(String((err as Error)?.message ?? err), scope.secrets)}`;
-    scope.log.error('plugin failed', { plugin: lp.name, hook, request_id: scope.requestId, detail, fail_open: lp.failOpen });
+    const failure = pluginFailure(lp, hook, scope, err instanceof PluginTimeout ? { timedOutMs: lp.timeoutMs } : { threw: err });
     if (lp.failOpen) return undefined;
-    throw new GatewayError({
-      status: 500, // DESIGN §5: a plugin failure is the gateway's fault (500), whether it threw or hung
-      type: 'api_error',
-      code: timedOut ? 'plugin_timeout' : 'plugin_error',
-      message: `Plugin "${lp.name}" ${detail.split('\n')[0]} (in ${hook}). The gateway operator should fix the plugin or set plugins.${lp.name}.fail_open.`,
-    });
+    throw failure;
   } finally {
     clearTimeout(timer);
   }
@@ -106,12 +106,16 @@ export function runSyncChain<T>(
     try {
       const out = call(lp.plugin, current, contexts?.[i] ?? pluginContext(lp, scope));
       if (out === null) return null;
-      if (out !== undefined) current = out;
+      if (out === undefined) continue;
+      const invalid = invalidReturn('onStreamEvent', out);
+      if (!invalid) current = out;
+      else if (!lp.failOpen) throw pluginFailure(lp, 'onStreamEvent', scope, { invalid });
+      else pluginFailure(lp, 'onStreamEvent', scope, { invalid });
     } catch (err) {
       if (isGatewayError(err)) throw err;
-      scope.log.error('plugin failed', { plugin: lp.name, hook: 'onStreamEvent', request_id: scope.requestId, detail: redact(String((err as Error)?.message ?? err), scope.secrets) });
+      const failure = pluginFailure(lp, 'onStreamEvent', scope, { threw: err });
       if (lp.failOpen) continue;
-      throw new GatewayError({ status: 500, type: 'api_error', code: 'plugin_error', message: `Plugin "${lp.name}" threw in onStreamEvent.` });
+      throw failure;
     }
   }
   return current;

@@ -1,19 +1,17 @@
-// Serves one authenticated model call: resolve the model, run plugins, admit (limits + budget),
-// fail over across targets, then answer (JSON, raw bytes or a relayed stream) and settle + meter.
+// Serves one authenticated model call: resolve the model (and the fallbacks the key may use), run
+// plugins, admit (limits + budget reservation), then answer. Settling and metering happen once, in
+// finishRequest (finish.ts), called by the HTTP edge or the stream's finaliser.
 
-import type { JsonObject } from '../contracts/canonical.ts';
 import { GatewayError } from '../contracts/errors.ts';
 import type { CompiledModel, Target } from '../compile/types.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { countRequestPrompt } from '../tokens/count.ts';
-import { ClientGone } from '../upstream/call.ts';
-import { type AnswerContext, answer } from './answer.ts';
+import { answer } from './answer.ts';
 import { assertModelAllowed } from './authenticate.ts';
-import { costMicros } from './cost.ts';
 import { planTiers } from './failover.ts';
-import { meter } from './metering.ts';
-import { runChain } from './plugin-runner.ts';
+import { runCanonicalHooks } from './canonical-hooks.ts';
 import { restrictPlan } from './provider-access.ts';
+import { type Plan, maxOutputTokens, modelsOf, outputShape, planForKey, reservationFor } from './reservation.ts';
 import type { Exchange, InboundCall, Surface } from './types.ts';
 
 export type { Surface } from './types.ts';
@@ -24,7 +22,7 @@ export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCal
   const gw = ex.gw;
   const key = ex.key!;
   let model: CompiledModel | undefined;
-  let plan: Array<{ model: string; targets: readonly Target[] }>;
+  let plan: Plan;
   if (call.operation === 'passthrough') {
     plan = [{ model: '', targets: [passthroughTarget(ex, call)] }];
   } else {
@@ -35,43 +33,33 @@ export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCal
     }
     assertModelAllowed(key, call.model);
     ex.scope.model = call.model;
-    plan = planTiers(gw, model);
+    // Fallbacks obey the key too: a fallback model the key may not use is never tried.
+    plan = planForKey(planTiers(gw, model), key);
   }
 
   plan = restrictPlan(plan, key, gw.groups.get(key.group), call.pinProvider, call.model ? `model "${call.model}"` : `${call.method} ${call.path}`);
 
   if (ex.route.plugins.length) {
-    const view = (await runChain(ex.route.plugins, 'onCanonicalRequest', { operation: call.operation, body: call.body }, ex.scope, (h, v, ctx) => h.onCanonicalRequest?.(v, ctx))).value;
-    call.body = view.body;
+    // A plugin may switch the model (it must exist and be allowed for the key); then that model is served.
+    const switched = await runCanonicalHooks(ex, call);
+    if (switched) plan = restrictPlan(planForKey(planTiers(gw, (model = switched)), key), key, gw.groups.get(key.group), call.pinProvider, `model "${call.model}"`);
   }
 
   // Counting prompt tokens costs real CPU on long prompts: only done when a budget, a tpm limit or a
-  // missing upstream usage needs it, and then once.
+  // missing upstream usage needs it, and then once. The reservation is only computed for budgeted keys.
   let counted: number | undefined;
   const promptTokens = () => (counted ??= call.operation === 'passthrough' ? 0 : countRequestPrompt(call.body));
-  const maxOut = numberField(call.body, 'max_completion_tokens') ?? numberField(call.body, 'max_tokens') ?? model?.maxOutputTokens ?? 0;
+  const shape = outputShape(call);
+  const multiplier = gw.groups.get(key.group)?.multiplier ?? 1;
   const admitted = rt.admission.admit({
     gw, key, model, get promptTokens() { return promptTokens(); },
-    maxOutputTokens: call.operation === 'chat' || call.operation === 'completions' ? maxOut : 0,
+    maxOutputTokens: maxOutputTokens(shape, model),
+    get reservationMicros() { return model ? reservationFor(shape, modelsOf(gw, plan), multiplier, promptTokens()) : 0; },
   });
   const ticket = admitted instanceof Promise ? await admitted : admitted; // the in-memory limiter answers synchronously
-  const ctx: AnswerContext = { rt, ex, call, surface, ticket, promptTokens, multiplier: gw.groups.get(key.group)?.multiplier ?? 1 };
-  try {
-    return await answer(ctx, plan);
-  } catch (err) {
-    // Every path that did not hand the request to a stream settles here, exactly once.
-    if (err instanceof ClientGone) {
-      // Billed for the prompt when an upstream was already asked (it has read it); nothing delivered.
-      const price = ex.upstreamCalled ? gw.models.get(ex.answeredModel ?? call.model ?? '')?.price : undefined;
-      const usage = { prompt_tokens: promptTokens(), completion_tokens: 0, total_tokens: promptTokens() };
-      const cost = price ? costMicros(price, ctx.multiplier, usage) : 0;
-      ticket.settle({ usage, costMicros: cost });
-      meter(rt, ex, { status: 499, errorCode: 'client_closed_request', usage, usageSource: 'estimated', costMicros: cost, stream: call.stream, partial: true });
-    } else {
-      ticket.settle({ costMicros: 0 });
-    }
-    throw err;
-  }
+  // From here the request holds a reservation: finishRequest settles it, whatever happens next.
+  ex.billing = { ticket, multiplier, promptTokens };
+  return answer({ rt, ex, call, surface, ticket, promptTokens, multiplier }, plan);
 }
 
 
@@ -86,10 +74,3 @@ function passthroughTarget(ex: Exchange, call: InboundCall): Target {
   }
   return { provider: match.provider, upstreamModel: '', weight: 1, priority: 0, breakerKey: `${match.provider.name}/passthrough` };
 }
-
-function numberField(body: JsonObject, field: string): number | undefined {
-  const v = body[field];
-  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined;
-}
-
-

@@ -6,6 +6,7 @@ import type { CompiledGateway, CompiledKey, CompiledRoute, Target } from '../com
 import type { StepSource } from '../stream/sse-source.ts';
 import type { HookScope } from './plugin-runner.ts';
 import type { ChunkEncoder } from '../stream/encoders.ts';
+import type { Billing } from './finish.ts';
 
 /** A parsed inbound API call, protocol-neutral. */
 export interface InboundCall {
@@ -51,9 +52,15 @@ export interface Exchange {
   surface?: string;
   /** The public model whose target answered (differs from call.model after a fallback). */
   answeredModel?: string;
-  /** A stream owns the end of the request; its finaliser calls leave(). */
+  /** Admitted call's reservation and, once an upstream answered, its charge (see finish.ts). */
+  billing?: Billing;
+  /** The error answered to the client, for the ledger row (set where the error response is built). */
+  failure?: { status: number; code: string; clientGone?: boolean };
+  /** A stream owns the end of the request: the relay's onFinish calls finishRequest, not the HTTP edge. */
   detached: boolean;
-  /** Marks the request finished for drain tracking (idempotent). */
+  /** Set by finishRequest: the request was settled and metered. */
+  finished?: boolean;
+  /** Marks the request finished for drain tracking (idempotent; finishRequest calls it). */
   leave: () => void;
 }
 

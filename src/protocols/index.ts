@@ -25,9 +25,9 @@ export const PROTOCOLS: readonly string[] = ['openai', ...SURFACES.map((s) => s.
  * The surface for a request: the route's own protocol, or on an OpenAI route the surface claiming this
  * method + path (POST /v1/messages, POST /v1/responses, ...). Undefined = the default OpenAI surface.
  */
-export function surfaceFor(protocol: string, method: string, path: string): InboundSurface | undefined {
+export function surfaceFor(protocol: string, method: string, path: string, headers: Headers = new Headers()): InboundSurface | undefined {
   const own = byProtocol.get(protocol);
   if (own) return own;
-  for (const s of claiming) if (s.claims!(method, path)) return s;
+  for (const s of claiming) if (s.claims!(method, path, headers)) return s;
   return undefined;
 }

@@ -28,9 +28,10 @@ export interface InboundSurface {
   readonly protocol: string;
   /**
    * Requests this surface also serves on routes of the default (OpenAI) protocol, e.g. POST /v1/messages.
-   * Paths are below the route prefix; absent = only on routes with `protocol: <this>`.
+   * Paths are below the route prefix; absent = only on routes with `protocol: <this>`. `headers` lets a
+   * surface claim by a header its clients always send (GET /v1/models with `anthropic-version`).
    */
-  claims?(method: string, path: string): boolean;
+  claims?(method: string, path: string, headers: Headers): boolean;
   /** The client key as this protocol's clients send it (default: Authorization Bearer, x-api-key, api-key). */
   presentedKey?(req: Request, search: string): string | undefined;
   /** Serves one request; throws GatewayError for anything that is not an answer. */

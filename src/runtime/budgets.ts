@@ -117,7 +117,8 @@ function quotaError(name: string, budget: number, a: BudgetAccount, amount: numb
   return new GatewayError({
     status: 429, type: 'insufficient_quota', code: 'insufficient_quota',
     message: `The API key "${name}" has ${formatUsd(remaining)} left of its ${formatUsd(budget)} budget, and this request may cost up to ${formatUsd(amount)} ` +
-      `(prompt + max_tokens at this model's price).${inFlight} Lower max_tokens, or ask this gateway's operator to top up the key ` +
+      `(prompt + max_tokens × n, or per image, at the price of the dearest model that may answer, fallbacks included).${inFlight} ` +
+      `Lower max_tokens or n, or ask this gateway's operator to top up the key ` +
       `(PATCH /admin/keys/${name} {"top_up": <USD>}) or raise its budget.`,
   });
 }

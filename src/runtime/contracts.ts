@@ -10,8 +10,13 @@ export interface AdmissionRequest {
   model?: CompiledModel;
   /** Estimated prompt tokens (js-tiktoken). */
   promptTokens: number;
-  /** The most the request may generate (max_tokens or the model default). */
+  /** The most the request may generate (max_tokens or the model default, × choices), for tpm. */
   maxOutputTokens: number;
+  /**
+   * Worst-case cost in micro-dollars (see pipeline/reservation.ts), read only for keys with a budget:
+   * the caller may compute it lazily.
+   */
+  reservationMicros: number;
 }
 
 /** An admitted request: holds its rate-limit slots and budget reservation until settled. */

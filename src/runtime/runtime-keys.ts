@@ -1,7 +1,7 @@
 // Runtime keys (issued through the admin API), mirrored in memory so authentication stays a
 // synchronous map lookup by sha256 digest. Loaded from the store at start; every admin change writes
-// the store first and then updates the mirror. Revoked keys are kept for listing but never
-// authenticate; expired ones stay in the lookup so the caller gets `expired_api_key`, not "invalid".
+// the store first and then updates the mirror. Revoked and expired keys stay in the lookup but never
+// authenticate: the caller gets `revoked_api_key` / `expired_api_key`, not "invalid".
 // The plaintext exists only inside create() and its return value.
 
 import { randomBytes } from 'node:crypto';
@@ -36,6 +36,7 @@ export function compileRuntimeKey(k: RuntimeKey): CompiledKey {
     allowIps: k.allowIps.length ? k.allowIps : undefined,
     limits: k.limits ?? undefined,
     source: 'runtime' as const,
+    revokedAt: k.revokedAt ?? undefined,
   });
 }
 
@@ -51,7 +52,7 @@ export class RuntimeKeyRegistry {
     return registry;
   }
 
-  /** Auth lookup by digest (revoked keys are absent). */
+  /** Auth lookup by digest (revoked keys included, marked by revokedAt: authenticate refuses them). */
   lookup(digest: string): CompiledKey | undefined {
     return this.byDigest.get(digest);
   }
@@ -63,7 +64,7 @@ export class RuntimeKeyRegistry {
   /** The compiled form of an active (not revoked) key. */
   compiled(name: string): CompiledKey | undefined {
     const k = this.byName.get(name);
-    return k ? this.byDigest.get(k.digest) : undefined;
+    return k && k.revokedAt === null ? this.byDigest.get(k.digest) : undefined;
   }
 
   list(): RuntimeKey[] {
@@ -95,6 +96,6 @@ export class RuntimeKeyRegistry {
     const previous = this.byName.get(k.name);
     if (previous) this.byDigest.delete(previous.digest);
     this.byName.set(k.name, k);
-    if (k.revokedAt === null) this.byDigest.set(k.digest, compileRuntimeKey(k));
+    this.byDigest.set(k.digest, compileRuntimeKey(k));
   }
 }

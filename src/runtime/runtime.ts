@@ -8,6 +8,7 @@ import type { Store } from '../store/open.ts';
 import type { GatewayMetrics } from '../observe/metrics.ts';
 import type { ResponseStore } from '../store/responses-repo.ts';
 import { CircuitBreakers } from '../pipeline/circuit-breakers.ts';
+import { ConnectionGate } from '../upstream/connection-gate.ts';
 import { type Admission, type Ledger, type ResponseCache, discardLedger, unlimitedAdmission } from './contracts.ts';
 
 export interface ConfigStatus {
@@ -23,6 +24,8 @@ export interface ConfigStatus {
 export class Runtime {
   private gateway: CompiledGateway;
   readonly breakers = new CircuitBreakers();
+  /** Upstream connection slots per provider (max_connections) and against the runtime's fetch cap. */
+  readonly upstreamGate = new ConnectionGate();
   admission: Admission = unlimitedAdmission;
   ledger: Ledger = discardLedger;
   /** Response cache (off until storage attaches one). */
@@ -37,6 +40,7 @@ export class Runtime {
   runtimeKeyLookup?: (digest: string) => CompiledKey | undefined;
   readonly status: ConfigStatus;
   private inflight = 0;
+  private readonly cut = new AbortController();
   private streams = 0;
   /** Prometheus metrics (GET /metrics), attached at start. */
   metrics?: GatewayMetrics;
@@ -78,6 +82,16 @@ export class Runtime {
       this.inflight -= 1;
       if (this.inflight === 0) for (const w of this.drainWaiters.splice(0)) w();
     };
+  }
+
+  /** Aborted when the drain timeout is reached: streams still running end with an error event. */
+  get cutSignal(): AbortSignal {
+    return this.cut.signal;
+  }
+
+  /** Ends every stream still in flight (gateway stop, after the drain timeout). */
+  cutStreams(): void {
+    this.cut.abort();
   }
 
   get inFlight(): number {

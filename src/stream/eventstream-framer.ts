@@ -18,7 +18,10 @@ export class EventStreamFramer implements Framer {
   private pieces: Uint8Array[] = [];
   private length = 0;
 
+  constructor(private readonly max = MAX_FRAME_BYTES) {}
+
   push(bytes: Uint8Array): FrameEvent[] {
+    const checked = (total: number) => checkedLength(total, this.max);
     this.pieces.push(bytes.slice());
     this.length += bytes.byteLength;
     if (this.length < PRELUDE_BYTES || this.length < checked(this.declaredLength())) return [];
@@ -55,8 +58,8 @@ export class EventStreamFramer implements Framer {
   }
 }
 
-function checked(total: number): number {
-  if (total < PRELUDE_BYTES + 4 || total > MAX_FRAME_BYTES) throw new FramingError(`an event-stream message declared ${total} bytes`);
+function checkedLength(total: number, max: number): number {
+  if (total < PRELUDE_BYTES + 4 || total > max) throw new FramingError(`an event-stream message declared ${total} bytes (at most ${max}, max_event_bytes)`);
   return total;
 }
 

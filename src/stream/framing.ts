@@ -1,6 +1,8 @@
 // Stream framing: turns the bytes of a streamed upstream body into the events a StreamDecoder takes
 // ({event?, data}), whatever the wire framing: SSE (eventsource-parser), NDJSON lines, or AWS
-// event-stream messages. Every framer keeps at most one incomplete frame, bounded by MAX_FRAME_BYTES.
+// event-stream messages. Every framer keeps at most one incomplete frame, bounded by `maxFrameBytes`
+// (the provider's max_event_bytes; MAX_FRAME_BYTES by default). A body labelled SSE whose first line is
+// no SSE field (an HTML page, a JSON error) is refused at once.
 
 export type { FrameEvent, Framer } from './frame-types.ts';
 export { FramingError } from './frame-types.ts';
@@ -17,20 +19,29 @@ class SseFramer implements Framer {
   private readonly text = new TextDecoder();
   private out: FrameEvent[] = [];
   private pending = 0;
+  private events = 0;
+  private notSse = false;
   private readonly parser = createParser({
     onEvent: (event) => {
       this.pending = 0;
+      this.events += 1;
       this.out.push({ event: event.event, data: event.data });
     },
     onComment: () => {
       this.pending = 0;
     },
+    onError: (err) => {
+      if (err.type === 'unknown-field' && this.events === 0) this.notSse = true;
+    },
   });
+
+  constructor(private readonly max: number) {}
 
   push(bytes: Uint8Array): FrameEvent[] {
     this.pending += bytes.byteLength;
-    if (this.pending > MAX_FRAME_BYTES) throw new FramingError(`an SSE event exceeded ${MAX_FRAME_BYTES} bytes`);
+    if (this.pending > this.max) throw new FramingError(`an SSE event is larger than ${this.max} bytes (max_event_bytes)`);
     this.parser.feed(this.text.decode(bytes, { stream: true }));
+    if (this.notSse) throw new FramingError('the event stream is not server-sent events');
     return this.take();
   }
 
@@ -46,10 +57,10 @@ class SseFramer implements Framer {
   }
 }
 
-export function createFramer(framing: StreamFraming = 'sse'): Framer {
-  if (framing === 'ndjson') return new NdjsonFramer();
-  if (framing === 'aws-eventstream') return new EventStreamFramer();
-  return new SseFramer();
+export function createFramer(framing: StreamFraming = 'sse', maxFrameBytes = MAX_FRAME_BYTES): Framer {
+  if (framing === 'ndjson') return new NdjsonFramer(maxFrameBytes);
+  if (framing === 'aws-eventstream') return new EventStreamFramer(maxFrameBytes);
+  return new SseFramer(maxFrameBytes);
 }
 
 /** Does a 2xx reply's content type carry a stream in this framing? */

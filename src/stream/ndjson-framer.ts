@@ -9,6 +9,8 @@ export class NdjsonFramer implements Framer {
   private pieces: string[] = [];
   private pending = 0;
 
+  constructor(private readonly max = MAX_FRAME_BYTES) {}
+
   push(bytes: Uint8Array): FrameEvent[] {
     const chunk = this.text.decode(bytes, { stream: true });
     const lines: string[] = [];
@@ -25,7 +27,7 @@ export class NdjsonFramer implements Framer {
       this.pending += chunk.length - start;
     }
     // Characters, not bytes: a UTF-16 length never undercounts the bytes of what it holds by > 3x.
-    if (this.pending > MAX_FRAME_BYTES) throw new FramingError(`an NDJSON line exceeded ${MAX_FRAME_BYTES} bytes`);
+    if (this.pending > this.max) throw new FramingError(`an NDJSON line is larger than ${this.max} bytes (max_event_bytes)`);
     return events(lines);
   }
 

@@ -1,6 +1,7 @@
 // The relay: turns an upstream SSE source into the client's stream without buffering. Each upstream
 // step is transformed (plugins), framed and enqueued as soon as it arrives. The outcome (usage,
-// completion text, whether it completed) is reported exactly once, also when the client leaves.
+// completion text, whether it completed) is reported exactly once, also when the client leaves or
+// the gateway cuts the stream at the end of its drain timeout (`cut`: an error event, then the end).
 
 import type { ChatChunk, Usage } from '../contracts/canonical.ts';
 import { GatewayError, errors, isGatewayError } from '../contracts/errors.ts';
@@ -27,8 +28,18 @@ export interface RelayOptions {
   /** Plugin transforms; returns null to drop a chunk. May throw a GatewayError. */
   transform?: (chunk: ChatChunk) => ChatChunk | null;
   onFinish: (outcome: StreamOutcome) => void;
-  /** Usage to show the client when the upstream reported none (a js-tiktoken estimate). */
-  estimateUsage?: (completionText: string) => Usage | undefined;
+  /** Usage to show the client at the end: the upstream's when valid, else an estimate from the text sent. */
+  finalUsage?: (upstream: Usage | undefined, completionText: () => string) => Usage | undefined;
+  /** Aborted when the gateway stops waiting for streams (drain timeout): the stream ends with an error. */
+  cut?: AbortSignal;
+}
+
+/** The error a stream cut at shutdown ends with (recorded as cut by the gateway, not a client abort). */
+export function drainCutError(): GatewayError {
+  return new GatewayError({
+    status: 503, type: 'api_error', code: 'drain_timeout',
+    message: 'The gateway is shutting down and ended this stream at its drain timeout (server.drain_timeout_ms); the answer is incomplete. Retry the request.',
+  });
 }
 
 const encoder = new TextEncoder();
@@ -43,9 +54,11 @@ export function relayStream(opts: RelayOptions): ReadableStream<Uint8Array> {
   let reported = false;
   let pending: { chunks: ChatChunk[]; ended: boolean; error?: GatewayError } | undefined = opts.primed;
 
+  let onCut: (() => void) | undefined;
   const report = (outcome: Omit<StreamOutcome, 'usage' | 'completionText' | 'firstChunkAt'>) => {
     if (reported) return;
     reported = true;
+    if (onCut) opts.cut?.removeEventListener('abort', onCut);
     opts.onFinish({ ...outcome, usage, completionText: texts.join(''), firstChunkAt });
   };
 
@@ -73,11 +86,30 @@ export function relayStream(opts: RelayOptions): ReadableStream<Uint8Array> {
   };
 
   return new ReadableStream<Uint8Array>({
+    start(controller) {
+      const cut = opts.cut;
+      if (!cut) return;
+      onCut = () => {
+        if (reported) return;
+        const err = drainCutError();
+        try {
+          controller.enqueue(encoder.encode(opts.encoder.error(err)));
+          controller.close();
+        } catch {
+          // the client is already gone
+        }
+        opts.source.cancel();
+        report({ completed: false, clientGone: false, error: err });
+      };
+      if (cut.aborted) onCut();
+      else cut.addEventListener('abort', onCut, { once: true });
+    },
     async pull(controller) {
       try {
         for (;;) {
           const step = pending ?? (await opts.source.next());
           pending = undefined;
+          if (reported) return; // cut while waiting for the upstream
           if ('usage' in step && step.usage) usage = step.usage;
           if ('done' in step && step.done) upstreamDone = true;
           let out = frame(step.chunks);
@@ -90,7 +122,7 @@ export function relayStream(opts: RelayOptions): ReadableStream<Uint8Array> {
           }
           if (step.ended) {
             if (upstreamDone || sawFinish) {
-              out += opts.encoder.finish(usage ?? opts.estimateUsage?.(texts.join('')), meta);
+              out += opts.encoder.finish(opts.finalUsage ? opts.finalUsage(usage, () => texts.join('')) : usage, meta);
               controller.enqueue(encoder.encode(out));
               controller.close();
               return report({ completed: true, clientGone: false });
@@ -106,6 +138,7 @@ export function relayStream(opts: RelayOptions): ReadableStream<Uint8Array> {
           }
         }
       } catch (err) {
+        if (reported) return;
         const gwErr = isGatewayError(err) ? err : errors.upstreamError('The stream failed inside the gateway.', undefined, false);
         try {
           controller.enqueue(encoder.encode(opts.encoder.error(gwErr)));

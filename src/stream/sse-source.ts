@@ -1,10 +1,12 @@
 // Reads a streamed upstream body (SSE by default; NDJSON or AWS event-stream through a Framer) and
 // runs each event through the adapter's stream decoder, one step at a time. Handles stalls (idle
-// timeout), cut connections and frames the framer refuses (oversized or corrupt).
+// timeout), cut connections and frames the framer refuses (oversized, corrupt, not SSE at all), and
+// stops reading at the upstream's end marker ([DONE], message_stop) even when the upstream then keeps
+// the connection open.
 
 import type { StreamDecoder, StreamStep } from '../contracts/adapter.ts';
-import { errors } from '../contracts/errors.ts';
-import { type FrameEvent, type Framer, createFramer } from './framing.ts';
+import { type GatewayError, errors } from '../contracts/errors.ts';
+import { type FrameEvent, type Framer, FramingError, createFramer } from './framing.ts';
 
 type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>;
 
@@ -19,20 +21,26 @@ export interface StepSource {
   cancel(reason?: unknown): void;
 }
 
+export interface SseSourceOptions {
+  provider: string;
+  idleTimeoutMs: number;
+  /** Aborts the upstream request (stall, refused frame, end marker, cancel). */
+  abortUpstream: (reason?: unknown) => void;
+  /** Called once when the body is no longer read (frees the connection slot). */
+  onClose?: () => void;
+  /** The body's framing, bounded by the provider's max_event_bytes (default: SSE, 8 MiB). */
+  framer?: Framer;
+}
+
 export class SseSource implements StepSource {
   private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
   private readonly queue: FrameEvent[] = [];
+  private readonly framer: Framer;
   private ended = false;
 
-  constructor(
-    body: ReadableStream<Uint8Array>,
-    private readonly decoder: StreamDecoder,
-    private readonly provider: string,
-    private readonly idleTimeoutMs: number,
-    private readonly abortUpstream: (reason?: unknown) => void,
-    private readonly framer: Framer = createFramer('sse'),
-  ) {
+  constructor(body: ReadableStream<Uint8Array>, private readonly decoder: StreamDecoder, private readonly opts: SseSourceOptions) {
     this.reader = body.getReader();
+    this.framer = opts.framer ?? createFramer('sse');
   }
 
   /** The next decoded step; `ended` marks the last one. */
@@ -40,57 +48,74 @@ export class SseSource implements StepSource {
     if (this.ended) return { chunks: [], ended: true };
     for (;;) {
       const event = this.queue.shift();
-      if (event) return this.decoder.push({ event: event.event, data: event.data });
+      if (event) {
+        const step = this.decoder.push({ event: event.event, data: event.data });
+        // The end marker: the answer is complete, whatever the upstream does with the connection now.
+        if (step.done && !step.error) return this.finishAt(step);
+        return step;
+      }
       let result: ReadResult;
       try {
         result = await this.readWithIdleTimeout();
       } catch (err) {
-        this.ended = true;
         const stalled = err instanceof StallError;
-        if (stalled) this.abortUpstream(err);
-        const last = this.decoder.end();
-        return {
-          ...last,
-          ended: true,
-          done: false,
-          error: stalled
-            ? errors.upstreamTimeout(this.provider, this.idleTimeoutMs)
-            : errors.upstreamError(`Provider "${this.provider}" cut the stream before it finished.`, 'network', true),
-        };
+        if (stalled) this.opts.abortUpstream(err);
+        return this.fail(stalled
+          ? errors.upstreamTimeout(this.opts.provider, this.opts.idleTimeoutMs)
+          : errors.upstreamError(`Provider "${this.opts.provider}" cut the stream before it finished.`, 'network', true));
       }
       if (result.done) {
         this.queue.push(...this.framer.end());
         const tail = this.queue.splice(0).map((e) => this.decoder.push({ event: e.event, data: e.data }));
-        this.ended = true;
+        this.close();
         const last = this.decoder.end();
         const chunks = [...tail.flatMap((s) => s.chunks), ...last.chunks];
         const usage = last.usage ?? tail.reverse().find((s) => s.usage)?.usage;
         const error = tail.find((s) => s.error)?.error ?? last.error;
         return { chunks, usage, done: last.done || tail.some((s) => s.done), error, ended: true };
       }
+      let frames: FrameEvent[];
       try {
-        this.queue.push(...this.framer.push(result.value));
-      } catch {
-        this.ended = true;
-        this.abortUpstream(new Error('unreadable stream frame'));
-        this.reader.cancel().catch(() => {});
-        return { ...this.decoder.end(), ended: true, done: false, error: errors.upstreamInvalid(this.provider, 'a stream frame was oversized or corrupt') };
+        frames = this.framer.push(result.value);
+      } catch (err) {
+        const detail = err instanceof FramingError ? err.message : 'a stream frame was oversized or corrupt';
+        return this.fail(errors.upstreamInvalid(this.opts.provider, detail));
       }
+      this.queue.push(...frames);
     }
   }
 
   /** Stops reading and releases the upstream body. */
   cancel(reason?: unknown): void {
-    this.ended = true;
-    this.abortUpstream(reason);
+    this.opts.abortUpstream(reason);
     this.reader.cancel(reason).catch(() => {});
+    this.close();
+  }
+
+  /** Ends the source with an error: the upstream is aborted and what the decoder holds is flushed. */
+  private fail(error: GatewayError): SourceStep {
+    this.cancel(error);
+    return { ...this.decoder.end(), ended: true, done: false, error };
+  }
+
+  /** The upstream sent its end marker: stop reading (it may hold the connection open) and end here. */
+  private finishAt(step: StreamStep): SourceStep {
+    this.cancel();
+    const last = this.decoder.end();
+    return { chunks: [...step.chunks, ...last.chunks], usage: last.usage ?? step.usage, done: true, error: last.error, ended: true };
+  }
+
+  private close(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.opts.onClose?.();
   }
 
   private readWithIdleTimeout(): Promise<ReadResult> {
-    if (this.idleTimeoutMs <= 0) return this.reader.read();
+    if (this.opts.idleTimeoutMs <= 0) return this.reader.read();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const stall = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StallError()), this.idleTimeoutMs);
+      timer = setTimeout(() => reject(new StallError()), this.opts.idleTimeoutMs);
     });
     return Promise.race([this.reader.read(), stall]).finally(() => clearTimeout(timer));
   }

@@ -1,8 +1,10 @@
 // The one module that calls fetch: per-attempt timeout until response headers, client-abort
-// propagation, redirects refused, network faults classified for failover.
+// propagation, redirects refused, network faults classified for failover, buffered bodies bounded,
+// and the connection slot (see connection-gate.ts) held until the answer has been read.
 
 import type { UpstreamRequest } from '../contracts/adapter.ts';
 import { GatewayError, errors } from '../contracts/errors.ts';
+import type { Lease } from './connection-gate.ts';
 
 export interface CallOptions {
   provider: string;
@@ -11,6 +13,10 @@ export interface CallOptions {
   signal: AbortSignal;
   /** In-process upstream (mock adapter). */
   serveLocally?: (request: UpstreamRequest, signal: AbortSignal) => Promise<Response>;
+  /** Connection slot released by finish() (or any abort of this attempt). */
+  lease?: Lease;
+  /** Largest body text() accepts, in bytes (default unlimited). */
+  maxResponseBytes?: number;
 }
 
 export class ClientGone extends Error {
@@ -32,15 +38,28 @@ export interface UpstreamCall {
   text(): Promise<string>;
   /** Stops the timeout: a stream's idle timer takes over. */
   stopTimer(): void;
+  /** The answer has been read (or abandoned): stops the timer and frees the connection slot. Idempotent. */
+  finish(): void;
 }
 
 export async function callUpstream(request: UpstreamRequest, options: CallOptions): Promise<UpstreamCall> {
   const controller = new AbortController();
   const onClientAbort = () => controller.abort(new ClientGone());
-  if (options.signal.aborted) throw new ClientGone();
-  options.signal.addEventListener('abort', onClientAbort, { once: true });
   let timedOut = false;
-  const timer = setTimeout(() => {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const finish = () => {
+    clearTimeout(timer);
+    options.signal.removeEventListener('abort', onClientAbort);
+    options.lease?.release();
+  };
+  if (options.signal.aborted) {
+    finish();
+    throw new ClientGone();
+  }
+  // The client-abort listener stays attached until finish(): a client leaving mid-body must still abort the upstream.
+  options.signal.addEventListener('abort', onClientAbort, { once: true });
+  controller.signal.addEventListener('abort', finish, { once: true });
+  timer = setTimeout(() => {
     timedOut = true;
     controller.abort(new Error('timeout'));
   }, options.timeoutMs);
@@ -56,7 +75,6 @@ export async function callUpstream(request: UpstreamRequest, options: CallOption
           signal: controller.signal,
         });
     if (response.status >= 300 && response.status < 400) {
-      clearTimeout(timer);
       controller.abort();
       throw errors.upstreamError(`Provider "${options.provider}" answered with a redirect (HTTP ${response.status}); the gateway does not follow redirects. Check providers.${options.provider}.base_url.`, response.status, true);
     }
@@ -65,26 +83,68 @@ export async function callUpstream(request: UpstreamRequest, options: CallOption
       abort: (reason) => controller.abort(reason),
       signal: controller.signal,
       stopTimer: () => clearTimeout(timer),
+      finish,
       async text() {
         try {
-          return await response.text();
+          return await readBounded(response, options.maxResponseBytes ?? Infinity, options.provider);
         } catch (err) {
+          if (err instanceof GatewayError) {
+            controller.abort(err); // over the size cap: stop the upstream sending the rest
+            throw err;
+          }
           if (options.signal.aborted) throw new ClientGone();
           if (timedOut) throw errors.upstreamTimeout(options.provider, options.timeoutMs);
           throw errors.upstreamError(`Provider "${options.provider}" cut the connection while sending its answer (${networkReason(err)}).`, 'network', true);
         } finally {
-          clearTimeout(timer);
+          finish();
         }
       },
     };
   } catch (err) {
-    clearTimeout(timer);
+    finish();
     if (err instanceof GatewayError) throw err;
     if (options.signal.aborted) throw new ClientGone();
     if (timedOut) throw errors.upstreamTimeout(options.provider, options.timeoutMs);
     throw errors.upstreamError(`Could not reach provider "${options.provider}" (${networkReason(err)}).`, 'network', true);
   }
-  // The client-abort listener stays attached: a client leaving mid-body must still abort the upstream.
+}
+
+/**
+ * The body as text, refused (upstream_invalid_response) once it exceeds `max` bytes. An honest
+ * Content-Length (no content coding) is checked up front and read natively; other bodies are counted as
+ * they arrive, so an endless or oversized body never grows memory past the cap.
+ */
+async function readBounded(response: Response, max: number, provider: string): Promise<string> {
+  const tooLarge = () => errors.upstreamInvalid(provider, `the answer is larger than ${max} bytes (max_response_bytes)`);
+  const length = Number(response.headers.get('content-length') ?? NaN);
+  const plain = !response.headers.has('content-encoding');
+  if (max === Infinity || (plain && Number.isFinite(length) && length <= max)) return response.text();
+  if (plain && Number.isFinite(length)) {
+    response.body?.cancel().catch(() => {});
+    throw tooLarge();
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    parts.push(value);
+  }
+  if (parts.length === 1) return new TextDecoder().decode(parts[0]);
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.byteLength;
+  }
+  return new TextDecoder().decode(all);
 }
 
 function networkReason(err: unknown): string {

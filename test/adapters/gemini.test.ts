@@ -4,7 +4,7 @@
 
 import { describe, expect, test } from 'bun:test';
 import adapter from '../../adapters/gemini/index.ts';
-import { float32Base64 } from '../../src/contracts/index.ts';
+import { encodeToolCallId, float32Base64 } from '../../src/contracts/index.ts';
 import { toGeminiSchema } from '../../adapters/gemini/schema.ts';
 import type { ChatMessage, JsonObject } from '../../src/contracts/index.ts';
 import { adapterHarness } from '../helpers/adapter-harness.ts';
@@ -200,7 +200,8 @@ describe('gemini: thoughtSignature round trip', () => {
     const turn1 = decode('tool-call-response.json');
     const message = (turn1.body as { choices: Array<{ message: ChatMessage }> }).choices[0].message;
     expect(message.tool_calls).toEqual([
-      { id: 'call_resp-tools-1_0', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris","unit":"celsius"}' }, extra_content: { google: { thoughtSignature: 'CiQBVKhc7vB+sig1/AbCdEf==' } } },
+      // The signature rides in the id too, for clients that keep only id/type/function.
+      { id: encodeToolCallId('call_resp-tools-1_0', { google: { thoughtSignature: 'CiQBVKhc7vB+sig1/AbCdEf==' } }), type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris","unit":"celsius"}' }, extra_content: { google: { thoughtSignature: 'CiQBVKhc7vB+sig1/AbCdEf==' } } },
       { id: 'call_resp-tools-1_1', type: 'function', function: { name: 'get_time', arguments: '{"timezone":"Europe/Paris"}' } },
     ]);
     const messages = [
@@ -310,7 +311,7 @@ describe('gemini: stream decoding', () => {
     const chunks = chunksOf(runStream(fixture('stream-tools.sse')));
     expect(chunks.map((c) => c.choices[0].delta)).toEqual([
       { role: 'assistant', reasoning_content: 'Let me check both.' },
-      { tool_calls: [{ index: 0, id: 'call_stream-tools-1_0', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' }, extra_content: { google: { thoughtSignature: 'SIG-STREAM-1' } } }] },
+      { tool_calls: [{ index: 0, id: encodeToolCallId('call_stream-tools-1_0', { google: { thoughtSignature: 'SIG-STREAM-1' } }), type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' }, extra_content: { google: { thoughtSignature: 'SIG-STREAM-1' } } }] },
       { tool_calls: [{ index: 1, id: 'call_stream-tools-1_1', type: 'function', function: { name: 'get_time', arguments: '{"timezone":"Europe/Paris"}' } }] },
       {},
     ]);

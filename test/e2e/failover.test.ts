@@ -97,7 +97,8 @@ models:
     const res = await chat();
     expect(res.status).toBe(502);
     expect(res.body.error!.code).toBe('upstream_error');
-    expect(a.received.length).toBe(1); // one target: retries only move between targets
+    expect(a.received.length).toBe(3); // one target: retry.attempts (default 2) retries it twice
+    expect(res.body.error!.message).toContain('Attempts: a: HTTP 500; a: HTTP 500; a: HTTP 500');
   });
 });
 

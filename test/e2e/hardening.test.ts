@@ -101,7 +101,7 @@ test('a client that leaves a plain request is recorded as 499 and billed for its
   });
   // failures: 1 — if the abort counted against the provider, the next request would find the circuit open.
   gw = await startTestGateway(config(`providers:\n  u: { adapter: openai, base_url: ${u.url}, models: [m] }\nmodels:\n  m: { price: { input: 1000, output: 1000 } }`, 'routing:\n  circuit_breaker: { failures: 1, cooldown_ms: 60000 }'));
-  const rows: Array<{ status: number; costMicros: number }> = [];
+  const rows: Array<{ status: number; costMicros: number; errorCode: string | null }> = [];
   const inner = gw.runtime.ledger;
   gw.runtime.ledger = { ...inner, record: (row, attempts) => { rows.push(row); inner.record(row, attempts); } };
   const controller = new AbortController();
@@ -129,19 +129,20 @@ test('a raw (binary) upstream body that stalls is cut after the provider timeout
   expect(Date.now() - t0).toBeLessThan(2000);
 });
 
-test('a route plugin failing while the answer is shaped is recorded as that failure, and costs nothing', async () => {
+test('a route plugin failing while the answer is shaped is recorded as that failure, and billed (the upstream answered)', async () => {
   const { writeFileSync } = await import('node:fs');
   const { join } = await import('node:path');
   const { tempDir } = await import('../helpers/gateway.ts');
   const dir = tempDir();
   writeFileSync(join(dir, 'boom.ts'), `export default { name: 'boom', onResponse() { throw new Error('shaping failed'); } };\n`);
   gw = await startTestGateway(config('providers:\n  mock: { adapter: mock, models: [m] }\nmodels:\n  m: { price: { input: 1000, output: 1000 } }', 'plugins:\n  boom: { module: ./boom.ts }\nroutes:\n  - { path: /boom, plugins: [boom] }'), { dir });
-  const rows: Array<{ status: number; costMicros: number }> = [];
+  const rows: Array<{ status: number; costMicros: number; errorCode: string | null }> = [];
   const inner = gw.runtime.ledger;
   gw.runtime.ledger = { ...inner, record: (row, attempts) => { rows.push(row); inner.record(row, attempts); } };
   const res = await post('/boom/v1/chat/completions', { model: 'm', messages: [{ role: 'user', content: 'hi' }] });
   expect(res.status).toBe(500);
   expect(rows).toHaveLength(1);
   expect(rows[0].status).toBe(500);
-  expect(rows[0].costMicros).toBe(0);
+  expect(rows[0].errorCode).toBe('plugin_error');
+  expect(rows[0].costMicros).toBeGreaterThan(0);
 });

@@ -83,7 +83,8 @@ test('an error before the first chunk fails over to the next provider', async ()
 test('a stream that stalls mid-way ends with an error event after the provider timeout', async () => {
   const u = upstream();
   u.set(() => sse([...chatChunks(['a']).slice(0, 2), ...chatChunks(['b']).slice(1)], { delayMs: 1500 }));
-  gw = await startTestGateway(config(`providers:\n${provider('u', u.url, '    timeout_ms: 300\n')}`));
+  // One attempt: a retry of the same target (retry.attempts) would restart the clock.
+  gw = await startTestGateway(config(`providers:\n${provider('u', u.url, '    timeout_ms: 300\n')}`, 'routing:\n  retry: { attempts: 0 }'));
   const t0 = Date.now();
   const res = await rawStream();
   expect(Date.now() - t0).toBeLessThan(1400);

@@ -4,7 +4,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '../../src/log.ts';
+import { createLogger, type Logger } from '../../src/log.ts';
 import { type RunningGateway, startGateway } from '../../src/gateway.ts';
 
 export interface TestGateway extends RunningGateway {
@@ -19,7 +19,7 @@ export function tempDir(prefix = 'switchyard-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export async function startTestGateway(yaml: string, opts: { watch?: boolean; env?: Record<string, string>; dir?: string } = {}): Promise<TestGateway> {
+export async function startTestGateway(yaml: string, opts: { watch?: boolean; env?: Record<string, string>; dir?: string; logger?: Logger } = {}): Promise<TestGateway> {
   const dir = opts.dir ?? tempDir();
   const configPath = join(dir, 'gateway.yaml');
   const withStorage = yaml.includes('storage:') ? yaml : `${yaml}\nstorage:\n  url: file:${join(dir, 'ledger.db')}\n`;
@@ -29,7 +29,7 @@ export async function startTestGateway(yaml: string, opts: { watch?: boolean; en
     port: 0,
     watch: opts.watch ?? false,
     env: { ...process.env, ...opts.env },
-    logger: createLogger((process.env.TEST_LOG ?? 'silent') as 'silent'),
+    logger: opts.logger ?? createLogger((process.env.TEST_LOG ?? 'silent') as 'silent'),
   });
   return Object.assign(gw, { dir, configPath, write: (text: string) => writeFileSync(configPath, text) });
 }

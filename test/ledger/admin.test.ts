@@ -63,6 +63,19 @@ describe('admin API', () => {
     expect((await body(revoked)).revoked).toBe(true);
     const after = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
     expect(after).toBeInstanceOf(OpenAI.AuthenticationError);
+    // Its own code, like an expired key: the owner learns the key was revoked, not mistyped.
+    expect((after as InstanceType<typeof OpenAI.AuthenticationError>).code).toBe('revoked_api_key');
+    const raw = await chat(h.url, { model: 'm' }, issued);
+    expect(raw.status).toBe(401);
+    const error = (await body(raw)).error as Json;
+    expect(error).toMatchObject({ type: 'authentication_error', code: 'revoked_api_key' });
+    expect(error.message).toContain('"bob" was revoked');
+    expect(error.message).not.toContain(issued);
+    // A key that never existed is still just invalid.
+    expect((((await body(await chat(h.url, { model: 'm' }, 'sk-sy-' + 'x'.repeat(32)))).error) as Json).code).toBe('invalid_api_key');
+    // Still revoked (not merely unknown) after a restart: the registry reloads revoked keys from the store.
+    await h.restart();
+    expect((((await body(await chat(h.url, { model: 'm' }, issued))).error) as Json).code).toBe('revoked_api_key');
   });
 
   test('list is masked and shows spend; patch and top up; validation', async () => {

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGateway, type RunningGateway } from '../../src/gateway.ts';
-import { createLogger } from '../../src/log.ts';
+import { type LogFields, type Logger, createLogger } from '../../src/log.ts';
 import { openStore, type Store } from '../../src/store/open.ts';
 
 export const KEY = 'sk-ledger-test-key-0123456789';
@@ -29,12 +29,12 @@ export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'switchyard-ledger-'));
 }
 
-export async function harness(yaml: string, dir = tempDir()): Promise<Harness> {
+export async function harness(yaml: string, dir = tempDir(), logger?: Logger): Promise<Harness> {
   const configPath = join(dir, 'gateway.yaml');
   const dbPath = join(dir, 'ledger.db');
   const withStorage = (text: string) => (text.includes('storage:') ? text : `${text}\nstorage:\n  url: file:${dbPath}\n  flush_ms: 20\n`);
   writeFileSync(configPath, withStorage(yaml));
-  const start = () => startGateway({ configPath, port: 0, watch: false, logger: createLogger((process.env.TEST_LOG ?? 'silent') as 'silent') });
+  const start = () => startGateway({ configPath, port: 0, watch: false, logger: logger ?? createLogger((process.env.TEST_LOG ?? 'silent') as 'silent') });
   let gw = await start();
   let reader: Store | undefined;
   const h: Harness = {
@@ -87,4 +87,16 @@ export function freePort(): number {
   const port = server.port!;
   server.stop(true);
   return port;
+}
+
+export interface LogLine extends LogFields {
+  level: string;
+  msg: string;
+}
+
+/** A logger that keeps every line in memory (to assert on warnings and errors). */
+export function recordingLogger(): Logger & { lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const at = (level: string) => (msg: string, fields?: LogFields) => void lines.push({ ...fields, level, msg });
+  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), setSecrets: () => {} };
 }

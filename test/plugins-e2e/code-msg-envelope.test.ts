@@ -1,6 +1,7 @@
 // code-msg-envelope both ways against a fake 智增增 upstream (Bun.serve on 127.0.0.1) whose bodies
 // carry {code, msg}: unwrapped on the provider (code != 0, even with HTTP 200, becomes a proper upstream
-// error), wrapped on the /zzz route ({code: 0, msg: ''} on success, non-zero code + msg on errors).
+// error), wrapped on the /zzz route ({code: 0, msg: ''} on success, non-zero code + msg on errors) for
+// every answer of the route (models and balance endpoints too), whose error hints name /zzz paths.
 
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import OpenAI from 'openai';
@@ -116,4 +117,46 @@ test('route /zzz: streams pass through untouched (no envelope inside SSE)', asyn
   const text = await res.text();
   expect(text).not.toContain('"msg"');
   expect(text).toContain('data: [DONE]');
+});
+
+type Enveloped = Record<string, unknown> & { code: number; msg: string };
+const getJson = async (path: string, key: string | null = TEST_KEY) => {
+  const res = await fetch(`${gw.url}${path}`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
+  return { status: res.status, body: (await res.json()) as Enveloped };
+};
+
+test('route /zzz: models and every balance endpoint are wrapped too', async () => {
+  const models = await getJson('/zzz/v1/models');
+  expect(models.status).toBe(200);
+  expect(models.body).toMatchObject({ code: 0, msg: '', object: 'list' });
+  for (const path of ['/zzz/v1/dashboard/billing/subscription', '/zzz/v1/dashboard/billing/credit_grants', '/zzz/v1/dashboard/billing/usage', '/zzz/v1/balance', '/zzz/dashboard/billing/subscription']) {
+    const { status, body } = await getJson(path);
+    expect(status).toBe(200);
+    expect(Object.keys(body).slice(0, 2)).toEqual(['code', 'msg']);
+    expect(body.code).toBe(0);
+    expect(body.object).toBeDefined();
+  }
+  // the default surface stays unwrapped
+  expect((await getJson('/v1/dashboard/billing/subscription')).body.code).toBeUndefined();
+});
+
+test('route /zzz: error hints name the route\'s own paths, not /v1/...', async () => {
+  const unknownModel = await postJson(`${gw.url}/zzz/v1/chat/completions`, chatBody('hi', 'no-such-model'));
+  expect(unknownModel.status).toBe(404);
+  const b1 = (await unknownModel.json()) as Enveloped;
+  expect(b1.code).toBe(404);
+  expect(b1.msg).toContain('GET /zzz/v1/models');
+  expect(b1.msg).not.toMatch(/(^|\s)\/v1\//);
+
+  const billing = await getJson('/zzz/v1/dashboard/billing/nope');
+  expect(billing.status).toBe(404);
+  expect(billing.body.msg).toContain('/zzz/v1/balance, /zzz/v1/dashboard/billing/subscription');
+
+  const lost = await getJson('/zzz/chat/completion');
+  expect(lost.status).toBe(404);
+  expect(lost.body.msg).toContain(`${gw.url}/zzz/v1`);
+
+  // The default surface keeps plain /v1 hints.
+  const plain = (await (await postJson(`${gw.url}/v1/chat/completions`, chatBody('hi', 'no-such-model'))).json()) as { error: { message: string } };
+  expect(plain.error.message).toContain('GET /v1/models');
 });

@@ -7,6 +7,8 @@ import { attachJobs } from '../../src/jobs/index.ts';
 import type { ImageJobOptions } from '../../src/jobs/index.ts';
 import type { RequestRow } from '../../src/runtime/contracts.ts';
 import { openStore } from '../../src/store/open.ts';
+import type { LogFields, Logger } from '../../src/log.ts';
+import { redact } from '../../src/upstream/redact.ts';
 import { TEST_KEY, type TestGateway, startTestGateway } from '../helpers/gateway.ts';
 
 export { TEST_KEY };
@@ -19,8 +21,8 @@ export interface E2EGateway extends TestGateway {
   row(id: string): Promise<RequestRow>;
 }
 
-export async function startE2E(yaml: string, opts: { watch?: boolean; dir?: string; jobs?: ImageJobOptions; env?: Record<string, string> } = {}): Promise<E2EGateway> {
-  const gw = await startTestGateway(yaml, { watch: opts.watch, dir: opts.dir, env: opts.env });
+export async function startE2E(yaml: string, opts: { watch?: boolean; dir?: string; jobs?: ImageJobOptions; env?: Record<string, string>; logger?: Logger } = {}): Promise<E2EGateway> {
+  const gw = await startTestGateway(yaml, { watch: opts.watch, dir: opts.dir, env: opts.env, logger: opts.logger });
   const rt = gw.runtime;
   let ownStore: Awaited<ReturnType<typeof openStore>> | undefined;
   if (!rt.store) {
@@ -83,4 +85,23 @@ export async function until<T>(fn: () => Promise<T | undefined | false>, ms = 30
     if (Date.now() - t0 > ms) throw new Error('condition not met in time');
     await Bun.sleep(stepMs);
   }
+}
+
+export interface LogLine {
+  level: string;
+  msg: string;
+  [field: string]: unknown;
+}
+
+/** A Logger that keeps its lines (redacted like the real one) for assertions. */
+export function captureLog(): { logger: Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  let secrets: readonly string[] = [];
+  const write = (level: string) => (msg: string, fields?: LogFields) => {
+    lines.push(JSON.parse(redact(JSON.stringify({ level, msg, ...fields }), secrets)) as LogLine);
+  };
+  return {
+    lines,
+    logger: { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error'), setSecrets: (s) => { secrets = s; } },
+  };
 }

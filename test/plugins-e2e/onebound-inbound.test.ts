@@ -275,7 +275,7 @@ test('images/submit + images/get, across a gateway restart on the same database 
   expect(done.error_code).toBe('0000');
   expect(done.response.data.length).toBe(2);
   expect(done.response.data[0].url).toStartWith('data:image/png;base64,');
-  expect((await gw.row(imgid)).costMicros).toBe(40_000);
+  expect((await gw.row(imgid)).costMicros).toBe(2 * 40_000); // per_request is per image on image operations
 
   // another key cannot read it; a missing imgid is 4014
   expect((await envelope(await obGet({ key: 'other', secret: OTHER_KEY, method: 'images/get' }, { imgid }))).error_code).toBe('4003');

@@ -62,8 +62,8 @@ const CASES: Array<[string, number, string, RegExp | null]> = [
   ['4005', 502, 'upstream_auth_failed', null],
   ['4006', 502, 'upstream_auth_failed', null],
   ['4007', 502, 'upstream_auth_failed', null],
-  ['4008', 502, 'upstream_error', /rate limiting/],
-  ['4013', 502, 'upstream_error', /rate limiting/],
+  ['4008', 429, 'rate_limit_exceeded', /rate limiting/], // an upstream rate limit stays a 429 (issue 8 point 2)
+  ['4013', 429, 'rate_limit_exceeded', /rate limiting/], // an upstream rate limit stays a 429 (issue 8 point 2)
   ['4016', 502, 'upstream_error', /out of balance/],
   ['4017', 504, 'upstream_timeout', null],
   ['4003', 400, 'upstream_rejected_request', null],
@@ -74,7 +74,7 @@ const CASES: Array<[string, number, string, RegExp | null]> = [
   ['4009', 502, 'upstream_error', null],
   ['5000', 502, 'upstream_error', null],
   ['4010', 502, 'upstream_error', null],
-  ['2000', 502, 'upstream_error', /rate limiting/],
+  ['2000', 429, 'rate_limit_exceeded', /rate limiting/], // an upstream rate limit stays a 429 (issue 8 point 2)
 ];
 
 test.each(CASES)('error_code %s → HTTP %d %s', async (code, status, errorCode, pattern) => {

@@ -1,12 +1,17 @@
 // The Anthropic Messages surface: POST /v1/messages (and /v1/messages/count_tokens) on the default
 // surface and on `protocol: anthropic` routes. Requests are translated to the canonical chat shape,
 // served by the same pipeline (billing, limits, failover), and answered in Anthropic's shapes.
+// GET /v1/models[/{id}] answers in Anthropic's shape on `protocol: anthropic` routes and for any client
+// that sends `anthropic-version` (every Anthropic SDK and Claude Code do).
 
 import type { ChatResponse, JsonObject, JsonValue } from '../../contracts/canonical.ts';
 import { GatewayError } from '../../contracts/errors.ts';
-import { cacheChoice } from '../../http/openai-paths.ts';
+import { listModels } from '../../http/models.ts';
+import { cacheChoice, safeDecode } from '../../http/openai-paths.ts';
 import { readOperationBody } from '../../http/read-body.ts';
 import { assertModelAllowed } from '../../pipeline/authenticate.ts';
+import { assertModelName } from '../../pipeline/model-name.ts';
+import { routeJson } from '../../pipeline/route-response.ts';
 import { type Surface, serveModelCall } from '../../pipeline/serve-call.ts';
 import type { InboundCall } from '../../pipeline/types.ts';
 import type { ChunkEncoder } from '../../stream/encoders.ts';
@@ -19,6 +24,13 @@ import { anthropicToCanonical, countTokensRequest } from './to-canonical.ts';
 
 export function isAnthropicPath(method: string, path: string): boolean {
   return method === 'POST' && /^(\/v1)?\/messages(\/count_tokens)?$/.test(path);
+}
+
+const MODELS_PATH = /^(?:\/v1)?\/models(?:\/(.+?))?\/?$/;
+
+/** GET /v1/models[/{id}] from an Anthropic client (it sends anthropic-version) on any route. */
+export function isAnthropicModelsRequest(method: string, path: string, headers: Headers): boolean {
+  return method === 'GET' && headers.has('anthropic-version') && MODELS_PATH.test(path);
 }
 
 /** How canonical answers become Anthropic answers (the pipeline half of the surface). */
@@ -38,25 +50,29 @@ const shaping: Surface = {
 
 export const anthropicSurface: InboundSurface = {
   protocol: 'anthropic',
-  claims: isAnthropicPath,
+  claims: (method, path, headers) => isAnthropicPath(method, path) || isAnthropicModelsRequest(method, path, headers),
   // Anthropic's error shape; route onError plugins may still reshape it, as on the OpenAI surface.
   errorBody: (err, requestId) => anthropicErrorFromGateway(err, requestId),
   async serve(s) {
-    const { rt, ex, req, path } = s;
-    if (!isAnthropicPath(req.method, path)) {
-      throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_route', message: `Unknown path ${req.method} ${path} on an Anthropic route. Use POST /v1/messages.` });
+    const { rt, ex, req, path, search } = s;
+    const models = req.method === 'GET' ? MODELS_PATH.exec(path) : null;
+    if (!models && !isAnthropicPath(req.method, path)) {
+      throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_route', message: `Unknown path ${req.method} ${path} on an Anthropic route. Use POST /v1/messages (or GET /v1/models).` });
     }
     const key = authenticateSurface(anthropicSurface, s);
-    const parsed = await readOperationBody(req, 'chat', ex.gw.maxBodyBytes);
+    if (models) return await routeJson(ex, listModels(ex.gw, ex, models[1] === undefined ? undefined : safeDecode(models[1]), 'anthropic', search));
+    const parsed = await readOperationBody(req, 'chat', ex.gw.maxBodyBytes, ex.gw.bodyTimeoutMs);
     if (path.endsWith('/count_tokens')) {
       const canonical = countTokensRequest(parsed.body);
+      assertModelName(canonical.model);
       if (!ex.gw.models.has(canonical.model)) {
         throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'model_not_found', param: 'model', message: `The model "${canonical.model}" does not exist on this gateway. GET /v1/models lists the models your key may use.` });
       }
       assertModelAllowed(key, canonical.model);
-      return json(200, countTokensResponse(countChatPrompt(canonical.messages)), ex.id);
+      return await routeJson(ex, json(200, countTokensResponse(countChatPrompt(canonical.messages)), ex.id));
     }
     const canonical = anthropicToCanonical(parsed.body) as unknown as JsonObject;
+    assertModelName(canonical.model);
     const stream = canonical.stream === true;
     const call: InboundCall = {
       operation: 'chat', path: '/chat/completions', search: '', method: 'POST', body: canonical,

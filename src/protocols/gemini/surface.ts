@@ -9,6 +9,7 @@ import { GatewayError } from '../../contracts/errors.ts';
 import { cacheChoice } from '../../http/openai-paths.ts';
 import { readOperationBody } from '../../http/read-body.ts';
 import { assertModelAllowed, modelAllowed, presentedKey } from '../../pipeline/authenticate.ts';
+import { assertModelName } from '../../pipeline/model-name.ts';
 import { modelReachable } from '../../pipeline/provider-access.ts';
 import { type Surface, serveModelCall } from '../../pipeline/serve-call.ts';
 import type { Exchange, InboundCall } from '../../pipeline/types.ts';
@@ -61,8 +62,9 @@ export const geminiSurface: InboundSurface = {
     if (models) return listModels(s, models[1] === undefined ? undefined : decodeURIComponent(models[1]));
 
     const model = decodeURIComponent(method![1]);
+    assertModelName(model);
     const verb = method![2];
-    const parsed = await readOperationBody(req, 'chat', ex.gw.maxBodyBytes);
+    const parsed = await readOperationBody(req, 'chat', ex.gw.maxBodyBytes, ex.gw.bodyTimeoutMs);
     if (verb === 'countTokens') {
       if (!ex.gw.models.has(model)) throw notFound(`The model "${model}" does not exist on this gateway. GET /v1beta/models lists the models your key may use.`);
       assertModelAllowed(key, model);

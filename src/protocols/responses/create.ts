@@ -9,6 +9,7 @@ import { usageFromWire } from '../../contracts/canonical.ts';
 import { GatewayError } from '../../contracts/errors.ts';
 import type { CompiledKey } from '../../compile/types.ts';
 import { assertModelAllowed } from '../../pipeline/authenticate.ts';
+import { assertModelName } from '../../pipeline/model-name.ts';
 import { planTiers } from '../../pipeline/failover.ts';
 import { type Surface, serveModelCall } from '../../pipeline/serve-call.ts';
 import type { InboundCall } from '../../pipeline/types.ts';
@@ -24,6 +25,7 @@ const ENCRYPTED = 'reasoning.encrypted_content';
 export async function createResponse(s: SurfaceRequest, key: CompiledKey, body: JsonObject): Promise<Response> {
   const { rt, ex } = s;
   const req = body as ResponsesRequest;
+  assertModelName(req.model);
   if (typeof req.model !== 'string' || !req.model) throw invalid('model', 'The request has no "model". Name one of the models listed by GET /v1/models.');
   const model = ex.gw.models.get(req.model);
   if (!model) throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'model_not_found', param: 'model', message: `The model "${req.model}" does not exist on this gateway. GET /v1/models lists the models your key may use.` });

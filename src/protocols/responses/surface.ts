@@ -36,7 +36,7 @@ export const responsesSurface: InboundSurface = {
     }
     const key = authenticateSurface(responsesSurface, s);
     if (target.kind === 'create') {
-      const parsed = await readOperationBody(s.req, 'chat', s.ex.gw.maxBodyBytes);
+      const parsed = await readOperationBody(s.req, 'chat', s.ex.gw.maxBodyBytes, s.ex.gw.bodyTimeoutMs);
       return await createResponse(s, key, parsed.body);
     }
     const store = s.rt.responses;

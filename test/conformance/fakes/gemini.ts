@@ -4,7 +4,12 @@
 // the key only in the x-goog-api-key header (a `key` query parameter fails the test: keys in URLs leak
 // into logs), and the function-calling rules of the docs: a functionResponse per functionCall of the
 // previous model turn, and every thoughtSignature the fake issued sent back on its functionCall part
-// exactly as received (Gemini 3 answers 400 otherwise). Errors use google.rpc.Status JSON.
+// exactly as received. On a thinking model (Gemini 3 and later) the first functionCall part of every
+// model step in the current turn (after the last user content that is not only function responses)
+// must carry a signature, as real Gemini 3 enforces; Google's documented placeholder
+// `skip_thought_signature_validator` passes that check and is recorded in `bypassedSignatures`, so a
+// test can tell a real signature that survived from one the gateway had to replace. Errors use
+// google.rpc.Status JSON.
 
 import { type Spec, any, arr, bool, check, isBase64, num, obj, str } from './spec.ts';
 import { type Incoming, type StrictFake, type Turn, jsonContentType, noClientCredentials, startStrictFake } from './strict-server.ts';
@@ -99,10 +104,34 @@ export interface GeminiFakeOptions {
 export interface GeminiFake extends StrictFake {
   /** functionCall (name:args) → thoughtSignature, for every signature the fake has sent. */
   readonly issuedSignatures: Map<string, string>;
+  /** functionCall (name:args) sent back with the placeholder instead of a signature. */
+  readonly bypassedSignatures: string[];
 }
 
-function semanticProblems(body: { contents: GContent[]; tools?: Array<{ functionDeclarations?: Array<{ parameters?: unknown }> }>; toolConfig?: unknown; generationConfig?: { responseSchema?: unknown } }, issued: Map<string, string>): string[] {
+const SKIP_SIGNATURE = 'skip_thought_signature_validator';
+
+/** Gemini 3 and later validate thought signatures on function calls. */
+const isThinkingModel = (model: string) => Number(/^gemini-(\d+)/.exec(model)?.[1] ?? 0) >= 3;
+
+/** Index of the first content of the current turn: after the last user content that is not only function responses. */
+function currentTurnStart(contents: GContent[]): number {
+  for (let i = contents.length - 1; i >= 0; i--) {
+    if (contents[i].role === 'user' && contents[i].parts.some((p) => !p.functionResponse)) return i + 1;
+  }
+  return 0;
+}
+
+function semanticProblems(body: { contents: GContent[]; tools?: Array<{ functionDeclarations?: Array<{ parameters?: unknown }> }>; toolConfig?: unknown; generationConfig?: { responseSchema?: unknown } }, issued: Map<string, string>, model: string, bypassed: string[]): string[] {
   const problems: string[] = [];
+  if (isThinkingModel(model)) {
+    const start = currentTurnStart(body.contents);
+    body.contents.forEach((c, i) => {
+      const first = c.role === 'model' && i >= start ? c.parts.findIndex((p) => p.functionCall) : -1;
+      if (first >= 0 && !c.parts[first].thoughtSignature) {
+        problems.push(`Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly, and missing thought_signature may lead to degraded model performance. Additional data, function call \`default_api:${c.parts[first].functionCall!.name}\` , position ${first + 1} (contents[${i}]).`);
+      }
+    });
+  }
   body.contents.forEach((c, i) => {
     c.parts.forEach((p, j) => {
       const data = DATA_FIELDS.filter((f) => (p as Record<string, unknown>)[f] !== undefined);
@@ -110,7 +139,8 @@ function semanticProblems(body: { contents: GContent[]; tools?: Array<{ function
       if (p.inlineData && !isBase64(p.inlineData.data)) problems.push(`contents[${i}].parts[${j}].inlineData.data: not valid base64`);
       if (p.functionCall && c.role !== 'model') problems.push(`contents[${i}].parts[${j}]: functionCall parts belong to role "model"`);
       if (p.functionResponse && c.role !== 'user') problems.push(`contents[${i}].parts[${j}]: functionResponse parts belong to role "user"`);
-      if (p.functionCall) {
+      if (p.functionCall && p.thoughtSignature === SKIP_SIGNATURE) bypassed.push(callKey(p.functionCall));
+      else if (p.functionCall) {
         const expected = issued.get(callKey(p.functionCall));
         if (expected !== undefined && p.thoughtSignature !== expected) {
           problems.push(`Function call is missing a thought_signature in functionCall parts (contents[${i}].parts[${j}] ${p.functionCall.name}: expected "${expected}", got ${JSON.stringify(p.thoughtSignature ?? null)})`);
@@ -136,7 +166,7 @@ function semanticProblems(body: { contents: GContent[]; tools?: Array<{ function
   return problems;
 }
 
-export function validateGemini(incoming: Incoming, opts: GeminiFakeOptions, issued: Map<string, string>): string[] {
+export function validateGemini(incoming: Incoming, opts: GeminiFakeOptions, issued: Map<string, string>, bypassed: string[] = []): string[] {
   const problems: string[] = [];
   if (incoming.url.searchParams.has('key')) problems.push('the API key must not be sent in the URL (?key=); use the x-goog-api-key header');
   const match = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(incoming.url.pathname);
@@ -152,7 +182,7 @@ export function validateGemini(incoming: Incoming, opts: GeminiFakeOptions, issu
   problems.push(...jsonContentType(incoming), ...noClientCredentials(incoming, opts.clientKey));
   if (incoming.body === undefined) return [...problems, 'the body is not JSON'];
   problems.push(...check(incoming.body, GENERATE_CONTENT_REQUEST));
-  if (problems.length === 0) problems.push(...semanticProblems(incoming.body as Parameters<typeof semanticProblems>[0], issued));
+  if (problems.length === 0) problems.push(...semanticProblems(incoming.body as Parameters<typeof semanticProblems>[0], issued, decodeURIComponent(match[1]), bypassed));
   return problems;
 }
 
@@ -187,9 +217,10 @@ function rememberSignatures(text: string, issued: Map<string, string>): void {
 
 export function startGeminiFake(opts: GeminiFakeOptions): GeminiFake {
   const issued = new Map<string, string>();
+  const bypassed: string[] = [];
   const fake = startStrictFake({
     name: 'gemini',
-    validate: (incoming) => validateGemini(incoming, opts, issued),
+    validate: (incoming) => validateGemini(incoming, opts, issued, bypassed),
     errorResponse: geminiError,
     isStream: (incoming) => incoming.url.pathname.endsWith(':streamGenerateContent'),
     onServe: (text) => rememberSignatures(text, issued),
@@ -198,9 +229,11 @@ export function startGeminiFake(opts: GeminiFakeOptions): GeminiFake {
   const reset = fake.reset;
   return Object.assign(fake, {
     issuedSignatures: issued,
+    bypassedSignatures: bypassed,
     reset: () => {
       reset();
       issued.clear();
+      bypassed.length = 0;
     },
   });
 }
