@@ -9,6 +9,9 @@
 #
 # A config of your own must listen on 0.0.0.0 inside the container, e.g. `host: ${SWITCHYARD_HOST:-127.0.0.1}`
 # as in the bundled gateway.yaml (this image sets SWITCHYARD_HOST=0.0.0.0), or `host: 0.0.0.0`.
+# Relative paths in a config are relative to its directory (a read-only /config mount included): keep the
+# ledger in the volume with `url: ${SWITCHYARD_DB:-file:./data/switchyard.db}` as in the bundled file (this
+# image sets SWITCHYARD_DB to /app/data) or an absolute `storage.url: file:/app/data/switchyard.db`.
 
 # ---- dependencies (production only) ----
 FROM oven/bun:1 AS deps
@@ -27,6 +30,7 @@ ENV NODE_ENV=production \
     BUN_CONFIG_MAX_HTTP_REQUESTS=16384 \
     SWITCHYARD_CONFIG=/app/gateway.yaml \
     SWITCHYARD_HOST=0.0.0.0 \
+    SWITCHYARD_DB=file:/app/data/switchyard.db \
     PORT=3000
 
 # Application files stay root-owned (read-only for the gateway); only the data dir belongs to `bun`.

@@ -9,6 +9,10 @@ export interface TargetResult {
   wrk?: WrkResult;
   paced?: PacedResult;
   ttfc?: TtfcResult;
+  /** Gateway process CPU (all threads) per answered request during the wrk run, in µs (Linux only). */
+  cpuUsPerRequest?: number;
+  /** Alternating observability rounds (BENCH_OBSERVE=both): req/s and CPU µs per request, one entry per round. */
+  rounds?: { rps: number[]; cpuUs: number[] };
 }
 
 const f = (n: number | undefined, digits = 2) => (n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(digits));
@@ -72,7 +76,36 @@ export function ratios(direct: TargetResult, proxy: TargetResult, gateways: Targ
     out.push(`- ledger+limits on / off throughput = ${f(onOfOff, 1)}% (issue 3 goal ≥ 90%)${verdict(check(onOfOff, (v) => v >= 90))}`);
     out.push(`- ledger+limits on vs off, p50 @fixed rate: +${f(sub(on.paced?.p50Ms, off.paced?.p50Ms), 3)} ms`);
   }
+  for (const ledger of ['ledger off', 'ledger on']) {
+    const quiet = gateways.find((g) => g.label.includes(ledger) && g.label.includes('request log off'));
+    const observed = gateways.find((g) => g.label.includes(ledger) && g.label.includes('request log on'));
+    if (!quiet || !observed) continue;
+    const ratio = pct(observed.wrk?.rps, quiet.wrk?.rps);
+    out.push(`- ${ledger}: metrics + request log on / off throughput = ${f(ratio, 1)}% (issue 10 goal ≥ 95%)${verdict(check(ratio, (v) => v >= 95))}`);
+    out.push(`- ${ledger}: metrics + request log on vs off, p50 @fixed rate: +${f(sub(observed.paced?.p50Ms, quiet.paced?.p50Ms), 3)} ms`);
+    const qr = quiet.rounds;
+    const or = observed.rounds;
+    if (qr && or && qr.rps.length && qr.rps.length === or.rps.length) {
+      const perRound = qr.rps.map((q, i) => pct(or.rps[i], q));
+      const med = median(perRound);
+      out.push(`- ${ledger}: alternating rounds (${qr.rps.length} × 4 s, on right after off): on / off throughput per round ${perRound.map((v) => `${f(v, 1)}%`).join(', ')}; median ${f(med, 1)}% (issue 10 goal ≥ 95%)${verdict(check(med, (v) => v >= 95))}`);
+      if (qr.cpuUs.length === or.cpuUs.length && qr.cpuUs.length) {
+        out.push(`- ${ledger}: gateway CPU per request in those rounds (median): off ${f(median(qr.cpuUs), 1)} µs, on ${f(median(or.cpuUs), 1)} µs → CPU-bound on / off = ${f(pct(median(qr.cpuUs), median(or.cpuUs)), 1)}%`);
+      }
+    }
+    if (quiet.cpuUsPerRequest !== undefined && observed.cpuUsPerRequest !== undefined) {
+      // CPU per request is far less sensitive to other load on the host than req/s measured one after another.
+      const bound = pct(quiet.cpuUsPerRequest, observed.cpuUsPerRequest);
+      out.push(`- ${ledger}: gateway CPU per request (all threads, during wrk): off ${f(quiet.cpuUsPerRequest, 1)} µs, on ${f(observed.cpuUsPerRequest, 1)} µs → CPU-bound throughput on / off = ${f(bound, 1)}%${verdict(check(bound, (v) => v >= 95))}`);
+    }
+  }
   return out.join('\n');
+}
+
+function median(xs: number[]): number {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 function sub(a: number | undefined, b: number | undefined): number {

@@ -1,15 +1,16 @@
 // `bun run bench`: gateway overhead against a fake OpenAI upstream, side by side with a direct call and
 // a bare Bun fetch-forwarding proxy, all on 127.0.0.1 random ports. Measures (1) req/s at 64 keep-alive
 // connections with wrk, (2) p50/p99 at a fixed request rate with a paced TS load generator, (3) time to
-// first chunk of streams. BENCH_LEDGER=off|on|both (default both) picks the gateway variants.
+// first chunk of streams. BENCH_LEDGER=off|on|both (default both) picks the gateway variants;
+// BENCH_OBSERVE=on|off|both (default on) runs them with metrics + request log on, off, or both.
 // Knobs (env): BENCH_SECONDS, BENCH_PACED_SECONDS, BENCH_RATE, BENCH_CONNECTIONS, BENCH_WRK_THREADS,
 // BENCH_STREAMS, BENCH_SKIP_WRK=1, BENCH_PROFILE_DIR (run the gateways under `bun --cpu-prof-md`).
 // See docs-drafts/bench.md.
 
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { BENCH_KEY, BENCH_MODEL, gatewayYaml, type LedgerMode } from './gateway-config.ts';
+import { BENCH_KEY, BENCH_METRICS_TOKEN, BENCH_MODEL, gatewayYaml, type LedgerMode } from './gateway-config.ts';
 import { readLedger } from './ledger-check.ts';
 import { paced } from './paced.ts';
 import { type Child, freePort, installExitHandlers, killAll, onCleanup, readPort, spawnChild, waitHealthy } from './procs.ts';
@@ -23,9 +24,17 @@ if (!['off', 'on', 'both'].includes(ledgerEnv)) {
   console.error(`bench: BENCH_LEDGER must be off, on or both (got "${env.BENCH_LEDGER}")`);
   process.exit(2);
 }
-const modes: LedgerMode[] = ledgerEnv === 'both' ? ['off', 'on'] : [ledgerEnv as LedgerMode];
+const observeEnv = (env.BENCH_OBSERVE ?? 'on').toLowerCase();
+if (!['off', 'on', 'both'].includes(observeEnv)) {
+  console.error(`bench: BENCH_OBSERVE must be off, on or both (got "${env.BENCH_OBSERVE}")`);
+  process.exit(2);
+}
+// Comparing observability on/off: by default with the ledger on only (two variants, same budget).
+const ledgerModes: LedgerMode[] = ledgerEnv === 'both' && !(observeEnv === 'both' && env.BENCH_LEDGER === undefined) ? ['off', 'on'] : [ledgerEnv === 'both' ? 'on' : (ledgerEnv as LedgerMode)];
+const observeModes = observeEnv === 'both' ? [false, true] : [observeEnv === 'on'];
+const modes = ledgerModes.flatMap((ledger) => observeModes.map((observe) => ({ ledger, observe })));
 // Two gateway variants share the ~90 s budget: 8 s per measurement instead of 10.
-const defaultSeconds = modes.length === 2 ? 8 : 10;
+const defaultSeconds = modes.length >= 2 ? 8 : 10;
 const num = (name: string, fallback: number) => {
   const v = Number(env[name] ?? fallback);
   if (!Number.isFinite(v) || v <= 0) throw new Error(`bench: ${name} must be a positive number`);
@@ -55,18 +64,42 @@ interface Target {
   answered: number;
 }
 
-async function startGateway(mode: LedgerMode, upstreamPort: number, root: string): Promise<{ target: Target; child: Child; mode: LedgerMode; dbPath: string }> {
-  const dir = join(root, `ledger-${mode}`);
+async function startGateway(variant: { ledger: LedgerMode; observe: boolean }, upstreamPort: number, root: string): Promise<{ target: Target; child: Child; mode: LedgerMode; observe: boolean; dbPath: string }> {
+  const mode = variant.ledger;
+  const name = `ledger-${mode}${observeModes.length > 1 ? `-observe-${variant.observe ? 'on' : 'off'}` : ''}`;
+  const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
   const configPath = join(dir, 'gateway.yaml');
-  await Bun.write(configPath, gatewayYaml({ upstreamPort, dir, ledger: mode }));
+  await Bun.write(configPath, gatewayYaml({ upstreamPort, dir, ledger: mode, observe: variant.observe }));
   const port = freePort();
-  const prof = profileDir ? ['--cpu-prof', '--cpu-prof-md', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=gateway-ledger-${mode}`] : [];
-  const child = spawnChild([process.execPath, ...prof, 'src/cli.ts', 'start', '--config', configPath, '--port', String(port)], { SWITCHYARD_LOG: 'silent' });
+  const prof = profileDir ? ['--cpu-prof', '--cpu-prof-md', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=gateway-${name}`] : [];
+  // Observability on: JSON log lines (one per request) to stdout, read and discarded as a log shipper would.
+  const child = spawnChild([process.execPath, ...prof, 'src/cli.ts', 'start', '--config', configPath, '--port', String(port)], { SWITCHYARD_LOG: variant.observe ? 'info' : 'silent' });
+  void (async () => { for await (const _ of child.proc.stdout) { /* discard */ } })().catch(() => {});
   const base = `http://127.0.0.1:${port}`;
-  await waitHealthy(`${base}/health`, child, `gateway (ledger ${mode})`);
-  const label = mode === 'off' ? 'gateway (ledger off)' : 'gateway (ledger on: budget + limits)';
-  return { target: { label, url: `${base}/v1/chat/completions`, result: { label }, answered: 0 }, child, mode, dbPath: join(dir, 'data', 'switchyard.db') };
+  await waitHealthy(`${base}/health`, child, `gateway (${name})`);
+  const ledgerLabel = mode === 'off' ? 'ledger off' : 'ledger on: budget + limits';
+  const label = observeModes.length > 1 ? `gateway (${ledgerLabel}; metrics + request log ${variant.observe ? 'on' : 'off'})` : `gateway (${ledgerLabel})`;
+  return { target: { label, url: `${base}/v1/chat/completions`, result: { label }, answered: 0 }, child, mode, observe: variant.observe, dbPath: join(dir, 'data', 'switchyard.db') };
+}
+
+/** User + system CPU of a process (all its threads) in ms, from /proc (Linux); undefined elsewhere. */
+function cpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in USER_HZ (100/s)
+  } catch {
+    return undefined;
+  }
+}
+
+/** Scrapes /metrics of the observing gateways every 2 s while the bench runs (as Prometheus would, more often). */
+function scrapeMetrics(urls: string[]): () => void {
+  const timer = setInterval(() => {
+    for (const u of urls) void fetch(u, { headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` } }).then((r) => r.arrayBuffer()).catch(() => {});
+  }, 2000);
+  return () => clearInterval(timer);
 }
 
 /** One request per target before measuring: a broken setup fails loudly instead of benchmarking 4xx. */
@@ -104,6 +137,7 @@ async function main(): Promise<void> {
   const proxyChild = spawnChild([process.execPath, 'bench/bare-proxy.ts'], { BENCH_UPSTREAM: `http://127.0.0.1:${upstreamPort}` });
   const proxyPort = await readPort(proxyChild, 'bare proxy');
   const gateways = await Promise.all(modes.map((m) => startGateway(m, upstreamPort, root)));
+  const stopScraping = scrapeMetrics(gateways.filter((g) => g.observe).map((g) => g.target.url.replace('/v1/chat/completions', '/metrics')));
 
   const direct: Target = { label: 'direct upstream', url: `http://127.0.0.1:${upstreamPort}/v1/chat/completions`, result: { label: 'direct upstream' }, answered: 0 };
   const proxy: Target = { label: 'bare Bun proxy', url: `http://127.0.0.1:${proxyPort}/v1/chat/completions`, result: { label: 'bare Bun proxy' }, answered: 0 };
@@ -116,8 +150,29 @@ async function main(): Promise<void> {
     for (const t of targets) {
       log(`throughput: ${t.label} (1 s warm-up, ${seconds} s at ${connections} connections)`);
       t.answered += (await runWrk(t.url, lua, { connections, threads: wrkThreads, seconds: 1 })).requests;
+      const pid = gateways.find((g) => g.target === t)?.child.proc.pid;
+      const cpuBefore = pid ? cpuMs(pid) : undefined;
       t.result.wrk = await runWrk(t.url, lua, { connections, threads: wrkThreads, seconds });
+      const cpuAfter = pid ? cpuMs(pid) : undefined;
+      if (cpuBefore !== undefined && cpuAfter !== undefined && t.result.wrk.requests > 0) t.result.cpuUsPerRequest = ((cpuAfter - cpuBefore) * 1000) / t.result.wrk.requests;
       t.answered += t.result.wrk.requests;
+    }
+    if (observeModes.length > 1) {
+      // On a busy host, req/s measured one target after another drifts with other load; alternating short
+      // rounds and comparing round by round shows the on/off cost far more steadily.
+      const rounds = num('BENCH_OBSERVE_ROUNDS', 4);
+      for (let r = 1; r <= rounds; r++) {
+        for (const g of gateways) {
+          log(`observability round ${r}/${rounds}: ${g.target.label} (4 s)`);
+          const before = cpuMs(g.child.proc.pid);
+          const w = await runWrk(g.target.url, lua, { connections, threads: wrkThreads, seconds: 4 });
+          const after = cpuMs(g.child.proc.pid);
+          g.target.answered += w.requests;
+          const rounds_ = (g.target.result.rounds ??= { rps: [], cpuUs: [] });
+          rounds_.rps.push(w.rps);
+          if (before !== undefined && after !== undefined && w.requests > 0) rounds_.cpuUs.push(((after - before) * 1000) / w.requests);
+        }
+      }
     }
   } else {
     log('throughput: skipped (BENCH_SKIP_WRK=1)');
@@ -140,6 +195,7 @@ async function main(): Promise<void> {
     t.answered += t.result.ttfc.n - t.result.ttfc.failed;
   }
 
+  stopScraping();
   log('stopping the gateways (graceful: drain + flush)');
   await Promise.all(gateways.map((g) => g.child.stop('SIGTERM', 10_000)));
   await upstreamChild.stop();

@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 // Command line: `switchyard start [--config FILE] [--port N]`, `switchyard validate [FILE]` and
-// `switchyard models PROVIDER [--config FILE]` (the provider's own model list next to gateway.yaml's);
+// `switchyard models PROVIDER [--config FILE]` (the provider's own model list next to gateway.yaml's),
+// `switchyard providers:test [--config FILE] [provider...]` (one minimal request per upstream model);
 // no command prints the usage (exit 2). Also `npm start` / `npm run validate`, and `npx switchyard`
 // through the package "bin" (cli-launcher.mjs). SWITCHYARD_CONFIG and PORT are read from the environment.
 
@@ -10,8 +11,10 @@ import { runWorkers } from './cluster/start-workers.ts';
 import { announceReady, holdSighupWhileStarting, onSupervisorGone, workerIdentity, workerLogger } from './cluster/worker.ts';
 import { compileProblem, formatProblem, loadConfigFile } from './config/load.ts';
 import { compileGateway } from './compile/compile.ts';
+import { priceWarnings } from './config/price-warnings.ts';
 import { ConfigInvalidError, startGateway } from './gateway.ts';
 import { createLogger } from './log.ts';
+import { providersTestCommand } from './ops/providers-test-command.ts';
 import { upstreamModelList } from './upstream/model-list.ts';
 
 const USAGE = `usage:
@@ -20,7 +23,8 @@ const USAGE = `usage:
   switchyard validate [FILE] [--load-code]                 check a config; exit 1 with file:line:col problems
                                                            (user plugins/adapters are parsed, not run, unless --load-code)
   switchyard models PROVIDER [--config FILE]               list the provider's own models (e.g. Ollama's /api/tags);
-                                                           exit 1 if gateway.yaml serves one it does not have`;
+                                                           exit 1 if gateway.yaml serves one it does not have
+  switchyard providers:test [--config FILE] [provider...]  one minimal request per upstream model; exit 1 if any fails`;
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -47,6 +51,7 @@ async function validate(args: string[]): Promise<number> {
     return 1;
   }
   for (const line of catalogReport(compiled.gateway)) console.log(line);
+  for (const w of priceWarnings(result.file, result.source, compiled.gateway)) console.log(formatProblem(w));
   console.log(`${result.file}: ok`);
   if (!loadCode && userFiles.length) {
     console.log(`note: ${userFiles.length} user code file(s) parsed, not run; plugin options and hooks are checked when the gateway loads them (or now: switchyard validate --load-code, which runs their top-level code)`);
@@ -124,7 +129,12 @@ async function start(args: string[]): Promise<void> {
     if (stopping) return; // e.g. Ctrl-C reaches both a launcher (which forwards it) and the gateway
     stopping = true;
     gateway.runtime.log.info('shutting down', { signal, in_flight: gateway.runtime.inFlight });
-    gateway.stop().then(() => process.exit(0), () => process.exit(1));
+    const log = gateway.runtime.log;
+    const exit = (code: number) => {
+      log.flush?.(); // buffered info lines (src/log.ts) leave before the process does
+      process.exit(code);
+    };
+    gateway.stop().then(() => exit(0), () => exit(1));
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
@@ -160,6 +170,7 @@ async function start(args: string[]): Promise<void> {
 const [command, ...rest] = process.argv.slice(2);
 if (command === 'validate') process.exit(await validate(rest));
 else if (command === 'models') process.exit(await models(rest));
+else if (command === 'providers:test') process.exit(await providersTestCommand(rest));
 else if (command === 'start') await start(rest);
 else if (command === 'help' || command === '--help' || command === '-h') console.log(USAGE);
 else {

@@ -4,12 +4,14 @@
 import { readFileSync } from 'node:fs';
 import { compileGateway } from './compile/compile.ts';
 import { compileProblem, formatProblem, hashText, loadConfigFile } from './config/load.ts';
+import { priceWarnings } from './config/price-warnings.ts';
 import { watchConfig, type WatchHandle } from './config/watch.ts';
 import { createApp } from './http/app.ts';
 import { createLogger, type Logger } from './log.ts';
 import { Runtime } from './runtime/runtime.ts';
 import { attachServices } from './runtime/services.ts';
 import { attachObservability } from './observe/attach.ts';
+import { HealthChecks } from './ops/health-checks.ts';
 import { warmTokenizer } from './tokens/count.ts';
 
 export interface StartOptions {
@@ -79,10 +81,15 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   let codeFiles = compiled.codeFiles;
   let currentPrint = fingerprint(first.text, codeFiles);
   await warmTokenizer();
-  const services = await attachServices(runtime, first.config);
+  const services = await attachServices(runtime, first.config, first.baseDir);
   attachObservability(runtime, first.config);
+  const warnPrices = (loaded: Extract<Awaited<ReturnType<typeof loadConfigFile>>, { ok: true }>, gateway: typeof compiled.gateway) => {
+    for (const w of priceWarnings(loaded.file, loaded.source, gateway)) log.warn('model has no price; its requests are recorded at $0', { problem: formatProblem(w) });
+  };
+  warnPrices(first, compiled.gateway);
 
   const server = first.config.server ?? {};
+  const healthChecks = new HealthChecks(runtime);
   const app = createApp(runtime, { worker: opts.worker }).listen({
     port: opts.port ?? server.port ?? 3000,
     hostname: opts.host ?? server.host ?? '127.0.0.1',
@@ -97,6 +104,17 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
 
   let reloading: Promise<boolean> = Promise.resolve(true);
   const reloadOnce = async (reason: string): Promise<boolean> => {
+    try {
+      return await tryReload(reason);
+    } catch (err) {
+      // Whatever throws, a reload is only ever rejected: the process and the running config stay up.
+      const problem = `${opts.configPath}:1:1: reload failed: ${(err as Error)?.name ?? 'error'}`;
+      runtime.recordReloadError([problem]);
+      log.error('config reload rejected; the previous config keeps serving', { problem, reason });
+      return false;
+    }
+  };
+  const tryReload = async (reason: string): Promise<boolean> => {
     const loaded = await loadConfigFile(opts.configPath, env);
     if (loaded.ok && fingerprint(loaded.text, codeFiles) === currentPrint) {
       // Nothing changed (or a broken edit was undone): the running config is the file's config again.
@@ -119,7 +137,9 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       currentPrint = fingerprint(loaded.text, codeFiles);
       watcher?.setCodeFiles(codeFiles);
       services.onReload(loaded.config);
+      healthChecks.configure();
       log.info('config reloaded', { hash: next.gateway.hash, reason });
+      warnPrices(loaded, next.gateway);
       return true;
     } catch (err) {
       const problem = compileProblem(loaded, err);
@@ -145,6 +165,8 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   });
   warnFetchCap(runtime, log);
 
+  healthChecks.configure();
+
   let stopping: Promise<void> | undefined;
   return {
     url,
@@ -156,6 +178,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       runtime.draining = true;
       void bun.stop(false); // stop accepting connections; in-flight requests continue
       await watcher?.close();
+      await healthChecks.stop();
       const drained = await runtime.drain(drainMs);
       if (!drained) {
         log.warn('drain timeout reached; cutting the requests still in flight', { in_flight: runtime.inFlight });

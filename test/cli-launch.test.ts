@@ -46,7 +46,7 @@ test('`bunx switchyard` where the package is installed (node_modules/switchyard 
   mkdirSync(join(app, 'node_modules', '.bin'), { recursive: true });
   symlinkSync(ROOT, join(app, 'node_modules', 'switchyard'));
   symlinkSync(join('..', 'switchyard', 'src', 'cli-launcher.mjs'), join(app, 'node_modules', '.bin', 'switchyard'));
-  writeFileSync(join(app, 'gateway.yaml'), 'version: 1\nproviders:\n  mock: { adapter: mock, models: [m] }\n');
+  writeFileSync(join(app, 'gateway.yaml'), 'version: 1\nproviders:\n  mock: { adapter: mock, models: [m] }\nmodels:\n  m: { price: { input: 1 } }\n');
   const r = run([process.execPath, 'x', 'switchyard', 'validate'], { cwd: app }); // `bun x` is bunx
   expect(r.out.trim()).toBe(`${join(app, 'gateway.yaml')}: ok`);
   expect(r.code).toBe(0);

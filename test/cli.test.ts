@@ -36,8 +36,12 @@ keys:
 `);
   const r = run(['validate', file], { SECRET_VALUE_SHOULD_NOT_APPEAR: 'hunter2' });
   expect(r.code).toBe(1);
+  // Every problem of the file in one pass, in file order.
   const lines = r.out.trim().split('\n');
-  expect(lines[0]).toBe(`${file}:5:14: environment variable SWITCHYARD_UNSET_FOR_TEST is not set (export it, or write \${SWITCHYARD_UNSET_FOR_TEST:-default} to give a default)`);
+  expect(lines[1]).toBe(`${file}:5:14: environment variable SWITCHYARD_UNSET_FOR_TEST is not set (export it, or write \${SWITCHYARD_UNSET_FOR_TEST:-default} to give a default)`);
+  expect(lines[0]).toContain(':4:14: unknown adapter "nope"');
+  expect(r.out).toContain(':9:27: model x targets unknown provider "ghost"');
+  expect(r.out).not.toContain('hunter2');
 
   writeFileSync(file, `version: 1
 providers:

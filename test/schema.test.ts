@@ -10,7 +10,7 @@ import { parse as parseYaml } from 'yaml';
 
 const ROOT = join(import.meta.dir, '..');
 const SCHEMA_PATH = join(ROOT, 'schema', 'gateway.schema.json');
-const EXAMPLE_PATH = '/work/shared/examples/gateway.full.yaml';
+const EXAMPLE_PATH = join(ROOT, 'examples', 'gateway.full.yaml');
 
 type Node = Record<string, unknown>;
 
@@ -109,10 +109,10 @@ describe('gateway.schema.json', () => {
   test('the documentation check notices a missing description', () => {
     const broken = structuredClone(schema) as any;
     delete broken.definitions.limits.properties.rpm.description;
-    delete broken.properties.providers.additionalProperties.properties.mock.properties.fail_times.description;
+    delete broken.properties.providers.additionalProperties.properties.timeout_ms.description;
     broken.properties.keys.items.description = '  ';
     expect(undocumented(broken)).toEqual([
-      '#/properties/providers/additionalProperties/properties/mock/properties/fail_times',
+      '#/properties/providers/additionalProperties/properties/timeout_ms',
       '#/properties/keys/items',
       '#/definitions/limits/properties/rpm',
     ]);
@@ -131,7 +131,9 @@ describe('gateway.schema.json', () => {
     expect(errorsOf(base())).toEqual([]);
   });
 
-  test('provider blocks accept adapter-specific fields and a mock block', () => {
+  // The schema cannot know a custom adapter's fields: it lets them through, and the loader checks each
+  // provider block against its adapter's providerOptionsSchema (test/config-validate.test.ts).
+  test('provider blocks accept adapter-specific fields (checked later against the adapter)', () => {
     const c = base() as any;
     c.providers.local.mock = { fail_status: 503, fail_times: 2, delay_ms: 10, chunk_delay_ms: 5, embedding_dims: 4 };
     c.providers.local.whatever_the_adapter_wants = { nested: [1, 2] };
@@ -193,14 +195,6 @@ describe('gateway.schema.json', () => {
 
     test('a provider model map with a non-string value', () => {
       expectError({ version: 1, providers: { p: { adapter: 'openai', models: { a: 1 } } } }, '/providers/p/models', 'oneOf');
-    });
-
-    test('a bad mock option', () => {
-      const c = base() as any;
-      c.providers.local.mock = { fail_times: 'twice' };
-      expectError(c, '/providers/local/mock/fail_times', 'type');
-      c.providers.local.mock = { fail_tims: 1 };
-      expectError(c, '/providers/local/mock', 'additionalProperties');
     });
 
     test('an unknown field in a model, a negative price and a zero multiplier', () => {

@@ -15,6 +15,20 @@ const SUPPORTED = new Set<Operation>([
 
 export default defineAdapter({
   id: 'azure',
+  providerOptionsSchema: {
+    type: 'object',
+    properties: {
+      responses_api: {
+        description: 'Does this provider serve the OpenAI Responses API (`/responses`)? true: /v1/responses requests go upstream as Responses (reasoning items and built-in tools survive); false: they are translated to chat completions. Default: true for OpenAI\'s own host (no base_url or api.openai.com) and Azure\'s v1 API (base_url ending in /openai/v1), false otherwise.',
+        type: 'boolean',
+      },
+      api_version: {
+        description: 'The Azure OpenAI `api-version` query parameter, e.g. "2024-10-21" (the default). Quote it so YAML keeps it a string. Not used with a base_url ending in /openai/v1.',
+        type: 'string',
+        minLength: 1,
+      },
+    },
+  },
   streamMode: 'sse',
   // The Responses API natively on the v1 API (base_url …/openai/v1) unless `responses_api: false`.
   supports: (operation: Operation, provider?: ProviderView) => SUPPORTED.has(operation) || (operation === 'responses' && provider !== undefined && isV1Base(provider.baseUrl) && servesResponses(provider, true)),

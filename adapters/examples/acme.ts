@@ -7,6 +7,8 @@ const text = (m: ChatMessage) => (typeof m.content === 'string' ? m.content : (m
 
 export default defineAdapter({
   id: 'acme',
+  // Acme needs only the common fields (base_url, api_key); a field of its own would be declared here.
+  providerOptionsSchema: { type: 'object', properties: {} },
   streamMode: 'emulate',
   supports: (operation) => operation === 'chat',
   buildRequest: (req, provider) => ({

@@ -13,6 +13,25 @@ const SUPPORTED = new Set<Operation>(['chat', 'embeddings']);
 
 export default defineAdapter({
   id: 'gemini',
+  providerOptionsSchema: {
+    type: 'object',
+    properties: {
+      safety_settings: {
+        description: 'Gemini `safetySettings` sent with every chat request, e.g. [{category: HARM_CATEGORY_HARASSMENT, threshold: BLOCK_ONLY_HIGH}].',
+        type: 'array',
+        items: {
+          description: 'One safety setting.',
+          type: 'object',
+          required: ['category', 'threshold'],
+          additionalProperties: false,
+          properties: {
+            category: { description: 'A Gemini HarmCategory, e.g. HARM_CATEGORY_HATE_SPEECH.', type: 'string' },
+            threshold: { description: 'A Gemini HarmBlockThreshold, e.g. BLOCK_MEDIUM_AND_ABOVE.', type: 'string' },
+          },
+        },
+      },
+    },
+  },
   streamMode: 'sse',
   supports: (operation) => SUPPORTED.has(operation),
   buildRequest(request, provider) {

@@ -11,6 +11,14 @@ export { chunksFromChatResponse } from '../../src/contracts/index.ts';
 
 export default defineAdapter({
   id: 'onebound',
+  providerOptionsSchema: {
+    type: 'object',
+    properties: {
+      key: { description: 'The onebound account key (`key` query parameter); usually ${ENV}. api_key is used when absent.', type: 'string' },
+      secret: { description: 'The onebound account secret (`secret` query parameter); usually ${ENV}.', type: 'string' },
+      cache: { description: 'onebound\'s own answer cache: "no" (default) or "yes".', enum: ['yes', 'no'] },
+    },
+  },
   streamMode: 'emulate',
   supports(operation: Operation): boolean {
     return ONEBOUND_METHODS[operation] !== undefined;

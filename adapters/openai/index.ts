@@ -9,6 +9,19 @@ import { createResponsesStreamDecoder, decodeResponsesReply, isOpenAIHost, serve
 
 export default defineAdapter({
   id: 'openai',
+  providerOptionsSchema: {
+    type: 'object',
+    properties: {
+      responses_api: {
+        description: 'Does this provider serve the OpenAI Responses API (`/responses`)? true: /v1/responses requests go upstream as Responses (reasoning items and built-in tools survive); false: they are translated to chat completions. Default: true for OpenAI\'s own host (no base_url or api.openai.com) and Azure\'s v1 API (base_url ending in /openai/v1), false otherwise.',
+        type: 'boolean',
+      },
+      forward_extra_content: {
+        description: 'Forward chat message fields OpenAI does not define (for OpenAI-compatible vendors that read them). Default false: such fields are dropped before the request leaves.',
+        type: 'boolean',
+      },
+    },
+  },
   supports: (operation: Operation, provider?: ProviderView) => operation !== 'responses' || (provider !== undefined && servesResponses(provider, isOpenAIHost(provider.baseUrl))),
   buildRequest: (request, provider) => buildOpenAIRequest(request, provider),
   decodeResponse: (reply, request, provider) =>

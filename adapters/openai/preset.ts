@@ -82,7 +82,11 @@ export function presetAdapter(id: string, preset: Preset): Adapter {
     streamMode: 'sse',
     providerOptionsSchema: {
       type: 'object',
-      properties: Object.fromEntries([...preset.base_url.matchAll(/\{(\w+)\}/g)].map(([, name]) => [name, { type: 'string', minLength: 1, description: `\`${id}\` adapter: fills {${name}} in the default base_url ${preset.base_url}.` } as JsonValue])),
+      properties: {
+        ...Object.fromEntries([...preset.base_url.matchAll(/\{(\w+)\}/g)].map(([, name]) => [name, { type: 'string', minLength: 1, description: `\`${id}\` adapter: fills {${name}} in the default base_url ${preset.base_url}.` } as JsonValue])),
+        // The openai request builder reads it for presets too.
+        forward_extra_content: { type: 'boolean', description: 'Forward chat message fields OpenAI does not define (vendors that read them). Default false.' },
+      },
     },
     supports: () => true,
     buildRequest: (request, provider) =>

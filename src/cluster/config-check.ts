@@ -10,7 +10,8 @@ export interface WorkerProblem {
 
 /** How many gateway processes `switchyard start` runs for this config (server.workers, default 1). */
 export function workerCount(config: GatewayConfig): number {
-  return config.server?.workers ?? 1;
+  const workers = config.server?.workers;
+  return typeof workers === 'number' && Number.isInteger(workers) && workers > 1 ? workers : 1; // the schema reports bad values
 }
 
 export function workerProblems(config: GatewayConfig): WorkerProblem[] {

@@ -22,6 +22,10 @@ const EXIT_GRACE_MS = 15_000;
 
 export async function runWorkers(o: WorkersStart): Promise<never> {
   const log = createLogger();
+  const exit = (code: number): never => {
+    log.flush?.(); // info lines are batched per event-loop turn
+    process.exit(code);
+  };
   const port = o.port ?? o.config.server?.port ?? 3000;
   const host = o.host ?? o.config.server?.host ?? '127.0.0.1';
   if (port !== 0) {
@@ -43,7 +47,7 @@ export async function runWorkers(o: WorkersStart): Promise<never> {
   let stopRequested = false;
   const stop = (signal: string) => {
     stopRequested = true;
-    void supervisor.stop(signal).then((code) => process.exit(code));
+    void supervisor.stop(signal).then((code) => exit(code));
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
@@ -53,7 +57,7 @@ export async function runWorkers(o: WorkersStart): Promise<never> {
   } catch (err) {
     if (stopRequested) return new Promise<never>(() => {}); // the signal handler exits
     log.error('switchyard: a worker failed to start; all workers stopped', { reason: (err as Error).message });
-    process.exit(1);
+    exit(1);
   }
   return new Promise<never>(() => {}); // runs until a signal stops it
 }

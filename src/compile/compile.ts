@@ -4,7 +4,8 @@
 import type { Adapter, ProviderView } from '../contracts/adapter.ts';
 import type { JsonValue } from '../contracts/canonical.ts';
 import type { GatewayConfig, ProviderConfig } from '../config/types.ts';
-import { loadAdapter } from './adapter-registry.ts';
+import { BUILTIN_ADAPTERS, loadAdapter } from './adapter-registry.ts';
+import { providerFieldsOf } from '../config/provider-fields.ts';
 import { type CodeLoad, beginLoad, staticLoad } from './fresh-import.ts';
 import { compileKeys } from './keys.ts';
 import { compileModels } from './models.ts';
@@ -56,6 +57,11 @@ async function compileWith({ config, hash, file, baseDir, env = process.env }: C
     const { adapter } = await loadAdapter(pc.adapter, baseDir, code).catch((err: unknown) => {
       throw new CompileError(`provider ${name}: ${(err as Error).message}`, ['providers', name, 'adapter']);
     });
+    // Built-in adapters' fields were checked with the rest of the file; a user adapter's only now that it ran.
+    if (code.runs && !BUILTIN_ADAPTERS.includes(pc.adapter)) {
+      const [problem] = providerFieldsOf(name, pc, adapter);
+      if (problem) throw new CompileError(problem.message, problem.keyOf ? [...problem.path, problem.keyOf] : problem.path);
+    }
     const view = providerView(name, pc, adapter, env);
     const timeoutMs = pc.timeout_ms ?? routing.timeoutMs;
     let auth;

@@ -1,23 +1,35 @@
 // Validates the interpolated config against schema/gateway.schema.json with ajv (compiled once)
-// and words each ajv error as a `file:line:col: message` problem.
+// and words each ajv error as a `file:line:col: message` problem (unknown names get a "did you mean").
 
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type ConfigProblem, type ParsedSource, locate, splitPointer } from './yaml-source.ts';
+import { hint } from './did-you-mean.ts';
+import { type ConfigProblem, type ParsedSource, locate, shownKey, splitPointer } from './yaml-source.ts';
 
 export const SCHEMA_PATH = fileURLToPath(new URL('../../schema/gateway.schema.json', import.meta.url));
 
 let validator: ValidateFunction | undefined;
+let schemaJson: { properties: { providers: { additionalProperties: { properties: Record<string, unknown> } } } } | undefined;
+
+function schema(): NonNullable<typeof schemaJson> {
+  return (schemaJson ??= JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as NonNullable<typeof schemaJson>);
+}
 
 function compiled(): ValidateFunction {
   if (!validator) {
-    const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
+    // verbose: errors carry their parent schema, whose property names feed "did you mean".
+    const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true });
     addFormats(ajv);
-    validator = ajv.compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
+    validator = ajv.compile(schema());
   }
   return validator;
+}
+
+/** The provider fields every adapter accepts (the properties of a provider block in the schema). */
+export function commonProviderFields(): string[] {
+  return Object.keys(schema().properties.providers.additionalProperties.properties);
 }
 
 export function schemaProblems(file: string, source: ParsedSource, value: unknown): ConfigProblem[] {
@@ -28,7 +40,7 @@ export function schemaProblems(file: string, source: ParsedSource, value: unknow
   for (const err of pickErrors(validate.errors ?? [])) {
     const path = splitPointer(err.instancePath);
     const where = path.length ? path.join('.') : '(top level)';
-    const { message, keyOf } = describe(err, where);
+    const { message, keyOf } = describe(err, where, (key) => shownKey(source, path, key));
     const pos = locate(source, path, keyOf);
     const line = `${pos.line}:${pos.col}:${message}`;
     if (seen.has(line)) continue;
@@ -47,11 +59,16 @@ function pickErrors(all: ErrorObject[]): ErrorObject[] {
   return specific.length ? specific : all;
 }
 
-function describe(err: ErrorObject, where: string): { message: string; keyOf?: string } {
+/** Words one ajv error; `showKey` renders a property name as a message may show it. */
+export function describe(err: ErrorObject, where: string, showKey: (key: string) => string = (k) => JSON.stringify(k), docs = 'schema/gateway.schema.json'): { message: string; keyOf?: string } {
   const params = err.params as Record<string, unknown>;
   switch (err.keyword) {
-    case 'additionalProperties':
-      return { message: `unknown property "${String(params.additionalProperty)}" in ${where} (check the spelling; see schema/gateway.schema.json)`, keyOf: String(params.additionalProperty) };
+    case 'additionalProperties': {
+      const name = String(params.additionalProperty);
+      const known = Object.keys((err.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      const advice = hint(name, known) || ` (check the spelling; see ${docs})`;
+      return { message: `unknown property ${showKey(name)} in ${where}${advice}`, keyOf: name };
+    }
     case 'required':
       return { message: `${where} is missing the required property "${String(params.missingProperty)}"` };
     case 'enum':
@@ -60,6 +77,8 @@ function describe(err: ErrorObject, where: string): { message: string; keyOf?: s
       return { message: `${where} must be ${JSON.stringify(params.allowedValue)}` };
     case 'oneOf':
       return { message: `${where} must have exactly one of "key" (the secret, usually \${ENV_VAR}) or "key_sha256" (its hex sha256 digest)` };
+    case 'format':
+      return { message: params.format === 'date-time' ? `${where} must be an ISO date-time like 2027-06-30T00:00:00Z` : `${where} must be a valid ${String(params.format)}` };
     case 'type':
       return { message: `${where} must be ${String(params.type)}` };
     default:

@@ -1,5 +1,7 @@
 // Semantic checks the schema cannot express: unknown adapters, dangling provider / model / plugin /
-// group names, duplicate key names or key values, and models nobody serves.
+// group names, duplicate key names or key values, and models nobody serves. They run even when the
+// schema rejected the file (so one pass reports everything), hence every read is type-guarded. Values
+// are shown through `shown`, which names a `${VAR}` instead of printing what it holds.
 
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
@@ -7,72 +9,112 @@ import { BUILTIN_ADAPTERS } from '../compile/adapter-registry.ts';
 import { bundledPluginPath } from '../compile/plugin-loader.ts';
 import { workerProblems } from '../cluster/config-check.ts';
 import { PROTOCOLS } from '../protocols/index.ts';
+import { hint } from './did-you-mean.ts';
 import type { GatewayConfig } from './types.ts';
-import { type ConfigProblem, type ParsedSource, locate } from './yaml-source.ts';
+import { type ConfigProblem, type ParsedSource, locate, shown } from './yaml-source.ts';
+
+type Path = Array<string | number>;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const entries = (v: unknown): Array<[string, Record<string, unknown>]> =>
+  isObject(v) ? Object.entries(v).filter((e): e is [string, Record<string, unknown>] => isObject(e[1])) : [];
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const strings = (v: unknown): string[] => list(v).filter((s): s is string => typeof s === 'string');
 
 export function semanticProblems(file: string, source: ParsedSource, config: GatewayConfig, baseDir: string): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  const at = (path: Array<string | number>, message: string, keyOf?: string) => problems.push({ file, ...locate(source, path, keyOf), message });
+  const at = (path: Path, message: string, keyOf?: string) => problems.push({ file, ...locate(source, path, keyOf), message });
+  const show = (path: Path, value: unknown) => shown(source, path, value);
+  const root = config as unknown as Record<string, unknown>;
 
-  const providerNames = new Set(Object.keys(config.providers));
+  const providers = entries(root.providers);
+  const providerNames = new Set(isObject(root.providers) ? Object.keys(root.providers) : []);
   const served = new Set<string>();
-  for (const [name, provider] of Object.entries(config.providers)) {
+  for (const [name, provider] of providers) {
     const adapter = provider.adapter;
-    if (adapter.startsWith('.') || isAbsolute(adapter)) {
-      if (!existsSync(resolve(baseDir, adapter))) at(['providers', name, 'adapter'], `adapter file ${adapter} does not exist (paths are relative to the config file)`);
-    } else if (!BUILTIN_ADAPTERS.includes(adapter)) {
-      at(['providers', name, 'adapter'], `unknown adapter "${adapter}" for provider ${name}; built-in adapters are ${BUILTIN_ADAPTERS.join(', ')}, or give a path like ./adapters/my-vendor.ts`);
+    const path = ['providers', name, 'adapter'];
+    if (typeof adapter === 'string' && adapter) {
+      if (adapter.startsWith('.') || isAbsolute(adapter)) {
+        if (!existsSync(resolve(baseDir, adapter))) at(path, `adapter file ${show(path, adapter)} does not exist (paths are relative to the config file)`);
+      } else if (!BUILTIN_ADAPTERS.includes(adapter)) {
+        at(path, `unknown adapter ${show(path, adapter)} for provider ${name}${hint(adapter, BUILTIN_ADAPTERS)}; built-in adapters are ${BUILTIN_ADAPTERS.join(', ')}, or give a path like ./adapters/my-vendor.ts`);
+      }
     }
-    const models = provider.models ?? [];
-    for (const model of Array.isArray(models) ? models : Object.keys(models)) served.add(model);
-    for (const plugin of provider.plugins ?? []) checkPlugin(plugin, ['providers', name, 'plugins']);
+    const models = provider.models;
+    for (const model of Array.isArray(models) ? strings(models) : isObject(models) ? Object.keys(models) : []) served.add(model);
+    strings(provider.plugins).forEach((plugin, i) => checkPlugin(plugin, ['providers', name, 'plugins', i]));
   }
 
-  const modelNames = new Set([...served, ...Object.keys(config.models ?? {})]);
-  for (const [name, model] of Object.entries(config.models ?? {})) {
-    (model.targets ?? []).forEach((target, i) => {
-      if (!providerNames.has(target.provider)) at(['models', name, 'targets', i, 'provider'], `model ${name} targets unknown provider "${target.provider}"; declared providers: ${[...providerNames].join(', ')}`);
+  const modelBlocks = entries(root.models);
+  const modelNames = new Set([...served, ...(isObject(root.models) ? Object.keys(root.models) : [])]);
+  for (const [name, model] of modelBlocks) {
+    const targets = list(model.targets);
+    targets.forEach((target, i) => {
+      const provider = isObject(target) ? target.provider : undefined;
+      const path = ['models', name, 'targets', i, 'provider'];
+      if (typeof provider === 'string' && !providerNames.has(provider)) {
+        at(path, `model ${name} targets unknown provider ${show(path, provider)}${hint(provider, [...providerNames])}; declared providers: ${[...providerNames].join(', ')}`);
+      }
     });
-    if (!model.targets?.length && !served.has(name)) {
+    if (!targets.length && !served.has(name)) {
       at(['models', name], `model ${name} has no targets and no provider lists it in its models; add targets or list it under a provider`);
     }
-    (model.fallbacks ?? []).forEach((fallback, i) => {
-      if (!modelNames.has(fallback)) at(['models', name, 'fallbacks', i], `model ${name} falls back to unknown model "${fallback}"`);
-      if (fallback === name) at(['models', name, 'fallbacks', i], `model ${name} lists itself as a fallback`);
+    strings(model.fallbacks).forEach((fallback, i) => {
+      const path = ['models', name, 'fallbacks', i];
+      if (!modelNames.has(fallback)) at(path, `model ${name} falls back to unknown model ${show(path, fallback)}${hint(fallback, [...modelNames])}`);
+      if (fallback === name) at(path, `model ${name} lists itself as a fallback`);
     });
   }
 
-  const groups = new Set(['default', ...Object.keys(config.groups ?? {})]);
+  const groups = new Set(['default', ...(isObject(root.groups) ? Object.keys(root.groups) : [])]);
   const keyNames = new Map<string, number>();
   const keyValues = new Map<string, number>();
-  (config.keys ?? []).forEach((key, i) => {
-    if (keyNames.has(key.name)) at(['keys', i, 'name'], `duplicate key name "${key.name}" (also keys[${keyNames.get(key.name)}]); key names must be unique`);
-    else keyNames.set(key.name, i);
-    const value = key.key ?? key.key_sha256 ?? '';
-    if (value && keyValues.has(value)) at(['keys', i], `key "${key.name}" has the same key value as keys[${keyValues.get(value)}]; every key must be distinct`);
+  list(root.keys).forEach((key, i) => {
+    if (!isObject(key)) return;
+    const label = typeof key.name === 'string' ? show(['keys', i, 'name'], key.name) : `keys[${i}]`;
+    if (typeof key.name === 'string') {
+      if (keyNames.has(key.name)) at(['keys', i, 'name'], `duplicate key name ${label} (also keys[${keyNames.get(key.name)}]); key names must be unique`);
+      else keyNames.set(key.name, i);
+    }
+    const value = typeof key.key === 'string' ? key.key : typeof key.key_sha256 === 'string' ? key.key_sha256 : '';
+    if (value && keyValues.has(value)) at(['keys', i], `key ${label} has the same key value as keys[${keyValues.get(value)}]; every key must be distinct`);
     else if (value) keyValues.set(value, i);
-    if (key.group && !groups.has(key.group)) at(['keys', i, 'group'], `key "${key.name}" uses unknown group "${key.group}"; declared groups: ${[...groups].join(', ')}`);
-    if (key.expires_at && Number.isNaN(Date.parse(key.expires_at))) at(['keys', i, 'expires_at'], `key "${key.name}" has an invalid expires_at; use an ISO date like 2027-06-30T00:00:00Z`);
-    if (key.key !== undefined && key.key.length < 8) at(['keys', i, 'key'], `key "${key.name}" is shorter than 8 characters; use a long random value`);
+    if (typeof key.group === 'string' && !groups.has(key.group)) {
+      at(['keys', i, 'group'], `key ${label} uses unknown group ${show(['keys', i, 'group'], key.group)}${hint(key.group, [...groups])}; declared groups: ${[...groups].join(', ')}`);
+    }
+    if (typeof key.key === 'string' && key.key.length < 8) at(['keys', i, 'key'], `key ${label} is shorter than 8 characters; use a long random value`);
   });
 
-  for (const name of Object.keys(config.limits?.models ?? {})) {
-    if (!modelNames.has(name)) at(['limits', 'models', name], `limits.models names unknown model "${name}"`);
+  const limits = isObject(root.limits) ? root.limits : {};
+  for (const name of isObject(limits.models) ? Object.keys(limits.models) : []) {
+    if (!modelNames.has(name)) at(['limits', 'models', name], `limits.models names unknown model "${name}"${hint(name, [...modelNames])}`);
   }
-  (config.global_plugins ?? []).forEach((plugin) => checkPlugin(plugin, ['global_plugins']));
-  (config.routes ?? []).forEach((route, i) => {
-    if (!route.path.startsWith('/')) at(['routes', i, 'path'], `route path "${route.path}" must start with /`);
-    if (route.protocol && !PROTOCOLS.includes(route.protocol)) at(['routes', i, 'protocol'], `protocol "${route.protocol}" is not served by this build of the gateway; available: ${PROTOCOLS.join(', ')}`);
-    for (const plugin of route.plugins ?? []) checkPlugin(plugin, ['routes', i, 'plugins']);
+  const routing = isObject(root.routing) ? root.routing : {};
+  const healthModel = isObject(routing.health_check) ? routing.health_check.model : undefined;
+  if (typeof healthModel === 'string' && !modelNames.has(healthModel)) {
+    at(['routing', 'health_check', 'model'], `routing.health_check.model names unknown model "${healthModel}"${hint(healthModel, [...modelNames])}; use a served model name or leave it out to check every target`);
+  }
+  strings(root.global_plugins).forEach((plugin, i) => checkPlugin(plugin, ['global_plugins', i]));
+  list(root.routes).forEach((route, i) => {
+    if (!isObject(route)) return;
+    const protocol = route.protocol;
+    if (typeof protocol === 'string' && !(PROTOCOLS as readonly string[]).includes(protocol)) {
+      at(['routes', i, 'protocol'], `protocol ${show(['routes', i, 'protocol'], protocol)} is not served by this build of the gateway; available: ${PROTOCOLS.join(', ')}`);
+    }
+    strings(route.plugins).forEach((plugin, j) => checkPlugin(plugin, ['routes', i, 'plugins', j]));
   });
-  for (const [name, plugin] of Object.entries(config.plugins ?? {})) {
-    if (!existsSync(resolve(baseDir, plugin.module))) at(['plugins', name, 'module'], `plugin module ${plugin.module} does not exist (paths are relative to the config file)`);
+  for (const [name, plugin] of entries(root.plugins)) {
+    const path = ['plugins', name, 'module'];
+    if (typeof plugin.module === 'string' && !existsSync(resolve(baseDir, plugin.module))) {
+      at(path, `plugin module ${show(path, plugin.module)} does not exist (paths are relative to the config file)`);
+    }
   }
   for (const p of workerProblems(config)) at(p.path, p.message);
   return problems;
 
-  function checkPlugin(name: string, path: Array<string | number>): void {
-    if (config.plugins?.[name] || bundledPluginPath(name)) return;
-    at(path, `unknown plugin "${name}"; declare it under plugins: with a module path, or use a bundled plugin`);
+  function checkPlugin(name: string, path: Path): void {
+    if (isObject(root.plugins) && isObject(root.plugins[name])) return;
+    if (bundledPluginPath(name)) return;
+    const declared = isObject(root.plugins) ? Object.keys(root.plugins) : [];
+    at(path, `unknown plugin ${show(path, name)}${hint(name, declared)}; declare it under plugins: with a module path, or use a bundled plugin`);
   }
 }

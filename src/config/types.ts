@@ -134,6 +134,8 @@ export interface RoutingConfig {
   max_event_bytes?: number;
   retry?: { attempts?: number; on?: Array<number | 'timeout' | 'network'>; backoff_ms?: number; max_wait_ms?: number };
   circuit_breaker?: { failures?: number; cooldown_ms?: number };
+  /** Active health checks (src/ops/health-checks.ts). */
+  health_check?: { interval_ms: number; model?: string };
 }
 
 export interface PluginConfig {

@@ -6,7 +6,7 @@
 //   PATCH  /admin/keys/:name       top_up (any key); budget, expires_at, models, allow_ips, limits, group (runtime keys)
 //   DELETE /admin/keys/:name       revoke a runtime key
 //   GET    /admin/usage            usage report (?from&to&group_by=key,model,provider,day&key)
-//   GET    /admin/providers        circuit state and recent error rate per provider / upstream model
+//   GET    /admin/providers        see admin-ops.ts (with timeseries, provider tests, compiled config)
 
 import { safeDecode } from './openai-paths.ts';
 import { GatewayError } from '../contracts/errors.ts';
@@ -17,6 +17,7 @@ import { KeyConflictError, type RuntimeKey, type RuntimeKeyPatch } from '../stor
 import { adjustBudget } from '../store/spend.ts';
 import { usageReport, type UsageDimension, type UsageTotals } from '../store/usage-report.ts';
 import { adminExtensions, json } from './admin.ts';
+import { handleOps } from './admin-ops.ts';
 import { badRequest, checkFields, optBudget, optCidrs, optExpiry, optGroup, optLimits, optStrings, parseTime, readJsonObject } from './admin-input.ts';
 
 type Resolve = (rt: Runtime) => LedgerServices | undefined;
@@ -49,9 +50,11 @@ async function handle(rt: Runtime, request: Request, url: URL): Promise<Response
     if (method === 'DELETE') return revoke(rt, s, name);
     throw notAllowed(method, path);
   }
+  const ops = await handleOps(rt, s, request, url, path);
+  if (ops) return ops;
   if (path !== '/admin/usage' && path !== '/admin/providers') return undefined;
   if (method !== 'GET') throw notAllowed(method, path);
-  return path === '/admin/usage' ? usage(s, url) : json(200, { object: 'list', data: providers(rt) });
+  return usage(s, url);
 }
 
 function notAllowed(method: string, path: string): GatewayError {
@@ -201,31 +204,4 @@ async function usage(s: LedgerServices, url: URL): Promise<Response> {
     object: 'usage_report', from: iso(report.from), to: iso(report.to), group_by: report.group_by,
     rows: report.rows.map(withUsd), totals: withUsd(report.totals),
   });
-}
-
-function providers(rt: Runtime) {
-  const gw = rt.current();
-  const breakers = new Map(rt.breakers.snapshot().map((b) => [b.key, b]));
-  const targets = new Map<string, { provider: string; upstream_model: string; models: Set<string> }>();
-  for (const model of gw.models.values()) {
-    for (const t of model.tiers.flat()) {
-      const entry = targets.get(t.breakerKey) ?? { provider: t.provider.name, upstream_model: t.upstreamModel, models: new Set<string>() };
-      entry.models.add(model.name);
-      targets.set(t.breakerKey, entry);
-    }
-  }
-  for (const key of breakers.keys()) {
-    if (!targets.has(key)) targets.set(key, { provider: key.split('/')[0], upstream_model: key.slice(key.indexOf('/') + 1), models: new Set() });
-  }
-  return [...gw.providers.values()].map((p) => ({
-    provider: p.name,
-    adapter: p.adapter.id,
-    targets: [...targets.entries()].filter(([, t]) => t.provider === p.name).map(([key, t]) => {
-      const b = breakers.get(key);
-      return {
-        upstream_model: t.upstream_model, models: [...t.models].sort(), state: b?.state ?? 'closed',
-        consecutive_failures: b?.consecutiveFailures ?? 0, open_for_ms: b?.openForMs ?? 0, recent_error_rate: b?.recentErrorRate ?? 0,
-      };
-    }),
-  }));
 }

@@ -1,4 +1,4 @@
-// The Elysia app: health and readiness, the admin API, and one catch-all that hands every API
+// The Elysia app: health and readiness, the admin API, /metrics, the dashboard, and one catch-all that hands every API
 // request to the pipeline (routes come from gateway.yaml and change on reload, so dispatch is ours).
 // An answer sent before the request body was read to its end (a bad key, a timeout, a body too large)
 // closes the connection: otherwise the server keeps it open for the rest of a body nobody wants, and a
@@ -9,6 +9,7 @@ import type { Runtime } from '../runtime/runtime.ts';
 import { handleAdmin } from './admin.ts';
 import { handleApiRequest } from './handle-request.ts';
 import { handleMetrics } from './metrics-route.ts';
+import { Dashboard } from './dashboard/dashboard.ts';
 
 type ServerLike = { requestIP(request: Request): { address: string } | null } | null;
 
@@ -30,12 +31,18 @@ export function createApp(rt: Runtime, opts: AppOptions = {}) {
   const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
   // /health names the process that answered (pid, and the worker index under a supervisor).
   const health = { status: 'ok', pid: process.pid, ...(opts.worker !== undefined && { worker: opts.worker }) };
+  const dashboard = new Dashboard(rt);
   return new Elysia()
     .get('/health', () => json(200, health))
     .get('/ready', () => (rt.draining ? json(503, { status: 'draining' }) : json(200, { status: 'ready', config: rt.status.hash })))
     .all('/admin/*', async ({ request }) => closeIfBodyUnread(request, await handleAdmin(rt, request)), { parse: 'none' })
     .get('/metrics', ({ request }) => handleMetrics(rt, request))
-    .all('/*', async ({ request, server }) => closeIfBodyUnread(request, await handleApiRequest(rt, request, () => clientIpOf(rt, request, server as ServerLike))), { parse: 'none' });
+    .all('/*', async ({ request, server }) => {
+      const ip = () => clientIpOf(rt, request, server as ServerLike);
+      // The dashboard's own paths only: /dashboard/billing/* stays OpenAI's billing API (handled by the pipeline).
+      const response = Dashboard.owns(request.url) ? await dashboard.handle(request, ip) : await handleApiRequest(rt, request, ip);
+      return closeIfBodyUnread(request, response);
+    }, { parse: 'none' });
 }
 
 /** Adds `Connection: close` when the request carried a body that was not read to its end. */

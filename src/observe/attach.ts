@@ -7,7 +7,8 @@ import { DEFAULT_MAX_KEY_LABELS, GatewayMetrics } from './metrics.ts';
 import { observeLedger } from './observed-ledger.ts';
 
 export function attachObservability(rt: Runtime, config: GatewayConfig): void {
-  const metrics = new GatewayMetrics({
+  // server.metrics.enabled: false at start means no collection at all (nothing to pay on the hot path).
+  const metrics = config.server?.metrics?.enabled === false ? undefined : new GatewayMetrics({
     inFlight: () => rt.inFlight,
     streamsInFlight: () => rt.streamsInFlight,
     breakers: () => rt.breakers.snapshot().map((b) => ({ key: b.key, state: b.state })),

@@ -8,7 +8,8 @@
 // switchyard_*. Key names (never key values) are labels, capped at `maxKeyLabels` distinct names;
 // later names are counted under key="_other".
 
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { FastCounter, FastHistogram } from './fast-series.ts';
 import type { AttemptRow, RequestRow } from '../runtime/contracts.ts';
 
 /** What the metrics read from the runtime at scrape time. */
@@ -33,42 +34,44 @@ const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048
 const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
 
 export const DEFAULT_MAX_KEY_LABELS = 200;
+const NO_LABELS: readonly string[] = [];
+const STATUS_CLASS: Record<number, string> = { 1: '1xx', 2: '2xx', 3: '3xx', 4: '4xx', 5: '5xx' };
 
 export class GatewayMetrics {
   readonly registry = new Registry();
   private readonly keys = new Set<string>();
-  private readonly requests: Counter;
-  private readonly duration: Histogram;
-  private readonly overhead: Histogram;
-  private readonly upstream: Histogram;
-  private readonly ttft: Histogram;
-  private readonly streamDuration: Histogram;
-  private readonly tokenUsage: Histogram;
-  private readonly tokens: Counter;
-  private readonly cost: Counter;
-  private readonly unpriced: Counter;
-  private readonly refusals: Counter;
-  private readonly retries: Counter;
-  private readonly failovers: Counter;
-  private readonly ledgerRows: Counter;
+  private readonly requests: FastCounter;
+  private readonly duration: FastHistogram;
+  private readonly overhead: FastHistogram;
+  private readonly upstream: FastHistogram;
+  private readonly ttft: FastHistogram;
+  private readonly streamDuration: FastHistogram;
+  private readonly tokenUsage: FastHistogram;
+  private readonly tokens: FastCounter;
+  private readonly cost: FastCounter;
+  private readonly unpriced: FastCounter;
+  private readonly refusals: FastCounter;
+  private readonly retries: FastCounter;
+  private readonly failovers: FastCounter;
+  private readonly ledgerRows: FastCounter;
 
   constructor(live: LiveSources, private readonly maxKeyLabels = DEFAULT_MAX_KEY_LABELS) {
     const r = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_process_' });
-    this.requests = new Counter({ name: 'switchyard_requests_total', help: 'Finished requests by surface, model, provider, status class and error code.', labelNames: ['surface', 'model', 'provider', 'status_class', 'code'], registers: r });
-    this.duration = new Histogram({ name: 'gen_ai_client_operation_duration_seconds', help: 'Whole request duration as the client sees it (streams: until the last byte).', labelNames: ['gen_ai_operation_name', 'gen_ai_request_model', 'gen_ai_provider_name', 'error_type'], buckets: LATENCY_BUCKETS, registers: r });
-    this.overhead = new Histogram({ name: 'switchyard_gateway_overhead_seconds', help: 'Time spent in the gateway itself: duration (or time to first chunk for streams) minus upstream time.', labelNames: ['surface'], buckets: OVERHEAD_BUCKETS, registers: r });
-    this.upstream = new Histogram({ name: 'switchyard_upstream_duration_seconds', help: 'Per upstream attempt: until the answer (non-stream) or the first chunk (stream).', labelNames: ['provider', 'outcome'], buckets: LATENCY_BUCKETS, registers: r });
-    this.ttft = new Histogram({ name: 'gen_ai_server_time_to_first_token_seconds', help: 'Time to the first streamed chunk.', labelNames: ['gen_ai_request_model', 'gen_ai_provider_name'], buckets: LATENCY_BUCKETS, registers: r });
-    this.streamDuration = new Histogram({ name: 'switchyard_stream_duration_seconds', help: 'From the first streamed chunk to the end of the stream.', labelNames: ['model', 'provider'], buckets: LATENCY_BUCKETS, registers: r });
-    this.tokenUsage = new Histogram({ name: 'gen_ai_client_token_usage', help: 'Tokens per request (OpenTelemetry GenAI), by token type input/output.', labelNames: ['gen_ai_token_type', 'gen_ai_request_model', 'gen_ai_provider_name'], buckets: TOKEN_BUCKETS, registers: r });
-    this.tokens = new Counter({ name: 'switchyard_tokens_total', help: 'Tokens by type (input, output, cached, reasoning), model, provider and key name.', labelNames: ['type', 'model', 'provider', 'key'], registers: r });
-    this.cost = new Counter({ name: 'switchyard_cost_usd_total', help: 'Billed cost in USD (ledger cost) by model, provider and key name.', labelNames: ['model', 'provider', 'key'], registers: r });
-    this.unpriced = new Counter({ name: 'switchyard_unpriced_tokens_total', help: 'Tokens served by models without a price (billed $0): set models.<name>.price.', labelNames: ['model'], registers: r });
-    this.refusals = new Counter({ name: 'switchyard_refusals_total', help: 'Requests refused by a rate limit, a concurrency limit or a budget.', labelNames: ['reason', 'key'], registers: r });
-    this.retries = new Counter({ name: 'switchyard_retries_total', help: 'Upstream attempts after the first, per request.', labelNames: ['model'], registers: r });
-    this.failovers = new Counter({ name: 'switchyard_failovers_total', help: 'Requests answered by another provider than the first one tried.', labelNames: ['model', 'from', 'to'], registers: r });
-    this.ledgerRows = new Counter({ name: 'switchyard_ledger_rows_recorded_total', help: 'Request rows handed to the ledger writer.', registers: r });
+    this.requests = new FastCounter('switchyard_requests_total', 'Finished requests by surface, model, provider, status class and error code.', ['surface', 'model', 'provider', 'status_class', 'code'], this.registry);
+    this.duration = new FastHistogram('gen_ai_client_operation_duration_seconds', 'Whole request duration as the client sees it (streams: until the last byte).', ['gen_ai_operation_name', 'gen_ai_request_model', 'gen_ai_provider_name', 'error_type'], LATENCY_BUCKETS, this.registry);
+    this.overhead = new FastHistogram('switchyard_gateway_overhead_seconds', 'Time spent in the gateway itself: duration (or time to first chunk for streams) minus upstream time.', ['surface'], OVERHEAD_BUCKETS, this.registry);
+    this.upstream = new FastHistogram('switchyard_upstream_duration_seconds', 'Per upstream attempt: until the answer (non-stream) or the first chunk (stream).', ['provider', 'outcome'], LATENCY_BUCKETS, this.registry);
+    this.ttft = new FastHistogram('gen_ai_server_time_to_first_token_seconds', 'Time to the first streamed chunk.', ['gen_ai_request_model', 'gen_ai_provider_name'], LATENCY_BUCKETS, this.registry);
+    this.streamDuration = new FastHistogram('switchyard_stream_duration_seconds', 'From the first streamed chunk to the end of the stream.', ['model', 'provider'], LATENCY_BUCKETS, this.registry);
+    this.tokenUsage = new FastHistogram('gen_ai_client_token_usage', 'Tokens per request (OpenTelemetry GenAI), by token type input/output.', ['gen_ai_token_type', 'gen_ai_request_model', 'gen_ai_provider_name'], TOKEN_BUCKETS, this.registry);
+    this.tokens = new FastCounter('switchyard_tokens_total', 'Tokens by type (input, output, cached, reasoning), model, provider and key name.', ['type', 'model', 'provider', 'key'], this.registry);
+    this.cost = new FastCounter('switchyard_cost_usd_total', 'Billed cost in USD (ledger cost) by model, provider and key name.', ['model', 'provider', 'key'], this.registry);
+    this.unpriced = new FastCounter('switchyard_unpriced_tokens_total', 'Tokens served by models without a price (billed $0): set models.<name>.price.', ['model'], this.registry);
+    this.refusals = new FastCounter('switchyard_refusals_total', 'Requests refused by a rate limit, a concurrency limit or a budget.', ['reason', 'key'], this.registry);
+    this.retries = new FastCounter('switchyard_retries_total', 'Upstream attempts after the first, per request.', ['model'], this.registry);
+    this.failovers = new FastCounter('switchyard_failovers_total', 'Requests answered by another provider than the first one tried.', ['model', 'from', 'to'], this.registry);
+    this.ledgerRows = new FastCounter('switchyard_ledger_rows_recorded_total', 'Request rows handed to the ledger writer.', [], this.registry);
 
     new Gauge({ name: 'switchyard_in_flight_requests', help: 'Requests in flight (streams included).', registers: r, collect() { this.set(live.inFlight()); } });
     new Gauge({ name: 'switchyard_in_flight_streams', help: 'Streams being relayed.', registers: r, collect() { this.set(live.streamsInFlight()); } });
@@ -100,39 +103,39 @@ export class GatewayMetrics {
     const provider = row.provider ?? '';
     const code = row.errorCode ?? '';
     const key = this.keyLabel(row.keyName);
-    this.ledgerRows.inc();
-    this.requests.inc({ surface: facts.surface, model, provider, status_class: `${Math.floor(row.status / 100)}xx`, code });
+    this.ledgerRows.inc(NO_LABELS);
+    this.requests.inc([facts.surface, model, provider, STATUS_CLASS[Math.floor(row.status / 100)] ?? `${Math.floor(row.status / 100)}xx`, code]);
     const seconds = row.latencyMs / 1000;
-    this.duration.observe({ gen_ai_operation_name: 'chat', gen_ai_request_model: model, gen_ai_provider_name: provider, error_type: row.status >= 400 ? code || String(row.status) : '' }, seconds);
+    this.duration.observe(['chat', model, provider, row.status >= 400 ? code || String(row.status) : ''], seconds);
     let upstreamMs = 0;
     for (const a of attempts) {
       upstreamMs += a.latencyMs;
-      this.upstream.observe({ provider: a.provider, outcome: a.status < 400 ? 'ok' : 'error' }, a.latencyMs / 1000);
+      this.upstream.observe([a.provider, a.status < 400 ? 'ok' : 'error'], a.latencyMs / 1000);
     }
     if (attempts.length) {
       const untilAnswer = row.stream && row.ttftMs !== null ? row.ttftMs : row.latencyMs;
-      this.overhead.observe({ surface: facts.surface }, Math.max(0, untilAnswer - upstreamMs) / 1000);
-      if (attempts.length > 1) this.retries.inc({ model }, attempts.length - 1);
+      this.overhead.observe([facts.surface], Math.max(0, untilAnswer - upstreamMs) / 1000);
+      if (attempts.length > 1) this.retries.inc([model], attempts.length - 1);
       const first = attempts[0].provider;
       const last = attempts[attempts.length - 1];
-      if (last.status < 400 && last.provider !== first) this.failovers.inc({ model, from: first, to: last.provider });
+      if (last.status < 400 && last.provider !== first) this.failovers.inc([model, first, last.provider]);
     }
     if (row.stream && row.ttftMs !== null) {
-      this.ttft.observe({ gen_ai_request_model: model, gen_ai_provider_name: provider }, row.ttftMs / 1000);
-      this.streamDuration.observe({ model, provider }, Math.max(0, row.latencyMs - row.ttftMs) / 1000);
+      this.ttft.observe([model, provider], row.ttftMs / 1000);
+      this.streamDuration.observe([model, provider], Math.max(0, row.latencyMs - row.ttftMs) / 1000);
     }
     if (row.promptTokens || row.completionTokens) {
-      this.tokenUsage.observe({ gen_ai_token_type: 'input', gen_ai_request_model: model, gen_ai_provider_name: provider }, row.promptTokens);
-      this.tokenUsage.observe({ gen_ai_token_type: 'output', gen_ai_request_model: model, gen_ai_provider_name: provider }, row.completionTokens);
-      this.tokens.inc({ type: 'input', model, provider, key }, row.promptTokens);
-      this.tokens.inc({ type: 'output', model, provider, key }, row.completionTokens);
-      if (row.cachedTokens) this.tokens.inc({ type: 'cached', model, provider, key }, row.cachedTokens);
-      if (facts.reasoningTokens) this.tokens.inc({ type: 'reasoning', model, provider, key }, facts.reasoningTokens);
-      if (!facts.priced) this.unpriced.inc({ model }, row.promptTokens + row.completionTokens);
+      this.tokenUsage.observe(['input', model, provider], row.promptTokens);
+      this.tokenUsage.observe(['output', model, provider], row.completionTokens);
+      this.tokens.inc(['input', model, provider, key], row.promptTokens);
+      this.tokens.inc(['output', model, provider, key], row.completionTokens);
+      if (row.cachedTokens) this.tokens.inc(['cached', model, provider, key], row.cachedTokens);
+      if (facts.reasoningTokens) this.tokens.inc(['reasoning', model, provider, key], facts.reasoningTokens);
+      if (!facts.priced) this.unpriced.inc([model], row.promptTokens + row.completionTokens);
     }
-    if (row.costMicros) this.cost.inc({ model, provider, key }, row.costMicros / 1e6);
+    if (row.costMicros) this.cost.inc([model, provider, key], row.costMicros / 1e6);
     // Refused by the gateway itself (no upstream was asked): rate, concurrency or budget limits.
-    if (row.status === 429 && code && attempts.length === 0) this.refusals.inc({ reason: code, key });
+    if (row.status === 429 && code && attempts.length === 0) this.refusals.inc([code, key]);
   }
 
   /** Prometheus text exposition. */

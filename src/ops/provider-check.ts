@@ -45,10 +45,10 @@ function probeCall(provider: CompiledProvider, model: string): InboundCall {
 }
 
 /** Checks one target; never throws. */
-export async function checkTarget(gw: CompiledGateway, log: Logger, entry: { target: Target; models: string[] }, id: string, timeoutMs = 15_000): Promise<CheckResult> {
+export async function checkTarget(gw: CompiledGateway, log: Logger, entry: { target: Target; models: string[] }, id: string, timeoutMs = 15_000, cancel?: AbortSignal): Promise<CheckResult> {
   const { target, models } = entry;
   const started = Date.now();
-  const signal = AbortSignal.timeout(timeoutMs);
+  const signal = cancel ? AbortSignal.any([cancel, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
   const ex: Exchange = {
     id, startedAt: started, gw, route: gw.defaultRoute, clientIp: '127.0.0.1', signal, attempts: [], detached: false, leave: () => {},
     scope: { requestId: id, route: '(provider-check)', keyName: '(provider-check)', signal, log, secrets: gw.secrets, states: new Map() },
@@ -61,6 +61,8 @@ export async function checkTarget(gw: CompiledGateway, log: Logger, entry: { tar
     const status = result.kind === 'raw' ? result.response.status : result.kind === 'json' ? result.status : 200;
     return { ...base, ok: true, status, latency_ms: Date.now() - started, error: null, code: null };
   } catch (err) {
+    if (cancel?.aborted) return { ...base, ok: false, status: 499, latency_ms: Date.now() - started, error: 'the check was cancelled (gateway stopping)', code: 'check_cancelled' };
+    if (signal.aborted) return { ...base, ok: false, status: 504, latency_ms: Date.now() - started, error: `no answer within ${Math.round(timeoutMs / 1000)} s`, code: 'upstream_timeout' };
     const e = isGatewayError(err) ? err : undefined;
     return {
       ...base, ok: false, status: e?.status ?? 500, latency_ms: Date.now() - started,

@@ -27,17 +27,17 @@ export interface Services {
 
 export const DEFAULT_STORE_URL = 'file:./data/switchyard.db';
 
-/** storage.url with a relative `file:` path resolved against the process cwd (the URL is logged once). */
-export function storeUrlOf(config: GatewayConfig, cwd = process.cwd()): string {
+/** storage.url with a relative `file:` path resolved against the config file's directory (logged once). */
+export function storeUrlOf(config: GatewayConfig, baseDir: string): string {
   const url = normaliseStoreUrl(config.storage?.url ?? DEFAULT_STORE_URL);
   const path = filePathOf(url);
   if (path === null || path === '' || isAbsolute(path)) return url;
   const query = url.includes('?') ? url.slice(url.indexOf('?')) : '';
-  return `file:${resolve(cwd, path)}${query}`;
+  return `file:${resolve(baseDir, path)}${query}`;
 }
 
-export async function attachServices(rt: Runtime, config: GatewayConfig): Promise<Services> {
-  const url = storeUrlOf(config);
+export async function attachServices(rt: Runtime, config: GatewayConfig, baseDir: string): Promise<Services> {
+  const url = storeUrlOf(config, baseDir);
   const store = await openStore(url, config.storage?.auth_token);
   let writer: LedgerSink | undefined;
   try {
@@ -64,7 +64,11 @@ export async function attachServices(rt: Runtime, config: GatewayConfig): Promis
     rt.responses = new ResponseStore(store.db, (error) => rt.log.error('stored response could not be written', { error }));
     rt.cache = createResponseCache(store, (gw) => gw.config.cache, rt.log);
     await attachJobs(rt, store);
-    rt.log.info('ledger attached', { storage: store.url.split('?')[0], runtime_keys: keys.list().length });
+    const database = filePathOf(url);
+    rt.log.info(database ? `ledger database file: ${database}` : 'ledger attached', {
+      ...(database ? { database } : { storage: isMemoryUrl(url) ? ':memory:' : storageHost(url) }),
+      runtime_keys: keys.list().length,
+    });
   } catch (err) {
     await writer?.close().catch(() => {});
     await store.close();
@@ -74,7 +78,7 @@ export async function attachServices(rt: Runtime, config: GatewayConfig): Promis
   let closed: Promise<void> | undefined;
   return {
     onReload(next) {
-      if (storeUrlOf(next) !== url || next.storage?.auth_token !== config.storage?.auth_token) {
+      if (storeUrlOf(next, baseDir) !== url || next.storage?.auth_token !== config.storage?.auth_token) {
         rt.log.warn('storage settings changed; they apply after a restart (the ledger keeps its current database)');
       }
     },
@@ -88,6 +92,16 @@ export async function attachServices(rt: Runtime, config: GatewayConfig): Promis
       }
     })()),
   };
+}
+
+/** A remote storage URL without its path, query or credentials: `libsql://db-org.turso.io`. */
+function storageHost(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}`;
+  } catch {
+    return 'remote';
+  }
 }
 
 /**

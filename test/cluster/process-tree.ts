@@ -14,6 +14,8 @@ export interface ProcessTree {
   port: number;
   /** Everything the supervisor and its workers logged so far (JSON lines). */
   output(): string;
+  /** Resolves once both output pipes closed (everything the processes wrote has been read). */
+  closed: Promise<void>;
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
 
@@ -44,10 +46,9 @@ export function spawnCli(config: string, args: string[], port: number): ProcessT
     const decoder = new TextDecoder();
     for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
   };
-  void drain(proc.stdout);
-  void drain(proc.stderr);
+  const closed = Promise.all([drain(proc.stdout), drain(proc.stderr)]).then(() => {});
   return {
-    proc, port,
+    proc, port, closed,
     output: () => text,
     async waitFor(pattern, timeoutMs = 15_000) {
       const t0 = Date.now();

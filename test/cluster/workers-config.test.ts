@@ -21,9 +21,9 @@ function file(text: string): string {
   return path;
 }
 
-const problems = (text: string) => {
-  const r = loadConfigText('/x/gateway.yaml', text, {});
-  return r.ok ? [] : r.problems.map((p) => `${p.line}:${p.col}: ${p.message}`);
+const problems = async (text: string) => {
+  const r = await loadConfigText('/x/gateway.yaml', text, {});
+  return r.problems.map((p) => `${p.line}:${p.col}: ${p.message}`);
 };
 
 test('workers: 2 without storage.redis: validate and start refuse it at server.workers, naming the fix', () => {
@@ -41,19 +41,19 @@ test('workers: 2 without storage.redis: validate and start refuse it at server.w
   expect(s.out).not.toContain('worker started');
 });
 
-test('workers: 1 (or absent) needs no Redis; workers: 2 with storage.redis is valid', () => {
-  expect(problems(`version: 1\nserver: { workers: 1 }\n${BASE}`)).toEqual([]);
-  expect(problems(`version: 1\nserver: { workers: 2 }\nstorage: { redis: { url: "redis://127.0.0.1:6379/0" } }\n${BASE}`)).toEqual([]);
-  expect(problems(`version: 1\nserver: { workers: 4 }\nstorage: { redis: { url: "rediss://r:6380", prefix: gw1, on_unavailable: allow } }\n${BASE}`)).toEqual([]);
+test('workers: 1 (or absent) needs no Redis; workers: 2 with storage.redis is valid', async () => {
+  expect(await problems(`version: 1\nserver: { workers: 1 }\n${BASE}`)).toEqual([]);
+  expect(await problems(`version: 1\nserver: { workers: 2 }\nstorage: { redis: { url: "redis://127.0.0.1:6379/0" } }\n${BASE}`)).toEqual([]);
+  expect(await problems(`version: 1\nserver: { workers: 4 }\nstorage: { redis: { url: "rediss://r:6380", prefix: gw1, on_unavailable: allow } }\n${BASE}`)).toEqual([]);
 });
 
-test('schema: workers is a positive integer; redis needs a redis:// url and a known on_unavailable', () => {
-  expect(problems(`version: 1\nserver: { workers: 0 }\n${BASE}`).join('\n')).toContain('2:');
-  expect(problems(`version: 1\nserver: { workers: 1.5 }\n${BASE}`).length).toBe(1);
-  expect(problems(`version: 1\nstorage: { redis: { url: "http://r:6379" } }\n${BASE}`).length).toBe(1);
-  expect(problems(`version: 1\nstorage: { redis: { prefix: x } }\n${BASE}`).length).toBe(1);
-  expect(problems(`version: 1\nstorage: { redis: { url: "redis://r", on_unavailable: ignore } }\n${BASE}`).length).toBe(1);
-  expect(problems(`version: 1\nstorage: { redis: { url: "redis://r", prefx: a } }\n${BASE}`).length).toBe(1);
+test('schema: workers is a positive integer; redis needs a redis:// url and a known on_unavailable', async () => {
+  expect((await problems(`version: 1\nserver: { workers: 0 }\n${BASE}`)).join('\n')).toContain('2:');
+  expect((await problems(`version: 1\nserver: { workers: 1.5 }\n${BASE}`)).length).toBe(1);
+  expect((await problems(`version: 1\nstorage: { redis: { url: "http://r:6379" } }\n${BASE}`)).length).toBe(1);
+  expect((await problems(`version: 1\nstorage: { redis: { prefix: x } }\n${BASE}`)).length).toBe(1);
+  expect((await problems(`version: 1\nstorage: { redis: { url: "redis://r", on_unavailable: ignore } }\n${BASE}`)).length).toBe(1);
+  expect((await problems(`version: 1\nstorage: { redis: { url: "redis://r", prefx: a } }\n${BASE}`)).length).toBe(1);
 });
 
 test('start with workers: a port already in use is refused before any worker starts', async () => {

@@ -24,6 +24,7 @@ test('a worker that fails to start (plugin throws at load): the supervisor stops
     writeFileSync(config, workersConfig(dir, 'plugins:\n  boom: { module: ./boom.ts }\nglobal_plugins: [boom]\n'));
     const tree = spawnCli(config, ['start'], freePort());
     expect(await tree.proc.exited).toBe(1);
+    await tree.closed;
     expect(tree.output()).toContain('a worker failed to start; all workers stopped');
     expect(tree.output()).toContain('plugin');
     const started = [...tree.output().matchAll(/"msg":"worker started"[^\n]*"pid":(\d+)/g)].map((m) => Number(m[1]));

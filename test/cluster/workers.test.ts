@@ -92,6 +92,7 @@ describe('server.workers: 2', () => {
       expect(r.body.split('\n').filter((l) => l.startsWith('data: {')).length).toBeGreaterThanOrEqual(16);
     }
     expect(await tree.proc.exited).toBe(0);
+    await tree.closed;
     expect(tree.output()).toContain('all workers drained');
     for (const pid of pids.values()) expect(() => process.kill(pid, 0)).toThrow(); // no worker left behind
 

@@ -138,7 +138,8 @@ describe('admin API', () => {
 
   test('provider health', async () => {
     const res = await body(await admin(h.url, 'GET', '/admin/providers'));
-    expect(res.data).toEqual([{ provider: 'mock', adapter: 'mock', targets: [{ upstream_model: 'm', models: ['m'], state: 'closed', consecutive_failures: 0, open_for_ms: 0, recent_error_rate: 0 }] }]);
+    expect(res.data).toMatchObject([{ provider: 'mock', adapter: 'mock', targets: [{ upstream_model: 'm', models: ['m'], state: 'closed', consecutive_failures: 0, open_for_ms: 0, recent_error_rate: 0, last_error: null }] }]);
+    expect((res.data as Array<{ targets: Array<{ recent: unknown }> }>)[0].targets[0].recent).toMatchObject({ window_ms: 900_000, errors: 0, error_rate: 0 });
   });
 
   test('balance endpoints for the caller', async () => {
