@@ -6,10 +6,14 @@
 // through the package "bin" (cli-launcher.mjs). SWITCHYARD_CONFIG and PORT are read from the environment.
 
 import { catalogReport } from './compile/catalog-report.ts';
+import { workerCount } from './cluster/config-check.ts';
+import { runWorkers } from './cluster/start-workers.ts';
+import { announceReady, holdSighupWhileStarting, onSupervisorGone, workerIdentity, workerLogger } from './cluster/worker.ts';
 import { compileProblem, formatProblem, loadConfigFile } from './config/load.ts';
 import { compileGateway } from './compile/compile.ts';
 import { priceWarnings } from './config/price-warnings.ts';
 import { ConfigInvalidError, startGateway } from './gateway.ts';
+import { createLogger } from './log.ts';
 import { providersTestCommand } from './ops/providers-test-command.ts';
 import { upstreamModelList } from './upstream/model-list.ts';
 
@@ -102,6 +106,17 @@ async function start(args: string[]): Promise<void> {
     console.error(`invalid port "${portText}"`);
     process.exit(2);
   }
+  const host = flag(args, '--host');
+  const worker = workerIdentity(process.env);
+  if (!worker) {
+    // server.workers > 1: this process becomes the supervisor of N gateway processes on one port; it
+    // handles the signals itself. (An invalid config falls through: startGateway reports its problems.)
+    const loaded = await loadConfigFile(configPath);
+    if (loaded.ok && workerCount(loaded.config) > 1) {
+      await runWorkers({ config: loaded.config, workers: workerCount(loaded.config), cliPath: import.meta.path, args, port, host });
+    }
+  }
+  const releaseSighup = worker ? holdSighupWhileStarting() : undefined;
   // Signals are handled from the first moment: a SIGTERM while starting stops the gateway once it is up.
   let gateway: Awaited<ReturnType<typeof startGateway>> | undefined;
   let pending: string | undefined;
@@ -124,7 +139,8 @@ async function start(args: string[]): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   try {
-    gateway = await startGateway({ configPath, port, host: flag(args, '--host') });
+    const logger = worker ? workerLogger(createLogger(), worker) : undefined;
+    gateway = await startGateway({ configPath, port, host, logger, worker: worker?.index });
   } catch (err) {
     if (err instanceof ConfigInvalidError) {
       console.error(`switchyard: the config is invalid, not starting:`);
@@ -143,6 +159,11 @@ async function start(args: string[]): Promise<void> {
     const err = reason instanceof Error ? reason : new Error(String(reason));
     running.runtime.log.error('unhandled promise rejection (in a plugin or adapter?); still serving', { error: `${err.name}: ${err.message}`, stack: err.stack });
   });
+  releaseSighup?.();
+  if (worker) {
+    onSupervisorGone(() => shutdown('supervisor exited'));
+    announceReady(running.port);
+  }
   if (pending) shutdown(pending);
 }
 

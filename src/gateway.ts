@@ -21,6 +21,8 @@ export interface StartOptions {
   env?: Record<string, string | undefined>;
   watch?: boolean;
   logger?: Logger;
+  /** Index of this worker under a `server.workers` supervisor: the port is shared (SO_REUSEPORT). */
+  worker?: number;
 }
 
 export interface RunningGateway {
@@ -88,13 +90,14 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
 
   const server = first.config.server ?? {};
   const healthChecks = new HealthChecks(runtime);
-  const app = createApp(runtime).listen({
+  const app = createApp(runtime, { worker: opts.worker }).listen({
     port: opts.port ?? server.port ?? 3000,
     hostname: opts.host ?? server.host ?? '127.0.0.1',
     maxRequestBodySize: Math.max(compiled.gateway.maxBodyBytes * 2, 64 * 1024 * 1024),
     idleTimeout: 0,
-    // Two gateways must not share a port silently (each would enforce its own budgets and limits).
-    reusePort: false,
+    // Two gateways must not share a port silently (each would enforce its own budgets and limits); the
+    // workers of one supervisor do share it, and the config then has shared state (storage.redis).
+    reusePort: opts.worker !== undefined,
   });
   const bun = app.server!;
   const url = `http://${bun.hostname}:${bun.port}`;
@@ -155,7 +158,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   await watcher?.ready;
   const gw0 = runtime.current();
   log.info('switchyard listening', {
-    url, config: first.file, hash: gw0.hash, models: gw0.modelNames.length,
+    url, config: first.file, hash: gw0.hash, pid: process.pid, models: gw0.modelNames.length,
     storage: runtime.store?.url.split('?')[0] ?? 'none', state: 'memory (this process)',
     dashboard: gw0.adminToken ? `${url}/dashboard` : 'off (set server.admin_token)',
     metrics: gw0.metrics.enabled && gw0.metrics.token ? `${url}/metrics` : 'off',

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { BUILTIN_ADAPTERS } from '../compile/adapter-registry.ts';
 import { bundledPluginPath } from '../compile/plugin-loader.ts';
+import { workerProblems } from '../cluster/config-check.ts';
 import { PROTOCOLS } from '../protocols/index.ts';
 import { hint } from './did-you-mean.ts';
 import type { GatewayConfig } from './types.ts';
@@ -107,6 +108,7 @@ export function semanticProblems(file: string, source: ParsedSource, config: Gat
       at(path, `plugin module ${show(path, plugin.module)} does not exist (paths are relative to the config file)`);
     }
   }
+  for (const p of workerProblems(config)) at(p.path, p.message);
   return problems;
 
   function checkPlugin(name: string, path: Path): void {

@@ -31,11 +31,18 @@ function ready(rt: Runtime, json: (status: number, body: unknown) => Response): 
   return json(ok ? 200 : 503, { status: ok ? 'ready' : 'not_ready', config: rt.status.hash, checks });
 }
 
-export function createApp(rt: Runtime) {
+export interface AppOptions {
+  /** Worker index under a `server.workers` supervisor, shown on /health. */
+  worker?: number;
+}
+
+export function createApp(rt: Runtime, opts: AppOptions = {}) {
   const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  // /health names the process that answered (pid, and the worker index under a supervisor).
+  const health = { status: 'ok', pid: process.pid, ...(opts.worker !== undefined && { worker: opts.worker }) };
   const dashboard = new Dashboard(rt);
   return new Elysia()
-    .get('/health', () => json(200, { status: 'ok' }))
+    .get('/health', () => json(200, health))
     .get('/ready', () => ready(rt, json))
     .all('/admin/*', async ({ request }) => closeIfBodyUnread(request, await handleAdmin(rt, request)), { parse: 'none' })
     .get('/metrics', ({ request }) => handleMetrics(rt, request))
