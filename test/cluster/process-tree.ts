@@ -19,13 +19,14 @@ export interface ProcessTree {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
 
-export function workersConfig(dir: string, extra = ''): string {
+/** `redisUrl`: a real Redis (test/helpers/redis.ts): with `server.workers` the gateway keeps its live state there. */
+export function workersConfig(dir: string, redisUrl: string, extra = ''): string {
   return `version: 1
 server: { workers: 2, drain_timeout_ms: 10000 }
 storage:
   url: "file:${join(dir, 'ledger.db')}"
   flush_ms: 20
-  redis: { url: "redis://127.0.0.1:6379/0" }
+  redis: { url: "${redisUrl}", prefix: "w${Math.random().toString(36).slice(2, 8)}" }
 providers:
   mock: { adapter: mock, models: [m] }
   slow: { adapter: mock, models: [s], mock: { chunk_delay_ms: 100 } }

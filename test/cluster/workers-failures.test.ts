@@ -21,7 +21,7 @@ test('a worker that fails to start (plugin throws at load): the supervisor stops
   try {
     writeFileSync(join(dir, 'boom.ts'), "throw new Error('boom at import');\nexport default {};\n");
     const config = join(dir, 'gateway.yaml');
-    writeFileSync(config, workersConfig(dir, 'plugins:\n  boom: { module: ./boom.ts }\nglobal_plugins: [boom]\n'));
+    writeFileSync(config, workersConfig(dir, 'redis://127.0.0.1:1/0', 'plugins:\n  boom: { module: ./boom.ts }\nglobal_plugins: [boom]\n'));
     const tree = spawnCli(config, ['start'], freePort());
     expect(await tree.proc.exited).toBe(1);
     await tree.closed;
@@ -39,7 +39,8 @@ test('kill -9 of the supervisor: its workers notice, drain and exit; the port is
   const dir = tempDir();
   try {
     const config = join(dir, 'gateway.yaml');
-    writeFileSync(config, workersConfig(dir));
+    // No Redis behind the URL: workers start anyway (state unavailable is answered per request).
+    writeFileSync(config, workersConfig(dir, 'redis://127.0.0.1:1/0'));
     const tree = spawnCli(config, ['start'], freePort());
     await tree.waitFor(/all workers listening/, 60_000);
     const pids = [...(await workerPids(tree.port)).values()];

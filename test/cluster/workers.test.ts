@@ -9,20 +9,24 @@ import { openStore } from '../../src/store/open.ts';
 import { freePort, tempDir } from '../ledger/harness.ts';
 import { pinnedConnection } from './pinned-connection.ts';
 import { KEY, STARTUP_MS, type ProcessTree, spawnCli, workerPids, workersConfig } from './process-tree.ts';
+import { redisServerPath, startRedis, type TestRedis } from '../helpers/redis.ts';
 
 
 const chatBody = (model: string, stream: boolean, words = 4) =>
   JSON.stringify({ model, stream, messages: [{ role: 'user', content: Array.from({ length: words }, (_, i) => `w${i}`).join(' ') }] });
 
-describe('server.workers: 2', () => {
+describe.skipIf(!redisServerPath())('server.workers: 2', () => {
   const dir = tempDir();
   const config = join(dir, 'gateway.yaml');
   let tree: ProcessTree;
   let pids: Map<number, number>;
   let chats = 0;
 
+  let redis: TestRedis;
+
   beforeAll(async () => {
-    writeFileSync(config, workersConfig(dir));
+    redis = await startRedis();
+    writeFileSync(config, workersConfig(dir, redis.url));
     tree = spawnCli(config, ['start'], freePort());
     await tree.waitFor(/all workers listening/, STARTUP_MS);
   }, STARTUP_MS + 5000);
@@ -35,6 +39,7 @@ describe('server.workers: 2', () => {
       } catch {}
     }
     rmSync(dir, { recursive: true, force: true });
+    return redis?.close();
   });
 
   test('both workers serve on the one port (two pids), each request answered', async () => {

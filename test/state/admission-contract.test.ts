@@ -18,9 +18,11 @@ import { BudgetTracker } from '../../src/runtime/budgets.ts';
 import type { Admission, AdmissionRequest, Ticket } from '../../src/runtime/contracts.ts';
 import { RedisAdmission } from '../../src/state/redis/admission.ts';
 import { RedisState } from '../../src/state/redis/client.ts';
-import { REDIS_BIN, type RedisServer, startRedis } from '../helpers/redis-server.ts';
+import { redisServerPath, startRedis, type TestRedis } from '../helpers/redis.ts';
 
-let redis: RedisServer;
+const REDIS_BIN = redisServerPath();
+
+let redis: TestRedis;
 let gw: CompiledGateway;
 const states: RedisState[] = [];
 const log = createLogger('silent');
@@ -46,7 +48,7 @@ keys:
 });
 afterAll(async () => {
   await Promise.all(states.map((s) => s.close()));
-  await redis?.cleanup();
+  await redis?.close();
 });
 
 let prefixes = 0;

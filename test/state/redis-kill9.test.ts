@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { chatChunks, chatCompletion, json, sse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts';
 import { type GatewayProcess, spawnGateway } from '../helpers/gateway-process.ts';
 import { tempDir } from '../helpers/gateway.ts';
-import { REDIS_BIN, type RedisServer, startRedis } from '../helpers/redis-server.ts';
+import { redisServerPath, startRedis, type TestRedis } from '../helpers/redis.ts';
+
+const REDIS_BIN = redisServerPath();
 
 // Needs a real redis-server (CI installs Debian's); without one these tests are skipped, loudly.
 const testRedis = test.skipIf(!REDIS_BIN);
@@ -16,7 +18,7 @@ if (!REDIS_BIN) console.warn('redis-server not found: skipping the shared-state 
 
 const KEY = 'sk-redis-kill9-key-0123456789';
 const ADMIN = 'admin-kill9-token-0123456789';
-let redis: RedisServer;
+let redis: TestRedis;
 let up: FakeUpstream;
 const procs: GatewayProcess[] = [];
 
@@ -32,7 +34,7 @@ afterAll(async () => {
   if (!REDIS_BIN) return;
   await Promise.all(procs.map((p) => p.kill().catch(() => {})));
   up.stop();
-  await redis.cleanup();
+  await redis.close();
 });
 
 const chat = (url: string, stream: boolean) => fetch(`${url}/v1/chat/completions`, {

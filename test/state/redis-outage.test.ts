@@ -7,14 +7,16 @@ import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { chatCompletion, json, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts';
 import { type TestGateway, startTestGateway, tempDir } from '../helpers/gateway.ts';
-import { REDIS_BIN, type RedisServer, startRedis } from '../helpers/redis-server.ts';
+import { redisServerPath, startRedis, type TestRedis } from '../helpers/redis.ts';
+
+const REDIS_BIN = redisServerPath();
 
 // Needs a real redis-server (CI installs Debian's); without one these tests are skipped, loudly.
 const testRedis = test.skipIf(!REDIS_BIN);
 if (!REDIS_BIN) console.warn('redis-server not found: skipping the shared-state tests (apt-get install -y redis-server)');
 
 const KEY = 'sk-redis-outage-key-0123456789';
-let redis: RedisServer;
+let redis: TestRedis;
 let up: FakeUpstream;
 
 const yaml = (dir: string, mode: string) => `version: 1
@@ -35,7 +37,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (!REDIS_BIN) return;
   up.stop();
-  await redis.cleanup();
+  await redis.close();
 });
 
 const chat = (gw: TestGateway) => fetch(`${gw.url}/v1/chat/completions`, {
@@ -69,7 +71,7 @@ testRedis('reject: 503 state_unavailable and /ready 503 while Redis is down; rec
     expect(verdict.checks.redis.message).toContain('redis unavailable');
     expect((await fetch(`${gw.url}/health`)).status).toBe(200);
 
-    await redis.start(); // an empty Redis: the key's account is re-seeded from the SQL ledger
+    await redis.restart(); // an empty Redis: the key's account is re-seeded from the SQL ledger
     await until(async () => (await fetch(`${gw.url}/ready`)).status === 200);
     await gw.runtime.ledger.flush();
     const statuses: number[] = [];
@@ -89,7 +91,7 @@ testRedis('allow: served on per-process limits while Redis is down (/ready degra
     const ready = await fetch(`${gw.url}/ready`);
     expect(ready.status).toBe(200);
     expect((await ready.json()).checks.redis.status).toBe('degraded');
-    await redis.start();
+    await redis.restart();
     await until(async () => (await (await fetch(`${gw.url}/ready`)).json()).checks.redis.status === 'ok');
     await gw.runtime.ledger.flush();
     const statuses: number[] = [];

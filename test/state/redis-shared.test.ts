@@ -7,7 +7,9 @@ import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { chatChunks, chatCompletion, json, sse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts';
 import { type TestGateway, startTestGateway, tempDir } from '../helpers/gateway.ts';
-import { REDIS_BIN, type RedisServer, startRedis } from '../helpers/redis-server.ts';
+import { redisServerPath, startRedis, type TestRedis } from '../helpers/redis.ts';
+
+const REDIS_BIN = redisServerPath();
 
 // Needs a real redis-server (CI installs Debian's); without one these tests are skipped, loudly.
 const testRedis = test.skipIf(!REDIS_BIN);
@@ -18,7 +20,7 @@ const ADMIN = 'admin-token-redis-shared-0123';
 const KEY = 'sk-redis-shared-key-0123456789';
 const POOR = 'sk-redis-shared-poor-0123456789';
 const FREE = 'sk-redis-shared-free-0123456789';
-let redis: RedisServer;
+let redis: TestRedis;
 let up: FakeUpstream;
 let failing: FakeUpstream;
 let nodes: TestGateway[] = [];
@@ -67,7 +69,7 @@ afterAll(async () => {
   await store.close();
   up.stop();
   failing.stop();
-  await redis.cleanup();
+  await redis.close();
 });
 
 const chat = (node: TestGateway, model: string, key = KEY, maxTokens?: number, stream = false) => fetch(`${node.url}/v1/chat/completions`, {
