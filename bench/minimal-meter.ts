@@ -1,0 +1,40 @@
+// The floor of a metering gateway on our stack (issue 13): a minimal metering server on raw Bun.serve,
+// or the same handler inside one Elysia catch-all route (BENCH_FRAMEWORK=elysia, no framework body
+// parsing), to price the framework alone. Per request: authenticate by sha256 digest lookup, one
+// in-memory counter (a per-key request count, as a limiter's cheapest form), forward the client's
+// bytes to BENCH_UPSTREAM, read the answer and parse its usage, count the tokens. Prints {"port":N}.
+
+import { createHash } from 'node:crypto';
+import { Elysia } from 'elysia';
+import { BENCH_KEY } from './gateway-config.ts';
+import { exitWithParent } from './orphan-guard.ts';
+
+const upstream = process.env.BENCH_UPSTREAM ?? 'http://127.0.0.1:1';
+const digest = (key: string) => createHash('sha256').update(key).digest('hex');
+const keys = new Map([[digest(BENCH_KEY), { name: 'bench', requests: 0, tokens: 0 }]]);
+const upstreamHeaders = { 'content-type': 'application/json', authorization: 'Bearer sk-upstream-bench' };
+const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+
+async function meter(req: Request): Promise<Response> {
+  const auth = req.headers.get('authorization');
+  const key = auth ? keys.get(digest(auth.slice(7))) : undefined;
+  if (!key) return json(401, { error: { message: 'invalid key', type: 'authentication_error' } });
+  key.requests += 1;
+  const body = await req.text();
+  const res = await fetch(upstream + new URL(req.url).pathname, { method: 'POST', headers: upstreamHeaders, body });
+  const text = await res.text();
+  const usage = (JSON.parse(text) as { usage?: { total_tokens?: number } }).usage;
+  key.tokens += usage?.total_tokens ?? 0;
+  return new Response(text, { status: res.status, headers: { 'content-type': 'application/json' } });
+}
+
+let port: number;
+if (process.env.BENCH_FRAMEWORK === 'elysia') {
+  const app = new Elysia().all('/*', ({ request }) => meter(request), { parse: 'none' }).listen({ hostname: '127.0.0.1', port: 0, idleTimeout: 0 });
+  port = app.server!.port!;
+} else {
+  port = Bun.serve({ hostname: '127.0.0.1', port: 0, idleTimeout: 0, fetch: meter }).port!;
+}
+
+exitWithParent();
+console.log(JSON.stringify({ port }));
