@@ -13,6 +13,7 @@ const upstream = process.env.BENCH_UPSTREAM ?? 'http://127.0.0.1:1';
 const digest = (key: string) => createHash('sha256').update(key).digest('hex');
 const keys = new Map([[digest(BENCH_KEY), { name: 'bench', requests: 0, tokens: 0 }]]);
 const upstreamHeaders = { 'content-type': 'application/json', authorization: 'Bearer sk-upstream-bench' };
+const withSignal = process.env.BENCH_SIGNAL === '1';
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
 async function meter(req: Request): Promise<Response> {
@@ -21,7 +22,16 @@ async function meter(req: Request): Promise<Response> {
   if (!key) return json(401, { error: { message: 'invalid key', type: 'authentication_error' } });
   key.requests += 1;
   const body = await req.text();
-  const res = await fetch(upstream + new URL(req.url).pathname, { method: 'POST', headers: upstreamHeaders, body });
+  let res: Response;
+  if (withSignal) {
+    // BENCH_SIGNAL=1: what an abort signal and a timeout per call cost (issue 13's first hypothesis).
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), 30_000);
+    res = await fetch(upstream + new URL(req.url).pathname, { method: 'POST', headers: upstreamHeaders, body, signal: controller.signal });
+    clearTimeout(timer);
+  } else {
+    res = await fetch(upstream + new URL(req.url).pathname, { method: 'POST', headers: upstreamHeaders, body });
+  }
   const text = await res.text();
   const usage = (JSON.parse(text) as { usage?: { total_tokens?: number } }).usage;
   key.tokens += usage?.total_tokens ?? 0;

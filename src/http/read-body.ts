@@ -7,6 +7,7 @@
 import type { JsonObject, Operation } from '../contracts/canonical.ts';
 import { GatewayError, errors } from '../contracts/errors.ts';
 import { ClientGone } from '../upstream/call.ts';
+import { type Deadline, deadlines } from '../runtime/deadline-wheel.ts';
 
 /** Body fields a client could use to steer the gateway to another host or key; never forwarded. */
 const STEERING_FIELDS = ['api_base', 'base_url', 'api_key', 'api_version', 'organization', 'azure_endpoint', 'custom_llm_provider', 'extra_headers', 'api_type'];
@@ -35,9 +36,9 @@ export async function readBytes(request: Request, limit: number, timeoutMs = DEF
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   if (!request.body) return new Uint8Array();
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: Deadline | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(bodyTimeout(timeoutMs)), timeoutMs);
+    timer = deadlines.after(timeoutMs, () => reject(bodyTimeout(timeoutMs)));
   });
   try {
     const reading = readAll(request, declared, limit);
@@ -45,7 +46,7 @@ export async function readBytes(request: Request, limit: number, timeoutMs = DEF
     reading.catch(() => {});
     return await Promise.race([reading, deadline]);
   } finally {
-    clearTimeout(timer);
+    timer?.cancel();
   }
 }
 

@@ -5,6 +5,7 @@
 import type { UpstreamRequest } from '../contracts/adapter.ts';
 import { GatewayError, errors } from '../contracts/errors.ts';
 import type { Lease } from './connection-gate.ts';
+import { type Deadline, deadlines } from '../runtime/deadline-wheel.ts';
 
 export interface CallOptions {
   provider: string;
@@ -46,9 +47,9 @@ export async function callUpstream(request: UpstreamRequest, options: CallOption
   const controller = new AbortController();
   const onClientAbort = () => controller.abort(new ClientGone());
   let timedOut = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: Deadline | undefined;
   const finish = () => {
-    clearTimeout(timer);
+    timer?.cancel();
     options.signal.removeEventListener('abort', onClientAbort);
     options.lease?.release();
   };
@@ -59,10 +60,10 @@ export async function callUpstream(request: UpstreamRequest, options: CallOption
   // The client-abort listener stays attached until finish(): a client leaving mid-body must still abort the upstream.
   options.signal.addEventListener('abort', onClientAbort, { once: true });
   controller.signal.addEventListener('abort', finish, { once: true });
-  timer = setTimeout(() => {
+  timer = deadlines.after(options.timeoutMs, () => {
     timedOut = true;
     controller.abort(new Error('timeout'));
-  }, options.timeoutMs);
+  });
 
   try {
     const response = options.serveLocally
@@ -82,7 +83,7 @@ export async function callUpstream(request: UpstreamRequest, options: CallOption
       response,
       abort: (reason) => controller.abort(reason),
       signal: controller.signal,
-      stopTimer: () => clearTimeout(timer),
+      stopTimer: () => timer?.cancel(),
       finish,
       async text() {
         try {
