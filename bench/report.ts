@@ -84,7 +84,7 @@ export function goals(rows: StageResult[], memory: MemoryResult | undefined, wor
   if (floor && proxy) out.push(`- for scale: the minimal metering server reaches ${f(100 * ratio(floor.rps, proxy.rps))}% of the bare proxy at ${f(ratio(floor.allUs, proxy.allUs), 2)}× its CPU`);
   if (memory) {
     const back = (100 * (memory.afterMb - memory.idleMb)) / memory.idleMb;
-    out.push(`- issue 13, memory: ${memory.completed}/${memory.streams} slow streams completed (peak ${memory.peakOpen} open at once, ${memory.failed} failed, ${f(memory.seconds)} s); RSS idle ${f(memory.idleMb, 0)} MB, peak ${f(memory.peakMb, 0)} MB (goal < 500 MB) ${verdict(memory.peakMb < 500 && memory.completed === memory.streams)}; after ${f(memory.afterMb, 0)} MB = idle ${back >= 0 ? '+' : ''}${f(back)}% (goal within 20%) ${verdict(Math.abs(back) <= 20)}`);
+    out.push(`- issue 13, memory: ${memory.completed}/${memory.streams} slow streams completed (peak ${memory.peakOpen} open at once, ${memory.failed} failed, ${f(memory.seconds)} s); RSS idle ${f(memory.idleMb, 0)} MB, peak ${f(memory.peakMb, 0)} MB (goal < 500 MB) ${verdict(memory.peakMb < 500 && memory.completed === memory.streams)}; ${f(memory.settledAfterS)} s after the streams ended ${f(memory.afterMb, 0)} MB = idle ${back >= 0 ? '+' : ''}${f(back)}% (goal within 20%) ${verdict(Math.abs(back) <= 20)}`);
   }
   const ledger = by('ledger');
   const observe = by('observe');
