@@ -3,6 +3,7 @@
 // parsing), to price the framework alone. Per request: authenticate by sha256 digest lookup, one
 // in-memory counter (a per-key request count, as a limiter's cheapest form), forward the client's
 // bytes to BENCH_UPSTREAM, read the answer and parse its usage, count the tokens. Prints {"port":N}.
+// BENCH_FRAMEWORK=elysia-static (the OpenAI path as a static route) and elysia-noaot price Elysia's options.
 
 import { createHash } from 'node:crypto';
 import { Elysia } from 'elysia';
@@ -39,8 +40,17 @@ async function meter(req: Request): Promise<Response> {
 }
 
 let port: number;
-if (process.env.BENCH_FRAMEWORK === 'elysia') {
+const framework = process.env.BENCH_FRAMEWORK;
+if (framework === 'elysia') {
+  // As the gateway mounts its API: one catch-all route, no body parsing by the framework.
   const app = new Elysia().all('/*', ({ request }) => meter(request), { parse: 'none' }).listen({ hostname: '127.0.0.1', port: 0, idleTimeout: 0 });
+  port = app.server!.port!;
+} else if (framework === 'elysia-static') {
+  // The fixed OpenAI path as its own static route (Elysia hands static paths to Bun's native router).
+  const app = new Elysia().post('/v1/chat/completions', ({ request }) => meter(request), { parse: 'none' }).all('/*', ({ request }) => meter(request), { parse: 'none' }).listen({ hostname: '127.0.0.1', port: 0, idleTimeout: 0 });
+  port = app.server!.port!;
+} else if (framework === 'elysia-noaot') {
+  const app = new Elysia({ aot: false }).all('/*', ({ request }) => meter(request), { parse: 'none' }).listen({ hostname: '127.0.0.1', port: 0, idleTimeout: 0 });
   port = app.server!.port!;
 } else {
   port = Bun.serve({ hostname: '127.0.0.1', port: 0, idleTimeout: 0, fetch: meter }).port!;

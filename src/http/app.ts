@@ -9,6 +9,7 @@ import type { Runtime } from '../runtime/runtime.ts';
 import { handleAdmin } from './admin.ts';
 import { handleApiRequest } from './handle-request.ts';
 import { handleMetrics } from './metrics-route.ts';
+import { OPENAI_POST_PATHS } from './openai-paths.ts';
 import { Dashboard } from './dashboard/dashboard.ts';
 
 type ServerLike = { requestIP(request: Request): { address: string } | null } | null;
@@ -41,17 +42,21 @@ export function createApp(rt: Runtime, opts: AppOptions = {}) {
   // /health names the process that answered (pid, and the worker index under a supervisor).
   const health = { status: 'ok', pid: process.pid, ...(opts.worker !== undefined && { worker: opts.worker }) };
   const dashboard = new Dashboard(rt);
-  return new Elysia()
+  const app = new Elysia()
     .get('/health', () => json(200, health))
     .get('/ready', () => ready(rt, json))
     .all('/admin/*', async ({ request }) => closeIfBodyUnread(request, await handleAdmin(rt, request)), { parse: 'none' })
-    .get('/metrics', ({ request }) => handleMetrics(rt, request))
-    .all('/*', async ({ request, server }) => {
-      const ip = () => clientIpOf(rt, request, server as ServerLike);
-      // The dashboard's own paths only: /dashboard/billing/* stays OpenAI's billing API (handled by the pipeline).
-      const response = Dashboard.owns(request.url) ? await dashboard.handle(request, ip) : await handleApiRequest(rt, request, ip);
-      return closeIfBodyUnread(request, response);
-    }, { parse: 'none' });
+    .get('/metrics', ({ request }) => handleMetrics(rt, request));
+  const api = async ({ request, server }: { request: Request; server: unknown }) => {
+    const ip = () => clientIpOf(rt, request, server as ServerLike);
+    // The dashboard's own paths only: /dashboard/billing/* stays OpenAI's billing API (handled by the pipeline).
+    const response = Dashboard.owns(request.url) ? await dashboard.handle(request, ip) : await handleApiRequest(rt, request, ip);
+    return closeIfBodyUnread(request, response);
+  };
+  // The fixed OpenAI POST paths as static routes (Elysia hands them to Bun's native router: about 2.5 µs
+  // less per request than the catch-all's match, bench/README.md); the same handler, which routes itself.
+  for (const path of OPENAI_POST_PATHS) app.post(path, api, { parse: 'none' });
+  return app.all('/*', api, { parse: 'none' });
 }
 
 /** Adds `Connection: close` when the request carried a body that was not read to its end. */
