@@ -53,9 +53,9 @@ export function createApp(rt: Runtime, opts: AppOptions = {}) {
     const response = Dashboard.owns(request.url) ? await dashboard.handle(request, ip) : await handleApiRequest(rt, request, ip);
     return closeIfBodyUnread(request, response);
   };
-  // The fixed OpenAI POST paths as static routes (Elysia hands them to Bun's native router: about 2.5 µs
+  // The fixed OpenAI POST paths (and Anthropic's and Responses' main ones) as static routes (Elysia hands them to Bun's native router: about 2.5 µs
   // less per request than the catch-all's match, bench/README.md); the same handler, which routes itself.
-  for (const path of OPENAI_POST_PATHS) app.post(path, api, { parse: 'none' });
+  for (const path of [...OPENAI_POST_PATHS, '/v1/messages', '/v1/responses']) app.post(path, api, { parse: 'none' });
   return app.all('/*', api, { parse: 'none' });
 }
 
