@@ -1,7 +1,7 @@
 // Cross-check of the four inbound surfaces (OpenAI chat, Anthropic Messages, Responses, Gemini native),
 // each driven by its official SDK, against every upstream kind (OpenAI-compatible chat, Anthropic,
 // Gemini, Azure, and the native Responses API where it applies): the same conversation (a text turn and
-// a two-turn tool loop), plain and streamed, gives the same text, the same tool calls and the same billed
+// a two-turn tool loop), plain and streamed, gives the same text, tool calls, reported usage and billed
 // cost in the ledger (rows read from the ledger database by the x-request-id the SDK saw).
 
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
@@ -16,10 +16,11 @@ import { startAzureFake } from './fakes/azure.ts';
 import { startGeminiFake } from './fakes/gemini.ts';
 import { startOpenAIFake } from './fakes/openai-chat.ts';
 import { startResponsesFake } from './fakes/openai-responses.ts';
-import type { StrictFake } from './fakes/strict-server.ts';
+import { type StrictFake, fixtureJson, fixtureText } from './fakes/strict-server.ts';
 import { ANSWER, AZURE_DEPLOYMENT, EXPECTED_CALLS, GEMINI_MODEL, HELLO, KEYS } from './harness.ts';
 import { type SurfaceDriver, type TurnResult, allDrivers } from './surface-drivers.ts';
 
+type Usage = { input: number; cached: number; output: number };
 type FakeName = 'openai' | 'anthropic' | 'gemini' | 'azure' | 'responses';
 
 interface Upstream {
@@ -32,21 +33,24 @@ interface Upstream {
   surfaces?: Array<SurfaceDriver['name']>;
   /** Billed micro-dollars per turn, from the fixture's usage at PRICE. */
   cost: { text: number; tools: number; answer: number };
+  /** Usage per turn as every surface must report it (all prompt tokens, of them cached, output). */
+  usage: { text: Usage; tools: Usage; answer: Usage };
 }
 
 // Per 1M tokens, so micro-dollars = tokens × price. Cached input and cache writes have their own price.
 const PRICE = '{ input: 2, output: 8, cached_input: 0.5, cache_write: 2.5 }';
 // text: 25 prompt tokens of which 4 cached, 9 out; tools: 310 in, 96 out; answer: 420 in, 22 out.
 const SAME = { text: 21 * 2 + 4 * 0.5 + 9 * 8, tools: 310 * 2 + 96 * 8, answer: 420 * 2 + 22 * 8 };
+const USAGE = { text: { input: 25, cached: 4, output: 9 }, tools: { input: 310, cached: 0, output: 96 }, answer: { input: 420, cached: 0, output: 22 } };
 
 const UPSTREAMS: Upstream[] = [
-  { name: 'openai chat', model: 'oa', fake: 'openai', dir: 'openai', cost: SAME },
-  { name: 'anthropic', model: 'claude', fake: 'anthropic', dir: 'anthropic', cost: SAME },
+  { name: 'openai chat', model: 'oa', fake: 'openai', dir: 'openai', cost: SAME, usage: USAGE },
+  { name: 'anthropic', model: 'claude', fake: 'anthropic', dir: 'anthropic', cost: SAME, usage: USAGE },
   // Gemini's tool turn: 70 prompt tokens, 20 candidates + 30 thoughts billed as output.
-  { name: 'gemini', model: 'gem', fake: 'gemini', dir: 'gemini', cost: { ...SAME, tools: 70 * 2 + 50 * 8 } },
-  { name: 'azure', model: 'az', fake: 'azure', dir: 'azure', cost: SAME },
-  { name: 'openai responses (native)', model: 'oresp', fake: 'responses', dir: 'openai-responses', surfaces: ['responses'], cost: SAME },
-  { name: 'azure v1 responses (native)', model: 'azresp', fake: 'responses', dir: 'openai-responses', surfaces: ['responses'], cost: SAME },
+  { name: 'gemini', model: 'gem', fake: 'gemini', dir: 'gemini', cost: { ...SAME, tools: 70 * 2 + 50 * 8 }, usage: { ...USAGE, tools: { input: 70, cached: 0, output: 50 } } },
+  { name: 'azure', model: 'az', fake: 'azure', dir: 'azure', cost: SAME, usage: USAGE },
+  { name: 'openai responses (native)', model: 'oresp', fake: 'responses', dir: 'openai-responses', surfaces: ['responses'], cost: SAME, usage: USAGE },
+  { name: 'azure v1 responses (native)', model: 'azresp', fake: 'responses', dir: 'openai-responses', surfaces: ['responses'], cost: SAME, usage: USAGE },
 ];
 
 let gw: TestGateway;
@@ -107,12 +111,12 @@ async function ledger(ids: string[]): Promise<Array<{ cost: number; status: numb
 const turns = (u: Upstream, ...names: Array<'text' | 'tools' | 'answer'>) =>
   names.map((n) => ({ json: `${u.dir}/conformance-${n}.json`, sse: `${u.dir}/conformance-${n}.sse` }));
 
-const shape = (r: TurnResult) => ({ text: r.text, calls: r.calls });
+const shape = (r: TurnResult) => ({ text: r.text, calls: r.calls, usage: r.usage });
 
 describe.each(UPSTREAMS)('$name upstream', (u) => {
   const surfaces = () => drivers.filter((d) => !u.surfaces || u.surfaces.includes(d.name));
 
-  test('every surface, plain and streamed: the same text, tool calls and billed cost', async () => {
+  test('every surface, plain and streamed: the same text, tool calls, usage and billed cost', async () => {
     const seen: Record<string, unknown> = {};
     const want: Record<string, unknown> = {};
     for (const d of surfaces()) {
@@ -123,14 +127,40 @@ describe.each(UPSTREAMS)('$name upstream', (u) => {
         const [tools, answer] = await d.toolLoop(u.model, stream);
         const rows = await ledger([hello.requestId, tools.requestId, answer.requestId]);
         seen[label] = {
-          hello: shape(hello), calls: tools.calls, answer: shape(answer),
+          hello: shape(hello), calls: tools.calls, toolsUsage: tools.usage, answer: shape(answer),
           rows: rows.map((r) => ({ cost: r.cost, status: r.status, stream: r.stream, usage: r.usage })),
         };
         const row = (cost: number) => ({ cost, status: 200, stream, usage: 'upstream' });
         want[label] = {
-          hello: { text: HELLO, calls: [] }, calls: EXPECTED_CALLS.map((c) => ({ name: c.name, args: c.args })), answer: { text: ANSWER, calls: [] },
+          hello: { text: HELLO, calls: [], usage: u.usage.text }, calls: EXPECTED_CALLS.map((c) => ({ name: c.name, args: c.args })), toolsUsage: u.usage.tools,
+          answer: { text: ANSWER, calls: [], usage: u.usage.answer },
           rows: [row(u.cost.text), row(u.cost.tools), row(u.cost.answer)],
         };
+      }
+    }
+    expect(seen).toEqual(want);
+  });
+});
+
+describe('prompt-cache writes and reads from Anthropic', () => {
+  // 100 uncached input tokens, 1000 written to the cache, 2000 read from it, 9 out.
+  const usage = { input_tokens: 100, cache_creation_input_tokens: 1000, cache_read_input_tokens: 2000 };
+  const cost = 100 * 2 + 1000 * 2.5 + 2000 * 0.5 + 9 * 8;
+  const cachedTurn = () => ({
+    json: { ...fixtureJson<object>('anthropic/conformance-text.json'), usage: { ...usage, output_tokens: 9 } },
+    sse: fixtureText('anthropic/conformance-text.sse').replace('"input_tokens": 21, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 4', JSON.stringify(usage).slice(1, -1)),
+  });
+
+  test('every surface, plain and streamed, bills cache writes at cache_write and reads at cached_input', async () => {
+    const seen: Record<string, unknown> = {};
+    const want: Record<string, unknown> = {};
+    for (const d of drivers) {
+      for (const stream of [false, true]) {
+        fakes.anthropic.script(cachedTurn());
+        const hello = await d.hello('claude', stream);
+        const [row] = await ledger([hello.requestId]);
+        seen[`${d.name}${stream ? ' (stream)' : ''}`] = { text: hello.text, usage: hello.usage, cost: row.cost };
+        want[`${d.name}${stream ? ' (stream)' : ''}`] = { text: HELLO, usage: { input: 3100, cached: 2000, output: 9 }, cost };
       }
     }
     expect(seen).toEqual(want);

@@ -7,12 +7,15 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { Content, GenerateContentResponse, GoogleGenAI } from '@google/genai';
 import type OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionMessageToolCall } from 'openai/resources/chat/completions';
+import type { CompletionUsage } from 'openai/resources/completions';
 import type { Response as OAResponse, ResponseInputItem } from 'openai/resources/responses/responses';
 import { ANTHROPIC_TOOLS, OPENAI_TOOLS, TOOL_RESULTS } from './harness.ts';
 
 export interface TurnResult {
   text: string;
   calls: Array<{ name: string; args: unknown }>;
+  /** The usage the surface reported, in common terms: all prompt tokens, of them read from a cache, output. */
+  usage: { input: number; cached: number; output: number } | undefined;
   requestId: string;
 }
 
@@ -39,19 +42,21 @@ const must = (id: string | null | undefined): string => {
 
 // ---- OpenAI chat completions --------------------------------------------------------------------------
 
-type ChatAnswer = { content: string; tool_calls: ChatCompletionMessageToolCall[]; requestId: string };
+type ChatAnswer = { content: string; tool_calls: ChatCompletionMessageToolCall[]; usage?: CompletionUsage | null; requestId: string };
 
 async function chatCall(client: OpenAI, model: string, messages: ChatCompletionMessageParam[], stream: boolean, tools: boolean): Promise<ChatAnswer> {
   const extra = tools ? { tools: OPENAI_TOOLS } : {};
   if (!stream) {
     const { data, response } = await client.chat.completions.create({ model, messages, ...extra }).withResponse();
     const m = data.choices[0].message;
-    return { content: m.content ?? '', tool_calls: m.tool_calls ?? [], requestId: must(response.headers.get('x-request-id')) };
+    return { content: m.content ?? '', tool_calls: m.tool_calls ?? [], usage: data.usage, requestId: must(response.headers.get('x-request-id')) };
   }
-  const { data, response } = await client.chat.completions.create({ model, messages, stream: true, ...extra }).withResponse();
+  const { data, response } = await client.chat.completions.create({ model, messages, stream: true, stream_options: { include_usage: true }, ...extra }).withResponse();
   let content = '';
+  let usage: CompletionUsage | undefined;
   const calls: Array<{ id: string; name: string; arguments: string }> = [];
   for await (const chunk of data) {
+    if (chunk.usage) usage = chunk.usage;
     const delta = chunk.choices[0]?.delta;
     content += delta?.content ?? '';
     for (const tc of delta?.tool_calls ?? []) {
@@ -62,12 +67,13 @@ async function chatCall(client: OpenAI, model: string, messages: ChatCompletionM
     }
   }
   const tool_calls = calls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } }));
-  return { content, tool_calls, requestId: must(response.headers.get('x-request-id')) };
+  return { content, tool_calls, usage, requestId: must(response.headers.get('x-request-id')) };
 }
 
 const chatResult = (a: ChatAnswer): TurnResult => ({
   text: a.content,
   calls: a.tool_calls.flatMap((c) => (c.type === 'function' ? [{ name: c.function.name, args: JSON.parse(c.function.arguments) as unknown }] : [])),
+  usage: a.usage ? { input: a.usage.prompt_tokens, cached: a.usage.prompt_tokens_details?.cached_tokens ?? 0, output: a.usage.completion_tokens } : undefined,
   requestId: a.requestId,
 });
 
@@ -101,6 +107,11 @@ async function messagesCall(client: Anthropic, model: string, messages: Anthropi
 const messageResult = ({ message, requestId }: { message: Anthropic.Message; requestId: string }): TurnResult => ({
   text: message.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join(''),
   calls: message.content.flatMap((b) => (b.type === 'tool_use' ? [{ name: b.name, args: b.input }] : [])),
+  usage: {
+    input: message.usage.input_tokens + (message.usage.cache_read_input_tokens ?? 0) + (message.usage.cache_creation_input_tokens ?? 0),
+    cached: message.usage.cache_read_input_tokens ?? 0,
+    output: message.usage.output_tokens,
+  },
   requestId,
 });
 
@@ -139,6 +150,7 @@ async function responsesCall(client: OpenAI, model: string, input: string | Resp
 const responsesResult = ({ res, requestId }: { res: OAResponse; requestId: string }): TurnResult => ({
   text: res.output.flatMap((o) => (o.type === 'message' ? o.content.flatMap((c) => (c.type === 'output_text' ? [c.text] : [])) : [])).join(''),
   calls: res.output.flatMap((o) => (o.type === 'function_call' ? [{ name: o.name, args: JSON.parse(o.arguments) as unknown }] : [])),
+  usage: res.usage ? { input: res.usage.input_tokens, cached: res.usage.input_tokens_details?.cached_tokens ?? 0, output: res.usage.output_tokens } : undefined,
   requestId,
 });
 
@@ -170,18 +182,23 @@ async function geminiCall(ai: GoogleGenAI, model: string, contents: Content[], s
   const config = tools ? { tools: [{ functionDeclarations: DECLARATIONS }] } : undefined;
   if (!stream) {
     const res = await ai.models.generateContent({ model, contents, config });
-    return { parts: res.candidates?.[0]?.content?.parts ?? [], requestId: must(res.sdkHttpResponse?.headers?.['x-request-id']) };
+    return { parts: res.candidates?.[0]?.content?.parts ?? [], meta: res.usageMetadata, requestId: must(res.sdkHttpResponse?.headers?.['x-request-id']) };
   }
   const chunks: GenerateContentResponse[] = [];
   for await (const chunk of await ai.models.generateContentStream({ model, contents, config })) chunks.push(chunk);
-  return { parts: chunks.flatMap((c) => c.candidates?.[0]?.content?.parts ?? []), requestId: must(chunks[0]?.sdkHttpResponse?.headers?.['x-request-id']) };
+  return {
+    parts: chunks.flatMap((c) => c.candidates?.[0]?.content?.parts ?? []),
+    meta: chunks.at(-1)?.usageMetadata,
+    requestId: must(chunks[0]?.sdkHttpResponse?.headers?.['x-request-id']),
+  };
 }
 
 type GeminiAnswer = Awaited<ReturnType<typeof geminiCall>>;
 
-const geminiResult = ({ parts, requestId }: GeminiAnswer): TurnResult => ({
+const geminiResult = ({ parts, meta, requestId }: GeminiAnswer): TurnResult => ({
   text: parts.flatMap((p) => (typeof p.text === 'string' && !p.thought ? [p.text] : [])).join(''),
   calls: parts.flatMap((p) => (p.functionCall ? [{ name: p.functionCall.name ?? '', args: p.functionCall.args }] : [])),
+  usage: meta ? { input: meta.promptTokenCount ?? 0, cached: meta.cachedContentTokenCount ?? 0, output: (meta.candidatesTokenCount ?? 0) + (meta.thoughtsTokenCount ?? 0) } : undefined,
   requestId,
 });
 
