@@ -3,9 +3,12 @@
 // reach the local strict fakes), passes the real `switchyard validate` CLI, and the `openai` SDK gets
 // streamed answers from all four through one key, with usage in the stream and a ledger row per call at
 // the right price (DeepSeek and the Bedrock Claude from the bundled price catalog, the rest from the YAML).
+// The same four also answer the Anthropic Messages, Responses and Gemini surfaces at the same cost.
 
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { join } from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { catalogPrice } from '../../src/compile/price-catalog.ts';
 import { openStore, sqliteStore, type Store } from '../../src/store/open.ts';
@@ -14,6 +17,7 @@ import { type AwsCredentials, startBedrockFake } from '../conformance/fakes/bedr
 import { DEFAULT_USAGE, startCozeFake } from '../conformance/fakes/coze.ts';
 import { startOllamaFake } from '../conformance/fakes/ollama.ts';
 import { startOpenAIFake } from '../conformance/fakes/openai-chat.ts';
+import { allDrivers } from '../conformance/surface-drivers.ts';
 
 const CLI = join(import.meta.dir, '..', '..', 'src', 'cli.ts');
 const BOT = '7351234567890123456';
@@ -36,6 +40,7 @@ providers:
     base_url: ${coze.url}
     api_key: pat_coze-0123456789
     models: { news-bot: "${BOT}" }
+    poll_interval_ms: 20 # only to keep this test fast (default 1000, as Coze recommends)
   aws:
     adapter: bedrock
     base_url: ${bedrock.url}
@@ -126,5 +131,31 @@ test('the openai SDK streams answers from all four through one key, with usage a
     (seen[model] as { cost: number }).cost = Number(row[2]);
   }
   expect(seen).toEqual(EXPECTED);
+  expect([...coze.rejections, ...bedrock.rejections, ...deepseek.rejections, ...ollama.rejections]).toEqual([]);
+});
+
+// The Responses surface reached the DeepSeek preset as a native /v1/responses call (404) before presets
+// stopped claiming the `responses` operation; every surface must translate to the vendor's chat API.
+test('the same four answer every surface (chat, Messages, Responses, Gemini), plain and streamed, at the same cost', async () => {
+  const drivers = allDrivers({
+    openai: new OpenAI({ apiKey: TEST_KEY, baseURL: `${gw.url}/v1`, maxRetries: 0 }),
+    anthropic: new Anthropic({ apiKey: TEST_KEY, baseURL: gw.url, maxRetries: 0 }),
+    genai: new GoogleGenAI({ apiKey: TEST_KEY, httpOptions: { baseUrl: gw.url } }),
+  });
+  const seen: Record<string, unknown> = {};
+  const want: Record<string, unknown> = {};
+  for (const [model, e] of Object.entries(EXPECTED)) {
+    for (const d of drivers) {
+      for (const stream of [false, true]) {
+        const label = `${model} via ${d.name}${stream ? ' (stream)' : ''}`;
+        const r = await d.hello(model, stream);
+        await gw.runtime.ledger.flush();
+        const row = (await sqliteStore(store).client.execute({ sql: 'SELECT cost_micros FROM requests WHERE id = ?', args: [r.requestId] })).rows[0];
+        seen[label] = { text: r.text, usage: r.usage, cost: Number(row?.[0] ?? -1) };
+        want[label] = { text: e.text, usage: { input: e.prompt, cached: model === 'deepseek-chat' ? 4 : 0, output: e.completion }, cost: e.cost };
+      }
+    }
+  }
+  expect(seen).toEqual(want);
   expect([...coze.rejections, ...bedrock.rejections, ...deepseek.rejections, ...ollama.rejections]).toEqual([]);
 });
