@@ -17,6 +17,7 @@ import { type AwsCredentials, startBedrockFake } from '../conformance/fakes/bedr
 import { DEFAULT_USAGE, startCozeFake } from '../conformance/fakes/coze.ts';
 import { startOllamaFake } from '../conformance/fakes/ollama.ts';
 import { startOpenAIFake } from '../conformance/fakes/openai-chat.ts';
+import { ANSWER, EXPECTED_CALLS } from '../conformance/harness.ts';
 import { allDrivers } from '../conformance/surface-drivers.ts';
 
 const CLI = join(import.meta.dir, '..', '..', 'src', 'cli.ts');
@@ -158,4 +159,41 @@ test('the same four answer every surface (chat, Messages, Responses, Gemini), pl
   }
   expect(seen).toEqual(want);
   expect([...coze.rejections, ...bedrock.rejections, ...deepseek.rejections, ...ollama.rejections]).toEqual([]);
+});
+
+test('tools over two turns on the Bedrock Claude, DeepSeek and Ollama through every surface, plain and streamed', async () => {
+  const drivers = allDrivers({
+    openai: new OpenAI({ apiKey: TEST_KEY, baseURL: `${gw.url}/v1`, maxRetries: 0 }),
+    anthropic: new Anthropic({ apiKey: TEST_KEY, baseURL: gw.url, maxRetries: 0 }),
+    genai: new GoogleGenAI({ apiKey: TEST_KEY, httpOptions: { baseUrl: gw.url } }),
+  });
+  const script: Record<string, () => void> = {
+    claude: () => bedrock.answer(
+      { toolCalls: EXPECTED_CALLS.map((c, i) => ({ id: `tooluse_${i}`, name: c.name, input: c.args })), inputTokens: 310, outputTokens: 96 },
+      { text: ANSWER, inputTokens: 420, outputTokens: 22 },
+    ),
+    'deepseek-chat': () => deepseek.script(
+      { json: 'openai/conformance-tools.json', sse: 'openai/conformance-tools.sse' },
+      { json: 'openai/conformance-answer.json', sse: 'openai/conformance-answer.sse' },
+    ),
+    llama: () => ollama.answer(
+      { toolCalls: EXPECTED_CALLS.map((c) => ({ name: c.name, arguments: c.args })), promptTokens: 310, completionTokens: 96 },
+      { text: ANSWER, promptTokens: 420, completionTokens: 22 },
+    ),
+  };
+  const seen: Record<string, unknown> = {};
+  const want: Record<string, unknown> = {};
+  for (const [model, prepare] of Object.entries(script)) {
+    for (const d of drivers) {
+      for (const stream of [false, true]) {
+        const label = `${model} via ${d.name}${stream ? ' (stream)' : ''}`;
+        prepare();
+        const [tools, answer] = await d.toolLoop(model, stream);
+        seen[label] = { calls: tools.calls, answer: answer.text, usage: [tools.usage, answer.usage] };
+        want[label] = { calls: EXPECTED_CALLS, answer: ANSWER, usage: [{ input: 310, cached: 0, output: 96 }, { input: 420, cached: 0, output: 22 }] };
+      }
+    }
+  }
+  expect(seen).toEqual(want);
+  expect([...bedrock.rejections, ...deepseek.rejections, ...ollama.rejections]).toEqual([]);
 });
