@@ -155,6 +155,8 @@ async function main(): Promise<void> {
   console.log(`- rounds (req/s): ${rows.map((r) => `${r.id} ${r.rps.map((x) => Math.round(x)).join('/')}`).join(' · ')}`);
   console.log(`- main-thread µs/req median: ${rows.map((r) => `${r.id} ${median(r.mainUs).toFixed(1)}`).join(' · ')}`);
   if (profileDir) console.log(`\nCPU profiles of the gateways: ${profileDir}`);
+  // Machine-readable results, for bench/median-runs.ts (the median of several runs' tables).
+  console.log(`\n<!-- bench-results ${JSON.stringify({ rows, memory, workers: workerLines, load: [loadAtStart, loadavg().map((l) => l.toFixed(2)).join(' ')] })} -->`);
   console.log(`\ntotal bench time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 
