@@ -132,6 +132,8 @@ async function main(): Promise<void> {
     answered.set(s, answered.get(s)! + t.n - t.failed);
   }
   stopScraping();
+  // redis-server's own CPU per script call (its commandstats), to price the Redis stage's other half.
+  const redisStats = redis ? parseCommandStats(await redis.command('INFO', 'commandstats').catch(() => '')) : undefined;
   log('stopping the targets (gateways: graceful drain + flush)');
   await Promise.all(stages.map((s) => s.child!.stop('SIGTERM', 10_000)));
   await Promise.all(started.filter((s) => !stages.includes(s)).map((s) => s.child!.stop('SIGTERM', 10_000)));
@@ -148,6 +150,7 @@ async function main(): Promise<void> {
   console.log(stageTable(rows, { connections, rate }));
   console.log(`\nMedians over the rounds; "% of bare proxy" and "× bare proxy" are medians of per-round ratios. CPU from /proc/<pid>/stat (all threads) and /proc/<pid>/task/<pid>/stat (main thread) during the wrk runs; the upstream's CPU is not counted.\n`);
   console.log(goals(rows, memory, workerLines));
+  if (redisStats) console.log(`- issue 9, redis-server time per call (INFO commandstats, whole run): ${redisStats}`);
   for (const s of stages.filter((x) => x.dbPath)) {
     const check = readLedger(s.dbPath!);
     console.log(typeof check === 'string' ? `- ${s.label}: ledger check: ${check}` : `- ${s.label}: ledger rows written ${check.rows.toLocaleString('en-US')} for ~${answered.get(s)!.toLocaleString('en-US')} answered requests`);
@@ -158,6 +161,12 @@ async function main(): Promise<void> {
   // Machine-readable results, for bench/median-runs.ts (the median of several runs' tables).
   console.log(`\n<!-- bench-results ${JSON.stringify({ rows, memory, workers: workerLines, load: [loadAtStart, loadavg().map((l) => l.toFixed(2)).join(' ')] })} -->`);
   console.log(`\ntotal bench time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/** `evalsha` and `eval` lines of INFO commandstats: calls and µs per call. */
+function parseCommandStats(info: string): string {
+  const parts = [...info.matchAll(/cmdstat_(evalsha|eval):calls=(\d+),usec=\d+,usec_per_call=([\d.]+)/g)].map((m) => `${m[1]} ${Number(m[2]).toLocaleString('en-US')} calls, ${Number(m[3]).toFixed(1)} µs/call`);
+  return parts.join('; ') || 'not available';
 }
 
 main().then(
