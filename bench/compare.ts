@@ -11,6 +11,7 @@ import { BENCH_KEY, BENCH_MODEL, stageYaml } from './gateway-config.ts';
 import { cpuPerRequest, cpuSample } from './proc-stats.ts';
 import { freePort, installExitHandlers, killAll, readPort, spawnChild, waitHealthy } from './procs.ts';
 import { median } from './report.ts';
+import { scrapeMetrics } from './stages.ts';
 import { runWrk, writeLua } from './wrk.ts';
 
 const a = process.env.BENCH_A;
@@ -47,6 +48,8 @@ for (const [i, dir] of checkouts.entries()) {
   await waitHealthy(`http://127.0.0.1:${port}/health`, child, dir);
   gws.push({ dir, url: `http://127.0.0.1:${port}/v1/chat/completions`, child, main: [] as number[], all: [] as number[], rps: [] as number[] });
 }
+// Observability on: /metrics scraped every 2 s, as in `bun run bench`.
+const stopScraping = layers.observe ? scrapeMetrics(gws.map((g) => g.url.replace('/v1/chat/completions', '/metrics'))) : () => {};
 const body = JSON.stringify({ model: BENCH_MODEL, messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 16 });
 const lua = await writeLua(join(root, 'post.lua'), body, { 'content-type': 'application/json', authorization: `Bearer ${BENCH_KEY}` });
 for (const g of gws) await runWrk(g.url, lua, { connections: 64, threads: 1, seconds: 3 });
@@ -60,6 +63,7 @@ for (let r = 0; r < rounds; r++) {
     g.rps.push(w.rps);
   }
 }
+stopScraping();
 const [A, B] = gws;
 for (const g of gws) console.log(`${g.dir}: main ${median(g.main).toFixed(1)} µs/req, all threads ${median(g.all).toFixed(1)} µs/req, ${Math.round(median(g.rps))} req/s  (main per round: ${g.main.map((x) => x.toFixed(0)).join(' ')})`);
 const ratio = (x: number[], y: number[]) => median(x.map((v, i) => v / y[i]!));
