@@ -1,7 +1,7 @@
 // `bun bench/compare.ts`: CPU per request of two checkouts of the gateway, measured in alternating
 // rounds so host load hits both alike (how each hot-path cut in bench/README.md was measured).
 // BENCH_A / BENCH_B: checkout directories (default B = this one; A is required). BENCH_STAGE: which
-// layers are on (auth | budget | ledger | observe; default ledger). ROUNDS (6), SECONDS (3).
+// layers are on (auth | budget | ledger | observe | redis; default ledger). ROUNDS (6), SECONDS (3).
 // Prints main-thread and all-thread µs per request and req/s, medians, and B / A.
 
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BENCH_KEY, BENCH_MODEL, stageYaml } from './gateway-config.ts';
 import { cpuPerRequest, cpuSample } from './proc-stats.ts';
-import { freePort, installExitHandlers, killAll, readPort, spawnChild, waitHealthy } from './procs.ts';
+import { startRedis } from '../test/helpers/redis.ts';
+import { freePort, installExitHandlers, killAll, onCleanup, readPort, spawnChild, waitHealthy } from './procs.ts';
 import { median } from './report.ts';
 import { scrapeMetrics } from './stages.ts';
 import { runWrk, writeLua } from './wrk.ts';
@@ -26,12 +27,16 @@ const layers = {
   budget: { limits: true, budget: true, ledgerFile: false, observe: false },
   ledger: { limits: true, budget: true, ledgerFile: true, observe: false },
   observe: { limits: true, budget: true, ledgerFile: true, observe: true },
+  redis: { limits: true, budget: true, ledgerFile: true, observe: true },
 }[stage];
-if (!layers) throw new Error(`BENCH_STAGE must be auth, budget, ledger or observe (got ${stage})`);
+if (!layers) throw new Error(`BENCH_STAGE must be auth, budget, ledger, observe or redis (got ${stage})`);
 const rounds = Number(process.env.ROUNDS ?? 6);
 const seconds = Number(process.env.SECONDS ?? 3);
 
 installExitHandlers();
+// redis: one redis-server for both checkouts (a temp dir, a free port; see test/helpers/redis.ts).
+const redis = stage === 'redis' ? await startRedis() : undefined;
+onCleanup(() => void redis?.close());
 const root = mkdtempSync(join(tmpdir(), 'switchyard-compare-'));
 const upstream = spawnChild([process.execPath, 'bench/fake-upstream.ts'], {});
 const upstreamPort = await readPort(upstream, 'fake upstream');
@@ -39,7 +44,7 @@ const gws = [];
 for (const [i, dir] of checkouts.entries()) {
   const d = join(root, String(i));
   mkdirSync(d);
-  await Bun.write(join(d, 'gateway.yaml'), stageYaml({ upstreamPort, dir: d, ...layers }));
+  await Bun.write(join(d, 'gateway.yaml'), stageYaml({ upstreamPort, dir: d, ...layers, redis: redis?.url }));
   const port = freePort();
   const child = spawnChild([process.execPath, join(dir, 'src/cli.ts'), 'start', '--config', join(d, 'gateway.yaml'), '--port', String(port)], {
     SWITCHYARD_LOG: layers.observe ? 'info' : 'silent', ...(layers.ledgerFile ? {} : { SWITCHYARD_LEDGER_THREAD: 'discard' }),
@@ -68,6 +73,7 @@ const [A, B] = gws;
 for (const g of gws) console.log(`${g.dir}: main ${median(g.main).toFixed(1)} µs/req, all threads ${median(g.all).toFixed(1)} µs/req, ${Math.round(median(g.rps))} req/s  (main per round: ${g.main.map((x) => x.toFixed(0)).join(' ')})`);
 const ratio = (x: number[], y: number[]) => median(x.map((v, i) => v / y[i]!));
 console.log(`B / A (stage ${stage}, ${rounds} rounds): main thread ${ratio(B!.main, A!.main).toFixed(3)}, all threads ${ratio(B!.all, A!.all).toFixed(3)}, req/s ${ratio(B!.rps, A!.rps).toFixed(3)}`);
+await redis?.close();
 killAll();
 rmSync(root, { recursive: true, force: true });
 process.exit(0);
