@@ -1,0 +1,49 @@
+// Hostile request bodies and paths found by attacking a running gateway: each is refused with a 4xx that
+// says what is wrong, quickly, on every surface, and never reaches an adapter or an upstream.
+
+import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { TEST_KEY, type TestGateway, config, startTestGateway } from '../helpers/gateway.ts';
+import { type FakeUpstream, chatCompletion, startFakeUpstream } from '../helpers/fake-upstream.ts';
+
+let gw: TestGateway;
+let up: FakeUpstream;
+beforeAll(async () => {
+  up = startFakeUpstream(() => chatCompletion('hi'));
+  gw = await startTestGateway(config(`providers:
+  mock:
+    adapter: mock
+    models: [mock-echo]
+  files:
+    adapter: openai
+    base_url: ${up.url}/v1
+    api_key: sk-provider-secret-000
+    models: [up-model]
+    passthrough: [/files]
+`));
+});
+afterAll(() => {
+  gw.stop();
+  up.stop();
+});
+
+const nested = (depth: number) => `{"model":"mock-echo","max_tokens":5,"messages":[{"role":"user","content":"hi"}],"x":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+
+test('a body nested 100 000 levels deep is a quick 400 invalid_json on every surface, not a 500 after a second of CPU', async () => {
+  for (const path of ['/v1/chat/completions', '/v1/messages', '/v1/responses', '/v1/files']) {
+    const started = performance.now();
+    const res = await fetch(`${gw.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' }, body: nested(100_000) });
+    const body = (await res.json()) as { error?: { code?: string; message?: string }; type?: string };
+    expect({ path, status: res.status }).toEqual({ path, status: 400 });
+    expect(JSON.stringify(body)).toContain('nested more than 256 levels');
+    expect(performance.now() - started).toBeLessThan(300);
+  }
+  expect(up.received.length).toBe(0);
+});
+
+test('ordinary nesting (a deep JSON Schema in a tool) still passes, and braces inside strings do not count', async () => {
+  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST', headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'mock-echo', messages: [{ role: 'user', content: '['.repeat(5000) + '\\"{' }], x: JSON.parse(nested(200)).x }),
+  });
+  expect(res.status).toBe(200);
+});
