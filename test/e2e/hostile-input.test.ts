@@ -3,12 +3,12 @@
 
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { TEST_KEY, type TestGateway, config, startTestGateway } from '../helpers/gateway.ts';
-import { type FakeUpstream, chatCompletion, startFakeUpstream } from '../helpers/fake-upstream.ts';
+import { type FakeUpstream, chatCompletion, json, startFakeUpstream } from '../helpers/fake-upstream.ts';
 
 let gw: TestGateway;
 let up: FakeUpstream;
 beforeAll(async () => {
-  up = startFakeUpstream(() => chatCompletion('hi'));
+  up = startFakeUpstream(() => json(chatCompletion('hi')));
   gw = await startTestGateway(config(`providers:
   mock:
     adapter: mock
