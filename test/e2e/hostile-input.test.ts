@@ -47,3 +47,17 @@ test('ordinary nesting (a deep JSON Schema in a tool) still passes, and braces i
   });
   expect(res.status).toBe(200);
 });
+
+test('a passthrough path cannot climb out of its prefix with encoded dot segments or separators', async () => {
+  const get = (path: string) => fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${TEST_KEY}` } });
+  const before = up.received.length;
+  for (const path of ['/v1/files/..%2f..%2fadmin', '/v1/files/%252e%252e/%252e%252e/admin', '/v1/files/x%5c..%5cadmin', '/v1/files/a%2F..%2F..%2Fadmin']) {
+    const res = await get(path);
+    expect({ path, status: res.status }).toEqual({ path, status: 400 });
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('invalid_path');
+  }
+  expect(up.received.length).toBe(before);
+  const ok = await get('/v1/files/file-abc123/content?limit=2');
+  expect(ok.status).toBe(200);
+  expect(up.received.at(-1)?.path).toBe('/v1/files/file-abc123/content?limit=2');
+});
