@@ -72,4 +72,11 @@ export class LoginThrottle {
     this.failures.set(address, recent.slice(-this.max));
     if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value!);
   }
+
+  /** A login that succeeded was counted as a failure while it was checked: take it back. */
+  forgive(address: string): void {
+    const recent = this.failures.get(address);
+    recent?.pop();
+    if (recent?.length === 0) this.failures.delete(address);
+  }
 }
