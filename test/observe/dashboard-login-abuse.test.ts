@@ -78,3 +78,22 @@ test('30 wrong logins in flight at once: no more than 10 are checked, the rest g
   const right = await fetch(`${gw.url}/dashboard/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: ADMIN_TOKEN }) });
   expect(right.status).toBe(429);
 });
+
+test('the admin API and /metrics share the limit: 10 wrong tokens there lock the address out everywhere', async () => {
+  const other = await startTestGateway(config('providers:\n  mock: { adapter: mock, models: [mock-echo] }\n', `server:\n  admin_token: ${ADMIN_TOKEN}\n`));
+  try {
+    const adminGet = (token: string, path = '/admin/keys') => fetch(`${other.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await adminGet(ADMIN_TOKEN)).status).toBe(200);
+    for (let i = 0; i < 6; i++) expect((await adminGet(`guess-${i}`)).status).toBe(401);
+    for (let i = 0; i < 4; i++) expect((await adminGet(`guess-${i}`, '/metrics')).status).toBe(401);
+    const locked = await adminGet(ADMIN_TOKEN);
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await locked.json()) as { error: { code: string } }).error.code).toBe('too_many_wrong_tokens');
+    expect((await adminGet(ADMIN_TOKEN, '/metrics')).status).toBe(429);
+    const login = await fetch(`${other.url}/dashboard/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: ADMIN_TOKEN }) });
+    expect(login.status).toBe(429);
+  } finally {
+    await other.stop();
+  }
+});

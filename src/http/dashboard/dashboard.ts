@@ -52,9 +52,8 @@ function cookieOf(request: Request): string | undefined {
 export class Dashboard {
   private readonly sessions = new DashboardSessions();
   private readonly assets = new DashboardAssets();
-  private readonly throttle = new LoginThrottle();
-
-  constructor(private readonly rt: Runtime) {}
+  /** `throttle`: failed logins per address, shared with the admin API and /metrics (app.ts). */
+  constructor(private readonly rt: Runtime, private readonly throttle = new LoginThrottle()) {}
 
   /** Is this one of the dashboard's paths? (Not /dashboard/billing/*: that is OpenAI's billing API.) */
   static owns(url: string): boolean {
