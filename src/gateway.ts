@@ -82,7 +82,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   let currentPrint = fingerprint(first.text, codeFiles);
   await warmTokenizer();
   const services = await attachServices(runtime, first.config, first.baseDir);
-  attachObservability(runtime, first.config);
+  const observability = attachObservability(runtime, first.config);
   const warnPrices = (loaded: Extract<Awaited<ReturnType<typeof loadConfigFile>>, { ok: true }>, gateway: typeof compiled.gateway) => {
     for (const w of priceWarnings(loaded.file, loaded.source, gateway)) log.warn('model has no price; its requests are recorded at $0', { problem: formatProblem(w) });
   };
@@ -189,6 +189,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       // Requests cut by closing their connections record their rows now; then the ledger is flushed.
       if (!drained) await runtime.drain(1000);
       await services.close();
+      await observability.close(); // the last spans (rows recorded during the drain included)
     })()),
   };
 }

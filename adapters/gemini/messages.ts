@@ -169,8 +169,9 @@ export function toGeminiConversation(messages: ChatMessage[]): GeminiConversatio
     switch (message.role) {
       case 'system':
       case 'developer': {
-        const text = contentText(message.content);
-        if (text) system.push({ text });
+        // Each text part stays its own part (blocks a client split, e.g. around a cache breakpoint).
+        const texts = Array.isArray(message.content) ? message.content.map((p) => contentText([p])) : [contentText(message.content)];
+        for (const text of texts) if (text) system.push({ text });
         break;
       }
       case 'user':

@@ -3,7 +3,8 @@
 // Quirks handled here: no stream_options for vendors that reject it, a vendor-named reasoning delta
 // renamed to reasoning_content, stream usage found elsewhere than `usage`, MiniMax's HTTP-200
 // base_resp errors and Cloudflare's {success, errors[]} envelope; a 402 (the gateway's account is out
-// of credit at this vendor) fails over like a 5xx instead of failing the client's request.
+// of credit at this vendor) fails over like a 5xx instead of failing the client's request. A Responses
+// API request is translated to chat completions (no preset vendor is sent a /responses body).
 
 import {
   type Adapter, type ChatChunk, type GatewayError, type JsonObject, type JsonValue, type ProviderView, type UpstreamReply,
@@ -88,7 +89,9 @@ export function presetAdapter(id: string, preset: Preset): Adapter {
         forward_extra_content: { type: 'boolean', description: 'Forward chat message fields OpenAI does not define (vendors that read them). Default false.' },
       },
     },
-    supports: () => true,
+    // Every operation goes to the vendor as OpenAI shapes it, except a Responses API body: these vendors
+    // serve chat completions, so the Responses surface translates to chat for them.
+    supports: (operation) => operation !== 'responses',
     buildRequest: (request, provider) =>
       buildOpenAIRequest(request, provider, provider.baseUrl ? apiRoot(provider.baseUrl) : presetRoot(id, preset, provider), preset.stream_options !== false),
     decodeResponse(reply, request, provider) {

@@ -74,6 +74,11 @@ function optIns(gw: CompiledGateway): { keys: Map<string, boolean>; routes: Map<
   return found;
 }
 
+/** The cache settings in force for one config (defaults applied), shared by every cache backend. */
+export function cacheSettings(cfg: CacheConfig = {}): { cfg: CacheConfig; ttlMs: number; maxBytes: number; shared: boolean } {
+  return { cfg, ttlMs: cfg.ttl_ms ?? CACHE_DEFAULTS.ttlMs, maxBytes: cfg.max_bytes ?? CACHE_DEFAULTS.maxBytes, shared: cfg.shared === true };
+}
+
 /**
  * `getConfig` picks the cache settings of a gateway snapshot (default: its top-level `cache:`), so a
  * config reload changes TTL, size bound and opt-ins without recreating the cache.
@@ -83,10 +88,7 @@ export function createResponseCache(
   getConfig: (gw: CompiledGateway) => CacheConfig | undefined = (gw) => gw.config.cache,
   log?: Logger,
 ): ResponseCache {
-  const settings = (gw: CompiledGateway) => {
-    const cfg = getConfig(gw) ?? {};
-    return { cfg, ttlMs: cfg.ttl_ms ?? CACHE_DEFAULTS.ttlMs, maxBytes: cfg.max_bytes ?? CACHE_DEFAULTS.maxBytes, shared: cfg.shared === true };
-  };
+  const settings = (gw: CompiledGateway) => cacheSettings(getConfig(gw));
   return {
     applies: (gw, call) => cacheApplies(gw, call, settings(gw).cfg),
 

@@ -205,6 +205,12 @@ function collectSecrets(config: GatewayConfig, views: readonly ProviderView[]): 
   for (const k of config.keys ?? []) add(k.key);
   add(config.server?.admin_token);
   add(config.storage?.auth_token);
+  // OTLP collector headers are credentials (an API key, a basic-auth pair): every value is a secret.
+  // An `<scheme> <credential>` value (Bearer, Basic, Api-Key) also masks the credential on its own.
+  for (const value of Object.values(config.observability?.otlp?.headers ?? {})) {
+    add(value);
+    add(/^\S+\s+(\S+)$/.exec(value)?.[1]);
+  }
   return [...secrets].sort((a, b) => b.length - a.length);
 }
 

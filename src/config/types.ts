@@ -173,6 +173,19 @@ export interface CacheConfig {
   shared?: boolean;
 }
 
+export interface ObservabilityConfig {
+  /** OpenTelemetry trace export over OTLP/HTTP JSON: one span per finished request (off when absent). */
+  otlp?: {
+    endpoint: string;
+    headers?: Record<string, string>;
+    service_name?: string;
+    flush_ms?: number;
+    max_queue?: number;
+    max_batch?: number;
+    timeout_ms?: number;
+  };
+}
+
 export interface GatewayConfig {
   version: 1;
   server?: ServerConfig;
@@ -188,4 +201,5 @@ export interface GatewayConfig {
   global_plugins?: string[];
   routes?: RouteConfig[];
   cache?: CacheConfig;
+  observability?: ObservabilityConfig;
 }

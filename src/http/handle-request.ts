@@ -53,6 +53,8 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
   const ex: Exchange = {
     id, startedAt: Date.now(), gw, route, get clientIp() { return ipOf(); }, signal: request.signal, scope, attempts: [], detached: false, leave: rt.enter(),
   };
+  // OTLP export on: the client's trace context becomes the span's parent (and nothing else).
+  if (rt.spans) ex.traceParent = request.headers.get('traceparent') ?? undefined;
   let status = 500;
   try {
     const response = await serveApiRequest(rt, ex, request, url, rest, ipOf);

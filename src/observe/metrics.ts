@@ -8,7 +8,7 @@
 // switchyard_*. Key names (never key values) are labels, capped at `maxKeyLabels` distinct names;
 // later names are counted under key="_other".
 
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { FastCounter, FastHistogram } from './fast-series.ts';
 import type { AttemptRow, RequestRow } from '../runtime/contracts.ts';
 
@@ -19,6 +19,10 @@ export interface LiveSources {
   breakers(): Array<{ key: string; state: 'closed' | 'open' | 'half_open' }>;
   config(): { hash: string; loadedAt: number; reloads: number; failures: number };
   ledgerPending(): number;
+  /** Readiness of attached dependencies (ledger database, Redis) by name. */
+  dependencies(): Array<{ name: string; status: string; up: boolean }>;
+  /** OTLP trace export counts, when observability.otlp is configured. */
+  otlp?: () => { exported: number; droppedQueueFull: number; droppedExportFailed: number; queued: number };
 }
 
 export interface RowFacts {
@@ -86,6 +90,23 @@ export class GatewayMetrics {
     new Gauge({ name: 'switchyard_config_seconds_since_load', help: 'Seconds since the active config was loaded.', registers: r, collect() { this.set((Date.now() - live.config().loadedAt) / 1000); } });
     new Gauge({ name: 'switchyard_config_reloads', help: 'Config reloads by result since start.', labelNames: ['result'], registers: r, collect() { const c = live.config(); this.set({ result: 'success' }, c.reloads); this.set({ result: 'failure' }, c.failures); } });
     new Gauge({ name: 'switchyard_ledger_rows_pending', help: 'Ledger rows recorded and not yet committed (queue depth).', registers: r, collect() { this.set(live.ledgerPending()); } });
+    new Gauge({
+      name: 'switchyard_dependency_up', help: 'Per configured dependency (ledger database, redis): 1 when healthy (status ok), 0 when degraded or down.', labelNames: ['name'], registers: r,
+      collect() { this.reset(); for (const d of live.dependencies()) this.set({ name: d.name }, d.up ? 1 : 0); },
+    });
+    new Gauge({
+      name: 'switchyard_dependency_status', help: 'Per configured dependency, its readiness status as a label (ledger: ok, buffering, refusing; redis: ok, degraded, unavailable); always 1.', labelNames: ['name', 'status'], registers: r,
+      collect() { this.reset(); for (const d of live.dependencies()) this.set({ name: d.name, status: d.status }, 1); },
+    });
+    const otlp = live.otlp;
+    if (otlp) {
+      new Counter({ name: 'switchyard_otlp_spans_exported_total', help: 'Spans accepted by the OTLP collector.', registers: r, collect() { this.reset(); this.inc(otlp().exported); } });
+      new Counter({
+        name: 'switchyard_otlp_spans_dropped_total', help: 'Spans not exported: queue_full (observability.otlp.max_queue reached) or export_failed (collector down, slow or refusing).', labelNames: ['reason'], registers: r,
+        collect() { const c = otlp(); this.reset(); this.inc({ reason: 'queue_full' }, c.droppedQueueFull); this.inc({ reason: 'export_failed' }, c.droppedExportFailed); },
+      });
+      new Gauge({ name: 'switchyard_otlp_queue_spans', help: 'Spans waiting to be exported.', registers: r, collect() { this.set(otlp().queued); } });
+    }
   }
 
   /** The key label: its name, or "_other" beyond the cardinality cap. */

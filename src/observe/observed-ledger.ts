@@ -1,14 +1,18 @@
-// The Ledger every request finishes into, observed: each recorded row also updates the metrics and
-// writes the request log line, so the three always count the same requests. Wraps the storage ledger.
+// The Ledger every request finishes into, observed: each recorded row also updates the metrics, writes
+// the request log line and queues the request's OTLP span, so they always count the same requests.
+// Wraps the storage ledger.
 
 import type { CompiledGateway } from '../compile/types.ts';
 import type { Logger } from '../log.ts';
 import type { Ledger } from '../runtime/contracts.ts';
 import type { GatewayMetrics } from './metrics.ts';
+import type { SpanExporter } from './otlp/span-exporter.ts';
 import { logRequest } from './request-log.ts';
 
 export interface ObserveOptions {
   metrics?: GatewayMetrics;
+  /** OTLP trace export: one span per recorded row. */
+  spans?: Pick<SpanExporter, 'add'>;
   /** The request log (one line per request), written while `requestLog()` says so. */
   log?: Logger;
   requestLog?: () => boolean;
@@ -17,8 +21,8 @@ export interface ObserveOptions {
 }
 
 export function observeLedger(inner: Ledger, options: ObserveOptions): Ledger {
-  const { metrics, log, current, requestLog = () => true } = options;
-  if (!metrics && !log) return inner;
+  const { metrics, spans, log, current, requestLog = () => true } = options;
+  if (!metrics && !log && !spans) return inner;
   return {
     record(row, attempts) {
       inner.record(row, attempts);
@@ -29,6 +33,7 @@ export function observeLedger(inner: Ledger, options: ObserveOptions): Ledger {
           metrics.observe(row, attempts, { surface: row.surface ?? 'openai', priced, reasoningTokens: row.reasoningTokens ?? 0 });
         }
         if (log && requestLog()) logRequest(log, row, attempts);
+        if (spans) spans.add(row, attempts);
       } catch {
         // Observability must never fail a request; the ledger row is already recorded.
       }

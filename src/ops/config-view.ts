@@ -56,5 +56,20 @@ export function configView(gw: CompiledGateway) {
       health_check: config.routing?.health_check ?? null,
     },
     admin_token: masked(gw.adminToken),
+    observability: { otlp: otlpView(gw) },
   };
+}
+
+/** OTLP export settings: the endpoint without credentials or query, header names only. */
+function otlpView(gw: CompiledGateway) {
+  const o = gw.config.observability?.otlp;
+  if (!o) return null;
+  let endpoint = '(invalid URL)';
+  try {
+    const u = new URL(o.endpoint);
+    endpoint = redact(`${u.protocol}//${u.host}${u.pathname}`, gw.secrets);
+  } catch {
+    // schema-checked; kept defensive
+  }
+  return { endpoint, headers: Object.keys(o.headers ?? {}), service_name: o.service_name ?? 'switchyard' };
 }

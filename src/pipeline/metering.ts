@@ -47,6 +47,8 @@ export function meter(rt: Runtime, ex: Exchange, m: MeterInput): void {
       configHash: ex.gw.hash,
       surface: ex.surface ?? 'openai',
       reasoningTokens: m.usage?.reasoning_tokens ?? 0,
+      operation: ex.call?.operation,
+      traceParent: ex.traceParent,
     },
     ex.attempts.map((a, i) => ({
       requestId: ex.id, n: i + 1, provider: a.provider, upstreamModel: a.upstreamModel, status: a.status,

@@ -58,6 +58,8 @@ export interface Exchange {
   failure?: { status: number; code: string; clientGone?: boolean };
   /** A stream owns the end of the request: the relay's onFinish calls finishRequest, not the HTTP edge. */
   detached: boolean;
+  /** The client's `traceparent` header, read only while OTLP trace export is on (the span's parent). */
+  traceParent?: string;
   /** Set by finishRequest: the request was settled and metered. */
   finished?: boolean;
   /** Marks the request finished for drain tracking (idempotent; finishRequest calls it). */

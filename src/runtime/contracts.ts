@@ -60,6 +60,10 @@ export interface RequestRow {
   surface?: string;
   /** Reasoning tokens (part of completionTokens); metrics and logs only, not stored. */
   reasoningTokens?: number;
+  /** The gateway operation (chat, embeddings, ...); traces only, not stored. */
+  operation?: string;
+  /** The client's W3C `traceparent` header, kept only while OTLP export is on; traces only, not stored. */
+  traceParent?: string;
 }
 
 export interface AttemptRow {

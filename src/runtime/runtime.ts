@@ -6,6 +6,7 @@ import type { JobService } from '../jobs/types.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/open.ts';
 import type { GatewayMetrics } from '../observe/metrics.ts';
+import type { SpanExporter } from '../observe/otlp/span-exporter.ts';
 import type { ResponseStore } from '../store/responses-repo.ts';
 import { CircuitBreakers } from '../pipeline/circuit-breakers.ts';
 import { ConnectionGate } from '../upstream/connection-gate.ts';
@@ -49,6 +50,8 @@ export class Runtime {
   private streams = 0;
   /** Prometheus metrics (GET /metrics), attached at start. */
   metrics?: GatewayMetrics;
+  /** OTLP trace export (observability.otlp), attached at start when configured. */
+  spans?: SpanExporter;
   private drainWaiters: Array<() => void> = [];
   draining = false;
 

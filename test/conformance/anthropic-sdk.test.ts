@@ -145,6 +145,8 @@ describe.each(TARGETS)('anthropic SDK → $name upstream', (t) => {
       expect(JSON.stringify([upstream2.system, upstream2.tools])).toBe(JSON.stringify([upstream1.system, upstream1.tools]));
     } else {
       expect(JSON.stringify([upstream1, upstream2])).not.toContain('cache_control');
+      // The system blocks stay apart (never glued into one run-on sentence).
+      if (t.fake === 'gemini') expect(upstream1.systemInstruction.parts).toEqual([{ text: 'You are a CLI agent.' }, { text: 'Long project context.' }]);
     }
   });
 

@@ -15,7 +15,8 @@ export interface Scrape {
   sum(name: string, match?: Record<string, string>): number;
 }
 
-const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?(?:[0-9.e+-]+|NaN|\+Inf|-Inf))(?: -?[0-9]+)?$/;
+// Values as Prometheus reads them (Go's ParseFloat: NaN and Inf in any letter case; prom-client writes "Nan").
+const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?(?:[0-9.eE+-]+|[Nn][Aa][Nn]|[+-]?[Ii]nf))(?: -?[0-9]+)?$/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(?:,|$)/y;
 
 function parseLabels(text: string, line: string): Record<string, string> {
@@ -51,7 +52,7 @@ export function parsePrometheus(text: string): Scrape {
     if (!m) throw new Error(`not a sample line: ${line}`);
     const family = [...types.keys()].find((f) => m[1] === f || m[1] === `${f}_bucket` || m[1] === `${f}_sum` || m[1] === `${f}_count` || m[1] === `${f}_total`);
     if (!family || !helped.has(family)) throw new Error(`sample without # HELP/# TYPE: ${line}`);
-    samples.push({ name: m[1], labels: m[2] ? parseLabels(m[2], line) : {}, value: Number(m[3].replace('+Inf', 'Infinity')) });
+    samples.push({ name: m[1], labels: m[2] ? parseLabels(m[2], line) : {}, value: /^[Nn][Aa][Nn]$/.test(m[3]) ? NaN : /inf$/i.test(m[3]) ? (m[3].startsWith('-') ? -Infinity : Infinity) : Number(m[3]) });
   }
   return {
     samples,

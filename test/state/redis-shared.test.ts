@@ -43,6 +43,7 @@ limits:
   models:
     slow: { concurrency: 2 }
 routing: { retry: { attempts: 0 }, circuit_breaker: { failures: 3, cooldown_ms: 30000 } }
+cache: { ttl_ms: 1500 }
 keys:
   - { name: main, key: ${KEY}, limits: { rpm: 10 } }
   - { name: poor, key: ${POOR}, budget: 0.00035 }
@@ -143,4 +144,24 @@ testRedis('/admin/cluster lists the three nodes with one config hash', async () 
   const view = await (await admin(nodes[0], 'GET', '/admin/cluster')).json() as { nodes: Array<{ config_hash: string }>; drift: boolean };
   expect(view.nodes.length).toBe(3);
   expect(view.drift).toBe(false);
+});
+
+testRedis('the response cache is shared: an answer stored by A is a hit on B, and expires with the same TTL', async () => {
+  const ask = (node: TestGateway) => fetch(`${node.url}/v1/chat/completions`, {
+    method: 'POST', headers: { authorization: `Bearer ${FREE}`, 'content-type': 'application/json', 'x-switchyard-cache': 'yes' },
+    body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'cache me across nodes' }] }),
+  });
+  const before = up.received.length;
+  const first = await ask(nodes[0]);
+  expect(first.headers.get('x-switchyard-cache')).toBe('miss');
+  await first.text();
+  const second = await ask(nodes[1]);
+  expect(second.headers.get('x-switchyard-cache')).toBe('hit');
+  expect((await second.json()).choices[0].message.content).toBe('ok');
+  expect(up.received.length).toBe(before + 1);
+  await Bun.sleep(1700);
+  const expired = await ask(nodes[2]);
+  expect(expired.headers.get('x-switchyard-cache')).toBe('miss');
+  await expired.text();
+  expect(up.received.length).toBe(before + 2);
 });

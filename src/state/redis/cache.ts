@@ -5,15 +5,12 @@
 
 import type { CompiledGateway } from '../../compile/types.ts';
 import type { CacheConfig } from '../../config/types.ts';
-import { CACHE_DEFAULTS, cacheApplies, cacheKey } from '../../cache/response-cache.ts';
+import { cacheApplies, cacheKey, cacheSettings } from '../../cache/response-cache.ts';
 import type { ResponseCache } from '../../runtime/contracts.ts';
 import type { RedisState } from './client.ts';
 
 export function createRedisCache(state: RedisState, getConfig: (gw: CompiledGateway) => CacheConfig | undefined = (gw) => gw.config.cache): ResponseCache {
-  const settings = (gw: CompiledGateway) => {
-    const cfg = getConfig(gw) ?? {};
-    return { cfg, ttlMs: cfg.ttl_ms ?? CACHE_DEFAULTS.ttlMs, maxBytes: cfg.max_bytes ?? CACHE_DEFAULTS.maxBytes, shared: cfg.shared === true };
-  };
+  const settings = (gw: CompiledGateway) => cacheSettings(getConfig(gw));
   return {
     applies: (gw, call) => cacheApplies(gw, call, settings(gw).cfg),
     async lookup(gw, call) {

@@ -16,30 +16,22 @@ const COMMON = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local W = 60000
-local function purge_tokens(tz, th, before)
+-- Drops the entries of zset z scored up to \`before\`, their amounts in hash h, and subtracts them from
+-- the running total field \`total\` of hash t (token windows keep it in h itself, budgets in the account).
+local function purge(z, h, t, total, before)
   while true do
-    local old = redis.call('ZRANGEBYSCORE', tz, '-inf', before, 'LIMIT', 0, 500)
+    local old = redis.call('ZRANGEBYSCORE', z, '-inf', before, 'LIMIT', 0, 500)
     if #old == 0 then return end
-    local vals = redis.call('HMGET', th, unpack(old))
+    local vals = redis.call('HMGET', h, unpack(old))
     local s = 0
     for _, v in ipairs(vals) do s = s + (tonumber(v) or 0) end
-    redis.call('HINCRBY', th, '_sum', -s)
-    redis.call('HDEL', th, unpack(old))
-    redis.call('ZREM', tz, unpack(old))
+    redis.call('HINCRBY', t, total, -s)
+    redis.call('HDEL', h, unpack(old))
+    redis.call('ZREM', z, unpack(old))
   end
 end
-local function purge_reservations(bh, bz, bv)
-  while true do
-    local old = redis.call('ZRANGEBYSCORE', bz, '-inf', now, 'LIMIT', 0, 500)
-    if #old == 0 then return end
-    local vals = redis.call('HMGET', bv, unpack(old))
-    local s = 0
-    for _, v in ipairs(vals) do s = s + (tonumber(v) or 0) end
-    redis.call('HINCRBY', bh, 'reserved', -s)
-    redis.call('HDEL', bv, unpack(old))
-    redis.call('ZREM', bz, unpack(old))
-  end
-end
+local function purge_tokens(tz, th, before) purge(tz, th, th, '_sum', before) end
+local function purge_reservations(bh, bz, bv) purge(bz, bv, bh, 'reserved', now) end
 `;
 
 /**
