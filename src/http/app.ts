@@ -10,6 +10,7 @@ import { handleAdmin } from './admin.ts';
 import { handleApiRequest } from './handle-request.ts';
 import { handleMetrics } from './metrics-route.ts';
 import { Dashboard } from './dashboard/dashboard.ts';
+import { LoginThrottle } from './dashboard/sessions.ts';
 
 type ServerLike = { requestIP(request: Request): { address: string } | null } | null;
 
@@ -40,12 +41,15 @@ export function createApp(rt: Runtime, opts: AppOptions = {}) {
   const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
   // /health names the process that answered (pid, and the worker index under a supervisor).
   const health = { status: 'ok', pid: process.pid, ...(opts.worker !== undefined && { worker: opts.worker }) };
-  const dashboard = new Dashboard(rt);
+  // One failed-token limit per address for every place that takes the admin (or metrics) token, so the
+  // admin API cannot be used to guess what the dashboard login refuses to let anyone guess.
+  const throttle = new LoginThrottle();
+  const dashboard = new Dashboard(rt, throttle);
   return new Elysia()
     .get('/health', () => json(200, health))
     .get('/ready', () => ready(rt, json))
-    .all('/admin/*', async ({ request }) => closeIfBodyUnread(request, await handleAdmin(rt, request)), { parse: 'none' })
-    .get('/metrics', ({ request }) => handleMetrics(rt, request))
+    .all('/admin/*', async ({ request, server }) => closeIfBodyUnread(request, await handleAdmin(rt, request, { throttle, ip: () => clientIpOf(rt, request, server as ServerLike) })), { parse: 'none' })
+    .get('/metrics', ({ request, server }) => handleMetrics(rt, request, { throttle, ip: () => clientIpOf(rt, request, server as ServerLike) }))
     .all('/*', async ({ request, server }) => {
       const ip = () => clientIpOf(rt, request, server as ServerLike);
       // The dashboard's own paths only: /dashboard/billing/* stays OpenAI's billing API (handled by the pipeline).
