@@ -25,7 +25,7 @@ export default defineAdapter({
       },
     },
   },
-  supports: () => true,
+  supports: (operation) => operation !== 'responses', // the Responses surface reaches it through chat
   buildRequest: (request, provider) => ({
     ...buildOpenAIRequest(request, provider, 'http://mock.invalid/v1'),
     headers: { 'x-mock-provider': provider.name, ...(provider.options.mock ? { 'x-mock-behaviour': JSON.stringify(provider.options.mock) } : {}) },

@@ -45,6 +45,9 @@ export function watchConfig(configFile: string, onChange: (reason: string) => vo
       void codeWatcher?.close();
       codeWatcher = files.length ? watch([...next], { ignoreInitial: true, atomic: true }) : undefined;
       codeWatcher?.on('all', (event, path) => trigger(`${event} ${basename(path)}`));
+      // An edit made between the load that named these files and the watcher being ready has no event:
+      // check once when it is ready (identical bytes are a no-op reload).
+      codeWatcher?.once('ready', () => trigger('code files watched'));
     },
     async close() {
       clearTimeout(timer);

@@ -6,6 +6,7 @@ import type { Runtime } from '../runtime/runtime.ts';
 import { errorResponse, toGatewayError } from './error-response.ts';
 import { presentedKey } from '../pipeline/authenticate.ts';
 import { newRequestId } from './handle-request.ts';
+import { type TokenGuard, lockedOut } from './dashboard/sessions.ts';
 
 export type AdminHandler = (rt: Runtime, request: Request, url: URL) => Promise<Response | undefined>;
 
@@ -18,19 +19,23 @@ export function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body, null, 2), { status, headers: { 'content-type': 'application/json' } });
 }
 
-export async function handleAdmin(rt: Runtime, request: Request): Promise<Response> {
+/** `guard` (the HTTP edge's): wrong tokens count per address, and an address over the limit gets 429. */
+export async function handleAdmin(rt: Runtime, request: Request, guard?: TokenGuard): Promise<Response> {
   const id = newRequestId();
-  const response = await adminResponse(rt, request, id);
+  const response = await adminResponse(rt, request, id, guard);
   response.headers.set('x-request-id', id);
   return response;
 }
 
-async function adminResponse(rt: Runtime, request: Request, id: string): Promise<Response> {
+async function adminResponse(rt: Runtime, request: Request, id: string, guard?: TokenGuard): Promise<Response> {
   try {
     const token = rt.current().adminToken;
     if (!token) throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'admin_disabled', message: 'The admin API is off. Set server.admin_token in gateway.yaml (the bundled file reads it from SWITCHYARD_ADMIN_TOKEN) and restart or save the file.' });
+    const locked = lockedOut(guard);
+    if (locked) throw tooManyWrongTokens(locked.retryAfterS);
     const presented = presentedKey(request.headers) ?? '';
     if (!timingSafeEqual(digest(presented), digest(token))) {
+      guard?.throttle.fail(guard.ip());
       throw new GatewayError({ status: 401, type: 'authentication_error', code: 'invalid_admin_token', message: 'The admin API needs "Authorization: Bearer <server.admin_token>".' });
     }
     const url = new URL(request.url);
@@ -51,4 +56,12 @@ async function adminResponse(rt: Runtime, request: Request, id: string): Promise
     const e = toGatewayError(err, rt.log, id);
     return errorResponse(e, id);
   }
+}
+
+/** 429 for an address that sent too many wrong admin or metrics tokens (shared with the dashboard login). */
+export function tooManyWrongTokens(retryAfterS: number): GatewayError {
+  return new GatewayError({
+    status: 429, type: 'rate_limit_error', code: 'too_many_wrong_tokens', headers: { 'retry-after': String(retryAfterS) },
+    message: `Too many wrong tokens from this address; try again in ${retryAfterS} s.`,
+  });
 }

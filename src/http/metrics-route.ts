@@ -8,16 +8,21 @@ import { presentedKey } from '../pipeline/authenticate.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { errorResponse } from './error-response.ts';
 import { newRequestId } from './handle-request.ts';
+import { tooManyWrongTokens } from './admin.ts';
+import { type TokenGuard, lockedOut } from './dashboard/sessions.ts';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-export async function handleMetrics(rt: Runtime, request: Request): Promise<Response> {
+export async function handleMetrics(rt: Runtime, request: Request, guard?: TokenGuard): Promise<Response> {
   const id = newRequestId();
   const { enabled, token } = rt.current().metrics;
   if (!enabled || !token || !rt.metrics) {
     return errorResponse(new GatewayError({ status: 404, type: 'invalid_request_error', code: 'metrics_disabled', message: 'Metrics are off. Set server.metrics.token (or server.admin_token) in gateway.yaml and scrape /metrics with "Authorization: Bearer <token>".' }), id);
   }
+  const locked = lockedOut(guard);
+  if (locked) return errorResponse(tooManyWrongTokens(locked.retryAfterS), id);
   if (!timingSafeEqual(digest(presentedKey(request.headers) ?? ''), digest(token))) {
+    guard?.throttle.fail(guard.ip());
     return errorResponse(new GatewayError({ status: 401, type: 'authentication_error', code: 'invalid_metrics_token', message: '/metrics needs "Authorization: Bearer <server.metrics.token>" (or the admin token when no metrics token is set).' }), id);
   }
   return new Response(await rt.metrics.text(), { headers: { 'content-type': rt.metrics.contentType, 'x-request-id': id } });

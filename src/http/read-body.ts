@@ -8,6 +8,7 @@ import type { JsonObject, Operation } from '../contracts/canonical.ts';
 import { GatewayError, errors } from '../contracts/errors.ts';
 import { ClientGone } from '../upstream/call.ts';
 import { type Deadline, deadlines } from '../runtime/deadline-wheel.ts';
+import { MAX_JSON_DEPTH, jsonTooDeep } from './json-depth.ts';
 
 /** Body fields a client could use to steer the gateway to another host or key; never forwarded. */
 const STEERING_FIELDS = ['api_base', 'base_url', 'api_key', 'api_version', 'organization', 'azure_endpoint', 'custom_llm_provider', 'extra_headers', 'api_type'];
@@ -115,6 +116,7 @@ export async function readOperationBody(request: Request, operation: Operation, 
     const model = form.get('model');
     return { body: typeof model === 'string' ? { model } : {}, form, contentType: rawType };
   }
+  if (jsonTooDeep(bytes)) throw tooDeep();
   let parsed: unknown;
   try {
     parsed = JSON.parse(utf8.decode(bytes));
@@ -135,6 +137,10 @@ async function formFrom(bytes: Uint8Array, contentType: string): Promise<FormDat
   }
 }
 
+function tooDeep(): GatewayError {
+  return errors.invalidJson(`it is nested more than ${MAX_JSON_DEPTH} levels deep`);
+}
+
 function unsupported(got: string, want: string): GatewayError {
   return new GatewayError({
     status: 415, type: 'invalid_request_error', code: 'unsupported_content_type',
@@ -147,6 +153,7 @@ function unsupported(got: string, want: string): GatewayError {
  * removed (then it is re-serialised). Its `model`, if any, is surfaced for the key's model allowlist.
  */
 function passthroughJson(bytes: Uint8Array, contentType: string): ParsedBody {
+  if (jsonTooDeep(bytes)) throw tooDeep();
   let parsed: unknown;
   try {
     parsed = JSON.parse(utf8.decode(bytes));

@@ -107,8 +107,9 @@ async function readAnswer(ex: Exchange, call: InboundCall, target: Target, areq:
         source.cancel();
         throw scrub(step.error);
       }
-      // Over before anything readable arrived (an empty body, or one that is not SSE): an unreadable answer.
-      if (step.ended && !committed && !done) throw errors.upstreamInvalid(provider.name, 'the stream ended without an answer');
+      // Over before anything readable arrived (an empty body, one that is not SSE, or `[DONE]` after events
+      // without a single choice, content or finish_reason): an unreadable answer, never an empty 200.
+      if (step.ended && !committed) throw errors.upstreamInvalid(provider.name, 'the stream ended without an answer');
       if (committed || step.ended || step.error) {
         return { kind: 'stream', target, source, primed, usage: step.usage, done, ended: step.ended ?? false, pendingError: step.error ? scrub(step.error) : undefined };
       }

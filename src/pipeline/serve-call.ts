@@ -72,5 +72,33 @@ function passthroughTarget(ex: Exchange, call: InboundCall): Target {
       message: `This gateway does not serve ${call.method} /v1${call.path}. Its OpenAI endpoints are /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/images/*, /v1/audio/*, /v1/moderations and /v1/models (check the spelling). Other OpenAI paths (files, batches, ...) are passed through only when the gateway operator lists their prefix in a provider's passthrough (e.g. passthrough: ["${call.path.split('/').slice(0, 2).join('/')}"]).`,
     });
   }
+  if (leavesPrefix(call.path)) {
+    throw new GatewayError({
+      status: 400, type: 'invalid_request_error', code: 'invalid_path',
+      message: `The path /v1${call.path.slice(0, 200)} has a "." or ".." segment or an encoded "/" or "\\" (plain or percent-encoded): passthrough paths must name the upstream resource directly, below "/v1${match.prefix}".`,
+    });
+  }
   return { provider: match.provider, upstreamModel: '', weight: 1, priority: 0, breakerKey: `${match.provider.name}/passthrough` };
+}
+
+/**
+ * Could an upstream that decodes or normalises paths read this one as outside its passthrough prefix?
+ * Dot segments and encoded separators, in up to three layers of percent-encoding, would let a client
+ * reach any upstream endpoint with the gateway's provider key attached.
+ */
+function leavesPrefix(path: string): boolean {
+  let spelled = path;
+  for (let layer = 0; layer < 3; layer++) {
+    if (spelled.includes('\\') || spelled.split('/').some((seg) => seg === '.' || seg === '..')) return true;
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(spelled);
+    } catch {
+      return /%(2f|5c|2e)/i.test(spelled);
+    }
+    if (decoded === spelled) return false;
+    if (/%(2f|5c)/i.test(spelled)) return true;
+    spelled = decoded;
+  }
+  return true;
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { chatChunks, chatCompletion, json, sse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts';
 import { type GatewayProcess, spawnGateway } from '../helpers/gateway-process.ts';
 import { tempDir } from '../helpers/gateway.ts';
+import { openStore, sqliteStore } from '../../src/store/open.ts';
 import { redisServerPath, startRedis, type TestRedis } from '../helpers/redis.ts';
 
 const REDIS_BIN = redisServerPath();
@@ -73,12 +74,14 @@ keys:
   // B keeps serving other things at once, and gets the slots back once A's leases expire (TTL 2 s).
   expect((await fetch(`${b.url}/health`)).status).toBe(200);
   let admittedAt = 0;
+  let answeredOnB = '';
   while (Date.now() - killedAt < 10_000) {
     const res = await chat(b.url, false);
     const answeredAt = Date.now();
     await res.text();
     if (res.status === 200) {
       admittedAt = answeredAt;
+      answeredOnB = res.headers.get('x-request-id')!;
       break;
     }
     await Bun.sleep(200);
@@ -96,4 +99,15 @@ keys:
     if (reserved !== 0) await Bun.sleep(100);
   }
   expect(reserved).toBe(0);
+
+  // Nothing the survivor answered is missing from the shared ledger after it stops (drained, flushed);
+  // the dead process loses at most its last flush window.
+  expect(await b.stop()).toBe(0);
+  const store = await openStore(`file:${join(dir, 'ledger.db')}`, undefined, { migrate: false });
+  try {
+    const rows = (await sqliteStore(store).client.execute({ sql: 'SELECT status FROM requests WHERE id = ?', args: [answeredOnB] })).rows;
+    expect(rows.map((r) => Number(r[0]))).toEqual([200]);
+  } finally {
+    await store.close();
+  }
 }, 60_000);

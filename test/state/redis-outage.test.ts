@@ -101,3 +101,35 @@ testRedis('allow: served on per-process limits while Redis is down (/ready degra
     await gw.stop();
   }
 }, 60_000);
+
+testRedis('under load: Redis stopped and restarted while 4 clients keep sending; only 200s and 503 state_unavailable, then 200s again', async () => {
+  const dir = tempDir();
+  const gw = await startTestGateway(yaml(dir, 'reject').replace(`budget: 0.00035`, 'budget: 1000'));
+  try {
+    const seen = new Map<string, number>();
+    let running = true;
+    const loop = async () => {
+      while (running) {
+        const res = await chat(gw);
+        const code = res.status === 200 ? '200' : `${res.status} ${(await res.json()).error?.code}`;
+        if (res.status === 200) await res.text();
+        seen.set(code, (seen.get(code) ?? 0) + 1);
+      }
+    };
+    const loops = Array.from({ length: 4 }, loop);
+    await Bun.sleep(300);
+    await redis!.stop();
+    await Bun.sleep(700);
+    await redis!.restart();
+    await until(async () => (await fetch(`${gw.url}/ready`)).status === 200);
+    await Bun.sleep(300);
+    const after = seen.get('200') ?? 0;
+    await Bun.sleep(300);
+    running = false;
+    await Promise.all(loops);
+    expect([...seen.keys()].sort()).toEqual(['200', '503 state_unavailable']);
+    expect(seen.get('200')!).toBeGreaterThan(after); // serving again after the restart
+  } finally {
+    await gw.stop();
+  }
+}, 60_000);

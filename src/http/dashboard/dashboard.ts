@@ -11,13 +11,18 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Runtime } from '../../runtime/runtime.ts';
+import { GatewayError } from '../../contracts/errors.ts';
 import { handleAdmin } from '../admin.ts';
+import { readBytes } from '../read-body.ts';
 import { DashboardAssets } from './assets.ts';
 import { DashboardSessions, LoginThrottle, SESSION_TTL_MS } from './sessions.ts';
 
 export const COOKIE = 'switchyard_dashboard';
 export const CSRF_HEADER = 'x-switchyard-dashboard';
 const MAX_API_BODY = 1 << 20;
+/** A login body is one short token; nobody needs more than a few seconds to send it (it comes before any auth). */
+const MAX_LOGIN_BODY = 4096;
+const LOGIN_BODY_TIMEOUT_MS = 10_000;
 
 const SECURITY_HEADERS: Record<string, string> = {
   'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
@@ -47,9 +52,8 @@ function cookieOf(request: Request): string | undefined {
 export class Dashboard {
   private readonly sessions = new DashboardSessions();
   private readonly assets = new DashboardAssets();
-  private readonly throttle = new LoginThrottle();
-
-  constructor(private readonly rt: Runtime) {}
+  /** `throttle`: failed logins per address, shared with the admin API and /metrics (app.ts). */
+  constructor(private readonly rt: Runtime, private readonly throttle = new LoginThrottle()) {}
 
   /** Is this one of the dashboard's paths? (Not /dashboard/billing/*: that is OpenAI's billing API.) */
   static owns(url: string): boolean {
@@ -87,7 +91,14 @@ export class Dashboard {
       return jsonReply(429, { error: { message: `Too many failed logins from this address; try again in ${Math.ceil(wait / 1000)} s.`, type: 'rate_limit_error', code: 'too_many_logins', param: null } }, { 'retry-after': String(Math.ceil(wait / 1000)) });
     }
     const type = request.headers.get('content-type') ?? '';
-    const text = (await request.text()).slice(0, 4096);
+    // Counted as a failure until it succeeds, so concurrent guesses cannot all slip past the limit.
+    this.throttle.fail(address);
+    let text: string;
+    try {
+      text = await this.readSmall(request, MAX_LOGIN_BODY, Math.min(this.rt.current().bodyTimeoutMs, LOGIN_BODY_TIMEOUT_MS));
+    } catch (err) {
+      return this.bodyError(err);
+    }
     const form = type.includes('application/x-www-form-urlencoded');
     let presented = '';
     if (form) presented = new URLSearchParams(text).get('token') ?? '';
@@ -100,12 +111,22 @@ export class Dashboard {
       }
     }
     if (!timingSafeEqual(digest(presented), digest(token))) {
-      this.throttle.fail(address);
       return form ? reply(303, null, 'text/plain', { location: '/dashboard#login-failed' }) : error(401, 'invalid_admin_token', 'Wrong admin token: use the value of server.admin_token.');
     }
+    this.throttle.forgive(address);
     const secure = new URL(request.url).protocol === 'https:' || (this.rt.current().trustProxy && request.headers.get('x-forwarded-proto') === 'https');
     const cookie = `${COOKIE}=${this.sessions.open(token)}; HttpOnly; SameSite=Strict; Path=/dashboard; Max-Age=${SESSION_TTL_MS / 1000}${secure ? '; Secure' : ''}`;
     return form ? reply(303, null, 'text/plain', { location: '/dashboard', 'set-cookie': cookie }) : jsonReply(200, { ok: true }, { 'set-cookie': cookie });
+  }
+
+  /** A body within `limit` bytes and `timeoutMs` (413 / 408 otherwise; the edge then closes the connection). */
+  private async readSmall(request: Request, limit: number, timeoutMs: number): Promise<string> {
+    return new TextDecoder().decode(await readBytes(request, limit, timeoutMs));
+  }
+
+  private bodyError(err: unknown): Response {
+    if (err instanceof GatewayError) return jsonReply(err.status, { error: { message: err.message, type: err.type, code: err.code, param: null } });
+    return error(400, 'request_body_unreadable', 'The request body could not be read; send it again.');
   }
 
   private async api(request: Request, url: URL, token: string): Promise<Response> {
@@ -116,8 +137,11 @@ export class Dashboard {
     if (type) headers.set('content-type', type);
     let body: string | undefined;
     if (request.method !== 'GET' && request.method !== 'HEAD') {
-      body = await request.text();
-      if (body.length > MAX_API_BODY) return error(413, 'request_too_large', 'Dashboard API bodies are limited to 1 MiB.');
+      try {
+        body = await this.readSmall(request, MAX_API_BODY, this.rt.current().bodyTimeoutMs);
+      } catch (err) {
+        return this.bodyError(err);
+      }
     }
     const target = new URL(`/admin/${url.pathname.slice('/dashboard/api/'.length)}${url.search}`, url);
     const response = await handleAdmin(this.rt, new Request(target, { method: request.method, headers, body }));

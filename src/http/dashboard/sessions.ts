@@ -53,6 +53,18 @@ export class DashboardSessions {
   }
 }
 
+/** Who is presenting a token, for the failed-token limit shared by the admin API, /metrics and the login. */
+export interface TokenGuard {
+  throttle: LoginThrottle;
+  ip: () => string;
+}
+
+/** A 429 for an address over the failed-token limit, or undefined. Call before comparing the token. */
+export function lockedOut(guard: TokenGuard | undefined): { retryAfterS: number } | undefined {
+  const wait = guard ? guard.throttle.waitMs(guard.ip()) : 0;
+  return wait > 0 ? { retryAfterS: Math.ceil(wait / 1000) } : undefined;
+}
+
 /** Failed logins per client address: at most `max` per minute, then 429 until the minute has passed. */
 export class LoginThrottle {
   private readonly failures = new Map<string, number[]>();
@@ -71,5 +83,12 @@ export class LoginThrottle {
     this.failures.delete(address);
     this.failures.set(address, recent.slice(-this.max));
     if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value!);
+  }
+
+  /** A login that succeeded was counted as a failure while it was checked: take it back. */
+  forgive(address: string): void {
+    const recent = this.failures.get(address);
+    recent?.pop();
+    if (recent?.length === 0) this.failures.delete(address);
   }
 }
