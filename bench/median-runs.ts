@@ -49,5 +49,49 @@ for (const id of ids) {
 }
 console.log(`Median of ${runs.length} runs (load average at start/end: ${runs.map((r) => r.load.join(' → ')).join('; ')})\n`);
 console.log(lines.join('\n'));
+// The goals, each as the median over the runs of that run's own figure.
+type Figure = (run: Run) => number;
+const byId = (run: Run, id: string) => run.rows.find((r) => r.id === id);
+const rowRatio = (id: string, of: string, field: 'rps' | 'allUs'): Figure => (run) => {
+  const a = byId(run, id);
+  const b = byId(run, of);
+  return a && b ? ratio(a[field], b[field]) : NaN;
+};
+const added = (id: string, of: string, field: 'paced' | 'ttfc'): Figure => (run) => {
+  const a = byId(run, id)?.[field]?.p50Ms;
+  const b = byId(run, of)?.[field]?.p50Ms;
+  return a !== undefined && b !== undefined ? a - b : NaN;
+};
+const workersRatio: Figure = (run) => {
+  const rps = run.workers.filter((w) => w.startsWith('server.workers=')).map((w) => Number(/req\/s=(\d+)/.exec(w)?.[1]));
+  return rps.length >= 2 ? rps.at(-1)! / rps[0]! : NaN;
+};
+const GOALS: Array<[string, Figure, (v: number) => boolean | undefined, (v: number) => string]> = [
+  ['13: auth + limits + budget + ledger, throughput / bare proxy (≥ 70%)', rowRatio('ledger', 'proxy', 'rps'), (v) => v >= 0.7, (v) => `${f(100 * v)}%`],
+  ['13: auth + limits + budget + ledger, CPU / bare proxy, all threads (≤ 1.5×)', rowRatio('ledger', 'proxy', 'allUs'), (v) => v <= 1.5, (v) => `${f(v, 2)}×`],
+  ['13: auth + limits + budget + ledger, added p50 over direct @500/s (< 0.2 ms)', added('ledger', 'direct', 'paced'), (v) => v < 0.2, (v) => `${f(v, 3)} ms`],
+  ['13: auth + limits + budget + ledger, added time to first chunk (< 0.5 ms)', added('ledger', 'direct', 'ttfc'), (v) => v < 0.5, (v) => `${f(v, 3)} ms`],
+  ['13: all on (+ metrics, request log), throughput / bare proxy (≥ 70%)', rowRatio('observe', 'proxy', 'rps'), (v) => v >= 0.7, (v) => `${f(100 * v)}%`],
+  ['13: all on, CPU / bare proxy (≤ 1.5×)', rowRatio('observe', 'proxy', 'allUs'), (v) => v <= 1.5, (v) => `${f(v, 2)}×`],
+  ['13: all on, added p50 over direct @500/s (< 0.2 ms)', added('observe', 'direct', 'paced'), (v) => v < 0.2, (v) => `${f(v, 3)} ms`],
+  ['13: all on, added time to first chunk (< 0.5 ms)', added('observe', 'direct', 'ttfc'), (v) => v < 0.5, (v) => `${f(v, 3)} ms`],
+  ['(scale) bare proxy: added p50 over direct @500/s', added('proxy', 'direct', 'paced'), () => undefined, (v) => `${f(v, 3)} ms`],
+  ['(scale) bare proxy: added time to first chunk', added('proxy', 'direct', 'ttfc'), () => undefined, (v) => `${f(v, 3)} ms`],
+  ['13: 5,000 slow streams, peak RSS (< 500 MB)', (run) => run.memory?.peakMb ?? NaN, (v) => v < 500, (v) => `${f(v, 0)} MB`],
+  ['13: RSS after the streams vs idle (within 20%)', (run) => (run.memory ? run.memory.afterMb / run.memory.idleMb - 1 : NaN), (v) => Math.abs(v) <= 0.2, (v) => `${v >= 0 ? '+' : ''}${f(100 * v)}%`],
+  ['9: Redis limits + budget / in-memory, throughput (≥ 80%)', rowRatio('redis', 'observe', 'rps'), (v) => v >= 0.8, (v) => `${f(100 * v)}%`],
+  ['9: Redis added p50 @500/s over in-memory (< 0.3 ms)', added('redis', 'observe', 'paced'), (v) => v < 0.3, (v) => `${f(v, 3)} ms`],
+  ['9: server.workers 2 / 1 throughput (reported)', workersRatio, () => undefined, (v) => `${f(100 * v)}%`],
+  ['10: metrics + request log on / off, throughput (≥ 95%)', rowRatio('observe', 'ledger', 'rps'), (v) => v >= 0.95, (v) => `${f(100 * v)}%`],
+  ['10: metrics + request log, CPU off / on (CPU-bound throughput, ≥ 95%)', (run) => 1 / rowRatio('observe', 'ledger', 'allUs')(run), (v) => v >= 0.95, (v) => `${f(100 * v)}%`],
+];
+console.log('\n| goal (issue) | ' + runs.map((_, i) => `run ${i + 1}`).join(' | ') + ' | median | met |');
+console.log('|---|' + runs.map(() => '---:').join('|') + '|---:|:---:|');
+for (const [name, figure, ok, show] of GOALS) {
+  const values = runs.map(figure);
+  const m = median(values);
+  const met = Number.isFinite(m) ? ok(m) : undefined;
+  console.log(`| ${name} | ${values.map(show).join(' | ')} | ${show(m)} | ${met === undefined ? '' : met ? '✓' : '✗'} |`);
+}
 console.log('\nGoal lines of each run:\n');
 runs.forEach((run, i) => console.log(`Run ${i + 1}:\n${goals(run.rows, run.memory, run.workers)}\n`));
