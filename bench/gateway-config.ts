@@ -2,7 +2,7 @@
 // upstream and one key. Ledger "off": throwaway in-memory storage, no budget, no limits. Ledger "on": a
 // file ledger in the temp dir, a budget on the key, and rpm/tpm/concurrency limits on the key and its
 // group (all set high enough never to reject: the bench measures their cost, not their effect).
-// Observability "off": server.metrics.enabled false and request_log false (BENCH_OBSERVE).
+// Observability "off": server.metrics.enabled false and request_log false (the stages before "observe").
 
 export const BENCH_KEY = 'sk-switchyard-bench-0123456789';
 export const BENCH_MODEL = 'bench-model';
