@@ -1,113 +1,107 @@
-// Formats the benchmark results: one markdown table plus the ratios the issues set goals for.
+// Formats the per-stage bench: one markdown table (median of the alternating rounds) and the ratios the
+// issues set goals for (13: throughput, CPU, latency, first chunk, memory; 9: Redis, workers; 10: metrics).
+// Ratios are taken round by round (targets measured back to back) and then the median, which keeps host
+// noise that hits one round out of the comparison.
 
+import type { MemoryResult } from './memory.ts';
 import type { PacedResult } from './paced.ts';
+import type { StageId } from './stages.ts';
 import type { TtfcResult } from './ttfc.ts';
-import type { WrkResult } from './wrk.ts';
 
-export interface TargetResult {
+export interface StageResult {
+  id: StageId;
   label: string;
-  wrk?: WrkResult;
+  /** One entry per round. */
+  rps: number[];
+  allUs: number[];
+  mainUs: number[];
+  wrkP50Ms: number[];
+  errors: number;
   paced?: PacedResult;
   ttfc?: TtfcResult;
-  /** Gateway process CPU (all threads) per answered request during the wrk run, in µs (Linux only). */
-  cpuUsPerRequest?: number;
-  /** Alternating observability rounds (BENCH_OBSERVE=both): req/s and CPU µs per request, one entry per round. */
-  rounds?: { rps: number[]; cpuUs: number[] };
 }
 
-const f = (n: number | undefined, digits = 2) => (n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(digits));
+export function median(xs: number[]): number {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+const f = (n: number | undefined, digits = 1) => (n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(digits));
 const int = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '–' : Math.round(n).toLocaleString('en-US'));
+const verdict = (ok: boolean) => (ok ? '✓' : '✗ (goal missed)');
+/** Median over rounds of a[i] / b[i]. */
+const ratio = (a: number[], b: number[]) => median(a.map((x, i) => x / (b[i] ?? NaN)));
 
-export function table(rows: TargetResult[], opts: { connections: number; rate: number; streams: number }): string {
-  const head = [
-    'target',
-    `req/s @${opts.connections} conns`,
-    'wrk p50 ms',
-    'wrk p99 ms',
-    `p50 ms @${opts.rate}/s`,
-    `p99 ms @${opts.rate}/s`,
-    'achieved rate',
-    `TTFC p50 ms (n=${opts.streams})`,
-    'TTFC p99 ms',
-    'stream total p50 ms',
-    'errors',
-  ];
-  const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
+export function stageTable(rows: StageResult[], opts: { connections: number; rate: number }): string {
+  const proxy = rows.find((r) => r.id === 'proxy');
+  const head = ['stage', `req/s @${opts.connections}`, '% of bare proxy', 'CPU µs/req (all threads)', '× bare proxy', 'main thread µs/req', 'Δ main vs previous', `p50 ms @${opts.rate}/s`, 'TTFC p50 ms', 'errors'];
+  const out = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
+  let previousMain: number | undefined;
   for (const r of rows) {
-    const errors = (r.wrk ? r.wrk.errors + r.wrk.non2xx : 0) + (r.paced?.failed ?? 0) + (r.ttfc ? r.ttfc.failed + (r.ttfc.n - r.ttfc.failed - r.ttfc.complete) : 0);
-    lines.push(`| ${[
+    const main = median(r.mainUs);
+    const delta = previousMain !== undefined && r.id !== 'direct' && r.id !== 'proxy' && r.id !== 'redis' ? main - previousMain : undefined;
+    out.push(`| ${[
       r.label,
-      int(r.wrk?.rps),
-      f(r.wrk?.p50Ms),
-      f(r.wrk?.p99Ms),
+      int(median(r.rps)),
+      proxy && r.rps.length ? `${f(100 * ratio(r.rps, proxy.rps))}%` : '–',
+      f(median(r.allUs)),
+      proxy && r.allUs.length ? f(ratio(r.allUs, proxy.allUs), 2) : '–',
+      f(main),
+      delta === undefined ? '' : `${delta >= 0 ? '+' : ''}${f(delta)}`,
       f(r.paced?.p50Ms, 3),
-      f(r.paced?.p99Ms, 3),
-      r.paced ? `${int(r.paced.rate)}/s` : '–',
       f(r.ttfc?.p50Ms, 3),
-      f(r.ttfc?.p99Ms, 3),
-      f(r.ttfc?.totalP50Ms, 3),
-      String(errors),
+      String(r.errors + (r.paced?.failed ?? 0) + (r.ttfc ? r.ttfc.failed + (r.ttfc.n - r.ttfc.failed - r.ttfc.complete) : 0)),
     ].join(' | ')} |`);
-  }
-  return lines.join('\n');
-}
-
-const pct = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? (100 * a) / b : NaN);
-const verdict = (ok: boolean | undefined) => (ok === undefined ? '' : ok ? '  ✓' : '  ✗ (goal missed)');
-const check = (value: number, test: (v: number) => boolean) => (Number.isFinite(value) ? test(value) : undefined);
-
-export function ratios(direct: TargetResult, proxy: TargetResult, gateways: TargetResult[]): string {
-  const out: string[] = [];
-  const proxyOfDirect = pct(proxy.wrk?.rps, direct.wrk?.rps);
-  out.push(`- bare proxy throughput / direct: ${f(proxyOfDirect, 1)}%`);
-  out.push(`- bare proxy added p50 latency over direct @fixed rate: ${f(sub(proxy.paced?.p50Ms, direct.paced?.p50Ms), 3)} ms`);
-  for (const gw of gateways) {
-    const ofProxy = pct(gw.wrk?.rps, proxy.wrk?.rps);
-    const addedP50 = sub(gw.paced?.p50Ms, direct.paced?.p50Ms);
-    out.push(`- ${gw.label}: throughput / bare proxy = ${f(ofProxy, 1)}% (goal ≥ 70%)${verdict(check(ofProxy, (v) => v >= 70))}`);
-    out.push(`- ${gw.label}: added p50 latency over direct @fixed rate = ${f(addedP50, 3)} ms (goal < 0.3 ms)${verdict(check(addedP50, (v) => v < 0.3))}`);
-    out.push(`- ${gw.label}: added p99 latency over direct @fixed rate = ${f(sub(gw.paced?.p99Ms, direct.paced?.p99Ms), 3)} ms`);
-    out.push(`- ${gw.label}: added time to first chunk over direct (p50) = ${f(sub(gw.ttfc?.p50Ms, direct.ttfc?.p50Ms), 3)} ms`);
-  }
-  const off = gateways.find((g) => g.label.includes('ledger off'));
-  const on = gateways.find((g) => g.label.includes('ledger on'));
-  if (off && on) {
-    const onOfOff = pct(on.wrk?.rps, off.wrk?.rps);
-    out.push(`- ledger+limits on / off throughput = ${f(onOfOff, 1)}% (issue 3 goal ≥ 90%)${verdict(check(onOfOff, (v) => v >= 90))}`);
-    out.push(`- ledger+limits on vs off, p50 @fixed rate: +${f(sub(on.paced?.p50Ms, off.paced?.p50Ms), 3)} ms`);
-  }
-  for (const ledger of ['ledger off', 'ledger on']) {
-    const quiet = gateways.find((g) => g.label.includes(ledger) && g.label.includes('request log off'));
-    const observed = gateways.find((g) => g.label.includes(ledger) && g.label.includes('request log on'));
-    if (!quiet || !observed) continue;
-    const ratio = pct(observed.wrk?.rps, quiet.wrk?.rps);
-    out.push(`- ${ledger}: metrics + request log on / off throughput = ${f(ratio, 1)}% (issue 10 goal ≥ 95%)${verdict(check(ratio, (v) => v >= 95))}`);
-    out.push(`- ${ledger}: metrics + request log on vs off, p50 @fixed rate: +${f(sub(observed.paced?.p50Ms, quiet.paced?.p50Ms), 3)} ms`);
-    const qr = quiet.rounds;
-    const or = observed.rounds;
-    if (qr && or && qr.rps.length && qr.rps.length === or.rps.length) {
-      const perRound = qr.rps.map((q, i) => pct(or.rps[i], q));
-      const med = median(perRound);
-      out.push(`- ${ledger}: alternating rounds (${qr.rps.length} × 4 s, on right after off): on / off throughput per round ${perRound.map((v) => `${f(v, 1)}%`).join(', ')}; median ${f(med, 1)}% (issue 10 goal ≥ 95%)${verdict(check(med, (v) => v >= 95))}`);
-      if (qr.cpuUs.length === or.cpuUs.length && qr.cpuUs.length) {
-        out.push(`- ${ledger}: gateway CPU per request in those rounds (median): off ${f(median(qr.cpuUs), 1)} µs, on ${f(median(or.cpuUs), 1)} µs → CPU-bound on / off = ${f(pct(median(qr.cpuUs), median(or.cpuUs)), 1)}%`);
-      }
-    }
-    if (quiet.cpuUsPerRequest !== undefined && observed.cpuUsPerRequest !== undefined) {
-      // CPU per request is far less sensitive to other load on the host than req/s measured one after another.
-      const bound = pct(quiet.cpuUsPerRequest, observed.cpuUsPerRequest);
-      out.push(`- ${ledger}: gateway CPU per request (all threads, during wrk): off ${f(quiet.cpuUsPerRequest, 1)} µs, on ${f(observed.cpuUsPerRequest, 1)} µs → CPU-bound throughput on / off = ${f(bound, 1)}%${verdict(check(bound, (v) => v >= 95))}`);
-    }
+    if (r.id !== 'direct' && r.id !== 'redis') previousMain = main;
   }
   return out.join('\n');
 }
 
-function median(xs: number[]): number {
-  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  if (!s.length) return NaN;
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-function sub(a: number | undefined, b: number | undefined): number {
-  return a !== undefined && b !== undefined ? a - b : NaN;
+export function goals(rows: StageResult[], memory: MemoryResult | undefined, workers: string[]): string {
+  const by = (id: StageId) => rows.find((r) => r.id === id);
+  const direct = by('direct');
+  const proxy = by('proxy');
+  const out: string[] = [];
+  const added = (r?: StageResult) => (r?.paced && direct?.paced ? r.paced.p50Ms - direct.paced.p50Ms : NaN);
+  for (const id of ['ledger', 'observe'] as const) {
+    const g = by(id);
+    if (!g || !proxy) continue;
+    const name = id === 'ledger' ? 'auth + limits + budget + ledger' : 'all on (+ metrics + request log)';
+    const thr = 100 * ratio(g.rps, proxy.rps);
+    const cpu = ratio(g.allUs, proxy.allUs);
+    out.push(`- issue 13, ${name}: throughput / bare proxy = ${f(thr)}% (goal ≥ 70%) ${verdict(thr >= 70)}`);
+    out.push(`- issue 13, ${name}: CPU per request (all threads) / bare proxy = ${f(cpu, 2)}× (goal ≤ 1.5×) ${verdict(cpu <= 1.5)}`);
+    const p50 = added(g);
+    if (Number.isFinite(p50)) out.push(`- issue 13, ${name}: added p50 over direct @fixed rate = ${f(p50, 3)} ms (goal < 0.2 ms) ${verdict(p50 < 0.2)}`);
+    if (g.ttfc && direct?.ttfc) {
+      const t = g.ttfc.p50Ms - direct.ttfc.p50Ms;
+      out.push(`- issue 13, ${name}: time to first chunk over direct (p50) = ${f(t, 3)} ms (goal < 0.5 ms) ${verdict(t < 0.5)}`);
+    }
+  }
+  if (proxy?.paced && direct?.paced) out.push(`- for scale: the bare proxy adds ${f(proxy.paced.p50Ms - direct.paced.p50Ms, 3)} ms p50 over direct, and ${f((proxy.ttfc?.p50Ms ?? NaN) - (direct.ttfc?.p50Ms ?? NaN), 3)} ms to the first chunk`);
+  const floor = by('floor');
+  if (floor && proxy) out.push(`- for scale: the minimal metering server reaches ${f(100 * ratio(floor.rps, proxy.rps))}% of the bare proxy at ${f(ratio(floor.allUs, proxy.allUs), 2)}× its CPU`);
+  if (memory) {
+    const back = (100 * (memory.afterMb - memory.idleMb)) / memory.idleMb;
+    out.push(`- issue 13, memory: ${memory.completed}/${memory.streams} slow streams completed (peak ${memory.peakOpen} open at once, ${memory.failed} failed, ${f(memory.seconds)} s); RSS idle ${f(memory.idleMb, 0)} MB, peak ${f(memory.peakMb, 0)} MB (goal < 500 MB) ${verdict(memory.peakMb < 500 && memory.completed === memory.streams)}; ${f(memory.settledAfterS)} s after the streams ended ${f(memory.afterMb, 0)} MB = idle ${back >= 0 ? '+' : ''}${f(back)}% (goal within 20%) ${verdict(Math.abs(back) <= 20)}`);
+  }
+  const ledger = by('ledger');
+  const observe = by('observe');
+  const redis = by('redis');
+  if (redis && observe) {
+    const thr = 100 * ratio(redis.rps, observe.rps);
+    out.push(`- issue 9, limits + budget on Redis / in memory (all else on): throughput ${f(thr)}% (goal ≥ 80%) ${verdict(thr >= 80)}; CPU per request ${f(median(redis.allUs))} vs ${f(median(observe.allUs))} µs (gateway only; redis-server's own CPU not counted)`);
+    if (redis.paced && observe.paced) {
+      const d = redis.paced.p50Ms - observe.paced.p50Ms;
+      out.push(`- issue 9, Redis added p50 @fixed rate over in-memory state = ${f(d, 3)} ms (goal < 0.3 ms) ${verdict(d < 0.3)}; over direct ${f(added(redis), 3)} ms`);
+    }
+  }
+  for (const line of workers) out.push(`- issue 9, ${line}`);
+  if (ledger && observe) {
+    const thr = 100 * ratio(observe.rps, ledger.rps);
+    const cpu = 100 * ratio(ledger.allUs, observe.allUs);
+    out.push(`- issue 10, metrics + request log on / off: throughput ${f(thr)}% (goal ≥ 95%) ${verdict(thr >= 95)}; CPU-bound (CPU per request off / on) ${f(cpu)}%`);
+  }
+  return out.join('\n');
 }

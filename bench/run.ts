@@ -1,115 +1,73 @@
-// `bun run bench`: gateway overhead against a fake OpenAI upstream, side by side with a direct call and
-// a bare Bun fetch-forwarding proxy, all on 127.0.0.1 random ports. Measures (1) req/s at 64 keep-alive
-// connections with wrk, (2) p50/p99 at a fixed request rate with a paced TS load generator, (3) time to
-// first chunk of streams. BENCH_LEDGER=off|on|both (default both) picks the gateway variants;
-// BENCH_OBSERVE=on|off|both (default on) runs them with metrics + request log on, off, or both.
-// Knobs (env): BENCH_SECONDS, BENCH_PACED_SECONDS, BENCH_RATE, BENCH_CONNECTIONS, BENCH_WRK_THREADS,
-// BENCH_STREAMS, BENCH_SKIP_WRK=1, BENCH_PROFILE_DIR (run the gateways under `bun --cpu-prof-md`).
-// See docs-drafts/bench.md.
+// `bun run bench`: what each layer of the gateway costs, in one run (issue 13). Targets, each its own
+// process on 127.0.0.1: a fake OpenAI upstream (direct), a bare Bun fetch proxy, the minimal metering
+// floor on raw Bun.serve and inside Elysia, the gateway with its layers switched on in turn, and the
+// full gateway on Redis (when redis-server is installed). Throughput and CPU per request (main thread
+// and all threads, /proc) in alternating rounds; p50 at a fixed rate; time to first chunk; 5,000 slow
+// streams for memory; `server.workers` 1 vs 2. Report (markdown) on stdout, progress on stderr.
+// Knobs: see bench/README.md.
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { BENCH_KEY, BENCH_METRICS_TOKEN, BENCH_MODEL, gatewayYaml, type LedgerMode } from './gateway-config.ts';
+import { redisServerPath, startRedis, type TestRedis } from '../test/helpers/redis.ts';
+import { BENCH_KEY, BENCH_MODEL } from './gateway-config.ts';
 import { readLedger } from './ledger-check.ts';
+import { measureStreams, type MemoryResult } from './memory.ts';
 import { paced } from './paced.ts';
-import { type Child, freePort, installExitHandlers, killAll, onCleanup, readPort, spawnChild, waitHealthy } from './procs.ts';
-import { ratios, table, type TargetResult } from './report.ts';
+import { cpuPerRequest, cpuSample } from './proc-stats.ts';
+import { installExitHandlers, killAll, onCleanup, readPort, spawnChild } from './procs.ts';
+import { goals, median, stageTable, type StageResult } from './report.ts';
+import { type Stage, type StageId, scrapeMetrics, startStages } from './stages.ts';
 import { ttfc } from './ttfc.ts';
 import { runWrk, wrkAvailable, wrkMissingMessage, writeLua } from './wrk.ts';
 
 const env = process.env;
-const ledgerEnv = (env.BENCH_LEDGER ?? 'both').toLowerCase();
-if (!['off', 'on', 'both'].includes(ledgerEnv)) {
-  console.error(`bench: BENCH_LEDGER must be off, on or both (got "${env.BENCH_LEDGER}")`);
-  process.exit(2);
-}
-const observeEnv = (env.BENCH_OBSERVE ?? 'on').toLowerCase();
-if (!['off', 'on', 'both'].includes(observeEnv)) {
-  console.error(`bench: BENCH_OBSERVE must be off, on or both (got "${env.BENCH_OBSERVE}")`);
-  process.exit(2);
-}
-// Comparing observability on/off: by default with the ledger on only (two variants, same budget).
-const ledgerModes: LedgerMode[] = ledgerEnv === 'both' && !(observeEnv === 'both' && env.BENCH_LEDGER === undefined) ? ['off', 'on'] : [ledgerEnv === 'both' ? 'on' : (ledgerEnv as LedgerMode)];
-const observeModes = observeEnv === 'both' ? [false, true] : [observeEnv === 'on'];
-const modes = ledgerModes.flatMap((ledger) => observeModes.map((observe) => ({ ledger, observe })));
-// Two gateway variants share the ~90 s budget: 8 s per measurement instead of 10.
-const defaultSeconds = modes.length >= 2 ? 8 : 10;
 const num = (name: string, fallback: number) => {
   const v = Number(env[name] ?? fallback);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`bench: ${name} must be a positive number`);
+  if (!Number.isFinite(v) || v < 0) throw new Error(`bench: ${name} must be a non-negative number`);
   return v;
 };
-const seconds = num('BENCH_SECONDS', defaultSeconds);
-const pacedSeconds = num('BENCH_PACED_SECONDS', defaultSeconds);
+const rounds = num('BENCH_ROUNDS', 3);
+const seconds = num('BENCH_SECONDS', 3);
+const pacedSeconds = num('BENCH_PACED_SECONDS', 5);
 const rate = num('BENCH_RATE', 500);
 const connections = num('BENCH_CONNECTIONS', 64);
 const wrkThreads = num('BENCH_WRK_THREADS', 1);
 const streams = num('BENCH_STREAMS', 200);
-const skipWrk = env.BENCH_SKIP_WRK === '1';
+const memoryStreams = num('BENCH_MEMORY_STREAMS', 5000);
+const workerCounts = (env.BENCH_WORKERS ?? '1,2').split(',').filter(Boolean);
+const only = env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',')) : undefined;
 const profileDir = env.BENCH_PROFILE_DIR ? resolve(env.BENCH_PROFILE_DIR) : undefined;
-const maxSeconds = num('BENCH_MAX_SECONDS', 150);
+const maxSeconds = num('BENCH_MAX_SECONDS', 480);
 
-const body = JSON.stringify({ model: BENCH_MODEL, messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 16 });
-const streamBody = JSON.stringify({ model: BENCH_MODEL, messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 16, stream: true });
+const message = { model: BENCH_MODEL, messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 16 };
+const body = JSON.stringify(message);
+const streamBody = JSON.stringify({ ...message, stream: true });
 const headers = { 'content-type': 'application/json', authorization: `Bearer ${BENCH_KEY}` };
-const log = (msg: string) => console.error(`[bench ${((performance.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
 const t0 = performance.now();
+const log = (msg: string) => console.error(`[bench ${((performance.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
+/** Stages that also get the fixed-rate and first-chunk runs (the rest only throughput + CPU). */
+const LATENCY: StageId[] = ['direct', 'proxy', 'floor', 'ledger', 'observe', 'redis'];
+const FIRST_CHUNK: StageId[] = ['direct', 'proxy', 'ledger', 'observe'];
 
-interface Target {
-  label: string;
-  url: string;
-  result: TargetResult;
-  /** Requests this target answered (verify + warm-up + measurements), to compare with ledger rows. */
-  answered: number;
-}
-
-async function startGateway(variant: { ledger: LedgerMode; observe: boolean }, upstreamPort: number, root: string): Promise<{ target: Target; child: Child; mode: LedgerMode; observe: boolean; dbPath: string }> {
-  const mode = variant.ledger;
-  const name = `ledger-${mode}${observeModes.length > 1 ? `-observe-${variant.observe ? 'on' : 'off'}` : ''}`;
-  const dir = join(root, name);
-  mkdirSync(dir, { recursive: true });
-  const configPath = join(dir, 'gateway.yaml');
-  await Bun.write(configPath, gatewayYaml({ upstreamPort, dir, ledger: mode, observe: variant.observe }));
-  const port = freePort();
-  const prof = profileDir ? ['--cpu-prof', '--cpu-prof-md', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=gateway-${name}`] : [];
-  // Observability on: JSON log lines (one per request) to stdout, read and discarded as a log shipper would.
-  const child = spawnChild([process.execPath, ...prof, 'src/cli.ts', 'start', '--config', configPath, '--port', String(port)], { SWITCHYARD_LOG: variant.observe ? 'info' : 'silent' });
-  void (async () => { for await (const _ of child.proc.stdout) { /* discard */ } })().catch(() => {});
-  const base = `http://127.0.0.1:${port}`;
-  await waitHealthy(`${base}/health`, child, `gateway (${name})`);
-  const ledgerLabel = mode === 'off' ? 'ledger off' : 'ledger on: budget + limits';
-  const label = observeModes.length > 1 ? `gateway (${ledgerLabel}; metrics + request log ${variant.observe ? 'on' : 'off'})` : `gateway (${ledgerLabel})`;
-  return { target: { label, url: `${base}/v1/chat/completions`, result: { label }, answered: 0 }, child, mode, observe: variant.observe, dbPath: join(dir, 'data', 'switchyard.db') };
-}
-
-/** User + system CPU of a process (all its threads) in ms, from /proc (Linux); undefined elsewhere. */
-function cpuMs(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in USER_HZ (100/s)
-  } catch {
-    return undefined;
-  }
-}
-
-/** Scrapes /metrics of the observing gateways every 2 s while the bench runs (as Prometheus would, more often). */
-function scrapeMetrics(urls: string[]): () => void {
-  const timer = setInterval(() => {
-    for (const u of urls) void fetch(u, { headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` } }).then((r) => r.arrayBuffer()).catch(() => {});
-  }, 2000);
-  return () => clearInterval(timer);
-}
-
-/** One request per target before measuring: a broken setup fails loudly instead of benchmarking 4xx. */
-async function verify(target: Target): Promise<void> {
-  const res = await fetch(target.url, { method: 'POST', headers, body });
+async function verify(s: Stage): Promise<void> {
+  const res = await fetch(s.url, { method: 'POST', headers, body });
   const text = await res.text();
-  if (res.status !== 200 || !text.includes('"chat.completion"')) {
-    throw new Error(`${target.label} answered HTTP ${res.status}: ${text.slice(0, 500)}`);
-  }
-  target.answered += 1;
+  if (res.status !== 200 || !text.includes('"chat.completion"')) throw new Error(`${s.label} answered HTTP ${res.status}: ${text.slice(0, 500)}`);
+}
+
+/** `bench/workers.ts` as a child: its `workers=N req/s=...` lines, with the 2-vs-1 ratio. */
+async function workers(): Promise<string[]> {
+  if (!workerCounts.length || !redisServerPath()) return workerCounts.length ? ['server.workers: skipped (redis-server is not installed; workers > 1 need storage.redis)'] : [];
+  const child = spawnChild([process.execPath, 'bench/workers.ts'], { BENCH_WORKERS: workerCounts.join(','), BENCH_SECONDS: String(Math.max(seconds * 2, 4)), BENCH_CONNECTIONS: String(connections) });
+  const out = await new Response(child.proc.stdout).text();
+  const code = await child.proc.exited;
+  if (code !== 0) return [`server.workers: the workers bench failed (exit ${code}): ${child.stderr().slice(-300)}`];
+  const lines = out.split('\n').filter((l) => l.startsWith('workers='));
+  const rps = lines.map((l) => Number(/req\/s=(\d+)/.exec(l)?.[1]));
+  const summary = lines.map((l) => `server.${l.split('  ').slice(0, 3).join(', ')}`);
+  if (rps.length >= 2) summary.push(`server.workers ${workerCounts.at(-1)} / ${workerCounts[0]} throughput = ${((100 * rps.at(-1)!) / rps[0]!).toFixed(1)}% (reported; wrk, the upstream and the workers share ${availableParallelism()} cores)`);
+  return summary;
 }
 
 async function main(): Promise<void> {
@@ -120,103 +78,95 @@ async function main(): Promise<void> {
     process.exit(1);
   }, maxSeconds * 1000);
   watchdog.unref();
-
-  const haveWrk = !skipWrk && (await wrkAvailable());
-  if (!haveWrk && !skipWrk) {
+  if (!(await wrkAvailable())) {
     console.error(wrkMissingMessage());
     process.exit(1);
   }
   const root = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
   onCleanup(() => rmSync(root, { recursive: true, force: true }));
   if (profileDir) mkdirSync(profileDir, { recursive: true });
-
   const loadAtStart = loadavg().map((l) => l.toFixed(2)).join(' ');
   log(`bun ${Bun.version}, ${availableParallelism()} cores, load average ${loadAtStart}`);
-  const upstreamChild = spawnChild([process.execPath, 'bench/fake-upstream.ts'], {});
-  const upstreamPort = await readPort(upstreamChild, 'fake upstream');
-  const proxyChild = spawnChild([process.execPath, 'bench/bare-proxy.ts'], { BENCH_UPSTREAM: `http://127.0.0.1:${upstreamPort}` });
-  const proxyPort = await readPort(proxyChild, 'bare proxy');
-  const gateways = await Promise.all(modes.map((m) => startGateway(m, upstreamPort, root)));
-  const stopScraping = scrapeMetrics(gateways.filter((g) => g.observe).map((g) => g.target.url.replace('/v1/chat/completions', '/metrics')));
 
-  const direct: Target = { label: 'direct upstream', url: `http://127.0.0.1:${upstreamPort}/v1/chat/completions`, result: { label: 'direct upstream' }, answered: 0 };
-  const proxy: Target = { label: 'bare Bun proxy', url: `http://127.0.0.1:${proxyPort}/v1/chat/completions`, result: { label: 'bare Bun proxy' }, answered: 0 };
-  const targets = [direct, proxy, ...gateways.map((g) => g.target)];
-  for (const t of targets) await verify(t);
-  log(`ready: upstream :${upstreamPort}, proxy :${proxyPort}, ${gateways.map((g) => g.target.url.split('/')[2]).join(', ')}`);
+  let redis: TestRedis | undefined;
+  if (redisServerPath() && (!only || only.has('redis'))) redis = await startRedis();
+  onCleanup(() => void redis?.close());
+  const upstream = spawnChild([process.execPath, 'bench/fake-upstream.ts'], {});
+  const upstreamPort = await readPort(upstream, 'fake upstream');
+  const direct: Stage = { id: 'direct', label: 'direct upstream', url: `http://127.0.0.1:${upstreamPort}/v1/chat/completions`, child: upstream };
+  const started = [direct, ...(await startStages(upstreamPort, root, redis?.url, profileDir))];
+  const stages = only ? started.filter((s) => s.id === 'proxy' || s.id === 'direct' || only.has(s.id)) : started;
+  for (const s of stages) await verify(s);
+  const stopScraping = scrapeMetrics(stages.flatMap((s) => (s.metricsUrl ? [s.metricsUrl] : [])));
+  const results = new Map<Stage, StageResult>(stages.map((s) => [s, { id: s.id, label: s.label, rps: [], allUs: [], mainUs: [], wrkP50Ms: [], errors: 0 }]));
+  const answered = new Map<Stage, number>(stages.map((s) => [s, 1]));
 
-  if (haveWrk) {
-    const lua = await writeLua(join(root, 'post.lua'), body, headers);
-    for (const t of targets) {
-      log(`throughput: ${t.label} (1 s warm-up, ${seconds} s at ${connections} connections)`);
-      t.answered += (await runWrk(t.url, lua, { connections, threads: wrkThreads, seconds: 1 })).requests;
-      const pid = gateways.find((g) => g.target === t)?.child.proc.pid;
-      const cpuBefore = pid ? cpuMs(pid) : undefined;
-      t.result.wrk = await runWrk(t.url, lua, { connections, threads: wrkThreads, seconds });
-      const cpuAfter = pid ? cpuMs(pid) : undefined;
-      if (cpuBefore !== undefined && cpuAfter !== undefined && t.result.wrk.requests > 0) t.result.cpuUsPerRequest = ((cpuAfter - cpuBefore) * 1000) / t.result.wrk.requests;
-      t.answered += t.result.wrk.requests;
-    }
-    if (observeModes.length > 1) {
-      // On a busy host, req/s measured one target after another drifts with other load; alternating short
-      // rounds and comparing round by round shows the on/off cost far more steadily.
-      const rounds = num('BENCH_OBSERVE_ROUNDS', 4);
-      for (let r = 1; r <= rounds; r++) {
-        for (const g of gateways) {
-          log(`observability round ${r}/${rounds}: ${g.target.label} (4 s)`);
-          const before = cpuMs(g.child.proc.pid);
-          const w = await runWrk(g.target.url, lua, { connections, threads: wrkThreads, seconds: 4 });
-          const after = cpuMs(g.child.proc.pid);
-          g.target.answered += w.requests;
-          const rounds_ = (g.target.result.rounds ??= { rps: [], cpuUs: [] });
-          rounds_.rps.push(w.rps);
-          if (before !== undefined && after !== undefined && w.requests > 0) rounds_.cpuUs.push(((after - before) * 1000) / w.requests);
-        }
-      }
-    }
-  } else {
-    log('throughput: skipped (BENCH_SKIP_WRK=1)');
-    // Still warm up the JIT before the latency runs.
-    for (const t of targets) {
-      for (let i = 0; i < 500; i++) await (await fetch(t.url, { method: 'POST', headers, body })).arrayBuffer();
-      t.answered += 500;
+  const lua = await writeLua(join(root, 'post.lua'), body, headers);
+  for (const s of stages) answered.set(s, answered.get(s)! + (await runWrk(s.url, lua, { connections, threads: wrkThreads, seconds: 1 })).requests);
+  for (let r = 1; r <= rounds; r++) {
+    log(`round ${r}/${rounds}: ${stages.length} targets × ${seconds} s at ${connections} connections`);
+    for (const s of stages) {
+      const pid = s.child!.proc.pid;
+      const before = cpuSample(pid);
+      const w = await runWrk(s.url, lua, { connections, threads: wrkThreads, seconds });
+      const cpu = cpuPerRequest(before, cpuSample(pid), w.requests);
+      const res = results.get(s)!;
+      res.rps.push(w.rps);
+      res.wrkP50Ms.push(w.p50Ms);
+      if (cpu.allUs !== undefined) res.allUs.push(cpu.allUs);
+      if (cpu.mainUs !== undefined) res.mainUs.push(cpu.mainUs);
+      res.errors += w.errors + w.non2xx;
+      answered.set(s, answered.get(s)! + w.requests);
     }
   }
-
-  for (const t of targets) {
-    log(`latency: ${t.label} (${rate} req/s for ${pacedSeconds} s)`);
-    t.result.paced = await paced(t.url, { headers, body }, { rate, seconds: pacedSeconds });
-    t.answered += t.result.paced.ok;
+  for (const s of stages.filter((x) => LATENCY.includes(x.id))) {
+    log(`latency: ${s.label} (${rate} req/s for ${pacedSeconds} s)`);
+    const p = await paced(s.url, { headers, body }, { rate, seconds: pacedSeconds });
+    results.get(s)!.paced = p;
+    answered.set(s, answered.get(s)! + p.ok);
   }
-
-  for (const t of targets) {
-    log(`streams: ${t.label} (${streams} sequential)`);
-    t.result.ttfc = await ttfc(t.url, { headers, body: streamBody }, streams);
-    t.answered += t.result.ttfc.n - t.result.ttfc.failed;
+  for (const s of stages.filter((x) => FIRST_CHUNK.includes(x.id))) {
+    log(`streams: ${s.label} (${streams} sequential)`);
+    const t = await ttfc(s.url, { headers, body: streamBody }, streams);
+    results.get(s)!.ttfc = t;
+    answered.set(s, answered.get(s)! + t.n - t.failed);
   }
-
   stopScraping();
-  log('stopping the gateways (graceful: drain + flush)');
-  await Promise.all(gateways.map((g) => g.child.stop('SIGTERM', 10_000)));
-  await upstreamChild.stop();
-  await proxyChild.stop();
+  // redis-server's own CPU per script call (its commandstats), to price the Redis stage's other half.
+  const redisStats = redis ? parseCommandStats(await redis.command('INFO', 'commandstats').catch(() => '')) : undefined;
+  log('stopping the targets (gateways: graceful drain + flush)');
+  await Promise.all(stages.map((s) => s.child!.stop('SIGTERM', 10_000)));
+  await Promise.all(started.filter((s) => !stages.includes(s)).map((s) => s.child!.stop('SIGTERM', 10_000)));
+
+  let memory: MemoryResult | undefined;
+  if (memoryStreams > 0 && !only) memory = await measureStreams(root, memoryStreams, log);
+  const workerLines = only ? [] : (log('server.workers (bench/workers.ts)'), await workers());
   clearTimeout(watchdog);
 
-  const gwResults = gateways.map((g) => g.target.result);
-  console.log(`\n## Switchyard bench (${new Date().toISOString()})\n`);
-  console.log(`bun ${Bun.version} · ${availableParallelism()} cores · wrk -t${wrkThreads} -c${connections} -d${seconds}s · paced ${rate} req/s × ${pacedSeconds} s · ${streams} streams of 20 chunks · all processes on one host`);
-  // Other work on the host skews one target more than another (they are measured one after the other).
+  const rows = stages.map((s) => results.get(s)!);
+  console.log(`\n## Switchyard per-stage bench (${new Date().toISOString()})\n`);
+  console.log(`bun ${Bun.version} · ${availableParallelism()} cores · wrk -t${wrkThreads} -c${connections}, ${rounds} alternating rounds × ${seconds} s per target · paced ${rate} req/s × ${pacedSeconds} s · ${streams} streams · all processes on one host`);
   console.log(`load average at start ${loadAtStart} · at end ${loadavg().map((l) => l.toFixed(2)).join(' ')} (1/5/15 min)\n`);
-  console.log(table(targets.map((t) => t.result), { connections, rate, streams }));
-  console.log('\n' + ratios(direct.result, proxy.result, gwResults));
-  for (const g of gateways.filter((x) => x.mode === 'on')) {
-    const check = readLedger(g.dbPath);
-    console.log(typeof check === 'string'
-      ? `- ${g.target.label}: ledger check: ${check}`
-      : `- ${g.target.label}: ledger rows written ${check.rows.toLocaleString('en-US')} for ~${g.target.answered.toLocaleString('en-US')} answered requests; recorded spend $${(check.costMicros / 1e6).toFixed(6)}`);
+  console.log(stageTable(rows, { connections, rate }));
+  console.log(`\nMedians over the rounds; "% of bare proxy" and "× bare proxy" are medians of per-round ratios. CPU from /proc/<pid>/stat (all threads) and /proc/<pid>/task/<pid>/stat (main thread) during the wrk runs; the upstream's CPU is not counted.\n`);
+  console.log(goals(rows, memory, workerLines));
+  if (redisStats) console.log(`- issue 9, redis-server time per call (INFO commandstats, whole run): ${redisStats}`);
+  for (const s of stages.filter((x) => x.dbPath)) {
+    const check = readLedger(s.dbPath!);
+    console.log(typeof check === 'string' ? `- ${s.label}: ledger check: ${check}` : `- ${s.label}: ledger rows written ${check.rows.toLocaleString('en-US')} for ~${answered.get(s)!.toLocaleString('en-US')} answered requests`);
   }
+  console.log(`- rounds (req/s): ${rows.map((r) => `${r.id} ${r.rps.map((x) => Math.round(x)).join('/')}`).join(' · ')}`);
+  console.log(`- main-thread µs/req median: ${rows.map((r) => `${r.id} ${median(r.mainUs).toFixed(1)}`).join(' · ')}`);
   if (profileDir) console.log(`\nCPU profiles of the gateways: ${profileDir}`);
+  // Machine-readable results, for bench/median-runs.ts (the median of several runs' tables).
+  console.log(`\n<!-- bench-results ${JSON.stringify({ rows, memory, workers: workerLines, load: [loadAtStart, loadavg().map((l) => l.toFixed(2)).join(' ')] })} -->`);
   console.log(`\ntotal bench time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/** `evalsha` and `eval` lines of INFO commandstats: calls and µs per call. */
+function parseCommandStats(info: string): string {
+  const parts = [...info.matchAll(/cmdstat_(evalsha|eval):calls=(\d+),usec=\d+,usec_per_call=([\d.]+)/g)].map((m) => `${m[1]} ${Number(m[2]).toLocaleString('en-US')} calls, ${Number(m[3]).toFixed(1)} µs/call`);
+  return parts.join('; ') || 'not available';
 }
 
 main().then(

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { redisServerPath, startRedis, type TestRedis } from '../test/helpers/redis.ts';
-import { BENCH_KEY, BENCH_MODEL, gatewayYaml } from './gateway-config.ts';
+import { BENCH_KEY, BENCH_MODEL, stageYaml } from './gateway-config.ts';
 import { readLedger } from './ledger-check.ts';
 import { type Child, freePort, installExitHandlers, killAll, onCleanup, readPort, spawnChild } from './procs.ts';
 import { runWrk, wrkAvailable, wrkMissingMessage, writeLua } from './wrk.ts';
@@ -60,8 +60,9 @@ const results: string[] = [];
 for (const workers of counts) {
   const dir = join(root, `w${workers}`);
   mkdirSync(dir, { recursive: true });
-  const base = gatewayYaml({ upstreamPort, dir, ledger: 'on' })
-    .replace('server:\n  host: 127.0.0.1\n', `server:\n  host: 127.0.0.1\n  workers: ${workers}\n  request_log: false\n`)
+  // Metrics and the request log off: this compares process counts, not observability.
+  const base = stageYaml({ upstreamPort, dir, limits: true, budget: true, ledgerFile: true, observe: false })
+    .replace('server:\n  host: 127.0.0.1\n', `server:\n  host: 127.0.0.1\n  workers: ${workers}\n`)
     .replace(/storage:\n  url: "([^"]+)"\n/, (_m, url: string) => `storage:\n  url: "${url}"\n  flush_ms: ${flushMs}\n  redis: { url: "${redis?.url ?? 'redis://127.0.0.1:6379/0'}" }\n`);
   const dbPath = /url: "file:([^"]+)"/.exec(base)![1]!;
   const config = join(dir, 'gateway.yaml');

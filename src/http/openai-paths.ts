@@ -15,6 +15,9 @@ const POST_OPERATIONS = new Map<string, Operation>([
   ['/moderations', 'moderations'],
 ]);
 
+/** The fixed OpenAI POST paths (/v1/chat/completions, ...): the HTTP layer gives them static routes. */
+export const OPENAI_POST_PATHS: readonly string[] = [...POST_OPERATIONS.keys()].map((p) => `/v1${p}`);
+
 export type SurfaceTarget =
   | { kind: 'operation'; operation: Operation; path: string }
   | { kind: 'models'; path: string; id?: string }

@@ -7,6 +7,7 @@
 import type { JsonObject, Operation } from '../contracts/canonical.ts';
 import { GatewayError, errors } from '../contracts/errors.ts';
 import { ClientGone } from '../upstream/call.ts';
+import { type Deadline, deadlines } from '../runtime/deadline-wheel.ts';
 import { MAX_JSON_DEPTH, jsonTooDeep } from './json-depth.ts';
 
 /** Body fields a client could use to steer the gateway to another host or key; never forwarded. */
@@ -36,9 +37,9 @@ export async function readBytes(request: Request, limit: number, timeoutMs = DEF
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   if (!request.body) return new Uint8Array();
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: Deadline | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(bodyTimeout(timeoutMs)), timeoutMs);
+    timer = deadlines.after(timeoutMs, () => reject(bodyTimeout(timeoutMs)));
   });
   try {
     const reading = readAll(request, declared, limit);
@@ -46,7 +47,7 @@ export async function readBytes(request: Request, limit: number, timeoutMs = DEF
     reading.catch(() => {});
     return await Promise.race([reading, deadline]);
   } finally {
-    clearTimeout(timer);
+    timer?.cancel();
   }
 }
 

@@ -12,6 +12,9 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { FastCounter, FastHistogram } from './fast-series.ts';
 import type { AttemptRow, RequestRow } from '../runtime/contracts.ts';
 
+/** prom-client's per-heap-space gauges: too costly to collect under Bun (see the constructor). */
+const HEAP_SPACE_METRICS = ['nodejs_heap_space_size_total_bytes', 'nodejs_heap_space_size_used_bytes', 'nodejs_heap_space_size_available_bytes'];
+
 /** What the metrics read from the runtime at scrape time. */
 export interface LiveSources {
   inFlight(): number;
@@ -62,6 +65,10 @@ export class GatewayMetrics {
   constructor(live: LiveSources, private readonly maxKeyLabels = DEFAULT_MAX_KEY_LABELS) {
     const r = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_process_' });
+    // Under Bun, v8.getHeapSpaceStatistics() walks the whole heap (~35 ms with a busy gateway's heap): every
+    // scrape stalled the event loop that long and cost ~14% of the gateway's CPU at a 2 s scrape interval
+    // (bench/README.md). Heap totals stay (switchyard_process_nodejs_heap_size_*, from process.memoryUsage()).
+    for (const metric of HEAP_SPACE_METRICS) this.registry.removeSingleMetric(`switchyard_process_${metric}`);
     this.requests = new FastCounter('switchyard_requests_total', 'Finished requests by surface, model, provider, status class and error code.', ['surface', 'model', 'provider', 'status_class', 'code'], this.registry);
     this.duration = new FastHistogram('gen_ai_client_operation_duration_seconds', 'Whole request duration as the client sees it (streams: until the last byte).', ['gen_ai_operation_name', 'gen_ai_request_model', 'gen_ai_provider_name', 'error_type'], LATENCY_BUCKETS, this.registry);
     this.overhead = new FastHistogram('switchyard_gateway_overhead_seconds', 'Time spent in the gateway itself: duration (or time to first chunk for streams) minus upstream time.', ['surface'], OVERHEAD_BUCKETS, this.registry);

@@ -54,7 +54,7 @@ export async function attachServices(rt: Runtime, config: GatewayConfig, baseDir
       lastErrorLog = Date.now();
       rt.log.error('ledger write failed; rows stay queued and are retried', { error: message });
     };
-    writer = await startLedgerSink(store, url, config, onError);
+    writer = await startLedgerSink(store, url, config, onError, (message) => rt.log.warn(message));
     const budgets = new BudgetTracker();
     budgets.seed(await loadSpend(store.db));
     const keys = await RuntimeKeyRegistry.load(store.db);
@@ -133,10 +133,15 @@ function storageHost(url: string): string {
  * as the worker path does). Its queue is the outage buffer: refused at buffer_rows, hard cap 2x for rows
  * of requests admitted before the bound was reached.
  */
-async function startLedgerSink(store: Store, url: string, config: GatewayConfig, onError: (message: string) => void): Promise<LedgerSink> {
+async function startLedgerSink(store: Store, url: string, config: GatewayConfig, onError: (message: string) => void, warn: (message: string) => void): Promise<LedgerSink> {
   const flushMs = config.storage?.flush_ms ?? 200;
   const maxQueued = 2 * (config.storage?.buffer_rows ?? DEFAULT_BUFFER_ROWS);
   const mainThread = () => new LedgerWriter(store, { flushMs, maxQueued, onError: (err) => onError(String((err as Error)?.message ?? err)) });
+  // Benchmarks only (`bun run bench` prices each layer): rows are dropped. Never for a real gateway.
+  if (process.env.SWITCHYARD_LEDGER_THREAD === 'discard') {
+    warn('SWITCHYARD_LEDGER_THREAD=discard: ledger rows are DROPPED (benchmark mode); unset it for any real use');
+    return discardSink();
+  }
   if (store.dialect === 'sqlite' && !isMemoryUrl(url) && process.env.SWITCHYARD_LEDGER_THREAD !== 'main') {
     try {
       return await WorkerLedger.start({ url, authToken: config.storage?.auth_token, flushMs, onError, fallback: mainThread });
@@ -145,6 +150,11 @@ async function startLedgerSink(store: Store, url: string, config: GatewayConfig,
     }
   }
   return mainThread();
+}
+
+/** A sink that drops every row: the bench's "ledger off" stages (SWITCHYARD_LEDGER_THREAD=discard). */
+function discardSink(): LedgerSink {
+  return { record() {}, flush: async () => {}, close: async () => {}, pending: 0, health: () => ({ pending: 0 }) };
 }
 
 /**

@@ -5,6 +5,7 @@
 import type { UpstreamRequest } from '../contracts/adapter.ts';
 import { GatewayError, errors } from '../contracts/errors.ts';
 import type { Lease } from './connection-gate.ts';
+import { type Deadline, deadlines } from '../runtime/deadline-wheel.ts';
 
 export interface CallOptions {
   provider: string;
@@ -44,25 +45,32 @@ export interface UpstreamCall {
 
 export async function callUpstream(request: UpstreamRequest, options: CallOptions): Promise<UpstreamCall> {
   const controller = new AbortController();
-  const onClientAbort = () => controller.abort(new ClientGone());
   let timedOut = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: Deadline | undefined;
+  let finished = false;
   const finish = () => {
-    clearTimeout(timer);
+    if (finished) return;
+    finished = true;
+    timer?.cancel();
     options.signal.removeEventListener('abort', onClientAbort);
     options.lease?.release();
   };
+  // Every abort of this attempt goes through here, so it also finishes it (no listener on our own signal).
+  const abort = (reason?: unknown) => {
+    controller.abort(reason);
+    finish();
+  };
+  const onClientAbort = () => abort(new ClientGone());
   if (options.signal.aborted) {
     finish();
     throw new ClientGone();
   }
   // The client-abort listener stays attached until finish(): a client leaving mid-body must still abort the upstream.
-  options.signal.addEventListener('abort', onClientAbort, { once: true });
-  controller.signal.addEventListener('abort', finish, { once: true });
-  timer = setTimeout(() => {
+  options.signal.addEventListener('abort', onClientAbort);
+  timer = deadlines.after(options.timeoutMs, () => {
     timedOut = true;
-    controller.abort(new Error('timeout'));
-  }, options.timeoutMs);
+    abort(new Error('timeout'));
+  });
 
   try {
     const response = options.serveLocally
@@ -75,21 +83,21 @@ export async function callUpstream(request: UpstreamRequest, options: CallOption
           signal: controller.signal,
         });
     if (response.status >= 300 && response.status < 400) {
-      controller.abort();
+      abort();
       throw errors.upstreamError(`Provider "${options.provider}" answered with a redirect (HTTP ${response.status}); the gateway does not follow redirects. Check providers.${options.provider}.base_url.`, response.status, true);
     }
     return {
       response,
-      abort: (reason) => controller.abort(reason),
+      abort,
       signal: controller.signal,
-      stopTimer: () => clearTimeout(timer),
+      stopTimer: () => timer?.cancel(),
       finish,
       async text() {
         try {
           return await readBounded(response, options.maxResponseBytes ?? Infinity, options.provider);
         } catch (err) {
           if (err instanceof GatewayError) {
-            controller.abort(err); // over the size cap: stop the upstream sending the rest
+            abort(err); // over the size cap: stop the upstream sending the rest
             throw err;
           }
           if (options.signal.aborted) throw new ClientGone();

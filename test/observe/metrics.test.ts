@@ -88,6 +88,13 @@ test('metrics agree with the ledger after mixed traffic', async () => {
   for (const secret of [...Object.values(KEYS), 'sk-up-secret-0123456789', 'sk-bad-secret-0123456789', ADMIN]) expect(text).not.toContain(secret);
 });
 
+test('process metrics without the per-heap-space gauges (a heap walk under Bun); heap totals stay', async () => {
+  const text = await (await scrape()).text();
+  expect(text).not.toContain('nodejs_heap_space_size');
+  expect(text).toContain('switchyard_process_nodejs_heap_size_used_bytes');
+  expect(text).toContain('switchyard_process_process_cpu_seconds_total');
+});
+
 test('an open breaker shows as 2', async () => {
   for (let i = 0; i < 5; i++) await (await chat(h.url, { model: 'fo' }, KEYS.a)).text();
   const m = parsePrometheus(await (await scrape()).text());

@@ -41,8 +41,16 @@ interface Pending {
 
 const MAX_PENDING = 10_000;
 
+/** A rule set's Redis keys: ADMIT/SETTLE keys, and the lease keys a live request renews (without / with its budget). */
+interface RuleKeys {
+  keys: string[];
+  renewConc: string[];
+  renewAll: string[];
+}
+
 export class RedisAdmission implements Admission {
   private readonly live = new Map<string, string[]>();
+  private readonly keyMemo = new WeakMap<readonly LimitRule[], Map<string, RuleKeys>>();
   private readonly pending: Pending[] = [];
   private readonly timer: ReturnType<typeof setInterval>;
   private seq = 0;
@@ -76,7 +84,7 @@ export class RedisAdmission implements Admission {
     const amount = request.key.budgetMicros !== undefined ? Math.max(0, Math.ceil(request.reservationMicros)) : 0;
     const name = request.key.name;
     const id = `${this.node}.${(++this.seq).toString(36)}`;
-    const keys = this.keysFor(rules, name);
+    const { keys, renewConc, renewAll } = this.keysFor(rules, name);
     const args: Array<string | number> = [id, tokens, this.options.leaseTtlMs, rules.length];
     for (const r of rules) args.push(r.rpm ?? -1, r.tpm ?? -1, r.concurrency ?? -1);
     args.push(request.key.budgetMicros ?? -1, amount, 1);
@@ -99,8 +107,7 @@ export class RedisAdmission implements Admission {
     }
     if (reply[0] !== 'ok') throw new Error(`unexpected admission reply ${String(reply[0])}`);
 
-    const renewKeys = rules.filter((r) => r.concurrency !== undefined).map((r) => this.state.key('rl', ruleId(r), 'conc'));
-    if (request.key.budgetMicros !== undefined) renewKeys.push(keys[keys.length - 2]);
+    const renewKeys = request.key.budgetMicros !== undefined ? renewAll : renewConc;
     if (renewKeys.length) this.live.set(id, renewKeys);
     let settled = false;
     return {
@@ -128,7 +135,7 @@ export class RedisAdmission implements Admission {
       settle: (actual) => {
         ticket.settle(actual);
         // The shared account learns this spend once Redis is back (only if it is seeded then).
-        const keys = this.keysFor([], request.key.name);
+        const { keys } = this.keysFor([], request.key.name);
         this.send({ keys, args: ['-', 0, -1, Math.max(0, Math.round(actual.costMicros)), 1], account: keys[0] });
       },
     });
@@ -136,15 +143,28 @@ export class RedisAdmission implements Admission {
     return local instanceof Promise ? local.then(reconcile) : reconcile(local);
   }
 
-  private keysFor(rules: readonly LimitRule[], name: string): string[] {
-    const keys: string[] = [];
-    for (const r of rules) {
-      const base = ['rl', ruleId(r)];
-      keys.push(this.state.key(...base, 'rpm'), this.state.key(...base, 'tpmz'), this.state.key(...base, 'tpmh'), this.state.key(...base, 'conc'));
+  /**
+   * The Redis keys of a rule set and key name, built once: rule sets are memoised per gateway × key × model
+   * (limits/rules.ts), so this is decided at compile time in effect, not per request. Shared arrays: never mutated.
+   */
+  private keysFor(rules: readonly LimitRule[], name: string): RuleKeys {
+    let byName = this.keyMemo.get(rules);
+    if (!byName) this.keyMemo.set(rules, (byName = new Map()));
+    let entry = byName.get(name);
+    if (!entry) {
+      const keys: string[] = [];
+      for (const r of rules) {
+        const base = ['rl', ruleId(r)];
+        keys.push(this.state.key(...base, 'rpm'), this.state.key(...base, 'tpmz'), this.state.key(...base, 'tpmh'), this.state.key(...base, 'conc'));
+      }
+      keys.push(this.state.key('budget', name), this.state.key('budget', name, 'resz'), this.state.key('budget', name, 'resh'));
+      const renewConc = rules.filter((r) => r.concurrency !== undefined).map((r) => this.state.key('rl', ruleId(r), 'conc'));
+      entry = { keys, renewConc, renewAll: [...renewConc, keys[keys.length - 2]!] };
+      if (byName.size < 10_000) byName.set(name, entry);
     }
-    keys.push(this.state.key('budget', name), this.state.key('budget', name, 'resz'), this.state.key('budget', name, 'resh'));
-    return keys;
+    return entry;
   }
+
 
   private send(p: Pending): void {
     if (this.state.up && this.pending.length === 0) {

@@ -1,0 +1,79 @@
+// `bun bench/compare.ts`: CPU per request of two checkouts of the gateway, measured in alternating
+// rounds so host load hits both alike (how each hot-path cut in bench/README.md was measured).
+// BENCH_A / BENCH_B: checkout directories (default B = this one; A is required). BENCH_STAGE: which
+// layers are on (auth | budget | ledger | observe | redis; default ledger). ROUNDS (6), SECONDS (3).
+// Prints main-thread and all-thread µs per request and req/s, medians, and B / A.
+
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { BENCH_KEY, BENCH_MODEL, stageYaml } from './gateway-config.ts';
+import { cpuPerRequest, cpuSample } from './proc-stats.ts';
+import { startRedis } from '../test/helpers/redis.ts';
+import { freePort, installExitHandlers, killAll, onCleanup, readPort, spawnChild, waitHealthy } from './procs.ts';
+import { median } from './report.ts';
+import { scrapeMetrics } from './stages.ts';
+import { runWrk, writeLua } from './wrk.ts';
+
+const a = process.env.BENCH_A;
+if (!a) {
+  console.error('bench/compare.ts: set BENCH_A to the checkout to compare against (e.g. a `git archive` of main)');
+  process.exit(2);
+}
+const checkouts = [resolve(a), resolve(process.env.BENCH_B ?? resolve(import.meta.dir, '..'))];
+const stage = process.env.BENCH_STAGE ?? 'ledger';
+const layers = {
+  auth: { limits: false, budget: false, ledgerFile: false, observe: false },
+  budget: { limits: true, budget: true, ledgerFile: false, observe: false },
+  ledger: { limits: true, budget: true, ledgerFile: true, observe: false },
+  observe: { limits: true, budget: true, ledgerFile: true, observe: true },
+  redis: { limits: true, budget: true, ledgerFile: true, observe: true },
+}[stage];
+if (!layers) throw new Error(`BENCH_STAGE must be auth, budget, ledger, observe or redis (got ${stage})`);
+const rounds = Number(process.env.ROUNDS ?? 6);
+const seconds = Number(process.env.SECONDS ?? 3);
+
+installExitHandlers();
+// redis: one redis-server for both checkouts (a temp dir, a free port; see test/helpers/redis.ts).
+const redis = stage === 'redis' ? await startRedis() : undefined;
+onCleanup(() => void redis?.close());
+const root = mkdtempSync(join(tmpdir(), 'switchyard-compare-'));
+const upstream = spawnChild([process.execPath, 'bench/fake-upstream.ts'], {});
+const upstreamPort = await readPort(upstream, 'fake upstream');
+const gws = [];
+for (const [i, dir] of checkouts.entries()) {
+  const d = join(root, String(i));
+  mkdirSync(d);
+  await Bun.write(join(d, 'gateway.yaml'), stageYaml({ upstreamPort, dir: d, ...layers, redis: redis?.url }));
+  const port = freePort();
+  const child = spawnChild([process.execPath, join(dir, 'src/cli.ts'), 'start', '--config', join(d, 'gateway.yaml'), '--port', String(port)], {
+    SWITCHYARD_LOG: layers.observe ? 'info' : 'silent', ...(layers.ledgerFile ? {} : { SWITCHYARD_LEDGER_THREAD: 'discard' }),
+  });
+  void (async () => { for await (const _ of child.proc.stdout) { /* discard */ } })().catch(() => {});
+  await waitHealthy(`http://127.0.0.1:${port}/health`, child, dir);
+  gws.push({ dir, url: `http://127.0.0.1:${port}/v1/chat/completions`, child, main: [] as number[], all: [] as number[], rps: [] as number[] });
+}
+// Observability on: /metrics scraped every 2 s, as in `bun run bench`.
+const stopScraping = layers.observe ? scrapeMetrics(gws.map((g) => g.url.replace('/v1/chat/completions', '/metrics'))) : () => {};
+const body = JSON.stringify({ model: BENCH_MODEL, messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 16 });
+const lua = await writeLua(join(root, 'post.lua'), body, { 'content-type': 'application/json', authorization: `Bearer ${BENCH_KEY}` });
+for (const g of gws) await runWrk(g.url, lua, { connections: 64, threads: 1, seconds: 3 });
+for (let r = 0; r < rounds; r++) {
+  for (const g of r % 2 ? [...gws].reverse() : gws) {
+    const before = cpuSample(g.child.proc.pid);
+    const w = await runWrk(g.url, lua, { connections: 64, threads: 1, seconds });
+    const cpu = cpuPerRequest(before, cpuSample(g.child.proc.pid), w.requests);
+    g.main.push(cpu.mainUs ?? NaN);
+    g.all.push(cpu.allUs ?? NaN);
+    g.rps.push(w.rps);
+  }
+}
+stopScraping();
+const [A, B] = gws;
+for (const g of gws) console.log(`${g.dir}: main ${median(g.main).toFixed(1)} µs/req, all threads ${median(g.all).toFixed(1)} µs/req, ${Math.round(median(g.rps))} req/s  (main per round: ${g.main.map((x) => x.toFixed(0)).join(' ')})`);
+const ratio = (x: number[], y: number[]) => median(x.map((v, i) => v / y[i]!));
+console.log(`B / A (stage ${stage}, ${rounds} rounds): main thread ${ratio(B!.main, A!.main).toFixed(3)}, all threads ${ratio(B!.all, A!.all).toFixed(3)}, req/s ${ratio(B!.rps, A!.rps).toFixed(3)}`);
+await redis?.close();
+killAll();
+rmSync(root, { recursive: true, force: true });
+process.exit(0);

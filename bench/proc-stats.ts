@@ -1,0 +1,40 @@
+// Per-process figures from /proc (Linux): CPU time of the whole process (all threads, including threads
+// that have exited) and of its main thread alone, and resident memory. undefined where /proc is missing.
+
+import { readFileSync } from 'node:fs';
+
+/** utime + stime of a /proc stat line, in ms (USER_HZ is 100 on Linux). */
+function statCpuMs(path: string): number | undefined {
+  try {
+    const stat = readFileSync(path, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface CpuSample {
+  allMs?: number;
+  mainMs?: number;
+}
+
+export function cpuSample(pid: number): CpuSample {
+  return { allMs: statCpuMs(`/proc/${pid}/stat`), mainMs: statCpuMs(`/proc/${pid}/task/${pid}/stat`) };
+}
+
+/** µs of CPU per request between two samples (all threads, main thread). */
+export function cpuPerRequest(before: CpuSample, after: CpuSample, requests: number): { allUs?: number; mainUs?: number } {
+  const per = (a?: number, b?: number) => (a !== undefined && b !== undefined && requests > 0 ? ((b - a) * 1000) / requests : undefined);
+  return { allUs: per(before.allMs, after.allMs), mainUs: per(before.mainMs, after.mainMs) };
+}
+
+/** Resident set size in MB (VmRSS), or undefined. */
+export function rssMb(pid: number): number | undefined {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,88 @@
+// One coarse timer wheel for the hot path's deadlines (upstream timeouts, body read limits): a
+// per-request setTimeout + clearTimeout costs a native timer object and two heap operations each; here a
+// deadline is one small object in a slot set, and one unref'd interval (TICK_MS) serves them all while
+// any are pending. A deadline fires within TICK_MS after it is due (plus event-loop delay), never before.
+// Process-wide like the runtime's own timers: it holds callbacks only, no configuration.
+
+export const TICK_MS = 10;
+
+export interface Deadline {
+  /** Stops the deadline; idempotent, safe after it fired. */
+  cancel(): void;
+}
+
+interface Entry extends Deadline {
+  fn: (() => void) | undefined;
+  slot: Set<Entry> | undefined;
+}
+
+export class DeadlineWheel {
+  readonly #slots = new Map<number, Set<Entry>>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #pending = 0;
+  #done: number;
+  #idleTicks = 0;
+
+  constructor(private readonly now: () => number = () => performance.now()) {
+    this.#done = Math.floor(this.now() / TICK_MS);
+  }
+
+  /** Calls `fn` once, `ms` from now (rounded up to the next tick). */
+  after(ms: number, fn: () => void): Deadline {
+    // The first tick at or after the due time: the slot covering (due - TICK_MS, due] runs at its end.
+    const index = Math.max(Math.ceil((this.now() + ms) / TICK_MS), this.#done + 1);
+    let slot = this.#slots.get(index);
+    if (!slot) this.#slots.set(index, (slot = new Set()));
+    const entry: Entry = { fn, slot, cancel: () => this.#cancel(entry) };
+    slot.add(entry);
+    this.#pending += 1;
+    if (!this.#timer) {
+      this.#done = Math.max(this.#done, Math.floor(this.now() / TICK_MS));
+      this.#timer = setInterval(() => this.#tick(), TICK_MS);
+      this.#timer.unref?.();
+    }
+    return entry;
+  }
+
+  /** Deadlines not yet fired or cancelled. */
+  get pending(): number {
+    return this.#pending;
+  }
+
+  #cancel(entry: Entry): void {
+    if (!entry.slot) return;
+    entry.slot.delete(entry);
+    entry.slot = undefined;
+    entry.fn = undefined;
+    this.#pending -= 1;
+  }
+
+  #tick(): void {
+    const current = Math.floor(this.now() / TICK_MS);
+    for (let i = this.#done + 1; i <= current; i++) {
+      const slot = this.#slots.get(i);
+      if (!slot) continue;
+      this.#slots.delete(i);
+      for (const entry of slot) {
+        const fn = entry.fn;
+        this.#cancel(entry);
+        try {
+          fn?.();
+        } catch {
+          // a deadline callback must not stop the others
+        }
+      }
+    }
+    this.#done = Math.max(this.#done, current);
+    // Stop the interval after a second without deadlines; the next after() starts it again.
+    if (this.#pending > 0) this.#idleTicks = 0;
+    else if (++this.#idleTicks >= 1000 / TICK_MS) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+      this.#idleTicks = 0;
+    }
+  }
+}
+
+/** The process's wheel (the hot path's deadlines share it, as they share the runtime's timer heap). */
+export const deadlines = new DeadlineWheel();
