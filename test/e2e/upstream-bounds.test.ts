@@ -5,7 +5,7 @@
 
 import { afterAll, afterEach, expect, setDefaultTimeout, test } from 'bun:test';
 import OpenAI from 'openai';
-import { type Harness, KEY, harness } from '../ledger/harness.ts';
+import { type Harness, KEY, harnessPerTest } from '../ledger/harness.ts';
 import { chatChunks, chatCompletion, json, upstreamPool } from '../helpers/fake-upstream.ts';
 
 // The first gateway start of a test file warms the tokenizer (seconds on a busy machine).
@@ -13,10 +13,7 @@ setDefaultTimeout(20_000);
 
 const start = upstreamPool(afterAll);
 let h: Harness | undefined;
-afterEach(async () => {
-  await h?.cleanup();
-  h = undefined;
-});
+const open = harnessPerTest(afterEach);
 
 const yaml = (providers: string, routing = '  retry: { attempts: 0 }') => `version: 1
 keys:
@@ -72,7 +69,7 @@ async function post(body: Record<string, unknown> = {}): Promise<{ status: numbe
 test('a body over max_response_bytes (Content-Length) is refused; the next target answers', async () => {
   const big = start(() => json(chatCompletion('x'.repeat(5000))));
   const small = start(() => json(chatCompletion('small')));
-  h = await harness(yaml(`  big: { adapter: openai, base_url: ${big.url}, models: [m], max_response_bytes: 2000 }
+  h = await open(yaml(`  big: { adapter: openai, base_url: ${big.url}, models: [m], max_response_bytes: 2000 }
   small: { adapter: openai, base_url: ${small.url}, models: [m], priority: 1 }`, '  retry: { attempts: 1 }'));
   const res = await post();
   expect(res.status).toBe(200);
@@ -85,7 +82,7 @@ test('a body over max_response_bytes (Content-Length) is refused; the next targe
 test('an endless body is cut at max_response_bytes: 502 upstream_invalid_response at once, upstream aborted', async () => {
   const state = { cancelled: false, sent: 0 };
   const u = start(() => endless('{"id":"x","choices":[{"message":{"content":"', 'y'.repeat(64 * 1024), 'application/json', state));
-  h = await harness(yaml(`  u: { adapter: openai, base_url: ${u.url}, models: [m], timeout_ms: 5000 }`, '  retry: { attempts: 0 }\n  max_response_bytes: 1000000'));
+  h = await open(yaml(`  u: { adapter: openai, base_url: ${u.url}, models: [m], timeout_ms: 5000 }`, '  retry: { attempts: 0 }\n  max_response_bytes: 1000000'));
   const res = await post();
   expect(res.status).toBe(502);
   expect(JSON.parse(res.text).error.code).toBe('upstream_invalid_response');
@@ -99,7 +96,7 @@ test('an endless body is cut at max_response_bytes: 502 upstream_invalid_respons
 test('an SSE line without end is cut at max_event_bytes before the first byte: 502, upstream aborted', async () => {
   const state = { cancelled: false, sent: 0 };
   const u = start(() => endless('data: {"choices":[{"delta":{"content":"', 'z'.repeat(16 * 1024), 'text/event-stream', state));
-  h = await harness(yaml(`  u: { adapter: openai, base_url: ${u.url}, models: [m], max_event_bytes: 100000, timeout_ms: 5000 }`));
+  h = await open(yaml(`  u: { adapter: openai, base_url: ${u.url}, models: [m], max_event_bytes: 100000, timeout_ms: 5000 }`));
   const res = await post({ stream: true });
   expect(res.status).toBe(502);
   expect(JSON.parse(res.text).error.code).toBe('upstream_invalid_response');
@@ -113,7 +110,7 @@ test('an oversized event after the first content ends the stream with an error e
   const state = { cancelled: false, sent: 0 };
   const head = chatChunks(['partial']).slice(0, 2).join('');
   const u = start(() => endless(`${head}data: {"choices":[{"delta":{"content":"`, 'q'.repeat(16 * 1024), 'text/event-stream', state));
-  h = await harness(yaml(`  u: { adapter: openai, base_url: ${u.url}, models: [m], max_event_bytes: 100000, timeout_ms: 5000 }`));
+  h = await open(yaml(`  u: { adapter: openai, base_url: ${u.url}, models: [m], max_event_bytes: 100000, timeout_ms: 5000 }`));
   const res = await post({ stream: true });
   expect(res.status).toBe(200);
   expect(res.text).toContain('partial');
@@ -137,7 +134,7 @@ test('[DONE] and then a connection held open: the answer is complete at once, an
       cancelled = true;
     },
   }), { headers: { 'content-type': 'text/event-stream' } }));
-  h = await harness(yaml(`  u: { adapter: openai, base_url: ${u.url}, models: [m], timeout_ms: 3000 }`));
+  h = await open(yaml(`  u: { adapter: openai, base_url: ${u.url}, models: [m], timeout_ms: 3000 }`));
   const client = new OpenAI({ apiKey: KEY, baseURL: `${h.url}/v1`, maxRetries: 0 });
   const t0 = Date.now();
   const stream = await client.chat.completions.create({ model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }] });

@@ -100,3 +100,13 @@ export function recordingLogger(): Logger & { lines: LogLine[] } {
   const at = (level: string) => (msg: string, fields?: LogFields) => void lines.push({ ...fields, level, msg });
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), setSecrets: () => {} };
 }
+
+/** One gateway per test of a file, cleaned up after each test: `const open = harnessPerTest(afterEach)`, then `h = await open(yaml)`. */
+export function harnessPerTest(afterEach: (fn: () => Promise<void>) => void): (yaml: string) => Promise<Harness> {
+  let current: Harness | undefined;
+  afterEach(async () => {
+    await current?.cleanup();
+    current = undefined;
+  });
+  return async (yaml) => (current = await harness(yaml));
+}
