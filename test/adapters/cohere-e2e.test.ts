@@ -3,6 +3,7 @@
 // reasoning_content and returns as tool_plan), usage from billed_units equal both ways, embeddings
 // with input_type (floats and the SDK's default base64), Cohere errors mapped, keys never leaked.
 
+import { expectNoRejections } from '../conformance/fakes/strict-server.ts';
 import { afterAll, afterEach, beforeAll, expect, test } from 'bun:test';
 import OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
@@ -41,11 +42,7 @@ afterAll(async () => {
   await gw.stop();
   fake.stop();
 });
-afterEach(() => {
-  const rejected = [...fake.rejections];
-  fake.reset();
-  expect(rejected).toEqual([]);
-});
+afterEach(() => expectNoRejections(fake));
 
 const last = () => fake.requests.at(-1)!.body as Record<string, any>;
 const turn = (name: string) => ({ json: `cohere/conformance-${name}.json`, sse: `cohere/conformance-${name}.sse` });

@@ -3,6 +3,7 @@
 // workings (function_call, tool_response, verbose, follow_up) never in the answer, usage from the
 // completed chat (streamed == non-streamed), Coze errors mapped, the PAT never leaked.
 
+import { expectNoRejections } from '../conformance/fakes/strict-server.ts';
 import { afterAll, afterEach, beforeAll, expect, test } from 'bun:test';
 import OpenAI from 'openai';
 import { TEST_KEY, type TestGateway, config, startTestGateway } from '../helpers/gateway.ts';
@@ -46,11 +47,7 @@ afterAll(async () => {
   await gw.stop();
   fake.stop();
 });
-afterEach(() => {
-  const rejected = [...fake.rejections];
-  fake.reset();
-  expect(rejected).toEqual([]);
-});
+afterEach(() => expectNoRejections(fake));
 
 const WORKINGS = ['SECRET TOOL OUTPUT', 'FOLLOW-UP', 'generate_answer_finish', 'search-news'];
 const hello = [{ role: 'system' as const, content: 'Be brief.' }, { role: 'user' as const, content: 'Search today\'s AI news.' }];

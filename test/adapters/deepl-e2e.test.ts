@@ -3,6 +3,7 @@
 // emulated; usage is in characters, priced per 1M characters (from the price catalog's deepl-* entry
 // or gateway.yaml) or per request; DeepL's errors are mapped and its key never leaks.
 
+import { expectNoRejections } from '../conformance/fakes/strict-server.ts';
 import { afterAll, afterEach, beforeAll, expect, test } from 'bun:test';
 import OpenAI from 'openai';
 import deepl from '../../adapters/deepl/index.ts';
@@ -40,11 +41,7 @@ afterAll(async () => {
   await gw.stop();
   fake.stop();
 });
-afterEach(() => {
-  const rejected = [...fake.rejections];
-  fake.reset();
-  expect(rejected).toEqual([]);
-});
+afterEach(() => expectNoRejections(fake));
 
 const fail = (p: Promise<unknown>) => p.then(() => { throw new Error('expected an error'); }, (e: unknown) => e as InstanceType<typeof OpenAI.APIError>);
 const messages = [{ role: 'system' as const, content: 'ignored' }, { role: 'user' as const, content: 'earlier' }, { role: 'assistant' as const, content: 'x' }, { role: 'user' as const, content: 'Good morning, 世界!' }];

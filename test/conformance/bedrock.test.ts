@@ -4,6 +4,7 @@
 // event-stream) answers with equal usage; tools over two turns; credentials from the config or the
 // AWS environment variables; error mapping; the secret key and session token never leak.
 
+import { expectNoRejections } from './fakes/strict-server.ts';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
 import OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
@@ -59,11 +60,7 @@ afterAll(async () => {
   await gw.stop();
   fake.stop();
 });
-afterEach(() => {
-  const rejected = [...fake.rejections];
-  fake.reset();
-  expect(rejected).toEqual([]);
-});
+afterEach(() => expectNoRejections(fake));
 
 async function collect(stream: AsyncIterable<ChatCompletionChunk>) {
   let content = '';

@@ -4,6 +4,7 @@
 // A turn names a JSON fixture and an SSE fixture; the fake picks the one matching the request (stream
 // or not), so one script serves both a plain and a streamed run of the same conversation.
 
+import { expect } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { type FakeUpstream, startFakeUpstream } from '../../helpers/fake-upstream.ts';
 import { chunkedSse } from './sse.ts';
@@ -157,4 +158,11 @@ export function jsonContentType(incoming: Incoming): string[] {
 /** Real Gemini gives every response its own responseId; a fixture served twice gets a numbered one. */
 function freshIds(text: string, n: number): string {
   return n <= 1 ? text : text.replace(/("responseId":\s*")([^"]*)"/g, `$1$2-${n}"`);
+}
+
+/** After each test: none of these strict fakes rejected a request (they are reset for the next test). */
+export function expectNoRejections(...fakes: Array<Pick<StrictFake, 'rejections' | 'reset'>>): void {
+  const rejected = fakes.flatMap((f) => [...f.rejections]);
+  for (const f of fakes) f.reset();
+  expect(rejected).toEqual([]);
 }
