@@ -109,7 +109,10 @@ local function wait_for(w, p, sum, need, lim)
   return W
 end
 
-local ws, cs = {}, {}
+-- A window hash holds up to 1,205 fields: a value longer than hash-max-listpack-value (64) keeps it a real
+-- hash table from the start, where a listpack (up to 512 entries by default) is searched field by field.
+local PAD = string.rep('-', 65)
+local ws = {}
 for i = 1, n do
   local a = 3 + (i - 1) * 3
   local rpm, tpm, conc = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
@@ -120,9 +123,11 @@ for i = 1, n do
       ro = tonumber(f[4]) or (cur + 1), to = tonumber(f[5]) or (cur + 1), rc = tonumber(f[6]), tc = tonumber(f[7]), fresh = false}
     if w.lv == nil then
       w.lv, w.rs, w.ts, w.ro, w.to, w.fresh = live, 0, 0, cur + 1, cur + 1, true
+      redis.call('HSET', h, '_', PAD)
     elseif w.lv < live then
       if live - w.lv >= SLOTS then
         redis.call('DEL', h)
+        redis.call('HSET', h, '_', PAD)
         w.rs, w.ts, w.ro, w.to, w.rc, w.tc, w.fresh = 0, 0, cur + 1, cur + 1, nil, nil, true
       else
         local names = {}
@@ -134,6 +139,8 @@ for i = 1, n do
         if w.to < live then w.to = first_used(h, 't', live) end
       end
       w.lv = live
+      -- Kept even if this request is refused: the buckets it dropped are gone.
+      redis.call('HSET', h, 'lv', w.lv, 'rs', w.rs, 'ts', w.ts, 'ro', w.ro, 'to', w.to)
     end
     ws[i] = w
     if rpm >= 0 then
@@ -171,15 +178,15 @@ for i = 1, n do
     local set = {'lv', w.lv}
     local new = false
     if rpm >= 0 then
+      if w.rs <= 0 or w.ro > cur then w.ro = cur end
       w.rs = w.rs + 1
-      if w.ro > cur then w.ro = cur end
       new = new or w.rc == nil
       set[#set + 1] = 'rs'; set[#set + 1] = w.rs; set[#set + 1] = 'ro'; set[#set + 1] = w.ro
       set[#set + 1] = 'r' .. cur; set[#set + 1] = (w.rc or 0) + 1
     end
     if tpm >= 0 and tokens > 0 then
+      if w.ts <= 0 or w.to > cur then w.to = cur end
       w.ts = w.ts + tokens
-      if w.to > cur then w.to = cur end
       new = new or w.tc == nil
       set[#set + 1] = 'ts'; set[#set + 1] = w.ts; set[#set + 1] = 'to'; set[#set + 1] = w.to
       set[#set + 1] = 't' .. cur; set[#set + 1] = (w.tc or 0) + tokens
