@@ -48,7 +48,7 @@ interface RuleKeys {
 }
 
 export class RedisAdmission implements Admission {
-  private readonly keyMemo = new WeakMap<readonly LimitRule[], Map<string, RuleKeys>>();
+  private readonly keyMemo = new WeakMap<readonly LimitRule[], RuleKeys>();
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly base = `${process.pid.toString(36)}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 5)}`;
   private epoch = 0;
@@ -90,7 +90,7 @@ export class RedisAdmission implements Admission {
     const tokens = Math.max(0, Math.ceil(tokensFor(rules, request)));
     const amount = request.key.budgetMicros !== undefined ? Math.max(0, Math.ceil(request.reservationMicros)) : 0;
     const name = request.key.name;
-    const rk = this.keysFor(rules, name, request.key.budgetMicros);
+    const rk = this.keysFor(rules, request.key);
     let node = this.node;
     let reply = (await this.state.run(ADMIT, rk.keys, [node, tokens, ...rk.limits, amount])) as ScriptReply[];
     if (reply[0] === 'node') {
@@ -175,16 +175,14 @@ export class RedisAdmission implements Admission {
   }
 
   /**
-   * The Redis keys and fixed script arguments of a rule set and key, built once: rule sets are memoised per
-   * gateway × key × model (limits/rules.ts), so this is decided at compile time in effect. Shared arrays: never mutated.
+   * The Redis keys and fixed script arguments of a rule set, built once: rule sets are memoised per gateway ×
+   * key × model (limits/rules.ts), so the key (its name and budget) is fixed for a rule set and this is decided
+   * at compile time in effect. Shared arrays: never mutated.
    */
-  private keysFor(rules: readonly LimitRule[], name: string, budgetMicros: number | undefined): RuleKeys {
-    let byName = this.keyMemo.get(rules);
-    if (!byName) this.keyMemo.set(rules, (byName = new Map()));
-    const memoKey = `${budgetMicros ?? -1}:${name}`;
-    let entry = byName.get(memoKey);
+  private keysFor(rules: readonly LimitRule[], key: { name: string; budgetMicros?: number }): RuleKeys {
+    let entry = this.keyMemo.get(rules);
     if (!entry) {
-      const budget = this.state.key('budget', name);
+      const budget = this.state.key('budget', key.name);
       const keys = [this.live, budget];
       const limits: Array<string | number> = [rules.length];
       const conc: string[] = [];
@@ -197,9 +195,9 @@ export class RedisAdmission implements Admission {
         if (r.concurrency !== undefined) conc.push(c);
         if (r.tpm !== undefined) tpm.push(w);
       }
-      limits.push(budgetMicros ?? -1);
+      limits.push(key.budgetMicros ?? -1);
       entry = { keys, limits, conc, tpm, budget };
-      if (byName.size < 10_000) byName.set(memoKey, entry);
+      this.keyMemo.set(rules, entry);
     }
     return entry;
   }

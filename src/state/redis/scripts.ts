@@ -8,8 +8,9 @@
 //                           once and are deleted by the next script that meets them (a dead id never returns:
 //                           a process whose entry lapsed takes a new id).
 //   p:w:<rule>        HASH  the rule's rpm and tpm sliding 60 s windows as 100 ms buckets (as the in-memory
-//                           limiter, limits/sliding-window.ts): r<bucket>, t<bucket> amounts; rs, ts sums; lv
-//                           the first bucket still in the window; ro, to the oldest bucket holding an amount.
+//                           limiter, limits/sliding-window.ts): r<slot>, t<slot> amounts (slot = bucket mod 600);
+//                           rs, ts sums; lv the first bucket still in the window; ro, to the oldest bucket
+//                           holding an amount.
 //   p:c:<rule>        HASH  node id → concurrency slots that node holds.
 //   p:budget:<name>   HASH  spent, adjust (top-ups), h:<node> reservations held by a node (micro-dollars);
 //                           `spent` absent = not seeded from SQL yet.
@@ -26,6 +27,8 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local W, B, SLOTS = 60000, ${BUCKET_MS}, ${60_000 / BUCKET_MS}
 local cur = math.floor(now / B)
 local live = math.floor((now - W) / B) + 1
+-- Bucket b is kept in field r<b mod SLOTS> (t… for tokens): the window never holds two buckets of one slot.
+local rcur, tcur = 'r' .. (cur % SLOTS), 't' .. (cur % SLOTS)
 local nodes = nil
 local function alive(lk, node)
   if nodes == nil then
@@ -42,7 +45,7 @@ local function first_used(h, p, from)
   while o <= cur do
     local last = math.min(cur, o + 63)
     local names = {}
-    for b = o, last do names[#names + 1] = p .. b end
+    for b = o, last do names[#names + 1] = p .. (b % SLOTS) end
     local vals = redis.call('HMGET', h, unpack(names))
     for j = 1, #vals do if (tonumber(vals[j]) or 0) > 0 then return o + j - 1 end end
     o = last + 1
@@ -98,7 +101,7 @@ local function wait_for(w, p, sum, need, lim)
   while o <= cur do
     local last = math.min(cur, o + 63)
     local names = {}
-    for x = o, last do names[#names + 1] = p .. x end
+    for x = o, last do names[#names + 1] = p .. (x % SLOTS) end
     local vals = redis.call('HMGET', w.h, unpack(names))
     for j = 1, #vals do
       freed = freed + math.max(0, tonumber(vals[j]) or 0)
@@ -118,7 +121,7 @@ for i = 1, n do
   local rpm, tpm, conc = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
   if rpm >= 0 or tpm >= 0 then
     local h = KEYS[1 + i * 2]
-    local f = redis.call('HMGET', h, 'lv', 'rs', 'ts', 'ro', 'to', 'r' .. cur, 't' .. cur)
+    local f = redis.call('HMGET', h, 'lv', 'rs', 'ts', 'ro', 'to', rcur, tcur)
     local w = {h = h, lv = tonumber(f[1]), rs = tonumber(f[2]) or 0, ts = tonumber(f[3]) or 0,
       ro = tonumber(f[4]) or (cur + 1), to = tonumber(f[5]) or (cur + 1), rc = tonumber(f[6]), tc = tonumber(f[7]), fresh = false}
     if w.lv == nil then
@@ -131,7 +134,7 @@ for i = 1, n do
         w.rs, w.ts, w.ro, w.to, w.rc, w.tc, w.fresh = 0, 0, cur + 1, cur + 1, nil, nil, true
       else
         local names = {}
-        for x = w.lv, live - 1 do names[#names + 1] = 'r' .. x; names[#names + 1] = 't' .. x end
+        for x = w.lv, live - 1 do names[#names + 1] = 'r' .. (x % SLOTS); names[#names + 1] = 't' .. (x % SLOTS) end
         local vals = redis.call('HMGET', h, unpack(names))
         for j = 1, #vals, 2 do w.rs = w.rs - (tonumber(vals[j]) or 0); w.ts = w.ts - (tonumber(vals[j + 1]) or 0) end
         redis.call('HDEL', h, unpack(names))
@@ -175,23 +178,22 @@ for i = 1, n do
   local w = ws[i]
   local rpmUsed, rpmReset, tpmUsed, tpmReset = 0, 0, 0, 0
   if w ~= nil then
-    local set = {'lv', w.lv}
+    local set = {}
     local new = false
     if rpm >= 0 then
-      if w.rs <= 0 or w.ro > cur then w.ro = cur end
+      if w.rs <= 0 or w.ro > cur then w.ro = cur; set[#set + 1] = 'ro'; set[#set + 1] = cur end
       w.rs = w.rs + 1
       new = new or w.rc == nil
-      set[#set + 1] = 'rs'; set[#set + 1] = w.rs; set[#set + 1] = 'ro'; set[#set + 1] = w.ro
-      set[#set + 1] = 'r' .. cur; set[#set + 1] = (w.rc or 0) + 1
+      set[#set + 1] = 'rs'; set[#set + 1] = w.rs; set[#set + 1] = rcur; set[#set + 1] = (w.rc or 0) + 1
     end
     if tpm >= 0 and tokens > 0 then
-      if w.ts <= 0 or w.to > cur then w.to = cur end
+      if w.ts <= 0 or w.to > cur then w.to = cur; set[#set + 1] = 'to'; set[#set + 1] = cur end
       w.ts = w.ts + tokens
       new = new or w.tc == nil
-      set[#set + 1] = 'ts'; set[#set + 1] = w.ts; set[#set + 1] = 'to'; set[#set + 1] = w.to
-      set[#set + 1] = 't' .. cur; set[#set + 1] = (w.tc or 0) + tokens
+      set[#set + 1] = 'ts'; set[#set + 1] = w.ts; set[#set + 1] = tcur; set[#set + 1] = (w.tc or 0) + tokens
     end
-    redis.call('HSET', w.h, unpack(set))
+    if w.fresh then set[#set + 1] = 'lv'; set[#set + 1] = w.lv end
+    if #set > 0 then redis.call('HSET', w.h, unpack(set)) end
     -- Every bucket is younger than the key's expiry: renewed whenever a new bucket starts.
     if new or w.fresh then redis.call('PEXPIRE', w.h, W + 1000) end
     if w.rs > 0 and w.ro <= cur then rpmUsed, rpmReset = w.rs, math.max(0, w.ro * B + W - now) else rpmUsed = math.max(0, w.rs) end
@@ -224,12 +226,12 @@ for _ = 1, nc do
 end
 for _ = 1, nt do
   local h, bucket, delta = KEYS[tonumber(ARGV[a])], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
-  local f = redis.call('HMGET', h, 'lv', 'to', 't' .. bucket)
+  local f = redis.call('HMGET', h, 'lv', 'to', 't' .. (bucket % SLOTS))
   local lv, to, amount = tonumber(f[1]), tonumber(f[2]), tonumber(f[3])
   -- A bucket that already left the window changes nothing (as in the in-memory window).
   if lv ~= nil and bucket >= lv and amount ~= nil and delta ~= 0 then
     amount = amount + delta
-    redis.call('HSET', h, 't' .. bucket, amount)
+    redis.call('HSET', h, 't' .. (bucket % SLOTS), amount)
     redis.call('HINCRBY', h, 'ts', delta)
     if amount > 0 and (to == nil or bucket < to) then redis.call('HSET', h, 'to', bucket)
     elseif amount <= 0 and bucket == to then redis.call('HSET', h, 'to', first_used(h, 't', bucket)) end
