@@ -57,13 +57,15 @@ export class RedisAdmission implements Admission {
   private rotating: Promise<void> | undefined;
   private readonly live: string;
   private readonly settles: SettleBatcher;
+  /** Redis (re)connected: renew this process's entry and send what waited. */
+  private readonly onReady = (): void => void this.tick();
 
   constructor(private readonly state: RedisState, private readonly options: RedisAdmissionOptions) {
     this.live = state.key('live');
     this.settles = new SettleBatcher(state, this.live, state.key('sq', this.base), options.settleDelayMs ?? 5);
     this.timer = setInterval(() => void this.tick(), Math.max(50, Math.floor(options.leaseTtlMs / 3)));
     this.timer.unref?.();
-    state.client.on('ready', () => void this.tick());
+    state.client.on('ready', this.onReady);
     if (state.up) this.register();
   }
 
@@ -82,6 +84,7 @@ export class RedisAdmission implements Admission {
 
   close(): void {
     clearInterval(this.timer);
+    this.state.client.off('ready', this.onReady);
     this.settles.close();
   }
 
