@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { MemoryResult } from './memory.ts';
-import { goals, median, type StageResult } from './report.ts';
+import { deltaBase, goals, median, type StageResult } from './report.ts';
 
 interface Run { rows: StageResult[]; memory?: MemoryResult; workers: string[]; load: string[] }
 
@@ -32,7 +32,8 @@ let previous: number | undefined;
 for (const id of ids) {
   const label = runs[0]!.rows.find((r) => r.id === id)!.label;
   const main = per(id, (r) => median(r.mainUs));
-  const delta = previous !== undefined && !['direct', 'proxy', 'redis'].includes(id) ? main - previous : undefined;
+  const base = deltaBase(id, runs[0]!.rows, previous, (r) => per(r.id, (x) => median(x.mainUs)));
+  const delta = base !== undefined && !['direct', 'proxy', 'redis'].includes(id) ? main - base : undefined;
   lines.push(`| ${[
     label,
     int(per(id, (r) => median(r.rps))),

@@ -47,7 +47,7 @@ const headers = { 'content-type': 'application/json', authorization: `Bearer ${B
 const t0 = performance.now();
 const log = (msg: string) => console.error(`[bench ${((performance.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
 /** Stages that also get the fixed-rate and first-chunk runs (the rest only throughput + CPU). */
-const LATENCY: StageId[] = ['direct', 'proxy', 'floor', 'ledger', 'observe', 'redis'];
+const LATENCY: StageId[] = ['direct', 'proxy', 'floor', 'floor-ledger', 'ledger', 'observe', 'redis'];
 const FIRST_CHUNK: StageId[] = ['direct', 'proxy', 'ledger', 'observe'];
 
 async function verify(s: Stage): Promise<void> {
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   const upstream = spawnChild([process.execPath, 'bench/fake-upstream.ts'], {});
   const upstreamPort = await readPort(upstream, 'fake upstream');
   const direct: Stage = { id: 'direct', label: 'direct upstream', url: `http://127.0.0.1:${upstreamPort}/v1/chat/completions`, child: upstream };
-  const started = [direct, ...(await startStages(upstreamPort, root, redis?.url, profileDir))];
+  const started = [direct, ...(await startStages(upstreamPort, root, redis?.url, profileDir, only))];
   const stages = only ? started.filter((s) => s.id === 'proxy' || s.id === 'direct' || only.has(s.id)) : started;
   for (const s of stages) await verify(s);
   const stopScraping = scrapeMetrics(stages.flatMap((s) => (s.metricsUrl ? [s.metricsUrl] : [])));
