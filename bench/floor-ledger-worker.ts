@@ -30,7 +30,7 @@ export function requestsDdl(indexes: boolean): string[] {
     .filter((s) => /^CREATE TABLE `requests`/.test(s) || (indexes && /^CREATE (UNIQUE )?INDEX `requests_/.test(s)));
 }
 
-const insertSql = (n: number) => `INSERT INTO requests (${REQUEST_COLUMNS}) VALUES ${Array(n).fill(`(${Array(WIDTH).fill('?').join(', ')})`).join(', ')} ON CONFLICT DO NOTHING`;
+export const insertSql = (n: number) => `INSERT INTO requests (${REQUEST_COLUMNS}) VALUES ${Array(n).fill(`(${Array(WIDTH).fill('?').join(', ')})`).join(', ')} ON CONFLICT DO NOTHING`;
 
 export interface LedgerSink {
   write(rows: Row[]): Promise<void> | void;

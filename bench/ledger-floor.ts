@@ -2,16 +2,18 @@
 // process, CPU per row (process.cpuUsage: all threads). (1) Writing: the gateway's `requests` table (from its
 // migration; bench/floor-ledger-worker.ts) in a fresh WAL file, synchronous=NORMAL, batches of BATCH rows, one
 // transaction per batch, with bun:sqlite (a prepared 200-row INSERT; or one prepared single-row INSERT run per
-// row) and with @libsql/client (the gateway's driver: `batch(..., 'write')` of 200-row INSERTs), each with the
+// row), with @libsql/client (the gateway's driver: `batch(..., 'write')` of 200-row INSERTs) and with the
+// libsql engine under it called directly (the statement prepared once), each with the
 // two secondary indexes and with the primary key only. (2) Handing rows to a worker thread: one JSON string per
 // batch (stringify here, parse there) vs postMessage of the arrays (structured clone), the worker doing nothing else.
 // ROWS (100000) per variant after WARM (20000), BATCH (2000), ROUNDS (3: the median is printed).
 
 import { Database } from 'bun:sqlite';
+import Libsql from 'libsql';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bunSink, libsqlSink, type LedgerSink, REQUEST_COLUMNS, requestsDdl, type Row } from './floor-ledger-worker.ts';
+import { bunSink, insertSql, libsqlSink, type LedgerSink, REQUEST_COLUMNS, requestsDdl, type Row } from './floor-ledger-worker.ts';
 import { median } from './report.ts';
 
 const ROWS = Number(process.env.ROWS ?? 100_000);
@@ -43,6 +45,27 @@ function bunSingleSink(path: string, indexes: boolean): LedgerSink {
   return { write: (rs) => void writeAll(rs), close: () => db.close() };
 }
 
+/**
+ * The engine under @libsql/client, without the client: the `libsql` package (its better-sqlite3 API; a
+ * dependency of @libsql/client) with the 200-row INSERT prepared once. The client prepares every statement
+ * of every batch anew and converts each argument, which this variant leaves out.
+ */
+function libsqlDirectSink(path: string, indexes: boolean): LedgerSink {
+  const db = new Libsql(path);
+  db.exec('PRAGMA journal_mode=WAL');
+  db.exec('PRAGMA synchronous=NORMAL');
+  for (const s of requestsDdl(indexes)) db.exec(s);
+  const statements = new Map<number, ReturnType<typeof db.prepare>>();
+  const statement = (n: number) => statements.get(n) ?? (statements.set(n, db.prepare(insertSql(n))), statements.get(n)!);
+  const writeAll = db.transaction((rs: Row[]) => {
+    for (let i = 0; i < rs.length; i += 200) {
+      const part = rs.slice(i, i + 200);
+      statement(part.length).run(...part.flat());
+    }
+  });
+  return { write: (rs) => void writeAll(rs), close: () => void db.close() };
+}
+
 const cpuUs = () => {
   const u = process.cpuUsage();
   return u.user + u.system;
@@ -52,7 +75,8 @@ type Open = (path: string, indexes: boolean) => LedgerSink | Promise<LedgerSink>
 const writers: Array<[string, Open]> = [
   ['bun:sqlite, 200-row prepared INSERT', bunSink],
   ['bun:sqlite, 1-row prepared INSERT per row', bunSingleSink],
-  ['@libsql/client, batch of 200-row INSERTs', libsqlSink],
+  ['@libsql/client, batch of 200-row INSERTs (the gateway\'s form)', libsqlSink],
+  ['libsql package directly, 200-row INSERT prepared once', libsqlDirectSink],
 ];
 
 async function writeCost(open: Open, indexes: boolean, n: number): Promise<{ cpu: number; wall: number }> {
