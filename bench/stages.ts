@@ -1,5 +1,6 @@
 // The targets of the per-stage bench (issue 13): the bare proxy, the minimal metering floor (raw
-// Bun.serve, then the same inside Elysia), and the gateway with its layers switched on in turn, plus the
+// Bun.serve, then the same inside Elysia), the floor ladder (bench/floor-ladder.ts: limits, budget and ledger
+// in their cheapest form on top of the floor), and the gateway with its layers switched on in turn, plus the
 // full gateway on Redis-backed state (issue 9). Each is its own process on a random 127.0.0.1 port.
 
 import { mkdirSync } from 'node:fs';
