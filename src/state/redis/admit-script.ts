@@ -31,7 +31,10 @@ local function wait_for(w, p, sum, need, lim)
     for x = o, last do names[#names + 1] = p .. (x % SLOTS) end
     local vals = redis.call('HMGET', w.h, unpack(names))
     for j = 1, #vals do
-      freed = freed + math.max(0, tonumber(vals[j]) or 0)
+      local v = tonumber(vals[j]) or 0
+      -- The current bucket's amount is in memory (written at the end of the batch).
+      if o + j - 1 == cur then v = w[p .. 'c'] or 0 end
+      freed = freed + math.max(0, v)
       if sum - freed + need <= lim then return math.max(1, (o + j - 1) * B + W - now) end
     end
     o = last + 1
@@ -42,6 +45,63 @@ end
 -- A window hash holds up to 1,205 fields: a value longer than hash-max-listpack-value (64) keeps it a real
 -- hash table from the start, where a listpack (up to 512 entries by default) is searched field by field.
 local PAD = string.rep('-', 65)
+
+-- What the batch has read, kept up to date in memory as its admissions commit; written once at the end.
+-- A window: its fields (as read, then as committed) and 'pend' (field -> value to write). A concurrency
+-- hash: {sum of live nodes' slots, pend = node -> slots to add}. A budget: {reserved, acct, pend = node ->
+-- amount to add}. The script is atomic, so nobody sees the state between two admissions of one batch.
+local wins, concs, budgets = {}, {}, {}
+
+local function window(h)
+  local w = wins[h]
+  if w ~= nil then return w end
+  local f = redis.call('HMGET', h, 'lv', 'rs', 'ts', 'ro', 'to', rcur, tcur)
+  w = {h = h, lv = tonumber(f[1]), rs = tonumber(f[2]) or 0, ts = tonumber(f[3]) or 0,
+    ro = tonumber(f[4]) or (cur + 1), to = tonumber(f[5]) or (cur + 1), rc = tonumber(f[6]), tc = tonumber(f[7]), fresh = false,
+    pend = {}, expire = false}
+  if w.lv == nil then
+    w.lv, w.rs, w.ts, w.ro, w.to, w.fresh = live, 0, 0, cur + 1, cur + 1, true
+    redis.call('HSET', h, '_', PAD)
+  elseif w.lv < live then
+    if live - w.lv >= SLOTS then
+      redis.call('DEL', h)
+      redis.call('HSET', h, '_', PAD)
+      w.rs, w.ts, w.ro, w.to, w.rc, w.tc, w.fresh = 0, 0, cur + 1, cur + 1, nil, nil, true
+    else
+      local names = {}
+      for y = w.lv, live - 1 do names[#names + 1] = 'r' .. (y % SLOTS); names[#names + 1] = 't' .. (y % SLOTS) end
+      local vals = redis.call('HMGET', h, unpack(names))
+      for j = 1, #vals, 2 do w.rs = w.rs - (tonumber(vals[j]) or 0); w.ts = w.ts - (tonumber(vals[j + 1]) or 0) end
+      redis.call('HDEL', h, unpack(names))
+      if w.ro < live then w.ro = first_used(h, 'r', live) end
+      if w.to < live then w.to = first_used(h, 't', live) end
+    end
+    w.lv = live
+    -- Kept even if every admission is refused: the buckets it dropped are gone.
+    redis.call('HSET', h, 'lv', w.lv, 'rs', w.rs, 'ts', w.ts, 'ro', w.ro, 'to', w.to)
+  end
+  wins[h] = w
+  return w
+end
+
+local function slots(h)
+  local c = concs[h]
+  if c == nil then
+    c = {sum = held(h, lk, ''), pend = {}}
+    concs[h] = c
+  end
+  return c
+end
+
+local function account(bh)
+  local a = budgets[bh]
+  if a == nil then
+    local reserved, acct = held(bh, lk, 'h:')
+    a = {reserved = reserved, acct = acct, pend = {}}
+    budgets[bh] = a
+  end
+  return a
+end
 
 -- One admission whose arguments start at ARGV[a]; n rules.
 local function admit(a, n)
@@ -67,31 +127,7 @@ local function admit(a, n)
     local x = r0 + (i - 1) * 5
     local rpm, tpm, conc = tonumber(ARGV[x + 2]), tonumber(ARGV[x + 3]), tonumber(ARGV[x + 4])
     if rpm >= 0 or tpm >= 0 then
-      local h = KEYS[tonumber(ARGV[x])]
-      local f = redis.call('HMGET', h, 'lv', 'rs', 'ts', 'ro', 'to', rcur, tcur)
-      local w = {h = h, lv = tonumber(f[1]), rs = tonumber(f[2]) or 0, ts = tonumber(f[3]) or 0,
-        ro = tonumber(f[4]) or (cur + 1), to = tonumber(f[5]) or (cur + 1), rc = tonumber(f[6]), tc = tonumber(f[7]), fresh = false}
-      if w.lv == nil then
-        w.lv, w.rs, w.ts, w.ro, w.to, w.fresh = live, 0, 0, cur + 1, cur + 1, true
-        redis.call('HSET', h, '_', PAD)
-      elseif w.lv < live then
-        if live - w.lv >= SLOTS then
-          redis.call('DEL', h)
-          redis.call('HSET', h, '_', PAD)
-          w.rs, w.ts, w.ro, w.to, w.rc, w.tc, w.fresh = 0, 0, cur + 1, cur + 1, nil, nil, true
-        else
-          local names = {}
-          for y = w.lv, live - 1 do names[#names + 1] = 'r' .. (y % SLOTS); names[#names + 1] = 't' .. (y % SLOTS) end
-          local vals = redis.call('HMGET', h, unpack(names))
-          for j = 1, #vals, 2 do w.rs = w.rs - (tonumber(vals[j]) or 0); w.ts = w.ts - (tonumber(vals[j + 1]) or 0) end
-          redis.call('HDEL', h, unpack(names))
-          if w.ro < live then w.ro = first_used(h, 'r', live) end
-          if w.to < live then w.to = first_used(h, 't', live) end
-        end
-        w.lv = live
-        -- Kept even if this request is refused: the buckets it dropped are gone.
-        redis.call('HSET', h, 'lv', w.lv, 'rs', w.rs, 'ts', w.ts, 'ro', w.ro, 'to', w.to)
-      end
+      local w = window(KEYS[tonumber(ARGV[x])])
       ws[i] = w
       if rpm >= 0 then
         local wait = wait_for(w, 'r', w.rs, 1, rpm)
@@ -103,19 +139,22 @@ local function admit(a, n)
       end
     end
     if conc >= 0 then
-      local used = held(KEYS[tonumber(ARGV[x + 1])], lk, '')
-      if used >= conc then consider(i, 'concurrency', conc, 1000) end
+      if slots(KEYS[tonumber(ARGV[x + 1])]).sum >= conc then consider(i, 'concurrency', conc, 1000) end
     end
   end
   if deny ~= nil then return {'deny', deny[1], deny[2], deny[3], deny[4]} end
 
-  local reserved, acct = held(bh, lk, 'h:')
+  local bud = account(bh)
+  local acct = bud.acct
   if acct.spent == nil then return {'seed'} end
   if limit >= 0 then
     local budget = limit + tonumber(acct.adjust or '0')
     local spent = tonumber(acct.spent)
-    if spent + reserved + amount > budget then return {'quota', budget, spent, reserved, amount} end
-    if amount > 0 then redis.call('HINCRBY', bh, 'h:' .. node, amount) end
+    if spent + bud.reserved + amount > budget then return {'quota', budget, spent, bud.reserved, amount} end
+    if amount > 0 then
+      bud.reserved = bud.reserved + amount
+      bud.pend[node] = (bud.pend[node] or 0) + amount
+    end
   end
 
   local out = {'ok', cur}
@@ -125,28 +164,31 @@ local function admit(a, n)
     local w = ws[i]
     local rpmUsed, rpmReset, tpmUsed, tpmReset = 0, 0, 0, 0
     if w ~= nil then
-      local set = {}
-      local new = false
+      local set = w.pend
       if rpm >= 0 then
-        if w.rs <= 0 or w.ro > cur then w.ro = cur; set[#set + 1] = 'ro'; set[#set + 1] = cur end
+        if w.rs <= 0 or w.ro > cur then w.ro = cur; set.ro = cur end
         w.rs = w.rs + 1
-        new = new or w.rc == nil
-        set[#set + 1] = 'rs'; set[#set + 1] = w.rs; set[#set + 1] = rcur; set[#set + 1] = (w.rc or 0) + 1
+        -- Every bucket is younger than the key's expiry: renewed whenever a new bucket starts.
+        if w.rc == nil then w.expire = true end
+        w.rc = (w.rc or 0) + 1
+        set.rs = w.rs; set[rcur] = w.rc
       end
       if tpm >= 0 and tokens > 0 then
-        if w.ts <= 0 or w.to > cur then w.to = cur; set[#set + 1] = 'to'; set[#set + 1] = cur end
+        if w.ts <= 0 or w.to > cur then w.to = cur; set.to = cur end
         w.ts = w.ts + tokens
-        new = new or w.tc == nil
-        set[#set + 1] = 'ts'; set[#set + 1] = w.ts; set[#set + 1] = tcur; set[#set + 1] = (w.tc or 0) + tokens
+        if w.tc == nil then w.expire = true end
+        w.tc = (w.tc or 0) + tokens
+        set.ts = w.ts; set[tcur] = w.tc
       end
-      if w.fresh then set[#set + 1] = 'lv'; set[#set + 1] = w.lv end
-      if #set > 0 then redis.call('HSET', w.h, unpack(set)) end
-      -- Every bucket is younger than the key's expiry: renewed whenever a new bucket starts.
-      if new or w.fresh then redis.call('PEXPIRE', w.h, W + 1000) end
+      if w.fresh then set.lv = w.lv; w.expire = true end
       if w.rs > 0 and w.ro <= cur then rpmUsed, rpmReset = w.rs, math.max(0, w.ro * B + W - now) else rpmUsed = math.max(0, w.rs) end
       if w.ts > 0 and w.to <= cur then tpmUsed, tpmReset = w.ts, math.max(0, w.to * B + W - now) else tpmUsed = math.max(0, w.ts) end
     end
-    if conc >= 0 then redis.call('HINCRBY', KEYS[tonumber(ARGV[x + 1])], node, 1) end
+    if conc >= 0 then
+      local c = slots(KEYS[tonumber(ARGV[x + 1])])
+      c.sum = c.sum + 1
+      c.pend[node] = (c.pend[node] or 0) + 1
+    end
     out[#out + 1] = rpmUsed; out[#out + 1] = rpmReset; out[#out + 1] = tpmUsed; out[#out + 1] = tpmReset
   end
   return out
@@ -159,5 +201,13 @@ for k = 1, tonumber(ARGV[1]) do
   replies[k] = admit(a, n)
   a = a + 6 + n * 5
 end
+for h, w in pairs(wins) do
+  local set = {}
+  for f, v in pairs(w.pend) do set[#set + 1] = f; set[#set + 1] = v end
+  if #set > 0 then redis.call('HSET', h, unpack(set)) end
+  if w.expire then redis.call('PEXPIRE', h, W + 1000) end
+end
+for h, c in pairs(concs) do for node, k in pairs(c.pend) do redis.call('HINCRBY', h, node, k) end end
+for bh, b in pairs(budgets) do for node, k in pairs(b.pend) do redis.call('HINCRBY', bh, 'h:' .. node, k) end end
 return replies
 `);
