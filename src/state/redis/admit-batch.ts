@@ -57,16 +57,26 @@ export class AdmitBatcher {
       if (i === undefined) index.set(k, (i = keys.push(k)));
       return i;
     };
-    const args: Array<string | number> = [batch.length];
+    // Each distinct rule set (shape) once, then per admission: its shape's number, node, tokens, amount.
+    const shapes = new Map<AdmitShape, number>();
+    const head: Array<string | number> = [0, batch.length];
+    const tail: Array<string | number> = [];
     for (const p of batch) {
       const s = p.shape;
-      const n = s.ruleKeys.length / 2;
-      args.push(p.node, p.tokens, ref(s.budget), n);
-      for (let i = 0; i < n; i++) {
-        args.push(ref(s.ruleKeys[i * 2]), ref(s.ruleKeys[i * 2 + 1]), s.ruleLimits[i * 3], s.ruleLimits[i * 3 + 1], s.ruleLimits[i * 3 + 2]);
+      let no = shapes.get(s);
+      if (no === undefined) {
+        shapes.set(s, (no = shapes.size + 1));
+        const n = s.ruleKeys.length / 2;
+        head.push(ref(s.budget), n);
+        for (let i = 0; i < n; i++) {
+          head.push(ref(s.ruleKeys[i * 2]), ref(s.ruleKeys[i * 2 + 1]), s.ruleLimits[i * 3], s.ruleLimits[i * 3 + 1], s.ruleLimits[i * 3 + 2]);
+        }
+        head.push(s.limit);
       }
-      args.push(s.limit, p.amount);
+      tail.push(no, p.node, p.tokens, p.amount);
     }
+    head[0] = shapes.size;
+    const args = head.concat(tail);
     this.state.run(ADMIT, keys, args).then((replies) => {
       const list = replies as ScriptReply[][];
       for (let i = 0; i < batch.length; i++) batch[i].resolve(list[i]);

@@ -10,8 +10,9 @@ import { COMMON } from './scripts.ts';
 
 /**
  * KEYS: live, then every key the admissions refer to (by 1-based index into KEYS).
- * ARGV: count, then per admission: node, tokens, budget key index, nRules, per rule (window key index,
- * concurrency key index, rpm, tpm, conc; -1 = none), budget limit (micros or -1 = unlimited), amount.
+ * ARGV: nShapes, count, then per shape (the rule set of a key × model, shared by its admissions): budget
+ * key index, nRules, per rule (window key index, concurrency key index, rpm, tpm, conc; -1 = none), budget
+ * limit (micros or -1 = unlimited); then per admission: shape (1-based), node, tokens, amount.
  * Returns one reply per admission, in order:
  *         {'ok', bucket, per rule: rpmUsed, rpmResetMs, tpmUsed, tpmResetMs}
  *       | {'deny', rule, dim, limit, waitMs(-1 never)} | {'quota', budget, spent, reserved, amount}
@@ -103,16 +104,10 @@ local function account(bh)
   return a
 end
 
--- One admission whose arguments start at ARGV[a]; n rules.
-local function admit(a, n)
-  local node = ARGV[a]
-  local tokens = tonumber(ARGV[a + 1])
-  local bh = KEYS[tonumber(ARGV[a + 2])]
-  local r0 = a + 4
-  local b = r0 + n * 5
-  local limit, amount = tonumber(ARGV[b]), tonumber(ARGV[b + 1])
-  local needsNode = limit >= 0 and amount > 0
-  for i = 1, n do if tonumber(ARGV[r0 + (i - 1) * 5 + 4]) >= 0 then needsNode = true end end
+-- One admission of shape s (budget key bh, n rules r[i] = {window key, concurrency key, rpm, tpm, conc}, limit).
+local function admit(s, node, tokens, amount)
+  local n, bh, limit = s.n, s.bh, s.limit
+  local needsNode = s.conc or (limit >= 0 and amount > 0)
   if needsNode and not alive(lk, node) then return {'node'} end
 
   local deny = nil
@@ -124,10 +119,10 @@ local function admit(a, n)
 
   local ws = {}
   for i = 1, n do
-    local x = r0 + (i - 1) * 5
-    local rpm, tpm, conc = tonumber(ARGV[x + 2]), tonumber(ARGV[x + 3]), tonumber(ARGV[x + 4])
+    local r = s.r[i]
+    local rpm, tpm, conc = r[3], r[4], r[5]
     if rpm >= 0 or tpm >= 0 then
-      local w = window(KEYS[tonumber(ARGV[x])])
+      local w = window(r[1])
       ws[i] = w
       if rpm >= 0 then
         local wait = wait_for(w, 'r', w.rs, 1, rpm)
@@ -139,7 +134,7 @@ local function admit(a, n)
       end
     end
     if conc >= 0 then
-      if slots(KEYS[tonumber(ARGV[x + 1])]).sum >= conc then consider(i, 'concurrency', conc, 1000) end
+      if slots(r[2]).sum >= conc then consider(i, 'concurrency', conc, 1000) end
     end
   end
   if deny ~= nil then return {'deny', deny[1], deny[2], deny[3], deny[4]} end
@@ -159,8 +154,8 @@ local function admit(a, n)
 
   local out = {'ok', cur}
   for i = 1, n do
-    local x = r0 + (i - 1) * 5
-    local rpm, tpm, conc = tonumber(ARGV[x + 2]), tonumber(ARGV[x + 3]), tonumber(ARGV[x + 4])
+    local r = s.r[i]
+    local rpm, tpm, conc = r[3], r[4], r[5]
     local w = ws[i]
     local rpmUsed, rpmReset, tpmUsed, tpmReset = 0, 0, 0, 0
     if w ~= nil then
@@ -185,7 +180,7 @@ local function admit(a, n)
       if w.ts > 0 and w.to <= cur then tpmUsed, tpmReset = w.ts, math.max(0, w.to * B + W - now) else tpmUsed = math.max(0, w.ts) end
     end
     if conc >= 0 then
-      local c = slots(KEYS[tonumber(ARGV[x + 1])])
+      local c = slots(r[2])
       c.sum = c.sum + 1
       c.pend[node] = (c.pend[node] or 0) + 1
     end
@@ -194,12 +189,26 @@ local function admit(a, n)
   return out
 end
 
-local replies = {}
-local a = 2
+local shapes = {}
+local a = 3
 for k = 1, tonumber(ARGV[1]) do
-  local n = tonumber(ARGV[a + 3])
-  replies[k] = admit(a, n)
-  a = a + 6 + n * 5
+  local n = tonumber(ARGV[a + 1])
+  local s = {bh = KEYS[tonumber(ARGV[a])], n = n, r = {}, conc = false}
+  a = a + 2
+  for i = 1, n do
+    local rpm, tpm, conc = tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
+    s.r[i] = {KEYS[tonumber(ARGV[a])], KEYS[tonumber(ARGV[a + 1])], rpm, tpm, conc}
+    if conc >= 0 then s.conc = true end
+    a = a + 5
+  end
+  s.limit = tonumber(ARGV[a])
+  a = a + 1
+  shapes[k] = s
+end
+local replies = {}
+for k = 1, tonumber(ARGV[2]) do
+  replies[k] = admit(shapes[tonumber(ARGV[a])], ARGV[a + 1], tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]))
+  a = a + 4
 end
 for h, w in pairs(wins) do
   local set = {}
