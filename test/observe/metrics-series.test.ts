@@ -17,7 +17,7 @@ const facts = { surface: 'openai', priced: true, reasoningTokens: 0 };
 
 test('repeated and distinct tuples (beyond the tuple cache) all count; the key cap holds', async () => {
   const m = new GatewayMetrics(live, 3);
-  const models = 5_000; // more distinct tuples than the cache keeps
+  const models = 4_500; // more distinct tuples than the cache keeps (4,096)
   for (let round = 0; round < 2; round++) {
     for (let i = 0; i < models; i++) m.observe(row({ model: `m${i}`, keyName: `k${i % 5}` }), [attempt()], facts);
   }
@@ -35,8 +35,8 @@ test('repeated and distinct tuples (beyond the tuple cache) all count; the key c
   expect(s.sum('gen_ai_server_time_to_first_token_seconds_count', { gen_ai_request_model: 'm' })).toBe(100);
   const keys = new Set(s.samples.filter((x) => x.name === 'switchyard_tokens_total').map((x) => x.labels.key));
   expect(keys).toEqual(new Set(['k0', 'k1', 'k2', '_other']));
-  expect(s.sum('switchyard_cost_usd_total', { key: '_other' })).toBeCloseTo(((2 * 2 * 1000 + 100) * 30) / 1e6, 9); // k3, k4 and alice
-});
+  expect(s.sum('switchyard_cost_usd_total', { key: '_other' })).toBeCloseTo(((2 * 2 * 900 + 100) * 30) / 1e6, 9); // k3, k4 and alice
+}, 30_000); // a scrape of 4,500 models' histograms takes seconds on a loaded host
 
 test('a series appears only once updated; errors, refusals, retries and failovers keep their labels', async () => {
   const m = new GatewayMetrics(live);
