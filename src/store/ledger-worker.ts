@@ -9,8 +9,11 @@ import { bunSqliteLedgerTarget, openBunSqliteFile } from './ledger-bun-sqlite.ts
 import { LedgerWriter, type AttemptRow, type LedgerDestination, type RequestRow } from './ledger.ts';
 import { filePathOf, normaliseStoreUrl, openStore } from './open.ts';
 
+/** `auto`: bun:sqlite for a database file under Bun, else libsql; `libsql`: always the libsql client. */
+export type LedgerDriver = 'auto' | 'libsql';
+
 export type ToWorker =
-  | { type: 'init'; url: string; authToken?: string; flushMs: number }
+  | { type: 'init'; url: string; authToken?: string; flushMs: number; driver: LedgerDriver }
   /** `json`: the batch as a JSON array of [RequestRow, AttemptRow[]] pairs. */
   | { type: 'rows'; seq: number; json: string }
   | { type: 'close' };
@@ -27,10 +30,9 @@ let closeDb: (() => Promise<void> | void) | undefined;
 let writer: LedgerWriter | undefined;
 const post = (message: FromWorker) => self.postMessage(message);
 
-/** bun:sqlite for a database file under Bun (SWITCHYARD_LEDGER_DRIVER=libsql forces libsql), else libsql. */
-async function openDestination(url: string, authToken: string | undefined): Promise<LedgerDestination> {
+async function openDestination(url: string, authToken: string | undefined, driver: LedgerDriver): Promise<LedgerDestination> {
   const path = filePathOf(normaliseStoreUrl(url));
-  if (path && typeof Bun !== 'undefined' && process.env.SWITCHYARD_LEDGER_DRIVER !== 'libsql') {
+  if (path && driver === 'auto' && typeof Bun !== 'undefined') {
     const db = await openBunSqliteFile(path);
     closeDb = () => db.close();
     return { target: bunSqliteLedgerTarget(db) };
@@ -44,7 +46,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
   const message = event.data;
   try {
     if (message.type === 'init') {
-      writer = new LedgerWriter(await openDestination(message.url, message.authToken), { flushMs: message.flushMs, onError: (err) => post({ type: 'error', message: String((err as Error)?.message ?? err) }) });
+      writer = new LedgerWriter(await openDestination(message.url, message.authToken, message.driver), { flushMs: message.flushMs, onError: (err) => post({ type: 'error', message: String((err as Error)?.message ?? err) }) });
       post({ type: 'ready' });
     } else if (message.type === 'rows') {
       for (const [row, attempts] of JSON.parse(message.json) as Array<[RequestRow, AttemptRow[]]>) writer!.record(row, attempts);

@@ -6,7 +6,7 @@
 // A kill -9 loses at most the rows of the current flush window (plus a batch being committed).
 
 import type { AttemptRow, LedgerHealth, RequestRow } from './ledger.ts';
-import type { FromWorker, ToWorker } from './ledger-worker.ts';
+import type { FromWorker, LedgerDriver, ToWorker } from './ledger-worker.ts';
 
 export interface LedgerSink {
   record(row: RequestRow, attempts?: AttemptRow[]): void;
@@ -34,6 +34,8 @@ export interface WorkerLedgerOptions {
   onError: (message: string) => void;
   /** A main-thread writer to continue with if the worker dies. */
   fallback: () => LedgerSink;
+  /** The worker's database client (default: SWITCHYARD_LEDGER_DRIVER=libsql forces libsql, else `auto`). */
+  driver?: LedgerDriver;
   /** How long close() waits for the worker (default 10 s). */
   closeTimeoutMs?: number;
 }
@@ -74,7 +76,8 @@ export class WorkerLedger implements LedgerSink {
           else if (event.data.type === 'error') reject(new Error(event.data.message));
         };
         worker.onerror = (event) => reject(new Error(event.message));
-        worker.postMessage({ type: 'init', url: opts.url, authToken: opts.authToken, flushMs: opts.flushMs } satisfies ToWorker);
+        const driver = opts.driver ?? (process.env.SWITCHYARD_LEDGER_DRIVER === 'libsql' ? 'libsql' : 'auto');
+        worker.postMessage({ type: 'init', url: opts.url, authToken: opts.authToken, flushMs: opts.flushMs, driver } satisfies ToWorker);
       });
     } catch (err) {
       worker.terminate();
