@@ -38,6 +38,7 @@ async function run(kind: string): Promise<{ usPerRow: number; rowsPerS: number }
   const store = await openStore(url);
   if (store.dialect !== 'sqlite') throw new Error('unreachable');
   for (const idx of drop) await store.client.execute(`DROP INDEX IF EXISTS ${idx}`);
+  for (const sql of (process.env.TWEAK_SQL ?? '').split(';').filter((x) => x.trim())) await store.client.execute(sql);
   let close = () => {};
   let writer: LedgerWriter;
   if (kind === 'bun') {

@@ -6,7 +6,8 @@
 // once and acknowledged with its sequence number; a failed commit is reported and retried by the writer.
 
 import { bunSqliteLedgerTarget, openBunSqliteFile } from './ledger-bun-sqlite.ts';
-import { LedgerWriter, type AttemptRow, type LedgerDestination, type RequestRow } from './ledger.ts';
+import { LedgerWriter, type LedgerDestination } from './ledger.ts';
+import { decodeRow, type WireRow } from './ledger-wire.ts';
 import { filePathOf, normaliseStoreUrl, openStore } from './open.ts';
 
 /** `auto`: bun:sqlite for a database file under Bun, else libsql; `libsql`: always the libsql client. */
@@ -14,7 +15,7 @@ export type LedgerDriver = 'auto' | 'libsql';
 
 export type ToWorker =
   | { type: 'init'; url: string; authToken?: string; flushMs: number; driver: LedgerDriver }
-  /** `json`: the batch as a JSON array of [RequestRow, AttemptRow[]] pairs. */
+  /** `json`: the batch as a JSON array of rows flattened by ledger-wire.ts. */
   | { type: 'rows'; seq: number; json: string }
   | { type: 'close' };
 
@@ -49,7 +50,10 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       writer = new LedgerWriter(await openDestination(message.url, message.authToken, message.driver), { flushMs: message.flushMs, onError: (err) => post({ type: 'error', message: String((err as Error)?.message ?? err) }) });
       post({ type: 'ready' });
     } else if (message.type === 'rows') {
-      for (const [row, attempts] of JSON.parse(message.json) as Array<[RequestRow, AttemptRow[]]>) writer!.record(row, attempts);
+      for (const wire of JSON.parse(message.json) as WireRow[]) {
+        const { row, attempts } = decodeRow(wire);
+        writer!.record(row, attempts);
+      }
       await writer!.flush();
       post({ type: 'ack', seq: message.seq });
     } else if (message.type === 'close') {
