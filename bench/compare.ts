@@ -2,13 +2,14 @@
 // rounds so host load hits both alike (how each hot-path cut in bench/README.md was measured).
 // BENCH_A / BENCH_B: checkout directories (default B = this one; A is required). BENCH_STAGE: which
 // layers are on (auth | budget | ledger | observe | redis; default ledger). ROUNDS (6), SECONDS (3).
-// Prints main-thread and all-thread µs per request and req/s, medians, and B / A.
+// Prints main-thread and all-thread µs per request and req/s, medians, and B / A; with the ledger on, also
+// the ledger worker thread's µs per request (the threads named "Worker").
 
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BENCH_KEY, BENCH_MODEL, stageYaml } from './gateway-config.ts';
-import { cpuPerRequest, cpuSample } from './proc-stats.ts';
+import { cpuPerRequest, cpuSample, threadCpuMs } from './proc-stats.ts';
 import { startRedis } from '../test/helpers/redis.ts';
 import { freePort, installExitHandlers, killAll, onCleanup, readPort, spawnChild, waitHealthy } from './procs.ts';
 import { median } from './report.ts';
@@ -51,7 +52,7 @@ for (const [i, dir] of checkouts.entries()) {
   });
   void (async () => { for await (const _ of child.proc.stdout) { /* discard */ } })().catch(() => {});
   await waitHealthy(`http://127.0.0.1:${port}/health`, child, dir);
-  gws.push({ dir, url: `http://127.0.0.1:${port}/v1/chat/completions`, child, main: [] as number[], all: [] as number[], rps: [] as number[] });
+  gws.push({ dir, url: `http://127.0.0.1:${port}/v1/chat/completions`, child, main: [] as number[], all: [] as number[], worker: [] as number[], rps: [] as number[] });
 }
 // Observability on: /metrics scraped every 2 s, as in `bun run bench`.
 const stopScraping = layers.observe ? scrapeMetrics(gws.map((g) => g.url.replace('/v1/chat/completions', '/metrics'))) : () => {};
@@ -61,8 +62,10 @@ for (const g of gws) await runWrk(g.url, lua, { connections: 64, threads: 1, sec
 for (let r = 0; r < rounds; r++) {
   for (const g of r % 2 ? [...gws].reverse() : gws) {
     const before = cpuSample(g.child.proc.pid);
+    const workerBefore = threadCpuMs(g.child.proc.pid, 'Worker');
     const w = await runWrk(g.url, lua, { connections: 64, threads: 1, seconds });
     const cpu = cpuPerRequest(before, cpuSample(g.child.proc.pid), w.requests);
+    g.worker.push(((threadCpuMs(g.child.proc.pid, 'Worker') - workerBefore) * 1000) / Math.max(1, w.requests));
     g.main.push(cpu.mainUs ?? NaN);
     g.all.push(cpu.allUs ?? NaN);
     g.rps.push(w.rps);
@@ -70,7 +73,7 @@ for (let r = 0; r < rounds; r++) {
 }
 stopScraping();
 const [A, B] = gws;
-for (const g of gws) console.log(`${g.dir}: main ${median(g.main).toFixed(1)} µs/req, all threads ${median(g.all).toFixed(1)} µs/req, ${Math.round(median(g.rps))} req/s  (main per round: ${g.main.map((x) => x.toFixed(0)).join(' ')})`);
+for (const g of gws) console.log(`${g.dir}: main ${median(g.main).toFixed(1)} µs/req, all threads ${median(g.all).toFixed(1)} µs/req, ${Math.round(median(g.rps))} req/s${layers.ledgerFile ? `, ledger worker ${median(g.worker).toFixed(1)} µs/req` : ''}  (main per round: ${g.main.map((x) => x.toFixed(0)).join(' ')})`);
 const ratio = (x: number[], y: number[]) => median(x.map((v, i) => v / y[i]!));
 console.log(`B / A (stage ${stage}, ${rounds} rounds): main thread ${ratio(B!.main, A!.main).toFixed(3)}, all threads ${ratio(B!.all, A!.all).toFixed(3)}, req/s ${ratio(B!.rps, A!.rps).toFixed(3)}`);
 await redis?.close();

@@ -1,13 +1,14 @@
 // `bun bench/ledger-insert.ts`: the ledger worker's write path alone, in-process: rows/s and CPU µs per
 // row (process.cpuUsage, all threads) for each target writing a migrated database file in flushes of
 // BATCH rows (default 1,000, about 200 ms of traffic at 5k req/s), each row with one attempt, as the bench
-// gateway's requests have. Targets: libsql (the @libsql/client batch) and bun (bun:sqlite, prepared
-// statements). DROP_INDEXES=a,b drops those indexes first (what each index costs). ROWS (default 50,000).
+// gateway's requests have. Targets: client (the @libsql/client batch), prepared (libsql's synchronous
+// binding with multi-row statements prepared once, the worker's path for a file) and bun (bun:sqlite, prepared statements;
+// for comparison only: it cannot share a process with libsql, see ledger-sync-sqlite.ts). DROP_INDEXES=a,b drops those indexes first (what each index costs). ROWS (default 50,000).
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bunSqliteLedgerTarget, openBunSqliteFile } from '../src/store/ledger-bun-sqlite.ts';
+import { openSyncLedgerFile, syncSqliteLedgerTarget, type SyncDb } from '../src/store/ledger-sync-sqlite.ts';
 import { LedgerWriter, type AttemptRow, type RequestRow } from '../src/store/ledger.ts';
 import { openStore } from '../src/store/open.ts';
 
@@ -15,7 +16,7 @@ const ROWS = Number(process.env.ROWS ?? 50_000);
 const BATCH = Number(process.env.BATCH ?? 1000);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const drop = (process.env.DROP_INDEXES ?? '').split(',').filter(Boolean);
-const targets = (process.argv[2] ?? 'libsql,bun').split(',');
+const targets = (process.argv[2] ?? 'client,prepared').split(',');
 
 let seq = 0;
 const boot = Date.now().toString(36);
@@ -41,9 +42,15 @@ async function run(kind: string): Promise<{ usPerRow: number; rowsPerS: number }
   for (const sql of (process.env.TWEAK_SQL ?? '').split(';').filter((x) => x.trim())) await store.client.execute(sql);
   let close = () => {};
   let writer: LedgerWriter;
-  if (kind === 'bun') {
-    const db = await openBunSqliteFile(join(dir, 'l.db'));
-    writer = new LedgerWriter({ target: bunSqliteLedgerTarget(db) }, { flushMs: 3_600_000 });
+  if (kind === 'prepared') {
+    const db = openSyncLedgerFile(join(dir, 'l.db'));
+    writer = new LedgerWriter({ target: syncSqliteLedgerTarget(db) }, { flushMs: 3_600_000 });
+    close = () => db.close();
+  } else if (kind === 'bun') {
+    const { Database } = await import('bun:sqlite');
+    const db = new Database(join(dir, 'l.db'));
+    db.exec('PRAGMA synchronous=NORMAL');
+    writer = new LedgerWriter({ target: syncSqliteLedgerTarget(db as unknown as SyncDb) }, { flushMs: 3_600_000 });
     close = () => db.close();
   } else {
     writer = new LedgerWriter(store, { flushMs: 3_600_000 });

@@ -1,17 +1,17 @@
 // Worker-thread entry of the ledger: owns its own database connection and a LedgerWriter, so SQLite work
 // (statement preparation, inserts, fsync) never runs on the thread that serves requests. A database file
-// under Bun is written with bun:sqlite (ledger-bun-sqlite.ts: about a third of libsql's CPU per row);
-// remote libsql URLs, and runtimes without bun:sqlite, use the libsql client.
+// is written through libsql's synchronous binding with prepared statements (ledger-sync-sqlite.ts, about a
+// third of the client's CPU per row); remote libsql URLs (sqld, Turso) use the @libsql/client batch.
 // Protocol (messages from the main thread): init → rows* → close. Every `rows` message is committed at
 // once and acknowledged with its sequence number; a failed commit is reported and retried by the writer.
 
-import { bunSqliteLedgerTarget, openBunSqliteFile } from './ledger-bun-sqlite.ts';
+import { openSyncLedgerFile, syncSqliteLedgerTarget } from './ledger-sync-sqlite.ts';
 import { LedgerWriter, type LedgerDestination } from './ledger.ts';
 import { decodeRow, type WireRow } from './ledger-wire.ts';
 import { filePathOf, normaliseStoreUrl, openStore } from './open.ts';
 
-/** `auto`: bun:sqlite for a database file under Bun, else libsql; `libsql`: always the libsql client. */
-export type LedgerDriver = 'auto' | 'libsql';
+/** `prepared`: prepared statements for a database file (remote URLs use the client); `client`: always the client. */
+export type LedgerDriver = 'prepared' | 'client';
 
 export type ToWorker =
   | { type: 'init'; url: string; authToken?: string; flushMs: number; driver: LedgerDriver }
@@ -33,10 +33,10 @@ const post = (message: FromWorker) => self.postMessage(message);
 
 async function openDestination(url: string, authToken: string | undefined, driver: LedgerDriver): Promise<LedgerDestination> {
   const path = filePathOf(normaliseStoreUrl(url));
-  if (path && driver === 'auto' && typeof Bun !== 'undefined') {
-    const db = await openBunSqliteFile(path);
-    closeDb = () => db.close();
-    return { target: bunSqliteLedgerTarget(db) };
+  if (path && driver === 'prepared') {
+    const db = openSyncLedgerFile(path);
+    closeDb = () => void db.close();
+    return { target: syncSqliteLedgerTarget(db) };
   }
   const store = await openStore(url, authToken, { migrate: false });
   closeDb = () => store.close();

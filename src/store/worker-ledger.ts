@@ -34,7 +34,7 @@ export interface WorkerLedgerOptions {
   onError: (message: string) => void;
   /** A main-thread writer to continue with if the worker dies. */
   fallback: () => LedgerSink;
-  /** The worker's database client (default: SWITCHYARD_LEDGER_DRIVER=libsql forces libsql, else `auto`). */
+  /** How the worker writes a file (default `prepared`; SWITCHYARD_LEDGER_DRIVER=client selects the @libsql/client batch). */
   driver?: LedgerDriver;
   /** How long close() waits for the worker (default 10 s). */
   closeTimeoutMs?: number;
@@ -76,7 +76,7 @@ export class WorkerLedger implements LedgerSink {
           else if (event.data.type === 'error') reject(new Error(event.data.message));
         };
         worker.onerror = (event) => reject(new Error(event.message));
-        const driver = opts.driver ?? (process.env.SWITCHYARD_LEDGER_DRIVER === 'libsql' ? 'libsql' : 'auto');
+        const driver = opts.driver ?? (process.env.SWITCHYARD_LEDGER_DRIVER === 'client' ? 'client' : 'prepared');
         worker.postMessage({ type: 'init', url: opts.url, authToken: opts.authToken, flushMs: opts.flushMs, driver } satisfies ToWorker);
       });
     } catch (err) {

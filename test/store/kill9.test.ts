@@ -1,5 +1,5 @@
 // Crash safety: a child process writes continuously through LedgerWriter and is SIGKILLed mid-stream,
-// once through the libsql client and once through bun:sqlite (the ledger worker's path for a file).
+// once through the @libsql/client batch and once through prepared statements (the ledger worker's path for a file).
 // The file must pass integrity_check, hold every row the child saw committed, and spend must match rows.
 
 import { afterAll, describe, expect, test } from 'bun:test';
@@ -15,9 +15,9 @@ const src = (f: string): string => JSON.stringify(resolve(import.meta.dir, '../.
 const CHILD = `
 import { filePathOf, openStore } from ${src('open.ts')};
 import { LedgerWriter } from ${src('ledger.ts')};
-import { bunSqliteLedgerTarget, openBunSqliteFile } from ${src('ledger-bun-sqlite.ts')};
+import { openSyncLedgerFile, syncSqliteLedgerTarget } from ${src('ledger-sync-sqlite.ts')};
 const [driver, url] = process.argv.slice(-2);
-const dest = driver === 'bun' ? { target: bunSqliteLedgerTarget(await openBunSqliteFile(filePathOf(url))) } : await openStore(url);
+const dest = driver === 'prepared' ? { target: syncSqliteLedgerTarget(openSyncLedgerFile(filePathOf(url))) } : await openStore(url);
 let acked = 0;
 const w = new LedgerWriter(dest, { flushMs: 20, onFlush: (f) => { acked += f.rows; process.stdout.write('flushed ' + acked + '\\n'); } });
 process.stdout.write('ready\\n');
@@ -31,7 +31,7 @@ for (;;) {
 }
 `;
 
-describe.each(['libsql', 'bun'])('kill -9 (%s)', (driver) => {
+describe.each(['client', 'prepared'])('kill -9 (%s)', (driver) => {
   test('no corruption and no lost acknowledged rows', async () => {
     const url = `file:${join(dir, `crash-${driver}.db`)}`;
     await (await openStore(url)).close(); // migrate up front so the child starts writing at once

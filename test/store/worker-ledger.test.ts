@@ -14,8 +14,8 @@ async function count(store: ReturnType<typeof sqliteStore>): Promise<number> {
   return Number((await store.client.execute('SELECT count(*) FROM requests')).rows[0][0]);
 }
 
-// A file is written with bun:sqlite in the worker; SWITCHYARD_LEDGER_DRIVER=libsql keeps the libsql client there.
-test.each(['auto', 'libsql'] as const)('rows flushed through the worker (%s) are in the database; close() confirms', async (driver) => {
+// A file is written with prepared statements in the worker; `client` is the @libsql/client batch (remote URLs).
+test.each(['prepared', 'client'] as const)('rows flushed through the worker (%s) are in the database; close() confirms', async (driver) => {
   const url = `file:${join(tempDir(), 'l.db')}`;
   const store = sqliteStore(await openStore(url));
   const errors: string[] = [];

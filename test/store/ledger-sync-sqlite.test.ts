@@ -1,11 +1,12 @@
-// The bun:sqlite ledger target (the worker's path for a database file): the same rows, attempts and spend
-// as the libsql target, exactly once across retried flushes, in a file the libsql readers read.
+// The prepared-statement ledger target (the worker's path for a database file): the same rows, attempts and
+// spend as the @libsql/client target, exactly once across retried flushes, and locks shared with the main
+// thread's connection (one SQLite library in the process).
 
 import { afterAll, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bunSqliteLedgerTarget, openBunSqliteFile } from '../../src/store/ledger-bun-sqlite.ts';
+import { openSyncLedgerFile, syncSqliteLedgerTarget } from '../../src/store/ledger-sync-sqlite.ts';
 import { LedgerWriter, type AttemptRow, type LedgerTarget, type RequestRow } from '../../src/store/ledger.ts';
 import { openStore, type SqliteStore } from '../../src/store/open.ts';
 import { loadSpend } from '../../src/store/spend.ts';
@@ -37,26 +38,26 @@ const all = async (s: SqliteStore, sql: string) => (await s.client.execute(sql))
 
 test('writes the same requests, attempts and spend as the libsql target', async () => {
   const viaLibsql = await fresh();
-  const viaBun = await fresh();
-  const db = await openBunSqliteFile(viaBun.path);
-  const writers = [new LedgerWriter(viaLibsql.store, { flushMs: 10 }), new LedgerWriter({ target: bunSqliteLedgerTarget(db) }, { flushMs: 10 })];
+  const viaPrepared = await fresh();
+  const db = openSyncLedgerFile(viaPrepared.path);
+  const writers = [new LedgerWriter(viaLibsql.store, { flushMs: 10 }), new LedgerWriter({ target: syncSqliteLedgerTarget(db) }, { flushMs: 10 })];
   for (let i = 0; i < 300; i++) for (const w of writers) w.record(row(i), i % 2 ? attempts(i) : attempts(i).slice(1));
   for (const w of writers) await w.close();
   db.close();
   for (const sql of ['SELECT * FROM requests ORDER BY id', 'SELECT request_id, n, provider, upstream_model, status, error_code, latency_ms, ts FROM attempts ORDER BY request_id, n', 'SELECT key_name, spent_micros, budget_adjust_micros FROM key_spend ORDER BY key_name']) {
     const expected = await all(viaLibsql.store, sql);
     expect(expected.length).toBeGreaterThan(0);
-    expect(await all(viaBun.store, sql)).toEqual(expected);
+    expect(await all(viaPrepared.store, sql)).toEqual(expected);
   }
-  const report = await usageReport(viaBun.store.db, { groupBy: ['key', 'day'] });
+  const report = await usageReport(viaPrepared.store.db, { groupBy: ['key', 'day'] });
   expect(report.totals.requests).toBe(300);
-  for (const s of [viaLibsql.store, viaBun.store]) await s.close();
+  for (const s of [viaLibsql.store, viaPrepared.store]) await s.close();
 });
 
 test('a flush that committed but reported failure is retried without duplicate rows or spend', async () => {
   const { store, path } = await fresh();
-  const db = await openBunSqliteFile(path);
-  const real = bunSqliteLedgerTarget(db);
+  const db = openSyncLedgerFile(path);
+  const real = syncSqliteLedgerTarget(db);
   let failAfterCommit = true;
   const flaky: LedgerTarget = {
     async write(batch, now) {
@@ -84,21 +85,23 @@ test('a flush that committed but reported failure is retried without duplicate r
   await store.close();
 });
 
-test('a busy database fails the flush; the rows stay queued and are written once it is free', async () => {
+// The guard against two SQLite copies in one process (bun:sqlite beside libsql ignore each other's locks):
+// while the main thread's @libsql/client connection holds the write lock, the worker's flush must wait.
+test("a write lock held by the main thread's client connection fails the flush; the rows stay queued", async () => {
   const { store, path } = await fresh();
-  const db = await openBunSqliteFile(path, 50);
-  const w = new LedgerWriter({ target: bunSqliteLedgerTarget(db) }, { flushMs: 60_000 });
-  const locker = await openBunSqliteFile(path);
-  locker.exec('BEGIN IMMEDIATE'); // another writer holds the write lock: the flush fails with SQLITE_BUSY
+  const db = openSyncLedgerFile(path, 50);
+  const w = new LedgerWriter({ target: syncSqliteLedgerTarget(db) }, { flushMs: 60_000 });
+  const tx = await store.client.transaction('write');
+  await tx.execute({ sql: 'INSERT INTO key_spend (key_name, spent_micros, budget_adjust_micros, updated_at) VALUES (?, 0, 0, 0)', args: ['other'] });
   for (let i = 0; i < 10; i++) w.record(row(i, 'k'), attempts(i));
-  await expect(w.flush()).rejects.toThrow();
+  await expect(w.flush()).rejects.toThrow(/locked|busy/i);
   expect(w.pending).toBe(10);
-  locker.exec('ROLLBACK');
-  locker.close();
+  await tx.commit();
   await w.close();
   db.close();
   expect((await all(store, 'SELECT count(*) AS c FROM requests'))[0]?.c).toBe(10);
   expect((await all(store, 'SELECT count(*) AS c FROM attempts'))[0]?.c).toBe(20);
   expect((await loadSpend(store.db)).get('k')?.spentMicros).toBe([...Array(10).keys()].reduce((s, i) => s + Math.round(row(i).costMicros), 0));
+  expect((await loadSpend(store.db)).has('other')).toBe(true);
   await store.close();
 });
