@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { MemoryResult } from './memory.ts';
-import { goals, median, type StageResult } from './report.ts';
+import { deltaBase, goals, median, type StageResult } from './report.ts';
 
 interface Run { rows: StageResult[]; memory?: MemoryResult; workers: string[]; load: string[] }
 
@@ -32,7 +32,8 @@ let previous: number | undefined;
 for (const id of ids) {
   const label = runs[0]!.rows.find((r) => r.id === id)!.label;
   const main = per(id, (r) => median(r.mainUs));
-  const delta = previous !== undefined && !['direct', 'proxy', 'redis'].includes(id) ? main - previous : undefined;
+  const base = deltaBase(id, runs[0]!.rows, previous, (r) => per(r.id, (x) => median(x.mainUs)));
+  const delta = base !== undefined && !['direct', 'proxy', 'redis'].includes(id) ? main - base : undefined;
   lines.push(`| ${[
     label,
     int(per(id, (r) => median(r.rps))),
@@ -85,10 +86,16 @@ const GOALS: Array<[string, Figure, (v: number) => boolean | undefined, (v: numb
   ['10: metrics + request log on / off, throughput (≥ 95%)', rowRatio('observe', 'ledger', 'rps'), (v) => v >= 0.95, (v) => `${f(100 * v)}%`],
   ['10: metrics + request log, CPU off / on (CPU-bound throughput, ≥ 95%)', (run) => 1 / rowRatio('observe', 'ledger', 'allUs')(run), (v) => v >= 0.95, (v) => `${f(100 * v)}%`],
 ];
+// The floor ladder (bench/floor-ladder.ts): each rung against the bare proxy, for the same two goals.
+for (const r of runs[0]!.rows.filter((x) => x.id === 'floor' || x.id.startsWith('floor-'))) {
+  GOALS.push([`(floor) ${r.label}, throughput / bare proxy (≥ 70%)`, rowRatio(r.id, 'proxy', 'rps'), (v) => v >= 0.7, (v) => `${f(100 * v)}%`]);
+  GOALS.push([`(floor) ${r.label}, CPU / bare proxy, all threads (≤ 1.5×)`, rowRatio(r.id, 'proxy', 'allUs'), (v) => v <= 1.5, (v) => `${f(v, 2)}×`]);
+}
 console.log('\n| goal (issue) | ' + runs.map((_, i) => `run ${i + 1}`).join(' | ') + ' | median | met |');
 console.log('|---|' + runs.map(() => '---:').join('|') + '|---:|:---:|');
 for (const [name, figure, ok, show] of GOALS) {
   const values = runs.map(figure);
+  if (!values.some(Number.isFinite)) continue; // a stage no run measured (BENCH_ONLY)
   const m = median(values);
   const met = Number.isFinite(m) ? ok(m) : undefined;
   console.log(`| ${name} | ${values.map(show).join(' | ')} | ${show(m)} | ${met === undefined ? '' : met ? '✓' : '✗'} |`);

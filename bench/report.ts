@@ -33,6 +33,19 @@ const verdict = (ok: boolean) => (ok ? '✓' : '✗ (goal missed)');
 /** Median over rounds of a[i] / b[i]. */
 const ratio = (a: number[], b: number[]) => median(a.map((x, i) => x / (b[i] ?? NaN)));
 
+/** Rows whose "Δ main" is taken against a named row instead of the row above (the ladder sits between). */
+const DELTA_BASE: Partial<Record<StageId, StageId>> = {
+  'floor-limits': 'floor', framework: 'floor', 'floor-full': 'floor-ledger',
+  'floor-ledger-libsql': 'floor-budget', 'floor-ledger-noidx': 'floor-budget', 'floor-ledger-array': 'floor-budget',
+};
+
+/** The main-thread figure a row's "Δ main vs previous" is taken against. */
+export function deltaBase<R extends { id: StageId }>(id: StageId, rows: R[], previous: number | undefined, main: (r: R) => number): number | undefined {
+  const named = DELTA_BASE[id];
+  const row = named ? rows.find((x) => x.id === named) : undefined;
+  return row ? main(row) : previous;
+}
+
 export function stageTable(rows: StageResult[], opts: { connections: number; rate: number }): string {
   const proxy = rows.find((r) => r.id === 'proxy');
   const head = ['stage', `req/s @${opts.connections}`, '% of bare proxy', 'CPU µs/req (all threads)', '× bare proxy', 'main thread µs/req', 'Δ main vs previous', `p50 ms @${opts.rate}/s`, 'TTFC p50 ms', 'errors'];
@@ -40,7 +53,8 @@ export function stageTable(rows: StageResult[], opts: { connections: number; rat
   let previousMain: number | undefined;
   for (const r of rows) {
     const main = median(r.mainUs);
-    const delta = previousMain !== undefined && r.id !== 'direct' && r.id !== 'proxy' && r.id !== 'redis' ? main - previousMain : undefined;
+    const base = deltaBase(r.id, rows, previousMain, (b) => median(b.mainUs));
+    const delta = base !== undefined && r.id !== 'direct' && r.id !== 'proxy' && r.id !== 'redis' ? main - base : undefined;
     out.push(`| ${[
       r.label,
       int(median(r.rps)),
@@ -82,6 +96,9 @@ export function goals(rows: StageResult[], memory: MemoryResult | undefined, wor
   if (proxy?.paced && direct?.paced) out.push(`- for scale: the bare proxy adds ${f(proxy.paced.p50Ms - direct.paced.p50Ms, 3)} ms p50 over direct, and ${f((proxy.ttfc?.p50Ms ?? NaN) - (direct.ttfc?.p50Ms ?? NaN), 3)} ms to the first chunk`);
   const floor = by('floor');
   if (floor && proxy) out.push(`- for scale: the minimal metering server reaches ${f(100 * ratio(floor.rps, proxy.rps))}% of the bare proxy at ${f(ratio(floor.allUs, proxy.allUs), 2)}× its CPU`);
+  for (const r of rows.filter((x) => x.id.startsWith('floor-'))) {
+    if (proxy) out.push(`- floor ladder, ${r.label}: ${f(100 * ratio(r.rps, proxy.rps))}% of the bare proxy's throughput at ${f(ratio(r.allUs, proxy.allUs), 2)}× its CPU (all threads; ${f(median(r.allUs))} µs/req, main thread ${f(median(r.mainUs))})`);
+  }
   if (memory) {
     const back = (100 * (memory.afterMb - memory.idleMb)) / memory.idleMb;
     out.push(`- issue 13, memory: ${memory.completed}/${memory.streams} slow streams completed (peak ${memory.peakOpen} open at once, ${memory.failed} failed, ${f(memory.seconds)} s); RSS idle ${f(memory.idleMb, 0)} MB, peak ${f(memory.peakMb, 0)} MB (goal < 500 MB) ${verdict(memory.peakMb < 500 && memory.completed === memory.streams)}; ${f(memory.settledAfterS)} s after the streams ended ${f(memory.afterMb, 0)} MB = idle ${back >= 0 ? '+' : ''}${f(back)}% (goal within 20%) ${verdict(Math.abs(back) <= 20)}`);

@@ -1,6 +1,7 @@
 // `bun run bench`: what each layer of the gateway costs, in one run (issue 13). Targets, each its own
 // process on 127.0.0.1: a fake OpenAI upstream (direct), a bare Bun fetch proxy, the minimal metering
-// floor on raw Bun.serve and inside Elysia, the gateway with its layers switched on in turn, and the
+// floor on raw Bun.serve and inside Elysia, the floor ladder (limits, budget, ledger in their cheapest form:
+// bench/floor-ladder.ts), the gateway with its layers switched on in turn, and the
 // full gateway on Redis (when redis-server is installed). Throughput and CPU per request (main thread
 // and all threads, /proc) in alternating rounds; p50 at a fixed rate; time to first chunk; 5,000 slow
 // streams for memory; `server.workers` 1 vs 2. Report (markdown) on stdout, progress on stderr.
@@ -38,7 +39,7 @@ const memoryStreams = num('BENCH_MEMORY_STREAMS', 5000);
 const workerCounts = (env.BENCH_WORKERS ?? '1,2').split(',').filter(Boolean);
 const only = env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',')) : undefined;
 const profileDir = env.BENCH_PROFILE_DIR ? resolve(env.BENCH_PROFILE_DIR) : undefined;
-const maxSeconds = num('BENCH_MAX_SECONDS', 480);
+const maxSeconds = num('BENCH_MAX_SECONDS', 600);
 
 const message = { model: BENCH_MODEL, messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 16 };
 const body = JSON.stringify(message);
@@ -47,7 +48,7 @@ const headers = { 'content-type': 'application/json', authorization: `Bearer ${B
 const t0 = performance.now();
 const log = (msg: string) => console.error(`[bench ${((performance.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
 /** Stages that also get the fixed-rate and first-chunk runs (the rest only throughput + CPU). */
-const LATENCY: StageId[] = ['direct', 'proxy', 'floor', 'ledger', 'observe', 'redis'];
+const LATENCY: StageId[] = ['direct', 'proxy', 'floor', 'floor-ledger', 'ledger', 'observe', 'redis'];
 const FIRST_CHUNK: StageId[] = ['direct', 'proxy', 'ledger', 'observe'];
 
 async function verify(s: Stage): Promise<void> {
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
   const upstream = spawnChild([process.execPath, 'bench/fake-upstream.ts'], {});
   const upstreamPort = await readPort(upstream, 'fake upstream');
   const direct: Stage = { id: 'direct', label: 'direct upstream', url: `http://127.0.0.1:${upstreamPort}/v1/chat/completions`, child: upstream };
-  const started = [direct, ...(await startStages(upstreamPort, root, redis?.url, profileDir))];
+  const started = [direct, ...(await startStages(upstreamPort, root, redis?.url, profileDir, only))];
   const stages = only ? started.filter((s) => s.id === 'proxy' || s.id === 'direct' || only.has(s.id)) : started;
   for (const s of stages) await verify(s);
   const stopScraping = scrapeMetrics(stages.flatMap((s) => (s.metricsUrl ? [s.metricsUrl] : [])));

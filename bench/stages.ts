@@ -1,5 +1,6 @@
 // The targets of the per-stage bench (issue 13): the bare proxy, the minimal metering floor (raw
-// Bun.serve, then the same inside Elysia), and the gateway with its layers switched on in turn, plus the
+// Bun.serve, then the same inside Elysia), the floor ladder (bench/floor-ladder.ts: limits, budget and ledger
+// in their cheapest form on top of the floor), and the gateway with its layers switched on in turn, plus the
 // full gateway on Redis-backed state (issue 9). Each is its own process on a random 127.0.0.1 port.
 
 import { mkdirSync } from 'node:fs';
@@ -7,7 +8,22 @@ import { join } from 'node:path';
 import { BENCH_METRICS_TOKEN, type StageOptions, stageYaml } from './gateway-config.ts';
 import { type Child, freePort, readPort, spawnChild, waitHealthy } from './procs.ts';
 
-export type StageId = 'direct' | 'proxy' | 'floor' | 'framework' | 'auth' | 'limits' | 'budget' | 'ledger' | 'observe' | 'redis';
+export type StageId =
+  | 'direct' | 'proxy' | 'floor' | 'framework' | 'auth' | 'limits' | 'budget' | 'ledger' | 'observe' | 'redis'
+  | LadderId;
+
+/** The floor ladder (bench/floor-ladder.ts): the cheapest form of each layer on raw Bun.serve. */
+type LadderId = 'floor-limits' | 'floor-budget' | 'floor-ledger' | 'floor-ledger-libsql' | 'floor-ledger-noidx' | 'floor-ledger-array' | 'floor-full';
+const LADDER: Array<{ id: LadderId; label: string; env: Record<string, string>; optIn?: boolean }> = [
+  { id: 'floor-limits', label: 'floor + limits (rpm, tpm, concurrency; key + group)', env: { BENCH_LADDER: 'limits' } },
+  { id: 'floor-budget', label: 'floor + limits + budget', env: { BENCH_LADDER: 'budget' } },
+  { id: 'floor-ledger', label: 'floor + limits + budget + ledger (bun:sqlite, worker)', env: { BENCH_LADDER: 'ledger', BENCH_LEDGER_DRIVER: 'bun' } },
+  // Only when named in BENCH_ONLY (each is one more target per round):
+  { id: 'floor-ledger-libsql', label: 'floor ledger rung with @libsql/client', env: { BENCH_LADDER: 'ledger', BENCH_LEDGER_DRIVER: 'libsql' }, optIn: true },
+  { id: 'floor-ledger-noidx', label: 'floor ledger rung, primary key only', env: { BENCH_LADDER: 'ledger', BENCH_LEDGER_DRIVER: 'bun', BENCH_LEDGER_INDEXES: '0' }, optIn: true },
+  { id: 'floor-ledger-array', label: 'floor ledger rung, rows by postMessage of arrays', env: { BENCH_LADDER: 'ledger', BENCH_LEDGER_DRIVER: 'bun', BENCH_LEDGER_TRANSFER: 'array' }, optIn: true },
+  { id: 'floor-full', label: 'floor ledger rung + gateway headers + abort timer', env: { BENCH_LADDER: 'ledger', BENCH_LEDGER_DRIVER: 'bun', BENCH_LADDER_HEADERS: '1' }, optIn: true },
+];
 
 export interface Stage {
   id: StageId;
@@ -36,13 +52,20 @@ async function simple(id: StageId, label: string, script: string, env: Record<st
   return { id, label, url: `http://127.0.0.1:${port}/v1/chat/completions`, child };
 }
 
-export async function startStages(upstreamPort: number, root: string, redisUrl: string | undefined, profileDir: string | undefined): Promise<Stage[]> {
+/** `only`: BENCH_ONLY's ids (opt-in ladder rungs start only when named there). */
+export async function startStages(upstreamPort: number, root: string, redisUrl: string | undefined, profileDir: string | undefined, only?: Set<string>): Promise<Stage[]> {
   const up = { BENCH_UPSTREAM: `http://127.0.0.1:${upstreamPort}` };
   const stages = [
     await simple('proxy', 'bare Bun proxy', 'bench/bare-proxy.ts', up),
     await simple('floor', 'minimal metering (raw Bun.serve)', 'bench/minimal-meter.ts', up),
-    await simple('framework', 'framework only: the same in Elysia', 'bench/minimal-meter.ts', { ...up, BENCH_FRAMEWORK: 'elysia' }),
   ];
+  for (const l of LADDER) {
+    if (only ? !only.has(l.id) : l.optIn) continue;
+    const dbPath = join(root, `${l.id}.db`);
+    const stage = await simple(l.id, l.label, 'bench/floor-ladder.ts', { ...up, ...l.env, BENCH_LEDGER_PATH: dbPath });
+    stages.push(l.env.BENCH_LADDER === 'ledger' ? { ...stage, dbPath } : stage);
+  }
+  stages.push(await simple('framework', 'framework only: the same in Elysia', 'bench/minimal-meter.ts', { ...up, BENCH_FRAMEWORK: 'elysia' }));
   for (const s of GATEWAY_STAGES) {
     if (s.layers.redis && !redisUrl) continue;
     const dir = join(root, s.id);

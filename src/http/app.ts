@@ -59,7 +59,10 @@ export function createApp(rt: Runtime, opts: AppOptions = {}) {
   };
   // The fixed OpenAI POST paths (and Anthropic's and Responses' main ones) as static routes: Elysia hands them
   // to Bun's native router, cheaper than the catch-all's match (bench/README.md); the same handler, which routes itself.
-  for (const path of [...OPENAI_POST_PATHS, '/v1/messages', '/v1/responses']) app.post(path, api, { parse: 'none' });
+  // These paths are never the dashboard's: no ownership check on them.
+  const staticApi = async ({ request, server }: { request: Request; server: unknown }) =>
+    closeIfBodyUnread(request, await handleApiRequest(rt, request, () => clientIpOf(rt, request, server as ServerLike)));
+  for (const path of [...OPENAI_POST_PATHS, '/v1/messages', '/v1/responses']) app.post(path, staticApi, { parse: 'none' });
   return app.all('/*', api, { parse: 'none' });
 }
 

@@ -43,7 +43,7 @@ export function adapterRequestFor(call: InboundCall, target: Target): AdapterReq
 export async function attemptTarget(ex: Exchange, call: InboundCall, target: Target, lease?: Lease): Promise<AttemptResult> {
   const { provider } = target;
   const adapter = provider.adapter;
-  const scope = { ...ex.scope, provider: provider.name };
+  const scope = provider.plugins.length ? { ...ex.scope, provider: provider.name } : ex.scope; // hooks only
   const areq = adapterRequestFor(call, target);
   let ureq: UpstreamRequest = adapter.buildRequest(areq, provider.view);
   // Hooks see the request without the provider's credentials, which are added back after them.
@@ -75,7 +75,7 @@ export async function attemptTarget(ex: Exchange, call: InboundCall, target: Tar
 async function readAnswer(ex: Exchange, call: InboundCall, target: Target, areq: AdapterRequest, upstream: UpstreamCall): Promise<AttemptResult> {
   const { provider } = target;
   const adapter = provider.adapter;
-  const scope = { ...ex.scope, provider: provider.name };
+  const scope = provider.plugins.length ? { ...ex.scope, provider: provider.name } : ex.scope; // hooks only
   const { response } = upstream;
   const contentType = response.headers.get('content-type') ?? '';
   const scrub = (e: GatewayError) => sanitize(e, ex.gw.secrets);

@@ -9,6 +9,15 @@ import { ipAllowed } from './ip-match.ts';
 
 export type KeyLookup = (digest: string) => CompiledKey | undefined;
 
+/**
+ * Keys from the config file already confirmed on this gateway snapshot, by the string the client sent:
+ * the sha256, hex and constant-time compare are paid once per key, not per request. Bounded; a reload
+ * compiles a new snapshot and so starts a new memo. Runtime keys are always looked up (they can be
+ * revoked between two requests) and failed attempts are never remembered.
+ */
+const confirmed = new WeakMap<CompiledGateway, Map<string, CompiledKey>>();
+const MAX_CONFIRMED = 4096;
+
 export function presentedKey(headers: Headers): string | undefined {
   const auth = headers.get('authorization');
   if (auth) {
@@ -30,15 +39,7 @@ export function authenticateKey(gw: CompiledGateway, presented: string | undefin
       message: 'No API key was sent. Send your Switchyard gateway key as "Authorization: Bearer <key>" (or x-api-key / api-key). Keys are issued by this gateway\'s operator, not by OpenAI.',
     });
   }
-  const digestBytes = createHash('sha256').update(presented).digest();
-  const digest = digestBytes.toString('hex');
-  const key = gw.keysByDigest.get(digest) ?? lookupRuntime?.(digest);
-  if (!key || !timingSafeEqual(Buffer.from(key.digest, 'hex'), digestBytes)) {
-    throw new GatewayError({
-      status: 401, type: 'authentication_error', code: 'invalid_api_key',
-      message: 'The API key is not valid for this Switchyard gateway. Use a key issued by this gateway\'s operator (a provider key such as an OpenAI key will not work here).',
-    });
-  }
+  const key = confirmed.get(gw)?.get(presented) ?? lookUp(gw, presented, lookupRuntime);
   if (key.revokedAt !== undefined) {
     throw new GatewayError({
       status: 401, type: 'authentication_error', code: 'revoked_api_key',
@@ -57,6 +58,25 @@ export function authenticateKey(gw: CompiledGateway, presented: string | undefin
       status: 403, type: 'permission_error', code: 'ip_not_allowed',
       message: `The API key "${key.name}" may not be used from ${clientIp}. Ask this gateway's operator to add your address to its allow_ips.`,
     });
+  }
+  return key;
+}
+
+function lookUp(gw: CompiledGateway, presented: string, lookupRuntime: KeyLookup | undefined): CompiledKey {
+  const digestBytes = createHash('sha256').update(presented).digest();
+  const digest = digestBytes.toString('hex');
+  const fromConfig = gw.keysByDigest.get(digest);
+  const key = fromConfig ?? lookupRuntime?.(digest);
+  if (!key || !timingSafeEqual(Buffer.from(key.digest, 'hex'), digestBytes)) {
+    throw new GatewayError({
+      status: 401, type: 'authentication_error', code: 'invalid_api_key',
+      message: 'The API key is not valid for this Switchyard gateway. Use a key issued by this gateway\'s operator (a provider key such as an OpenAI key will not work here).',
+    });
+  }
+  if (fromConfig) {
+    let memo = confirmed.get(gw);
+    if (!memo) confirmed.set(gw, (memo = new Map()));
+    if (memo.size < MAX_CONFIRMED) memo.set(presented, fromConfig);
   }
   return key;
 }

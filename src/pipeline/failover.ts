@@ -91,9 +91,12 @@ export async function runWithFailover(ex: Exchange, call: InboundCall, plan: Arr
   const policy = ex.gw.routing;
   const maxTries = 1 + policy.retries;
   const modelName = call.model ?? 'this request';
-  const candidates: Candidate[] = plan.flatMap((tier) => weightedOrder(tier.targets)
-    .filter((target) => target.provider.adapter.supports(call.operation))
-    .map((target) => ({ target, model: tier.model, tries: 0, failedAt: 0, again: false, rateLimited: false, out: false })));
+  const candidates: Candidate[] = [];
+  for (const tier of plan) {
+    for (const target of tier.targets.length > 1 ? weightedOrder(tier.targets) : tier.targets) {
+      if (target.provider.adapter.supports(call.operation)) candidates.push({ target, model: tier.model, tries: 0, failedAt: 0, again: false, rateLimited: false, out: false });
+    }
+  }
   if (candidates.length === 0) {
     throw new GatewayError({
       status: 400, type: 'invalid_request_error', code: 'unsupported_operation', param: 'model',
