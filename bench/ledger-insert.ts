@@ -2,8 +2,10 @@
 // row (process.cpuUsage, all threads) for each target writing a migrated database file in flushes of
 // BATCH rows (default 1,000, about 200 ms of traffic at 5k req/s), each row with one attempt, as the bench
 // gateway's requests have. Targets: client (the @libsql/client batch), prepared (libsql's synchronous
-// binding with multi-row statements prepared once, the worker's path for a file) and bun (bun:sqlite, prepared statements;
-// for comparison only: it cannot share a process with libsql, see ledger-sync-sqlite.ts). DROP_INDEXES=a,b drops those indexes first (what each index costs). ROWS (default 50,000).
+// binding with multi-row statements prepared once, the worker's path for a file) and bun (bun:sqlite with
+// the same statements; for comparison only: it cannot share a process with libsql, see
+// ledger-sync-sqlite.ts). DROP_INDEXES=a,b drops those indexes first, TWEAK_SQL runs statements (;-separated)
+// after the migrations (what an index or a table layout costs). ROWS (default 50,000), ROUNDS (3).
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

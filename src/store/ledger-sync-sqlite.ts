@@ -1,6 +1,6 @@
 // The ledger worker's target for a database FILE: libsql's synchronous binding (the `libsql` package that
 // @libsql/client runs on for files, better-sqlite3's API), multi-row statements prepared once per size and
-// reused by every flush, one synchronous transaction per flush: about 40% less CPU per row than
+// reused by every flush, one synchronous transaction per flush: about half the CPU per row of
 // `client.batch`, which re-prepares and converts every statement (bench/ledger-insert.ts). It must be the
 // SAME SQLite library as the main thread's connection: two SQLite copies in one process (bun:sqlite beside
 // libsql, for one) do not see each other's POSIX locks, so both could write the WAL at once and corrupt it.
