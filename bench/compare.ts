@@ -2,11 +2,14 @@
 // rounds so host load hits both alike (how each hot-path cut in bench/README.md was measured).
 // BENCH_A / BENCH_B: checkout directories (default B = this one; A is required). BENCH_STAGE: which
 // layers are on (auth | budget | ledger | observe | redis; default ledger). ROUNDS (6), SECONDS (3).
-// Prints main-thread and all-thread µs per request and req/s, medians, and B / A; with the ledger on, also
-// the ledger worker thread's µs per request (the threads named "Worker").
+// Prints main-thread and all-thread µs per request and req/s, medians, and B / A. Stage redis also prints
+// redis-server's own CPU per request (`INFO cpu`, read around each wrk run: one redis-server serves both
+// checkouts, one at a time) and its script calls per request (`INFO commandstats`).
+// With the ledger on it also prints the ledger worker thread's µs per request (the threads named "Worker").
 
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { Redis } from 'ioredis';
 import { join, resolve } from 'node:path';
 import { BENCH_KEY, BENCH_MODEL, stageYaml } from './gateway-config.ts';
 import { cpuPerRequest, cpuSample, threadCpuMs } from './proc-stats.ts';
@@ -31,6 +34,15 @@ const layers = {
   redis: { limits: true, budget: true, ledgerFile: true, observe: true },
 }[stage];
 if (!layers) throw new Error(`BENCH_STAGE must be auth, budget, ledger, observe or redis (got ${stage})`);
+/** redis-server's CPU seconds so far (user + sys, all its threads) and script calls (EVAL + EVALSHA). */
+async function redisCost(): Promise<{ cpuS: number; scriptCalls: number } | undefined> {
+  if (!redisInfo) return undefined;
+  const info = await redisInfo.info('everything').catch(() => '');
+  const num = (re: RegExp) => Number(re.exec(info)?.[1] ?? 0);
+  const cpuS = num(/used_cpu_user:([\d.]+)/) + num(/used_cpu_sys:([\d.]+)/);
+  const scriptCalls = num(/cmdstat_evalsha:calls=(\d+)/) + num(/cmdstat_eval:calls=(\d+)/);
+  return cpuS > 0 ? { cpuS, scriptCalls } : undefined;
+}
 const rounds = Number(process.env.ROUNDS ?? 6);
 const seconds = Number(process.env.SECONDS ?? 3);
 
@@ -38,6 +50,7 @@ installExitHandlers();
 // redis: one redis-server for both checkouts (a temp dir, a free port; see test/helpers/redis.ts).
 const redis = stage === 'redis' ? await startRedis() : undefined;
 onCleanup(() => void redis?.close());
+const redisInfo = redis ? new Redis(redis.url, { lazyConnect: false }) : undefined;
 const root = mkdtempSync(join(tmpdir(), 'switchyard-compare-'));
 const upstream = spawnChild([process.execPath, 'bench/fake-upstream.ts'], {});
 const upstreamPort = await readPort(upstream, 'fake upstream');
@@ -52,7 +65,7 @@ for (const [i, dir] of checkouts.entries()) {
   });
   void (async () => { for await (const _ of child.proc.stdout) { /* discard */ } })().catch(() => {});
   await waitHealthy(`http://127.0.0.1:${port}/health`, child, dir);
-  gws.push({ dir, url: `http://127.0.0.1:${port}/v1/chat/completions`, child, main: [] as number[], all: [] as number[], worker: [] as number[], rps: [] as number[] });
+  gws.push({ dir, url: `http://127.0.0.1:${port}/v1/chat/completions`, child, main: [] as number[], all: [] as number[], worker: [] as number[], rps: [] as number[], redisUs: [] as number[], calls: [] as number[] });
 }
 // Observability on: /metrics scraped every 2 s, as in `bun run bench`.
 const stopScraping = layers.observe ? scrapeMetrics(gws.map((g) => g.url.replace('/v1/chat/completions', '/metrics'))) : () => {};
@@ -61,11 +74,17 @@ const lua = await writeLua(join(root, 'post.lua'), body, { 'content-type': 'appl
 for (const g of gws) await runWrk(g.url, lua, { connections: 64, threads: 1, seconds: 3 });
 for (let r = 0; r < rounds; r++) {
   for (const g of r % 2 ? [...gws].reverse() : gws) {
+    const redisBefore = await redisCost();
     const before = cpuSample(g.child.proc.pid);
     const workerBefore = threadCpuMs(g.child.proc.pid, 'Worker');
     const w = await runWrk(g.url, lua, { connections: 64, threads: 1, seconds });
     const cpu = cpuPerRequest(before, cpuSample(g.child.proc.pid), w.requests);
     g.worker.push(((threadCpuMs(g.child.proc.pid, 'Worker') - workerBefore) * 1000) / Math.max(1, w.requests));
+    const redisAfter = await redisCost();
+    if (redisBefore && redisAfter && w.requests > 0) {
+      g.redisUs.push(((redisAfter.cpuS - redisBefore.cpuS) * 1e6) / w.requests);
+      g.calls.push((redisAfter.scriptCalls - redisBefore.scriptCalls) / w.requests);
+    }
     g.main.push(cpu.mainUs ?? NaN);
     g.all.push(cpu.allUs ?? NaN);
     g.rps.push(w.rps);
@@ -73,9 +92,15 @@ for (let r = 0; r < rounds; r++) {
 }
 stopScraping();
 const [A, B] = gws;
-for (const g of gws) console.log(`${g.dir}: main ${median(g.main).toFixed(1)} µs/req, all threads ${median(g.all).toFixed(1)} µs/req, ${Math.round(median(g.rps))} req/s${layers.ledgerFile ? `, ledger worker ${median(g.worker).toFixed(1)} µs/req` : ''}  (main per round: ${g.main.map((x) => x.toFixed(0)).join(' ')})`);
+for (const g of gws) {
+  const workerPart = layers.ledgerFile ? `, ledger worker ${median(g.worker).toFixed(1)} µs/req` : '';
+  const redisPart = g.redisUs.length ? `, redis-server ${median(g.redisUs).toFixed(1)} µs/req (${median(g.calls).toFixed(2)} script calls/req)` : '';
+  console.log(`${g.dir}: main ${median(g.main).toFixed(1)} µs/req, all threads ${median(g.all).toFixed(1)} µs/req${redisPart}, ${Math.round(median(g.rps))} req/s${workerPart}  (main per round: ${g.main.map((x) => x.toFixed(0)).join(' ')})`);
+}
 const ratio = (x: number[], y: number[]) => median(x.map((v, i) => v / y[i]!));
-console.log(`B / A (stage ${stage}, ${rounds} rounds): main thread ${ratio(B!.main, A!.main).toFixed(3)}, all threads ${ratio(B!.all, A!.all).toFixed(3)}, req/s ${ratio(B!.rps, A!.rps).toFixed(3)}`);
+const redisRatio = B!.redisUs.length ? `, redis-server ${ratio(B!.redisUs, A!.redisUs).toFixed(3)}` : '';
+console.log(`B / A (stage ${stage}, ${rounds} rounds): main thread ${ratio(B!.main, A!.main).toFixed(3)}, all threads ${ratio(B!.all, A!.all).toFixed(3)}${redisRatio}, req/s ${ratio(B!.rps, A!.rps).toFixed(3)}`);
+redisInfo?.disconnect();
 await redis?.close();
 killAll();
 rmSync(root, { recursive: true, force: true });

@@ -33,22 +33,37 @@ export const DEFAULT_BODY_TIMEOUT_MS = 60_000;
  * The body's bytes, within `limit` bytes and `timeoutMs` (a trickled or abandoned upload must not hold
  * a connection and a request slot for ever). On timeout the read is cancelled and 408 is thrown.
  */
-export async function readBytes(request: Request, limit: number, timeoutMs = DEFAULT_BODY_TIMEOUT_MS): Promise<Uint8Array> {
+export function readBytes(request: Request, limit: number, timeoutMs = DEFAULT_BODY_TIMEOUT_MS): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length') ?? NaN);
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
-  if (!request.body) return new Uint8Array();
-  let timer: Deadline | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = deadlines.after(timeoutMs, () => reject(bodyTimeout(timeoutMs)));
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge(limit));
+  if (!request.body) return Promise.resolve(new Uint8Array());
+  // One promise settled by whichever comes first, the body or the deadline (cheaper than a
+  // Promise.race over a deadline promise: this runs on every request). After a timeout nobody awaits
+  // the read; the closed connection then rejects it, and that rejection is dropped here.
+  return new Promise<Uint8Array>((resolve, reject) => {
+    let settled = false;
+    const timer: Deadline = deadlines.after(timeoutMs, () => {
+      if (settled) return;
+      settled = true;
+      reject(bodyTimeout(timeoutMs));
+    });
+    readAll(request, declared, limit).then(
+      (bytes) => {
+        timer.cancel();
+        if (!settled) {
+          settled = true;
+          resolve(bytes);
+        }
+      },
+      (err: unknown) => {
+        timer.cancel();
+        if (!settled) {
+          settled = true;
+          reject(err);
+        }
+      },
+    );
   });
-  try {
-    const reading = readAll(request, declared, limit);
-    // After a timeout nobody awaits the read; the closed connection then rejects it.
-    reading.catch(() => {});
-    return await Promise.race([reading, deadline]);
-  } finally {
-    timer?.cancel();
-  }
 }
 
 async function readAll(request: Request, declared: number, limit: number): Promise<Uint8Array> {
@@ -116,7 +131,8 @@ export async function readOperationBody(request: Request, operation: Operation, 
     const model = form.get('model');
     return { body: typeof model === 'string' ? { model } : {}, form, contentType: rawType };
   }
-  if (jsonTooDeep(bytes)) throw tooDeep();
+  // Nesting deeper than MAX_JSON_DEPTH needs more bytes than that: short bodies skip the scan.
+  if (bytes.length > MAX_JSON_DEPTH && jsonTooDeep(bytes)) throw tooDeep();
   let parsed: unknown;
   try {
     parsed = JSON.parse(utf8.decode(bytes));

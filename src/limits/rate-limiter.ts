@@ -4,9 +4,10 @@
 //
 // Implementing another backend (e.g. Redis for several gateway replicas):
 //   - acquire() may return a Promise; Admission awaits it. Do the check-all-then-commit-all in ONE
-//     atomic step on the server (a Lua script over the rule keys: ZREMRANGEBYSCORE the expired entries of
-//     each sliding window, compare ZCARD / the token sum against the limit, then ZADD to every window and
-//     INCR every concurrency counter), so two replicas can never both take the last slot.
+//     atomic step on the server (src/state/redis/scripts.ts: a Lua script over the rule keys that drops the
+//     buckets which left each sliding window, compares the running sums against the limits, then adds to
+//     the current bucket of every window and to every concurrency counter), so two replicas can never both
+//     take the last slot.
 //   - State is addressed by `ruleId(rule)` + dimension ('rpm' | 'tpm' | 'concurrency'); limits are read
 //     from the rules of each call (never stored), so a config reload applies to the next request.
 //   - Lease.release / cancel are fire-and-forget from the pipeline's point of view (they return void):
@@ -14,9 +15,10 @@
 //     slots forever.
 //   - Report the window semantics below in `snapshot` so the x-ratelimit-* headers mean the same thing.
 //
-// Window semantics (all backends): rpm and tpm are SLIDING 60 s windows (an exact log, not a fixed
-// minute): a request is admitted when the requests (or tokens) counted in the last 60 s plus this one
-// fit the limit. `resetMs` is the time until the oldest counted entry leaves the window, i.e. the next
+// Window semantics (all backends): rpm and tpm are SLIDING 60 s windows (exact counts, not a fixed
+// minute) at 100 ms time resolution: a request is admitted when the requests (or tokens) counted in the
+// last 60 s plus this one fit the limit; an amount counted at t leaves the window at the end of its 100 ms
+// bucket + 60 s. `resetMs` is the time until the oldest counted entry leaves the window, i.e. the next
 // moment `remaining` grows; when `remaining` is 0 it equals the Retry-After of a denied request.
 
 export type LimitScope = 'key' | 'group' | 'model' | 'global';

@@ -72,8 +72,8 @@ export async function attachRedis(rt: Runtime, cfg: RedisConfig, parts: RedisPar
     state,
     async syncBudgets(names) {
       if (!state.up || names.length === 0) return;
-      // One script per key (expired reservations of dead processes dropped first), sent together.
-      const replies = await Promise.all(names.map((n) => state.run(VIEW, [state.key('budget', n), state.key('budget', n, 'resz'), state.key('budget', n, 'resh')], []).catch(() => null)));
+      // One script per key (reservations of dead processes dropped first), sent together.
+      const replies = await Promise.all(names.map((n) => state.run(VIEW, [state.key('live'), state.key('budget', n)], []).catch(() => null)));
       replies.forEach((values, i) => {
         const [spent, adjust, reserved] = (values ?? []) as Array<string | null>;
         if (spent !== null && spent !== undefined) parts.budgets.mirror(names[i], { spentMicros: Number(spent), adjustMicros: Number(adjust ?? 0), reservedMicros: Number(reserved ?? 0) });

@@ -1,12 +1,12 @@
-// Admission on Redis: rate limits (rpm/tpm sliding windows, concurrency leases) and the budget
-// check-and-reserve of every rule of a request in ONE atomic Lua call on the Redis clock, so limits and
-// budgets are exact across every gateway process sharing the Redis. Live requests renew their leases
-// and reservations; a crashed process's slots and reservations expire within the lease TTL.
+// Admission on Redis: rate limits (rpm/tpm sliding windows of 100 ms buckets, concurrency) and the
+// budget check-and-reserve of every rule of a request in ONE atomic Lua call on the Redis clock, so limits
+// and budgets are exact across every gateway process sharing the Redis. Concurrency slots and budget
+// reservations are held per process (node): the process heartbeats its node entry every third of the lease
+// TTL, and a crashed process's slots and reservations stop counting once its entry lapses (within the TTL).
 //
 // Spend: the SQL ledger stays the truth; Redis holds the live counters. A key's account is seeded from
-// the ledger the first time Redis has none (cold start, flushed Redis). Settles are fire-and-forget and
-// retried while Redis is away; if too many pile up, the affected accounts are dropped so they are
-// re-seeded from the ledger instead of drifting.
+// the ledger the first time Redis has none (cold start, flushed Redis). Settles are fire-and-forget,
+// batched (./settle-batch.ts: one script call for all settles of a few ms) and retried while Redis is away.
 //
 // Redis down: `reject` answers 503 state_unavailable; `allow` admits with this process's in-memory
 // limits and budgets (same rules) and adds those requests' cost to the shared accounts when Redis returns.
@@ -20,45 +20,53 @@ import type { Logger } from '../../log.ts';
 import { quotaError } from '../../runtime/budgets.ts';
 import type { Admission, AdmissionRequest, Ticket } from '../../runtime/contracts.ts';
 import type { RedisState, ScriptReply } from './client.ts';
-import { ADMIT, RENEW, SEED, SETTLE } from './scripts.ts';
+import { ADMIT, HEARTBEAT, SEED } from './scripts.ts';
+import { SettleBatcher } from './settle-batch.ts';
 
 export interface RedisAdmissionOptions {
-  /** Lease and reservation TTL; live requests renew at a third of it. */
+  /** How long a process's slots and reservations outlive its last heartbeat; it heartbeats at a third of it. */
   leaseTtlMs: number;
   /** This process's own admission, used while Redis is unavailable with on_unavailable: allow. */
   local: Admission;
   /** A key's persisted spend and top-ups, to seed its Redis account. */
   loadSpend: (name: string) => Promise<{ spentMicros: number; adjustMicros: number }>;
   log: Logger;
+  /** Longest wait before a batch of settles is sent (default 5 ms). */
+  settleDelayMs?: number;
 }
 
-interface Pending {
-  keys: string[];
-  args: Array<string | number>;
-  /** Budget hash, dropped (re-seeded later) if this settle is given up. */
-  account: string;
-}
-
-const MAX_PENDING = 10_000;
-
-/** A rule set's Redis keys: ADMIT/SETTLE keys, and the lease keys a live request renews (without / with its budget). */
+/** A rule set's Redis keys for one key name, built once (rule sets are memoised per gateway × key × model). */
 interface RuleKeys {
+  /** ADMIT keys: live, budget, then window and concurrency hash per rule. */
   keys: string[];
-  renewConc: string[];
-  renewAll: string[];
+  /** ADMIT args after node and tokens: rule count and limits, budget limit (amount appended per request). */
+  limits: Array<string | number>;
+  /** Concurrency hashes of the rules with a concurrency limit; window hashes of the rules with a tpm limit. */
+  conc: string[];
+  tpm: string[];
+  budget: string;
 }
 
 export class RedisAdmission implements Admission {
-  private readonly live = new Map<string, string[]>();
-  private readonly keyMemo = new WeakMap<readonly LimitRule[], Map<string, RuleKeys>>();
-  private readonly pending: Pending[] = [];
+  private readonly keyMemo = new WeakMap<readonly LimitRule[], RuleKeys>();
   private readonly timer: ReturnType<typeof setInterval>;
-  private seq = 0;
-  private readonly node = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+  private readonly base = `${process.pid.toString(36)}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 5)}`;
+  private epoch = 0;
+  /** This process's node id in Redis; a new one whenever the old one lapsed (stall, flushed Redis). */
+  private node = `${this.base}.0`;
+  private rotating: Promise<void> | undefined;
+  private readonly live: string;
+  private readonly settles: SettleBatcher;
+  /** Redis (re)connected: renew this process's entry and send what waited. */
+  private readonly onReady = (): void => void this.tick();
 
   constructor(private readonly state: RedisState, private readonly options: RedisAdmissionOptions) {
+    this.live = state.key('live');
+    this.settles = new SettleBatcher(state, this.live, state.key('sq', this.base), options.settleDelayMs ?? 5);
     this.timer = setInterval(() => void this.tick(), Math.max(50, Math.floor(options.leaseTtlMs / 3)));
     this.timer.unref?.();
+    state.client.on('ready', this.onReady);
+    if (state.up) this.register();
   }
 
   admit(request: AdmissionRequest): Promise<Ticket> | Ticket {
@@ -69,13 +77,15 @@ export class RedisAdmission implements Admission {
     });
   }
 
-  /** Requests holding leases on this process (tests, diagnostics). */
-  get leases(): number {
-    return this.live.size;
+  /** Settles not yet acknowledged by Redis (tests, diagnostics). */
+  get unsettled(): number {
+    return this.settles.waiting;
   }
 
   close(): void {
     clearInterval(this.timer);
+    this.state.client.off('ready', this.onReady);
+    this.settles.close();
   }
 
   private async admitShared(request: AdmissionRequest): Promise<Ticket> {
@@ -83,17 +93,18 @@ export class RedisAdmission implements Admission {
     const tokens = Math.max(0, Math.ceil(tokensFor(rules, request)));
     const amount = request.key.budgetMicros !== undefined ? Math.max(0, Math.ceil(request.reservationMicros)) : 0;
     const name = request.key.name;
-    const id = `${this.node}.${(++this.seq).toString(36)}`;
-    const { keys, renewConc, renewAll } = this.keysFor(rules, name);
-    const args: Array<string | number> = [id, tokens, this.options.leaseTtlMs, rules.length];
-    for (const r of rules) args.push(r.rpm ?? -1, r.tpm ?? -1, r.concurrency ?? -1);
-    args.push(request.key.budgetMicros ?? -1, amount, 1);
-
-    let reply = (await this.state.run(ADMIT, keys, args)) as ScriptReply[];
+    const rk = this.keysFor(rules, request.key);
+    let node = this.node;
+    let reply = (await this.state.run(ADMIT, rk.keys, [node, tokens, ...rk.limits, amount])) as ScriptReply[];
+    if (reply[0] === 'node') {
+      await this.rotate(node);
+      node = this.node;
+      reply = (await this.state.run(ADMIT, rk.keys, [node, tokens, ...rk.limits, amount])) as ScriptReply[];
+    }
     if (reply[0] === 'seed') {
       const spend = await this.options.loadSpend(name);
-      await this.state.run(SEED, [keys[keys.length - 3]], [spend.spentMicros, spend.adjustMicros]);
-      reply = (await this.state.run(ADMIT, keys, args)) as ScriptReply[];
+      await this.state.run(SEED, [rk.budget], [spend.spentMicros, spend.adjustMicros]);
+      reply = (await this.state.run(ADMIT, rk.keys, [node, tokens, ...rk.limits, amount])) as ScriptReply[];
     }
     if (reply[0] === 'deny') {
       const rule = rules[Number(reply[1]) - 1];
@@ -107,19 +118,42 @@ export class RedisAdmission implements Admission {
     }
     if (reply[0] !== 'ok') throw new Error(`unexpected admission reply ${String(reply[0])}`);
 
-    const renewKeys = request.key.budgetMicros !== undefined ? renewAll : renewConc;
-    if (renewKeys.length) this.live.set(id, renewKeys);
+    const bucket = Number(reply[1]);
+    const release = request.key.budgetMicros !== undefined ? amount : 0;
     let settled = false;
     return {
-      headers: rateLimitHeaders(snapshotOf(rules, reply.slice(1).map(Number))),
+      headers: rateLimitHeaders(snapshotOf(rules, reply)),
       settle: ({ usage, costMicros }) => {
         if (settled) return;
         settled = true;
-        this.live.delete(id);
-        const actual = usage ? usage.total_tokens || usage.prompt_tokens + usage.completion_tokens : -1;
-        this.send({ keys, args: [id, rules.length, tokens > 0 ? Math.max(0, Math.ceil(actual)) : -1, Math.max(0, Math.round(costMicros)), 1], account: keys[keys.length - 3] });
+        const actual = usage ? Math.max(0, Math.ceil(usage.total_tokens || usage.prompt_tokens + usage.completion_tokens)) : -1;
+        this.settles.add({
+          node, conc: rk.conc, windows: rk.tpm, bucket, tokenDelta: tokens > 0 && actual >= 0 ? actual - tokens : 0,
+          budget: rk.budget, release, cost: Math.max(0, Math.round(costMicros)),
+        });
       },
     };
+  }
+
+  /** The node id `lapsed` is no longer live in Redis: register a new one (once, however many requests saw it). */
+  private rotate(lapsed: string): Promise<void> {
+    if (lapsed === this.node && !this.rotating) {
+      this.node = `${this.base}.${++this.epoch}`;
+      this.register();
+    }
+    return this.rotating ?? Promise.resolve();
+  }
+
+  private register(): void {
+    const done = (): void => { this.rotating = undefined; };
+    this.rotating = this.beat(true).then(done, done);
+  }
+
+  /** Renews this process's node entry; a lapsed one is replaced by a new id. */
+  private async beat(fresh: boolean): Promise<void> {
+    const node = this.node;
+    const ok = await this.state.run(HEARTBEAT, [this.live], [node, this.options.leaseTtlMs, fresh ? 1 : 0]);
+    if (Number(ok) !== 1 && !fresh && node === this.node) await this.rotate(node);
   }
 
   /** Redis is down (or failed this call): refuse, or admit on this process's own counters. */
@@ -130,13 +164,13 @@ export class RedisAdmission implements Admission {
         message: 'The gateway cannot reach its shared state store (Redis), so it cannot check limits and budgets right now. Retry shortly; the operator sees the cause on /ready.',
       });
     }
+    const budget = this.state.key('budget', request.key.name);
     const reconcile = (ticket: Ticket): Ticket => ({
       headers: ticket.headers,
       settle: (actual) => {
         ticket.settle(actual);
         // The shared account learns this spend once Redis is back (only if it is seeded then).
-        const { keys } = this.keysFor([], request.key.name);
-        this.send({ keys, args: ['-', 0, -1, Math.max(0, Math.round(actual.costMicros)), 1], account: keys[0] });
+        this.settles.add({ node: '-', conc: [], windows: [], bucket: 0, tokenDelta: 0, budget, release: 0, cost: Math.max(0, Math.round(actual.costMicros)) });
       },
     });
     const local = this.options.local.admit(request);
@@ -144,74 +178,54 @@ export class RedisAdmission implements Admission {
   }
 
   /**
-   * The Redis keys of a rule set and key name, built once: rule sets are memoised per gateway × key × model
-   * (limits/rules.ts), so this is decided at compile time in effect, not per request. Shared arrays: never mutated.
+   * The Redis keys and fixed script arguments of a rule set, built once: rule sets are memoised per gateway ×
+   * key × model (limits/rules.ts), so the key (its name and budget) is fixed for a rule set and this is decided
+   * at compile time in effect. Shared arrays: never mutated.
    */
-  private keysFor(rules: readonly LimitRule[], name: string): RuleKeys {
-    let byName = this.keyMemo.get(rules);
-    if (!byName) this.keyMemo.set(rules, (byName = new Map()));
-    let entry = byName.get(name);
+  private keysFor(rules: readonly LimitRule[], key: { name: string; budgetMicros?: number }): RuleKeys {
+    let entry = this.keyMemo.get(rules);
     if (!entry) {
-      const keys: string[] = [];
+      const budget = this.state.key('budget', key.name);
+      const keys = [this.live, budget];
+      const limits: Array<string | number> = [rules.length];
+      const conc: string[] = [];
+      const tpm: string[] = [];
       for (const r of rules) {
-        const base = ['rl', ruleId(r)];
-        keys.push(this.state.key(...base, 'rpm'), this.state.key(...base, 'tpmz'), this.state.key(...base, 'tpmh'), this.state.key(...base, 'conc'));
+        const w = this.state.key('w', ruleId(r));
+        const c = this.state.key('c', ruleId(r));
+        keys.push(w, c);
+        limits.push(r.rpm ?? -1, r.tpm ?? -1, r.concurrency ?? -1);
+        if (r.concurrency !== undefined) conc.push(c);
+        if (r.tpm !== undefined) tpm.push(w);
       }
-      keys.push(this.state.key('budget', name), this.state.key('budget', name, 'resz'), this.state.key('budget', name, 'resh'));
-      const renewConc = rules.filter((r) => r.concurrency !== undefined).map((r) => this.state.key('rl', ruleId(r), 'conc'));
-      entry = { keys, renewConc, renewAll: [...renewConc, keys[keys.length - 2]!] };
-      if (byName.size < 10_000) byName.set(name, entry);
+      limits.push(key.budgetMicros ?? -1);
+      entry = { keys, limits, conc, tpm, budget };
+      this.keyMemo.set(rules, entry);
     }
     return entry;
   }
 
-
-  private send(p: Pending): void {
-    if (this.state.up && this.pending.length === 0) {
-      this.state.run(SETTLE, p.keys, p.args).catch(() => this.queue(p));
-      return;
-    }
-    this.queue(p);
-  }
-
-  private queue(p: Pending): void {
-    this.pending.push(p);
-    if (this.pending.length > MAX_PENDING) {
-      const dropped = this.pending.splice(0, this.pending.length - MAX_PENDING);
-      this.options.log.error('redis settle backlog full; affected budget accounts will be rebuilt from the ledger', { dropped: dropped.length });
-      const accounts = new Set(dropped.map((d) => d.account));
-      this.resetOnReturn.push(...accounts);
-    }
-  }
-
-  private readonly resetOnReturn: string[] = [];
-
   private async tick(): Promise<void> {
     if (!this.state.up) return;
     try {
-      if (this.resetOnReturn.length) await this.state.client.del(...this.resetOnReturn.splice(0));
-      while (this.pending.length) {
-        await this.state.run(SETTLE, this.pending[0].keys, this.pending[0].args);
-        this.pending.shift();
-      }
-      if (this.live.size) {
-        const keys: string[] = [];
-        const ids: string[] = [];
-        for (const [id, list] of this.live) for (const k of list) { keys.push(k); ids.push(id); }
-        await this.state.run(RENEW, keys, [this.options.leaseTtlMs, ...ids]);
-      }
+      await (this.rotating ?? this.beat(false));
     } catch {
-      // Redis went away mid-tick: the next tick retries.
+      // Redis went away mid-beat: the next tick retries.
     }
+    this.settles.retry();
   }
 }
 
 /** The tightest rpm and tpm status from the script's per-rule numbers (used, reset ms). */
-function snapshotOf(rules: readonly LimitRule[], nums: number[]): LimitSnapshot {
+function snapshotOf(rules: readonly LimitRule[], reply: ScriptReply[]): LimitSnapshot {
   let requests: FamilyStatus | undefined;
   let tokens: FamilyStatus | undefined;
   rules.forEach((r, i) => {
-    const [rpmUsed, rpmReset, tpmUsed, tpmReset] = nums.slice(i * 4, i * 4 + 4);
+    const at = 2 + i * 4;
+    const rpmUsed = Number(reply[at]);
+    const rpmReset = Number(reply[at + 1]);
+    const tpmUsed = Number(reply[at + 2]);
+    const tpmReset = Number(reply[at + 3]);
     if (r.rpm !== undefined) requests = tighter(requests, { limit: r.rpm, remaining: Math.max(0, r.rpm - rpmUsed), resetMs: rpmReset });
     if (r.tpm !== undefined) tokens = tighter(tokens, { limit: r.tpm, remaining: Math.max(0, r.tpm - tpmUsed), resetMs: tpmReset });
   });

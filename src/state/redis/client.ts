@@ -75,13 +75,11 @@ export class RedisState {
     return `${this.settings.prefix}:${parts.join(':')}`;
   }
 
-  async run(s: Script, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<ScriptReply> {
-    try {
-      return (await this.client.evalsha(s.sha, keys.length, ...keys, ...args)) as ScriptReply;
-    } catch (err) {
+  run(s: Script, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<ScriptReply> {
+    return (this.client.evalsha(s.sha, keys.length, ...keys, ...args) as Promise<ScriptReply>).catch((err: unknown) => {
       if (!String((err as Error)?.message ?? '').includes('NOSCRIPT')) throw err;
-      return (await this.client.eval(s.lua, keys.length, ...keys, ...args)) as ScriptReply;
-    }
+      return this.client.eval(s.lua, keys.length, ...keys, ...args) as Promise<ScriptReply>;
+    });
   }
 
   /** Publishes an event to every gateway process sharing this Redis (and prefix). */

@@ -1,186 +1,275 @@
-// Lua scripts for admission on Redis. Each runs atomically on the server with the server's clock (TIME),
-// so every gateway process sees one truth: all rules of a request (key, group, model, global) and its
-// budget are checked, then committed together, or nothing is counted.
+// Lua scripts for admission on Redis. Each runs atomically on the server with the server's clock (one
+// TIME per call), so every gateway process sees one truth: all rules of a request (key, group, model,
+// global) and its budget are checked, then committed together, or nothing is counted.
 //
-// Data per limit rule (prefix:rl:<scope>:<name>:...):
-//   :rpm   ZSET  request id → admit time (ms); entries older than 60 s are dropped (sliding window)
-//   :tpmz  ZSET  request id → admit time; :tpmh HASH request id → tokens, plus `_sum` = tokens in window
-//   :conc  ZSET  request id → lease expiry (ms); a live request renews it; a dead process's lease expires
-// Budget per key name (prefix:budget:<name>...):
-//   HASH   spent, adjust (top-ups), reserved (micro-dollars)  — `spent` absent = not seeded from SQL yet
-//   :resz  ZSET  request id → reservation expiry; :resh HASH request id → reserved micros
+// Data (prefix p):
+//   p:live            HASH  node id → heartbeat expiry (server ms). A node is live while its expiry lies
+//                           ahead; a dead node's concurrency slots and budget reservations stop counting at
+//                           once and are deleted by the next script that meets them (a dead id never returns:
+//                           a process whose entry lapsed takes a new id).
+//   p:w:<rule>        HASH  the rule's rpm and tpm sliding 60 s windows as 100 ms buckets (as the in-memory
+//                           limiter, limits/sliding-window.ts): r<slot>, t<slot> amounts (slot = bucket mod 600);
+//                           rs, ts sums; lv the first bucket still in the window; ro, to the oldest bucket
+//                           holding an amount.
+//   p:c:<rule>        HASH  node id → concurrency slots that node holds.
+//   p:budget:<name>   HASH  spent, adjust (top-ups), h:<node> reservations held by a node (micro-dollars);
+//                           `spent` absent = not seeded from SQL yet.
+//   p:sq:<process>    STRING the last settle batch of that process applied (batches are applied once each).
 
 import { script } from './client.ts';
+
+/** Bucket width and window of the shared windows: the same as the in-memory limiter's. */
+export const BUCKET_MS = 100;
 
 const COMMON = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local W = 60000
--- Drops the entries of zset z scored up to \`before\`, their amounts in hash h, and subtracts them from
--- the running total field \`total\` of hash t (token windows keep it in h itself, budgets in the account).
-local function purge(z, h, t, total, before)
-  while true do
-    local old = redis.call('ZRANGEBYSCORE', z, '-inf', before, 'LIMIT', 0, 500)
-    if #old == 0 then return end
-    local vals = redis.call('HMGET', h, unpack(old))
-    local s = 0
-    for _, v in ipairs(vals) do s = s + (tonumber(v) or 0) end
-    redis.call('HINCRBY', t, total, -s)
-    redis.call('HDEL', h, unpack(old))
-    redis.call('ZREM', z, unpack(old))
+local W, B, SLOTS = 60000, ${BUCKET_MS}, ${60_000 / BUCKET_MS}
+local cur = math.floor(now / B)
+local live = math.floor((now - W) / B) + 1
+-- Bucket b is kept in field r<b mod SLOTS> (t… for tokens): the window never holds two buckets of one slot.
+local rcur, tcur = 'r' .. (cur % SLOTS), 't' .. (cur % SLOTS)
+local nodes = nil
+local function alive(lk, node)
+  if nodes == nil then
+    nodes = {}
+    local all = redis.call('HGETALL', lk)
+    for j = 1, #all, 2 do nodes[all[j]] = tonumber(all[j + 1]) end
   end
+  local e = nodes[node]
+  return e ~= nil and e >= now
 end
-local function purge_tokens(tz, th, before) purge(tz, th, th, '_sum', before) end
-local function purge_reservations(bh, bz, bv) purge(bz, bv, bh, 'reserved', now) end
+-- The first bucket from \`from\` on whose amount (field p..bucket of hash h) is positive; cur + 1 if none.
+local function first_used(h, p, from)
+  local o = from
+  while o <= cur do
+    local last = math.min(cur, o + 63)
+    local names = {}
+    for b = o, last do names[#names + 1] = p .. (b % SLOTS) end
+    local vals = redis.call('HMGET', h, unpack(names))
+    for j = 1, #vals do if (tonumber(vals[j]) or 0) > 0 then return o + j - 1 end end
+    o = last + 1
+  end
+  return cur + 1
+end
+-- The sum of live nodes' fields named pre..node in hash h (dead ones deleted), and the other fields.
+local function held(h, lk, pre)
+  local all = redis.call('HGETALL', h)
+  local sum, other, dead = 0, {}, {}
+  local n = #pre
+  for j = 1, #all, 2 do
+    local f = all[j]
+    if string.sub(f, 1, n) == pre then
+      if alive(lk, string.sub(f, n + 1)) then sum = sum + tonumber(all[j + 1]) else dead[#dead + 1] = f end
+    else other[f] = all[j + 1] end
+  end
+  if #dead > 0 then redis.call('HDEL', h, unpack(dead)) end
+  return sum, other
+end
 `;
 
 /**
- * KEYS: 4 per rule (rpm, tpmz, tpmh, conc), then budget (hash, resz, resh).
- * ARGV: id, tokens, leaseTtlMs, nRules, then per rule (rpm, tpm, conc; -1 = none), then budget
- * (limit micros or -1 = unlimited, amount, 1 to track the key's spend at all).
- * Returns {'ok', per rule: rpmUsed, rpmResetMs, tpmUsed, tpmResetMs} | {'deny', rule, dim, limit, waitMs(-1 never)}
- *       | {'quota', budget, spent, reserved, amount} | {'seed'} (budget hash not seeded: load from SQL, retry).
+ * KEYS: live, budget hash, then 2 per rule (window hash, concurrency hash).
+ * ARGV: node, tokens, nRules, then per rule (rpm, tpm, conc; -1 = none), then budget (limit micros or -1 =
+ * unlimited, amount).
+ * Returns {'ok', bucket, per rule: rpmUsed, rpmResetMs, tpmUsed, tpmResetMs}
+ *       | {'deny', rule, dim, limit, waitMs(-1 never)} | {'quota', budget, spent, reserved, amount}
+ *       | {'seed'} (budget hash not seeded: load from SQL, retry) | {'node'} (this node's id lapsed: take a new one).
  */
 export const ADMIT = script(COMMON + `
-local id = ARGV[1]
+local lk, bh = KEYS[1], KEYS[2]
+local node = ARGV[1]
 local tokens = tonumber(ARGV[2])
-local ttl = tonumber(ARGV[3])
-local n = tonumber(ARGV[4])
+local n = tonumber(ARGV[3])
+local b = 3 + n * 3
+local limit, amount = tonumber(ARGV[b + 1]), tonumber(ARGV[b + 2])
+local needsNode = limit >= 0 and amount > 0
+for i = 1, n do if tonumber(ARGV[3 + i * 3]) >= 0 then needsNode = true end end
+if needsNode and not alive(lk, node) then return {'node'} end
+
 local deny = nil
-local function consider(i, dim, limit, wait)
+local function consider(i, dim, lim, wait)
   local w = wait
   if w < 0 then w = 1e15 end
-  if deny == nil or w > deny[5] then deny = {i, dim, limit, wait, w} end
+  if deny == nil or w > deny[5] then deny = {i, dim, lim, wait, w} end
 end
-local status = {}
-for i = 1, n do
-  local k = (i - 1) * 4
-  local a = 4 + (i - 1) * 3
-  local rpm, tpm, conc = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
-  local rpmUsed, rpmReset, tpmUsed, tpmReset = 0, 0, 0, 0
-  if rpm >= 0 then
-    redis.call('ZREMRANGEBYSCORE', KEYS[k + 1], '-inf', now - W)
-    rpmUsed = redis.call('ZCARD', KEYS[k + 1])
-    local oldest = redis.call('ZRANGE', KEYS[k + 1], 0, 0, 'WITHSCORES')
-    if oldest[2] then rpmReset = tonumber(oldest[2]) + W - now end
-    if rpm == 0 then consider(i, 'rpm', rpm, -1)
-    elseif rpmUsed + 1 > rpm then consider(i, 'rpm', rpm, rpmReset) end
+-- ms until need more fits under lim in window p of w (0 now, -1 never)
+local function wait_for(w, p, sum, need, lim)
+  if sum + need <= lim then return 0 end
+  if need > lim then return -1 end
+  local freed, o = 0, w[p .. 'o']
+  while o <= cur do
+    local last = math.min(cur, o + 63)
+    local names = {}
+    for x = o, last do names[#names + 1] = p .. (x % SLOTS) end
+    local vals = redis.call('HMGET', w.h, unpack(names))
+    for j = 1, #vals do
+      freed = freed + math.max(0, tonumber(vals[j]) or 0)
+      if sum - freed + need <= lim then return math.max(1, (o + j - 1) * B + W - now) end
+    end
+    o = last + 1
   end
-  if tpm >= 0 then
-    purge_tokens(KEYS[k + 2], KEYS[k + 3], now - W)
-    tpmUsed = tonumber(redis.call('HGET', KEYS[k + 3], '_sum') or '0')
-    local oldest = redis.call('ZRANGE', KEYS[k + 2], 0, 0, 'WITHSCORES')
-    if oldest[2] then tpmReset = tonumber(oldest[2]) + W - now end
-    if tokens > 0 then
-      if tokens > tpm then consider(i, 'tpm', tpm, -1)
-      elseif tpmUsed + tokens > tpm then
-        -- wait until enough old entries leave the window
-        local need = tpmUsed + tokens - tpm
-        local freed = 0
-        local wait = -1
-        local entries = redis.call('ZRANGE', KEYS[k + 2], 0, -1, 'WITHSCORES')
-        for j = 1, #entries, 2 do
-          freed = freed + (tonumber(redis.call('HGET', KEYS[k + 3], entries[j]) or '0'))
-          if freed >= need then wait = tonumber(entries[j + 1]) + W - now break end
-        end
-        consider(i, 'tpm', tpm, wait)
+  return W
+end
+
+-- A window hash holds up to 1,205 fields: a value longer than hash-max-listpack-value (64) keeps it a real
+-- hash table from the start, where a listpack (up to 512 entries by default) is searched field by field.
+local PAD = string.rep('-', 65)
+local ws = {}
+for i = 1, n do
+  local a = 3 + (i - 1) * 3
+  local rpm, tpm, conc = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
+  if rpm >= 0 or tpm >= 0 then
+    local h = KEYS[1 + i * 2]
+    local f = redis.call('HMGET', h, 'lv', 'rs', 'ts', 'ro', 'to', rcur, tcur)
+    local w = {h = h, lv = tonumber(f[1]), rs = tonumber(f[2]) or 0, ts = tonumber(f[3]) or 0,
+      ro = tonumber(f[4]) or (cur + 1), to = tonumber(f[5]) or (cur + 1), rc = tonumber(f[6]), tc = tonumber(f[7]), fresh = false}
+    if w.lv == nil then
+      w.lv, w.rs, w.ts, w.ro, w.to, w.fresh = live, 0, 0, cur + 1, cur + 1, true
+      redis.call('HSET', h, '_', PAD)
+    elseif w.lv < live then
+      if live - w.lv >= SLOTS then
+        redis.call('DEL', h)
+        redis.call('HSET', h, '_', PAD)
+        w.rs, w.ts, w.ro, w.to, w.rc, w.tc, w.fresh = 0, 0, cur + 1, cur + 1, nil, nil, true
+      else
+        local names = {}
+        for x = w.lv, live - 1 do names[#names + 1] = 'r' .. (x % SLOTS); names[#names + 1] = 't' .. (x % SLOTS) end
+        local vals = redis.call('HMGET', h, unpack(names))
+        for j = 1, #vals, 2 do w.rs = w.rs - (tonumber(vals[j]) or 0); w.ts = w.ts - (tonumber(vals[j + 1]) or 0) end
+        redis.call('HDEL', h, unpack(names))
+        if w.ro < live then w.ro = first_used(h, 'r', live) end
+        if w.to < live then w.to = first_used(h, 't', live) end
       end
+      w.lv = live
+      -- Kept even if this request is refused: the buckets it dropped are gone.
+      redis.call('HSET', h, 'lv', w.lv, 'rs', w.rs, 'ts', w.ts, 'ro', w.ro, 'to', w.to)
+    end
+    ws[i] = w
+    if rpm >= 0 then
+      local wait = wait_for(w, 'r', w.rs, 1, rpm)
+      if wait ~= 0 then consider(i, 'rpm', rpm, wait) end
+    end
+    if tpm >= 0 and tokens > 0 then
+      local wait = wait_for(w, 't', w.ts, tokens, tpm)
+      if wait ~= 0 then consider(i, 'tpm', tpm, wait) end
     end
   end
   if conc >= 0 then
-    redis.call('ZREMRANGEBYSCORE', KEYS[k + 4], '-inf', now)
-    if redis.call('ZCARD', KEYS[k + 4]) >= conc then consider(i, 'concurrency', conc, 1000) end
+    local used = held(KEYS[2 + i * 2], lk, '')
+    if used >= conc then consider(i, 'concurrency', conc, 1000) end
   end
-  status[i] = {rpmUsed, rpmReset, tpmUsed, tpmReset}
 end
 if deny ~= nil then return {'deny', deny[1], deny[2], deny[3], deny[4]} end
 
-local b = 4 + n * 3
-local bh, bz, bv = KEYS[n * 4 + 1], KEYS[n * 4 + 2], KEYS[n * 4 + 3]
-local limit, amount, track = tonumber(ARGV[b + 1]), tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3])
-if track == 1 then
-  local spent = redis.call('HGET', bh, 'spent')
-  if not spent then return {'seed'} end
-  if limit >= 0 then
-    purge_reservations(bh, bz, bv)
-    local reserved = tonumber(redis.call('HGET', bh, 'reserved') or '0')
-    local budget = limit + tonumber(redis.call('HGET', bh, 'adjust') or '0')
-    if tonumber(spent) + reserved + amount > budget then return {'quota', budget, tonumber(spent), reserved, amount} end
-    redis.call('ZADD', bz, now + ttl, id)
-    redis.call('HSET', bv, id, amount)
-    redis.call('HINCRBY', bh, 'reserved', amount)
-  end
+local reserved, acct = held(bh, lk, 'h:')
+if acct.spent == nil then return {'seed'} end
+if limit >= 0 then
+  local budget = limit + tonumber(acct.adjust or '0')
+  local spent = tonumber(acct.spent)
+  if spent + reserved + amount > budget then return {'quota', budget, spent, reserved, amount} end
+  if amount > 0 then redis.call('HINCRBY', bh, 'h:' .. node, amount) end
 end
 
-local out = {'ok'}
+local out = {'ok', cur}
 for i = 1, n do
-  local k = (i - 1) * 4
-  local a = 4 + (i - 1) * 3
+  local a = 3 + (i - 1) * 3
   local rpm, tpm, conc = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
-  if rpm >= 0 then
-    redis.call('ZADD', KEYS[k + 1], now, id)
-    redis.call('PEXPIRE', KEYS[k + 1], W + 1000)
-    status[i][1] = status[i][1] + 1
-    if status[i][2] == 0 then status[i][2] = W end
+  local w = ws[i]
+  local rpmUsed, rpmReset, tpmUsed, tpmReset = 0, 0, 0, 0
+  if w ~= nil then
+    local set = {}
+    local new = false
+    if rpm >= 0 then
+      if w.rs <= 0 or w.ro > cur then w.ro = cur; set[#set + 1] = 'ro'; set[#set + 1] = cur end
+      w.rs = w.rs + 1
+      new = new or w.rc == nil
+      set[#set + 1] = 'rs'; set[#set + 1] = w.rs; set[#set + 1] = rcur; set[#set + 1] = (w.rc or 0) + 1
+    end
+    if tpm >= 0 and tokens > 0 then
+      if w.ts <= 0 or w.to > cur then w.to = cur; set[#set + 1] = 'to'; set[#set + 1] = cur end
+      w.ts = w.ts + tokens
+      new = new or w.tc == nil
+      set[#set + 1] = 'ts'; set[#set + 1] = w.ts; set[#set + 1] = tcur; set[#set + 1] = (w.tc or 0) + tokens
+    end
+    if w.fresh then set[#set + 1] = 'lv'; set[#set + 1] = w.lv end
+    if #set > 0 then redis.call('HSET', w.h, unpack(set)) end
+    -- Every bucket is younger than the key's expiry: renewed whenever a new bucket starts.
+    if new or w.fresh then redis.call('PEXPIRE', w.h, W + 1000) end
+    if w.rs > 0 and w.ro <= cur then rpmUsed, rpmReset = w.rs, math.max(0, w.ro * B + W - now) else rpmUsed = math.max(0, w.rs) end
+    if w.ts > 0 and w.to <= cur then tpmUsed, tpmReset = w.ts, math.max(0, w.to * B + W - now) else tpmUsed = math.max(0, w.ts) end
   end
-  if tpm >= 0 and tokens > 0 then
-    redis.call('ZADD', KEYS[k + 2], now, id)
-    redis.call('HSET', KEYS[k + 3], id, tokens)
-    redis.call('HINCRBY', KEYS[k + 3], '_sum', tokens)
-    redis.call('PEXPIRE', KEYS[k + 2], W + 1000)
-    redis.call('PEXPIRE', KEYS[k + 3], W + 1000)
-    status[i][3] = status[i][3] + tokens
-    if status[i][4] == 0 then status[i][4] = W end
-  end
-  if conc >= 0 then
-    redis.call('ZADD', KEYS[k + 4], now + ttl, id)
-    redis.call('PEXPIRE', KEYS[k + 4], ttl + W)
-  end
-  for _, v in ipairs(status[i]) do out[#out + 1] = v end
+  if conc >= 0 then redis.call('HINCRBY', KEYS[2 + i * 2], node, 1) end
+  out[#out + 1] = rpmUsed; out[#out + 1] = rpmReset; out[#out + 1] = tpmUsed; out[#out + 1] = tpmReset
 end
 return out
 `);
 
 /**
- * Settles an admitted request. KEYS as ADMIT. ARGV: id, nRules, actualTokens (-1 = keep the
- * reservation), costMicros, track (1 = add the cost to the key's spend).
+ * Applies a batch of settles, aggregated by the client, once (batches of one process carry increasing
+ * sequence numbers; a batch retried after a lost reply is skipped when already applied).
+ * KEYS: live, the process's sequence key, then the keys the entries refer to by index (1-based in KEYS).
+ * ARGV: seq, nConc, nTpm, nBudget, then concurrency releases (key, node, slots), token corrections (window
+ * key, bucket, delta) and budget entries (budget key, node, reservation released, cost spent).
  */
 export const SETTLE = script(COMMON + `
-local id = ARGV[1]
-local n = tonumber(ARGV[2])
-local actual = tonumber(ARGV[3])
-local cost = tonumber(ARGV[4])
-local track = tonumber(ARGV[5])
-for i = 1, n do
-  local k = (i - 1) * 4
-  redis.call('ZREM', KEYS[k + 4], id)
-  if actual >= 0 then
-    local old = redis.call('HGET', KEYS[k + 3], id)
-    if old then
-      redis.call('HSET', KEYS[k + 3], id, actual)
-      redis.call('HINCRBY', KEYS[k + 3], '_sum', actual - tonumber(old))
-    end
+local lk = KEYS[1]
+local seq = tonumber(ARGV[1])
+if seq <= tonumber(redis.call('GET', KEYS[2]) or '0') then return 0 end
+redis.call('SET', KEYS[2], seq, 'PX', 3600000)
+local nc, nt, nb = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local a = 5
+for _ = 1, nc do
+  local k, node, slots = KEYS[tonumber(ARGV[a])], ARGV[a + 1], tonumber(ARGV[a + 2])
+  if alive(lk, node) and redis.call('HINCRBY', k, node, -slots) <= 0 then redis.call('HDEL', k, node) end
+  a = a + 3
+end
+for _ = 1, nt do
+  local h, bucket, delta = KEYS[tonumber(ARGV[a])], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+  local f = redis.call('HMGET', h, 'lv', 'to', 't' .. (bucket % SLOTS))
+  local lv, to, amount = tonumber(f[1]), tonumber(f[2]), tonumber(f[3])
+  -- A bucket that already left the window changes nothing (as in the in-memory window).
+  if lv ~= nil and bucket >= lv and amount ~= nil and delta ~= 0 then
+    amount = amount + delta
+    redis.call('HSET', h, 't' .. (bucket % SLOTS), amount)
+    redis.call('HINCRBY', h, 'ts', delta)
+    if amount > 0 and (to == nil or bucket < to) then redis.call('HSET', h, 'to', bucket)
+    elseif amount <= 0 and bucket == to then redis.call('HSET', h, 'to', first_used(h, 't', bucket)) end
   end
+  a = a + 3
 end
-local bh, bz, bv = KEYS[n * 4 + 1], KEYS[n * 4 + 2], KEYS[n * 4 + 3]
-local held = redis.call('HGET', bv, id)
-if held then
-  redis.call('HDEL', bv, id)
-  redis.call('ZREM', bz, id)
-  redis.call('HINCRBY', bh, 'reserved', -tonumber(held))
+for _ = 1, nb do
+  local bh, node, release, cost = KEYS[tonumber(ARGV[a])], ARGV[a + 1], tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
+  if release > 0 and alive(lk, node) and redis.call('HINCRBY', bh, 'h:' .. node, -release) <= 0 then redis.call('HDEL', bh, 'h:' .. node) end
+  -- Spend is added only to a seeded account; an unseeded one is rebuilt from the SQL ledger (the truth).
+  if cost ~= 0 and redis.call('HEXISTS', bh, 'spent') == 1 then redis.call('HINCRBY', bh, 'spent', cost) end
+  a = a + 4
 end
--- Spend is added only to a seeded account; an unseeded one is rebuilt from the SQL ledger (the truth).
-if track == 1 and cost ~= 0 and redis.call('HEXISTS', bh, 'spent') == 1 then redis.call('HINCRBY', bh, 'spent', cost) end
 return 1
 `);
 
-/** Renews live leases. KEYS: pairs (conc or resz key); ARGV: ttlMs, then the request id of each pair. */
-export const RENEW = script(`
+/**
+ * This process's heartbeat: KEYS live; ARGV node, ttlMs, fresh (1 = a new id registers). Renews a live
+ * entry; a lapsed one is dead for good (returns 0: take a new id). Drops other nodes' lapsed entries.
+ */
+export const HEARTBEAT = script(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local ttl = tonumber(ARGV[1])
-for i = 1, #KEYS do redis.call('ZADD', KEYS[i], 'XX', now + ttl, ARGV[i + 1]) end
-return #KEYS
+local node, ttl, fresh = ARGV[1], tonumber(ARGV[2]), ARGV[3] == '1'
+local all = redis.call('HGETALL', KEYS[1])
+local mine = nil
+local dead = {}
+for j = 1, #all, 2 do
+  local e = tonumber(all[j + 1])
+  if all[j] == node then mine = e elseif e < now then dead[#dead + 1] = all[j] end
+end
+if #dead > 0 then redis.call('HDEL', KEYS[1], unpack(dead)) end
+if (mine ~= nil and mine >= now) or (mine == nil and fresh) then
+  redis.call('HSET', KEYS[1], node, now + ttl)
+  return 1
+end
+if mine ~= nil then redis.call('HDEL', KEYS[1], node) end
+return 0
 `);
 
 /** Seeds a key's budget account from the SQL ledger when Redis has none (cold start, flushed Redis). */
@@ -192,8 +281,8 @@ end
 return 0
 `);
 
-/** A key's budget account for views: drops expired reservations first. KEYS: hash, resz, resh. */
+/** A key's budget account for views: {spent, adjust, reserved by live nodes}. KEYS: live, budget hash. */
 export const VIEW = script(COMMON + `
-purge_reservations(KEYS[1], KEYS[2], KEYS[3])
-return redis.call('HMGET', KEYS[1], 'spent', 'adjust', 'reserved')
+local reserved, acct = held(KEYS[2], KEYS[1], 'h:')
+return {acct.spent or false, acct.adjust or false, reserved}
 `);

@@ -1,0 +1,152 @@
+// The Redis admission's data on a real redis-server, beyond the shared contract: the 100 ms bucket windows
+// drop what left the 60 s window and keep what is still in it; settles of many requests go out as one
+// script call and a replayed batch counts once; a process whose node entry lapsed (a flushed Redis) takes
+// a new id and its old slots stop counting.
+
+import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { compileGateway } from '../../src/compile/compile.ts';
+import type { CompiledGateway } from '../../src/compile/types.ts';
+import { loadConfigFile } from '../../src/config/load.ts';
+import { isGatewayError } from '../../src/contracts/errors.ts';
+import { createAdmission } from '../../src/limits/admission.ts';
+import { MemoryRateLimiter } from '../../src/limits/memory.ts';
+import { createLogger } from '../../src/log.ts';
+import { BudgetTracker } from '../../src/runtime/budgets.ts';
+import type { AdmissionRequest, Ticket } from '../../src/runtime/contracts.ts';
+import { RedisAdmission } from '../../src/state/redis/admission.ts';
+import { RedisState } from '../../src/state/redis/client.ts';
+import { SETTLE } from '../../src/state/redis/scripts.ts';
+import { tempDir } from '../helpers/gateway.ts';
+import { redisServerPath, startRedis, type TestRedis } from '../helpers/redis.ts';
+
+const REDIS_BIN = redisServerPath();
+const testRedis = test.skipIf(!REDIS_BIN);
+if (!REDIS_BIN) console.warn('redis-server not found: skipping the Redis window tests (apt-get install -y redis-server)');
+
+let redis: TestRedis;
+let gw: CompiledGateway;
+const opened: Array<{ state: RedisState; admission: RedisAdmission }> = [];
+const log = createLogger('silent');
+
+beforeAll(async () => {
+  if (!REDIS_BIN) return;
+  redis = await startRedis();
+  const file = join(tempDir(), 'gateway.yaml');
+  writeFileSync(file, `version: 1
+providers:
+  mock: { adapter: mock, models: [m] }
+models:
+  m: { price: { input: 1, output: 1 } }
+keys:
+  - { name: rpm, key: sk-windows-rpm-0123456789, limits: { rpm: 3 } }
+  - { name: conc, key: sk-windows-conc-0123456789, limits: { concurrency: 1 } }
+  - { name: spend, key: sk-windows-spend-0123456789, budget: 1, limits: { tpm: 1000000, concurrency: 1000 } }
+`);
+  const loaded = await loadConfigFile(file, {});
+  if (!loaded.ok) throw new Error(loaded.problems.map((p) => p.message).join('\n'));
+  gw = (await compileGateway(loaded)).gateway;
+});
+afterAll(async () => {
+  if (!REDIS_BIN) return;
+  for (const o of opened) {
+    o.admission.close();
+    await o.state.close();
+  }
+  await redis.close();
+});
+
+async function open(prefix: string): Promise<{ state: RedisState; admission: RedisAdmission }> {
+  const state = new RedisState({ url: redis.url, prefix, onUnavailable: 'reject', timeoutMs: 500 }, log);
+  await state.connect();
+  const admission = new RedisAdmission(state, { leaseTtlMs: 15_000, local: createAdmission(new MemoryRateLimiter(), new BudgetTracker()), loadSpend: async () => ({ spentMicros: 0, adjustMicros: 0 }), log });
+  opened.push({ state, admission });
+  return { state, admission };
+}
+
+function request(keyName: string): AdmissionRequest {
+  const key = [...gw.keysByDigest.values()].find((k) => k.name === keyName)!;
+  return { gw, key, model: gw.models.get('m'), promptTokens: 10, maxOutputTokens: 20, reservationMicros: 30 };
+}
+
+async function admitted(a: RedisAdmission, keyName: string): Promise<Ticket | number> {
+  try {
+    return await a.admit(request(keyName));
+  } catch (err) {
+    if (isGatewayError(err)) return err.status;
+    throw err;
+  }
+}
+
+async function serverMs(state: RedisState): Promise<number> {
+  const [s, us] = await state.client.time();
+  return Number(s) * 1000 + Math.floor(Number(us) / 1000);
+}
+
+testRedis('buckets older than 60 s leave the window, younger ones still count, and the reset is the oldest one\'s', async () => {
+  const { state, admission } = await open('win');
+  const w = state.key('w', 'key:rpm');
+  const bucket = Math.floor((await serverMs(state)) / 100);
+  // As if 2 requests came 70 s ago (gone by now) and 2 came 30 s ago (still counted): rpm 3 leaves room for one.
+  // Bucket b is kept in field r<b mod 600>.
+  await state.client.hset(w, { lv: bucket - 700, rs: 4, ro: bucket - 700, [`r${(bucket - 700) % 600}`]: 2, [`r${(bucket - 300) % 600}`]: 2 });
+  const first = await admitted(admission, "rpm");
+  expect(typeof first).toBe('object');
+  expect((first as Ticket).headers['x-ratelimit-remaining-requests']).toBe('0');
+  const resetS = parseFloat((first as Ticket).headers['x-ratelimit-reset-requests']!);
+  expect(resetS).toBeGreaterThan(28);
+  expect(resetS).toBeLessThan(31);
+  expect(await admitted(admission, 'rpm')).toBe(429);
+  const fields = await state.client.hgetall(w);
+  expect(fields[`r${(bucket - 700) % 600}`]).toBeUndefined(); // the old bucket is deleted, not only skipped
+  expect(fields[`r${(bucket - 300) % 600}`]).toBe('2');
+  expect(Number(fields.rs)).toBe(3);
+});
+
+testRedis('settles of many requests go out as one script call, and the account is exact', async () => {
+  const { state, admission } = await open('batch');
+  const tickets = [];
+  for (let i = 0; i < 50; i++) tickets.push(await admitted(admission, 'spend') as Ticket);
+  const calls = async () => Number(/cmdstat_evalsha:calls=(\d+)/.exec(await state.client.info('commandstats'))?.[1] ?? 0);
+  const before = await calls();
+  for (const t of tickets) t.settle({ usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 }, costMicros: 12 });
+  for (let i = 0; i < 50 && admission.unsettled > 0; i++) await Bun.sleep(10);
+  expect(admission.unsettled).toBe(0);
+  expect((await calls()) - before).toBeLessThanOrEqual(3); // the INFO reads themselves are not scripts
+  const account = await state.client.hgetall(state.key('budget', 'spend'));
+  expect(Number(account.spent)).toBe(600);
+  expect(Object.keys(account).filter((f) => f.startsWith('h:'))).toEqual([]); // no reservation left
+  const window = await state.client.hgetall(state.key('w', 'key:spend'));
+  expect(Number(window.ts)).toBe(600); // 50 × 30 reserved, corrected to 50 × 12
+  expect(await state.client.hlen(state.key('c', 'key:spend'))).toBe(0);
+});
+
+testRedis('a settle batch replayed after a lost reply counts once', async () => {
+  const { state } = await open('replay');
+  const account = state.key('budget', 'x');
+  await state.client.hset(account, { spent: 0, adjust: 0 });
+  const keys = [state.key('live'), state.key('sq', 'p1'), account];
+  const args = [1, 0, 0, 1, 3, '-', 0, 25];
+  await state.run(SETTLE, keys, args);
+  await state.run(SETTLE, keys, args);
+  expect(await state.client.hget(account, 'spent')).toBe('25');
+  await state.run(SETTLE, keys, [2, ...args.slice(1)]);
+  expect(await state.client.hget(account, 'spent')).toBe('50');
+});
+
+testRedis('a flushed Redis: the process takes a new node id and admits; its slots from before do not count', async () => {
+  const { state, admission } = await open('flush');
+  const held = await admitted(admission, 'conc');
+  expect(typeof held).toBe('object');
+  expect(await admitted(admission, 'conc')).toBe(429);
+  await state.client.flushdb();
+  const again = await admitted(admission, 'conc');
+  expect(typeof again).toBe('object');
+  (held as Ticket).settle({ costMicros: 0 }); // the old slot's release must not free the new one
+  for (let i = 0; i < 50 && admission.unsettled > 0; i++) await Bun.sleep(10);
+  expect(await admitted(admission, 'conc')).toBe(429);
+  (again as Ticket).settle({ costMicros: 0 });
+  for (let i = 0; i < 50 && admission.unsettled > 0; i++) await Bun.sleep(10);
+  expect(typeof await admitted(admission, 'conc')).toBe('object');
+});
