@@ -5,13 +5,14 @@
 // Prints main-thread and all-thread µs per request and req/s, medians, and B / A. Stage redis also prints
 // redis-server's own CPU per request (`INFO cpu`, read around each wrk run: one redis-server serves both
 // checkouts, one at a time) and its script calls per request (`INFO commandstats`).
+// With the ledger on it also prints the ledger worker thread's µs per request (the threads named "Worker").
 
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Redis } from 'ioredis';
 import { join, resolve } from 'node:path';
 import { BENCH_KEY, BENCH_MODEL, stageYaml } from './gateway-config.ts';
-import { cpuPerRequest, cpuSample } from './proc-stats.ts';
+import { cpuPerRequest, cpuSample, threadCpuMs } from './proc-stats.ts';
 import { startRedis } from '../test/helpers/redis.ts';
 import { freePort, installExitHandlers, killAll, onCleanup, readPort, spawnChild, waitHealthy } from './procs.ts';
 import { median } from './report.ts';
@@ -64,7 +65,7 @@ for (const [i, dir] of checkouts.entries()) {
   });
   void (async () => { for await (const _ of child.proc.stdout) { /* discard */ } })().catch(() => {});
   await waitHealthy(`http://127.0.0.1:${port}/health`, child, dir);
-  gws.push({ dir, url: `http://127.0.0.1:${port}/v1/chat/completions`, child, main: [] as number[], all: [] as number[], rps: [] as number[], redisUs: [] as number[], calls: [] as number[] });
+  gws.push({ dir, url: `http://127.0.0.1:${port}/v1/chat/completions`, child, main: [] as number[], all: [] as number[], worker: [] as number[], rps: [] as number[], redisUs: [] as number[], calls: [] as number[] });
 }
 // Observability on: /metrics scraped every 2 s, as in `bun run bench`.
 const stopScraping = layers.observe ? scrapeMetrics(gws.map((g) => g.url.replace('/v1/chat/completions', '/metrics'))) : () => {};
@@ -75,8 +76,10 @@ for (let r = 0; r < rounds; r++) {
   for (const g of r % 2 ? [...gws].reverse() : gws) {
     const redisBefore = await redisCost();
     const before = cpuSample(g.child.proc.pid);
+    const workerBefore = threadCpuMs(g.child.proc.pid, 'Worker');
     const w = await runWrk(g.url, lua, { connections: 64, threads: 1, seconds });
     const cpu = cpuPerRequest(before, cpuSample(g.child.proc.pid), w.requests);
+    g.worker.push(((threadCpuMs(g.child.proc.pid, 'Worker') - workerBefore) * 1000) / Math.max(1, w.requests));
     const redisAfter = await redisCost();
     if (redisBefore && redisAfter && w.requests > 0) {
       g.redisUs.push(((redisAfter.cpuS - redisBefore.cpuS) * 1e6) / w.requests);
@@ -90,8 +93,9 @@ for (let r = 0; r < rounds; r++) {
 stopScraping();
 const [A, B] = gws;
 for (const g of gws) {
+  const workerPart = layers.ledgerFile ? `, ledger worker ${median(g.worker).toFixed(1)} µs/req` : '';
   const redisPart = g.redisUs.length ? `, redis-server ${median(g.redisUs).toFixed(1)} µs/req (${median(g.calls).toFixed(2)} script calls/req)` : '';
-  console.log(`${g.dir}: main ${median(g.main).toFixed(1)} µs/req, all threads ${median(g.all).toFixed(1)} µs/req${redisPart}, ${Math.round(median(g.rps))} req/s  (main per round: ${g.main.map((x) => x.toFixed(0)).join(' ')})`);
+  console.log(`${g.dir}: main ${median(g.main).toFixed(1)} µs/req, all threads ${median(g.all).toFixed(1)} µs/req${redisPart}, ${Math.round(median(g.rps))} req/s${workerPart}  (main per round: ${g.main.map((x) => x.toFixed(0)).join(' ')})`);
 }
 const ratio = (x: number[], y: number[]) => median(x.map((v, i) => v / y[i]!));
 const redisRatio = B!.redisUs.length ? `, redis-server ${ratio(B!.redisUs, A!.redisUs).toFixed(3)}` : '';

@@ -1,7 +1,7 @@
 // Per-process figures from /proc (Linux): CPU time of the whole process (all threads, including threads
 // that have exited) and of its main thread alone, and resident memory. undefined where /proc is missing.
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** utime + stime of a /proc stat line, in ms (USER_HZ is 100 on Linux). */
 function statCpuMs(path: string): number | undefined {
@@ -12,6 +12,19 @@ function statCpuMs(path: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** CPU ms of the process's live threads named `name` (/proc/<pid>/task/<tid>/comm), 0 if none. */
+export function threadCpuMs(pid: number, name: string): number {
+  let ms = 0;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        if (readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() === name) ms += statCpuMs(`/proc/${pid}/task/${tid}/stat`) ?? 0;
+      } catch {} // the thread exited meanwhile
+    }
+  } catch {}
+  return ms;
 }
 
 export interface CpuSample {

@@ -33,6 +33,13 @@ export function workerLogger(log: Logger, id: WorkerIdentity): Logger {
     warn: (m, f) => log.warn(m, { ...tag, ...f }),
     error: (m, f) => log.error(m, { ...tag, ...f }),
     setSecrets: (s) => log.setSecrets(s),
+    flush: () => log.flush?.(),
+    // The same tag first on JSON fast-path lines (as on the lines above).
+    json: log.json && {
+      enabled: (level) => log.json!.enabled(level),
+      str: (s, memo) => log.json!.str(s, memo),
+      write: (level, message, fields) => log.json!.write(level, message, `"worker":${id.index},"pid":${process.pid}${fields ? ',' : ''}${fields}`),
+    },
   };
 }
 

@@ -1,7 +1,8 @@
 // Counters and histograms for the per-request metrics, cheap enough for the hot path: a series is found
 // by its label values joined into one string (fixed label order: no sorting, no per-call validation,
 // no label objects), and histograms keep plain bucket counts. prom-client's own metrics hash and
-// validate a label object on every update (~0.5 µs each, ten per request); these cost a Map lookup.
+// validate a label object on every update (~0.5 µs each, ten per request); these cost a Map lookup,
+// and a caller that keeps a series (`child`) adds to it with no lookup at all.
 // They register into a prom-client Registry (which only needs name, help, type and get()), so the
 // exposition format stays prom-client's.
 
@@ -36,6 +37,7 @@ abstract class FastMetric<S> {
     return labels;
   }
 
+  /** Drops every series (prom-client's registry.resetMetrics; the gateway never calls it: kept series would go stale). */
   reset(): void {
     this.series.clear();
   }
@@ -43,15 +45,28 @@ abstract class FastMetric<S> {
   abstract get(): Exported;
 }
 
-export class FastCounter extends FastMetric<{ labels: Record<string, string>; value: number }> {
+export interface CounterSeries {
+  readonly labels: Record<string, string>;
+  value: number;
+}
+
+export class FastCounter extends FastMetric<CounterSeries> {
   readonly type = 'counter';
 
   /** Adds `by` (default 1) to the series of these label values (in labelNames order). */
   inc(values: readonly string[], by = 1): void {
+    this.child(values).value += by;
+  }
+
+  /**
+   * The series of these label values, created (at 0) when new: a caller may keep it and add to `value`
+   * directly. It is exported from its creation on, so take it only when about to add to it.
+   */
+  child(values: readonly string[]): CounterSeries {
     const key = values.length === 1 ? values[0] : values.join(SEP);
-    const s = this.series.get(key);
-    if (s) s.value += by;
-    else this.series.set(key, { labels: this.labelsOf(values), value: by });
+    let s = this.series.get(key);
+    if (!s) this.series.set(key, (s = { labels: this.labelsOf(values), value: 0 }));
+    return s;
   }
 
   get(): Exported {
@@ -62,8 +77,8 @@ export class FastCounter extends FastMetric<{ labels: Record<string, string>; va
   }
 }
 
-interface HistogramSeries {
-  labels: Record<string, string>;
+export interface HistogramSeries {
+  readonly labels: Record<string, string>;
   counts: Float64Array;
   sum: number;
   count: number;
@@ -77,9 +92,19 @@ export class FastHistogram extends FastMetric<HistogramSeries> {
   }
 
   observe(values: readonly string[], v: number): void {
+    this.record(this.child(values), v);
+  }
+
+  /** The series of these label values (see FastCounter.child); record into it with `record`. */
+  child(values: readonly string[]): HistogramSeries {
     const key = values.length === 1 ? values[0] : values.join(SEP);
     let s = this.series.get(key);
     if (!s) this.series.set(key, (s = { labels: this.labelsOf(values), counts: new Float64Array(this.buckets.length), sum: 0, count: 0 }));
+    return s;
+  }
+
+  /** One observation into a series of this histogram. */
+  record(s: HistogramSeries, v: number): void {
     const b = this.buckets;
     for (let i = 0; i < b.length; i++) {
       if (v <= b[i]) {

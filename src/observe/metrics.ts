@@ -9,7 +9,7 @@
 // later names are counted under key="_other".
 
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { FastCounter, FastHistogram } from './fast-series.ts';
+import { type CounterSeries, FastCounter, FastHistogram, type HistogramSeries } from './fast-series.ts';
 import type { AttemptRow, RequestRow } from '../runtime/contracts.ts';
 
 /** prom-client's per-heap-space gauges: too costly to collect under Bun (see the constructor). */
@@ -43,6 +43,30 @@ const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
 export const DEFAULT_MAX_KEY_LABELS = 200;
 const NO_LABELS: readonly string[] = [];
 const STATUS_CLASS: Record<number, string> = { 1: '1xx', 2: '2xx', 3: '3xx', 4: '4xx', 5: '5xx' };
+/** Distinct request label tuples whose series are kept at hand; beyond it the cache starts over. */
+const TUPLE_CACHE_LIMIT = 4_096;
+const SEP = '\u0001';
+
+/**
+ * The series one kind of request updates (surface × model × provider × key × status × error code),
+ * found once and kept: a request then costs one Map lookup instead of one per metric. Each series is
+ * taken when first added to, so a series that was never updated is not exported (as before).
+ */
+interface TupleSeries {
+  model: string;
+  provider: string;
+  key: string;
+  requests: CounterSeries;
+  duration: HistogramSeries;
+  overhead?: HistogramSeries;
+  ttft?: HistogramSeries;
+  streamDuration?: HistogramSeries;
+  usageIn?: HistogramSeries;
+  usageOut?: HistogramSeries;
+  tokensIn?: CounterSeries;
+  tokensOut?: CounterSeries;
+  cost?: CounterSeries;
+}
 
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -61,6 +85,10 @@ export class GatewayMetrics {
   private readonly retries: FastCounter;
   private readonly failovers: FastCounter;
   private readonly ledgerRows: FastCounter;
+  private readonly tuples = new Map<string, TupleSeries>();
+  /** Per provider: its upstream-duration series for outcome ok and error. */
+  private readonly upstreamByProvider = new Map<string, [HistogramSeries?, HistogramSeries?]>();
+  private rowsSeries?: CounterSeries;
 
   constructor(live: LiveSources, private readonly maxKeyLabels = DEFAULT_MAX_KEY_LABELS) {
     const r = [this.registry];
@@ -125,45 +153,73 @@ export class GatewayMetrics {
     return name;
   }
 
-  /** One finished request (the ledger row and its attempts). */
-  observe(row: RequestRow, attempts: readonly AttemptRow[], facts: RowFacts): void {
+  /** The series of this kind of request (see TupleSeries). */
+  private tuple(row: RequestRow, surface: string): TupleSeries {
+    const id = `${surface}${SEP}${row.model ?? ''}${SEP}${row.provider ?? ''}${SEP}${row.keyName ?? ''}${SEP}${row.status}${SEP}${row.errorCode ?? ''}`;
+    let t = this.tuples.get(id);
+    if (t) return t;
     const model = row.model ?? '';
     const provider = row.provider ?? '';
     const code = row.errorCode ?? '';
-    const key = this.keyLabel(row.keyName);
-    this.ledgerRows.inc(NO_LABELS);
-    this.requests.inc([facts.surface, model, provider, STATUS_CLASS[Math.floor(row.status / 100)] ?? `${Math.floor(row.status / 100)}xx`, code]);
-    const seconds = row.latencyMs / 1000;
-    this.duration.observe(['chat', model, provider, row.status >= 400 ? code || String(row.status) : ''], seconds);
+    const hundreds = Math.floor(row.status / 100);
+    t = {
+      model,
+      provider,
+      key: this.keyLabel(row.keyName),
+      requests: this.requests.child([surface, model, provider, STATUS_CLASS[hundreds] ?? `${hundreds}xx`, code]),
+      duration: this.duration.child(['chat', model, provider, row.status >= 400 ? code || String(row.status) : '']),
+    };
+    if (this.tuples.size >= TUPLE_CACHE_LIMIT) this.tuples.clear();
+    this.tuples.set(id, t);
+    return t;
+  }
+
+  private upstreamSeries(provider: string, ok: boolean): HistogramSeries {
+    let pair = this.upstreamByProvider.get(provider);
+    if (!pair) {
+      if (this.upstreamByProvider.size >= TUPLE_CACHE_LIMIT) this.upstreamByProvider.clear();
+      this.upstreamByProvider.set(provider, (pair = [undefined, undefined]));
+    }
+    const i = ok ? 0 : 1;
+    return (pair[i] ??= this.upstream.child([provider, ok ? 'ok' : 'error']));
+  }
+
+  /** One finished request (the ledger row and its attempts). */
+  observe(row: RequestRow, attempts: readonly AttemptRow[], facts: RowFacts): void {
+    const t = this.tuple(row, facts.surface);
+    const { model, provider, key } = t;
+    (this.rowsSeries ??= this.ledgerRows.child(NO_LABELS)).value += 1;
+    t.requests.value += 1;
+    this.duration.record(t.duration, row.latencyMs / 1000);
     let upstreamMs = 0;
     for (const a of attempts) {
       upstreamMs += a.latencyMs;
-      this.upstream.observe([a.provider, a.status < 400 ? 'ok' : 'error'], a.latencyMs / 1000);
+      this.upstream.record(this.upstreamSeries(a.provider, a.status < 400), a.latencyMs / 1000);
     }
     if (attempts.length) {
       const untilAnswer = row.stream && row.ttftMs !== null ? row.ttftMs : row.latencyMs;
-      this.overhead.observe([facts.surface], Math.max(0, untilAnswer - upstreamMs) / 1000);
+      this.overhead.record((t.overhead ??= this.overhead.child([facts.surface])), Math.max(0, untilAnswer - upstreamMs) / 1000);
       if (attempts.length > 1) this.retries.inc([model], attempts.length - 1);
       const first = attempts[0].provider;
       const last = attempts[attempts.length - 1];
       if (last.status < 400 && last.provider !== first) this.failovers.inc([model, first, last.provider]);
     }
     if (row.stream && row.ttftMs !== null) {
-      this.ttft.observe([model, provider], row.ttftMs / 1000);
-      this.streamDuration.observe([model, provider], Math.max(0, row.latencyMs - row.ttftMs) / 1000);
+      this.ttft.record((t.ttft ??= this.ttft.child([model, provider])), row.ttftMs / 1000);
+      this.streamDuration.record((t.streamDuration ??= this.streamDuration.child([model, provider])), Math.max(0, row.latencyMs - row.ttftMs) / 1000);
     }
     if (row.promptTokens || row.completionTokens) {
-      this.tokenUsage.observe(['input', model, provider], row.promptTokens);
-      this.tokenUsage.observe(['output', model, provider], row.completionTokens);
-      this.tokens.inc(['input', model, provider, key], row.promptTokens);
-      this.tokens.inc(['output', model, provider, key], row.completionTokens);
+      this.tokenUsage.record((t.usageIn ??= this.tokenUsage.child(['input', model, provider])), row.promptTokens);
+      this.tokenUsage.record((t.usageOut ??= this.tokenUsage.child(['output', model, provider])), row.completionTokens);
+      (t.tokensIn ??= this.tokens.child(['input', model, provider, key])).value += row.promptTokens;
+      (t.tokensOut ??= this.tokens.child(['output', model, provider, key])).value += row.completionTokens;
       if (row.cachedTokens) this.tokens.inc(['cached', model, provider, key], row.cachedTokens);
       if (facts.reasoningTokens) this.tokens.inc(['reasoning', model, provider, key], facts.reasoningTokens);
       if (!facts.priced) this.unpriced.inc([model], row.promptTokens + row.completionTokens);
     }
-    if (row.costMicros) this.cost.inc([model, provider, key], row.costMicros / 1e6);
+    if (row.costMicros) (t.cost ??= this.cost.child([model, provider, key])).value += row.costMicros / 1e6;
     // Refused by the gateway itself (no upstream was asked): rate, concurrency or budget limits.
-    if (row.status === 429 && code && attempts.length === 0) this.refusals.inc([code, key]);
+    if (row.status === 429 && row.errorCode && attempts.length === 0) this.refusals.inc([row.errorCode, key]);
   }
 
   /** Prometheus text exposition. */

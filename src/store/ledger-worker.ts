@@ -1,14 +1,21 @@
-// Worker-thread entry of the ledger: owns its own libsql connection and a LedgerWriter, so SQLite work
-// (statement preparation, inserts, fsync) never runs on the thread that serves requests.
+// Worker-thread entry of the ledger: owns its own database connection and a LedgerWriter, so SQLite work
+// (statement preparation, inserts, fsync) never runs on the thread that serves requests. A database file
+// is written through libsql's synchronous binding with prepared statements (ledger-sync-sqlite.ts, about a
+// third of the client's CPU per row); remote libsql URLs (sqld, Turso) use the @libsql/client batch.
 // Protocol (messages from the main thread): init → rows* → close. Every `rows` message is committed at
 // once and acknowledged with its sequence number; a failed commit is reported and retried by the writer.
 
-import { LedgerWriter, type AttemptRow, type RequestRow } from './ledger.ts';
-import { openStore, type Store } from './open.ts';
+import { openSyncLedgerFile, syncSqliteLedgerTarget } from './ledger-sync-sqlite.ts';
+import { LedgerWriter, type LedgerDestination } from './ledger.ts';
+import { decodeRow, type WireRow } from './ledger-wire.ts';
+import { filePathOf, normaliseStoreUrl, openStore } from './open.ts';
+
+/** `prepared`: prepared statements for a database file (remote URLs use the client); `client`: always the client. */
+export type LedgerDriver = 'prepared' | 'client';
 
 export type ToWorker =
-  | { type: 'init'; url: string; authToken?: string; flushMs: number }
-  /** `json`: the batch as a JSON array of [RequestRow, AttemptRow[]] pairs. */
+  | { type: 'init'; url: string; authToken?: string; flushMs: number; driver: LedgerDriver }
+  /** `json`: the batch as a JSON array of rows flattened by ledger-wire.ts. */
   | { type: 'rows'; seq: number; json: string }
   | { type: 'close' };
 
@@ -20,19 +27,33 @@ export type FromWorker =
 
 declare const self: Worker;
 
-let store: Store | undefined;
+let closeDb: (() => Promise<void> | void) | undefined;
 let writer: LedgerWriter | undefined;
 const post = (message: FromWorker) => self.postMessage(message);
+
+async function openDestination(url: string, authToken: string | undefined, driver: LedgerDriver): Promise<LedgerDestination> {
+  const path = filePathOf(normaliseStoreUrl(url));
+  if (path && driver === 'prepared') {
+    const db = openSyncLedgerFile(path);
+    closeDb = () => void db.close();
+    return { target: syncSqliteLedgerTarget(db) };
+  }
+  const store = await openStore(url, authToken, { migrate: false });
+  closeDb = () => store.close();
+  return store;
+}
 
 self.onmessage = async (event: MessageEvent<ToWorker>) => {
   const message = event.data;
   try {
     if (message.type === 'init') {
-      store = await openStore(message.url, message.authToken, { migrate: false });
-      writer = new LedgerWriter(store, { flushMs: message.flushMs, onError: (err) => post({ type: 'error', message: String((err as Error)?.message ?? err) }) });
+      writer = new LedgerWriter(await openDestination(message.url, message.authToken, message.driver), { flushMs: message.flushMs, onError: (err) => post({ type: 'error', message: String((err as Error)?.message ?? err) }) });
       post({ type: 'ready' });
     } else if (message.type === 'rows') {
-      for (const [row, attempts] of JSON.parse(message.json) as Array<[RequestRow, AttemptRow[]]>) writer!.record(row, attempts);
+      for (const wire of JSON.parse(message.json) as WireRow[]) {
+        const { row, attempts } = decodeRow(wire);
+        writer!.record(row, attempts);
+      }
       await writer!.flush();
       post({ type: 'ack', seq: message.seq });
     } else if (message.type === 'close') {
@@ -42,7 +63,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       } catch {
         pending = writer?.pending ?? 0;
       }
-      await store?.close();
+      await closeDb?.();
       post({ type: 'closed', pending });
     }
   } catch (err) {

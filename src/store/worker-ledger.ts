@@ -1,12 +1,14 @@
-// The request thread's side of the ledger worker: record() only appends to an array; every flushMs the
-// batch is posted to the worker (one JSON string per batch), which commits it in one transaction.
+// The request thread's side of the ledger worker: record() only appends the row, flattened (ledger-wire.ts),
+// to an array; every flushMs the batch is posted to the worker (one JSON string per batch), which commits
+// it in one transaction.
 // flush() resolves once everything recorded before it is committed; close() flushes and stops the worker.
 // If the worker dies, every batch it had not acknowledged is re-recorded into a main-thread writer
 // (duplicates are harmless: inserts are idempotent by request id) and writing continues there.
 // A kill -9 loses at most the rows of the current flush window (plus a batch being committed).
 
 import type { AttemptRow, LedgerHealth, RequestRow } from './ledger.ts';
-import type { FromWorker, ToWorker } from './ledger-worker.ts';
+import type { FromWorker, LedgerDriver, ToWorker } from './ledger-worker.ts';
+import { decodeRow, encodeRow, type WireRow } from './ledger-wire.ts';
 
 export interface LedgerSink {
   record(row: RequestRow, attempts?: AttemptRow[]): void;
@@ -16,8 +18,6 @@ export interface LedgerSink {
   /** Queue length and whether writes currently fail (the outage buffer, see ledger-guard.ts). */
   health(): LedgerHealth;
 }
-
-type Batch = Array<[RequestRow, AttemptRow[]]>;
 
 interface InFlight {
   json: string;
@@ -34,6 +34,8 @@ export interface WorkerLedgerOptions {
   onError: (message: string) => void;
   /** A main-thread writer to continue with if the worker dies. */
   fallback: () => LedgerSink;
+  /** How the worker writes a file (default `prepared`; SWITCHYARD_LEDGER_DRIVER=client selects the @libsql/client batch). */
+  driver?: LedgerDriver;
   /** How long close() waits for the worker (default 10 s). */
   closeTimeoutMs?: number;
 }
@@ -42,7 +44,7 @@ export class WorkerLedger implements LedgerSink {
   readonly #worker: Worker;
   readonly #timer: ReturnType<typeof setInterval>;
   readonly #opts: WorkerLedgerOptions;
-  #buffer: Batch = [];
+  #buffer: WireRow[] = [];
   #seq = 0;
   #inFlight = new Map<number, InFlight>();
   #fallback?: LedgerSink;
@@ -74,7 +76,8 @@ export class WorkerLedger implements LedgerSink {
           else if (event.data.type === 'error') reject(new Error(event.data.message));
         };
         worker.onerror = (event) => reject(new Error(event.message));
-        worker.postMessage({ type: 'init', url: opts.url, authToken: opts.authToken, flushMs: opts.flushMs } satisfies ToWorker);
+        const driver = opts.driver ?? (process.env.SWITCHYARD_LEDGER_DRIVER === 'client' ? 'client' : 'prepared');
+        worker.postMessage({ type: 'init', url: opts.url, authToken: opts.authToken, flushMs: opts.flushMs, driver } satisfies ToWorker);
       });
     } catch (err) {
       worker.terminate();
@@ -98,7 +101,7 @@ export class WorkerLedger implements LedgerSink {
   record(row: RequestRow, attempts: AttemptRow[] = []): void {
     if (this.#fallback) return this.#fallback.record(row, attempts);
     if (this.#closed) return this.#opts.onError(`ledger row ${row.id} dropped: writer closed`);
-    this.#buffer.push([row, attempts]);
+    this.#buffer.push(encodeRow(row, attempts));
   }
 
   flush(): Promise<void> {
@@ -181,8 +184,8 @@ export class WorkerLedger implements LedgerSink {
     const fallback = (this.#fallback = this.#opts.fallback());
     const unconfirmed = [...this.#inFlight.values()];
     this.#inFlight.clear();
-    for (const entry of unconfirmed) for (const [row, attempts] of JSON.parse(entry.json) as Batch) fallback.record(row, attempts);
-    for (const [row, attempts] of this.#buffer) fallback.record(row, attempts);
+    const rows = unconfirmed.flatMap((entry) => JSON.parse(entry.json) as WireRow[]).concat(this.#buffer);
+    for (const { row, attempts } of rows.map(decodeRow)) fallback.record(row, attempts);
     this.#buffer = [];
     fallback.flush().then(
       () => unconfirmed.forEach((e) => e.resolve()),

@@ -1,4 +1,5 @@
-// Crash safety: a child process writes continuously through LedgerWriter and is SIGKILLed mid-stream.
+// Crash safety: a child process writes continuously through LedgerWriter and is SIGKILLed mid-stream,
+// once through the @libsql/client batch and once through prepared statements (the ledger worker's path for a file).
 // The file must pass integrity_check, hold every row the child saw committed, and spend must match rows.
 
 import { afterAll, describe, expect, test } from 'bun:test';
@@ -12,11 +13,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const src = (f: string): string => JSON.stringify(resolve(import.meta.dir, '../../src/store', f));
 const CHILD = `
-import { openStore } from ${src('open.ts')};
+import { filePathOf, openStore } from ${src('open.ts')};
 import { LedgerWriter } from ${src('ledger.ts')};
-const store = await openStore(process.argv[process.argv.length - 1]);
+import { openSyncLedgerFile, syncSqliteLedgerTarget } from ${src('ledger-sync-sqlite.ts')};
+const [driver, url] = process.argv.slice(-2);
+const dest = driver === 'prepared' ? { target: syncSqliteLedgerTarget(openSyncLedgerFile(filePathOf(url))) } : await openStore(url);
 let acked = 0;
-const w = new LedgerWriter(store, { flushMs: 20, onFlush: (f) => { acked += f.rows; process.stdout.write('flushed ' + acked + '\\n'); } });
+const w = new LedgerWriter(dest, { flushMs: 20, onFlush: (f) => { acked += f.rows; process.stdout.write('flushed ' + acked + '\\n'); } });
 process.stdout.write('ready\\n');
 let i = 0;
 for (;;) {
@@ -28,11 +31,11 @@ for (;;) {
 }
 `;
 
-describe('kill -9', () => {
+describe.each(['client', 'prepared'])('kill -9 (%s)', (driver) => {
   test('no corruption and no lost acknowledged rows', async () => {
-    const url = `file:${join(dir, 'crash.db')}`;
+    const url = `file:${join(dir, `crash-${driver}.db`)}`;
     await (await openStore(url)).close(); // migrate up front so the child starts writing at once
-    const child = Bun.spawn([process.execPath, '-e', CHILD, url], { stdout: 'pipe', stderr: 'pipe', cwd: dir });
+    const child = Bun.spawn([process.execPath, '-e', CHILD, driver, url], { stdout: 'pipe', stderr: 'pipe', cwd: dir });
     const decoder = new TextDecoder();
     let out = '';
     const reader = child.stdout.getReader();

@@ -14,11 +14,12 @@ async function count(store: ReturnType<typeof sqliteStore>): Promise<number> {
   return Number((await store.client.execute('SELECT count(*) FROM requests')).rows[0][0]);
 }
 
-test('rows flushed through the worker are in the database; close() confirms', async () => {
+// A file is written with prepared statements in the worker; `client` is the @libsql/client batch (remote URLs).
+test.each(['prepared', 'client'] as const)('rows flushed through the worker (%s) are in the database; close() confirms', async (driver) => {
   const url = `file:${join(tempDir(), 'l.db')}`;
   const store = sqliteStore(await openStore(url));
   const errors: string[] = [];
-  const ledger = await WorkerLedger.start({ url, flushMs: 50, onError: (m) => errors.push(m), fallback: () => new LedgerWriter(store) });
+  const ledger = await WorkerLedger.start({ url, flushMs: 50, driver, onError: (m) => errors.push(m), fallback: () => new LedgerWriter(store) });
   for (let i = 0; i < 100; i++) ledger.record(row(`a${i}`), [{ n: 1, provider: 'p', ts: Date.now(), status: 200 }]);
   await ledger.flush();
   expect(await count(store)).toBe(100);
