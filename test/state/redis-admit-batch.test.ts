@@ -144,7 +144,7 @@ testRedis(`a batch holds at most ${MAX_BATCH} admissions: more go to the next on
   expect(calls).toBeLessThanOrEqual(5);
 });
 
-testRedis('a failed batch call fails each of its admissions as a single call does (503 state_unavailable), and the next batch works', async () => {
+testRedis('a failed batch call fails each of its admissions (and those queued behind it) as a single call does (503 state_unavailable), and the next batch works', async () => {
   const a = await open('b4', 150);
   const first = await outcome(a, 'free');
   expect(isTicket(first)).toBe(true);
@@ -156,6 +156,14 @@ testRedis('a failed batch call fails each of its admissions as a single call doe
     expect((r as GatewayError).code).toBe('state_unavailable');
   }
   await Bun.sleep(700);
+  // Admissions queued behind a call that times out fail with it: none waits for a second timeout.
+  await probe.client.call('CLIENT', 'PAUSE', '900', 'ALL');
+  const started = Date.now();
+  const queued = await Promise.all(Array.from({ length: 2 * MAX_BATCH + 1 }, () => outcome(a, 'free')));
+  const elapsed = Date.now() - started;
+  expect(queued.every((r) => !isTicket(r) && r.status === 503)).toBe(true);
+  expect(elapsed).toBeLessThan(400);
+  await Bun.sleep(1000);
   const again = await Promise.all(Array.from({ length: 5 }, () => outcome(a, 'free')));
   expect(again.every(isTicket)).toBe(true);
 });

@@ -3,7 +3,8 @@
 // An admission is sent at once when no batch is in flight (a lone request at a low rate never waits);
 // while one is in flight, the admissions that arrive queue and go together as the next batch as soon as it
 // is answered (at most MAX_BATCH per call; more go to the batches after). A failed call fails each of its
-// admissions, as a failed single call would.
+// admissions, as a failed single call would, and the admissions queued behind it with it (so a slow Redis
+// costs a request at most one command timeout, as before batching).
 
 import type { RedisState, ScriptReply } from './client.ts';
 import { ADMIT } from './admit-script.ts';
@@ -82,8 +83,13 @@ export class AdmitBatcher {
       for (let i = 0; i < batch.length; i++) batch[i].resolve(list[i]);
       this.next();
     }, (err: unknown) => {
+      // The admissions that waited for this call fail with it: a Redis that just failed (usually timed out)
+      // would make each of them wait a whole timeout more; so no request waits longer than one timeout.
+      const waiting = this.queue;
+      this.queue = [];
       for (const p of batch) p.reject(err);
-      this.next();
+      for (const p of waiting) p.reject(err);
+      this.inFlight = false;
     });
   }
 
