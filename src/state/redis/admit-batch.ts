@@ -78,7 +78,13 @@ export class AdmitBatcher {
     }
     head[0] = shapes.size;
     const args = head.concat(tail);
-    this.state.run(ADMIT, keys, args).then((replies) => {
+    let call: Promise<ScriptReply>;
+    try {
+      call = this.state.run(ADMIT, keys, args);
+    } catch (err) {
+      call = Promise.reject(err); // never leave the batcher stuck "in flight"
+    }
+    call.then((replies) => {
       const list = replies as ScriptReply[][];
       for (let i = 0; i < batch.length; i++) batch[i].resolve(list[i]);
       this.next();
