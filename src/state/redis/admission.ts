@@ -1,5 +1,6 @@
 // Admission on Redis: rate limits (rpm/tpm sliding windows of 100 ms buckets, concurrency) and the
-// budget check-and-reserve of every rule of a request in ONE atomic Lua call on the Redis clock, so limits
+// budget check-and-reserve of every rule of a request in ONE atomic Lua evaluation on the Redis clock (the
+// admissions of many requests share one script call: ./admit-batch.ts), so limits
 // and budgets are exact across every gateway process sharing the Redis. Concurrency slots and budget
 // reservations are held per process (node): the process heartbeats its node entry every third of the lease
 // TTL, and a crashed process's slots and reservations stop counting once its entry lapses (within the TTL).
@@ -20,7 +21,8 @@ import type { Logger } from '../../log.ts';
 import { quotaError } from '../../runtime/budgets.ts';
 import type { Admission, AdmissionRequest, Ticket } from '../../runtime/contracts.ts';
 import type { RedisState, ScriptReply } from './client.ts';
-import { ADMIT, HEARTBEAT, SEED } from './scripts.ts';
+import { AdmitBatcher, type AdmitShape } from './admit-batch.ts';
+import { HEARTBEAT, SEED } from './scripts.ts';
 import { SettleBatcher } from './settle-batch.ts';
 
 export interface RedisAdmissionOptions {
@@ -37,10 +39,8 @@ export interface RedisAdmissionOptions {
 
 /** A rule set's Redis keys for one key name, built once (rule sets are memoised per gateway × key × model). */
 interface RuleKeys {
-  /** ADMIT keys: live, budget, then window and concurrency hash per rule. */
-  keys: string[];
-  /** ADMIT args after node and tokens: rule count and limits, budget limit (amount appended per request). */
-  limits: Array<string | number>;
+  /** The admission's keys and limits, as the batched admission script takes them. */
+  shape: AdmitShape;
   /** Concurrency hashes of the rules with a concurrency limit; window hashes of the rules with a tpm limit. */
   conc: string[];
   tpm: string[];
@@ -57,11 +57,13 @@ export class RedisAdmission implements Admission {
   private rotating: Promise<void> | undefined;
   private readonly live: string;
   private readonly settles: SettleBatcher;
+  private readonly admissions: AdmitBatcher;
   /** Redis (re)connected: renew this process's entry and send what waited. */
   private readonly onReady = (): void => void this.tick();
 
   constructor(private readonly state: RedisState, private readonly options: RedisAdmissionOptions) {
     this.live = state.key('live');
+    this.admissions = new AdmitBatcher(state, this.live);
     this.settles = new SettleBatcher(state, this.live, state.key('sq', this.base), options.settleDelayMs ?? 5);
     this.timer = setInterval(() => void this.tick(), Math.max(50, Math.floor(options.leaseTtlMs / 3)));
     this.timer.unref?.();
@@ -95,16 +97,16 @@ export class RedisAdmission implements Admission {
     const name = request.key.name;
     const rk = this.keysFor(rules, request.key);
     let node = this.node;
-    let reply = (await this.state.run(ADMIT, rk.keys, [node, tokens, ...rk.limits, amount])) as ScriptReply[];
+    let reply = await this.admissions.admit(rk.shape, node, tokens, amount);
     if (reply[0] === 'node') {
       await this.rotate(node);
       node = this.node;
-      reply = (await this.state.run(ADMIT, rk.keys, [node, tokens, ...rk.limits, amount])) as ScriptReply[];
+      reply = await this.admissions.admit(rk.shape, node, tokens, amount);
     }
     if (reply[0] === 'seed') {
       const spend = await this.options.loadSpend(name);
       await this.state.run(SEED, [rk.budget], [spend.spentMicros, spend.adjustMicros]);
-      reply = (await this.state.run(ADMIT, rk.keys, [node, tokens, ...rk.limits, amount])) as ScriptReply[];
+      reply = await this.admissions.admit(rk.shape, node, tokens, amount);
     }
     if (reply[0] === 'deny') {
       const rule = rules[Number(reply[1]) - 1];
@@ -186,20 +188,19 @@ export class RedisAdmission implements Admission {
     let entry = this.keyMemo.get(rules);
     if (!entry) {
       const budget = this.state.key('budget', key.name);
-      const keys = [this.live, budget];
-      const limits: Array<string | number> = [rules.length];
+      const ruleKeys: string[] = [];
+      const ruleLimits: number[] = [];
       const conc: string[] = [];
       const tpm: string[] = [];
       for (const r of rules) {
         const w = this.state.key('w', ruleId(r));
         const c = this.state.key('c', ruleId(r));
-        keys.push(w, c);
-        limits.push(r.rpm ?? -1, r.tpm ?? -1, r.concurrency ?? -1);
+        ruleKeys.push(w, c);
+        ruleLimits.push(r.rpm ?? -1, r.tpm ?? -1, r.concurrency ?? -1);
         if (r.concurrency !== undefined) conc.push(c);
         if (r.tpm !== undefined) tpm.push(w);
       }
-      limits.push(key.budgetMicros ?? -1);
-      entry = { keys, limits, conc, tpm, budget };
+      entry = { shape: { budget, ruleKeys, ruleLimits, limit: key.budgetMicros ?? -1 }, conc, tpm, budget };
       this.keyMemo.set(rules, entry);
     }
     return entry;

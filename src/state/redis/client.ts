@@ -43,7 +43,9 @@ export class RedisState {
       connectTimeout: Math.max(1000, settings.timeoutMs * 5),
       maxRetriesPerRequest: 0,
       enableOfflineQueue: false,
-      enableAutoPipelining: true,
+      // Off: admissions and settles are batched by us (one command per batch), so ioredis's auto-pipelining
+      // only added a setImmediate turn and a pipeline object per command.
+      enableAutoPipelining: false,
       retryStrategy: (times: number) => Math.min(100 * times, 2000),
       lazyConnect: true,
     };

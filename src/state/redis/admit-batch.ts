@@ -1,0 +1,106 @@
+// Admissions sent to Redis in batches: ONE script call (./admit-script.ts) evaluates many requests'
+// admissions in order, each atomically and independently, with the same outcome as one call per request.
+// An admission is sent at once when no batch is in flight (a lone request at a low rate never waits);
+// while one is in flight, the admissions that arrive queue and go together as the next batch as soon as it
+// is answered (at most MAX_BATCH per call; more go to the batches after). A failed call fails each of its
+// admissions, as a failed single call would, and the admissions queued behind it with it (so a slow Redis
+// costs a request at most one command timeout, as before batching).
+
+import type { RedisState, ScriptReply } from './client.ts';
+import { ADMIT } from './admit-script.ts';
+
+/** Admissions per script call at most: bounds the request to Redis and the time the script blocks it. */
+export const MAX_BATCH = 96;
+
+/** One admission's fixed part, built once per rule set (keys, limits). */
+export interface AdmitShape {
+  budget: string;
+  /** Per rule: window hash, concurrency hash. */
+  ruleKeys: readonly string[];
+  /** Per rule: rpm, tpm, conc (-1 = none). */
+  ruleLimits: readonly number[];
+  /** Budget limit in micros, -1 = unlimited. */
+  limit: number;
+}
+
+interface Pending {
+  shape: AdmitShape;
+  node: string;
+  tokens: number;
+  amount: number;
+  resolve: (reply: ScriptReply[]) => void;
+  reject: (err: unknown) => void;
+}
+
+export class AdmitBatcher {
+  private queue: Pending[] = [];
+  private inFlight = false;
+
+  constructor(private readonly state: RedisState, private readonly live: string) {}
+
+  /** This admission's reply (ok / deny / quota / seed / node), from the batch it rode in. */
+  admit(shape: AdmitShape, node: string, tokens: number, amount: number): Promise<ScriptReply[]> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ shape, node, tokens, amount, resolve, reject });
+      if (!this.inFlight) this.send();
+    });
+  }
+
+  private send(): void {
+    const batch = this.queue.length <= MAX_BATCH ? this.queue : this.queue.slice(0, MAX_BATCH);
+    this.queue = batch === this.queue ? [] : this.queue.slice(MAX_BATCH);
+    if (batch.length === 0) return;
+    this.inFlight = true;
+    const keys = [this.live];
+    const index = new Map<string, number>();
+    const ref = (k: string): number => {
+      let i = index.get(k);
+      if (i === undefined) index.set(k, (i = keys.push(k)));
+      return i;
+    };
+    // Each distinct rule set (shape) once, then per admission: its shape's number, node, tokens, amount.
+    const shapes = new Map<AdmitShape, number>();
+    const head: Array<string | number> = [0, batch.length];
+    const tail: Array<string | number> = [];
+    for (const p of batch) {
+      const s = p.shape;
+      let no = shapes.get(s);
+      if (no === undefined) {
+        shapes.set(s, (no = shapes.size + 1));
+        const n = s.ruleKeys.length / 2;
+        head.push(ref(s.budget), n);
+        for (let i = 0; i < n; i++) {
+          head.push(ref(s.ruleKeys[i * 2]), ref(s.ruleKeys[i * 2 + 1]), s.ruleLimits[i * 3], s.ruleLimits[i * 3 + 1], s.ruleLimits[i * 3 + 2]);
+        }
+        head.push(s.limit);
+      }
+      tail.push(no, p.node, p.tokens, p.amount);
+    }
+    head[0] = shapes.size;
+    const args = head.concat(tail);
+    let call: Promise<ScriptReply>;
+    try {
+      call = this.state.run(ADMIT, keys, args);
+    } catch (err) {
+      call = Promise.reject(err); // never leave the batcher stuck "in flight"
+    }
+    call.then((replies) => {
+      const list = replies as ScriptReply[][];
+      for (let i = 0; i < batch.length; i++) batch[i].resolve(list[i]);
+      this.next();
+    }, (err: unknown) => {
+      // The admissions that waited for this call fail with it: a Redis that just failed (usually timed out)
+      // would make each of them wait a whole timeout more; so no request waits longer than one timeout.
+      const waiting = this.queue;
+      this.queue = [];
+      for (const p of batch) p.reject(err);
+      for (const p of waiting) p.reject(err);
+      this.inFlight = false;
+    });
+  }
+
+  private next(): void {
+    this.inFlight = false;
+    if (this.queue.length) this.send();
+  }
+}
