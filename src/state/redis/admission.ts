@@ -9,6 +9,11 @@
 // the ledger the first time Redis has none (cold start, flushed Redis). Settles are fire-and-forget,
 // batched (./settle-batch.ts: one script call for all settles of a few ms) and retried while Redis is away.
 //
+// A call that fails on the client (timeout, dropped connection) may still run in Redis later and take slots
+// and reservations nobody will release: the process then retires that node id and goes on under a new one.
+// A retired id is heartbeaten only while requests admitted under it are unsettled, then lapses, and whatever
+// a late call took under it stops counting within the lease TTL.
+//
 // Redis down: `reject` answers 503 state_unavailable; `allow` admits with this process's in-memory
 // limits and budgets (same rules) and adds those requests' cost to the shared accounts when Redis returns.
 
@@ -55,6 +60,10 @@ export class RedisAdmission implements Admission {
   /** This process's node id in Redis; a new one whenever the old one lapsed (stall, flushed Redis). */
   private node = `${this.base}.0`;
   private rotating: Promise<void> | undefined;
+  /** Unsettled requests admitted under each node id (the current one and retired ones). */
+  private readonly holding = new Map<string, number>();
+  /** Node ids given up after a failed call; heartbeaten while requests admitted under them are unsettled. */
+  private readonly retired = new Set<string>();
   private readonly live: string;
   private readonly settles: SettleBatcher;
   private readonly admissions: AdmitBatcher;
@@ -97,16 +106,22 @@ export class RedisAdmission implements Admission {
     const name = request.key.name;
     const rk = this.keysFor(rules, request.key);
     let node = this.node;
-    let reply = await this.admissions.admit(rk.shape, node, tokens, amount);
-    if (reply[0] === 'node') {
-      await this.rotate(node);
-      node = this.node;
+    let reply: ScriptReply[];
+    try {
       reply = await this.admissions.admit(rk.shape, node, tokens, amount);
-    }
-    if (reply[0] === 'seed') {
-      const spend = await this.options.loadSpend(name);
-      await this.state.run(SEED, [rk.budget], [spend.spentMicros, spend.adjustMicros]);
-      reply = await this.admissions.admit(rk.shape, node, tokens, amount);
+      if (reply[0] === 'node') {
+        await this.rotate(node);
+        node = this.node;
+        reply = await this.admissions.admit(rk.shape, node, tokens, amount);
+      }
+      if (reply[0] === 'seed') {
+        const spend = await this.options.loadSpend(name);
+        await this.state.run(SEED, [rk.budget], [spend.spentMicros, spend.adjustMicros]);
+        reply = await this.admissions.admit(rk.shape, node, tokens, amount);
+      }
+    } catch (err) {
+      this.retire(node);
+      throw err;
     }
     if (reply[0] === 'deny') {
       const rule = rules[Number(reply[1]) - 1];
@@ -123,11 +138,15 @@ export class RedisAdmission implements Admission {
     const bucket = Number(reply[1]);
     const release = request.key.budgetMicros !== undefined ? amount : 0;
     let settled = false;
+    this.holding.set(node, (this.holding.get(node) ?? 0) + 1);
     return {
       headers: rateLimitHeaders(snapshotOf(rules, reply)),
       settle: ({ usage, costMicros }) => {
         if (settled) return;
         settled = true;
+        const left = (this.holding.get(node) ?? 1) - 1;
+        if (left > 0) this.holding.set(node, left);
+        else this.holding.delete(node);
         const actual = usage ? Math.max(0, Math.ceil(usage.total_tokens || usage.prompt_tokens + usage.completion_tokens)) : -1;
         this.settles.add({
           node, conc: rk.conc, windows: rk.tpm, bucket, tokenDelta: tokens > 0 && actual >= 0 ? actual - tokens : 0,
@@ -146,9 +165,24 @@ export class RedisAdmission implements Admission {
     return this.rotating ?? Promise.resolve();
   }
 
+  /**
+   * A call under `failed` got no answer: it may still run in Redis and take what nobody releases. Go on
+   * under a new id; the old one lapses once the requests admitted under it are settled (see tick).
+   */
+  private retire(failed: string): void {
+    if (failed !== this.node) return;
+    this.retired.add(failed);
+    this.node = `${this.base}.${++this.epoch}`;
+    this.options.log.warn('a Redis admission call failed; this process continues under a new node id, so anything the failed call may still take in Redis stops counting within lease_ttl_ms', { node: this.node });
+    if (this.state.up) this.register();
+  }
+
   private register(): void {
-    const done = (): void => { this.rotating = undefined; };
-    this.rotating = this.beat(true).then(done, done);
+    const registering = this.beat(true).catch(() => {});
+    this.rotating = registering;
+    void registering.then(() => {
+      if (this.rotating === registering) this.rotating = undefined;
+    });
   }
 
   /** Renews this process's node entry; a lapsed one is replaced by a new id. */
@@ -210,6 +244,10 @@ export class RedisAdmission implements Admission {
     if (!this.state.up) return;
     try {
       await (this.rotating ?? this.beat(false));
+      for (const id of this.retired) {
+        if (!this.holding.has(id)) this.retired.delete(id); // nothing unsettled under it: let it lapse
+        else await this.state.run(HEARTBEAT, [this.live], [id, this.options.leaseTtlMs, 0]);
+      }
     } catch {
       // Redis went away mid-beat: the next tick retries.
     }

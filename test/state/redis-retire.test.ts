@@ -1,0 +1,108 @@
+// An admission call that times out on the client can still run in Redis afterwards (it was already sent)
+// and take concurrency slots nobody releases. The process retires that node id and goes on under a new one;
+// the old id lapses, so the late call's slots stop counting within the lease TTL instead of for ever.
+
+import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { compileGateway } from '../../src/compile/compile.ts';
+import type { CompiledGateway } from '../../src/compile/types.ts';
+import { loadConfigFile } from '../../src/config/load.ts';
+import { GatewayError, isGatewayError } from '../../src/contracts/errors.ts';
+import { createAdmission } from '../../src/limits/admission.ts';
+import { MemoryRateLimiter } from '../../src/limits/memory.ts';
+import { createLogger } from '../../src/log.ts';
+import { BudgetTracker } from '../../src/runtime/budgets.ts';
+import type { Ticket } from '../../src/runtime/contracts.ts';
+import { RedisAdmission } from '../../src/state/redis/admission.ts';
+import { RedisState } from '../../src/state/redis/client.ts';
+import { tempDir } from '../helpers/gateway.ts';
+import { redisServerPath, startRedis, type TestRedis } from '../helpers/redis.ts';
+
+const REDIS_BIN = redisServerPath();
+const testRedis = test.skipIf(!REDIS_BIN);
+if (!REDIS_BIN) console.warn('redis-server not found: skipping the node retirement test (apt-get install -y redis-server)');
+
+const LEASE_TTL_MS = 1200;
+let redis: TestRedis;
+let gw: CompiledGateway;
+let probe: RedisState;
+let state: RedisState;
+let admission: RedisAdmission;
+
+beforeAll(async () => {
+  if (!REDIS_BIN) return;
+  redis = await startRedis();
+  const file = join(tempDir(), 'gateway.yaml');
+  writeFileSync(file, `version: 1
+providers:
+  mock: { adapter: mock, models: [m] }
+models:
+  m: { price: { input: 1, output: 1 } }
+keys:
+  - { name: pair, key: sk-retire-pair-0123456789, limits: { concurrency: 2 } }
+`);
+  const loaded = await loadConfigFile(file, {});
+  if (!loaded.ok) throw new Error(loaded.problems.map((p) => p.message).join('\n'));
+  gw = (await compileGateway(loaded)).gateway;
+  const log = createLogger('silent');
+  probe = new RedisState({ url: redis.url, prefix: 'probe', onUnavailable: 'reject', timeoutMs: 2000 }, log);
+  await probe.connect();
+  state = new RedisState({ url: redis.url, prefix: 'rt', onUnavailable: 'reject', timeoutMs: 150 }, log);
+  await state.connect();
+  admission = new RedisAdmission(state, { leaseTtlMs: LEASE_TTL_MS, local: createAdmission(new MemoryRateLimiter(), new BudgetTracker()), loadSpend: async () => ({ spentMicros: 0, adjustMicros: 0 }), log });
+});
+
+afterAll(async () => {
+  if (!REDIS_BIN) return;
+  admission.close();
+  await state.close();
+  await probe.close();
+  await redis.close();
+});
+
+async function admit(): Promise<Ticket | GatewayError> {
+  const key = [...gw.keysByDigest.values()].find((k) => k.name === 'pair')!;
+  try {
+    return await admission.admit({ gw, key, model: gw.models.get('m'), promptTokens: 10, maxOutputTokens: 20, reservationMicros: 0 });
+  } catch (err) {
+    if (isGatewayError(err)) return err as GatewayError;
+    throw err;
+  }
+}
+
+testRedis('slots taken by an admission call that timed out on the client stop counting within the lease TTL', async () => {
+  const first = await admit();
+  expect(first instanceof GatewayError).toBe(false);
+  (first as Ticket).settle({ costMicros: 0 });
+  await Bun.sleep(50); // the settle batch goes out
+
+  // Two admission calls, one after the other, each timing out here (150 ms) and run in Redis when the pause
+  // ends: two slots taken that this process never learnt about, filling the key's concurrency of 2.
+  await probe.client.call('CLIENT', 'PAUSE', '600', 'ALL');
+  const lost = [await admit(), await admit()];
+  for (const r of lost) expect((r as GatewayError).code).toBe('state_unavailable');
+  await Bun.sleep(400);
+  const late = await admit();
+  expect((late as GatewayError).code).toBe('rate_limit_exceeded');
+
+  // Within the lease TTL (and a heartbeat) of the pause's end the late slots no longer count: two fit again.
+  const deadline = Date.now() + LEASE_TTL_MS * 3;
+  let pair: Ticket[] = [];
+  while (Date.now() < deadline && pair.length < 2) {
+    if (pair.length) {
+      for (const t of pair) t.settle({ costMicros: 0 });
+      await Bun.sleep(50); // the settle batch reaches Redis before the next admissions
+    }
+    pair = [];
+    for (const r of [await admit(), await admit()]) {
+      if (r instanceof GatewayError) expect(r.code).toBe('rate_limit_exceeded'); // a late slot, until it lapses
+      else pair.push(r);
+    }
+    if (pair.length < 2) await Bun.sleep(100);
+  }
+  expect(pair.length).toBe(2);
+  // And the limit still holds for what this process admits now.
+  expect(((await admit()) as GatewayError).code).toBe('rate_limit_exceeded');
+  for (const t of pair) t.settle({ costMicros: 0 });
+}, 20_000);
