@@ -104,18 +104,21 @@ local function account(bh)
   return a
 end
 
+-- The refusal of the admission being checked: the rule whose wait is longest (one closure for the whole call).
+local deny = nil
+local function consider(i, dim, lim, wait)
+  local w = wait
+  if w < 0 then w = 1e15 end
+  if deny == nil or w > deny[5] then deny = {i, dim, lim, wait, w} end
+end
+
 -- One admission of shape s (budget key bh, n rules r[i] = {window key, concurrency key, rpm, tpm, conc}, limit).
 local function admit(s, node, tokens, amount)
   local n, bh, limit = s.n, s.bh, s.limit
   local needsNode = s.conc or (limit >= 0 and amount > 0)
   if needsNode and not alive(lk, node) then return {'node'} end
 
-  local deny = nil
-  local function consider(i, dim, lim, wait)
-    local w = wait
-    if w < 0 then w = 1e15 end
-    if deny == nil or w > deny[5] then deny = {i, dim, lim, wait, w} end
-  end
+  deny = nil
 
   local ws = {}
   for i = 1, n do

@@ -63,9 +63,14 @@ local function held(h, lk, pre)
   local n = #pre
   for j = 1, #all, 2 do
     local f = all[j]
-    if string.sub(f, 1, n) == pre then
-      if alive(lk, string.sub(f, n + 1)) then sum = sum + num(all[j + 1]) else dead[#dead + 1] = f end
-    else other[f] = all[j + 1] end
+    -- No prefix (a concurrency hash): every field is a node id, no substring to make.
+    local node = f
+    if n > 0 then
+      if string.sub(f, 1, n) == pre then node = string.sub(f, n + 1) else node = nil; other[f] = all[j + 1] end
+    end
+    if node ~= nil then
+      if alive(lk, node) then sum = sum + num(all[j + 1]) else dead[#dead + 1] = f end
+    end
   end
   if #dead > 0 then redis.call('HDEL', h, unpack(dead)) end
   return sum, other
