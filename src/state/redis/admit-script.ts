@@ -32,7 +32,7 @@ local function wait_for(w, p, sum, need, lim)
     for x = o, last do names[#names + 1] = p .. (x % SLOTS) end
     local vals = redis.call('HMGET', w.h, unpack(names))
     for j = 1, #vals do
-      local v = tonumber(vals[j]) or 0
+      local v = num(vals[j]) or 0
       -- The current bucket's amount is in memory (written at the end of the batch).
       if o + j - 1 == cur then v = w[p .. 'c'] or 0 end
       freed = freed + math.max(0, v)
@@ -57,8 +57,8 @@ local function window(h)
   local w = wins[h]
   if w ~= nil then return w end
   local f = redis.call('HMGET', h, 'lv', 'rs', 'ts', 'ro', 'to', rcur, tcur)
-  w = {h = h, lv = tonumber(f[1]), rs = tonumber(f[2]) or 0, ts = tonumber(f[3]) or 0,
-    ro = tonumber(f[4]) or (cur + 1), to = tonumber(f[5]) or (cur + 1), rc = tonumber(f[6]), tc = tonumber(f[7]), fresh = false,
+  w = {h = h, lv = num(f[1]), rs = num(f[2]) or 0, ts = num(f[3]) or 0,
+    ro = num(f[4]) or (cur + 1), to = num(f[5]) or (cur + 1), rc = num(f[6]), tc = num(f[7]), fresh = false,
     pend = {}, expire = false}
   if w.lv == nil then
     w.lv, w.rs, w.ts, w.ro, w.to, w.fresh = live, 0, 0, cur + 1, cur + 1, true
@@ -72,7 +72,7 @@ local function window(h)
       local names = {}
       for y = w.lv, live - 1 do names[#names + 1] = 'r' .. (y % SLOTS); names[#names + 1] = 't' .. (y % SLOTS) end
       local vals = redis.call('HMGET', h, unpack(names))
-      for j = 1, #vals, 2 do w.rs = w.rs - (tonumber(vals[j]) or 0); w.ts = w.ts - (tonumber(vals[j + 1]) or 0) end
+      for j = 1, #vals, 2 do w.rs = w.rs - (num(vals[j]) or 0); w.ts = w.ts - (num(vals[j + 1]) or 0) end
       redis.call('HDEL', h, unpack(names))
       if w.ro < live then w.ro = first_used(h, 'r', live) end
       if w.to < live then w.to = first_used(h, 't', live) end
@@ -104,18 +104,21 @@ local function account(bh)
   return a
 end
 
+-- The refusal of the admission being checked: the rule whose wait is longest (one closure for the whole call).
+local deny = nil
+local function consider(i, dim, lim, wait)
+  local w = wait
+  if w < 0 then w = 1e15 end
+  if deny == nil or w > deny[5] then deny = {i, dim, lim, wait, w} end
+end
+
 -- One admission of shape s (budget key bh, n rules r[i] = {window key, concurrency key, rpm, tpm, conc}, limit).
 local function admit(s, node, tokens, amount)
   local n, bh, limit = s.n, s.bh, s.limit
   local needsNode = s.conc or (limit >= 0 and amount > 0)
   if needsNode and not alive(lk, node) then return {'node'} end
 
-  local deny = nil
-  local function consider(i, dim, lim, wait)
-    local w = wait
-    if w < 0 then w = 1e15 end
-    if deny == nil or w > deny[5] then deny = {i, dim, lim, wait, w} end
-  end
+  deny = nil
 
   local ws = {}
   for i = 1, n do
@@ -143,8 +146,8 @@ local function admit(s, node, tokens, amount)
   local acct = bud.acct
   if acct.spent == nil then return {'seed'} end
   if limit >= 0 then
-    local budget = limit + tonumber(acct.adjust or '0')
-    local spent = tonumber(acct.spent)
+    local budget = limit + num(acct.adjust or '0')
+    local spent = num(acct.spent)
     if spent + bud.reserved + amount > budget then return {'quota', budget, spent, bud.reserved, amount} end
     if amount > 0 then
       bud.reserved = bud.reserved + amount
@@ -191,23 +194,23 @@ end
 
 local shapes = {}
 local a = 3
-for k = 1, tonumber(ARGV[1]) do
-  local n = tonumber(ARGV[a + 1])
-  local s = {bh = KEYS[tonumber(ARGV[a])], n = n, r = {}, conc = false}
+for k = 1, num(ARGV[1]) do
+  local n = num(ARGV[a + 1])
+  local s = {bh = KEYS[num(ARGV[a])], n = n, r = {}, conc = false}
   a = a + 2
   for i = 1, n do
-    local rpm, tpm, conc = tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
-    s.r[i] = {KEYS[tonumber(ARGV[a])], KEYS[tonumber(ARGV[a + 1])], rpm, tpm, conc}
+    local rpm, tpm, conc = num(ARGV[a + 2]), num(ARGV[a + 3]), num(ARGV[a + 4])
+    s.r[i] = {KEYS[num(ARGV[a])], KEYS[num(ARGV[a + 1])], rpm, tpm, conc}
     if conc >= 0 then s.conc = true end
     a = a + 5
   end
-  s.limit = tonumber(ARGV[a])
+  s.limit = num(ARGV[a])
   a = a + 1
   shapes[k] = s
 end
 local replies = {}
-for k = 1, tonumber(ARGV[2]) do
-  replies[k] = admit(shapes[tonumber(ARGV[a])], ARGV[a + 1], tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]))
+for k = 1, num(ARGV[2]) do
+  replies[k] = admit(shapes[num(ARGV[a])], ARGV[a + 1], num(ARGV[a + 2]), num(ARGV[a + 3]))
   a = a + 4
 end
 for h, w in pairs(wins) do

@@ -23,8 +23,11 @@ export const BUCKET_MS = 100;
 
 /** TIME, the window geometry and the helpers every admission and settle script shares. */
 export const COMMON = `
+-- A number from a string (nil from nil/false): num() parses its argument twice (lua_isnumber, then
+-- lua_tonumber), arithmetic coercion once; every value parsed here is one we wrote or sent.
+local function num(s) if s then return s + 0 end return nil end
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = num(t[1]) * 1000 + math.floor(num(t[2]) / 1000)
 local W, B, SLOTS = 60000, ${BUCKET_MS}, ${60_000 / BUCKET_MS}
 local cur = math.floor(now / B)
 local live = math.floor((now - W) / B) + 1
@@ -35,7 +38,7 @@ local function alive(lk, node)
   if nodes == nil then
     nodes = {}
     local all = redis.call('HGETALL', lk)
-    for j = 1, #all, 2 do nodes[all[j]] = tonumber(all[j + 1]) end
+    for j = 1, #all, 2 do nodes[all[j]] = num(all[j + 1]) end
   end
   local e = nodes[node]
   return e ~= nil and e >= now
@@ -48,7 +51,7 @@ local function first_used(h, p, from)
     local names = {}
     for b = o, last do names[#names + 1] = p .. (b % SLOTS) end
     local vals = redis.call('HMGET', h, unpack(names))
-    for j = 1, #vals do if (tonumber(vals[j]) or 0) > 0 then return o + j - 1 end end
+    for j = 1, #vals do if (num(vals[j]) or 0) > 0 then return o + j - 1 end end
     o = last + 1
   end
   return cur + 1
@@ -60,9 +63,14 @@ local function held(h, lk, pre)
   local n = #pre
   for j = 1, #all, 2 do
     local f = all[j]
-    if string.sub(f, 1, n) == pre then
-      if alive(lk, string.sub(f, n + 1)) then sum = sum + tonumber(all[j + 1]) else dead[#dead + 1] = f end
-    else other[f] = all[j + 1] end
+    -- No prefix (a concurrency hash): every field is a node id, no substring to make.
+    local node = f
+    if n > 0 then
+      if string.sub(f, 1, n) == pre then node = string.sub(f, n + 1) else node = nil; other[f] = all[j + 1] end
+    end
+    if node ~= nil then
+      if alive(lk, node) then sum = sum + num(all[j + 1]) else dead[#dead + 1] = f end
+    end
   end
   if #dead > 0 then redis.call('HDEL', h, unpack(dead)) end
   return sum, other
