@@ -115,6 +115,7 @@ async function compileWith({ config, hash, file, baseDir, env = process.env }: C
     models,
     modelNames: [...models.keys()].sort(),
     keysByDigest: compileKeys(config),
+    confirmedKeys: new Map(),
     groups,
     routes,
     defaultRoute: { path: '', protocol: 'openai', plugins: globalPlugins },

@@ -124,6 +124,11 @@ export interface CompiledGateway {
   /** Sorted public model names (for /v1/models). */
   readonly modelNames: readonly string[];
   readonly keysByDigest: ReadonlyMap<string, CompiledKey>;
+  /**
+   * Config keys already confirmed on this snapshot, by the string a client sent (filled by authenticate.ts
+   * after a digest match, bounded there): a reload compiles a new, empty one.
+   */
+  readonly confirmedKeys: Map<string, CompiledKey>;
   readonly groups: ReadonlyMap<string, CompiledGroup>;
   readonly routes: readonly CompiledRoute[];
   /** The default OpenAI surface (global plugins only). */

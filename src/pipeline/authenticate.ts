@@ -9,13 +9,7 @@ import { ipAllowed } from './ip-match.ts';
 
 export type KeyLookup = (digest: string) => CompiledKey | undefined;
 
-/**
- * Keys from the config file already confirmed on this gateway snapshot, by the string the client sent:
- * the sha256, hex and constant-time compare are paid once per key, not per request. Bounded; a reload
- * compiles a new snapshot and so starts a new memo. Runtime keys are always looked up (they can be
- * revoked between two requests) and failed attempts are never remembered.
- */
-const confirmed = new WeakMap<CompiledGateway, Map<string, CompiledKey>>();
+/** Most config keys remembered per snapshot (gw.confirmedKeys); failed attempts and runtime keys never are. */
 const MAX_CONFIRMED = 4096;
 
 export function presentedKey(headers: Headers): string | undefined {
@@ -39,7 +33,9 @@ export function authenticateKey(gw: CompiledGateway, presented: string | undefin
       message: 'No API key was sent. Send your Switchyard gateway key as "Authorization: Bearer <key>" (or x-api-key / api-key). Keys are issued by this gateway\'s operator, not by OpenAI.',
     });
   }
-  const key = confirmed.get(gw)?.get(presented) ?? lookUp(gw, presented, lookupRuntime);
+  // A config key already confirmed on this snapshot skips the sha256 and compare; runtime keys are always
+  // looked up (they can be revoked between two requests).
+  const key = gw.confirmedKeys.get(presented) ?? lookUp(gw, presented, lookupRuntime);
   if (key.revokedAt !== undefined) {
     throw new GatewayError({
       status: 401, type: 'authentication_error', code: 'revoked_api_key',
@@ -73,11 +69,7 @@ function lookUp(gw: CompiledGateway, presented: string, lookupRuntime: KeyLookup
       message: 'The API key is not valid for this Switchyard gateway. Use a key issued by this gateway\'s operator (a provider key such as an OpenAI key will not work here).',
     });
   }
-  if (fromConfig) {
-    let memo = confirmed.get(gw);
-    if (!memo) confirmed.set(gw, (memo = new Map()));
-    if (memo.size < MAX_CONFIRMED) memo.set(presented, fromConfig);
-  }
+  if (fromConfig && gw.confirmedKeys.size < MAX_CONFIRMED) gw.confirmedKeys.set(presented, fromConfig);
   return key;
 }
 
