@@ -8,7 +8,8 @@ import type { AdapterRequest, UpstreamReply, UpstreamRequest } from '../contract
 import type { JsonValue } from '../contracts/canonical.ts';
 import { errors, isGatewayError } from '../contracts/errors.ts';
 import type { Target } from '../compile/types.ts';
-import { ClientGone, callUpstream } from '../upstream/call.ts';
+import { callUpstream } from '../upstream/call.ts';
+import { sleep } from './retry-wait.ts';
 import type { Exchange } from './types.ts';
 
 /** Follow-up calls one attempt may make (the provider timeout bounds them long before). */
@@ -53,19 +54,4 @@ export async function runFollowUps(
     reply = await hooks.reply(reply);
     if (reply.status < 200 || reply.status >= 300) throw adapter.decodeError(reply, provider.view);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new ClientGone());
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new ClientGone());
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
