@@ -4,50 +4,31 @@
 // 429s (rate_limit_exceeded with Retry-After, insufficient_quota) their callers turn into responses.
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { compileGateway } from '../../src/compile/compile.ts';
 import type { CompiledGateway } from '../../src/compile/types.ts';
-import { loadConfigFile } from '../../src/config/load.ts';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { tempDir } from '../helpers/gateway.ts';
 import { isGatewayError } from '../../src/contracts/errors.ts';
 import { createAdmission } from '../../src/limits/admission.ts';
 import { MemoryRateLimiter } from '../../src/limits/memory.ts';
-import { createLogger } from '../../src/log.ts';
 import { BudgetTracker } from '../../src/runtime/budgets.ts';
 import type { Admission, AdmissionRequest, Ticket } from '../../src/runtime/contracts.ts';
-import { RedisAdmission } from '../../src/state/redis/admission.ts';
-import { RedisState } from '../../src/state/redis/client.ts';
+import { type OpenRedisAdmission, admissionRequest, gatewayWithKeys, openRedisAdmission } from '../helpers/admission.ts';
 import { redisServerPath, startRedis, type TestRedis } from '../helpers/redis.ts';
 
 const REDIS_BIN = redisServerPath();
 
 let redis: TestRedis;
 let gw: CompiledGateway;
-const states: RedisState[] = [];
-const log = createLogger('silent');
+const opened: OpenRedisAdmission[] = [];
 
 beforeAll(async () => {
   if (REDIS_BIN) redis = await startRedis();
   else console.warn('redis-server not found: the Redis admission contract tests are skipped (apt-get install -y redis-server)');
-  const file = join(tempDir(), 'gateway.yaml');
-  writeFileSync(file, `version: 1
-providers:
-  mock: { adapter: mock, models: [m] }
-models:
-  m: { price: { input: 1, output: 1 } }
-keys:
-  - { name: rpm, key: sk-contract-rpm-0123456789, limits: { rpm: 3 } }
+  gw = await gatewayWithKeys(`  - { name: rpm, key: sk-contract-rpm-0123456789, limits: { rpm: 3 } }
   - { name: tpm, key: sk-contract-tpm-0123456789, limits: { tpm: 100 } }
   - { name: conc, key: sk-contract-conc-0123456789, limits: { concurrency: 1 } }
-  - { name: budget, key: sk-contract-budget-0123456789, budget: 0.0001 }
-`);
-  const loaded = await loadConfigFile(file, {});
-  if (!loaded.ok) throw new Error(loaded.problems.map((p) => p.message).join('\n'));
-  gw = (await compileGateway(loaded)).gateway;
+  - { name: budget, key: sk-contract-budget-0123456789, budget: 0.0001 }`);
 });
 afterAll(async () => {
-  await Promise.all(states.map((s) => s.close()));
+  await Promise.all(opened.map((o) => o.close()));
   await redis?.close();
 });
 
@@ -55,17 +36,15 @@ let prefixes = 0;
 const all: Array<[string, () => Promise<Admission>]> = [
   ['memory', async () => createAdmission(new MemoryRateLimiter(), new BudgetTracker())],
   ['redis', async () => {
-    const state = new RedisState({ url: redis.url, prefix: `contract${++prefixes}`, onUnavailable: 'reject', timeoutMs: 500 }, log);
-    states.push(state);
-    await state.connect();
-    return new RedisAdmission(state, { leaseTtlMs: 15_000, local: createAdmission(new MemoryRateLimiter(), new BudgetTracker()), loadSpend: async () => ({ spentMicros: 0, adjustMicros: 0 }), log });
+    const o = await openRedisAdmission(redis.url, `contract${++prefixes}`);
+    opened.push(o);
+    return o.admission;
   }],
 ];
 const backends = all.filter(([name]) => name === 'memory' || REDIS_BIN);
 
 function request(keyName: string, extra: Partial<AdmissionRequest> = {}): AdmissionRequest {
-  const key = [...gw.keysByDigest.values()].find((k) => k.name === keyName)!;
-  return { gw, key, model: gw.models.get('m'), promptTokens: 10, maxOutputTokens: 20, reservationMicros: 30, ...extra };
+  return admissionRequest(gw, keyName, extra);
 }
 
 async function outcome(admission: Admission, req: AdmissionRequest): Promise<Ticket | { status: number; code: string; retryAfterMs?: number }> {

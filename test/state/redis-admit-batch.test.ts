@@ -5,21 +5,14 @@
 // a failed single call does (503 state_unavailable with on_unavailable: reject).
 
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { compileGateway } from '../../src/compile/compile.ts';
 import type { CompiledGateway } from '../../src/compile/types.ts';
-import { loadConfigFile } from '../../src/config/load.ts';
 import { GatewayError, isGatewayError } from '../../src/contracts/errors.ts';
-import { createAdmission } from '../../src/limits/admission.ts';
-import { MemoryRateLimiter } from '../../src/limits/memory.ts';
 import { createLogger } from '../../src/log.ts';
-import { BudgetTracker } from '../../src/runtime/budgets.ts';
 import type { AdmissionRequest, Ticket } from '../../src/runtime/contracts.ts';
 import { MAX_BATCH } from '../../src/state/redis/admit-batch.ts';
 import { RedisAdmission } from '../../src/state/redis/admission.ts';
 import { RedisState } from '../../src/state/redis/client.ts';
-import { tempDir } from '../helpers/gateway.ts';
+import { type OpenRedisAdmission, admissionRequest, gatewayWithKeys, openRedisAdmission } from '../helpers/admission.ts';
 import { redisServerPath, startRedis, type TestRedis } from '../helpers/redis.ts';
 
 const REDIS_BIN = redisServerPath();
@@ -29,51 +22,34 @@ if (!REDIS_BIN) console.warn('redis-server not found: skipping the batched admis
 let redis: TestRedis;
 let gw: CompiledGateway;
 let probe: RedisState;
-const opened: Array<{ state: RedisState; admission: RedisAdmission }> = [];
+const opened: OpenRedisAdmission[] = [];
 const log = createLogger('silent');
 
 beforeAll(async () => {
   if (!REDIS_BIN) return;
   redis = await startRedis();
-  const file = join(tempDir(), 'gateway.yaml');
-  writeFileSync(file, `version: 1
-providers:
-  mock: { adapter: mock, models: [m] }
-models:
-  m: { price: { input: 1, output: 1 } }
-keys:
-  - { name: ten, key: sk-batch-ten-0123456789, limits: { rpm: 10 } }
+  gw = await gatewayWithKeys(`  - { name: ten, key: sk-batch-ten-0123456789, limits: { rpm: 10 } }
   - { name: two, key: sk-batch-two-0123456789, limits: { rpm: 2, concurrency: 100 } }
   - { name: three, key: sk-batch-three-0123456789, limits: { rpm: 3 }, budget: 1 }
-  - { name: free, key: sk-batch-free-0123456789 }
-`);
-  const loaded = await loadConfigFile(file, {});
-  if (!loaded.ok) throw new Error(loaded.problems.map((p) => p.message).join('\n'));
-  gw = (await compileGateway(loaded)).gateway;
+  - { name: free, key: sk-batch-free-0123456789 }`);
   probe = new RedisState({ url: redis.url, prefix: 'probe', onUnavailable: 'reject', timeoutMs: 2000 }, log);
   await probe.connect();
 });
 afterAll(async () => {
   if (!REDIS_BIN) return;
-  for (const o of opened) {
-    o.admission.close();
-    await o.state.close();
-  }
+  for (const o of opened) await o.close();
   await probe.close();
   await redis.close();
 });
 
 async function open(prefix: string, timeoutMs = 1000): Promise<RedisAdmission> {
-  const state = new RedisState({ url: redis.url, prefix, onUnavailable: 'reject', timeoutMs }, log);
-  await state.connect();
-  const admission = new RedisAdmission(state, { leaseTtlMs: 15_000, local: createAdmission(new MemoryRateLimiter(), new BudgetTracker()), loadSpend: async () => ({ spentMicros: 0, adjustMicros: 0 }), log });
-  opened.push({ state, admission });
-  return admission;
+  const o = await openRedisAdmission(redis.url, prefix, { timeoutMs });
+  opened.push(o);
+  return o.admission;
 }
 
 function request(keyName: string): AdmissionRequest {
-  const key = [...gw.keysByDigest.values()].find((k) => k.name === keyName)!;
-  return { gw, key, model: gw.models.get('m'), promptTokens: 10, maxOutputTokens: 20, reservationMicros: 30 };
+  return admissionRequest(gw, keyName);
 }
 
 async function outcome(a: RedisAdmission, keyName: string): Promise<Ticket | GatewayError> {

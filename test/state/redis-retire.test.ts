@@ -3,20 +3,12 @@
 // the old id lapses, so the late call's slots stop counting within the lease TTL instead of for ever.
 
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { compileGateway } from '../../src/compile/compile.ts';
 import type { CompiledGateway } from '../../src/compile/types.ts';
-import { loadConfigFile } from '../../src/config/load.ts';
 import { GatewayError, isGatewayError } from '../../src/contracts/errors.ts';
-import { createAdmission } from '../../src/limits/admission.ts';
-import { MemoryRateLimiter } from '../../src/limits/memory.ts';
-import { createLogger } from '../../src/log.ts';
-import { BudgetTracker } from '../../src/runtime/budgets.ts';
 import type { Ticket } from '../../src/runtime/contracts.ts';
-import { RedisAdmission } from '../../src/state/redis/admission.ts';
 import { RedisState } from '../../src/state/redis/client.ts';
-import { tempDir } from '../helpers/gateway.ts';
+import { createLogger } from '../../src/log.ts';
+import { type OpenRedisAdmission, admissionRequest, gatewayWithKeys, openRedisAdmission } from '../helpers/admission.ts';
 import { redisServerPath, startRedis, type TestRedis } from '../helpers/redis.ts';
 
 const REDIS_BIN = redisServerPath();
@@ -27,44 +19,27 @@ const LEASE_TTL_MS = 1200;
 let redis: TestRedis;
 let gw: CompiledGateway;
 let probe: RedisState;
-let state: RedisState;
-let admission: RedisAdmission;
+let opened: OpenRedisAdmission;
 
 beforeAll(async () => {
   if (!REDIS_BIN) return;
   redis = await startRedis();
-  const file = join(tempDir(), 'gateway.yaml');
-  writeFileSync(file, `version: 1
-providers:
-  mock: { adapter: mock, models: [m] }
-models:
-  m: { price: { input: 1, output: 1 } }
-keys:
-  - { name: pair, key: sk-retire-pair-0123456789, limits: { concurrency: 2 } }
-`);
-  const loaded = await loadConfigFile(file, {});
-  if (!loaded.ok) throw new Error(loaded.problems.map((p) => p.message).join('\n'));
-  gw = (await compileGateway(loaded)).gateway;
-  const log = createLogger('silent');
-  probe = new RedisState({ url: redis.url, prefix: 'probe', onUnavailable: 'reject', timeoutMs: 2000 }, log);
+  gw = await gatewayWithKeys('  - { name: pair, key: sk-retire-pair-0123456789, limits: { concurrency: 2 } }');
+  probe = new RedisState({ url: redis.url, prefix: 'probe', onUnavailable: 'reject', timeoutMs: 2000 }, createLogger('silent'));
   await probe.connect();
-  state = new RedisState({ url: redis.url, prefix: 'rt', onUnavailable: 'reject', timeoutMs: 150 }, log);
-  await state.connect();
-  admission = new RedisAdmission(state, { leaseTtlMs: LEASE_TTL_MS, local: createAdmission(new MemoryRateLimiter(), new BudgetTracker()), loadSpend: async () => ({ spentMicros: 0, adjustMicros: 0 }), log });
+  opened = await openRedisAdmission(redis.url, 'rt', { timeoutMs: 150, leaseTtlMs: LEASE_TTL_MS });
 });
 
 afterAll(async () => {
   if (!REDIS_BIN) return;
-  admission.close();
-  await state.close();
+  await opened.close();
   await probe.close();
   await redis.close();
 });
 
 async function admit(): Promise<Ticket | GatewayError> {
-  const key = [...gw.keysByDigest.values()].find((k) => k.name === 'pair')!;
   try {
-    return await admission.admit({ gw, key, model: gw.models.get('m'), promptTokens: 10, maxOutputTokens: 20, reservationMicros: 0 });
+    return await opened.admission.admit(admissionRequest(gw, 'pair'));
   } catch (err) {
     if (isGatewayError(err)) return err as GatewayError;
     throw err;

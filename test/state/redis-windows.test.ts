@@ -4,21 +4,13 @@
 // a new id and its old slots stop counting.
 
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { compileGateway } from '../../src/compile/compile.ts';
 import type { CompiledGateway } from '../../src/compile/types.ts';
-import { loadConfigFile } from '../../src/config/load.ts';
 import { isGatewayError } from '../../src/contracts/errors.ts';
-import { createAdmission } from '../../src/limits/admission.ts';
-import { MemoryRateLimiter } from '../../src/limits/memory.ts';
-import { createLogger } from '../../src/log.ts';
-import { BudgetTracker } from '../../src/runtime/budgets.ts';
 import type { AdmissionRequest, Ticket } from '../../src/runtime/contracts.ts';
 import { RedisAdmission } from '../../src/state/redis/admission.ts';
 import { RedisState } from '../../src/state/redis/client.ts';
 import { SETTLE } from '../../src/state/redis/scripts.ts';
-import { tempDir } from '../helpers/gateway.ts';
+import { type OpenRedisAdmission, admissionRequest, gatewayWithKeys, openRedisAdmission } from '../helpers/admission.ts';
 import { redisServerPath, startRedis, type TestRedis } from '../helpers/redis.ts';
 
 const REDIS_BIN = redisServerPath();
@@ -27,47 +19,29 @@ if (!REDIS_BIN) console.warn('redis-server not found: skipping the Redis window 
 
 let redis: TestRedis;
 let gw: CompiledGateway;
-const opened: Array<{ state: RedisState; admission: RedisAdmission }> = [];
-const log = createLogger('silent');
+const opened: OpenRedisAdmission[] = [];
 
 beforeAll(async () => {
   if (!REDIS_BIN) return;
   redis = await startRedis();
-  const file = join(tempDir(), 'gateway.yaml');
-  writeFileSync(file, `version: 1
-providers:
-  mock: { adapter: mock, models: [m] }
-models:
-  m: { price: { input: 1, output: 1 } }
-keys:
-  - { name: rpm, key: sk-windows-rpm-0123456789, limits: { rpm: 3 } }
+  gw = await gatewayWithKeys(`  - { name: rpm, key: sk-windows-rpm-0123456789, limits: { rpm: 3 } }
   - { name: conc, key: sk-windows-conc-0123456789, limits: { concurrency: 1 } }
-  - { name: spend, key: sk-windows-spend-0123456789, budget: 1, limits: { tpm: 1000000, concurrency: 1000 } }
-`);
-  const loaded = await loadConfigFile(file, {});
-  if (!loaded.ok) throw new Error(loaded.problems.map((p) => p.message).join('\n'));
-  gw = (await compileGateway(loaded)).gateway;
+  - { name: spend, key: sk-windows-spend-0123456789, budget: 1, limits: { tpm: 1000000, concurrency: 1000 } }`);
 });
 afterAll(async () => {
   if (!REDIS_BIN) return;
-  for (const o of opened) {
-    o.admission.close();
-    await o.state.close();
-  }
+  for (const o of opened) await o.close();
   await redis.close();
 });
 
-async function open(prefix: string): Promise<{ state: RedisState; admission: RedisAdmission }> {
-  const state = new RedisState({ url: redis.url, prefix, onUnavailable: 'reject', timeoutMs: 500 }, log);
-  await state.connect();
-  const admission = new RedisAdmission(state, { leaseTtlMs: 15_000, local: createAdmission(new MemoryRateLimiter(), new BudgetTracker()), loadSpend: async () => ({ spentMicros: 0, adjustMicros: 0 }), log });
-  opened.push({ state, admission });
-  return { state, admission };
+async function open(prefix: string): Promise<OpenRedisAdmission> {
+  const o = await openRedisAdmission(redis.url, prefix);
+  opened.push(o);
+  return o;
 }
 
 function request(keyName: string): AdmissionRequest {
-  const key = [...gw.keysByDigest.values()].find((k) => k.name === keyName)!;
-  return { gw, key, model: gw.models.get('m'), promptTokens: 10, maxOutputTokens: 20, reservationMicros: 30 };
+  return admissionRequest(gw, keyName);
 }
 
 async function admitted(a: RedisAdmission, keyName: string): Promise<Ticket | number> {
