@@ -23,7 +23,8 @@ for (let r = 0; r < ROUNDS; r++) {
   const key = rule(1e12, 1e15, 1e9);
   const group = rule(1e12, 1e15, 1e9);
   runs.limits!.push(time((_, now) => {
-    if (admit(key, group, 44, now) === '') release(key, group, now, 44, 34);
+    const held = admit(key, group, 44, now);
+    if (typeof held !== 'string') release(key, group, held, 34);
   }));
   const account = { budgetMicros: 1e15, spentMicros: 0, reservedMicros: 0 };
   runs.budget!.push(time(() => {

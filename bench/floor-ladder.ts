@@ -78,11 +78,11 @@ async function serve(req: Request): Promise<Response> {
   const promptEstimate = Math.ceil(text.length / 4);
   const estimate = promptEstimate + maxTokens;
   const now = Date.now();
-  const refused = admit(key.rule, key.groupRule, estimate, now);
-  if (refused) return json(429, `rate limit (${refused}) reached`, 'rate_limit_error');
+  const held = admit(key.rule, key.groupRule, estimate, now);
+  if (typeof held === 'string') return json(429, `rate limit (${held}) reached`, 'rate_limit_error');
   const worst = withBudget ? costMicros(PRICE.input, PRICE.output, promptEstimate, maxTokens) : 0;
   if (withBudget && !reserve(key.account, worst)) {
-    cancel(key.rule, key.groupRule, now, estimate);
+    cancel(key.rule, key.groupRule, held);
     return json(402, 'budget exhausted', 'insufficient_quota');
   }
   const id = `req_${bootTag}${(counter++).toString(36)}`;
@@ -104,7 +104,7 @@ async function serve(req: Request): Promise<Response> {
   } finally {
     if (timer) clearTimeout(timer);
   }
-  release(key.rule, key.groupRule, now, estimate, prompt + completion);
+  release(key.rule, key.groupRule, held, prompt + completion);
   const cost = withBudget ? costMicros(PRICE.input, PRICE.output, prompt, completion) : 0;
   if (withBudget) settle(key.account, worst, cost);
   if (withLedger) {
@@ -121,10 +121,10 @@ async function serve(req: Request): Promise<Response> {
       'x-request-id': id,
       'x-switchyard-cost-usd': (cost / 1e6).toFixed(6),
       'x-ratelimit-limit-requests': String(r.rpm),
-      'x-ratelimit-remaining-requests': String(r.rpm - r.requests.sum),
+      'x-ratelimit-remaining-requests': String(Math.max(0, r.rpm - r.requests.used(now))),
       'x-ratelimit-reset-requests': `${resetMs(r.requests, now)}ms`,
       'x-ratelimit-limit-tokens': String(r.tpm),
-      'x-ratelimit-remaining-tokens': String(Math.max(0, r.tpm - r.tokens.sum)),
+      'x-ratelimit-remaining-tokens': String(Math.max(0, r.tpm - r.tokens.used(now))),
       'x-ratelimit-reset-tokens': `${resetMs(r.tokens, now)}ms`,
     },
   });

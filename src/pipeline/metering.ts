@@ -2,22 +2,16 @@
 // upstream reported, and estimates usage with js-tiktoken when the upstream reported none (or nonsense).
 
 import type { JsonValue, Operation, Usage } from '../contracts/canonical.ts';
-import type { Target } from '../compile/types.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import type { RequestRow } from '../runtime/contracts.ts';
 import { countText } from '../tokens/count.ts';
+import type { Charge } from './finish.ts';
 import type { Exchange } from './types.ts';
 
-export interface MeterInput {
-  target?: Target;
+/** A finished request as the ledger records it: its charge (see finish.ts) and what the client was answered. */
+export interface MeterInput extends Omit<Charge, 'note'> {
   status: number;
   errorCode?: string;
-  usage?: Usage;
-  usageSource: RequestRow['usageSource'];
-  costMicros: number;
-  stream: boolean;
-  partial: boolean;
-  firstChunkAt?: number;
 }
 
 export function meter(rt: Runtime, ex: Exchange, m: MeterInput): void {
