@@ -51,18 +51,18 @@ export function createApp(rt: Runtime, opts: AppOptions = {}) {
     .get('/ready', () => ready(rt, json))
     .all('/admin/*', async ({ request, server }) => closeIfBodyUnread(request, await handleAdmin(rt, request, { throttle, ip: () => clientIpOf(rt, request, server as ServerLike) })), { parse: 'none' })
     .get('/metrics', ({ request, server }) => handleMetrics(rt, request, { throttle, ip: () => clientIpOf(rt, request, server as ServerLike) }));
-  const api = async ({ request, server }: { request: Request; server: unknown }) => {
-    const ip = () => clientIpOf(rt, request, server as ServerLike);
-    // The dashboard's own paths only: /dashboard/billing/* stays OpenAI's billing API (handled by the pipeline).
-    const response = Dashboard.owns(request.url) ? await dashboard.handle(request, ip) : await handleApiRequest(rt, request, ip);
-    return closeIfBodyUnread(request, response);
-  };
-  // The fixed OpenAI POST paths (and Anthropic's and Responses' main ones) as static routes: Elysia hands them
-  // to Bun's native router, cheaper than the catch-all's match (bench/README.md); the same handler, which routes itself.
-  // These paths are never the dashboard's: no ownership check on them.
-  const staticApi = async ({ request, server }: { request: Request; server: unknown }) =>
+  type Ctx = { request: Request; server: unknown };
+  const apiOnly = async ({ request, server }: Ctx) =>
     closeIfBodyUnread(request, await handleApiRequest(rt, request, () => clientIpOf(rt, request, server as ServerLike)));
-  for (const path of [...OPENAI_POST_PATHS, '/v1/messages', '/v1/responses']) app.post(path, staticApi, { parse: 'none' });
+  // The dashboard's own paths only: /dashboard/billing/* stays OpenAI's billing API (handled by the pipeline).
+  const api = async (ctx: Ctx) =>
+    Dashboard.owns(ctx.request.url)
+      ? closeIfBodyUnread(ctx.request, await dashboard.handle(ctx.request, () => clientIpOf(rt, ctx.request, ctx.server as ServerLike)))
+      : apiOnly(ctx);
+  // The fixed OpenAI POST paths (and Anthropic's and Responses' main ones) as static routes: Elysia hands them
+  // to Bun's native router, cheaper than the catch-all's match (bench/README.md); never the dashboard's paths,
+  // so without its ownership check.
+  for (const path of [...OPENAI_POST_PATHS, '/v1/messages', '/v1/responses']) app.post(path, apiOnly, { parse: 'none' });
   return app.all('/*', api, { parse: 'none' });
 }
 
