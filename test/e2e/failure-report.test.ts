@@ -5,7 +5,7 @@
 
 import { afterAll, afterEach, expect, setDefaultTimeout, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
-import { type Harness, KEY, harnessPerTest } from '../ledger/harness.ts';
+import { type Harness, KEY, harnessPerTest, keyedConfig, openaiProvider } from '../ledger/harness.ts';
 import { chatChunks, chatCompletion, json, sse, upstreamPool } from '../helpers/fake-upstream.ts';
 
 // The first gateway start of a test file warms the tokenizer (seconds on a busy machine).
@@ -15,15 +15,7 @@ const start = upstreamPool(afterAll);
 let h: Harness | undefined;
 const open = harnessPerTest(afterEach);
 
-const yaml = (providers: string, extra = '') => `version: 1
-keys:
-  - { name: tester, key: ${KEY} }
-providers:
-${providers}
-routing:
-  retry: { attempts: 2, backoff_ms: 10 }
-${extra}`;
-const provider = (name: string, url: string, extra = '') => `  ${name}: { adapter: openai, base_url: ${url}, models: [m]${extra} }\n`;
+const yaml = (providers: string, extra = '') => keyedConfig(providers, `routing:\n  retry: { attempts: 2, backoff_ms: 10 }\n${extra}`);
 
 async function post(body: Record<string, unknown> = {}): Promise<{ status: number; headers: Headers; text: string }> {
   const res = await fetch(`${h!.url}/v1/chat/completions`, {
@@ -36,7 +28,7 @@ async function post(body: Record<string, unknown> = {}): Promise<{ status: numbe
 
 test('the error summarises every attempt and carries the attempt headers', async () => {
   const a = start(() => json({ error: { message: 'upstream says: model overloaded' } }, 503));
-  h = await open(yaml(provider('alpha', a.url, ', priority: 0') + provider('dead', 'http://127.0.0.1:9', ', priority: 1')));
+  h = await open(yaml(openaiProvider('alpha', a.url, ', priority: 0') + openaiProvider('dead', 'http://127.0.0.1:9', ', priority: 1')));
   const res = await post();
   expect(res.status).toBe(502);
   const { message, code } = JSON.parse(res.text).error as { message: string; code: string };
@@ -56,7 +48,7 @@ test('a timeout, an unreadable answer and an auth failure are named as such', as
   const garbled = start(() => new Response('<html>oops</html>', { headers: { 'content-type': 'text/html' } }));
   const locked = start(() => json({ error: { message: 'Incorrect API key provided' } }, 401));
   h = await open(yaml(
-    provider('slow', slow.url, ', priority: 0, timeout_ms: 200') + provider('garbled', garbled.url, ', priority: 1') + provider('locked', locked.url, ', priority: 2'),
+    openaiProvider('slow', slow.url, ', priority: 0, timeout_ms: 200') + openaiProvider('garbled', garbled.url, ', priority: 1') + openaiProvider('locked', locked.url, ', priority: 2'),
   ));
   const res = await post();
   expect(res.status).toBe(502);
@@ -67,7 +59,7 @@ test('a timeout, an unreadable answer and an auth failure are named as such', as
 
 test('a non-retryable upstream rejection carries the headers too', async () => {
   const a = start(() => json({ error: { message: 'context length exceeded' } }, 400));
-  h = await open(yaml(provider('alpha', a.url)));
+  h = await open(yaml(openaiProvider('alpha', a.url)));
   const res = await post();
   expect(res.status).toBe(400);
   expect(res.headers.get('x-switchyard-provider')).toBe('alpha');
@@ -78,7 +70,7 @@ test('a non-retryable upstream rejection carries the headers too', async () => {
 test('expose_upstream: false hides provider names and upstream text from clients; the ledger keeps them', async () => {
   const a = start(() => json({ error: { message: 'secret-upstream-detail from acme-internal' } }, 503));
   const b = start(() => json({ error: { message: 'secret-upstream-detail too' } }, 500));
-  h = await open(yaml(provider('acme', a.url, ', priority: 0') + provider('backup', b.url, ', priority: 1'), 'server:\n  expose_upstream: false'));
+  h = await open(yaml(openaiProvider('acme', a.url, ', priority: 0') + openaiProvider('backup', b.url, ', priority: 1'), 'server:\n  expose_upstream: false'));
   const res = await post();
   expect(res.status).toBe(502);
   expect(res.text).not.toContain('acme');
@@ -115,7 +107,7 @@ test('expose_upstream: false hides provider names and upstream text from clients
 
 test('expose_upstream: false on the Anthropic surface', async () => {
   const a = start(() => json({ error: { message: 'secret-upstream-detail' } }, 503));
-  h = await open(yaml(provider('acme', a.url), 'server:\n  expose_upstream: false'));
+  h = await open(yaml(openaiProvider('acme', a.url), 'server:\n  expose_upstream: false'));
   const client = new Anthropic({ apiKey: KEY, baseURL: h.url, maxRetries: 0 });
   const err = await client.messages.create({ model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }).then(() => { throw new Error('expected an error'); }, (e: unknown) => e as InstanceType<typeof Anthropic.APIError>);
   expect(err.status).toBe(502);

@@ -5,7 +5,7 @@
 
 import { afterAll, afterEach, expect, setDefaultTimeout, test } from 'bun:test';
 import OpenAI from 'openai';
-import { type Harness, KEY, harnessPerTest } from '../ledger/harness.ts';
+import { type Harness, KEY, PRICED_M, harnessPerTest, keyedConfig, openaiProvider } from '../ledger/harness.ts';
 import { chatChunks, chatCompletion, json, sse, upstreamPool } from '../helpers/fake-upstream.ts';
 
 // The first gateway start of a test file warms the tokenizer (seconds on a busy machine).
@@ -15,15 +15,7 @@ const start = upstreamPool(afterAll);
 let h: Harness | undefined;
 const open = harnessPerTest(afterEach);
 
-const yaml = (providers: string, routing = '') => `version: 1
-keys:
-  - { name: tester, key: ${KEY} }
-providers:
-${providers}
-models:
-  m: { price: { input: 1, output: 1 } }
-${routing}`;
-const provider = (name: string, url: string, extra = '') => `  ${name}: { adapter: openai, base_url: ${url}, models: [m]${extra} }\n`;
+const yaml = (providers: string, routing = '') => keyedConfig(providers, PRICED_M + routing);
 const client = () => new OpenAI({ apiKey: KEY, baseURL: `${h!.url}/v1`, maxRetries: 0 });
 
 async function post(body: Record<string, unknown> = {}): Promise<{ status: number; headers: Headers; text: string }> {
@@ -41,7 +33,7 @@ test('a single target answering 503 then 200 is retried after a backoff: 200, tw
     times.push(Date.now());
     return n === 1 ? json({ error: { message: 'overloaded' } }, 503) : json(chatCompletion('second time lucky'));
   });
-  h = await open(yaml(provider('only', u.url), 'routing:\n  retry: { backoff_ms: 200 }'));
+  h = await open(yaml(openaiProvider('only', u.url), 'routing:\n  retry: { backoff_ms: 200 }'));
   const res = await client().chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
   expect(res.data.choices[0].message.content).toBe('second time lucky');
   expect(res.response.headers.get('x-switchyard-attempts')).toBe('2');
@@ -52,7 +44,7 @@ test('a single target answering 503 then 200 is retried after a backoff: 200, tw
   const attempts = await h.query('SELECT n, provider, status FROM attempts ORDER BY n');
   expect(attempts).toEqual([{ n: 1, provider: 'only', status: 503 }, { n: 2, provider: 'only', status: 200 }]);
   // attempts: 0 means one attempt
-  h.write(yaml(provider('only', u.url), 'routing:\n  retry: { attempts: 0 }'));
+  h.write(yaml(openaiProvider('only', u.url), 'routing:\n  retry: { attempts: 0 }'));
   await h.restart();
   u.set(() => json({ error: { message: 'down' } }, 503));
   expect((await post()).status).toBe(502);
@@ -61,7 +53,7 @@ test('a single target answering 503 then 200 is retried after a backoff: 200, tw
 
 test('a stream whose first attempt fails with 503 is retried before any byte reaches the client, billed once', async () => {
   const u = start((_req, _body, n) => (n === 1 ? json({ error: { message: 'overloaded' } }, 503) : sse(chatChunks(['re', 'tried']))));
-  h = await open(yaml(provider('only', u.url), 'routing:\n  retry: { backoff_ms: 20 }'));
+  h = await open(yaml(openaiProvider('only', u.url), 'routing:\n  retry: { backoff_ms: 20 }'));
   const stream = await client().chat.completions.create({ model: 'm', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] });
   let text = '';
   for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
@@ -82,7 +74,7 @@ test('with several targets the others are tried first, then the first one again 
     order.push('b');
     return json({ error: { message: 'down' } }, 502);
   });
-  h = await open(yaml(provider('a', a.url, ', priority: 0') + provider('b', b.url, ', priority: 1'), 'routing:\n  retry: { attempts: 2, backoff_ms: 10 }'));
+  h = await open(yaml(openaiProvider('a', a.url, ', priority: 0') + openaiProvider('b', b.url, ', priority: 1'), 'routing:\n  retry: { attempts: 2, backoff_ms: 10 }'));
   const res = await post();
   expect(res.status).toBe(200);
   expect(JSON.parse(res.text).choices[0].message.content).toBe('A');
@@ -96,7 +88,7 @@ test('429 with Retry-After in seconds is waited out and retried: 200', async () 
     times.push(Date.now());
     return n === 1 ? json({ error: { message: 'slow down', type: 'rate_limit_error' } }, 429, { 'retry-after': '1' }) : json(chatCompletion('after the wait'));
   });
-  h = await open(yaml(provider('only', u.url)));
+  h = await open(yaml(openaiProvider('only', u.url)));
   const res = await post();
   expect(res.status).toBe(200);
   expect(JSON.parse(res.text).choices[0].message.content).toBe('after the wait');
@@ -107,7 +99,7 @@ test('429 with Retry-After as an HTTP date is waited out too', async () => {
   const u = start((_req, _body, n) => (n === 1
     ? json({ error: { message: 'slow down' } }, 429, { 'retry-after': new Date(Date.now() + 2000).toUTCString() })
     : json(chatCompletion('dated'))));
-  h = await open(yaml(provider('only', u.url)));
+  h = await open(yaml(openaiProvider('only', u.url)));
   const t0 = Date.now();
   const res = await post();
   expect(res.status).toBe(200);
@@ -116,7 +108,7 @@ test('429 with Retry-After as an HTTP date is waited out too', async () => {
 
 test('a Retry-After longer than max_wait_ms: 429 rate_limit_exceeded with that Retry-After, at once, never 502', async () => {
   const u = start(() => json({ error: { message: 'quota window' } }, 429, { 'retry-after': '30' }));
-  h = await open(yaml(provider('only', u.url), 'routing:\n  retry: { max_wait_ms: 2000 }'));
+  h = await open(yaml(openaiProvider('only', u.url), 'routing:\n  retry: { max_wait_ms: 2000 }'));
   const t0 = Date.now();
   const err = await client().chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }).then(() => { throw new Error('expected an error'); }, (e: unknown) => e as InstanceType<typeof OpenAI.APIError>);
   expect(Date.now() - t0).toBeLessThan(1000);
@@ -131,7 +123,7 @@ test('a Retry-After longer than max_wait_ms: 429 rate_limit_exceeded with that R
 test('every target rate limited: 429 with the Retry-After of the soonest one', async () => {
   const a = start(() => json({ error: { message: 'later' } }, 429, { 'retry-after': '40' }));
   const b = start(() => json({ error: { message: 'later' } }, 429, { 'retry-after': '20' }));
-  h = await open(yaml(provider('a', a.url) + provider('b', b.url)));
+  h = await open(yaml(openaiProvider('a', a.url) + openaiProvider('b', b.url)));
   const res = await post();
   expect(res.status).toBe(429);
   expect(JSON.parse(res.text).error.code).toBe('rate_limit_exceeded');
@@ -146,7 +138,7 @@ test('every target rate limited: 429 with the Retry-After of the soonest one', a
 
 test('429 without Retry-After on every attempt: 429, not 502', async () => {
   const u = start(() => json({ error: { message: 'busy' } }, 429));
-  h = await open(yaml(provider('only', u.url), 'routing:\n  retry: { backoff_ms: 10 }'));
+  h = await open(yaml(openaiProvider('only', u.url), 'routing:\n  retry: { backoff_ms: 10 }'));
   const res = await post();
   expect(res.status).toBe(429);
   expect(res.headers.get('retry-after')).toBe('1');

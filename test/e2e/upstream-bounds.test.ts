@@ -5,7 +5,7 @@
 
 import { afterAll, afterEach, expect, setDefaultTimeout, test } from 'bun:test';
 import OpenAI from 'openai';
-import { type Harness, KEY, harnessPerTest } from '../ledger/harness.ts';
+import { type Harness, KEY, PRICED_M, harnessPerTest, keyedConfig } from '../ledger/harness.ts';
 import { chatChunks, chatCompletion, json, upstreamPool } from '../helpers/fake-upstream.ts';
 
 // The first gateway start of a test file warms the tokenizer (seconds on a busy machine).
@@ -15,15 +15,7 @@ const start = upstreamPool(afterAll);
 let h: Harness | undefined;
 const open = harnessPerTest(afterEach);
 
-const yaml = (providers: string, routing = '  retry: { attempts: 0 }') => `version: 1
-keys:
-  - { name: tester, key: ${KEY} }
-providers:
-${providers}
-models:
-  m: { price: { input: 1, output: 1 } }
-routing:
-${routing}`;
+const yaml = (providers: string, routing = '  retry: { attempts: 0 }') => keyedConfig(providers, `${PRICED_M}routing:\n${routing}`);
 
 const enc = new TextEncoder();
 

@@ -110,3 +110,17 @@ export function harnessPerTest(afterEach: (fn: () => Promise<void>) => void): (y
   });
   return async (yaml) => (current = await harness(yaml));
 }
+
+/** A config with the harness key (named tester), the given `providers:` block, then `tail` (models, routing, ...). */
+export const keyedConfig = (providers: string, tail = ''): string => `version: 1
+keys:
+  - { name: tester, key: ${KEY} }
+providers:
+${providers}
+${tail}`;
+
+/** Model `m` at 1 USD per million tokens in and out. */
+export const PRICED_M = 'models:\n  m: { price: { input: 1, output: 1 } }\n';
+
+/** One OpenAI-compatible provider serving model `m` (a line of a `providers:` block). */
+export const openaiProvider = (name: string, url: string, extra = ''): string => `  ${name}: { adapter: openai, base_url: ${url}, models: [m]${extra} }\n`;
