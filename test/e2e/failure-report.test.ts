@@ -5,7 +5,7 @@
 
 import { afterAll, afterEach, expect, setDefaultTimeout, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
-import { type Harness, KEY, harnessPerTest, keyedConfig, openaiProvider } from '../ledger/harness.ts';
+import { type Harness, KEY, chatText, harnessPerTest, keyedConfig, openaiProvider } from '../ledger/harness.ts';
 import { chatChunks, chatCompletion, json, sse, upstreamPool } from '../helpers/fake-upstream.ts';
 
 // The first gateway start of a test file warms the tokenizer (seconds on a busy machine).
@@ -17,14 +17,7 @@ const open = harnessPerTest(afterEach);
 
 const yaml = (providers: string, extra = '') => keyedConfig(providers, `routing:\n  retry: { attempts: 2, backoff_ms: 10 }\n${extra}`);
 
-async function post(body: Record<string, unknown> = {}): Promise<{ status: number; headers: Headers; text: string }> {
-  const res = await fetch(`${h!.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], ...body }),
-  });
-  return { status: res.status, headers: res.headers, text: await res.text() };
-}
+const post = (body: Record<string, unknown> = {}) => chatText(h!.url, body);
 
 test('the error summarises every attempt and carries the attempt headers', async () => {
   const a = start(() => json({ error: { message: 'upstream says: model overloaded' } }, 503));

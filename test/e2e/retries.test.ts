@@ -5,7 +5,7 @@
 
 import { afterAll, afterEach, expect, setDefaultTimeout, test } from 'bun:test';
 import OpenAI from 'openai';
-import { type Harness, KEY, PRICED_M, harnessPerTest, keyedConfig, openaiProvider } from '../ledger/harness.ts';
+import { type Harness, KEY, chatText, PRICED_M, harnessPerTest, keyedConfig, openaiProvider } from '../ledger/harness.ts';
 import { chatChunks, chatCompletion, json, sse, upstreamPool } from '../helpers/fake-upstream.ts';
 
 // The first gateway start of a test file warms the tokenizer (seconds on a busy machine).
@@ -18,14 +18,7 @@ const open = harnessPerTest(afterEach);
 const yaml = (providers: string, routing = '') => keyedConfig(providers, PRICED_M + routing);
 const client = () => new OpenAI({ apiKey: KEY, baseURL: `${h!.url}/v1`, maxRetries: 0 });
 
-async function post(body: Record<string, unknown> = {}): Promise<{ status: number; headers: Headers; text: string }> {
-  const res = await fetch(`${h!.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], ...body }),
-  });
-  return { status: res.status, headers: res.headers, text: await res.text() };
-}
+const post = (body: Record<string, unknown> = {}) => chatText(h!.url, body);
 
 test('a single target answering 503 then 200 is retried after a backoff: 200, two attempts, billed once', async () => {
   const times: number[] = [];

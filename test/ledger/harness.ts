@@ -62,6 +62,12 @@ export async function harness(yaml: string, dir = tempDir(), logger?: Logger): P
   return h;
 }
 
+/** chat(), read to the end: status, headers and body text. */
+export async function chatText(url: string, body: Record<string, unknown> = {}): Promise<{ status: number; headers: Headers; text: string }> {
+  const res = await chat(url, body);
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
 export function chat(url: string, body: Record<string, unknown>, key = KEY, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${url}/v1/chat/completions`, {
     method: 'POST',

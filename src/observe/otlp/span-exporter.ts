@@ -7,19 +7,13 @@
 import type { CompiledGateway } from '../../compile/types.ts';
 import type { Logger } from '../../log.ts';
 import type { AttemptRow, RequestRow } from '../../runtime/contracts.ts';
+import type { ObservabilityConfig } from '../../config/types.ts';
 import { postTelemetry } from '../../upstream/telemetry-post.ts';
 import { exportRequest, toSpan } from './otlp-span.ts';
 import { parseTraceParent } from './traceparent.ts';
 
-export interface OtlpSettings {
-  endpoint: string;
-  headers?: Record<string, string>;
-  service_name?: string;
-  flush_ms?: number;
-  max_queue?: number;
-  max_batch?: number;
-  timeout_ms?: number;
-}
+/** `observability.otlp` of gateway.yaml. */
+export type OtlpSettings = NonNullable<ObservabilityConfig['otlp']>;
 
 export interface ExportCounts {
   exported: number;
