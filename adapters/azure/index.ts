@@ -4,7 +4,7 @@
 // API goes upstream natively on the v1 form (../openai/responses.ts decodes it).
 
 import { defineAdapter, type Operation, type ProviderView } from '../../src/contracts/index.ts';
-import { createResponsesStreamDecoder, decodeResponsesReply, servesResponses } from '../openai/responses.ts';
+import { createResponsesStreamDecoder, decodeResponsesReply, servesResponses, RESPONSES_API_OPTION } from '../openai/responses.ts';
 import { buildAzureRequest, isV1Base } from './request.ts';
 import { createAzureStreamDecoder, decodeAzureError, decodeAzureResponse } from './response.ts';
 
@@ -18,10 +18,7 @@ export default defineAdapter({
   providerOptionsSchema: {
     type: 'object',
     properties: {
-      responses_api: {
-        description: 'Does this provider serve the OpenAI Responses API (`/responses`)? true: /v1/responses requests go upstream as Responses (reasoning items and built-in tools survive); false: they are translated to chat completions. Default: true for OpenAI\'s own host (no base_url or api.openai.com) and Azure\'s v1 API (base_url ending in /openai/v1), false otherwise.',
-        type: 'boolean',
-      },
+      responses_api: RESPONSES_API_OPTION,
       api_version: {
         description: 'The Azure OpenAI `api-version` query parameter, e.g. "2024-10-21" (the default). Quote it so YAML keeps it a string. Not used with a base_url ending in /openai/v1.',
         type: 'string',

@@ -5,17 +5,14 @@
 import { type Operation, type ProviderView, defineAdapter } from '../../src/contracts/index.ts';
 import { buildOpenAIRequest } from './request.ts';
 import { createOpenAIStreamDecoder, decodeOpenAIError, decodeOpenAIResponse } from './response.ts';
-import { createResponsesStreamDecoder, decodeResponsesReply, isOpenAIHost, servesResponses } from './responses.ts';
+import { createResponsesStreamDecoder, decodeResponsesReply, isOpenAIHost, servesResponses, RESPONSES_API_OPTION } from './responses.ts';
 
 export default defineAdapter({
   id: 'openai',
   providerOptionsSchema: {
     type: 'object',
     properties: {
-      responses_api: {
-        description: 'Does this provider serve the OpenAI Responses API (`/responses`)? true: /v1/responses requests go upstream as Responses (reasoning items and built-in tools survive); false: they are translated to chat completions. Default: true for OpenAI\'s own host (no base_url or api.openai.com) and Azure\'s v1 API (base_url ending in /openai/v1), false otherwise.',
-        type: 'boolean',
-      },
+      responses_api: RESPONSES_API_OPTION,
       forward_extra_content: {
         description: 'Forward chat message fields OpenAI does not define (for OpenAI-compatible vendors that read them). Default false: such fields are dropped before the request leaves.',
         type: 'boolean',

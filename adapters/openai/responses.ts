@@ -13,6 +13,12 @@ import {
   type StreamDecoder, type StreamStep, type UpstreamReply, type Usage, errors, upstreamMessage, usageFromResponsesWire,
 } from '../../src/contracts/index.ts';
 
+/** The `responses_api` provider option of the OpenAI and Azure adapters (their providerOptionsSchema). */
+export const RESPONSES_API_OPTION = {
+  description: 'Does this provider serve the OpenAI Responses API (`/responses`)? true: /v1/responses requests go upstream as Responses (reasoning items and built-in tools survive); false: they are translated to chat completions. Default: true for OpenAI\'s own host (no base_url or api.openai.com) and Azure\'s v1 API (base_url ending in /openai/v1), false otherwise.',
+  type: 'boolean',
+} as const;
+
 /** Does this provider serve the Responses API? `responses_api` decides; absent = only OpenAI's own host. */
 export function servesResponses(provider: ProviderView, defaultOn: boolean): boolean {
   const flag = provider.options.responses_api;
