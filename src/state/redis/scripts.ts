@@ -33,12 +33,17 @@ local cur = math.floor(now / B)
 local live = math.floor((now - W) / B) + 1
 -- Bucket b is kept in field r<b mod SLOTS> (t… for tokens): the window never holds two buckets of one slot.
 local rcur, tcur = 'r' .. (cur % SLOTS), 't' .. (cur % SLOTS)
-local nodes = nil
+-- The live hash, read once per call: node id -> heartbeat expiry, and the ids still live.
+local nodes, livelist = nil, nil
 local function alive(lk, node)
   if nodes == nil then
-    nodes = {}
+    nodes, livelist = {}, {}
     local all = redis.call('HGETALL', lk)
-    for j = 1, #all, 2 do nodes[all[j]] = num(all[j + 1]) end
+    for j = 1, #all, 2 do
+      local e = all[j + 1] + 0
+      nodes[all[j]] = e
+      if e >= now then livelist[#livelist + 1] = all[j] end
+    end
   end
   local e = nodes[node]
   return e ~= nil and e >= now
@@ -56,21 +61,15 @@ local function first_used(h, p, from)
   end
   return cur + 1
 end
--- The sum of live nodes' fields named pre..node in hash h (dead ones deleted), and the other fields.
-local function held(h, lk, pre)
+-- A budget hash's reservations held by live nodes (fields h:<node>; dead ones deleted) and its other fields.
+local function held(h, lk)
   local all = redis.call('HGETALL', h)
   local sum, other, dead = 0, {}, {}
-  local n = #pre
   for j = 1, #all, 2 do
     local f = all[j]
-    -- No prefix (a concurrency hash): every field is a node id, no substring to make.
-    local node = f
-    if n > 0 then
-      if string.sub(f, 1, n) == pre then node = string.sub(f, n + 1) else node = nil; other[f] = all[j + 1] end
-    end
-    if node ~= nil then
-      if alive(lk, node) then sum = sum + num(all[j + 1]) else dead[#dead + 1] = f end
-    end
+    if f == 'spent' or f == 'adjust' or string.sub(f, 1, 2) ~= 'h:' then other[f] = all[j + 1]
+    elseif alive(lk, string.sub(f, 3)) then sum = sum + all[j + 1]
+    else dead[#dead + 1] = f end
   end
   if #dead > 0 then redis.call('HDEL', h, unpack(dead)) end
   return sum, other
@@ -93,7 +92,7 @@ local nc, nt, nb = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local a = 5
 for _ = 1, nc do
   local k, node, slots = KEYS[tonumber(ARGV[a])], ARGV[a + 1], tonumber(ARGV[a + 2])
-  if alive(lk, node) and redis.call('HINCRBY', k, node, -slots) <= 0 then redis.call('HDEL', k, node) end
+  if alive(lk, node) and redis.call('HINCRBY', k, 'c:' .. node, -slots) <= 0 then redis.call('HDEL', k, 'c:' .. node) end
   a = a + 3
 end
 for _ = 1, nt do
@@ -121,13 +120,19 @@ return 1
 `);
 
 /**
- * This process's heartbeat: KEYS live; ARGV node, ttlMs, fresh (1 = a new id registers). Renews a live
- * entry; a lapsed one is dead for good (returns 0: take a new id). Drops other nodes' lapsed entries.
+ * This process's heartbeat: KEYS live, then the rule hashes where this process holds concurrency slots; ARGV
+ * node, ttlMs, fresh (1 = a new id registers), expireMs. Renews a live entry; a lapsed one is dead for good
+ * (returns 0: take a new id). Drops other nodes' lapsed entries. Pushes the expiry of the rule hashes out to
+ * expireMs from now (never shortens it), so a slot held longer than the window's own expiry is not lost.
  */
 export const HEARTBEAT = script(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local node, ttl, fresh = ARGV[1], tonumber(ARGV[2]), ARGV[3] == '1'
+local node, ttl, fresh, E = ARGV[1], tonumber(ARGV[2]), ARGV[3] == '1', tonumber(ARGV[4])
+for i = 2, #KEYS do
+  local x = tonumber(redis.call('HGET', KEYS[i], 'x'))
+  if (x == nil or x < now + E) and redis.call('PEXPIRE', KEYS[i], E) == 1 then redis.call('HSET', KEYS[i], 'x', now + E) end
+end
 local all = redis.call('HGETALL', KEYS[1])
 local mine = nil
 local dead = {}
@@ -155,6 +160,6 @@ return 0
 
 /** A key's budget account for views: {spent, adjust, reserved by live nodes}. KEYS: live, budget hash. */
 export const VIEW = script(COMMON + `
-local reserved, acct = held(KEYS[2], KEYS[1], 'h:')
+local reserved, acct = held(KEYS[2], KEYS[1])
 return {acct.spent or false, acct.adjust or false, reserved}
 `);
