@@ -21,6 +21,8 @@ import { COMMON } from './scripts.ts';
 export const ADMIT = script(COMMON + `
 local lk = KEYS[1]
 local E = num(ARGV[3])
+-- Integers to redis.call as strings made with %d: a number argument is formatted with %.17g (the float path).
+local fmt = string.format
 
 -- ms until need more fits under lim in window p of w (0 now, -1 never)
 local function wait_for(w, p, sum, need, lim)
@@ -52,24 +54,32 @@ local PAD = '-----------------------------------------------------------------'
 -- What the batch has read, kept up to date in memory as its admissions commit; written once at the end.
 -- A rule hash: its window fields (as read, then as committed), its live nodes' slots (cv: node -> slots,
 -- cs: their sum) and 'pend' (field -> value to write, including what dropping old buckets changed). A
--- budget: {reserved, acct, pend = node -> amount to add}. The script is atomic, so nobody sees the state
+-- budget: {reserved, spent, adjust, pend = node -> amount to add}. The script is atomic, so nobody sees the state
 -- between two admissions of one batch.
 local wins, budgets = {}, {}
+-- The live nodes' slot fields (c:<node>), named once per call.
+local cnames = nil
 
 local function window(h, conc)
   local w = wins[h]
   if w ~= nil then return w end
-  local names = {'lv', 'rs', 'ts', 'ro', 'to', rcur, tcur, 'x'}
+  local f
   if conc then
-    alive(lk, '')
-    for j = 1, #livelist do names[8 + j] = 'c:' .. livelist[j] end
+    if cnames == nil then
+      alive(lk, '')
+      cnames = {}
+      for j = 1, #livelist do cnames[j] = 'c:' .. livelist[j] end
+    end
+    f = redis.call('HMGET', h, 'lv', 'rs', 'ts', 'ro', 'to', rcur, tcur, 'x', unpack(cnames))
+  else
+    f = redis.call('HMGET', h, 'lv', 'rs', 'ts', 'ro', 'to', rcur, tcur, 'x')
   end
-  local f = redis.call('HMGET', h, unpack(names))
   local x = num(f[8])
   w = {h = h, lv = num(f[1]), rs = num(f[2]) or 0, ts = num(f[3]) or 0,
     ro = num(f[4]) or (cur + 1), to = num(f[5]) or (cur + 1), rc = num(f[6]), tc = num(f[7]),
-    fresh = false, renew = x == nil or x - now < E / 2, cv = {}, cs = 0, pend = {}}
+    fresh = false, renew = x == nil or x - now < E / 2, cv = nil, cs = 0, pend = {}}
   if conc then
+    w.cv = {}
     for j = 1, #livelist do
       local v = num(f[8 + j])
       if v ~= nil then w.cv[livelist[j]] = v; w.cs = w.cs + v end
@@ -112,8 +122,8 @@ end
 local function account(bh)
   local a = budgets[bh]
   if a == nil then
-    local reserved, acct = held(bh, lk)
-    a = {reserved = reserved, acct = acct, pend = {}}
+    local reserved, spent, adjust = held(bh, lk)
+    a = {reserved = reserved, spent = spent, adjust = adjust, pend = {}}
     budgets[bh] = a
   end
   return a
@@ -135,13 +145,11 @@ local function admit(s, node, tokens, amount)
 
   deny = nil
 
-  local ws = {}
   for i = 1, n do
     local r = s.r[i]
     local rpm, tpm, conc = r[2], r[3], r[4]
     if rpm >= 0 or tpm >= 0 or conc >= 0 then
       local w = window(r[1], conc >= 0)
-      ws[i] = w
       if rpm >= 0 then
         local wait = wait_for(w, 'r', w.rs, 1, rpm)
         if wait ~= 0 then consider(i, 'rpm', rpm, wait) end
@@ -156,11 +164,10 @@ local function admit(s, node, tokens, amount)
   if deny ~= nil then return {'deny', deny[1], deny[2], deny[3], deny[4]} end
 
   local bud = account(bh)
-  local acct = bud.acct
-  if acct.spent == nil then return {'seed'} end
+  if bud.spent == nil then return {'seed'} end
   if limit >= 0 then
-    local budget = limit + num(acct.adjust or '0')
-    local spent = num(acct.spent)
+    local budget = limit + num(bud.adjust or '0')
+    local spent = num(bud.spent)
     if spent + bud.reserved + amount > budget then return {'quota', budget, spent, bud.reserved, amount} end
     if amount > 0 then
       bud.reserved = bud.reserved + amount
@@ -168,11 +175,13 @@ local function admit(s, node, tokens, amount)
     end
   end
 
-  local out = {'ok', cur}
+  -- Sized for two rules (key and group) in one allocation; the entries past 2 + 4n are cleared below.
+  local out = {'ok', cur, 0, 0, 0, 0, 0, 0, 0, 0}
   for i = 1, n do
     local r = s.r[i]
     local rpm, tpm, conc = r[2], r[3], r[4]
-    local w = ws[i]
+    local w = nil
+    if rpm >= 0 or tpm >= 0 or conc >= 0 then w = wins[r[1]] end
     local rpmUsed, rpmReset, tpmUsed, tpmReset = 0, 0, 0, 0
     if w ~= nil then
       local set = w.pend
@@ -198,8 +207,10 @@ local function admit(s, node, tokens, amount)
       if w.rs > 0 and w.ro <= cur then rpmUsed, rpmReset = w.rs, math.max(0, w.ro * B + W - now) else rpmUsed = math.max(0, w.rs) end
       if w.ts > 0 and w.to <= cur then tpmUsed, tpmReset = w.ts, math.max(0, w.to * B + W - now) else tpmUsed = math.max(0, w.ts) end
     end
-    out[#out + 1] = rpmUsed; out[#out + 1] = rpmReset; out[#out + 1] = tpmUsed; out[#out + 1] = tpmReset
+    local o = 4 * i - 1
+    out[o], out[o + 1], out[o + 2], out[o + 3] = rpmUsed, rpmReset, tpmUsed, tpmReset
   end
+  for o = 3 + 4 * n, 10 do out[o] = nil end
   return out
 end
 
@@ -228,14 +239,14 @@ end
 -- (every bucket written must outlive the window; slots held longer are kept by their holders' heartbeats).
 for h, w in pairs(wins) do
   local set = {}
-  for f, v in pairs(w.pend) do set[#set + 1] = f; set[#set + 1] = v end
+  for f, v in pairs(w.pend) do set[#set + 1] = f; set[#set + 1] = fmt('%d', v) end
   if #set > 0 then
     if w.fresh then set[#set + 1] = '_'; set[#set + 1] = PAD end
-    if w.renew or w.fresh then set[#set + 1] = 'x'; set[#set + 1] = now + E end
+    if w.renew or w.fresh then set[#set + 1] = 'x'; set[#set + 1] = fmt('%d', now + E) end
     redis.call('HSET', h, unpack(set))
     if w.renew or w.fresh then redis.call('PEXPIRE', h, E) end
   end
 end
-for bh, b in pairs(budgets) do for node, k in pairs(b.pend) do redis.call('HINCRBY', bh, 'h:' .. node, k) end end
+for bh, b in pairs(budgets) do for node, k in pairs(b.pend) do redis.call('HINCRBY', bh, 'h:' .. node, fmt('%d', k)) end end
 return replies
 `);

@@ -61,18 +61,21 @@ local function first_used(h, p, from)
   end
   return cur + 1
 end
--- A budget hash's reservations held by live nodes (fields h:<node>; dead ones deleted) and its other fields.
+-- A budget hash's reservations held by live nodes (fields h:<node>; dead ones deleted), spent and adjust.
 local function held(h, lk)
   local all = redis.call('HGETALL', h)
-  local sum, other, dead = 0, {}, {}
+  local sum, spent, adjust, dead = 0, nil, nil, nil
   for j = 1, #all, 2 do
     local f = all[j]
-    if f == 'spent' or f == 'adjust' or string.sub(f, 1, 2) ~= 'h:' then other[f] = all[j + 1]
-    elseif alive(lk, string.sub(f, 3)) then sum = sum + all[j + 1]
-    else dead[#dead + 1] = f end
+    if f == 'spent' then spent = all[j + 1]
+    elseif f == 'adjust' then adjust = all[j + 1]
+    elseif string.sub(f, 1, 2) == 'h:' then
+      if alive(lk, string.sub(f, 3)) then sum = sum + all[j + 1]
+      else dead = dead or {}; dead[#dead + 1] = f end
+    end
   end
-  if #dead > 0 then redis.call('HDEL', h, unpack(dead)) end
-  return sum, other
+  if dead ~= nil then redis.call('HDEL', h, unpack(dead)) end
+  return sum, spent, adjust
 end
 `;
 
@@ -160,6 +163,6 @@ return 0
 
 /** A key's budget account for views: {spent, adjust, reserved by live nodes}. KEYS: live, budget hash. */
 export const VIEW = script(COMMON + `
-local reserved, acct = held(KEYS[2], KEYS[1])
-return {acct.spent or false, acct.adjust or false, reserved}
+local reserved, spent, adjust = held(KEYS[2], KEYS[1])
+return {spent or false, adjust or false, reserved}
 `);
