@@ -21,8 +21,8 @@ import { script } from './client.ts';
 /** Bucket width and window of the shared windows: the same as the in-memory limiter's. */
 export const BUCKET_MS = 100;
 
-/** TIME, the window geometry and the helpers every admission and settle script shares. */
-export const COMMON = `
+/** TIME and the window geometry, first in every admission and settle script. */
+export const CLOCK = `
 -- A number from a string (nil from nil/false): num() parses its argument twice (lua_isnumber, then
 -- lua_tonumber), arithmetic coercion once; every value parsed here is one we wrote or sent.
 local function num(s) if s then return s + 0 end return nil end
@@ -33,8 +33,12 @@ local cur = math.floor(now / B)
 local live = math.floor((now - W) / B) + 1
 -- Bucket b is kept in field r<b mod SLOTS> (t… for tokens): the window never holds two buckets of one slot.
 local rcur, tcur = 'r' .. (cur % SLOTS), 't' .. (cur % SLOTS)
--- The live hash, read once per call: node id -> heartbeat expiry, and the ids still live.
+-- The live hash, read at most once per call: node id -> heartbeat expiry, and the ids still live.
 local nodes, livelist = nil, nil
+`;
+
+/** The helpers every admission and settle script shares (after CLOCK). */
+export const HELPERS = `
 local function alive(lk, node)
   if nodes == nil then
     nodes, livelist = {}, {}
@@ -78,6 +82,9 @@ local function held(h, lk)
   return sum, spent, adjust
 end
 `;
+
+/** CLOCK and HELPERS: what the settle and view scripts start with. */
+export const COMMON = CLOCK + HELPERS;
 
 /**
  * Applies a batch of settles, aggregated by the client, once (batches of one process carry increasing
