@@ -5,15 +5,20 @@
 // Data (prefix p):
 //   p:live            HASH  node id → heartbeat expiry (server ms). A node is live while its expiry lies
 //                           ahead; a dead node's concurrency slots and budget reservations stop counting at
-//                           once and are deleted by the next script that meets them (a dead id never returns:
-//                           a process whose entry lapsed takes a new id).
-//   p:w:<rule>        HASH  the rule's rpm and tpm sliding 60 s windows as 100 ms buckets (as the in-memory
-//                           limiter, limits/sliding-window.ts): r<slot>, t<slot> amounts (slot = bucket mod 600);
-//                           rs, ts sums; lv the first bucket still in the window; ro, to the oldest bucket
-//                           holding an amount.
-//   p:c:<rule>        HASH  node id → concurrency slots that node holds.
+//                           once (a dead id never returns: a process whose entry lapsed takes a new id).
+//   p:w:<rule>        HASH  everything one rule counts, so an admission reads it with one HMGET and writes it
+//                           with one HSET: the rpm and tpm sliding 60 s windows as 100 ms buckets (as the
+//                           in-memory limiter, limits/sliding-window.ts): r<slot>, t<slot> amounts (slot =
+//                           bucket mod 600); rs, ts sums; lv the first bucket still in the window; ro, to the
+//                           oldest bucket holding an amount; c:<node> the concurrency slots that node holds
+//                           (only live nodes' fields are read; a dead node's go when the window is next reset
+//                           or the hash expires); x the expiry we last set (server ms), pushed out to expireMs
+//                           when half of it is gone and by the heartbeat of every process holding slots in it
+//                           (so a slot held longer than the window's traffic is never lost); _ a 65-byte pad
+//                           that makes the hash a hash table from its first write.
 //   p:budget:<name>   HASH  spent, adjust (top-ups), h:<node> reservations held by a node (micro-dollars);
-//                           `spent` absent = not seeded from SQL yet.
+//                           `spent` absent = not seeded from SQL yet. Dead nodes' fields are deleted by the
+//                           next script that meets them.
 //   p:sq:<process>    STRING the last settle batch of that process applied (batches are applied once each).
 
 import { script } from './client.ts';
