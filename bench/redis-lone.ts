@@ -5,7 +5,8 @@
 // Prints the client's admit() round trip (p50, p90), redis-server's time inside the admission script per call
 // (SLOWLOG at threshold 0: each script call's own µs; median and mean) and in the settle script, `INFO
 // commandstats` usec_per_call of evalsha, and this process's CPU µs per admission. REDIS_URL: use that
-// server (e.g. one under valgrind) instead of starting one.
+// server (e.g. one under valgrind, with CALLGRIND_PID to zero its counters before and dump them after the
+// measured run) instead of starting one.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,8 @@ const N = Number(process.env.N ?? 3000);
 const RATE = Number(process.env.RATE ?? 500);
 const SETTLE_MS = Number(process.env.SETTLE_MS ?? 0.5);
 const NOSETTLE = process.env.NOSETTLE === '1';
+/** SEQ=1: each admission waits for the one before (never two in one call, e.g. against a server under valgrind). */
+const SEQ = process.env.SEQ === '1';
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-redis-lone-'));
 const file = join(dir, 'gateway.yaml');
 writeFileSync(file, stageYaml({ upstreamPort: 9, dir, limits: true, budget: true, ledgerFile: false, observe: false }));
@@ -53,7 +56,9 @@ async function run(n: number): Promise<number[]> {
     if (wait > 0) await Bun.sleep(wait);
     sent++;
     const t0 = performance.now();
-    pending.push(Promise.resolve(admission.admit(request)).then(async (t) => {
+    const done = Promise.resolve(admission.admit(request));
+    if (SEQ) await done;
+    pending.push(done.then(async (t) => {
       lat.push(performance.now() - t0);
       if (NOSETTLE) return;
       await Bun.sleep(SETTLE_MS);

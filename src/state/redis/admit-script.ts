@@ -43,7 +43,7 @@ if ARGV[2] == '1' then repeat
       for j = 1, #livelist do cnames[j] = 'c:' .. livelist[j] end
     end
   end
-  local ok, hs, sets, renew = true, {}, {}, {}
+  local ok, hs, sets, renew, cnode = true, {}, {}, {}, 'c:' .. node
   local out = {'ok', cur, 0, 0, 0, 0, 0, 0, 0, 0}
   for i = 1, n do
     local k = 4 * i + 2
@@ -81,7 +81,7 @@ if ARGV[2] == '1' then repeat
           if livelist[j] == node then own = v end
         end
         if cs >= conc then ok = false; break end
-        set[#set + 1] = 'c:' .. node; set[#set + 1] = fmt('%d', own + 1)
+        set[#set + 1] = cnode; set[#set + 1] = fmt('%d', own + 1)
       end
       local x = num(f[8])
       if x == nil or x - now < E / 2 then set[#set + 1] = 'x'; set[#set + 1] = fmt('%d', now + E); renew[i] = true end
@@ -114,7 +114,7 @@ if ARGV[2] == '1' then repeat
       if renew[i] then redis.call('PEXPIRE', hs[i], E) end
     end
   end
-  if limit >= 0 and amount > 0 then redis.call('HINCRBY', bh, 'h:' .. node, fmt('%d', amount)) end
+  if limit >= 0 and amount > 0 then redis.call('HINCRBY', bh, 'h:' .. node, ARGV[at + 4]) end
   for o = 3 + 4 * n, 10 do out[o] = nil end
   do return {out} end
 until true end
