@@ -94,6 +94,25 @@ testRedis('the bucket one window before the current one is dropped before the cu
   expect(buckets).toBe(1); // the old 5 are not carried into the new bucket
 });
 
+testRedis('a window idle for longer than 60 s starts over, and the slots held in its hash stay', async () => {
+  const { state, admission } = await open('idle');
+  const bucket = Math.floor((await serverMs(state)) / 100);
+  const rpm = state.key('w', 'key:rpm');
+  await state.client.hset(rpm, { lv: bucket - 1300, rs: 3, ro: bucket - 1300, [`r${(bucket - 1300) % 600}`]: 3 });
+  const first = await admitted(admission, 'rpm');
+  expect(typeof first).toBe('object');
+  expect((first as Ticket).headers['x-ratelimit-remaining-requests']).toBe('2');
+  const held = await admitted(admission, 'conc');
+  expect(typeof held).toBe('object');
+  const conc = state.key('w', 'key:conc');
+  await state.client.hset(conc, { lv: bucket - 1300, 'c:gone.0': 5 }); // idle for two minutes; a dead node's field
+  expect(await admitted(admission, 'conc')).toBe(429); // the held slot survived the reset
+  expect((await state.client.hgetall(conc))['c:gone.0']).toBeUndefined();
+  (held as Ticket).settle({ costMicros: 0 });
+  for (let i = 0; i < 50 && admission.unsettled > 0; i++) await Bun.sleep(10);
+  expect(typeof await admitted(admission, 'conc')).toBe('object');
+});
+
 testRedis('a rule hash holding a slot outlives its own expiry: the holder\'s heartbeat pushes it out', async () => {
   const o = await openRedisAdmission(redis.url, 'exp', { leaseTtlMs: 300 });
   opened.push(o);

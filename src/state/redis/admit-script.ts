@@ -207,7 +207,7 @@ local function window(h, conc)
       redis.call('DEL', h)
       w.rs, w.ts, w.ro, w.to, w.rc, w.tc, w.fresh = 0, 0, cur + 1, cur + 1, nil, nil, true
       local keep = {'_', PAD, 'lv', live, 'x', now + E}
-      for node, v in pairs(w.cv) do keep[#keep + 1] = 'c:' .. node; keep[#keep + 1] = v end
+      if w.cv ~= nil then for node, v in pairs(w.cv) do keep[#keep + 1] = 'c:' .. node; keep[#keep + 1] = v end end
       redis.call('HSET', h, unpack(keep))
       redis.call('PEXPIRE', h, E)
       w.fresh, w.renew = false, false
