@@ -22,6 +22,12 @@ describe('formatDuration', () => {
     expect(formatDuration(60_000)).toBe('1m0s');
     expect(formatDuration(72_500)).toBe('1m12.5s');
     expect(formatDuration(3_600_000)).toBe('1h0m0s');
+    // Decimals keep their leading zeros and drop trailing ones.
+    expect(formatDuration(1_005)).toBe('1.005s');
+    expect(formatDuration(59_050)).toBe('59.05s');
+    expect(formatDuration(1_020)).toBe('1.02s');
+    expect(formatDuration(3_661_001)).toBe('1h1m1.001s');
+    expect(formatDuration(999.6)).toBe('1s');
   });
 });
 
