@@ -27,6 +27,20 @@ export function threadCpuMs(pid: number, name: string): number {
   return ms;
 }
 
+/** CPU ms of every live thread of the process, by thread id, with its name (/proc/<pid>/task/<tid>/comm). */
+export function threadCpu(pid: number): Map<string, { name: string; ms: number }> {
+  const out = new Map<string, { name: string; ms: number }>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const name = tid === String(pid) ? 'main' : readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+        out.set(tid, { name, ms: statCpuMs(`/proc/${pid}/task/${tid}/stat`) ?? 0 });
+      } catch {} // the thread exited meanwhile
+    }
+  } catch {}
+  return out;
+}
+
 export interface CpuSample {
   allMs?: number;
   mainMs?: number;

@@ -4,17 +4,26 @@ import { GatewayError } from '../contracts/errors.ts';
 import type { Denial, LimitSnapshot } from './rate-limiter.ts';
 import { ruleLabel } from './rate-limiter.ts';
 
-/** OpenAI (Go) style durations: "250ms", "12s", "7.66s", "1m0s", "1m12.5s", "1h0m0s". */
+/** OpenAI (Go) style durations: "250ms", "12s", "7.66s", "1m0s", "1m12.5s", "1h0m0s". Integer arithmetic only (every response carries two). */
 export function formatDuration(ms: number): string {
   const total = Math.max(0, Math.round(ms));
   if (total < 1000) return `${total}ms`;
   const hours = Math.floor(total / 3_600_000);
   const minutes = Math.floor((total % 3_600_000) / 60_000);
-  const seconds = (total % 60_000) / 1000;
-  const s = `${Number(seconds.toFixed(3))}s`;
+  const s = `${secondsPart(total % 60_000)}s`;
   if (hours > 0) return `${hours}h${minutes}m${s}`;
   if (minutes > 0) return `${minutes}m${s}`;
   return s;
+}
+
+/** ms below a minute as seconds with up to three decimals, no trailing zeros: 7660 → "7.66". */
+function secondsPart(ms: number): string {
+  const whole = Math.floor(ms / 1000);
+  const frac = ms % 1000;
+  if (frac === 0) return String(whole);
+  if (frac % 100 === 0) return `${whole}.${frac / 100}`;
+  if (frac % 10 === 0) return `${whole}.${frac < 100 ? '0' : ''}${frac / 10}`;
+  return `${whole}.${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}`;
 }
 
 /** Headers for the tightest rpm and tpm rule; a family without a rule is left out. */

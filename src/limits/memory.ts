@@ -17,10 +17,20 @@ interface ScopeState {
   requests: SlidingWindow;
   tokens: SlidingWindow;
   inFlight: number;
+  /** Dropped from the map by a sweep: a rule that remembered it looks its id up again. */
+  swept: boolean;
+}
+
+interface Held {
+  state: ScopeState;
+  request?: WindowEntry;
+  tokens?: WindowEntry;
+  slot: boolean;
 }
 
 export class MemoryRateLimiter implements RateLimiter {
   private readonly states = new Map<string, ScopeState>();
+  private readonly byRule = new WeakMap<LimitRule, ScopeState>();
   private calls = 0;
 
   constructor(private readonly clock: () => number = Date.now) {}
@@ -29,41 +39,52 @@ export class MemoryRateLimiter implements RateLimiter {
     const now = request.now ?? this.clock();
     if (++this.calls % SWEEP_EVERY === 0) this.sweep(now);
     const tokens = Math.max(0, Math.ceil(request.tokens));
-    const rules = request.rules.map((rule) => ({ rule, state: this.state(ruleId(rule)) }));
+    // Runs on every request: plain loops, no per-rule closures or intermediate arrays.
+    const ruleList = request.rules;
+    const states: ScopeState[] = new Array(ruleList.length);
+    for (let i = 0; i < ruleList.length; i++) states[i] = this.stateOf(ruleList[i]);
 
+    // Report the limit that keeps the caller waiting longest (never-fitting beats everything).
     let denial: Denial | undefined;
-    const consider = (d: Denial) => {
-      // Report the limit that keeps the caller waiting longest (never-fitting beats everything).
-      const wait = d.retryAfterMs ?? Infinity;
-      if (!denial || wait > (denial.retryAfterMs ?? Infinity)) denial = d;
-    };
-    for (const { rule, state } of rules) {
+    let denialWait = -1;
+    for (let i = 0; i < ruleList.length; i++) {
+      const rule = ruleList[i];
+      const state = states[i];
       if (rule.rpm !== undefined) {
         const wait = state.requests.waitFor(1, rule.rpm, now);
-        if (wait > 0) consider({ rule, dimension: 'rpm', limit: rule.rpm, retryAfterMs: finite(wait) });
+        if (wait > 0 && wait > denialWait) {
+          denial = { rule, dimension: 'rpm', limit: rule.rpm, retryAfterMs: finite(wait) };
+          denialWait = wait;
+        }
       }
       if (rule.tpm !== undefined && tokens > 0) {
         const wait = state.tokens.waitFor(tokens, rule.tpm, now);
-        if (wait > 0) consider({ rule, dimension: 'tpm', limit: rule.tpm, retryAfterMs: finite(wait), tokens });
+        if (wait > 0 && wait > denialWait) {
+          denial = { rule, dimension: 'tpm', limit: rule.tpm, retryAfterMs: finite(wait), tokens };
+          denialWait = wait;
+        }
       }
-      if (rule.concurrency !== undefined && state.inFlight >= rule.concurrency) {
-        consider({ rule, dimension: 'concurrency', limit: rule.concurrency, retryAfterMs: CONCURRENCY_RETRY_MS });
+      if (rule.concurrency !== undefined && state.inFlight >= rule.concurrency && CONCURRENCY_RETRY_MS > denialWait) {
+        denial = { rule, dimension: 'concurrency', limit: rule.concurrency, retryAfterMs: CONCURRENCY_RETRY_MS };
+        denialWait = CONCURRENCY_RETRY_MS;
       }
     }
-    if (denial) return { ok: false, denial, snapshot: snapshot(rules, now) };
+    if (denial) return { ok: false, denial, snapshot: snapshot(ruleList, states, now) };
 
-    const held: Array<{ state: ScopeState; request?: WindowEntry; tokens?: WindowEntry; slot: boolean }> = [];
-    for (const { rule, state } of rules) {
-      const h = {
+    const held: Held[] = new Array(ruleList.length);
+    for (let i = 0; i < ruleList.length; i++) {
+      const rule = ruleList[i];
+      const state = states[i];
+      const slot = rule.concurrency !== undefined;
+      held[i] = {
         state,
         request: rule.rpm !== undefined ? state.requests.add(1, now) : undefined,
         tokens: rule.tpm !== undefined && tokens > 0 ? state.tokens.add(tokens, now) : undefined,
-        slot: rule.concurrency !== undefined,
+        slot,
       };
-      if (h.slot) state.inFlight += 1;
-      held.push(h);
+      if (slot) state.inFlight += 1;
     }
-    return { ok: true, lease: lease(held), snapshot: snapshot(rules, now) };
+    return { ok: true, lease: lease(held), snapshot: snapshot(ruleList, states, now) };
   }
 
   /** Tokens and requests counted now for a scope (tests, diagnostics). */
@@ -72,18 +93,30 @@ export class MemoryRateLimiter implements RateLimiter {
     return s ? { requests: s.requests.used(now), tokens: s.tokens.used(now), inFlight: s.inFlight } : { requests: 0, tokens: 0, inFlight: 0 };
   }
 
-  private state(id: string): ScopeState {
+  /**
+   * A rule's state. Rules are built once per snapshot × key × model (rules.ts), so the state is remembered
+   * per rule object too, which skips building the id string on every request; a swept state is never
+   * used again (`swept`), and a new rule object (a reload) finds the same state by id.
+   */
+  private stateOf(rule: LimitRule): ScopeState {
+    const cached = this.byRule.get(rule);
+    if (cached && !cached.swept) return cached;
+    const id = ruleId(rule);
     let s = this.states.get(id);
     if (!s) {
-      s = { requests: new SlidingWindow(), tokens: new SlidingWindow(), inFlight: 0 };
+      s = { requests: new SlidingWindow(), tokens: new SlidingWindow(), inFlight: 0, swept: false };
       this.states.set(id, s);
     }
+    this.byRule.set(rule, s);
     return s;
   }
 
   private sweep(now: number): void {
     for (const [id, s] of this.states) {
-      if (s.inFlight === 0 && s.requests.idle(now) && s.tokens.idle(now)) this.states.delete(id);
+      if (s.inFlight === 0 && s.requests.idle(now) && s.tokens.idle(now)) {
+        s.swept = true;
+        this.states.delete(id);
+      }
     }
   }
 }
@@ -92,7 +125,7 @@ function finite(ms: number): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
-function lease(held: Array<{ state: ScopeState; request?: WindowEntry; tokens?: WindowEntry; slot: boolean }>): Lease {
+function lease(held: Held[]): Lease {
   let released = false;
   const free = (actualTokens: number | undefined, cancel: boolean) => {
     if (released) return;
@@ -107,10 +140,12 @@ function lease(held: Array<{ state: ScopeState; request?: WindowEntry; tokens?: 
 }
 
 /** The tightest rpm and tpm rule: least remaining, then the smaller limit. */
-function snapshot(rules: Array<{ rule: LimitRule; state: ScopeState }>, now: number): LimitSnapshot {
+function snapshot(rules: readonly LimitRule[], states: ScopeState[], now: number): LimitSnapshot {
   let requests: FamilyStatus | undefined;
   let tokens: FamilyStatus | undefined;
-  for (const { rule, state } of rules) {
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i];
+    const state = states[i];
     if (rule.rpm !== undefined) requests = tighter(requests, family(rule.rpm, state.requests, now));
     if (rule.tpm !== undefined) tokens = tighter(tokens, family(rule.tpm, state.tokens, now));
   }
