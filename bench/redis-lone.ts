@@ -73,6 +73,7 @@ async function run(n: number): Promise<number[]> {
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 await run(Math.min(500, N)); // warm-up (and seeding)
 const SLOWLOG = process.env.SLOWLOG !== '0';
+const slowlogBefore = ((await state.client.config('GET', 'slowlog-log-slower-than')) as string[])[1] ?? '10000';
 if (SLOWLOG) await state.client.config('SET', 'slowlog-log-slower-than', '0');
 await state.client.config('SET', 'slowlog-max-len', String(N * 30 + 1000));
 await state.client.slowlog('RESET');
@@ -86,7 +87,7 @@ const cpu1 = process.cpuUsage(cpu0);
 callgrind('-d');
 const stats = await state.client.info('commandstats');
 const entries = (await state.client.slowlog('GET', N * 30 + 1000)) as Array<[number, number, number, string[]]>;
-await state.client.config('SET', 'slowlog-log-slower-than', '10000');
+await state.client.config('SET', 'slowlog-log-slower-than', slowlogBefore);
 const admit: number[] = [];
 const settle: number[] = [];
 let inner = 0;
