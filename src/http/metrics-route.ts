@@ -8,6 +8,7 @@ import { presentedKey } from '../pipeline/authenticate.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { errorResponse } from './error-response.ts';
 import { newRequestId } from './handle-request.ts';
+import { invalidHost } from './request-url.ts';
 import { tooManyWrongTokens } from './admin.ts';
 import { type TokenGuard, lockedOut } from './dashboard/sessions.ts';
 
@@ -15,6 +16,8 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 
 export async function handleMetrics(rt: Runtime, request: Request, guard?: TokenGuard): Promise<Response> {
   const id = newRequestId();
+  const badHost = invalidHost(request);
+  if (badHost) return errorResponse(badHost, id);
   const { enabled, token } = rt.current().metrics;
   if (!enabled || !token || !rt.metrics) {
     return errorResponse(new GatewayError({ status: 404, type: 'invalid_request_error', code: 'metrics_disabled', message: 'Metrics are off. Set server.metrics.token (or server.admin_token) in gateway.yaml and scrape /metrics with "Authorization: Bearer <token>".' }), id);
