@@ -116,6 +116,11 @@ export class Dashboard {
         return error(400, 'invalid_json', 'Send {"token": "<server.admin_token>"} as JSON.');
       }
     }
+    if (presented === '') {
+      // No token at all is not a guess: it does not count towards the limit.
+      this.throttle.forgive(address);
+      return form ? reply(303, null, 'text/plain', { location: '/dashboard#login-failed' }) : error(401, 'invalid_admin_token', 'Send {"token": "<server.admin_token>"} to log in.');
+    }
     if (!timingSafeEqual(digest(presented), digest(token))) {
       return form ? reply(303, null, 'text/plain', { location: '/dashboard#login-failed' }) : error(401, 'invalid_admin_token', 'Wrong admin token: use the value of server.admin_token.');
     }
