@@ -10,7 +10,7 @@ import type { Target } from '../compile/types.ts';
 import { withIdleTimeout } from '../stream/idle-timeout.ts';
 import { createFramer, isStreamContentType } from '../stream/framing.ts';
 import { SseSource } from '../stream/sse-source.ts';
-import { type UpstreamCall, callUpstream } from '../upstream/call.ts';
+import { ClientGone, type UpstreamCall, callUpstream } from '../upstream/call.ts';
 import type { Lease } from '../upstream/connection-gate.ts';
 import { answerShapeProblem, expectsJson } from './answer-shape.ts';
 import { redact, stripUrls } from '../upstream/redact.ts';
@@ -55,7 +55,9 @@ export async function attemptTarget(ex: Exchange, call: InboundCall, target: Tar
       throw isGatewayError(err) ? sanitize(err, ex.gw.secrets) : errors.upstreamError(`The gateway could not authenticate its request to provider "${provider.name}".`, undefined, false);
     });
   }
-  ex.upstreamCalled = true;
+  // A client that left during the hooks above is not sent anywhere (and so not billed).
+  if (ex.signal.aborted) throw new ClientGone();
+  ex.upstreamCalled = { target };
   const upstream = await callUpstream(ureq, {
     provider: provider.name,
     timeoutMs: provider.timeoutMs,
