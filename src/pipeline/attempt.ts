@@ -6,6 +6,7 @@
 import type { AdapterRequest, UpstreamReply, UpstreamRequest } from '../contracts/adapter.ts';
 import type { ChatChunk, JsonObject, JsonValue } from '../contracts/canonical.ts';
 import { GatewayError, errors, isGatewayError } from '../contracts/errors.ts';
+import { capUpstreamText } from '../contracts/upstream-errors.ts';
 import type { Target } from '../compile/types.ts';
 import { withIdleTimeout } from '../stream/idle-timeout.ts';
 import { createFramer, isStreamContentType } from '../stream/framing.ts';
@@ -13,7 +14,7 @@ import { SseSource } from '../stream/sse-source.ts';
 import { type UpstreamCall, callUpstream } from '../upstream/call.ts';
 import type { Lease } from '../upstream/connection-gate.ts';
 import { answerShapeProblem, expectsJson } from './answer-shape.ts';
-import { redact, stripUrls } from '../upstream/redact.ts';
+import { redact, stripUpstreamDetails } from '../upstream/redact.ts';
 import { runFollowUps } from './follow-up.ts';
 import { runChain } from './plugin-runner.ts';
 import { runUpstreamRequestHooks } from './upstream-hooks.ts';
@@ -165,10 +166,17 @@ function carriesContent(chunk: ChatChunk): boolean {
   });
 }
 
-/** Removes secrets and upstream URLs from an error message before it can reach a client. */
-export function sanitize(err: GatewayError, secrets: readonly string[], urls = true): GatewayError {
+/** The longest message an upstream-born error carries (the gateway's words around UPSTREAM_TEXT_MAX of upstream text). */
+const UPSTREAM_ERROR_MAX = 800;
+
+/**
+ * Removes secrets from an error message before it can reach a client or a log; with `upstream` (the text
+ * may come from an upstream) also URLs, stack frames, file paths and host:port addresses, and cuts it to
+ * UPSTREAM_ERROR_MAX characters (an adapter may quote more than upstreamMessage keeps).
+ */
+export function sanitize(err: GatewayError, secrets: readonly string[], upstream = true): GatewayError {
   const redacted = redact(err.message, secrets);
-  const message = urls ? stripUrls(redacted) : redacted;
+  const message = upstream ? capUpstreamText(stripUpstreamDetails(redacted), UPSTREAM_ERROR_MAX) : redacted;
   if (message === err.message) return err;
   return new GatewayError({ status: err.status, type: err.type, code: err.code, message, param: err.param, retryable: err.retryable, cause: err.cause, retryAfterMs: err.retryAfterMs, headers: err.headers });
 }
