@@ -89,7 +89,9 @@ async function readAnswer(ex: Exchange, call: InboundCall, target: Target, areq:
 
   const wantsStream = call.stream && adapter.streamMode !== 'emulate';
   if (wantsStream && isStreamContentType(adapter.streamFraming, contentType)) {
-    upstream.stopTimer(); // the SSE source's idle timeout (same duration) watches the stream from here
+    // The attempt's timeout keeps running until the first content: bytes that carry none (SSE comments,
+    // pings, a role-only opener) do not hold the request past timeout_ms. The SSE source's idle timeout
+    // (same duration) watches the stream from there.
     if (!adapter.createStreamDecoder) throw errors.upstreamInvalid(provider.name, 'the adapter cannot decode streams');
     const source = new SseSource(response.body!, adapter.createStreamDecoder(areq, provider.view), {
       provider: provider.name, idleTimeoutMs: provider.timeoutMs, abortUpstream: upstream.abort, onClose: upstream.finish,
@@ -106,12 +108,13 @@ async function readAnswer(ex: Exchange, call: InboundCall, target: Target, areq:
       const committed = primed.some(carriesContent);
       if (step.error && !committed) {
         source.cancel();
-        throw scrub(step.error);
+        throw upstream.timedOut() ? errors.upstreamTimeout(provider.name, provider.timeoutMs) : scrub(step.error);
       }
       // Over before anything readable arrived (an empty body, one that is not SSE, or `[DONE]` after events
       // without a single choice, content or finish_reason): an unreadable answer, never an empty 200.
       if (step.ended && !committed) throw errors.upstreamInvalid(provider.name, 'the stream ended without an answer');
       if (committed || step.ended || step.error) {
+        upstream.stopTimer();
         return { kind: 'stream', target, source, primed, usage: step.usage, done, ended: step.ended ?? false, pendingError: step.error ? scrub(step.error) : undefined };
       }
     }

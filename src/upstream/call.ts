@@ -39,6 +39,8 @@ export interface UpstreamCall {
   text(): Promise<string>;
   /** Stops the timeout: a stream's idle timer takes over. */
   stopTimer(): void;
+  /** Did the timeout abort this attempt? */
+  timedOut(): boolean;
   /** The answer has been read (or abandoned): stops the timer and frees the connection slot. Idempotent. */
   finish(): void;
 }
@@ -91,6 +93,7 @@ export async function callUpstream(request: UpstreamRequest, options: CallOption
       abort,
       signal: controller.signal,
       stopTimer: () => timer?.cancel(),
+      timedOut: () => timedOut,
       finish,
       async text() {
         try {
