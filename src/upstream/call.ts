@@ -5,6 +5,7 @@
 import type { UpstreamRequest } from '../contracts/adapter.ts';
 import { GatewayError, errors } from '../contracts/errors.ts';
 import type { Lease } from './connection-gate.ts';
+import { ContentDecodingError, decodedResponse } from './decode-body.ts';
 import { type Deadline, deadlines } from '../runtime/deadline-wheel.ts';
 
 export interface CallOptions {
@@ -77,13 +78,14 @@ export async function callUpstream(request: UpstreamRequest, options: CallOption
   try {
     const response = options.serveLocally
       ? await options.serveLocally(request, controller.signal)
-      : await fetch(request.url, {
+      : decodedResponse(await fetch(request.url, {
           method: request.method,
           headers: request.headers,
           body: (request.body ?? undefined) as BodyInit | undefined,
           redirect: 'manual',
           signal: controller.signal,
-        });
+          decompress: false, // see decode-body.ts: inflation stops where the reader stops
+        }));
     if (response.status >= 300 && response.status < 400) {
       abort();
       throw errors.upstreamError(`Provider "${options.provider}" answered with a redirect (HTTP ${response.status}); the gateway does not follow redirects. Check providers.${options.provider}.base_url.`, response.status, true);
@@ -105,6 +107,7 @@ export async function callUpstream(request: UpstreamRequest, options: CallOption
           }
           if (options.signal.aborted) throw new ClientGone();
           if (timedOut) throw errors.upstreamTimeout(options.provider, options.timeoutMs);
+          if (err instanceof ContentDecodingError) throw errors.upstreamInvalid(options.provider, err.message);
           throw errors.upstreamError(`Provider "${options.provider}" cut the connection while sending its answer (${networkReason(err)}).`, 'network', true);
         } finally {
           finish();
@@ -114,6 +117,10 @@ export async function callUpstream(request: UpstreamRequest, options: CallOption
   } catch (err) {
     finish();
     if (err instanceof GatewayError) throw err;
+    if (err instanceof ContentDecodingError) {
+      abort(err);
+      throw errors.upstreamInvalid(options.provider, `${err.message} (unsupported Content-Encoding)`);
+    }
     if (options.signal.aborted) throw new ClientGone();
     if (timedOut) throw errors.upstreamTimeout(options.provider, options.timeoutMs);
     throw errors.upstreamError(`Could not reach provider "${options.provider}" (${networkReason(err)}).`, 'network', true);
