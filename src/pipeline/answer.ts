@@ -3,7 +3,8 @@
 // route plugins shape the answer; finishRequest settles and meters it once (from the HTTP edge, or from
 // the relay's onFinish for a stream).
 
-import type { ChatChunk, ChatResponse, JsonValue, Usage } from '../contracts/canonical.ts';
+import { type ChatChunk, type ChatResponse, type JsonValue, type Usage, usageToWire } from '../contracts/canonical.ts';
+import { usageToResponsesWire } from '../contracts/responses-usage.ts';
 import { chunksFromChatResponse } from '../contracts/emulate-stream.ts';
 import type { Price, Target } from '../compile/types.ts';
 import type { Runtime } from '../runtime/runtime.ts';
@@ -71,10 +72,12 @@ export async function answer(ctx: AnswerContext, plan: Plan): Promise<Response> 
     // Owed from here: a route plugin failing below changes the answer, not the bill.
     charge(ex, { target: result.target, usage, usageSource: source, costMicros: cost, stream: false, partial: false });
     addCostHeaders(headers, usage, cost);
-    // expose_upstream: false: the answer names the public model, never the upstream's (then the bytes change).
+    // expose_upstream: false: the answer names the public model, never the upstream's; invalid upstream usage
+    // is replaced by the usage billed. Either changes the bytes, so the verbatim body no longer serves.
     const renamed = !gw.exposeUpstream && renameModel(result.body, publicModel(ex, call));
+    const rebilled = invalid !== undefined && usage !== undefined && replaceUsage(result.body, usage);
     let response: Response;
-    if (result.verbatim !== undefined && !renamed && !surface.shapeBody && !ex.route.plugins.length && !cacheable) {
+    if (result.verbatim !== undefined && !renamed && !rebilled && !surface.shapeBody && !ex.route.plugins.length && !cacheable) {
       // Fast path: the upstream body is already the answer; forward its bytes without re-serialising.
       headers['content-type'] = 'application/json';
       response = new Response(result.verbatim, { status: result.status, headers });
@@ -146,6 +149,15 @@ function publicModel(ex: Exchange, call: InboundCall): string {
 function renameModel(body: JsonValue, name: string): boolean {
   if (!name || !body || typeof body !== 'object' || Array.isArray(body) || typeof body.model !== 'string' || body.model === name) return false;
   body.model = name;
+  return true;
+}
+
+/** Puts the usage the gateway billed in place of an upstream's invalid usage object; true if it did. */
+function replaceUsage(body: JsonValue, usage: Usage): boolean {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return false;
+  const old = body.usage;
+  if (old && typeof old === 'object' && !Array.isArray(old) && 'input_tokens' in old) body.usage = usageToResponsesWire(usage) as unknown as JsonValue;
+  else body.usage = usageToWire(usage) as unknown as JsonValue;
   return true;
 }
 

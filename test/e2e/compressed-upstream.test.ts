@@ -25,7 +25,7 @@ async function gzipBomb(): Promise<Uint8Array> {
   return new Uint8Array(await new Response(gz.readable).arrayBuffer());
 }
 
-const compressed = (body: Uint8Array, type = 'application/json') => new Response(body, { headers: { 'content-type': type, 'content-encoding': 'gzip' } });
+const compressed = (body: Uint8Array, type = 'application/json') => new Response(body as BodyInit, { headers: { 'content-type': type, 'content-encoding': 'gzip' } });
 
 beforeAll(async () => {
   bomb = await gzipBomb();
