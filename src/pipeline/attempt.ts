@@ -108,7 +108,7 @@ async function readAnswer(ex: Exchange, call: InboundCall, target: Target, areq:
       const committed = primed.some(carriesContent);
       if (step.error && !committed) {
         source.cancel();
-        throw upstream.timedOut() ? errors.upstreamTimeout(provider.name, provider.timeoutMs) : scrub(step.error);
+        throw upstream.timedOut() ? errors.upstreamTimeout(provider.name, provider.timeoutMs, 'content') : scrub(step.error);
       }
       // Over before anything readable arrived (an empty body, one that is not SSE, or `[DONE]` after events
       // without a single choice, content or finish_reason): an unreadable answer, never an empty 200.

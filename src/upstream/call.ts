@@ -106,8 +106,8 @@ export async function callUpstream(request: UpstreamRequest, options: CallOption
             throw err;
           }
           if (options.signal.aborted) throw new ClientGone();
-          if (timedOut) throw errors.upstreamTimeout(options.provider, options.timeoutMs);
-          if (err instanceof ContentDecodingError) throw errors.upstreamInvalid(options.provider, err.message);
+          if (timedOut) throw errors.upstreamTimeout(options.provider, options.timeoutMs, 'body');
+          if (err instanceof ContentDecodingError || invalidHttp(err)) throw errors.upstreamInvalid(options.provider, err instanceof ContentDecodingError ? err.message : 'its HTTP framing is invalid');
           throw errors.upstreamError(`Provider "${options.provider}" cut the connection while sending its answer (${networkReason(err)}).`, 'network', true);
         } finally {
           finish();
@@ -123,6 +123,7 @@ export async function callUpstream(request: UpstreamRequest, options: CallOption
     }
     if (options.signal.aborted) throw new ClientGone();
     if (timedOut) throw errors.upstreamTimeout(options.provider, options.timeoutMs);
+    if (invalidHttp(err)) throw errors.upstreamInvalid(options.provider, 'its HTTP framing is invalid');
     throw errors.upstreamError(`Could not reach provider "${options.provider}" (${networkReason(err)}).`, 'network', true);
   }
 }
@@ -163,6 +164,11 @@ async function readBounded(response: Response, max: number, provider: string): P
     at += p.byteLength;
   }
   return new TextDecoder().decode(all);
+}
+
+/** Bun's error for a reply that breaks HTTP framing (bad chunk sizes, a garbled status line). */
+function invalidHttp(err: unknown): boolean {
+  return (err as { code?: string }).code === 'InvalidHTTPResponse';
 }
 
 function networkReason(err: unknown): string {

@@ -37,7 +37,9 @@ test('pings (and a role-only opener) without content end in 504 upstream_timeout
     const started = Date.now();
     const res = await stream('only-pinger');
     expect(res.status).toBe(504);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('upstream_timeout');
+    const { error } = (await res.json()) as { error: { code: string; message: string } };
+    expect(error.code).toBe('upstream_timeout');
+    expect(error.message).toContain('sent no content within 600 ms');
     expect(Date.now() - started).toBeLessThan(4000);
   }
   await Bun.sleep(50);
