@@ -27,7 +27,7 @@ export function stripUrls(text: string): string {
 }
 
 /** A stack frame: `at fn (/path/file.js:42:13)`, `at /path/file.js:1:1`, `at Object.<anonymous> (file:1:2)`. */
-const STACK_FRAME = /\s*\bat\s+(?:[^\n()]{0,200}?\s)?\(?[^\s()]+:\d+:\d+\)?/g;
+const STACK_FRAME = /\s*\bat\s+(?:(?:async\s+|new\s+)?[^\s()]+(?:\s+\[as [^\]]+\])?\s+)?\(?(?:[^\s()]*[/\\][^\s()]*|node:[^\s()]+|[\w.-]+\.[A-Za-z]{1,5}):\d+:\d+\)?/g;
 /** Absolute file paths: a Unix path naming a file (with extension) or under a system root, a Windows path. */
 const FILE_PATH = /(?<![\w/.:-])(?:\/(?:[\w.@+-]+\/)+[\w@+-]+\.[A-Za-z][\w]{0,7}|\/(?:srv|home|usr|var|opt|app|tmp|etc|root|mnt|workspace|Users)(?:\/[\w.@+-]+)+|[A-Za-z]:\\(?:[\w.@+ -]+\\)*[\w.@+-]+)(?::\d+(?::\d+)?)?/g;
 /** host:port and IP:port (v4 or bracketed v6), e.g. `10.0.0.7:8080`, `api.internal:443`, `localhost:11434`. */
