@@ -25,14 +25,31 @@ export function decodedResponse(response: Response): Response {
   if (!coding || coding === 'identity' || !response.body) return response;
   const format = FORMATS[coding];
   if (!format) throw new ContentDecodingError(coding);
-  const inflated = response.body.pipeThrough(new DecompressionStream(format)).getReader();
+  // The compressed bytes pass through a stream of ours so that a failure of the body itself (a cut, an
+  // abort) is told apart from bytes that do not inflate.
+  const raw = response.body.getReader();
+  let bodyFailure: { error: unknown } | undefined;
+  const compressed = new ReadableStream<BufferSource>({
+    async pull(controller) {
+      try {
+        const step = await raw.read();
+        if (step.done) controller.close();
+        else controller.enqueue(step.value);
+      } catch (error) {
+        bodyFailure = { error };
+        controller.error(error);
+      }
+    },
+    cancel: (reason) => raw.cancel(reason),
+  }, { highWaterMark: 0 });
+  const inflated = compressed.pipeThrough(new DecompressionStream(format)).getReader();
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       let step: Awaited<ReturnType<typeof inflated.read>>;
       try {
         step = await inflated.read();
       } catch {
-        controller.error(new ContentDecodingError(coding));
+        controller.error(bodyFailure ? bodyFailure.error : new ContentDecodingError(coding));
         return;
       }
       if (step.done) controller.close();
