@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'bun:test';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from './helpers/gateway.ts';
+import { startTestGateway, tempDir } from './helpers/gateway.ts';
 
 const ROOT = join(import.meta.dir, '..');
 const CLI = join(ROOT, 'src', 'cli.ts');
@@ -124,6 +124,32 @@ ${KEY}`);
     expect(r.out).toContain('ends in the endpoint path /messages; the gateway appends the endpoint itself: write base_url: https://api.anthropic.com/v1');
     expect(r.out).toContain('write base_url: https://r.openai.azure.com\n');
     expect(r.out).toContain('write base_url: https://generativelanguage.googleapis.com/v1beta\n');
+  });
+
+  test('a base_url with a query or fragment is an error that says where the parameter goes instead', async () => {
+    const yaml = `version: 1
+providers:
+  fake: { adapter: openai, base_url: "http://127.0.0.1:4100/v1?tenant=x", models: [a] }
+  az: { adapter: azure, base_url: "https://r.openai.azure.com/?api-version=2024-10-21", models: { b: dep } }
+  ge: { adapter: gemini, base_url: "https://generativelanguage.googleapis.com/v1beta?key=AIzaSy-secret-0000", models: [c] }
+  fr: { adapter: anthropic, base_url: "https://api.anthropic.com/#x", models: [d] }
+  en: { adapter: openai, base_url: "\${SY_Q_URL}", models: [e] }
+${KEY}`;
+    const r = validate(yaml, { SY_Q_URL: 'https://h.example/v1?token=sk-env-secret-7d1e' });
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(':3:38: base_url has a query string; the gateway appends the endpoint path to base_url, so it must end in a path: write base_url: http://127.0.0.1:4100/v1; the gateway sends no query parameters of yours upstream: if the API also takes tenant as a header, set it in providers.fake.headers\n');
+    expect(r.out).toContain(":4:35: base_url has a query string; the gateway appends the endpoint path to base_url, so it must end in a path: write base_url: https://r.openai.azure.com; set the azure provider's own field api_version instead of api-version\n");
+    expect(r.out).toContain('write base_url: https://generativelanguage.googleapis.com/v1beta; put the key in api_key, not in the URL\n');
+    expect(r.out).toContain(':6:39: base_url has a fragment (#...); the gateway appends the endpoint path to base_url, so it must end in a path: write base_url: https://api.anthropic.com\n');
+    expect(r.out).toContain(":7:36: base_url (${SY_Q_URL}) has a query string; the gateway appends the endpoint path to base_url, so it must end in a path: remove the query from the variable's value\n");
+    expect(r.out + r.err).not.toContain('AIzaSy-secret-0000');
+    expect(r.out + r.err).not.toContain('sk-env-secret-7d1e');
+    expect(r.out + r.err).not.toContain('h.example');
+    // the gateway refuses to start on it too (it used to build http://127.0.0.1:4100/v1?tenant=x/chat/completions)
+    const { ConfigInvalidError } = await import('../src/gateway.ts');
+    const refused = await startTestGateway(yaml.replace(/\n {2}(az|ge|fr|en):.*/g, '')).then(async (gw) => { await gw.stop(); return undefined; }, (err: unknown) => err);
+    expect(refused).toBeInstanceOf(ConfigInvalidError);
+    expect((refused as InstanceType<typeof ConfigInvalidError>).problems.join('\n')).toContain('base_url has a query string');
   });
 });
 
