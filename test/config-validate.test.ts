@@ -265,6 +265,50 @@ ${KEY}`);
   });
 });
 
+describe('one line per problem', () => {
+  test('a value matching none of the allowed forms is one line saying what is allowed (not one per anyOf branch)', () => {
+    const r = validate(`version: 1
+providers:
+  mo: { adapter: mock, models: [a] }
+  m2: { adapter: mock, models: 7 }
+  m3: { adapter: mock, models: { b: 5 } }
+routing:
+  retry: { attempts: 1, on: [429, 700, timeout, nope, 5] }
+${KEY}`);
+    expect(r.code).toBe(1);
+    expect(r.lines).toEqual([
+      `${r.file}:4:32: providers.m2.models must be a list of strings or a map of strings`,
+      // the value is a map, so what is wrong is inside it
+      `${r.file}:5:37: providers.m3.models.b must be string`,
+      `${r.file}:7:35: routing.retry.on.1 must be an integer from 400 to 599 or one of "timeout", "network"`,
+      `${r.file}:7:49: routing.retry.on.3 must be an integer from 400 to 599 or one of "timeout", "network"`,
+      `${r.file}:7:55: routing.retry.on.4 must be an integer from 400 to 599 or one of "timeout", "network"`,
+    ]);
+  });
+
+  test('a UTF-16, binary or Latin-1 file is reported as not UTF-8 text, at the first bad byte', () => {
+    const dir = tempDir();
+    const yaml = `version: 1\nproviders:\n  mo: { adapter: mock, models: [a] }\n${KEY}`;
+    const write = (name: string, bytes: Uint8Array) => { const file = join(dir, name); writeFileSync(file, bytes); return file; };
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(yaml, 'utf16le')]);
+    const cases: Array<[string, Uint8Array, string]> = [
+      ['utf16.yaml', utf16, ':1:1: the config is UTF-16 text (it starts with a UTF-16 byte order mark), not UTF-8; save it as UTF-8 text'],
+      ['utf16-nobom.yaml', Buffer.from(yaml, 'utf16le'), ':1:2: the config looks like UTF-16 text, not UTF-8; save it as UTF-8 text'],
+      ['image.yaml', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]), ':3:1: the config is not text (it contains NUL bytes: a binary file?); save it as UTF-8 text'],
+      ['latin1.yaml', Buffer.from(`${yaml}# caf\xe9\n`, 'latin1'), ':6:6: the config is not UTF-8 text (byte 0xE9 here is not valid UTF-8; a Latin-1 or Windows-1252 file?); save it as UTF-8 text'],
+    ];
+    for (const [name, bytes, expected] of cases) {
+      const file = write(name, bytes);
+      const r = validateFile(file);
+      expect(r.code, name).toBe(1);
+      expect(r.lines, name).toEqual([`${file}${expected}`]);
+    }
+    // a UTF-8 byte order mark is fine
+    const bom = validateFile(write('bom.yaml', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(yaml)])));
+    expect(bom.code).toBe(0);
+  });
+});
+
 describe('unpriced models', () => {
   test('a served model without a price is a warning at its line; an explicit zero price or a catalog price is not', () => {
     const r = validate(`version: 1

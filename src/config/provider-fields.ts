@@ -8,6 +8,7 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import type { Adapter } from '../contracts/adapter.ts';
 import { hint } from './did-you-mean.ts';
 import { commonProviderFields, describe } from './schema-check.ts';
+import { pickErrors } from './schema-choices.ts';
 import type { GatewayConfig } from './types.ts';
 import { type ConfigProblem, type ParsedSource, locate, nodeAt } from './yaml-source.ts';
 
@@ -70,7 +71,7 @@ export function providerFieldsOf(name: string, block: Record<string, unknown>, a
   }
   const validate = validatorOf(adapter);
   if (!validate(specific)) {
-    for (const err of validate.errors ?? []) {
+    for (const err of pickErrors(validate.errors ?? [])) {
       const sub = err.instancePath ? err.instancePath.slice(1).split('/') : [];
       const { message, keyOf } = describe(err, [...here, ...sub].join('.'), undefined, `the ${adapter.id} adapter's fields in the README`);
       out.push({ path: [...here, ...sub], message, keyOf });
