@@ -33,8 +33,15 @@ export function guessMimeType(url: string): string {
   return (ext && MIME_BY_EXTENSION[ext]) || 'image/jpeg';
 }
 
-/** data: URL → inlineData; any other URL → fileData with a guessed MIME type. */
+/**
+ * data: URL → inlineData; an http(s) URL, or a gs:// Cloud Storage URI (Vertex AI reads those), → fileData
+ * with a guessed MIME type. Anything else (file:, relative paths, ...) names nothing the provider can
+ * fetch and is refused, as the Anthropic adapter does.
+ */
 function urlPart(url: string, param: string): GeminiPart {
+  if (!/^(?:https?|gs):\/\//i.test(url) && !url.startsWith('data:')) {
+    throw errors.invalidValue(param, `${param} must be a data: URL (data:<mime>;base64,<data>) or an http(s) URL (gs:// Cloud Storage URIs on Vertex AI).`);
+  }
   if (url.startsWith('data:')) {
     const match = /^data:([^;,]+)((?:;[^;,]*)*),(.*)$/s.exec(url);
     if (!match || !/;base64/i.test(match[2])) {

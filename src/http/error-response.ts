@@ -31,8 +31,8 @@ export function errorHeaders(err: GatewayError, requestId: string): Record<strin
   return headers;
 }
 
-/** A gateway path in a hint: `/v1/<name>` at the start, after a space, a quote or a parenthesis. */
-const HINT_PATH = /(^|[\s"'(])\/v1\/(?=[a-z])/g;
+/** A gateway path in a hint: `/v1/<name>` (or Gemini's `/v1beta/<name>`) at the start, after a space, a quote or a parenthesis. */
+const HINT_PATH = /(^|[\s"'(])\/(v1|v1beta)\/(?=[a-z])/g;
 
 /**
  * Points the gateway's own hints ("GET /v1/models lists ...") at the route's prefix. Upstream text is left
@@ -40,7 +40,7 @@ const HINT_PATH = /(^|[\s"'(])\/v1\/(?=[a-z])/g;
  */
 export function hintsForRoute(err: GatewayError, routePath: string | undefined): GatewayError {
   if (!routePath || err.cause !== undefined || err.type === 'upstream_error') return err;
-  const message = err.message.replace(HINT_PATH, `$1${routePath}/v1/`);
+  const message = err.message.replace(HINT_PATH, `$1${routePath}/$2/`);
   if (message === err.message) return err;
   return new GatewayError({ status: err.status, type: err.type, code: err.code, message, param: err.param, retryable: err.retryable, cause: err.cause, retryAfterMs: err.retryAfterMs, headers: err.headers });
 }

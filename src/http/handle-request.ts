@@ -22,6 +22,7 @@ import { listModels } from './models.ts';
 import { cacheChoice, classifyOpenAIPath } from './openai-paths.ts';
 import { openAISurface } from './openai-surface.ts';
 import { readOperationBody } from './read-body.ts';
+import { assertStreamFlag, validateChat } from './validate-chat.ts';
 import { splitToolCallIds } from '../protocols/openai/tool-ids.ts';
 import { type InboundSurface, surfaceFor } from '../protocols/index.ts';
 
@@ -121,9 +122,9 @@ async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url:
       throw new GatewayError({ status: 400, type: 'invalid_request_error', code: 'invalid_value', param: 'model', message: '"model" must be a string.' });
     }
     if (target.operation === 'chat') {
-      validateChat(call);
+      validateChat(call.body);
       splitToolCallIds(call.body);
-    }
+    } else if (target.operation === 'completions') assertStreamFlag(call.body);
     assertModelName(call.model ?? parsed.passthroughModel);
     if (parsed.passthroughModel !== undefined) assertModelAllowed(ex.key, parsed.passthroughModel);
     ex.call = call;
@@ -143,49 +144,6 @@ async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url:
     return errorResponse(gwErr, id, route, scope, gw.secrets, shape ? (e) => shape(e, id) : undefined);
   }
 }
-
-
-const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
-
-/** The shape checks every adapter relies on; anything else is the provider's business. */
-function validateChat(call: InboundCall): void {
-  const messages = call.body.messages;
-  const bad = (param: string, message: string) => new GatewayError({ status: 400, type: 'invalid_request_error', code: 'invalid_value', param, message });
-  if (!Array.isArray(messages) || messages.length === 0) throw bad('messages', '"messages" must be a non-empty array of {role, content} objects.');
-  messages.forEach((m, i) => {
-    if (!m || typeof m !== 'object' || Array.isArray(m) || typeof m.role !== 'string' || !ROLES.has(m.role)) {
-      throw bad(`messages[${i}]`, `messages[${i}] must be an object with a "role" of ${[...ROLES].join(', ')}.`);
-    }
-    const content = m.content;
-    if (content !== undefined && content !== null && typeof content !== 'string') {
-      if (!Array.isArray(content)) throw bad(`messages[${i}].content`, `messages[${i}].content must be a string, an array of content parts, or null.`);
-      content.forEach((part, j) => {
-        if (!part || typeof part !== 'object' || Array.isArray(part) || typeof part.type !== 'string') {
-          throw bad(`messages[${i}].content[${j}]`, `messages[${i}].content[${j}] must be an object with a string "type" (e.g. {"type":"text","text":"..."}).`);
-        }
-      });
-    }
-    const calls = m.tool_calls;
-    if (calls !== undefined && calls !== null) {
-      if (!Array.isArray(calls)) throw bad(`messages[${i}].tool_calls`, `messages[${i}].tool_calls must be an array.`);
-      calls.forEach((c, j) => {
-        const fn = c && typeof c === 'object' && !Array.isArray(c) ? c.function : undefined;
-        if (!fn || typeof fn !== 'object' || Array.isArray(fn) || typeof fn.name !== 'string') {
-          throw bad(`messages[${i}].tool_calls[${j}]`, `messages[${i}].tool_calls[${j}] must be {"id", "type": "function", "function": {"name", "arguments"}}.`);
-        }
-      });
-    }
-  });
-  for (const field of ['max_tokens', 'max_completion_tokens', 'n']) {
-    const v = call.body[field];
-    if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isInteger(v) || v < 1)) throw bad(field, `"${field}" must be a positive integer.`);
-  }
-  for (const field of ['temperature', 'top_p']) {
-    const v = call.body[field];
-    if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw bad(field, `"${field}" must be a non-negative number.`);
-  }
-}
-
 
 function withRequestId(response: Response, id: string): Response {
   if (!response.headers.has('x-request-id')) {

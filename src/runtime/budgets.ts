@@ -118,16 +118,22 @@ export class BudgetTracker {
   }
 }
 
+const ESTIMATE = '(prompt + max_tokens × n, or per image, at the price of the dearest model that may answer, fallbacks included)';
+
+/**
+ * The 429 for a refused reservation. Two different situations: the key's budget cannot cover the request at
+ * all (spent + amount > budget: only a top-up or a smaller request helps), or it could, but other requests of
+ * the key in flight hold the difference (their reservations are released when they finish: retry then).
+ */
 export function quotaError(name: string, budget: number, a: Pick<BudgetAccount, 'spentMicros' | 'reservedMicros'>, amount: number): GatewayError {
   const remaining = Math.max(0, budget - a.spentMicros);
-  const inFlight = a.reservedMicros > 0 && a.spentMicros + amount <= budget
-    ? ` Other requests of this key in flight hold ${formatUsd(a.reservedMicros)}; retry when they finish.`
-    : '';
-  return new GatewayError({
-    status: 429, type: 'insufficient_quota', code: 'insufficient_quota',
-    message: `The API key "${name}" has ${formatUsd(remaining)} left of its ${formatUsd(budget)} budget, and this request may cost up to ${formatUsd(amount)} ` +
-      `(prompt + max_tokens × n, or per image, at the price of the dearest model that may answer, fallbacks included).${inFlight} ` +
-      `Lower max_tokens or n, or ask this gateway's operator to top up the key ` +
-      `(PATCH /admin/keys/${name} {"top_up": <USD>}) or raise its budget.`,
-  });
+  const heldByOthers = a.reservedMicros > 0 && a.spentMicros + amount <= budget;
+  const message = heldByOthers
+    ? `The API key "${name}" has ${formatUsd(remaining)} left of its ${formatUsd(budget)} budget, but requests of this key still in flight ` +
+      `hold ${formatUsd(a.reservedMicros)} of it, leaving ${formatUsd(Math.max(0, remaining - a.reservedMicros))}, and this request may cost up to ${formatUsd(amount)} ${ESTIMATE}. ` +
+      'Retry when those requests finish (each then holds only what it actually cost), send fewer requests at once, or lower max_tokens or n.'
+    : `The API key "${name}" has ${formatUsd(remaining)} left of its ${formatUsd(budget)} budget, and this request may cost up to ${formatUsd(amount)} ${ESTIMATE}. ` +
+      'Lower max_tokens or n, or ask this gateway\'s operator to top up the key ' +
+      `(PATCH /admin/keys/${name} {"top_up": <USD>}) or raise its budget.`;
+  return new GatewayError({ status: 429, type: 'insufficient_quota', code: 'insufficient_quota', message });
 }

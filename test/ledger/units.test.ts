@@ -122,6 +122,28 @@ describe('BudgetTracker', () => {
     expect(() => budgets.reserve({ name: 'free' }, 1e12)).not.toThrow();
   });
 
+  test('a refusal says whether reservations in flight or the budget itself block the request', () => {
+    const budgets = new BudgetTracker();
+    const key = { name: 'k', budgetMicros: 2_000_000 };
+    const holds = [budgets.reserve(key, 800_000), budgets.reserve(key, 800_000)];
+    // $2.00 left, $1.60 held by the two in flight: a third $0.80 request would fit once they finish.
+    const held = (() => { try { budgets.reserve(key, 800_000); } catch (e) { return (e as Error).message; } })()!;
+    expect(held).toContain('has $2.00 left of its $2.00 budget, but requests of this key still in flight hold $1.60 of it, leaving $0.40, and this request may cost up to $0.80');
+    expect(held).toContain('Retry when those requests finish');
+    expect(held).not.toContain('top up'); // more budget is not what it needs
+    // Once they settled at their full reservation, the budget itself is short: no in-flight wording.
+    holds.forEach((h) => h.settle(800_000));
+    const short = (() => { try { budgets.reserve(key, 800_000); } catch (e) { return (e as Error).message; } })()!;
+    expect(short).toContain('has $0.40 left of its $2.00 budget, and this request may cost up to $0.80');
+    expect(short).toContain('top up');
+    expect(short).not.toContain('in flight');
+    // Short on budget even without the one in flight: the budget is what blocks, not the reservation.
+    budgets.reserve(key, 300_000);
+    const both = (() => { try { budgets.reserve(key, 500_000); } catch (e) { return (e as Error).message; } })()!;
+    expect(both).toContain('has $0.40 left of its $2.00 budget, and this request may cost up to $0.50');
+    expect(both).not.toContain('in flight');
+  });
+
   test('formatUsd', () => {
     expect(formatUsd(5_000_000)).toBe('$5.00');
     expect(formatUsd(12_300)).toBe('$0.0123');

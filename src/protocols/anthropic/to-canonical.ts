@@ -12,7 +12,7 @@
 //   canonical id + extra_content (see tool-ids.ts; e.g. Gemini's thoughtSignature survives Claude Code).
 // - tools → function tools; tool_choice auto/any/tool/none → auto/required/named/none;
 //   disable_parallel_tool_use → parallel_tool_calls: false; stop_sequences → stop; metadata.user_id → user.
-// - temperature and top_p pass through; top_k, thinking and service fields are dropped.
+// - temperature and top_p (0..1, Anthropic's range) pass through; top_k, thinking and service fields are dropped.
 // - cache_control breakpoints (TTL included) stay on the canonical parts, tool results and tools they were
 //   sent on (system blocks carrying one stay blocks), so an Anthropic upstream gets them exactly; adapters
 //   for upstreams that do not take them remove them. Breakpoints on tool_use blocks are dropped.
@@ -79,7 +79,8 @@ function convert(body: unknown, requireMaxTokens: boolean): ChatRequest {
   for (const field of ['temperature', 'top_p'] as const) {
     const v = req[field];
     if (v === undefined || v === null) continue;
-    if (typeof v !== 'number') bad(field, `\`${field}\` must be a number`);
+    // Anthropic's documented range for both (its API refuses values outside it).
+    if (typeof v !== 'number' || !(v >= 0 && v <= 1)) bad(field, `\`${field}\` must be a number from 0 to 1`);
     out[field] = v;
   }
   if (req.stop_sequences !== undefined && req.stop_sequences !== null) {

@@ -8,7 +8,7 @@ import type { ChatResponse, JsonValue } from '../../contracts/canonical.ts';
 import { GatewayError } from '../../contracts/errors.ts';
 import { cacheChoice } from '../../http/openai-paths.ts';
 import { readOperationBody } from '../../http/read-body.ts';
-import { assertModelAllowed, modelAllowed, presentedKey } from '../../pipeline/authenticate.ts';
+import { modelAllowed, presentedKey } from '../../pipeline/authenticate.ts';
 import { assertModelName } from '../../pipeline/model-name.ts';
 import { modelReachable } from '../../pipeline/provider-access.ts';
 import { type Surface, serveModelCall } from '../../pipeline/serve-call.ts';
@@ -24,9 +24,12 @@ const METHOD_PATH = /^(?:\/v1beta|\/v1)?\/models\/([^:]+):(generateContent|strea
 const MODELS_PATH = /^\/v1beta\/models(?:\/([^:]+))?$/;
 const ROUTE_MODELS_PATH = /^(?:\/v1beta|\/v1)?\/models(?:\/([^:]+))?$/;
 
-/** Is this a Gemini API path on the default surface? */
+/**
+ * Is this a Gemini API path on the default surface? Every path under /v1beta is (only Gemini clients use
+ * it), so an unknown one is answered in Gemini's error shape with Gemini's paths.
+ */
 export function isGeminiPath(method: string, path: string): boolean {
-  return (method === 'POST' && METHOD_PATH.test(path)) || (method === 'GET' && MODELS_PATH.test(path));
+  return path.startsWith('/v1beta/') || path === '/v1beta' || (method === 'POST' && METHOD_PATH.test(path));
 }
 
 function shaping(sse: boolean, includeThoughts: boolean): Surface {
@@ -55,9 +58,7 @@ export const geminiSurface: InboundSurface = {
     const onRoute = ex.route.protocol === 'gemini';
     const method = req.method === 'POST' ? METHOD_PATH.exec(path) : null;
     const models = req.method === 'GET' ? (onRoute ? ROUTE_MODELS_PATH : MODELS_PATH).exec(path) : null;
-    if (!method && !models) {
-      throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_route', message: `Unknown path ${req.method} ${path} on the Gemini API. Use POST /v1beta/models/{model}:generateContent, :streamGenerateContent or :countTokens, or GET /v1beta/models.` });
-    }
+    if (!method && !models) throw unknownPath(s);
     const key = authenticateSurface(geminiSurface, s);
     if (models) return listModels(s, models[1] === undefined ? undefined : decodeURIComponent(models[1]));
 
@@ -65,11 +66,12 @@ export const geminiSurface: InboundSurface = {
     assertModelName(model);
     const verb = method![2];
     const parsed = await readOperationBody(req, 'chat', ex.gw.maxBodyBytes, ex.gw.bodyTimeoutMs);
-    if (verb === 'countTokens') {
-      if (!ex.gw.models.has(model)) throw notFound(`The model "${model}" does not exist on this gateway. GET /v1beta/models lists the models your key may use.`);
-      assertModelAllowed(key, model);
-      return json(ex, { totalTokens: countChatPrompt(countTokensMessages(parsed.body, model)) });
+    // Checked here (not only in the pipeline) so the hints name this surface's models listing.
+    if (!ex.gw.models.has(model)) throw notFound(`The model "${model}" does not exist on this gateway. GET /v1beta/models lists the models your key may use.`);
+    if (!modelAllowed(key, model)) {
+      throw new GatewayError({ status: 403, type: 'permission_error', code: 'model_not_allowed', param: 'model', message: `The API key "${key.name}" may not use model "${model}". GET /v1beta/models lists the models this key may use.` });
     }
+    if (verb === 'countTokens') return json(ex, { totalTokens: countChatPrompt(countTokensMessages(parsed.body, model)) });
     const stream = verb === 'streamGenerateContent';
     const canonical = geminiToCanonical(parsed.body, model, stream);
     const thinking = (parsed.body.generationConfig as { thinkingConfig?: { includeThoughts?: unknown } } | undefined)?.thinkingConfig;
@@ -82,6 +84,17 @@ export const geminiSurface: InboundSurface = {
     return serveModelCall(rt, ex, call, shaping(new URLSearchParams(search).get('alt') === 'sse', thinking?.includeThoughts === true));
   },
 };
+
+/** 404 for a path the Gemini surface does not serve, with the paths it does and where the base URL points. */
+function unknownPath(s: SurfaceRequest): GatewayError {
+  const base = new URL(s.req.url).origin + s.ex.route.path.replace(/\/$/, '');
+  return new GatewayError({
+    status: 404, type: 'invalid_request_error', code: 'unknown_route',
+    message: `Unknown path ${s.req.method} ${s.path} on the Gemini API. This gateway serves POST /v1beta/models/{model}:generateContent, ` +
+      `:streamGenerateContent and :countTokens, and GET /v1beta/models[/{model}]. Point your Gemini client at ${base} ` +
+      '(the SDK\'s httpOptions.baseUrl, or GOOGLE_GEMINI_BASE_URL for Gemini CLI; without /v1beta, which the client adds).',
+  });
+}
 
 function modelResource(id: string) {
   return {

@@ -78,6 +78,7 @@ function contentsToMessages(contents: JsonValue[]): ChatMessage[] {
       const p = `${param}.parts[${index}]`;
       if (!isObj(part)) bad(p, 'each part must be an object');
       if (part.thought === true) return;
+      if (part.text !== undefined && typeof part.text !== 'string') bad(`${p}.text`, `\`${p}.text\` must be a string`);
       if (typeof part.text === 'string') parts.push({ type: 'text', text: part.text });
       else if (isObj(part.inlineData)) parts.push(mediaPart(part.inlineData, p, true));
       else if (isObj(part.fileData)) parts.push(mediaPart(part.fileData, p, false));
@@ -179,17 +180,20 @@ function toolChoiceOf(config: JsonValue | undefined): ToolChoice | undefined {
 function applyGenerationConfig(request: ChatRequest, config: JsonValue | undefined): void {
   if (config === undefined || config === null) return;
   if (!isObj(config)) bad('generationConfig', '`generationConfig` must be an object');
-  const num = (field: string, integer: boolean): number | undefined => {
+  // `max`: Gemini's documented upper bound (temperature 0..2, topP 0..1).
+  const num = (field: string, integer: boolean, max = Number.MAX_SAFE_INTEGER): number | undefined => {
     const v = config[field];
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (integer && !Number.isInteger(v))) bad(`generationConfig.${field}`, `\`${field}\` must be a non-negative ${integer ? 'integer' : 'number'}`);
+    if (typeof v !== 'number' || !(v >= 0 && v <= max) || (integer && !Number.isInteger(v))) {
+      bad(`generationConfig.${field}`, max < Number.MAX_SAFE_INTEGER ? `\`${field}\` must be a number from 0 to ${max}` : `\`${field}\` must be a non-negative ${integer ? 'integer' : 'number'}`);
+    }
     return v;
   };
   const max = num('maxOutputTokens', true);
   if (max) request.max_tokens = max;
-  const temperature = num('temperature', false);
+  const temperature = num('temperature', false, 2);
   if (temperature !== undefined) request.temperature = temperature;
-  const topP = num('topP', false);
+  const topP = num('topP', false, 1);
   if (topP !== undefined) request.top_p = topP;
   const n = num('candidateCount', true);
   if (n && n > 1) request.n = n;
@@ -199,7 +203,11 @@ function applyGenerationConfig(request: ChatRequest, config: JsonValue | undefin
     const v = config[from];
     if (typeof v === 'number' && Number.isFinite(v)) request[to] = v;
   }
-  if (Array.isArray(config.stopSequences)) request.stop = config.stopSequences.filter((s): s is string => typeof s === 'string');
+  const stop = config.stopSequences;
+  if (stop !== undefined && stop !== null) {
+    if (!Array.isArray(stop) || !stop.every((s) => typeof s === 'string')) bad('generationConfig.stopSequences', '`stopSequences` must be an array of strings');
+    if (stop.length) request.stop = stop as string[];
+  }
   if (config.responseMimeType === 'application/json') {
     const schema: JsonObject | undefined = isObj(config.responseJsonSchema) ? config.responseJsonSchema : isObj(config.responseSchema) ? jsonSchemaFromGemini(config.responseSchema) : undefined;
     request.response_format = schema

@@ -18,6 +18,7 @@ import { type ResponseEcho, outputFromChat, responseEnvelope } from './from-cano
 import { conversationBefore, statelessItems, withIds } from './state.ts';
 import { ResponsesStreamEncoder, hideEncrypted } from './stream-encoder.ts';
 import { inputItems, responsesToCanonical } from './to-canonical.ts';
+import { validateResponsesRequest } from './validate.ts';
 import type { ResponseObject, ResponsesRequest } from './wire-types.ts';
 
 const ENCRYPTED = 'reasoning.encrypted_content';
@@ -33,6 +34,7 @@ export async function createResponse(s: SurfaceRequest, key: CompiledKey, body: 
   if (req.previous_response_id !== undefined && req.previous_response_id !== null && typeof req.previous_response_id !== 'string') throw invalid('previous_response_id', '"previous_response_id" must be a string.');
   if (req.include !== undefined && req.include !== null && !Array.isArray(req.include)) throw invalid('include', '"include" must be an array of strings.');
   if (req.metadata !== undefined && req.metadata !== null && (typeof req.metadata !== 'object' || Array.isArray(req.metadata))) throw invalid('metadata', '"metadata" must be an object of string values.');
+  validateResponsesRequest(req);
 
   const own = inputItems(req.input);
   const previousId = req.previous_response_id || null;

@@ -72,9 +72,7 @@ export function responsesToCanonical(req: ResponsesRequest, items: ResponsesInpu
   }
   for (const field of ['temperature', 'top_p'] as const) {
     const v = req[field];
-    if (v === undefined || v === null) continue;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) bad(field, `\`${field}\` must be a non-negative number`);
-    chat[field] = v;
+    if (typeof v === 'number') chat[field] = v; // range checked in validate.ts
   }
   const format = req.text?.format;
   if (isObj(format) && format.type === 'json_schema') {
