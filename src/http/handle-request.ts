@@ -57,17 +57,9 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
   if (!hostProblem && request.url.charCodeAt(0) === 47) request = new Request(requestUrl(request), request);
   const url = requestUrl(request);
   const { route, rest } = matchRoute(gw, url.pathname);
-  const signal = request.signal;
-  // Every field the request will carry is declared here, so the objects keep one shape from start to end
-  // (fields added later would give each request a chain of hidden-class transitions on the hot path).
-  const scope: HookScope = {
-    requestId: id, route: route.path, keyName: undefined, group: undefined, model: undefined, provider: undefined,
-    signal, log: rt.log, secrets: gw.secrets, states: new Map(),
-  };
+  const scope: HookScope = { requestId: id, route: route.path, signal: request.signal, log: rt.log, secrets: gw.secrets, states: new Map() };
   const ex: Exchange = {
-    id, startedAt: Date.now(), gw, route, get clientIp() { return ipOf(); }, signal, scope, key: undefined, call: undefined,
-    attempts: [], upstreamCalled: undefined, surface: undefined, answeredModel: undefined, billing: undefined, failure: undefined,
-    detached: false, traceParent: undefined, finished: undefined, leave: rt.enter(),
+    id, startedAt: Date.now(), gw, route, get clientIp() { return ipOf(); }, signal: request.signal, scope, attempts: [], detached: false, leave: rt.enter(),
   };
   // OTLP export on: the client's trace context becomes the span's parent (and nothing else).
   if (rt.spans) ex.traceParent = request.headers.get('traceparent') ?? undefined;

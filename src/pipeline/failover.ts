@@ -104,9 +104,11 @@ export async function runWithFailover(ex: Exchange, call: InboundCall, plan: Arr
       message: `No provider of ${modelName} supports ${call.method} ${call.path}. Use a model whose provider serves this endpoint.`,
     });
   }
-  // What this request learnt from failed attempts (only written when one fails).
-  const walk: Walk = { ex, deps, modelName, candidates, notes: [], lastError: undefined, rateLimitError: undefined, circuitWaitMs: Infinity, sawOverload: false };
-  const notes = walk.notes;
+  const notes: AttemptNote[] = [];
+  let lastError: GatewayError | undefined;
+  let rateLimitError: GatewayError | undefined;
+  let circuitWaitMs = Infinity;
+  let sawOverload = false;
   let waited = 0;
 
   while (ex.attempts.length < maxTries) {
@@ -127,7 +129,7 @@ export async function runWithFailover(ex: Exchange, call: InboundCall, plan: Arr
         candidate.failedAt = Date.now();
       } else {
         candidate.out = true;
-        walk.circuitWaitMs = Math.min(walk.circuitWaitMs, deps.breakers.waitMs(target.breakerKey) || policy.breakerCooldownMs);
+        circuitWaitMs = Math.min(circuitWaitMs, deps.breakers.waitMs(target.breakerKey) || policy.breakerCooldownMs);
       }
       continue;
     }
@@ -136,7 +138,7 @@ export async function runWithFailover(ex: Exchange, call: InboundCall, plan: Arr
       // Envoy-style overflow: no queueing, and nothing the upstream did, so no breaker failure.
       deps.breakers.release(target.breakerKey);
       candidate.out = true;
-      walk.sawOverload = true;
+      sawOverload = true;
       notes.push({ provider: target.provider.name, outcome: 'overloaded (max_connections)' });
       continue;
     }
@@ -183,56 +185,41 @@ export async function runWithFailover(ex: Exchange, call: InboundCall, plan: Arr
       const retryable = isRetryable(gwErr, policy);
       // Our own provider key rejected: other targets may work, this one will not on a second try.
       candidate.again = retryable && gwErr.code !== 'upstream_auth_failed';
-      if (limited) walk.rateLimitError = gwErr;
-      else walk.lastError = gwErr;
+      if (limited) rateLimitError = gwErr;
+      else lastError = gwErr;
       if (!retryable) {
-        if (limited && !walk.lastError) throw report(walk, allRateLimited(walk));
-        throw report(walk, gwErr);
+        if (limited && !lastError) throw report(allRateLimited());
+        throw report(gwErr);
       }
     }
   }
 
-  throw report(walk, outcome(walk));
-}
+  throw report(outcome());
 
-/** The failover walk's state for its final error (module-level helpers: no closures per request). */
-interface Walk {
-  readonly ex: Exchange;
-  readonly deps: FailoverDeps;
-  readonly modelName: string;
-  readonly candidates: Candidate[];
-  readonly notes: AttemptNote[];
-  lastError: GatewayError | undefined;
-  rateLimitError: GatewayError | undefined;
-  circuitWaitMs: number;
-  sawOverload: boolean;
-}
+  function outcome(): GatewayError {
+    if (candidates.every((c) => c.rateLimited || c.tries === 0) && candidates.some((c) => c.rateLimited)) return allRateLimited();
+    if (lastError) return lastError;
+    if (rateLimitError) return allRateLimited();
+    if (sawOverload) return overloaded(modelName);
+    return new GatewayError({
+      status: 502, type: 'upstream_error', code: 'upstream_error', retryAfterMs: circuitWaitMs === Infinity ? undefined : circuitWaitMs,
+      message: `Every provider for ${modelName} is temporarily unavailable (circuit open after repeated failures). Retry in ${Math.ceil((circuitWaitMs === Infinity ? policy.breakerCooldownMs : circuitWaitMs) / 1000)} s.`,
+    });
+  }
 
-function outcome(w: Walk): GatewayError {
-  if (w.candidates.every((c) => c.rateLimited || c.tries === 0) && w.candidates.some((c) => c.rateLimited)) return allRateLimited(w);
-  if (w.lastError) return w.lastError;
-  if (w.rateLimitError) return allRateLimited(w);
-  if (w.sawOverload) return overloaded(w.modelName);
-  const policy = w.ex.gw.routing;
-  return new GatewayError({
-    status: 502, type: 'upstream_error', code: 'upstream_error', retryAfterMs: w.circuitWaitMs === Infinity ? undefined : w.circuitWaitMs,
-    message: `Every provider for ${w.modelName} is temporarily unavailable (circuit open after repeated failures). Retry in ${Math.ceil((w.circuitWaitMs === Infinity ? policy.breakerCooldownMs : w.circuitWaitMs) / 1000)} s.`,
-  });
-}
+  /** 429 with the Retry-After of the soonest rate-limited target. */
+  function allRateLimited(): GatewayError {
+    const waits = candidates.filter((c) => c.rateLimited).map((c) => deps.breakers.parkedMs(c.target.breakerKey)).filter((ms) => ms > 0);
+    const soonest = waits.length ? Math.min(...waits) : rateLimitError?.retryAfterMs ?? 1000;
+    return rateLimited(modelName, soonest, ex.gw.exposeUpstream ? rateLimitError : undefined);
+  }
 
-/** 429 with the Retry-After of the soonest rate-limited target. */
-function allRateLimited(w: Walk): GatewayError {
-  const waits = w.candidates.filter((c) => c.rateLimited).map((c) => w.deps.breakers.parkedMs(c.target.breakerKey)).filter((ms) => ms > 0);
-  const soonest = waits.length ? Math.min(...waits) : w.rateLimitError?.retryAfterMs ?? 1000;
-  return rateLimited(w.modelName, soonest, w.ex.gw.exposeUpstream ? w.rateLimitError : undefined);
-}
-
-function report(w: Walk, err: GatewayError): GatewayError {
-  const { ex, notes } = w;
-  // The client's own bad request (a 4xx the upstream rejected) is routine; anything else is worth a warning.
-  const level = err.status >= 500 || err.status === 429 ? 'warn' : 'info';
-  if (notes.length) w.deps.log?.[level]('upstream attempts failed', { request_id: ex.id, model: w.modelName, code: err.code, attempts: describeAttempts(notes), error: (w.lastError ?? w.rateLimitError ?? err).message });
-  return finalError(err, notes, ex.attempts.length, ex.gw, ex.id);
+  function report(err: GatewayError): GatewayError {
+    // The client's own bad request (a 4xx the upstream rejected) is routine; anything else is worth a warning.
+    const level = err.status >= 500 || err.status === 429 ? 'warn' : 'info';
+    if (notes.length) deps.log?.[level]('upstream attempts failed', { request_id: ex.id, model: modelName, code: err.code, attempts: describeAttempts(notes), error: (lastError ?? rateLimitError ?? err).message });
+    return finalError(err, notes, ex.attempts.length, ex.gw, ex.id);
+  }
 }
 
 /**
@@ -241,7 +228,8 @@ function report(w: Walk, err: GatewayError): GatewayError {
  * otherwise. It is tried after its backoff or park, when that wait still fits `retry.max_wait_ms`.
  */
 function pickNext(candidates: Candidate[], breakers: CircuitBreakers, policy: RoutingPolicy, waited: number): { candidate: Candidate; waitMs: number } | undefined {
-  for (const c of candidates) if (c.tries === 0 && !c.out) return { candidate: c, waitMs: 0 };
+  const fresh = candidates.find((c) => c.tries === 0 && !c.out);
+  if (fresh) return { candidate: fresh, waitMs: 0 };
   const now = Date.now();
   let best: { candidate: Candidate; waitMs: number; parked: number } | undefined;
   for (const c of candidates) {

@@ -58,7 +58,7 @@ export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCal
   });
   const ticket = admitted instanceof Promise ? await admitted : admitted; // the in-memory limiter answers synchronously
   // From here the request holds a reservation: finishRequest settles it, whatever happens next.
-  ex.billing = { ticket, multiplier, promptTokens, charge: undefined };
+  ex.billing = { ticket, multiplier, promptTokens };
   return answer({ rt, ex, call, surface, ticket, promptTokens, multiplier }, plan);
 }
 
