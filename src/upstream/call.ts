@@ -8,6 +8,14 @@ import type { Lease } from './connection-gate.ts';
 import { ContentDecodingError, decodedResponse } from './decode-body.ts';
 import { type Deadline, deadlines } from '../runtime/deadline-wheel.ts';
 
+/**
+ * Bun honours `decompress: false` (no Accept-Encoding is sent; decode-body.ts inflates what an upstream
+ * compresses anyway, only as fast as it is read). A runtime that ignores the option (Deno) has already
+ * inflated the body and keeps the Content-Encoding header: decoding again would fail every compressed answer.
+ */
+const FETCH_HONOURS_DECOMPRESS = typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined';
+const ownDecoding = (response: Response): Response => (FETCH_HONOURS_DECOMPRESS ? decodedResponse(response) : response);
+
 export interface CallOptions {
   provider: string;
   timeoutMs: number;
@@ -78,7 +86,7 @@ export async function callUpstream(request: UpstreamRequest, options: CallOption
   try {
     const response = options.serveLocally
       ? await options.serveLocally(request, controller.signal)
-      : decodedResponse(await fetch(request.url, {
+      : ownDecoding(await fetch(request.url, {
           method: request.method,
           headers: request.headers,
           body: (request.body ?? undefined) as BodyInit | undefined,
