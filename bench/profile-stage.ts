@@ -29,12 +29,19 @@ const upstreamPort = await readPort(upstream, 'fake upstream');
 await Bun.write(join(root, 'gateway.yaml'), stageYaml({ upstreamPort, dir: root, ...layers }));
 const port = freePort();
 const prof = process.env.NO_PROFILE ? [] : ['--cpu-prof', '--cpu-prof-md', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=gateway-${stage}`];
-const child = spawnChild([process.execPath, ...prof, 'src/cli.ts', 'start', '--config', join(root, 'gateway.yaml'), '--port', String(port)], {
-  SWITCHYARD_LOG: layers.observe ? 'info' : 'silent', ...(layers.ledgerFile ? {} : { SWITCHYARD_LEDGER_THREAD: 'discard' }),
-});
-void (async () => { for await (const _ of child.proc.stdout) { /* discard */ } })().catch(() => {});
-await waitHealthy(`http://127.0.0.1:${port}/health`, child, '.');
-const url = `http://127.0.0.1:${port}/v1/chat/completions`;
+// SERVER=bench/bare-proxy.ts (or minimal-meter.ts, floor-ladder.ts with BENCH_LADDER): the same figures for a floor.
+const server = process.env.SERVER;
+const child = server
+  ? spawnChild([process.execPath, ...prof, server], { BENCH_UPSTREAM: `http://127.0.0.1:${upstreamPort}`, BENCH_LEDGER_PATH: join(root, 'floor.db') })
+  : spawnChild([process.execPath, ...prof, 'src/cli.ts', 'start', '--config', join(root, 'gateway.yaml'), '--port', String(port)], {
+    SWITCHYARD_LOG: layers.observe ? 'info' : 'silent', ...(layers.ledgerFile ? {} : { SWITCHYARD_LEDGER_THREAD: 'discard' }),
+  });
+const servedPort = server ? await readPort(child, server) : port;
+if (!server) {
+  void (async () => { for await (const _ of child.proc.stdout) { /* discard */ } })().catch(() => {});
+  await waitHealthy(`http://127.0.0.1:${port}/health`, child, '.');
+}
+const url = `http://127.0.0.1:${servedPort}/v1/chat/completions`;
 const body = JSON.stringify({ model: BENCH_MODEL, messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 16 });
 const lua = await writeLua(join(root, 'post.lua'), body, { 'content-type': 'application/json', authorization: `Bearer ${BENCH_KEY}` });
 await runWrk(url, lua, { connections: 64, threads: 1, seconds: 2 });

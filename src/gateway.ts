@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { compileGateway } from './compile/compile.ts';
 import { compileProblem, formatProblem, hashText, loadConfigFile } from './config/load.ts';
 import { priceWarnings } from './config/price-warnings.ts';
+import { listenBodyCap, restartOnlyChanges, type StartFacts } from './config/restart-only.ts';
 import { watchConfig, type WatchHandle } from './config/watch.ts';
 import { createApp } from './http/app.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -93,7 +94,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   const app = createApp(runtime, { worker: opts.worker }).listen({
     port: opts.port ?? server.port ?? 3000,
     hostname: opts.host ?? server.host ?? '127.0.0.1',
-    maxRequestBodySize: Math.max(compiled.gateway.maxBodyBytes * 2, 64 * 1024 * 1024),
+    maxRequestBodySize: listenBodyCap(compiled.gateway.maxBodyBytes),
     idleTimeout: 0,
     // Two gateways must not share a port silently (each would enforce its own budgets and limits); the
     // workers of one supervisor do share it, and the config then has shared state (storage.redis).
@@ -101,6 +102,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   });
   const bun = app.server!;
   const url = `http://${bun.hostname}:${bun.port}`;
+  const startFacts: StartFacts = { listenBodyCap: listenBodyCap(compiled.gateway.maxBodyBytes), worker: opts.worker !== undefined };
 
   let reloading: Promise<boolean> = Promise.resolve(true);
   const reloadOnce = async (reason: string): Promise<boolean> => {
@@ -139,6 +141,10 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       services.onReload(loaded.config);
       healthChecks.configure();
       log.info('config reloaded', { hash: next.gateway.hash, reason });
+      const restartOnly = restartOnlyChanges(first.config, loaded.config, startFacts);
+      if (restartOnly.length) {
+        log.warn(`${restartOnly.join(', ')} changed; ${restartOnly.length === 1 ? 'it applies' : 'they apply'} after a restart (the rest of the config is live; still listening on ${url})`, { fields: restartOnly });
+      }
       warnPrices(loaded, next.gateway);
       return true;
     } catch (err) {

@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'bun:test';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from './helpers/gateway.ts';
+import { startTestGateway, tempDir } from './helpers/gateway.ts';
 
 const ROOT = join(import.meta.dir, '..');
 const CLI = join(ROOT, 'src', 'cli.ts');
@@ -125,6 +125,32 @@ ${KEY}`);
     expect(r.out).toContain('write base_url: https://r.openai.azure.com\n');
     expect(r.out).toContain('write base_url: https://generativelanguage.googleapis.com/v1beta\n');
   });
+
+  test('a base_url with a query or fragment is an error that says where the parameter goes instead', async () => {
+    const yaml = `version: 1
+providers:
+  fake: { adapter: openai, base_url: "http://127.0.0.1:4100/v1?tenant=x", models: [a] }
+  az: { adapter: azure, base_url: "https://r.openai.azure.com/?api-version=2024-10-21", models: { b: dep } }
+  ge: { adapter: gemini, base_url: "https://generativelanguage.googleapis.com/v1beta?key=AIzaSy-secret-0000", models: [c] }
+  fr: { adapter: anthropic, base_url: "https://api.anthropic.com/#x", models: [d] }
+  en: { adapter: openai, base_url: "\${SY_Q_URL}", models: [e] }
+${KEY}`;
+    const r = validate(yaml, { SY_Q_URL: 'https://h.example/v1?token=sk-env-secret-7d1e' });
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(':3:38: base_url has a query string; the gateway appends the endpoint path to base_url, so it must end in a path: write base_url: http://127.0.0.1:4100/v1; the gateway sends no query parameters of yours upstream: if the API also takes tenant as a header, set it in providers.fake.headers\n');
+    expect(r.out).toContain(":4:35: base_url has a query string; the gateway appends the endpoint path to base_url, so it must end in a path: write base_url: https://r.openai.azure.com; set the azure provider's own field api_version instead of api-version\n");
+    expect(r.out).toContain('write base_url: https://generativelanguage.googleapis.com/v1beta; put the key in api_key, not in the URL\n');
+    expect(r.out).toContain(':6:39: base_url has a fragment (#...); the gateway appends the endpoint path to base_url, so it must end in a path: write base_url: https://api.anthropic.com\n');
+    expect(r.out).toContain(":7:36: base_url (${SY_Q_URL}) has a query string; the gateway appends the endpoint path to base_url, so it must end in a path: remove the query from the variable's value\n");
+    expect(r.out + r.err).not.toContain('AIzaSy-secret-0000');
+    expect(r.out + r.err).not.toContain('sk-env-secret-7d1e');
+    expect(r.out + r.err).not.toContain('h.example');
+    // the gateway refuses to start on it too (it used to build http://127.0.0.1:4100/v1?tenant=x/chat/completions)
+    const { ConfigInvalidError } = await import('../src/gateway.ts');
+    const refused = await startTestGateway(yaml.replace(/\n {2}(az|ge|fr|en):.*/g, '')).then(async (gw) => { await gw.stop(); return undefined; }, (err: unknown) => err);
+    expect(refused).toBeInstanceOf(ConfigInvalidError);
+    expect((refused as InstanceType<typeof ConfigInvalidError>).problems.join('\n')).toContain('base_url has a query string');
+  });
 });
 
 describe('one pass', () => {
@@ -236,6 +262,50 @@ providers:
 ${KEY}`);
     expect(r.code).toBe(1);
     expect(r.out).toContain(':6:16: header X-Title of provider oa contains a line break; header values must be one line');
+  });
+});
+
+describe('one line per problem', () => {
+  test('a value matching none of the allowed forms is one line saying what is allowed (not one per anyOf branch)', () => {
+    const r = validate(`version: 1
+providers:
+  mo: { adapter: mock, models: [a] }
+  m2: { adapter: mock, models: 7 }
+  m3: { adapter: mock, models: { b: 5 } }
+routing:
+  retry: { attempts: 1, on: [429, 700, timeout, nope, 5] }
+${KEY}`);
+    expect(r.code).toBe(1);
+    expect(r.lines).toEqual([
+      `${r.file}:4:32: providers.m2.models must be a list of strings or a map of strings`,
+      // the value is a map, so what is wrong is inside it
+      `${r.file}:5:37: providers.m3.models.b must be string`,
+      `${r.file}:7:35: routing.retry.on.1 must be an integer from 400 to 599 or one of "timeout", "network"`,
+      `${r.file}:7:49: routing.retry.on.3 must be an integer from 400 to 599 or one of "timeout", "network"`,
+      `${r.file}:7:55: routing.retry.on.4 must be an integer from 400 to 599 or one of "timeout", "network"`,
+    ]);
+  });
+
+  test('a UTF-16, binary or Latin-1 file is reported as not UTF-8 text, at the first bad byte', () => {
+    const dir = tempDir();
+    const yaml = `version: 1\nproviders:\n  mo: { adapter: mock, models: [a] }\n${KEY}`;
+    const write = (name: string, bytes: Uint8Array) => { const file = join(dir, name); writeFileSync(file, bytes); return file; };
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(yaml, 'utf16le')]);
+    const cases: Array<[string, Uint8Array, string]> = [
+      ['utf16.yaml', utf16, ':1:1: the config is UTF-16 text (it starts with a UTF-16 byte order mark), not UTF-8; save it as UTF-8 text'],
+      ['utf16-nobom.yaml', Buffer.from(yaml, 'utf16le'), ':1:2: the config looks like UTF-16 text, not UTF-8; save it as UTF-8 text'],
+      ['image.yaml', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]), ':3:1: the config is not text (it contains NUL bytes: a binary file?); save it as UTF-8 text'],
+      ['latin1.yaml', Buffer.from(`${yaml}# caf\xe9\n`, 'latin1'), ':6:6: the config is not UTF-8 text (byte 0xE9 here is not valid UTF-8; a Latin-1 or Windows-1252 file?); save it as UTF-8 text'],
+    ];
+    for (const [name, bytes, expected] of cases) {
+      const file = write(name, bytes);
+      const r = validateFile(file);
+      expect(r.code, name).toBe(1);
+      expect(r.lines, name).toEqual([`${file}${expected}`]);
+    }
+    // a UTF-8 byte order mark is fine
+    const bom = validateFile(write('bom.yaml', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(yaml)])));
+    expect(bom.code).toBe(0);
   });
 });
 

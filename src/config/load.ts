@@ -1,4 +1,4 @@
-// Loads gateway.yaml: read → bounds → parse (positions kept) → ${VAR} interpolation → ajv → semantic checks
+// Loads gateway.yaml: read (strict UTF-8) → bounds → parse (positions kept) → ${VAR} interpolation → ajv → semantic checks
 // → each provider's fields against its built-in adapter's providerOptionsSchema (a user adapter's fields
 // are checked when compile has loaded it). Returns either a validated config
 // with its content hash, or every problem of the file as file:line:col (schema and semantic problems
@@ -12,6 +12,7 @@ import { loadBuiltinAdapters } from './provider-adapters.ts';
 import { providerFieldProblems } from './provider-fields.ts';
 import { schemaProblems } from './schema-check.ts';
 import { semanticProblems } from './semantic.ts';
+import { decodeConfig } from './text-decode.ts';
 import type { GatewayConfig } from './types.ts';
 import { type ConfigProblem, type ParsedSource, locate, parseSource, positionOf, scrubValues } from './yaml-source.ts';
 
@@ -41,7 +42,9 @@ export async function loadConfigFile(path: string, env: Record<string, string | 
   try {
     const info = await stat(file);
     if (info.size > MAX_CONFIG_BYTES) return fail(`the config is ${info.size} bytes; the limit is ${MAX_CONFIG_BYTES} bytes (4 MiB)`);
-    text = await readFile(file, 'utf8');
+    const decoded = decodeConfig(await readFile(file));
+    if ('problem' in decoded) return { ok: false, file, problems: [{ file, ...decoded.problem }] };
+    text = decoded.text;
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as NodeJS.ErrnoException).code ?? 'unreadable';
     return fail(`cannot read config: ${reason}`);

@@ -1,12 +1,14 @@
 // Checks each provider block against what its adapter accepts: the common provider fields (the schema's
 // provider properties) plus the adapter's providerOptionsSchema. Unknown fields are errors at their key
-// with a "did you mean"; a base_url that already ends in an endpoint path, and header values (or keys)
-// carrying a line break, are errors too. Messages show `${VAR}` text, never a variable's value.
+// with a "did you mean"; a base_url that already ends in an endpoint path or has a query or fragment,
+// and header values (or keys) carrying a line break, are errors too. Messages show `${VAR}` text, never
+// a variable's value.
 
 import Ajv, { type ValidateFunction } from 'ajv';
 import type { Adapter } from '../contracts/adapter.ts';
 import { hint } from './did-you-mean.ts';
 import { commonProviderFields, describe } from './schema-check.ts';
+import { pickErrors } from './schema-choices.ts';
 import type { GatewayConfig } from './types.ts';
 import { type ConfigProblem, type ParsedSource, locate, nodeAt } from './yaml-source.ts';
 
@@ -40,6 +42,7 @@ export function providerFieldProblems(file: string, source: ParsedSource, config
       return node ? source.raw.get(node) : undefined;
     };
     checkBaseUrl(block.base_url, fromEnv('base_url'), (m) => at([...here, 'base_url'], m));
+    checkBaseUrlQuery(name, block, fromEnv('base_url'), (m) => at([...here, 'base_url'], m));
     checkHeaders(block, name, fromEnv, (path, m) => at([...here, ...path], m));
 
     const loaded = adapters.get(name)?.adapter;
@@ -68,7 +71,7 @@ export function providerFieldsOf(name: string, block: Record<string, unknown>, a
   }
   const validate = validatorOf(adapter);
   if (!validate(specific)) {
-    for (const err of validate.errors ?? []) {
+    for (const err of pickErrors(validate.errors ?? [])) {
       const sub = err.instancePath ? err.instancePath.slice(1).split('/') : [];
       const { message, keyOf } = describe(err, [...here, ...sub].join('.'), undefined, `the ${adapter.id} adapter's fields in the README`);
       out.push({ path: [...here, ...sub], message, keyOf });
@@ -92,6 +95,40 @@ function checkBaseUrl(value: unknown, fromEnv: string | undefined, report: (mess
   report(fromEnv !== undefined
     ? `base_url (${fromEnv}) ends in an endpoint path; the gateway appends the endpoint itself: set the variable to the API's base URL, without ${endpoint}`
     : `base_url ends in the endpoint path ${endpoint}; the gateway appends the endpoint itself: write base_url: ${base}`);
+}
+
+/**
+ * A base_url with a query or fragment: the adapter appends endpoint paths to it, so `?tenant=x` would end
+ * up inside the path (`/v1?tenant=x/chat/completions`). Says what to use instead, per parameter: the
+ * key in api_key, Azure's api-version in api_version, anything else as a header. Values are not shown
+ * (a query often carries a key).
+ */
+function checkBaseUrlQuery(name: string, block: Record<string, unknown>, fromEnv: string | undefined, report: (message: string) => void): void {
+  const value = block.base_url;
+  if (typeof value !== 'string') return;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return;
+  }
+  const hasQuery = value.includes('?');
+  const hasFragment = value.includes('#');
+  if (!hasQuery && !hasFragment) return;
+  const what = hasQuery && hasFragment ? 'a query string and a fragment' : hasQuery ? 'a query string' : 'a fragment (#...)';
+  const head = `base_url${fromEnv !== undefined ? ` (${fromEnv})` : ''} has ${what}; the gateway appends the endpoint path to base_url, so it must end in a path`;
+  if (fromEnv !== undefined) return report(`${head}: remove the ${hasQuery && hasFragment ? 'query and fragment' : hasQuery ? 'query' : 'fragment'} from the variable's value`);
+  // Parameter names only, and only plain ones (no values: a query often carries a key).
+  const params = [...new Set(url.searchParams.keys())].filter((p) => /^[A-Za-z][\w.-]{0,39}$/.test(p));
+  const advice: string[] = [];
+  const others: string[] = [];
+  for (const param of params) {
+    if (/^(api[-_]?)?key$/i.test(param)) advice.push('put the key in api_key, not in the URL');
+    else if (/^api[-_]version$/i.test(param) && block.adapter === 'azure') advice.push(`set the azure provider's own field api_version instead of ${param}`);
+    else others.push(param);
+  }
+  if (others.length) advice.push(`the gateway sends no query parameters of yours upstream: if the API also takes ${others.join(', ')} as ${others.length === 1 ? 'a header' : 'headers'}, set ${others.length === 1 ? 'it' : 'them'} in providers.${name}.headers`);
+  report(`${head}: write base_url: ${url.origin}${url.pathname.replace(/\/+$/, '')}${advice.map((a) => `; ${a}`).join('')}`);
 }
 
 /** Header values (and the keys that become headers) must be one line: a line break would split the request. */

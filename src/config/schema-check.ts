@@ -1,11 +1,13 @@
 // Validates the interpolated config against schema/gateway.schema.json with ajv (compiled once)
-// and words each ajv error as a `file:line:col: message` problem (unknown names get a "did you mean").
+// and words each ajv error as a `file:line:col: message` problem (unknown names get a "did you mean";
+// an anyOf/oneOf failure is one problem saying what is allowed, see schema-choices.ts).
 
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { hint } from './did-you-mean.ts';
+import { describeChoice, pickErrors } from './schema-choices.ts';
 import { type ConfigProblem, type ParsedSource, locate, shownKey, splitPointer } from './yaml-source.ts';
 
 export const SCHEMA_PATH = fileURLToPath(new URL('../../schema/gateway.schema.json', import.meta.url));
@@ -50,15 +52,6 @@ export function schemaProblems(file: string, source: ParsedSource, value: unknow
   return problems;
 }
 
-/** oneOf/anyOf produce noisy sub-errors; keep the most specific ones. */
-function pickErrors(all: ErrorObject[]): ErrorObject[] {
-  const isKeyChoice = (e: ErrorObject) => e.keyword === 'oneOf' && /^\/keys\/\d+$/.test(e.instancePath);
-  const keyChoices = new Set(all.filter(isKeyChoice).map((e) => e.instancePath));
-  const specific = all.filter((e) =>
-    isKeyChoice(e) || (e.keyword !== 'oneOf' && e.keyword !== 'anyOf' && e.keyword !== 'if' && !(e.keyword === 'required' && keyChoices.has(e.instancePath))));
-  return specific.length ? specific : all;
-}
-
 /** Words one ajv error; `showKey` renders a property name as a message may show it. */
 export function describe(err: ErrorObject, where: string, showKey: (key: string) => string = (k) => JSON.stringify(k), docs = 'schema/gateway.schema.json'): { message: string; keyOf?: string } {
   const params = err.params as Record<string, unknown>;
@@ -76,7 +69,10 @@ export function describe(err: ErrorObject, where: string, showKey: (key: string)
     case 'const':
       return { message: `${where} must be ${JSON.stringify(params.allowedValue)}` };
     case 'oneOf':
-      return { message: `${where} must have exactly one of "key" (the secret, usually \${ENV_VAR}) or "key_sha256" (its hex sha256 digest)` };
+      if (/^\/keys\/\d+$/.test(err.instancePath)) return { message: `${where} must have exactly one of "key" (the secret, usually \${ENV_VAR}) or "key_sha256" (its hex sha256 digest)` };
+      return { message: `${where} must be ${describeChoice(err) ?? 'exactly one of the forms the schema allows'}` };
+    case 'anyOf':
+      return { message: `${where} must be ${describeChoice(err) ?? 'one of the forms the schema allows'}` };
     case 'format':
       return { message: params.format === 'date-time' ? `${where} must be an ISO date-time like 2027-06-30T00:00:00Z` : `${where} must be a valid ${String(params.format)}` };
     case 'type':

@@ -13,6 +13,28 @@ export interface WatchHandle {
   close(): Promise<void>;
 }
 
+/**
+ * Watches the directories of the code files (not the files themselves: a watch on a file follows its
+ * inode, and chokidar can miss the rename of a rename-replace save that comes right after an in-place
+ * write, after which that file's edits were never noticed again). Only the code files themselves (and
+ * `..` entries: a Kubernetes ConfigMap's symlink swap) are tracked and reported; the config's own
+ * directory is left to the config watch.
+ */
+function watchCodeDirs(files: ReadonlySet<string>, configDir: string, trigger: (reason: string) => void): FSWatcher | undefined {
+  const dirs = new Set([...files].map((f) => dirname(f)));
+  dirs.delete(configDir);
+  if (!dirs.size) return undefined;
+  const tracked = (path: string) => {
+    const p = resolve(path);
+    return files.has(p) || (dirs.has(dirname(p)) && basename(p).startsWith('..'));
+  };
+  const watcher = watch([...dirs], { depth: 0, ignoreInitial: true, atomic: true, ignored: (path) => !dirs.has(resolve(path)) && !tracked(path) });
+  watcher.on('all', (event, path) => {
+    if (tracked(path)) trigger(`${event} ${basename(path)}`);
+  });
+  return watcher;
+}
+
 export function watchConfig(configFile: string, onChange: (reason: string) => void, debounceMs = 150): WatchHandle {
   const file = resolve(configFile);
   const dir = dirname(file);
@@ -43,8 +65,7 @@ export function watchConfig(configFile: string, onChange: (reason: string) => vo
       if (same) return;
       codeFiles = next;
       void codeWatcher?.close();
-      codeWatcher = files.length ? watch([...next], { ignoreInitial: true, atomic: true }) : undefined;
-      codeWatcher?.on('all', (event, path) => trigger(`${event} ${basename(path)}`));
+      codeWatcher = watchCodeDirs(next, dir, trigger);
       // An edit made between the load that named these files and the watcher being ready has no event:
       // check once when it is ready (identical bytes are a no-op reload).
       codeWatcher?.once('ready', () => trigger('code files watched'));

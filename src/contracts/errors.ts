@@ -74,6 +74,17 @@ export const errors = {
     }),
   upstreamInvalid: (provider: string, detail: string) =>
     new GatewayError({ status: 502, type: 'upstream_error', code: 'upstream_invalid_response', retryable: true, message: `Provider "${provider}" sent a response the gateway could not read (${detail}).` }),
-  upstreamTimeout: (provider: string, ms: number) =>
-    new GatewayError({ status: 504, type: 'upstream_error', code: 'upstream_timeout', retryable: true, cause: 'timeout', message: `Provider "${provider}" did not answer within ${ms} ms.` }),
+  /**
+   * `stage`: how far the upstream got: nothing (`answer`, the default), the headers and part of a body
+   * (`body`), a stream without content yet (`content`), a stream that went quiet (`stream`).
+   */
+  upstreamTimeout: (provider: string, ms: number, stage: 'answer' | 'body' | 'content' | 'stream' = 'answer') =>
+    new GatewayError({ status: 504, type: 'upstream_error', code: 'upstream_timeout', retryable: true, cause: 'timeout', message: TIMEOUT_TEXT[stage](provider, ms) }),
+};
+
+const TIMEOUT_TEXT: Readonly<Record<'answer' | 'body' | 'content' | 'stream', (provider: string, ms: number) => string>> = {
+  answer: (p, ms) => `Provider "${p}" did not answer within ${ms} ms.`,
+  body: (p, ms) => `Provider "${p}" started its answer, then stopped sending it: the whole answer did not arrive within ${ms} ms.`,
+  content: (p, ms) => `Provider "${p}" opened its stream but sent no content within ${ms} ms.`,
+  stream: (p, ms) => `Provider "${p}" stopped sending its stream: nothing arrived for ${ms} ms.`,
 };

@@ -11,21 +11,36 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
   return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
 }
 
-/** Pulls a human message out of common upstream error bodies ({error:{message}}, {message}, {msg}). */
+/** The most characters of upstream text an error message (and so a log line) quotes. */
+export const UPSTREAM_TEXT_MAX = 300;
+
+/** Upstream text cut to UPSTREAM_TEXT_MAX characters (an ellipsis marks the cut). */
+export function capUpstreamText(text: string, max = UPSTREAM_TEXT_MAX): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}
+
+/**
+ * Pulls a human message out of common upstream error bodies ({error:{message}}, {message}, {msg}), cut to
+ * UPSTREAM_TEXT_MAX characters. A body that is not JSON (an HTML error page, a proxy's text, a stack
+ * trace) is never quoted: the message only says so.
+ */
 export function upstreamMessage(text: string): string {
   try {
     const body = JSON.parse(text) as Record<string, unknown>;
-    const err = body.error;
-    if (err && typeof err === 'object' && typeof (err as { message?: unknown }).message === 'string') return (err as { message: string }).message;
-    if (typeof err === 'string' && err) return err;
+    const err = body?.error;
+    if (err && typeof err === 'object' && typeof (err as { message?: unknown }).message === 'string') return capUpstreamText((err as { message: string }).message);
+    if (typeof err === 'string' && err) return capUpstreamText(err);
     for (const field of ['message', 'msg', 'detail', 'reason']) {
-      if (typeof body[field] === 'string' && body[field]) return body[field] as string;
+      if (typeof body?.[field] === 'string' && body[field]) return capUpstreamText(body[field] as string);
     }
+    return capUpstreamText(text);
   } catch {
-    // not JSON: fall through to the raw text
+    return text.trim() ? NOT_JSON : 'no error message';
   }
-  return text.slice(0, 300);
 }
+
+/** What an error message says in place of a non-JSON upstream error body. */
+export const NOT_JSON = 'the error body is not JSON (not shown)';
 
 /**
  * Maps an upstream status + message to a GatewayError. 401/403 are the gateway's own provider key

@@ -1,19 +1,17 @@
 // The admin API (off unless server.admin_token is set; constant-time token compare).
 
-import { timingSafeEqual, createHash } from 'node:crypto';
 import { GatewayError } from '../contracts/errors.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { errorResponse, toGatewayError } from './error-response.ts';
-import { presentedKey } from '../pipeline/authenticate.ts';
+import { checkBearer } from './bearer-token.ts';
 import { newRequestId } from './handle-request.ts';
+import { invalidHost, requestUrl } from './request-url.ts';
 import { type TokenGuard, lockedOut } from './dashboard/sessions.ts';
 
 export type AdminHandler = (rt: Runtime, request: Request, url: URL) => Promise<Response | undefined>;
 
 /** Extra admin routes registered by other modules (keys, usage, providers). */
 export const adminExtensions: AdminHandler[] = [];
-
-const digest = (s: string) => createHash('sha256').update(s).digest();
 
 export function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body, null, 2), { status, headers: { 'content-type': 'application/json' } });
@@ -29,16 +27,18 @@ export async function handleAdmin(rt: Runtime, request: Request, guard?: TokenGu
 
 async function adminResponse(rt: Runtime, request: Request, id: string, guard?: TokenGuard): Promise<Response> {
   try {
+    const badHost = invalidHost(request);
+    if (badHost) throw badHost;
     const token = rt.current().adminToken;
     if (!token) throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'admin_disabled', message: 'The admin API is off. Set server.admin_token in gateway.yaml (the bundled file reads it from SWITCHYARD_ADMIN_TOKEN) and restart or save the file.' });
     const locked = lockedOut(guard);
     if (locked) throw tooManyWrongTokens(locked.retryAfterS);
-    const presented = presentedKey(request.headers) ?? '';
-    if (!timingSafeEqual(digest(presented), digest(token))) {
-      guard?.throttle.fail(guard.ip());
-      throw new GatewayError({ status: 401, type: 'authentication_error', code: 'invalid_admin_token', message: 'The admin API needs "Authorization: Bearer <server.admin_token>".' });
+    const check = checkBearer(request.headers, token, guard);
+    if (check !== 'ok') {
+      const what = check === 'missing' ? 'The admin API needs' : 'Wrong admin token: the admin API needs';
+      throw new GatewayError({ status: 401, type: 'authentication_error', code: 'invalid_admin_token', message: `${what} "Authorization: Bearer <server.admin_token>".` });
     }
-    const url = new URL(request.url);
+    const url = requestUrl(request);
     if (url.pathname === '/admin/config' && request.method === 'GET') {
       const s = rt.status;
       return json(200, { hash: s.hash, file: s.file, loaded_at: new Date(s.loadedAt).toISOString(), reloads: s.reloads, last_error: s.lastError ? { at: new Date(s.lastError.at).toISOString(), problems: s.lastError.problems } : null, in_flight: rt.inFlight });

@@ -22,9 +22,13 @@ import { listModels } from './models.ts';
 import { cacheChoice, classifyOpenAIPath } from './openai-paths.ts';
 import { openAISurface } from './openai-surface.ts';
 import { readOperationBody } from './read-body.ts';
+import { invalidHost, requestUrl } from './request-url.ts';
 import { assertStreamFlag, validateChat } from './validate-chat.ts';
 import { splitToolCallIds } from '../protocols/openai/tool-ids.ts';
 import { type InboundSurface, surfaceFor } from '../protocols/index.ts';
+
+/** How a hint names this gateway's base URL: never the client's Host header, which anyone can set. */
+const GATEWAY_ADDRESS = '<gateway address>';
 
 let counter = 0;
 const bootTag = Date.now().toString(36);
@@ -48,7 +52,10 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
   const gw = rt.current();
   // Our own id always: it is the ledger's primary key, so a client must not be able to choose it.
   const id = internalId ?? newRequestId();
-  const url = new URL(request.url);
+  const hostProblem = invalidHost(request);
+  // No Host (HTTP/1.0): Bun's url is relative; the pipeline and plugins get the request at a placeholder origin.
+  if (!hostProblem && request.url.charCodeAt(0) === 47) request = new Request(requestUrl(request), request);
+  const url = requestUrl(request);
   const { route, rest } = matchRoute(gw, url.pathname);
   const scope: HookScope = { requestId: id, route: route.path, signal: request.signal, log: rt.log, secrets: gw.secrets, states: new Map() };
   const ex: Exchange = {
@@ -58,7 +65,7 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
   if (rt.spans) ex.traceParent = request.headers.get('traceparent') ?? undefined;
   let status = 500;
   try {
-    const response = await serveApiRequest(rt, ex, request, url, rest, ipOf);
+    const response = await serveApiRequest(rt, ex, request, url, rest, ipOf, hostProblem);
     status = response.status;
     return response;
   } finally {
@@ -69,10 +76,11 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
   }
 }
 
-async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url: URL, rest: string, ipOf: () => string): Promise<Response> {
+async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url: URL, rest: string, ipOf: () => string, hostProblem?: GatewayError): Promise<Response> {
   const { gw, route, scope, id } = ex;
   let surface: InboundSurface | undefined;
   try {
+    if (hostProblem) throw hostProblem;
     if (rt.draining) throw new GatewayError({ status: 503, type: 'api_error', code: 'shutting_down', message: 'The gateway is shutting down; retry shortly.', retryAfterMs: 1000 });
     let req = request;
     if (route.plugins.length) {
@@ -80,8 +88,8 @@ async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url:
       if (out instanceof Response) return withRequestId(out, id);
       req = out;
     }
-    const path = req === request ? rest : matchRoute(gw, new URL(req.url).pathname).rest;
-    const search = req === request ? url.search : new URL(req.url).search;
+    const path = req === request ? rest : matchRoute(gw, requestUrl(req).pathname).rest;
+    const search = req === request ? url.search : requestUrl(req).search;
     surface = surfaceFor(route.protocol, req.method, path, req.headers);
     if (surface) {
       ex.surface = surface.protocol;
@@ -90,7 +98,7 @@ async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url:
 
     const target = classifyOpenAIPath(req.method, path);
     if (target.kind === 'unknown') {
-      throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_route', message: `Unknown path ${req.method} ${url.pathname}. ${target.hint.replaceAll('<gateway>', url.origin + route.path)}` });
+      throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_route', message: `Unknown path ${req.method} ${url.pathname}. ${target.hint.replaceAll('<gateway>', GATEWAY_ADDRESS + route.path)}` });
     }
     ex.key = authenticate(gw, req.headers, ipOf, rt.runtimeKeyLookup);
     scope.keyName = ex.key.name;

@@ -14,7 +14,8 @@ export type ModelsShape = 'openai' | 'anthropic';
 
 function openAIModel(gw: CompiledGateway, id: string) {
   const model = gw.models.get(id)!;
-  const owners = [...new Set(model.tiers.flat().map((t) => t.provider.name))];
+  // server.expose_upstream: false names no provider here either.
+  const owners = gw.exposeUpstream ? [...new Set(model.tiers.flat().map((t) => t.provider.name))] : [];
   return { id, object: 'model', created: Math.floor(gw.loadedAt / 1000), owned_by: owners.join(',') || 'switchyard' };
 }
 

@@ -3,7 +3,8 @@
 // route plugins shape the answer; finishRequest settles and meters it once (from the HTTP edge, or from
 // the relay's onFinish for a stream).
 
-import type { ChatChunk, ChatResponse, JsonValue, Usage } from '../contracts/canonical.ts';
+import { type ChatChunk, type ChatResponse, type JsonValue, type Usage, usageToWire } from '../contracts/canonical.ts';
+import { usageToResponsesWire } from '../contracts/responses-usage.ts';
 import { chunksFromChatResponse } from '../contracts/emulate-stream.ts';
 import type { Price, Target } from '../compile/types.ts';
 import type { Runtime } from '../runtime/runtime.ts';
@@ -71,8 +72,12 @@ export async function answer(ctx: AnswerContext, plan: Plan): Promise<Response> 
     // Owed from here: a route plugin failing below changes the answer, not the bill.
     charge(ex, { target: result.target, usage, usageSource: source, costMicros: cost, stream: false, partial: false });
     addCostHeaders(headers, usage, cost);
+    // expose_upstream: false: the answer names the public model, never the upstream's; invalid upstream usage
+    // is replaced by the usage billed. Either changes the bytes, so the verbatim body no longer serves.
+    const renamed = !gw.exposeUpstream && renameModel(result.body, publicModel(ex, call));
+    const rebilled = invalid !== undefined && usage !== undefined && replaceUsage(result.body, usage);
     let response: Response;
-    if (result.verbatim !== undefined && !surface.shapeBody && !ex.route.plugins.length && !cacheable) {
+    if (result.verbatim !== undefined && !renamed && !rebilled && !surface.shapeBody && !ex.route.plugins.length && !cacheable) {
       // Fast path: the upstream body is already the answer; forward its bytes without re-serialising.
       headers['content-type'] = 'application/json';
       response = new Response(result.verbatim, { status: result.status, headers });
@@ -100,6 +105,7 @@ function answerStream(ctx: AnswerContext, result: Extract<AttemptResult, { kind:
   const plugins = [...ex.route.plugins, ...result.target.provider.plugins].filter((p) => p.plugin.onStreamEvent);
   const scope = { ...ex.scope, provider: result.target.provider.name };
   const contexts = plugins.map((lp) => pluginContext(lp, scope)); // once per stream, not per chunk
+  const runPlugins = plugins.length ? (chunk: ChatChunk) => runSyncChain(plugins, scope, chunk, (h, v, c) => h.onStreamEvent?.(v, c), contexts) : undefined;
   const inner = surface.streamEncoder(call, ex);
   // Errors inside a stream are scrubbed like any other error before they reach the client.
   const encoder = { ...inner, error: (err: Parameters<typeof inner.error>[0]) => inner.error(clientView(sanitize(err, ex.gw.secrets), ex.gw, ex.id)) };
@@ -111,7 +117,7 @@ function answerStream(ctx: AnswerContext, result: Extract<AttemptResult, { kind:
     source: result.source,
     primed: { chunks: result.primed, usage: result.usage, done: result.done, ended: result.ended, error: result.pendingError },
     encoder,
-    transform: plugins.length ? (chunk) => runSyncChain(plugins, scope, chunk, (h, v, c) => h.onStreamEvent?.(v, c), contexts) : undefined,
+    transform: ex.gw.exposeUpstream ? runPlugins : hideUpstreamModel(publicModel(ex, call), runPlugins),
     finalUsage: (usage, text) => usageOrEstimate(usage, ctx.promptTokens, text(), call.operation).usage,
     cut: rt.cutSignal,
     onFinish: (outcome) => {
@@ -132,6 +138,35 @@ function answerStream(ctx: AnswerContext, result: Extract<AttemptResult, { kind:
   });
   ex.detached = true; // the relay's onFinish finishes this request now
   return new Response(body, { status: 200, headers });
+}
+
+/** The public model name of the answer: the model that answered (a fallback may differ from the one asked for). */
+function publicModel(ex: Exchange, call: InboundCall): string {
+  return ex.answeredModel ?? call.model ?? '';
+}
+
+/** Sets a JSON answer's `model` to `name` when it names another (an upstream model); true if it changed. */
+function renameModel(body: JsonValue, name: string): boolean {
+  if (!name || !body || typeof body !== 'object' || Array.isArray(body) || typeof body.model !== 'string' || body.model === name) return false;
+  body.model = name;
+  return true;
+}
+
+/** Puts the usage the gateway billed in place of an upstream's invalid usage object; true if it did. */
+function replaceUsage(body: JsonValue, usage: Usage): boolean {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return false;
+  const old = body.usage;
+  if (old && typeof old === 'object' && !Array.isArray(old) && 'input_tokens' in old) body.usage = usageToResponsesWire(usage) as unknown as JsonValue;
+  else body.usage = usageToWire(usage) as unknown as JsonValue;
+  return true;
+}
+
+/** Every chunk of a stream names the public model (plugins then see that name too). */
+function hideUpstreamModel(name: string, next?: (chunk: ChatChunk) => ChatChunk | null): (chunk: ChatChunk) => ChatChunk | null {
+  return (chunk) => {
+    if (name && chunk.model !== undefined && chunk.model !== name) chunk.model = name;
+    return next ? next(chunk) : chunk;
+  };
 }
 
 /** Records what the request owes (see finish.ts); the last charge recorded wins. */

@@ -6,14 +6,15 @@
 import type { AdapterRequest, UpstreamReply, UpstreamRequest } from '../contracts/adapter.ts';
 import type { ChatChunk, JsonObject, JsonValue } from '../contracts/canonical.ts';
 import { GatewayError, errors, isGatewayError } from '../contracts/errors.ts';
+import { capUpstreamText } from '../contracts/upstream-errors.ts';
 import type { Target } from '../compile/types.ts';
 import { withIdleTimeout } from '../stream/idle-timeout.ts';
 import { createFramer, isStreamContentType } from '../stream/framing.ts';
 import { SseSource } from '../stream/sse-source.ts';
-import { type UpstreamCall, callUpstream } from '../upstream/call.ts';
+import { ClientGone, type UpstreamCall, callUpstream } from '../upstream/call.ts';
 import type { Lease } from '../upstream/connection-gate.ts';
 import { answerShapeProblem, expectsJson } from './answer-shape.ts';
-import { redact, stripUrls } from '../upstream/redact.ts';
+import { redact, stripUpstreamDetails } from '../upstream/redact.ts';
 import { runFollowUps } from './follow-up.ts';
 import { runChain } from './plugin-runner.ts';
 import { runUpstreamRequestHooks } from './upstream-hooks.ts';
@@ -55,7 +56,9 @@ export async function attemptTarget(ex: Exchange, call: InboundCall, target: Tar
       throw isGatewayError(err) ? sanitize(err, ex.gw.secrets) : errors.upstreamError(`The gateway could not authenticate its request to provider "${provider.name}".`, undefined, false);
     });
   }
-  ex.upstreamCalled = true;
+  // A client that left during the hooks above is not sent anywhere (and so not billed).
+  if (ex.signal.aborted) throw new ClientGone();
+  ex.upstreamCalled = { target };
   const upstream = await callUpstream(ureq, {
     provider: provider.name,
     timeoutMs: provider.timeoutMs,
@@ -88,7 +91,9 @@ async function readAnswer(ex: Exchange, call: InboundCall, target: Target, areq:
 
   const wantsStream = call.stream && adapter.streamMode !== 'emulate';
   if (wantsStream && isStreamContentType(adapter.streamFraming, contentType)) {
-    upstream.stopTimer(); // the SSE source's idle timeout (same duration) watches the stream from here
+    // The attempt's timeout keeps running until the first content: bytes that carry none (SSE comments,
+    // pings, a role-only opener) do not hold the request past timeout_ms. The SSE source's idle timeout
+    // (same duration) watches the stream from there.
     if (!adapter.createStreamDecoder) throw errors.upstreamInvalid(provider.name, 'the adapter cannot decode streams');
     const source = new SseSource(response.body!, adapter.createStreamDecoder(areq, provider.view), {
       provider: provider.name, idleTimeoutMs: provider.timeoutMs, abortUpstream: upstream.abort, onClose: upstream.finish,
@@ -105,12 +110,13 @@ async function readAnswer(ex: Exchange, call: InboundCall, target: Target, areq:
       const committed = primed.some(carriesContent);
       if (step.error && !committed) {
         source.cancel();
-        throw scrub(step.error);
+        throw upstream.timedOut() ? errors.upstreamTimeout(provider.name, provider.timeoutMs, 'content') : scrub(step.error);
       }
       // Over before anything readable arrived (an empty body, one that is not SSE, or `[DONE]` after events
       // without a single choice, content or finish_reason): an unreadable answer, never an empty 200.
       if (step.ended && !committed) throw errors.upstreamInvalid(provider.name, 'the stream ended without an answer');
       if (committed || step.ended || step.error) {
+        upstream.stopTimer();
         return { kind: 'stream', target, source, primed, usage: step.usage, done, ended: step.ended ?? false, pendingError: step.error ? scrub(step.error) : undefined };
       }
     }
@@ -165,10 +171,17 @@ function carriesContent(chunk: ChatChunk): boolean {
   });
 }
 
-/** Removes secrets and upstream URLs from an error message before it can reach a client. */
-export function sanitize(err: GatewayError, secrets: readonly string[], urls = true): GatewayError {
+/** The longest message an upstream-born error carries (the gateway's words around UPSTREAM_TEXT_MAX of upstream text). */
+const UPSTREAM_ERROR_MAX = 800;
+
+/**
+ * Removes secrets from an error message before it can reach a client or a log; with `upstream` (the text
+ * may come from an upstream) also URLs, stack frames, file paths and host:port addresses, and cuts it to
+ * UPSTREAM_ERROR_MAX characters (an adapter may quote more than upstreamMessage keeps).
+ */
+export function sanitize(err: GatewayError, secrets: readonly string[], upstream = true): GatewayError {
   const redacted = redact(err.message, secrets);
-  const message = urls ? stripUrls(redacted) : redacted;
+  const message = upstream ? capUpstreamText(stripUpstreamDetails(redacted), UPSTREAM_ERROR_MAX) : redacted;
   if (message === err.message) return err;
   return new GatewayError({ status: err.status, type: err.type, code: err.code, message, param: err.param, retryable: err.retryable, cause: err.cause, retryAfterMs: err.retryAfterMs, headers: err.headers });
 }

@@ -14,6 +14,7 @@ import { type AttemptNote, describeAttempts, finalError, outcomeOf, overloaded, 
 import { backoffMs, sleep } from './retry-wait.ts';
 import type { AttemptResult, Exchange, InboundCall } from './types.ts';
 import { ClientGone } from '../upstream/call.ts';
+import { CLIENT_GONE } from './finish.ts';
 
 export interface FailoverDeps {
   breakers: CircuitBreakers;
@@ -143,6 +144,7 @@ export async function runWithFailover(ex: Exchange, call: InboundCall, plan: Arr
     }
     candidate.tries = Math.max(0, candidate.tries) + 1;
     const startedAt = Date.now();
+    const sent = ex.upstreamCalled;
     try {
       const result = await attemptTarget(ex, call, target, lease);
       deps.breakers.success(target.breakerKey);
@@ -154,6 +156,10 @@ export async function runWithFailover(ex: Exchange, call: InboundCall, plan: Arr
       // A client that left is nobody's fault: it must not count against the provider's breaker.
       if (err instanceof ClientGone || ex.signal.aborted) {
         deps.breakers.release(target.breakerKey);
+        // Sent before the client left: the attempt is recorded (the request row bills its prompt, finish.ts).
+        if (ex.upstreamCalled !== sent) {
+          ex.attempts.push({ provider: target.provider.name, upstreamModel: target.upstreamModel, status: 499, errorCode: CLIENT_GONE, latencyMs: Date.now() - startedAt, startedAt });
+        }
         throw err instanceof ClientGone ? err : new ClientGone();
       }
       if (!isGatewayError(err)) {

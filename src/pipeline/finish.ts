@@ -74,5 +74,5 @@ function promptOnly(ex: Exchange, billing: Billing): Charge {
   const price = ex.gw.models.get(ex.answeredModel ?? ex.call?.model ?? '')?.price;
   const prompt = billing.promptTokens();
   const usage: Usage = { prompt_tokens: prompt, completion_tokens: 0, total_tokens: prompt };
-  return { usage, usageSource: 'estimated', costMicros: price ? costMicros(price, billing.multiplier, usage) : 0, stream: ex.call?.stream ?? false, partial: true };
+  return { target: ex.upstreamCalled?.target, usage, usageSource: 'estimated', costMicros: price ? costMicros(price, billing.multiplier, usage) : 0, stream: ex.call?.stream ?? false, partial: true };
 }

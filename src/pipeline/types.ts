@@ -46,8 +46,11 @@ export interface Exchange {
   key?: CompiledKey;
   call?: InboundCall;
   attempts: AttemptRecord[];
-  /** Set once a request was sent to an upstream (a client leaving later is billed for the prompt). */
-  upstreamCalled?: boolean;
+  /**
+   * Set (a fresh object each time) when a request is actually sent to an upstream: a client leaving later
+   * is billed for the prompt, on the row of the provider last asked.
+   */
+  upstreamCalled?: { target: Target };
   /** The inbound protocol surface (openai when unset), for metrics and the request log. */
   surface?: string;
   /** The public model whose target answered (differs from call.model after a fallback). */

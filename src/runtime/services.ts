@@ -98,8 +98,9 @@ export async function attachServices(rt: Runtime, config: GatewayConfig, baseDir
   let closed: Promise<void> | undefined;
   return {
     onReload(next) {
-      if (storeUrlOf(next, baseDir) !== url || next.storage?.auth_token !== config.storage?.auth_token) {
-        rt.log.warn('storage settings changed; they apply after a restart (the ledger keeps its current database)');
+      const changed = storageChanges(config, next, baseDir);
+      if (changed.length) {
+        rt.log.warn(`${changed.join(', ')} changed; storage settings apply after a restart (the ledger keeps its current database and state)`, { fields: changed });
       }
     },
     close: () => (closed ??= (async () => {
@@ -113,6 +114,17 @@ export async function attachServices(rt: Runtime, config: GatewayConfig, baseDir
       }
     })()),
   };
+}
+
+/** The storage.* fields (all read once, at start) whose value differs between two configs. */
+function storageChanges(started: GatewayConfig, next: GatewayConfig, baseDir: string): string[] {
+  const a = started.storage ?? {};
+  const b = next.storage ?? {};
+  const changed = storeUrlOf(started, baseDir) !== storeUrlOf(next, baseDir) ? ['storage.url'] : [];
+  for (const field of ['auth_token', 'flush_ms', 'buffer_rows', 'pool_size', 'redis'] as const) {
+    if (JSON.stringify(a[field]) !== JSON.stringify(b[field])) changed.push(`storage.${field}`);
+  }
+  return changed;
 }
 
 /** A remote storage URL without its path, query or credentials: `libsql://db-org.turso.io`. */

@@ -61,7 +61,7 @@ export class SseSource implements StepSource {
         const stalled = err instanceof StallError;
         if (stalled) this.opts.abortUpstream(err);
         return this.fail(stalled
-          ? errors.upstreamTimeout(this.opts.provider, this.opts.idleTimeoutMs)
+          ? errors.upstreamTimeout(this.opts.provider, this.opts.idleTimeoutMs, 'stream')
           : errors.upstreamError(`Provider "${this.opts.provider}" cut the stream before it finished.`, 'network', true));
       }
       if (result.done) {

@@ -5,7 +5,16 @@
 import type { UpstreamRequest } from '../contracts/adapter.ts';
 import { GatewayError, errors } from '../contracts/errors.ts';
 import type { Lease } from './connection-gate.ts';
+import { ContentDecodingError, decodedResponse } from './decode-body.ts';
 import { type Deadline, deadlines } from '../runtime/deadline-wheel.ts';
+
+/**
+ * Bun honours `decompress: false` (no Accept-Encoding is sent; decode-body.ts inflates what an upstream
+ * compresses anyway, only as fast as it is read). A runtime that ignores the option (Deno) has already
+ * inflated the body and keeps the Content-Encoding header: decoding again would fail every compressed answer.
+ */
+const FETCH_HONOURS_DECOMPRESS = typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined';
+const ownDecoding = (response: Response): Response => (FETCH_HONOURS_DECOMPRESS ? decodedResponse(response) : response);
 
 export interface CallOptions {
   provider: string;
@@ -39,6 +48,8 @@ export interface UpstreamCall {
   text(): Promise<string>;
   /** Stops the timeout: a stream's idle timer takes over. */
   stopTimer(): void;
+  /** Did the timeout abort this attempt? */
+  timedOut(): boolean;
   /** The answer has been read (or abandoned): stops the timer and frees the connection slot. Idempotent. */
   finish(): void;
 }
@@ -75,13 +86,14 @@ export async function callUpstream(request: UpstreamRequest, options: CallOption
   try {
     const response = options.serveLocally
       ? await options.serveLocally(request, controller.signal)
-      : await fetch(request.url, {
+      : ownDecoding(await fetch(request.url, {
           method: request.method,
           headers: request.headers,
           body: (request.body ?? undefined) as BodyInit | undefined,
           redirect: 'manual',
           signal: controller.signal,
-        });
+          decompress: false, // see decode-body.ts: inflation stops where the reader stops
+        }));
     if (response.status >= 300 && response.status < 400) {
       abort();
       throw errors.upstreamError(`Provider "${options.provider}" answered with a redirect (HTTP ${response.status}); the gateway does not follow redirects. Check providers.${options.provider}.base_url.`, response.status, true);
@@ -91,6 +103,7 @@ export async function callUpstream(request: UpstreamRequest, options: CallOption
       abort,
       signal: controller.signal,
       stopTimer: () => timer?.cancel(),
+      timedOut: () => timedOut,
       finish,
       async text() {
         try {
@@ -101,7 +114,8 @@ export async function callUpstream(request: UpstreamRequest, options: CallOption
             throw err;
           }
           if (options.signal.aborted) throw new ClientGone();
-          if (timedOut) throw errors.upstreamTimeout(options.provider, options.timeoutMs);
+          if (timedOut) throw errors.upstreamTimeout(options.provider, options.timeoutMs, 'body');
+          if (err instanceof ContentDecodingError || invalidHttp(err)) throw errors.upstreamInvalid(options.provider, err instanceof ContentDecodingError ? err.message : 'its HTTP framing is invalid');
           throw errors.upstreamError(`Provider "${options.provider}" cut the connection while sending its answer (${networkReason(err)}).`, 'network', true);
         } finally {
           finish();
@@ -111,8 +125,13 @@ export async function callUpstream(request: UpstreamRequest, options: CallOption
   } catch (err) {
     finish();
     if (err instanceof GatewayError) throw err;
+    if (err instanceof ContentDecodingError) {
+      abort(err);
+      throw errors.upstreamInvalid(options.provider, `${err.message} (unsupported Content-Encoding)`);
+    }
     if (options.signal.aborted) throw new ClientGone();
     if (timedOut) throw errors.upstreamTimeout(options.provider, options.timeoutMs);
+    if (invalidHttp(err)) throw errors.upstreamInvalid(options.provider, 'its HTTP framing is invalid');
     throw errors.upstreamError(`Could not reach provider "${options.provider}" (${networkReason(err)}).`, 'network', true);
   }
 }
@@ -153,6 +172,11 @@ async function readBounded(response: Response, max: number, provider: string): P
     at += p.byteLength;
   }
   return new TextDecoder().decode(all);
+}
+
+/** Bun's error for a reply that breaks HTTP framing (bad chunk sizes, a garbled status line). */
+function invalidHttp(err: unknown): boolean {
+  return (err as { code?: string }).code === 'InvalidHTTPResponse';
 }
 
 function networkReason(err: unknown): string {

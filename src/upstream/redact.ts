@@ -25,3 +25,22 @@ export function redact(text: string, secrets: readonly string[] = []): string {
 export function stripUrls(text: string): string {
   return text.replace(/https?:\/\/[^\s"'<>)]+/g, '<upstream-url>');
 }
+
+/** A stack frame: `at fn (/path/file.js:42:13)`, `at /path/file.js:1:1`, `at Object.<anonymous> (file:1:2)`. */
+const STACK_FRAME = /\s*\bat\s+(?:(?:async\s+|new\s+)?[^\s()]+(?:\s+\[as [^\]]+\])?\s+)?\(?(?:[^\s()]*[/\\][^\s()]*|node:[^\s()]+|[\w.-]+\.[A-Za-z]{1,5}):\d+:\d+\)?/g;
+/** Absolute file paths: a Unix path naming a file (with extension) or under a system root, a Windows path. */
+const FILE_PATH = /(?<![\w/.:-])(?:\/(?:[\w.@+-]+\/)+[\w@+-]+\.[A-Za-z][\w]{0,7}|\/(?:srv|home|usr|var|opt|app|tmp|etc|root|mnt|workspace|Users)(?:\/[\w.@+-]+)+|[A-Za-z]:\\(?:[\w.@+ -]+\\)*[\w.@+-]+)(?::\d+(?::\d+)?)?/g;
+/** host:port and IP:port (v4 or bracketed v6), e.g. `10.0.0.7:8080`, `api.internal:443`, `localhost:11434`. */
+const HOST_PORT = /(?<![\w.-])(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]|localhost|(?:[A-Za-z0-9-]+\.)+[A-Za-z][A-Za-z0-9-]*):\d{1,5}(?!\d)/g;
+
+/**
+ * Removes what an upstream's message may disclose about its internals before a client sees it: URLs, stack
+ * frames, absolute file paths and host:port addresses.
+ */
+export function stripUpstreamDetails(text: string): string {
+  return stripUrls(text)
+    .replace(STACK_FRAME, ' <stack frame>')
+    .replace(FILE_PATH, '<path>')
+    .replace(HOST_PORT, '<upstream-host>')
+    .replace(/(?:\s*<stack frame>)+/g, ' <stack trace>');
+}

@@ -304,7 +304,7 @@ describe('anthropic adapter: decodeError', () => {
       expect(JSON.stringify(err.toBody())).not.toContain('SECRETSECRET');
     }
     const short = provider({ apiKey: 'plainkey-123' });
-    const err = adapter.decodeError(reply(`upstream echoed plainkey-123 back`, 400), short);
+    const err = adapter.decodeError(reply(JSON.stringify({ error: { message: 'upstream echoed plainkey-123 back' } }), 400), short);
     expect(err.message).not.toContain('plainkey-123');
     expect(err.message).toContain('[redacted]');
     const streamErr = runStream(`event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'api_error', message: `bad ${KEY}` } })}\n\n`);

@@ -5,6 +5,8 @@ import { afterEach, expect, test } from 'bun:test';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TEST_KEY, type TestGateway, config, startTestGateway } from '../helpers/gateway.ts';
+import { captureLog } from '../plugins-e2e/helpers.ts';
+import type { GatewayConfig } from '../../src/config/types.ts';
 
 let gw: TestGateway | undefined;
 afterEach(async () => {
@@ -156,4 +158,47 @@ test('undoing a broken edit (same bytes as the running config) clears the report
   writeFileSync(gw.configPath, good);
   await until(async () => (await status()).last_error === null);
   expect(await chat('alpha')).toBe(200);
+});
+
+test('changed server.port / host / workers and storage.redis warn that they need a restart; the rest applies', async () => {
+  const { logger, lines } = captureLog();
+  const server = (port: number, host: string, workers: number) => `  port: ${port}\n  host: ${host}\n  workers: ${workers}\n`;
+  gw = await startTestGateway(mockConfig('alpha', server(4100, '127.0.0.1', 1)), { watch: true, logger });
+  const storage = `storage:\n  url: file:${join(gw.dir, 'ledger.db')}\n`;
+  const restartWarnings = () => lines.filter((l) => l.level === 'warn' && Array.isArray(l.fields));
+  writeFileSync(gw.configPath, mockConfig('alpha, beta', server(4101, '0.0.0.0', 2)) + storage + '  redis: { url: "redis://127.0.0.1:1/0" }\n');
+  await until(async () => (await chat('beta')) === 200);
+  await until(async () => restartWarnings().length >= 2);
+  const serverWarning = restartWarnings().find((l) => String(l.msg).startsWith('server.'));
+  const storageWarning = restartWarnings().find((l) => String(l.msg).startsWith('storage.'));
+  expect(serverWarning!.fields).toEqual(['server.host', 'server.port', 'server.workers']);
+  expect(serverWarning!.msg).toContain('server.host, server.port, server.workers changed; they apply after a restart');
+  expect(serverWarning!.msg).toContain(gw.url);
+  expect(storageWarning!.fields).toEqual(['storage.redis']);
+  expect(storageWarning!.msg).toStartWith('storage.redis changed; storage settings apply after a restart');
+  // an edit back to the values the process started with says nothing about a restart
+  const before = restartWarnings().length;
+  writeFileSync(gw.configPath, mockConfig('alpha, gamma', server(4100, '127.0.0.1', 1)) + storage);
+  await until(async () => (await chat('gamma')) === 200);
+  await Bun.sleep(50);
+  expect(restartWarnings().length).toBe(before);
+});
+
+test('server.metrics switched on by a reload after starting off needs a restart, and says so', async () => {
+  const { logger, lines } = captureLog();
+  gw = await startTestGateway(mockConfig('alpha', '  metrics: { enabled: false }\n'), { watch: true, logger });
+  writeFileSync(gw.configPath, mockConfig('alpha, beta', '  metrics: { enabled: true }\n'));
+  await until(async () => (await chat('beta')) === 200);
+  await until(async () => lines.some((l) => l.level === 'warn' && String(l.msg).startsWith('server.metrics.enabled changed; it applies after a restart')));
+});
+
+test('restart-only fields: a larger body cap than the socket was opened with, the drain wait under a supervisor', async () => {
+  const { restartOnlyChanges, listenBodyCap } = await import('../../src/config/restart-only.ts');
+  const cfg = (server: Record<string, number>): GatewayConfig => ({ version: 1, providers: {}, server });
+  const started = cfg({ max_body_bytes: 1024 });
+  const facts = { listenBodyCap: listenBodyCap(1024), worker: false };
+  expect(restartOnlyChanges(started, cfg({ max_body_bytes: 16 * 1024 * 1024 }), facts)).toEqual([]);
+  expect(restartOnlyChanges(started, cfg({ max_body_bytes: 100 * 1024 * 1024 }), facts)).toEqual(['server.max_body_bytes']);
+  expect(restartOnlyChanges(started, cfg({ max_body_bytes: 1024, drain_timeout_ms: 90_000 }), facts)).toEqual([]);
+  expect(restartOnlyChanges(started, cfg({ max_body_bytes: 1024, drain_timeout_ms: 90_000 }), { ...facts, worker: true })).toEqual(['server.drain_timeout_ms']);
 });

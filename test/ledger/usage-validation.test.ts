@@ -88,8 +88,13 @@ describe('invalid upstream usage is billed on an estimate, with a warning', () =
       const warnings = log.lines.filter((l) => l.level === 'warn').length;
       const plain = await client().chat.completions.create({ model: 'm', messages: [{ role: 'user', content: kind }] }).withResponse();
       const id = plain.response.headers.get('x-request-id')!;
-      expectEstimated(await rowOf(id));
+      const plainRow = await rowOf(id);
+      expectEstimated(plainRow);
       expect(Number(plain.response.headers.get('x-switchyard-cost-usd'))).toBeGreaterThan(0);
+      // The non-streamed body carries the usage billed too, as a stream's usage chunk does.
+      const prompt = Number(plainRow.prompt_tokens);
+      const completion = Number(plainRow.completion_tokens);
+      expect(plain.data.usage).toEqual({ prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion });
 
       const streamed = await client().chat.completions.create({ model: 'm', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: kind }] }).withResponse();
       let shown: OpenAI.CompletionUsage | null | undefined;
@@ -105,6 +110,14 @@ describe('invalid upstream usage is billed on an estimate, with a warning', () =
     });
   }
 
+  test('valid usage reaches the client as the upstream wrote it', async () => {
+    const res = await fetch(`${h.url}/v1/chat/completions`, {
+      method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'fine' }] }),
+    });
+    expect(await res.text()).toContain('"usage":{"prompt_tokens":5,"completion_tokens":3,"total_tokens":8}}');
+  });
+
   test('Anthropic upstream with a negative and a non-numeric count', async () => {
     const res = await client().chat.completions.create({ model: 'c', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
     expectEstimated(await rowOf(res.response.headers.get('x-request-id')!));
@@ -113,7 +126,7 @@ describe('invalid upstream usage is billed on an estimate, with a warning', () =
 
 test('the budget still works: spend is the finite sum of the rows, and the key is refused past its budget', async () => {
   const rows = await h.query("SELECT count(*) AS n, sum(cost_micros) AS c, min(cost_micros) AS lo FROM requests WHERE key_name = 'alice'");
-  expect(Number(rows[0].n)).toBe(Object.keys(BAD_USAGE).length * 2 + 1);
+  expect(Number(rows[0].n)).toBe(Object.keys(BAD_USAGE).length * 2 + 2);
   expect(Number(rows[0].lo)).toBeGreaterThan(0);
   const balance = (await (await fetch(`${h.url}/v1/balance`, { headers: { authorization: `Bearer ${KEY}` } })).json()) as { spent_usd: number; remaining_usd: number };
   expect(Math.round(balance.spent_usd * 1e6)).toBe(Number(rows[0].c));

@@ -2,7 +2,7 @@
 // the new code within 2 s, without a restart; a broken save keeps the old code serving.
 
 import { afterEach, expect, test } from 'bun:test';
-import { renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/gateway.ts';
 import { type E2EGateway, REPO, TEST_KEY, chatBody, postJson, startE2E, until } from './helpers.ts';
@@ -76,4 +76,21 @@ test('a broken plugin save is rejected and the old code keeps serving', async ()
 
   writeFileSync(file, pluginSource('fixed'));
   await until(async () => (await tag()) === 'fixed', 2000);
+});
+
+test('every save is picked up when in-place writes and rename-replace saves alternate (sed -i, vim)', async () => {
+  const dir = tempDir('switchyard-hot-plugin-');
+  mkdirSync(join(dir, 'plugins')); // not the config's directory (that one is watched as a whole)
+  const file = join(dir, 'plugins', 'tagger.ts');
+  writeFileSync(file, pluginSource('v1'));
+  gw = await startE2E(yaml(file), { watch: true, dir });
+  expect(await tag()).toBe('v1');
+  for (let i = 2; i <= 5; i++) {
+    appendFileSync(file, '// x\n'); // an in-place write (same inode)...
+    await Bun.sleep(2); // (the watcher sees that write before the rename, as with a shell's `echo >>; sed -i`)
+    const tmp = join(dir, 'plugins', `.sed${i}`); // ...then a rename-replace save (a new inode), as sed -i does
+    writeFileSync(tmp, readFileSync(file, 'utf8').replace(/'v\d+'/, `'v${i}'`));
+    renameSync(tmp, file);
+    await until(async () => (await tag()) === `v${i}`, 2000);
+  }
 });

@@ -14,6 +14,7 @@ import type { Runtime } from '../../runtime/runtime.ts';
 import { GatewayError } from '../../contracts/errors.ts';
 import { handleAdmin } from '../admin.ts';
 import { readBytes } from '../read-body.ts';
+import { invalidHost, requestUrl } from '../request-url.ts';
 import { DashboardAssets } from './assets.ts';
 import { DashboardSessions, LoginThrottle, SESSION_TTL_MS } from './sessions.ts';
 
@@ -57,13 +58,18 @@ export class Dashboard {
 
   /** Is this one of the dashboard's paths? (Not /dashboard/billing/*: that is OpenAI's billing API.) */
   static owns(url: string): boolean {
-    const path = url.slice(url.indexOf('/', url.indexOf('//') + 2)).split('?')[0];
+    // A relative url (no usable Host, see request-url.ts) is the path itself.
+    const start = url.charCodeAt(0) === 47 ? 0 : url.indexOf('/', url.indexOf('//') + 2);
+    if (start < 0) return false;
+    const path = url.slice(start).split('?')[0];
     return path === '/dashboard' || path === '/dashboard/' || /^\/dashboard\/(assets\/|api\/|login$|logout$)/.test(path);
   }
 
   /** `clientIp` is asked only on login (failed logins are limited per address). */
   async handle(request: Request, clientIp: () => string = () => 'unknown'): Promise<Response> {
-    const url = new URL(request.url);
+    const badHost = invalidHost(request);
+    if (badHost) return error(400, badHost.code, badHost.message);
+    const url = requestUrl(request);
     const path = url.pathname;
     const token = this.rt.current().adminToken;
     if (!token) return reply(404, 'The dashboard is off: set server.admin_token in gateway.yaml (the bundled file reads it from SWITCHYARD_ADMIN_TOKEN).', 'text/plain; charset=utf-8');
@@ -110,11 +116,16 @@ export class Dashboard {
         return error(400, 'invalid_json', 'Send {"token": "<server.admin_token>"} as JSON.');
       }
     }
+    if (presented === '') {
+      // No token at all is not a guess: it does not count towards the limit.
+      this.throttle.forgive(address);
+      return form ? reply(303, null, 'text/plain', { location: '/dashboard#login-failed' }) : error(401, 'invalid_admin_token', 'Send {"token": "<server.admin_token>"} to log in.');
+    }
     if (!timingSafeEqual(digest(presented), digest(token))) {
       return form ? reply(303, null, 'text/plain', { location: '/dashboard#login-failed' }) : error(401, 'invalid_admin_token', 'Wrong admin token: use the value of server.admin_token.');
     }
     this.throttle.forgive(address);
-    const secure = new URL(request.url).protocol === 'https:' || (this.rt.current().trustProxy && request.headers.get('x-forwarded-proto') === 'https');
+    const secure = requestUrl(request).protocol === 'https:' || (this.rt.current().trustProxy && request.headers.get('x-forwarded-proto') === 'https');
     const cookie = `${COOKIE}=${this.sessions.open(token)}; HttpOnly; SameSite=Strict; Path=/dashboard; Max-Age=${SESSION_TTL_MS / 1000}${secure ? '; Secure' : ''}`;
     return form ? reply(303, null, 'text/plain', { location: '/dashboard', 'set-cookie': cookie }) : jsonReply(200, { ok: true }, { 'set-cookie': cookie });
   }

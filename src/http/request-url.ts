@@ -1,0 +1,24 @@
+// The inbound request's URL. Bun hands a handler a relative url ("/v1/models") when the request has no
+// Host header (HTTP/1.0) or one that is not a host[:port], and `new URL(request.url)` would throw. Such a
+// request is read by its path, against a placeholder origin that nothing may show a client; a Host that
+// is present but invalid is refused (400 invalid_host) by the handlers, before anything else.
+
+import { GatewayError } from '../contracts/errors.ts';
+
+/** The origin a relative url is resolved against: never shown, never used to reach anything. */
+export const NO_ORIGIN = 'http://gateway.invalid';
+
+/** The request's URL; a relative one (no usable Host) is resolved against NO_ORIGIN. */
+export function requestUrl(request: Request): URL {
+  return new URL(request.url, NO_ORIGIN);
+}
+
+/** 400 invalid_host for a request whose Host header is present but not a host[:port]; else undefined. */
+export function invalidHost(request: Request): GatewayError | undefined {
+  if (request.url.charCodeAt(0) !== 47 /* '/' */) return undefined; // Bun built an absolute URL: the Host is fine
+  if (!request.headers.get('host')) return undefined; // no Host at all (HTTP/1.0): served by the path
+  return new GatewayError({
+    status: 400, type: 'invalid_request_error', code: 'invalid_host',
+    message: 'The Host header is not a valid host name (host or host:port). Send the gateway\'s own address as Host, or no Host header with HTTP/1.0.',
+  });
+}
