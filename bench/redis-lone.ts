@@ -39,6 +39,13 @@ const key = [...gw.keysByDigest.values()].find((k) => k.name === 'bench')!;
 const request: AdmissionRequest = { gw, key, model: [...gw.models.values()][0], promptTokens: 12, maxOutputTokens: 16, reservationMicros: 20 };
 
 const redis = process.env.REDIS_URL ? undefined : await startRedis();
+// A failed run must not leave its redis-server behind.
+const fail = (err: unknown) => {
+  console.error(err);
+  void (redis?.close() ?? Promise.resolve()).finally(() => process.exit(1));
+};
+process.on('unhandledRejection', fail);
+process.on('uncaughtException', fail);
 const url = process.env.REDIS_URL ?? redis!.url;
 const log = createLogger('silent');
 const state = new RedisState({ url, prefix: `lone${Date.now().toString(36)}`, onUnavailable: 'reject', timeoutMs: 30_000 }, log);
