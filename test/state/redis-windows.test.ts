@@ -1,7 +1,8 @@
 // The Redis admission's data on a real redis-server, beyond the shared contract: the 100 ms bucket windows
-// drop what left the 60 s window and keep what is still in it; settles of many requests go out as one
-// script call and a replayed batch counts once; a process whose node entry lapsed (a flushed Redis) takes
-// a new id and its old slots stop counting.
+// drop what left the 60 s window and keep what is still in it (and the current bucket's field starts empty
+// when it held the bucket one window ago); a rule hash holding slots outlives its own expiry; settles of many
+// requests go out as one script call and a replayed batch counts once; a process whose node entry lapsed (a
+// flushed Redis) takes a new id and its old slots stop counting.
 
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import type { CompiledGateway } from '../../src/compile/types.ts';
@@ -78,6 +79,58 @@ testRedis('buckets older than 60 s leave the window, younger ones still count, a
   expect(Number(fields.rs)).toBe(3);
 });
 
+testRedis('the bucket one window before the current one is dropped before the current one counts (same slot)', async () => {
+  const { state, admission } = await open('slot');
+  const w = state.key('w', 'key:rpm');
+  expect(typeof await admitted(admission, 'rpm')).toBe('object'); // seeds the key's account first
+  await state.client.del(w);
+  const bucket = Math.floor((await serverMs(state)) / 100);
+  // 5 requests exactly one window ago: their bucket shares the current one's field (r<bucket mod 600>).
+  await state.client.hset(w, { lv: bucket - 600, rs: 5, ro: bucket - 600, [`r${bucket % 600}`]: 5 });
+  expect(typeof await admitted(admission, 'rpm')).toBe('object');
+  const fields = await state.client.hgetall(w);
+  const buckets = Object.entries(fields).filter(([f]) => /^r\d+$/.test(f)).reduce((sum, [, v]) => sum + Number(v), 0);
+  expect(Number(fields.rs)).toBe(1);
+  expect(buckets).toBe(1); // the old 5 are not carried into the new bucket
+});
+
+testRedis('a window idle for longer than 60 s starts over, and the slots held in its hash stay', async () => {
+  const { state, admission } = await open('idle');
+  const bucket = Math.floor((await serverMs(state)) / 100);
+  const rpm = state.key('w', 'key:rpm');
+  await state.client.hset(rpm, { lv: bucket - 1300, rs: 3, ro: bucket - 1300, [`r${(bucket - 1300) % 600}`]: 3 });
+  const first = await admitted(admission, 'rpm');
+  expect(typeof first).toBe('object');
+  expect((first as Ticket).headers['x-ratelimit-remaining-requests']).toBe('2');
+  const held = await admitted(admission, 'conc');
+  expect(typeof held).toBe('object');
+  const conc = state.key('w', 'key:conc');
+  await state.client.hset(conc, { lv: bucket - 1300, 'c:gone.0': 5 }); // idle for two minutes; a dead node's field
+  expect(await admitted(admission, 'conc')).toBe(429); // the held slot survived the reset
+  expect((await state.client.hgetall(conc))['c:gone.0']).toBeUndefined();
+  (held as Ticket).settle({ costMicros: 0 });
+  for (let i = 0; i < 50 && admission.unsettled > 0; i++) await Bun.sleep(10);
+  expect(typeof await admitted(admission, 'conc')).toBe('object');
+});
+
+testRedis('a rule hash holding a slot outlives its own expiry: the holder\'s heartbeat pushes it out', async () => {
+  const o = await openRedisAdmission(redis.url, 'exp', { leaseTtlMs: 300 });
+  opened.push(o);
+  const { state, admission } = o;
+  const w = state.key('w', 'key:conc');
+  const held = await admitted(admission, 'conc');
+  expect(typeof held).toBe('object');
+  // As if the window had gone idle long ago: its hash is about to expire while the slot is still held.
+  await state.client.hset(w, 'x', (await serverMs(state)) + 200);
+  await state.client.pexpire(w, 200);
+  await Bun.sleep(500); // five heartbeats (every 100 ms)
+  expect(await state.client.pttl(w)).toBeGreaterThan(60_000);
+  expect(await admitted(admission, 'conc')).toBe(429); // the held slot still counts
+  (held as Ticket).settle({ costMicros: 0 });
+  for (let i = 0; i < 50 && admission.unsettled > 0; i++) await Bun.sleep(10);
+  expect(typeof await admitted(admission, 'conc')).toBe('object');
+});
+
 testRedis('settles of many requests go out as one script call, and the account is exact', async () => {
   const { state, admission } = await open('batch');
   const tickets = [];
@@ -93,7 +146,7 @@ testRedis('settles of many requests go out as one script call, and the account i
   expect(Object.keys(account).filter((f) => f.startsWith('h:'))).toEqual([]); // no reservation left
   const window = await state.client.hgetall(state.key('w', 'key:spend'));
   expect(Number(window.ts)).toBe(600); // 50 × 30 reserved, corrected to 50 × 12
-  expect(await state.client.hlen(state.key('c', 'key:spend'))).toBe(0);
+  expect(Object.keys(window).filter((f) => f.startsWith('c:'))).toEqual([]); // every slot given back
 });
 
 testRedis('a settle batch replayed after a lost reply counts once', async () => {

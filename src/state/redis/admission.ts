@@ -46,7 +46,7 @@ export interface RedisAdmissionOptions {
 interface RuleKeys {
   /** The admission's keys and limits, as the batched admission script takes them. */
   shape: AdmitShape;
-  /** Concurrency hashes of the rules with a concurrency limit; window hashes of the rules with a tpm limit. */
+  /** Hashes of the rules with a concurrency limit (slots); of the rules with a tpm limit (token windows). */
   conc: string[];
   tpm: string[];
   budget: string;
@@ -65,6 +65,10 @@ export class RedisAdmission implements Admission {
   /** Node ids given up after a failed call; heartbeaten while requests admitted under them are unsettled. */
   private readonly retired = new Set<string>();
   private readonly live: string;
+  /** How long a rule hash lives after its last renewal: past the 60 s window, and past 3 lease TTLs. */
+  private readonly expireMs: number;
+  /** Slots this process holds (under any of its ids) per rule hash: the heartbeat keeps those hashes alive. */
+  private readonly slots = new Map<string, number>();
   private readonly settles: SettleBatcher;
   private readonly admissions: AdmitBatcher;
   /** Redis (re)connected: renew this process's entry and send what waited. */
@@ -72,7 +76,8 @@ export class RedisAdmission implements Admission {
 
   constructor(private readonly state: RedisState, private readonly options: RedisAdmissionOptions) {
     this.live = state.key('live');
-    this.admissions = new AdmitBatcher(state, this.live);
+    this.expireMs = Math.max(2 * 60_000 + 2000, 3 * options.leaseTtlMs);
+    this.admissions = new AdmitBatcher(state, this.live, this.expireMs);
     this.settles = new SettleBatcher(state, this.live, state.key('sq', this.base), options.settleDelayMs ?? 5);
     this.timer = setInterval(() => void this.tick(), Math.max(50, Math.floor(options.leaseTtlMs / 3)));
     this.timer.unref?.();
@@ -139,6 +144,7 @@ export class RedisAdmission implements Admission {
     const release = request.key.budgetMicros !== undefined ? amount : 0;
     let settled = false;
     this.holding.set(node, (this.holding.get(node) ?? 0) + 1);
+    for (const k of rk.conc) this.slots.set(k, (this.slots.get(k) ?? 0) + 1);
     return {
       headers: rateLimitHeaders(snapshotOf(rules, reply)),
       settle: ({ usage, costMicros }) => {
@@ -147,6 +153,11 @@ export class RedisAdmission implements Admission {
         const left = (this.holding.get(node) ?? 1) - 1;
         if (left > 0) this.holding.set(node, left);
         else this.holding.delete(node);
+        for (const k of rk.conc) {
+          const n = (this.slots.get(k) ?? 1) - 1;
+          if (n > 0) this.slots.set(k, n);
+          else this.slots.delete(k);
+        }
         const actual = usage ? Math.max(0, Math.ceil(usage.total_tokens || usage.prompt_tokens + usage.completion_tokens)) : -1;
         this.settles.add({
           node, conc: rk.conc, windows: rk.tpm, bucket, tokenDelta: tokens > 0 && actual >= 0 ? actual - tokens : 0,
@@ -188,7 +199,7 @@ export class RedisAdmission implements Admission {
   /** Renews this process's node entry; a lapsed one is replaced by a new id. */
   private async beat(fresh: boolean): Promise<void> {
     const node = this.node;
-    const ok = await this.state.run(HEARTBEAT, [this.live], [node, this.options.leaseTtlMs, fresh ? 1 : 0]);
+    const ok = await this.state.run(HEARTBEAT, [this.live, ...this.slots.keys()], [node, this.options.leaseTtlMs, fresh ? 1 : 0, this.expireMs]);
     if (Number(ok) !== 1 && !fresh && node === this.node) await this.rotate(node);
   }
 
@@ -228,10 +239,9 @@ export class RedisAdmission implements Admission {
       const tpm: string[] = [];
       for (const r of rules) {
         const w = this.state.key('w', ruleId(r));
-        const c = this.state.key('c', ruleId(r));
-        ruleKeys.push(w, c);
+        ruleKeys.push(w);
         ruleLimits.push(r.rpm ?? -1, r.tpm ?? -1, r.concurrency ?? -1);
-        if (r.concurrency !== undefined) conc.push(c);
+        if (r.concurrency !== undefined) conc.push(w);
         if (r.tpm !== undefined) tpm.push(w);
       }
       entry = { shape: { budget, ruleKeys, ruleLimits, limit: key.budgetMicros ?? -1 }, conc, tpm, budget };
@@ -246,7 +256,7 @@ export class RedisAdmission implements Admission {
       await (this.rotating ?? this.beat(false));
       for (const id of this.retired) {
         if (!this.holding.has(id)) this.retired.delete(id); // nothing unsettled under it: let it lapse
-        else await this.state.run(HEARTBEAT, [this.live], [id, this.options.leaseTtlMs, 0]);
+        else await this.state.run(HEARTBEAT, [this.live], [id, this.options.leaseTtlMs, 0, this.expireMs]);
       }
     } catch {
       // Redis went away mid-beat: the next tick retries.

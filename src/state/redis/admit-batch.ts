@@ -15,12 +15,18 @@ export const MAX_BATCH = 96;
 /** One admission's fixed part, built once per rule set (keys, limits). */
 export interface AdmitShape {
   budget: string;
-  /** Per rule: window hash, concurrency hash. */
+  /** Per rule: the rule's hash (windows and concurrency slots). */
   ruleKeys: readonly string[];
   /** Per rule: rpm, tpm, conc (-1 = none). */
   ruleLimits: readonly number[];
   /** Budget limit in micros, -1 = unlimited. */
   limit: number;
+}
+
+/** A lone admission's script keys and arguments but its own three (node, tokens, amount), built once per shape. */
+interface LoneCall {
+  keys: string[];
+  head: Array<string | number>;
 }
 
 interface Pending {
@@ -35,8 +41,10 @@ interface Pending {
 export class AdmitBatcher {
   private queue: Pending[] = [];
   private inFlight = false;
+  private readonly lone = new WeakMap<AdmitShape, LoneCall>();
 
-  constructor(private readonly state: RedisState, private readonly live: string) {}
+  /** `expireMs`: how long a rule hash outlives its last renewal (the script pushes it out at half of it). */
+  constructor(private readonly state: RedisState, private readonly live: string, private readonly expireMs: number) {}
 
   /** This admission's reply (ok / deny / quota / seed / node), from the batch it rode in. */
   admit(shape: AdmitShape, node: string, tokens: number, amount: number): Promise<ScriptReply[]> {
@@ -51,33 +59,24 @@ export class AdmitBatcher {
     this.queue = batch === this.queue ? [] : this.queue.slice(MAX_BATCH);
     if (batch.length === 0) return;
     this.inFlight = true;
-    const keys = [this.live];
-    const index = new Map<string, number>();
-    const ref = (k: string): number => {
-      let i = index.get(k);
-      if (i === undefined) index.set(k, (i = keys.push(k)));
-      return i;
-    };
-    // Each distinct rule set (shape) once, then per admission: its shape's number, node, tokens, amount.
-    const shapes = new Map<AdmitShape, number>();
-    const head: Array<string | number> = [0, batch.length];
-    const tail: Array<string | number> = [];
-    for (const p of batch) {
-      const s = p.shape;
-      let no = shapes.get(s);
-      if (no === undefined) {
-        shapes.set(s, (no = shapes.size + 1));
-        const n = s.ruleKeys.length / 2;
-        head.push(ref(s.budget), n);
-        for (let i = 0; i < n; i++) {
-          head.push(ref(s.ruleKeys[i * 2]), ref(s.ruleKeys[i * 2 + 1]), s.ruleLimits[i * 3], s.ruleLimits[i * 3 + 1], s.ruleLimits[i * 3 + 2]);
-        }
-        head.push(s.limit);
-      }
-      tail.push(no, p.node, p.tokens, p.amount);
+    let keys: string[];
+    let args: Array<string | number>;
+    if (batch.length === 1) {
+      // The usual case at a low rate: the shape's prebuilt keys and arguments, plus this admission's three.
+      const p = batch[0];
+      let call = this.lone.get(p.shape);
+      if (!call) this.lone.set(p.shape, (call = this.build([p.shape])));
+      keys = call.keys;
+      args = call.head.concat(1, p.node, p.tokens, p.amount);
+    } else {
+      const shapes = new Map<AdmitShape, number>();
+      for (const p of batch) if (!shapes.has(p.shape)) shapes.set(p.shape, shapes.size + 1);
+      const call = this.build([...shapes.keys()]);
+      keys = call.keys;
+      args = call.head;
+      args[1] = batch.length;
+      for (const p of batch) args.push(shapes.get(p.shape)!, p.node, p.tokens, p.amount);
     }
-    head[0] = shapes.size;
-    const args = head.concat(tail);
     let call: Promise<ScriptReply>;
     try {
       call = this.state.run(ADMIT, keys, args);
@@ -97,6 +96,25 @@ export class AdmitBatcher {
       for (const p of waiting) p.reject(err);
       this.inFlight = false;
     });
+  }
+
+  /** KEYS and the ARGV head (counts, expiry, each shape once) of a call over these shapes; the admission count is 1 (set it for a batch). */
+  private build(shapes: readonly AdmitShape[]): LoneCall {
+    const keys = [this.live];
+    const index = new Map<string, number>();
+    const ref = (k: string): number => {
+      let i = index.get(k);
+      if (i === undefined) index.set(k, (i = keys.push(k)));
+      return i;
+    };
+    const head: Array<string | number> = [shapes.length, 1, this.expireMs]; // [1]: admissions in the call
+    for (const s of shapes) {
+      const n = s.ruleKeys.length;
+      head.push(ref(s.budget), n);
+      for (let i = 0; i < n; i++) head.push(ref(s.ruleKeys[i]), s.ruleLimits[i * 3], s.ruleLimits[i * 3 + 1], s.ruleLimits[i * 3 + 2]);
+      head.push(s.limit);
+    }
+    return { keys, head };
   }
 
   private next(): void {

@@ -6,20 +6,24 @@
 // layout is described in ./scripts.ts.
 
 import { script } from './client.ts';
-import { COMMON } from './scripts.ts';
+import { LONE } from './admit-lone.ts';
+import { CLOCK, HELPERS } from './scripts.ts';
 
 /**
  * KEYS: live, then every key the admissions refer to (by 1-based index into KEYS).
- * ARGV: nShapes, count, then per shape (the rule set of a key × model, shared by its admissions): budget
- * key index, nRules, per rule (window key index, concurrency key index, rpm, tpm, conc; -1 = none), budget
- * limit (micros or -1 = unlimited); then per admission: shape (1-based), node, tokens, amount.
+ * ARGV: nShapes, count, expireMs (the rule hashes' expiry), then per shape (the rule set of a key × model,
+ * shared by its admissions): budget key index, nRules, per rule (rule hash key index, rpm, tpm, conc; -1 =
+ * none), budget limit (micros or -1 = unlimited); then per admission: shape (1-based), node, tokens, amount.
  * Returns one reply per admission, in order:
  *         {'ok', bucket, per rule: rpmUsed, rpmResetMs, tpmUsed, tpmResetMs}
  *       | {'deny', rule, dim, limit, waitMs(-1 never)} | {'quota', budget, spent, reserved, amount}
  *       | {'seed'} (budget hash not seeded: load from SQL, retry) | {'node'} (this node's id lapsed: take a new one).
  */
-export const ADMIT = script(COMMON + `
+export const ADMIT = script(CLOCK + LONE + HELPERS + `
 local lk = KEYS[1]
+local E = num(ARGV[3])
+-- Integers to redis.call as strings made with %d: a number argument is formatted with %.17g (the float path).
+local fmt = string.format
 
 -- ms until need more fits under lim in window p of w (0 now, -1 never)
 local function wait_for(w, p, sum, need, lim)
@@ -43,62 +47,84 @@ local function wait_for(w, p, sum, need, lim)
   return W
 end
 
--- A window hash holds up to 1,205 fields: a value longer than hash-max-listpack-value (64) keeps it a real
--- hash table from the start, where a listpack (up to 512 entries by default) is searched field by field.
-local PAD = string.rep('-', 65)
+-- A rule hash holds up to 1,205 window fields: a value longer than hash-max-listpack-value (64) makes it a
+-- real hash table from its first write, where a listpack (up to 512 entries by default) is searched field by
+-- field. A literal: built once when the script is loaded, not on every call.
+local PAD = '-----------------------------------------------------------------'
 
 -- What the batch has read, kept up to date in memory as its admissions commit; written once at the end.
--- A window: its fields (as read, then as committed) and 'pend' (field -> value to write). A concurrency
--- hash: {sum of live nodes' slots, pend = node -> slots to add}. A budget: {reserved, acct, pend = node ->
--- amount to add}. The script is atomic, so nobody sees the state between two admissions of one batch.
-local wins, concs, budgets = {}, {}, {}
+-- A rule hash: its window fields (as read, then as committed), its live nodes' slots (cv: node -> slots,
+-- cs: their sum) and 'pend' (field -> value to write, including what dropping old buckets changed). A
+-- budget: {reserved, spent, adjust, pend = node -> amount to add}. The script is atomic, so nobody sees the state
+-- between two admissions of one batch.
+local wins, budgets = {}, {}
+-- The live nodes' slot fields (c:<node>), named once per call.
+local cnames = nil
 
-local function window(h)
+local function window(h, conc)
   local w = wins[h]
   if w ~= nil then return w end
-  local f = redis.call('HMGET', h, 'lv', 'rs', 'ts', 'ro', 'to', rcur, tcur)
+  local f
+  if conc then
+    if cnames == nil then
+      alive(lk, '')
+      cnames = {}
+      for j = 1, #livelist do cnames[j] = 'c:' .. livelist[j] end
+    end
+    f = redis.call('HMGET', h, 'lv', 'rs', 'ts', 'ro', 'to', rcur, tcur, 'x', unpack(cnames))
+  else
+    f = redis.call('HMGET', h, 'lv', 'rs', 'ts', 'ro', 'to', rcur, tcur, 'x')
+  end
+  local x = num(f[8])
   w = {h = h, lv = num(f[1]), rs = num(f[2]) or 0, ts = num(f[3]) or 0,
-    ro = num(f[4]) or (cur + 1), to = num(f[5]) or (cur + 1), rc = num(f[6]), tc = num(f[7]), fresh = false,
-    pend = {}, expire = false}
+    ro = num(f[4]) or (cur + 1), to = num(f[5]) or (cur + 1), rc = num(f[6]), tc = num(f[7]),
+    fresh = false, renew = x == nil or x - now < E / 2, cv = nil, cs = 0, pend = {}}
+  if conc then
+    w.cv = {}
+    for j = 1, #livelist do
+      local v = num(f[8 + j])
+      if v ~= nil then w.cv[livelist[j]] = v; w.cs = w.cs + v end
+    end
+  end
+  local set = w.pend
   if w.lv == nil then
-    w.lv, w.rs, w.ts, w.ro, w.to, w.fresh = live, 0, 0, cur + 1, cur + 1, true
-    redis.call('HSET', h, '_', PAD)
+    w.lv, w.rs, w.ts, w.ro, w.to, w.rc, w.tc, w.fresh = live, 0, 0, cur + 1, cur + 1, nil, nil, true
   elseif w.lv < live then
     if live - w.lv >= SLOTS then
+      -- Idle for a whole window: every bucket is out of it. The live nodes' slots stay (written back now,
+      -- even if every admission is refused); dead nodes' fields go.
       redis.call('DEL', h)
-      redis.call('HSET', h, '_', PAD)
       w.rs, w.ts, w.ro, w.to, w.rc, w.tc, w.fresh = 0, 0, cur + 1, cur + 1, nil, nil, true
+      local keep = {'_', PAD, 'lv', live, 'x', now + E}
+      if w.cv ~= nil then for node, v in pairs(w.cv) do keep[#keep + 1] = 'c:' .. node; keep[#keep + 1] = v end end
+      redis.call('HSET', h, unpack(keep))
+      redis.call('PEXPIRE', h, E)
+      w.fresh, w.renew = false, false
     else
       local names = {}
       for y = w.lv, live - 1 do names[#names + 1] = 'r' .. (y % SLOTS); names[#names + 1] = 't' .. (y % SLOTS) end
       local vals = redis.call('HMGET', h, unpack(names))
       for j = 1, #vals, 2 do w.rs = w.rs - (num(vals[j]) or 0); w.ts = w.ts - (num(vals[j + 1]) or 0) end
       redis.call('HDEL', h, unpack(names))
+      -- The current bucket's slot held the bucket one window ago (just dropped): it starts empty.
+      if w.lv <= cur - SLOTS then w.rc, w.tc = nil, nil end
       if w.ro < live then w.ro = first_used(h, 'r', live) end
       if w.to < live then w.to = first_used(h, 't', live) end
+      -- Written at the end of the call even if every admission is refused: the buckets it dropped are gone.
+      set.rs, set.ts, set.ro, set.to = w.rs, w.ts, w.ro, w.to
     end
     w.lv = live
-    -- Kept even if every admission is refused: the buckets it dropped are gone.
-    redis.call('HSET', h, 'lv', w.lv, 'rs', w.rs, 'ts', w.ts, 'ro', w.ro, 'to', w.to)
+    set.lv = live
   end
   wins[h] = w
   return w
 end
 
-local function slots(h)
-  local c = concs[h]
-  if c == nil then
-    c = {sum = held(h, lk, ''), pend = {}}
-    concs[h] = c
-  end
-  return c
-end
-
 local function account(bh)
   local a = budgets[bh]
   if a == nil then
-    local reserved, acct = held(bh, lk, 'h:')
-    a = {reserved = reserved, acct = acct, pend = {}}
+    local reserved, spent, adjust = held(bh, lk)
+    a = {reserved = reserved, spent = spent, adjust = adjust, pend = {}}
     budgets[bh] = a
   end
   return a
@@ -112,7 +138,7 @@ local function consider(i, dim, lim, wait)
   if deny == nil or w > deny[5] then deny = {i, dim, lim, wait, w} end
 end
 
--- One admission of shape s (budget key bh, n rules r[i] = {window key, concurrency key, rpm, tpm, conc}, limit).
+-- One admission of shape s (budget key bh, n rules r[i] = {rule hash key, rpm, tpm, conc}, limit).
 local function admit(s, node, tokens, amount)
   local n, bh, limit = s.n, s.bh, s.limit
   local needsNode = s.conc or (limit >= 0 and amount > 0)
@@ -120,13 +146,11 @@ local function admit(s, node, tokens, amount)
 
   deny = nil
 
-  local ws = {}
   for i = 1, n do
     local r = s.r[i]
-    local rpm, tpm, conc = r[3], r[4], r[5]
-    if rpm >= 0 or tpm >= 0 then
-      local w = window(r[1])
-      ws[i] = w
+    local rpm, tpm, conc = r[2], r[3], r[4]
+    if rpm >= 0 or tpm >= 0 or conc >= 0 then
+      local w = window(r[1], conc >= 0)
       if rpm >= 0 then
         local wait = wait_for(w, 'r', w.rs, 1, rpm)
         if wait ~= 0 then consider(i, 'rpm', rpm, wait) end
@@ -135,19 +159,16 @@ local function admit(s, node, tokens, amount)
         local wait = wait_for(w, 't', w.ts, tokens, tpm)
         if wait ~= 0 then consider(i, 'tpm', tpm, wait) end
       end
-    end
-    if conc >= 0 then
-      if slots(r[2]).sum >= conc then consider(i, 'concurrency', conc, 1000) end
+      if conc >= 0 and w.cs >= conc then consider(i, 'concurrency', conc, 1000) end
     end
   end
   if deny ~= nil then return {'deny', deny[1], deny[2], deny[3], deny[4]} end
 
   local bud = account(bh)
-  local acct = bud.acct
-  if acct.spent == nil then return {'seed'} end
+  if bud.spent == nil then return {'seed'} end
   if limit >= 0 then
-    local budget = limit + num(acct.adjust or '0')
-    local spent = num(acct.spent)
+    local budget = limit + num(bud.adjust or '0')
+    local spent = num(bud.spent)
     if spent + bud.reserved + amount > budget then return {'quota', budget, spent, bud.reserved, amount} end
     if amount > 0 then
       bud.reserved = bud.reserved + amount
@@ -155,54 +176,56 @@ local function admit(s, node, tokens, amount)
     end
   end
 
-  local out = {'ok', cur}
+  -- Sized for two rules (key and group) in one allocation; the entries past 2 + 4n are cleared below.
+  local out = {'ok', cur, 0, 0, 0, 0, 0, 0, 0, 0}
   for i = 1, n do
     local r = s.r[i]
-    local rpm, tpm, conc = r[3], r[4], r[5]
-    local w = ws[i]
+    local rpm, tpm, conc = r[2], r[3], r[4]
+    local w = nil
+    if rpm >= 0 or tpm >= 0 or conc >= 0 then w = wins[r[1]] end
     local rpmUsed, rpmReset, tpmUsed, tpmReset = 0, 0, 0, 0
     if w ~= nil then
       local set = w.pend
       if rpm >= 0 then
         if w.rs <= 0 or w.ro > cur then w.ro = cur; set.ro = cur end
         w.rs = w.rs + 1
-        -- Every bucket is younger than the key's expiry: renewed whenever a new bucket starts.
-        if w.rc == nil then w.expire = true end
         w.rc = (w.rc or 0) + 1
         set.rs = w.rs; set[rcur] = w.rc
       end
       if tpm >= 0 and tokens > 0 then
         if w.ts <= 0 or w.to > cur then w.to = cur; set.to = cur end
         w.ts = w.ts + tokens
-        if w.tc == nil then w.expire = true end
         w.tc = (w.tc or 0) + tokens
         set.ts = w.ts; set[tcur] = w.tc
       end
-      if w.fresh then set.lv = w.lv; w.expire = true end
+      if conc >= 0 then
+        local v = (w.cv[node] or 0) + 1
+        w.cv[node] = v
+        w.cs = w.cs + 1
+        set['c:' .. node] = v
+      end
+      if w.fresh then set.lv = w.lv end
       if w.rs > 0 and w.ro <= cur then rpmUsed, rpmReset = w.rs, math.max(0, w.ro * B + W - now) else rpmUsed = math.max(0, w.rs) end
       if w.ts > 0 and w.to <= cur then tpmUsed, tpmReset = w.ts, math.max(0, w.to * B + W - now) else tpmUsed = math.max(0, w.ts) end
     end
-    if conc >= 0 then
-      local c = slots(r[2])
-      c.sum = c.sum + 1
-      c.pend[node] = (c.pend[node] or 0) + 1
-    end
-    out[#out + 1] = rpmUsed; out[#out + 1] = rpmReset; out[#out + 1] = tpmUsed; out[#out + 1] = tpmReset
+    local o = 4 * i - 1
+    out[o], out[o + 1], out[o + 2], out[o + 3] = rpmUsed, rpmReset, tpmUsed, tpmReset
   end
+  for o = 3 + 4 * n, 10 do out[o] = nil end
   return out
 end
 
 local shapes = {}
-local a = 3
+local a = 4
 for k = 1, num(ARGV[1]) do
   local n = num(ARGV[a + 1])
   local s = {bh = KEYS[num(ARGV[a])], n = n, r = {}, conc = false}
   a = a + 2
   for i = 1, n do
-    local rpm, tpm, conc = num(ARGV[a + 2]), num(ARGV[a + 3]), num(ARGV[a + 4])
-    s.r[i] = {KEYS[num(ARGV[a])], KEYS[num(ARGV[a + 1])], rpm, tpm, conc}
+    local conc = num(ARGV[a + 3])
+    s.r[i] = {KEYS[num(ARGV[a])], num(ARGV[a + 1]), num(ARGV[a + 2]), conc}
     if conc >= 0 then s.conc = true end
-    a = a + 5
+    a = a + 4
   end
   s.limit = num(ARGV[a])
   a = a + 1
@@ -213,13 +236,18 @@ for k = 1, num(ARGV[2]) do
   replies[k] = admit(shapes[num(ARGV[a])], ARGV[a + 1], num(ARGV[a + 2]), num(ARGV[a + 3]))
   a = a + 4
 end
+-- Each rule hash written once (only the fields that changed), its expiry pushed out when half of it is gone
+-- (every bucket written must outlive the window; slots held longer are kept by their holders' heartbeats).
 for h, w in pairs(wins) do
   local set = {}
-  for f, v in pairs(w.pend) do set[#set + 1] = f; set[#set + 1] = v end
-  if #set > 0 then redis.call('HSET', h, unpack(set)) end
-  if w.expire then redis.call('PEXPIRE', h, W + 1000) end
+  for f, v in pairs(w.pend) do set[#set + 1] = f; set[#set + 1] = fmt('%d', v) end
+  if #set > 0 then
+    if w.fresh then set[#set + 1] = '_'; set[#set + 1] = PAD end
+    if w.renew or w.fresh then set[#set + 1] = 'x'; set[#set + 1] = fmt('%d', now + E) end
+    redis.call('HSET', h, unpack(set))
+    if w.renew or w.fresh then redis.call('PEXPIRE', h, E) end
+  end
 end
-for h, c in pairs(concs) do for node, k in pairs(c.pend) do redis.call('HINCRBY', h, node, k) end end
-for bh, b in pairs(budgets) do for node, k in pairs(b.pend) do redis.call('HINCRBY', bh, 'h:' .. node, k) end end
+for bh, b in pairs(budgets) do for node, k in pairs(b.pend) do redis.call('HINCRBY', bh, 'h:' .. node, fmt('%d', k)) end end
 return replies
 `);

@@ -5,15 +5,20 @@
 // Data (prefix p):
 //   p:live            HASH  node id → heartbeat expiry (server ms). A node is live while its expiry lies
 //                           ahead; a dead node's concurrency slots and budget reservations stop counting at
-//                           once and are deleted by the next script that meets them (a dead id never returns:
-//                           a process whose entry lapsed takes a new id).
-//   p:w:<rule>        HASH  the rule's rpm and tpm sliding 60 s windows as 100 ms buckets (as the in-memory
-//                           limiter, limits/sliding-window.ts): r<slot>, t<slot> amounts (slot = bucket mod 600);
-//                           rs, ts sums; lv the first bucket still in the window; ro, to the oldest bucket
-//                           holding an amount.
-//   p:c:<rule>        HASH  node id → concurrency slots that node holds.
+//                           once (a dead id never returns: a process whose entry lapsed takes a new id).
+//   p:w:<rule>        HASH  everything one rule counts, so an admission reads it with one HMGET and writes it
+//                           with one HSET: the rpm and tpm sliding 60 s windows as 100 ms buckets (as the
+//                           in-memory limiter, limits/sliding-window.ts): r<slot>, t<slot> amounts (slot =
+//                           bucket mod 600); rs, ts sums; lv the first bucket still in the window; ro, to the
+//                           oldest bucket holding an amount; c:<node> the concurrency slots that node holds
+//                           (only live nodes' fields are read; a dead node's go when the window is next reset
+//                           or the hash expires); x the expiry we last set (server ms), pushed out to expireMs
+//                           when half of it is gone and by the heartbeat of every process holding slots in it
+//                           (so a slot held longer than the window's traffic is never lost); _ a 65-byte pad
+//                           that makes the hash a hash table from its first write.
 //   p:budget:<name>   HASH  spent, adjust (top-ups), h:<node> reservations held by a node (micro-dollars);
-//                           `spent` absent = not seeded from SQL yet.
+//                           `spent` absent = not seeded from SQL yet. Dead nodes' fields are deleted by the
+//                           next script that meets them.
 //   p:sq:<process>    STRING the last settle batch of that process applied (batches are applied once each).
 
 import { script } from './client.ts';
@@ -21,8 +26,8 @@ import { script } from './client.ts';
 /** Bucket width and window of the shared windows: the same as the in-memory limiter's. */
 export const BUCKET_MS = 100;
 
-/** TIME, the window geometry and the helpers every admission and settle script shares. */
-export const COMMON = `
+/** TIME and the window geometry, first in every admission and settle script. */
+export const CLOCK = `
 -- A number from a string (nil from nil/false): num() parses its argument twice (lua_isnumber, then
 -- lua_tonumber), arithmetic coercion once; every value parsed here is one we wrote or sent.
 local function num(s) if s then return s + 0 end return nil end
@@ -33,12 +38,21 @@ local cur = math.floor(now / B)
 local live = math.floor((now - W) / B) + 1
 -- Bucket b is kept in field r<b mod SLOTS> (t… for tokens): the window never holds two buckets of one slot.
 local rcur, tcur = 'r' .. (cur % SLOTS), 't' .. (cur % SLOTS)
-local nodes = nil
+-- The live hash, read at most once per call: node id -> heartbeat expiry, and the ids still live.
+local nodes, livelist = nil, nil
+`;
+
+/** The helpers every admission and settle script shares (after CLOCK). */
+export const HELPERS = `
 local function alive(lk, node)
   if nodes == nil then
-    nodes = {}
+    nodes, livelist = {}, {}
     local all = redis.call('HGETALL', lk)
-    for j = 1, #all, 2 do nodes[all[j]] = num(all[j + 1]) end
+    for j = 1, #all, 2 do
+      local e = all[j + 1] + 0
+      nodes[all[j]] = e
+      if e >= now then livelist[#livelist + 1] = all[j] end
+    end
   end
   local e = nodes[node]
   return e ~= nil and e >= now
@@ -56,26 +70,26 @@ local function first_used(h, p, from)
   end
   return cur + 1
 end
--- The sum of live nodes' fields named pre..node in hash h (dead ones deleted), and the other fields.
-local function held(h, lk, pre)
+-- A budget hash's reservations held by live nodes (fields h:<node>; dead ones deleted), spent and adjust.
+local function held(h, lk)
   local all = redis.call('HGETALL', h)
-  local sum, other, dead = 0, {}, {}
-  local n = #pre
+  local sum, spent, adjust, dead = 0, nil, nil, nil
   for j = 1, #all, 2 do
     local f = all[j]
-    -- No prefix (a concurrency hash): every field is a node id, no substring to make.
-    local node = f
-    if n > 0 then
-      if string.sub(f, 1, n) == pre then node = string.sub(f, n + 1) else node = nil; other[f] = all[j + 1] end
-    end
-    if node ~= nil then
-      if alive(lk, node) then sum = sum + num(all[j + 1]) else dead[#dead + 1] = f end
+    if f == 'spent' then spent = all[j + 1]
+    elseif f == 'adjust' then adjust = all[j + 1]
+    elseif string.sub(f, 1, 2) == 'h:' then
+      if alive(lk, string.sub(f, 3)) then sum = sum + all[j + 1]
+      else dead = dead or {}; dead[#dead + 1] = f end
     end
   end
-  if #dead > 0 then redis.call('HDEL', h, unpack(dead)) end
-  return sum, other
+  if dead ~= nil then redis.call('HDEL', h, unpack(dead)) end
+  return sum, spent, adjust
 end
 `;
+
+/** CLOCK and HELPERS: what the settle and view scripts start with. */
+export const COMMON = CLOCK + HELPERS;
 
 /**
  * Applies a batch of settles, aggregated by the client, once (batches of one process carry increasing
@@ -93,7 +107,7 @@ local nc, nt, nb = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local a = 5
 for _ = 1, nc do
   local k, node, slots = KEYS[tonumber(ARGV[a])], ARGV[a + 1], tonumber(ARGV[a + 2])
-  if alive(lk, node) and redis.call('HINCRBY', k, node, -slots) <= 0 then redis.call('HDEL', k, node) end
+  if alive(lk, node) and redis.call('HINCRBY', k, 'c:' .. node, -slots) <= 0 then redis.call('HDEL', k, 'c:' .. node) end
   a = a + 3
 end
 for _ = 1, nt do
@@ -121,13 +135,19 @@ return 1
 `);
 
 /**
- * This process's heartbeat: KEYS live; ARGV node, ttlMs, fresh (1 = a new id registers). Renews a live
- * entry; a lapsed one is dead for good (returns 0: take a new id). Drops other nodes' lapsed entries.
+ * This process's heartbeat: KEYS live, then the rule hashes where this process holds concurrency slots; ARGV
+ * node, ttlMs, fresh (1 = a new id registers), expireMs. Renews a live entry; a lapsed one is dead for good
+ * (returns 0: take a new id). Drops other nodes' lapsed entries. Pushes the expiry of the rule hashes out to
+ * expireMs from now (never shortens it), so a slot held longer than the window's own expiry is not lost.
  */
 export const HEARTBEAT = script(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local node, ttl, fresh = ARGV[1], tonumber(ARGV[2]), ARGV[3] == '1'
+local node, ttl, fresh, E = ARGV[1], tonumber(ARGV[2]), ARGV[3] == '1', tonumber(ARGV[4])
+for i = 2, #KEYS do
+  local x = tonumber(redis.call('HGET', KEYS[i], 'x'))
+  if (x == nil or x < now + E) and redis.call('PEXPIRE', KEYS[i], E) == 1 then redis.call('HSET', KEYS[i], 'x', now + E) end
+end
 local all = redis.call('HGETALL', KEYS[1])
 local mine = nil
 local dead = {}
@@ -155,6 +175,6 @@ return 0
 
 /** A key's budget account for views: {spent, adjust, reserved by live nodes}. KEYS: live, budget hash. */
 export const VIEW = script(COMMON + `
-local reserved, acct = held(KEYS[2], KEYS[1], 'h:')
-return {acct.spent or false, acct.adjust or false, reserved}
+local reserved, spent, adjust = held(KEYS[2], KEYS[1])
+return {spent or false, adjust or false, reserved}
 `);
