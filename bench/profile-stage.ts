@@ -44,7 +44,7 @@ if (!server) {
 const url = `http://127.0.0.1:${servedPort}/v1/chat/completions`;
 const body = JSON.stringify({ model: BENCH_MODEL, messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 16 });
 const lua = await writeLua(join(root, 'post.lua'), body, { 'content-type': 'application/json', authorization: `Bearer ${BENCH_KEY}` });
-await runWrk(url, lua, { connections: 64, threads: 1, seconds: 2 });
+await runWrk(url, lua, { connections: 64, threads: 1, seconds: Number(process.env.WARM ?? 2) }); // warm-up (WARM seconds)
 const threadsBefore = threadCpu(child.proc.pid);
 const before = cpuSample(child.proc.pid);
 const w = await runWrk(url, lua, { connections: 64, threads: 1, seconds });
