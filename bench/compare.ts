@@ -1,7 +1,7 @@
 // `bun bench/compare.ts`: CPU per request of two checkouts of the gateway, measured in alternating
 // rounds so host load hits both alike (how each hot-path cut in bench/README.md was measured).
 // BENCH_A / BENCH_B: checkout directories (default B = this one; A is required). BENCH_STAGE: which
-// layers are on (auth | budget | ledger | observe | redis; default ledger). ROUNDS (6), SECONDS (3).
+// layers are on (a STAGE_LAYERS name in gateway-config.ts: auth, limits, budget, ledger, observe, redis; default ledger). ROUNDS (6), SECONDS (3).
 // Prints main-thread and all-thread µs per request and req/s, medians, and B / A. Stage redis also prints
 // redis-server's own CPU per request (`INFO cpu`, read around each wrk run: one redis-server serves both
 // checkouts, one at a time) and its script calls per request (`INFO commandstats`).
@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Redis } from 'ioredis';
 import { join, resolve } from 'node:path';
-import { BENCH_KEY, BENCH_MODEL, stageYaml } from './gateway-config.ts';
+import { BENCH_KEY, BENCH_MODEL, stageYaml, stageLayers } from './gateway-config.ts';
 import { cpuPerRequest, cpuSample, threadCpuMs } from './proc-stats.ts';
 import { startRedis } from '../test/helpers/redis.ts';
 import { freePort, installExitHandlers, killAll, onCleanup, readPort, spawnChild, waitHealthy } from './procs.ts';
@@ -26,14 +26,7 @@ if (!a) {
 }
 const checkouts = [resolve(a), resolve(process.env.BENCH_B ?? resolve(import.meta.dir, '..'))];
 const stage = process.env.BENCH_STAGE ?? 'ledger';
-const layers = {
-  auth: { limits: false, budget: false, ledgerFile: false, observe: false },
-  budget: { limits: true, budget: true, ledgerFile: false, observe: false },
-  ledger: { limits: true, budget: true, ledgerFile: true, observe: false },
-  observe: { limits: true, budget: true, ledgerFile: true, observe: true },
-  redis: { limits: true, budget: true, ledgerFile: true, observe: true },
-}[stage];
-if (!layers) throw new Error(`BENCH_STAGE must be auth, budget, ledger, observe or redis (got ${stage})`);
+const layers = stageLayers(stage);
 /** redis-server's CPU seconds so far (user + sys, all its threads) and script calls (EVAL + EVALSHA). */
 async function redisCost(): Promise<{ cpuS: number; scriptCalls: number } | undefined> {
   if (!redisInfo) return undefined;

@@ -35,6 +35,26 @@ export interface StageOptions {
   maxConnections?: number;
 }
 
+export type StageLayers = Pick<StageOptions, 'limits' | 'budget' | 'ledgerFile' | 'observe'>;
+
+/** The layers of each stage the experiment tools take by name (BENCH_STAGE); redis = observe's layers on Redis. */
+export const STAGE_LAYERS: Readonly<Record<string, StageLayers>> = {
+  auth: { limits: false, budget: false, ledgerFile: false, observe: false },
+  limits: { limits: true, budget: false, ledgerFile: false, observe: false },
+  budget: { limits: true, budget: true, ledgerFile: false, observe: false },
+  ledger: { limits: true, budget: true, ledgerFile: true, observe: false },
+  observe: { limits: true, budget: true, ledgerFile: true, observe: true },
+  redis: { limits: true, budget: true, ledgerFile: true, observe: true },
+};
+
+/** BENCH_STAGE's layers, or an error naming the stages there are. */
+export function stageLayers(stage: string): StageLayers {
+  const layers = STAGE_LAYERS[stage];
+  if (!layers) throw new Error(`BENCH_STAGE must be one of ${Object.keys(STAGE_LAYERS).join(', ')} (got ${stage})`);
+  return layers;
+}
+
+
 export function stageYaml(opts: StageOptions): string {
   const observe = opts.observe;
   const storage = opts.ledgerFile ? `file:${opts.dir}/data/switchyard.db` : ':memory:';

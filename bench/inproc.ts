@@ -8,18 +8,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_KEY, BENCH_MODEL, stageYaml } from './gateway-config.ts';
+import { BENCH_KEY, BENCH_MODEL, stageYaml, stageLayers } from './gateway-config.ts';
 import { installExitHandlers, killAll, readPort, spawnChild } from './procs.ts';
 import { median } from './report.ts';
 import { resolve } from 'node:path';
 
 const stage = process.env.BENCH_STAGE ?? 'ledger';
-const layers = {
-  auth: { limits: false, budget: false, ledgerFile: false, observe: false },
-  limits: { limits: true, budget: false, ledgerFile: false, observe: false },
-  budget: { limits: true, budget: true, ledgerFile: false, observe: false },
-  ledger: { limits: true, budget: true, ledgerFile: true, observe: false },
-}[stage]!;
+const layers = stageLayers(stage);
 const N = Number(process.env.N ?? 10_000);
 const CONC = Number(process.env.CONC ?? 64);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);

@@ -5,20 +5,13 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { BENCH_KEY, BENCH_MODEL, stageYaml } from './gateway-config.ts';
+import { BENCH_KEY, BENCH_MODEL, stageYaml, stageLayers } from './gateway-config.ts';
 import { cpuPerRequest, cpuSample, threadCpu } from './proc-stats.ts';
 import { freePort, installExitHandlers, killAll, readPort, spawnChild, waitHealthy } from './procs.ts';
 import { runWrk, writeLua } from './wrk.ts';
 
 const stage = process.env.BENCH_STAGE ?? 'ledger';
-const layers = {
-  auth: { limits: false, budget: false, ledgerFile: false, observe: false },
-  limits: { limits: true, budget: false, ledgerFile: false, observe: false },
-  budget: { limits: true, budget: true, ledgerFile: false, observe: false },
-  ledger: { limits: true, budget: true, ledgerFile: true, observe: false },
-  observe: { limits: true, budget: true, ledgerFile: true, observe: true },
-}[stage];
-if (!layers) throw new Error(`BENCH_STAGE must be auth, budget, ledger or observe (got ${stage})`);
+const layers = stageLayers(stage);
 const seconds = Number(process.env.SECONDS ?? 5);
 const profileDir = resolve(process.env.PROFILE_DIR ?? 'profile');
 

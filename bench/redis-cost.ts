@@ -3,31 +3,18 @@
 // RedisAdmission against a fresh redis-server, CONCURRENCY at a time. Prints redis-server CPU µs per
 // request (INFO cpu), script calls per request and µs per call (INFO commandstats), and this process's
 // CPU µs per request (the client side: ioredis, the script arguments, the settle batches).
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { compileGateway } from '../src/compile/compile.ts';
-import { loadConfigFile } from '../src/config/load.ts';
 import { createAdmission } from '../src/limits/admission.ts';
 import { MemoryRateLimiter } from '../src/limits/memory.ts';
 import { createLogger } from '../src/log.ts';
 import { BudgetTracker } from '../src/runtime/budgets.ts';
-import type { AdmissionRequest } from '../src/runtime/contracts.ts';
 import { RedisAdmission } from '../src/state/redis/admission.ts';
 import { RedisState } from '../src/state/redis/client.ts';
 import { startRedis } from '../test/helpers/redis.ts';
-import { stageYaml } from './gateway-config.ts';
+import { benchAdmission } from './bench-admission.ts';
 
 const N = Number(process.env.N ?? 20_000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 64);
-const dir = mkdtempSync(join(tmpdir(), 'switchyard-redis-cost-'));
-const file = join(dir, 'gateway.yaml');
-writeFileSync(file, stageYaml({ upstreamPort: 9, dir, limits: true, budget: true, ledgerFile: false, observe: false }));
-const loaded = await loadConfigFile(file, {});
-if (!loaded.ok) throw new Error(loaded.problems.map((p) => p.message).join('\n'));
-const gw = (await compileGateway(loaded)).gateway;
-const key = [...gw.keysByDigest.values()].find((k) => k.name === 'bench')!;
-const request: AdmissionRequest = { gw, key, model: [...gw.models.values()][0], promptTokens: 12, maxOutputTokens: 16, reservationMicros: 20 };
+const request = await benchAdmission('switchyard-redis-cost-');
 
 const redis = await startRedis();
 const log = createLogger('silent');

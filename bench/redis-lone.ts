@@ -7,21 +7,15 @@
 // commandstats` usec_per_call of evalsha, and this process's CPU µs per admission. REDIS_URL: use that
 // server (e.g. one under valgrind, with CALLGRIND_PID to zero its counters before and dump them after the
 // measured run) instead of starting one.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { compileGateway } from '../src/compile/compile.ts';
-import { loadConfigFile } from '../src/config/load.ts';
 import { createAdmission } from '../src/limits/admission.ts';
 import { MemoryRateLimiter } from '../src/limits/memory.ts';
 import { createLogger } from '../src/log.ts';
 import { BudgetTracker } from '../src/runtime/budgets.ts';
-import type { AdmissionRequest } from '../src/runtime/contracts.ts';
 import { RedisAdmission } from '../src/state/redis/admission.ts';
 import { ADMIT } from '../src/state/redis/admit-script.ts';
 import { RedisState } from '../src/state/redis/client.ts';
 import { startRedis } from '../test/helpers/redis.ts';
-import { stageYaml } from './gateway-config.ts';
+import { benchAdmission } from './bench-admission.ts';
 
 const N = Number(process.env.N ?? 3000);
 const RATE = Number(process.env.RATE ?? 500);
@@ -29,14 +23,7 @@ const SETTLE_MS = Number(process.env.SETTLE_MS ?? 0.5);
 const NOSETTLE = process.env.NOSETTLE === '1';
 /** SEQ=1: each admission waits for the one before (never two in one call, e.g. against a server under valgrind). */
 const SEQ = process.env.SEQ === '1';
-const dir = mkdtempSync(join(tmpdir(), 'switchyard-redis-lone-'));
-const file = join(dir, 'gateway.yaml');
-writeFileSync(file, stageYaml({ upstreamPort: 9, dir, limits: true, budget: true, ledgerFile: false, observe: false }));
-const loaded = await loadConfigFile(file, {});
-if (!loaded.ok) throw new Error(loaded.problems.map((p) => p.message).join('\n'));
-const gw = (await compileGateway(loaded)).gateway;
-const key = [...gw.keysByDigest.values()].find((k) => k.name === 'bench')!;
-const request: AdmissionRequest = { gw, key, model: [...gw.models.values()][0], promptTokens: 12, maxOutputTokens: 16, reservationMicros: 20 };
+const request = await benchAdmission('switchyard-redis-lone-');
 
 const redis = process.env.REDIS_URL ? undefined : await startRedis();
 // A failed run must not leave its redis-server behind.

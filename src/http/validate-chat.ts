@@ -10,6 +10,8 @@ const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'func
 const ROLE_LIST = [...ROLES].join(', ');
 /** OpenAI's limit on stop sequences. */
 export const MAX_STOP_SEQUENCES = 4;
+/** Fields that must be positive integers when present. */
+const COUNT_FIELDS = ['max_tokens', 'max_completion_tokens', 'n'] as const;
 
 function bad(param: string, message: string): GatewayError {
   return new GatewayError({ status: 400, type: 'invalid_request_error', code: 'invalid_value', param, message });
@@ -35,7 +37,7 @@ export function assertStreamFlag(body: JsonObject): void {
 export function validateChat(body: JsonObject): void {
   validateMessages(body.messages);
   assertStreamFlag(body);
-  for (const field of ['max_tokens', 'max_completion_tokens', 'n']) {
+  for (const field of COUNT_FIELDS) {
     const v = body[field];
     if (!absent(v) && (typeof v !== 'number' || !Number.isInteger(v) || v < 1)) throw bad(field, `"${field}" must be a positive integer.`);
   }

@@ -3,34 +3,18 @@
 // bounds the wait; then the target is failed over, or the client gets 504 upstream_timeout.
 
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { TEST_KEY, type TestGateway, config, startTestGateway } from '../helpers/gateway.ts';
-import { type FakeUpstream, chatChunks, sse, startFakeUpstream } from '../helpers/fake-upstream.ts';
+import { type BadBesideHonest, startBadBesideHonest } from '../helpers/bad-beside-honest.ts';
+import { sse } from '../helpers/fake-upstream.ts';
 
-let gw: TestGateway;
-let pinger: FakeUpstream;
-let honest: FakeUpstream;
 const PINGS = Array.from({ length: 100 }, () => ': ping\n\n');
 const OPENER = 'data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}\n\n';
 
+let t: BadBesideHonest;
 beforeAll(async () => {
-  pinger = startFakeUpstream((_req, _body, n) => sse(n % 2 ? PINGS : [OPENER, ...PINGS], { delayMs: 100 }));
-  honest = startFakeUpstream(() => sse(chatChunks(['hello'])));
-  gw = await startTestGateway(config(`providers:
-  pinger: { adapter: openai, base_url: ${pinger.url}/v1, api_key: sk-ping-000000, timeout_ms: 600, models: { only-pinger: up-model, both: up-model }, priority: 0 }
-  honest: { adapter: openai, base_url: ${honest.url}/v1, api_key: sk-honest-000000, models: { both: up-model }, priority: 1 }
-routing: { retry: { attempts: 1, backoff_ms: 1 } }
-`));
+  t = await startBadBesideHonest('pinger', (_req, _body, n) => sse(n % 2 ? PINGS : [OPENER, ...PINGS], { delayMs: 100 }), 'timeout_ms: 600');
 });
-afterAll(() => {
-  gw.stop();
-  pinger.stop();
-  honest.stop();
-});
-
-const stream = (model: string) => fetch(`${gw.url}/v1/chat/completions`, {
-  method: 'POST', headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' },
-  body: JSON.stringify({ model, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
-});
+afterAll(() => t.stop());
+const stream = (model: string) => t.stream(model);
 
 test('pings (and a role-only opener) without content end in 504 upstream_timeout after timeout_ms', async () => {
   for (let i = 0; i < 2; i++) {
@@ -43,7 +27,7 @@ test('pings (and a role-only opener) without content end in 504 upstream_timeout
     expect(Date.now() - started).toBeLessThan(4000);
   }
   await Bun.sleep(50);
-  expect(pinger.aborted).toBeGreaterThanOrEqual(2); // the upstream connection was let go
+  expect(t.bad.aborted).toBeGreaterThanOrEqual(2); // the upstream connection was let go
 });
 
 test('and the next target answers instead', async () => {
