@@ -193,6 +193,7 @@ testRedis('random batches settle exactly as each entry applied on its own would,
     // The same batch again (a retry after a lost reply), and an older one: nothing changes.
     expect(await state.run(SETTLE, keys, args)).toBe(0);
     expect(await state.run(SETTLE, keys, [6, ...args.slice(1)])).toBe(0);
+    expect(await state.run(SETTLE, keys, args)).toBe(0); // the older number did not replace the newer one
     for (const [key, model] of expected) expect(Object.fromEntries([...(await read(key, cur))].sort())).toEqual(Object.fromEntries([...model].sort()));
   }
 });

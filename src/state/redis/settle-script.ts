@@ -24,12 +24,12 @@ local last = redis.call('GET', KEYS[1])
 if last and last + 0 >= ARGV[1] + 0 then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', '3600000')
 local fmt, nh, nb = string.format, ARGV[2] + 0, ARGV[3] + 0
--- A hash command over a field list of any length (one call unless a long outage grew the batch).
-local function each(cmd, h, list)
-  if #list <= ${CHUNK} then return redis.call(cmd, h, unpack(list)) end
+-- A hash command over the first n entries of a field list (one call unless a long outage grew the batch).
+local function each(cmd, h, list, n)
+  if n <= ${CHUNK} then return redis.call(cmd, h, unpack(list, 1, n)) end
   local out = {}
-  for s = 1, #list, ${CHUNK} do
-    local r = redis.call(cmd, h, unpack(list, s, math.min(#list, s + ${CHUNK} - 1)))
+  for s = 1, n, ${CHUNK} do
+    local r = redis.call(cmd, h, unpack(list, s, math.min(n, s + ${CHUNK} - 1)))
     if type(r) == 'table' then for j = 1, #r do out[#out + 1] = r[j] end end
   end
   return out
@@ -41,19 +41,21 @@ for i = 1, nh do
   local t0 = c0 + 2 * nc
   a = t0 + 3 * nt
   -- Fields read: lv, to, ts (only with token corrections), then the slot fields, then the bucket fields.
-  local names, base = {}, 0
-  if nt > 0 then names[1], names[2], names[3], base = 'lv', 'to', 'ts', 3 end
+  -- Tables are built presized for the usual shape (one slot field, one bucket): no rehash as they fill.
+  local names, base = nil, 0
+  if nt > 0 then names, base = {'lv', 'to', 'ts', false, false}, 3 else names = {false, false} end
   for j = 0, nc - 1 do names[base + 1 + j] = ARGV[c0 + 2 * j] end
   for j = 0, nt - 1 do names[base + nc + 1 + j] = ARGV[t0 + 3 * j] end
-  local f = each('HMGET', h, names)
-  local set, del = {}, nil
+  local f = each('HMGET', h, names, base + nc + nt)
+  local set, ns, del = {false, false, false, false}, 0, nil
   for j = 0, nc - 1 do
     local v = f[base + 1 + j]
     -- A field gone (the hash expired or was reset without this node) has nothing left to release.
     if v then
       v = v - ARGV[c0 + 2 * j + 1]
-      if v > 0 then set[#set + 1] = names[base + 1 + j]; set[#set + 1] = fmt('%d', v)
-      else del = del or {}; del[#del + 1] = names[base + 1 + j] end
+      if v > 0 then set[ns + 1], set[ns + 2], ns = names[base + 1 + j], fmt('%d', v), ns + 2
+      elseif del == nil then del = {names[base + 1 + j]}
+      else del[#del + 1] = names[base + 1 + j] end
     end
   end
   local lv = nt > 0 and f[1] and f[1] + 0
@@ -70,7 +72,7 @@ for i = 1, nh do
       if amount and bucket >= lv and delta ~= 0 then
         amount = amount + delta
         ts = ts + delta
-        set[#set + 1] = ARGV[k]; set[#set + 1] = fmt('%d', amount)
+        set[ns + 1], set[ns + 2], ns = ARGV[k], fmt('%d', amount), ns + 2
         if amount > 0 then
           if to == nil or bucket < to then to = bucket end
           if low ~= nil and bucket < low then low = bucket end
@@ -80,11 +82,11 @@ for i = 1, nh do
         end
       end
     end
-    if ts ~= ts0 then set[#set + 1] = 'ts'; set[#set + 1] = fmt('%d', ts) end
+    if ts ~= ts0 then set[ns + 1], set[ns + 2], ns = 'ts', fmt('%d', ts), ns + 2 end
     if low ~= nil then
       -- Rare: scan the written buckets from the lowest one that matters (nothing before it holds tokens).
-      each('HSET', h, set)
-      set = {}
+      if ns > 0 then each('HSET', h, set, ns) end
+      ns = 0
       local t = redis.call('TIME')
       local cur = math.floor((t[1] * 1000 + math.floor(t[2] / 1000)) / ${BUCKET_MS})
       local SLOTS = ${60_000 / BUCKET_MS}
@@ -99,29 +101,30 @@ for i = 1, nh do
         o = last + 1
       end
     end
-    if to ~= to0 then set[#set + 1] = 'to'; set[#set + 1] = fmt('%d', to) end
+    if to ~= to0 then set[ns + 1], set[ns + 2], ns = 'to', fmt('%d', to), ns + 2 end
   end
-  if #set > 0 then each('HSET', h, set) end
-  if del ~= nil then each('HDEL', h, del) end
+  if ns > 0 then each('HSET', h, set, ns) end
+  if del ~= nil then each('HDEL', h, del, #del) end
 end
 for i = 1, nb do
   local bh, cost, n = KEYS[1 + nh + i], ARGV[a] + 0, ARGV[a + 1] + 0
-  local names = {'spent'}
+  local names = {'spent', false}
   for j = 1, n do names[j + 1] = ARGV[a + 2 * j] end
-  local f = each('HMGET', bh, names)
-  local set, del = {}, nil
+  local f = each('HMGET', bh, names, n + 1)
+  local set, ns, del = {false, false}, 0, nil
   for j = 1, n do
     local v = f[j + 1]
     if v then
       v = v - ARGV[a + 2 * j + 1]
-      if v > 0 then set[#set + 1] = names[j + 1]; set[#set + 1] = fmt('%d', v)
-      else del = del or {}; del[#del + 1] = names[j + 1] end
+      if v > 0 then set[ns + 1], set[ns + 2], ns = names[j + 1], fmt('%d', v), ns + 2
+      elseif del == nil then del = {names[j + 1]}
+      else del[#del + 1] = names[j + 1] end
     end
   end
   -- Spend is added only to a seeded account; an unseeded one is rebuilt from the SQL ledger (the truth).
-  if cost ~= 0 and f[1] then set[#set + 1] = 'spent'; set[#set + 1] = fmt('%d', f[1] + cost) end
-  if #set > 0 then each('HSET', bh, set) end
-  if del ~= nil then each('HDEL', bh, del) end
+  if cost ~= 0 and f[1] then set[ns + 1], set[ns + 2], ns = 'spent', fmt('%d', f[1] + cost), ns + 2 end
+  if ns > 0 then each('HSET', bh, set, ns) end
+  if del ~= nil then each('HDEL', bh, del, #del) end
   a = a + 2 + 2 * n
 end
 return 1
