@@ -84,14 +84,19 @@ const entries = (await state.client.slowlog('GET', N * 30 + 1000)) as Array<[num
 await state.client.config('SET', 'slowlog-log-slower-than', slowlogBefore);
 const admit: number[] = [];
 const settle: number[] = [];
+// A script's own commands are logged before the script itself (entries come newest first): walk them
+// oldest first and count each run of inner commands to the script call that follows it.
 let inner = 0;
-for (const e of entries) {
+let innerAdmit = 0;
+let innerSettle = 0;
+for (const e of entries.slice().reverse()) {
   const args = e[3];
   if (args[0]?.toLowerCase() !== 'evalsha') {
     if (!/^(config|slowlog|info)$/i.test(args[0] ?? '')) inner++;
     continue;
   }
-  (args[1] === ADMIT.sha ? admit : settle).push(e[2]);
+  if (args[1] === ADMIT.sha) { admit.push(e[2]); innerAdmit += inner; } else { settle.push(e[2]); innerSettle += inner; }
+  inner = 0;
 }
 admit.sort((a, b) => a - b);
 settle.sort((a, b) => a - b);
@@ -99,7 +104,7 @@ const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.le
 const usec = /cmdstat_evalsha:calls=(\d+),usec=(\d+),usec_per_call=([\d.]+)/.exec(stats);
 console.log(`${N} lone admissions at ${RATE}/s: client admit p50 ${(pct(lat, 50) * 1000).toFixed(0)} µs, p90 ${(pct(lat, 90) * 1000).toFixed(0)} µs; ` +
   `ADMIT script ${admit.length} calls, p50 ${pct(admit, 50)} µs, mean ${mean(admit).toFixed(1)} µs; SETTLE ${settle.length} calls, p50 ${pct(settle, 50) ?? '-'} µs, mean ${mean(settle).toFixed(1)} µs; ` +
-  `${(inner / Math.max(1, admit.length + settle.length)).toFixed(2)} commands per script call; evalsha usec_per_call ${usec?.[3] ?? '?'} (${usec?.[1] ?? 0} calls); client CPU ${((cpu1.user + cpu1.system) / N).toFixed(1)} µs/admission`);
+  `commands per call: ADMIT ${(innerAdmit / Math.max(1, admit.length)).toFixed(2)}, SETTLE ${(innerSettle / Math.max(1, settle.length)).toFixed(2)}; ${(N / Math.max(1, settle.length)).toFixed(2)} settles per SETTLE call; evalsha usec_per_call ${usec?.[3] ?? '?'} (${usec?.[1] ?? 0} calls); client CPU ${((cpu1.user + cpu1.system) / N).toFixed(1)} µs/admission`);
 admission.close();
 await state.close();
 await redis?.close();

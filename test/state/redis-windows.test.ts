@@ -10,7 +10,7 @@ import { isGatewayError } from '../../src/contracts/errors.ts';
 import type { AdmissionRequest, Ticket } from '../../src/runtime/contracts.ts';
 import { RedisAdmission } from '../../src/state/redis/admission.ts';
 import { RedisState } from '../../src/state/redis/client.ts';
-import { SETTLE } from '../../src/state/redis/scripts.ts';
+import { SETTLE } from '../../src/state/redis/settle-script.ts';
 import { type OpenRedisAdmission, admissionRequest, gatewayWithKeys, openRedisAdmission } from '../helpers/admission.ts';
 import { redisServerPath, startRedis, type TestRedis } from '../helpers/redis.ts';
 
@@ -153,8 +153,8 @@ testRedis('a settle batch replayed after a lost reply counts once', async () => 
   const { state } = await open('replay');
   const account = state.key('budget', 'x');
   await state.client.hset(account, { spent: 0, adjust: 0 });
-  const keys = [state.key('live'), state.key('sq', 'p1'), account];
-  const args = [1, 0, 0, 1, 3, '-', 0, 25];
+  const keys = [state.key('sq', 'p1'), account];
+  const args = [1, 0, 1, 25, 0]; // seq 1, no rule hash, one budget: cost 25, no reservation released
   await state.run(SETTLE, keys, args);
   await state.run(SETTLE, keys, args);
   expect(await state.client.hget(account, 'spent')).toBe('25');

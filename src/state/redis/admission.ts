@@ -78,7 +78,7 @@ export class RedisAdmission implements Admission {
     this.live = state.key('live');
     this.expireMs = Math.max(2 * 60_000 + 2000, 3 * options.leaseTtlMs);
     this.admissions = new AdmitBatcher(state, this.live, this.expireMs);
-    this.settles = new SettleBatcher(state, this.live, state.key('sq', this.base), options.settleDelayMs ?? 5);
+    this.settles = new SettleBatcher(state, state.key('sq', this.base), options.settleDelayMs ?? 5);
     this.timer = setInterval(() => void this.tick(), Math.max(50, Math.floor(options.leaseTtlMs / 3)));
     this.timer.unref?.();
     state.client.on('ready', this.onReady);

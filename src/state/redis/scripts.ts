@@ -19,14 +19,15 @@
 //   p:budget:<name>   HASH  spent, adjust (top-ups), h:<node> reservations held by a node (micro-dollars);
 //                           `spent` absent = not seeded from SQL yet. Dead nodes' fields are deleted by the
 //                           next script that meets them.
-//   p:sq:<process>    STRING the last settle batch of that process applied (batches are applied once each).
+//   p:sq:<process>    STRING the last settle batch of that process applied (batches are applied once each;
+//                           the settle script is ./settle-script.ts).
 
 import { script } from './client.ts';
 
 /** Bucket width and window of the shared windows: the same as the in-memory limiter's. */
 export const BUCKET_MS = 100;
 
-/** TIME and the window geometry, first in every admission and settle script. */
+/** TIME and the window geometry, first in every admission script. */
 export const CLOCK = `
 -- A number from a string (nil from nil/false): num() parses its argument twice (lua_isnumber, then
 -- lua_tonumber), arithmetic coercion once; every value parsed here is one we wrote or sent.
@@ -42,7 +43,7 @@ local rcur, tcur = 'r' .. (cur % SLOTS), 't' .. (cur % SLOTS)
 local nodes, livelist = nil, nil
 `;
 
-/** The helpers every admission and settle script shares (after CLOCK). */
+/** The helpers the admission and view scripts share (after CLOCK). */
 export const HELPERS = `
 local function alive(lk, node)
   if nodes == nil then
@@ -88,51 +89,8 @@ local function held(h, lk)
 end
 `;
 
-/** CLOCK and HELPERS: what the settle and view scripts start with. */
+/** CLOCK and HELPERS: what the view script starts with. */
 export const COMMON = CLOCK + HELPERS;
-
-/**
- * Applies a batch of settles, aggregated by the client, once (batches of one process carry increasing
- * sequence numbers; a batch retried after a lost reply is skipped when already applied).
- * KEYS: live, the process's sequence key, then the keys the entries refer to by index (1-based in KEYS).
- * ARGV: seq, nConc, nTpm, nBudget, then concurrency releases (key, node, slots), token corrections (window
- * key, bucket, delta) and budget entries (budget key, node, reservation released, cost spent).
- */
-export const SETTLE = script(COMMON + `
-local lk = KEYS[1]
-local seq = tonumber(ARGV[1])
-if seq <= tonumber(redis.call('GET', KEYS[2]) or '0') then return 0 end
-redis.call('SET', KEYS[2], seq, 'PX', 3600000)
-local nc, nt, nb = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local a = 5
-for _ = 1, nc do
-  local k, node, slots = KEYS[tonumber(ARGV[a])], ARGV[a + 1], tonumber(ARGV[a + 2])
-  if alive(lk, node) and redis.call('HINCRBY', k, 'c:' .. node, -slots) <= 0 then redis.call('HDEL', k, 'c:' .. node) end
-  a = a + 3
-end
-for _ = 1, nt do
-  local h, bucket, delta = KEYS[tonumber(ARGV[a])], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
-  local f = redis.call('HMGET', h, 'lv', 'to', 't' .. (bucket % SLOTS))
-  local lv, to, amount = tonumber(f[1]), tonumber(f[2]), tonumber(f[3])
-  -- A bucket that already left the window changes nothing (as in the in-memory window).
-  if lv ~= nil and bucket >= lv and amount ~= nil and delta ~= 0 then
-    amount = amount + delta
-    redis.call('HSET', h, 't' .. (bucket % SLOTS), amount)
-    redis.call('HINCRBY', h, 'ts', delta)
-    if amount > 0 and (to == nil or bucket < to) then redis.call('HSET', h, 'to', bucket)
-    elseif amount <= 0 and bucket == to then redis.call('HSET', h, 'to', first_used(h, 't', bucket)) end
-  end
-  a = a + 3
-end
-for _ = 1, nb do
-  local bh, node, release, cost = KEYS[tonumber(ARGV[a])], ARGV[a + 1], tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
-  if release > 0 and alive(lk, node) and redis.call('HINCRBY', bh, 'h:' .. node, -release) <= 0 then redis.call('HDEL', bh, 'h:' .. node) end
-  -- Spend is added only to a seeded account; an unseeded one is rebuilt from the SQL ledger (the truth).
-  if cost ~= 0 and redis.call('HEXISTS', bh, 'spent') == 1 then redis.call('HINCRBY', bh, 'spent', cost) end
-  a = a + 4
-end
-return 1
-`);
 
 /**
  * This process's heartbeat: KEYS live, then the rule hashes where this process holds concurrency slots; ARGV

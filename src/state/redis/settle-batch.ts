@@ -1,6 +1,6 @@
-// Settles of admitted requests, sent to Redis in batches: every settle is added to an aggregate
-// (concurrency slots per rule and node, token corrections per window bucket, reservation releases and
-// spend per budget account), and ONE script call applies the aggregate. One batch is in flight at a time;
+// Settles of admitted requests, sent to Redis in batches: every settle is added to an aggregate per rule
+// hash (concurrency slots per node, token corrections per window bucket) and per budget account
+// (reservation releases per node, spend), and ONE script call applies the aggregate. One batch is in flight at a time;
 // the next is sent when it is acknowledged and at most every `delayMs`, so under load a batch carries
 // many requests' settles at the cost of one. Batches carry increasing sequence numbers and Redis applies
 // each once, so a batch whose reply was lost is retried (by `retry()`, on the heartbeat and when Redis
@@ -8,7 +8,8 @@
 // (not by requests), so nothing is dropped however long the outage.
 
 import type { RedisState } from './client.ts';
-import { SETTLE } from './scripts.ts';
+import { BUCKET_MS } from './scripts.ts';
+import { SETTLE } from './settle-script.ts';
 
 /** A settle as the aggregate takes it: what to give back and what to add. */
 export interface SettleEntry {
@@ -29,31 +30,43 @@ interface Batch {
   args: Array<string | number>;
 }
 
+/** What a batch does to one rule hash: slots to release per node, token corrections per bucket. */
+interface RuleAggregate {
+  conc: Map<string, number>;
+  tokens: Map<number, number>;
+}
+
+/** What a batch does to one budget account: cost to add, reservations to release per node. */
+interface BudgetAggregate {
+  cost: number;
+  release: Map<string, number>;
+}
+
+const SLOTS = 60_000 / BUCKET_MS;
+
 export class SettleBatcher {
-  private conc = new Map<string, Map<string, number>>();
-  private tokens = new Map<string, Map<number, number>>();
-  private budgets = new Map<string, Map<string, [number, number]>>();
+  private rules = new Map<string, RuleAggregate>();
+  private budgets = new Map<string, BudgetAggregate>();
   private size = 0;
   private inFlight: Batch | undefined;
   private failed = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private seq = 0;
 
-  constructor(private readonly state: RedisState, private readonly live: string, private readonly seqKey: string, private readonly delayMs: number) {}
+  constructor(private readonly state: RedisState, private readonly seqKey: string, private readonly delayMs: number) {}
 
   add(e: SettleEntry): void {
-    for (const k of e.conc) bump(this.conc, k, e.node, 1);
-    if (e.tokenDelta !== 0) for (const k of e.windows) bump(this.tokens, k, e.bucket, e.tokenDelta);
+    for (const k of e.conc) bump(this.rule(k).conc, e.node, 1);
+    if (e.tokenDelta !== 0) for (const k of e.windows) bump(this.rule(k).tokens, e.bucket, e.tokenDelta);
     if (e.release > 0 || e.cost !== 0) {
-      let byNode = this.budgets.get(e.budget);
-      if (!byNode) this.budgets.set(e.budget, (byNode = new Map()));
-      const v = byNode.get(e.node);
-      if (v) { v[0] += e.release; v[1] += e.cost; } else byNode.set(e.node, [e.release, e.cost]);
+      let b = this.budgets.get(e.budget);
+      if (!b) this.budgets.set(e.budget, (b = { cost: 0, release: new Map() }));
+      b.cost += e.cost;
+      if (e.release > 0) bump(b.release, e.node, e.release);
     }
     this.size++;
     if (!this.timer && !this.inFlight) this.timer = setTimeout(() => this.flush(), this.delayMs);
   }
-
   /** Settles not yet acknowledged by Redis (tests, diagnostics). */
   get waiting(): number {
     return this.size + (this.inFlight ? 1 : 0);
@@ -88,32 +101,42 @@ export class SettleBatcher {
     });
   }
 
-  /** Turns the aggregate into one SETTLE call and starts a new aggregate. */
+  /** Turns the aggregate into one SETTLE call (the script's argument layout: ./settle-script.ts). */
   private take(): Batch {
-    const keys = [this.live, this.seqKey];
-    const index = new Map<string, number>();
-    const ref = (k: string) => {
-      let i = index.get(k);
-      if (i === undefined) index.set(k, (i = keys.push(k)));
-      return i;
-    };
-    const body: Array<string | number> = [];
-    let nc = 0;
-    let nt = 0;
+    const keys = [this.seqKey];
+    const ruleArgs: Array<string | number> = [];
+    const budgetArgs: Array<string | number> = [];
+    let nh = 0;
     let nb = 0;
-    for (const [k, byNode] of this.conc) for (const [node, n] of byNode) { body.push(ref(k), node, n); nc++; }
-    for (const [k, byBucket] of this.tokens) for (const [bucket, d] of byBucket) if (d !== 0) { body.push(ref(k), bucket, d); nt++; }
-    for (const [k, byNode] of this.budgets) for (const [node, [release, cost]] of byNode) { body.push(ref(k), node, release, cost); nb++; }
-    this.conc = new Map();
-    this.tokens = new Map();
+    for (const [k, r] of this.rules) {
+      const tokens: Array<string | number> = [];
+      for (const [bucket, d] of r.tokens) if (d !== 0) tokens.push(`t${bucket % SLOTS}`, bucket, d);
+      if (r.conc.size === 0 && tokens.length === 0) continue;
+      keys.push(k);
+      nh++;
+      ruleArgs.push(r.conc.size, tokens.length / 3);
+      for (const [node, n] of r.conc) ruleArgs.push(`c:${node}`, n);
+      for (const t of tokens) ruleArgs.push(t);
+    }
+    for (const [k, b] of this.budgets) {
+      keys.push(k);
+      nb++;
+      budgetArgs.push(b.cost, b.release.size);
+      for (const [node, n] of b.release) budgetArgs.push(`h:${node}`, n);
+    }
+    this.rules = new Map();
     this.budgets = new Map();
     this.size = 0;
-    return { keys, args: [++this.seq, nc, nt, nb, ...body] };
+    return { keys, args: [++this.seq, nh, nb, ...ruleArgs, ...budgetArgs] };
+  }
+
+  private rule(k: string): RuleAggregate {
+    let r = this.rules.get(k);
+    if (!r) this.rules.set(k, (r = { conc: new Map(), tokens: new Map() }));
+    return r;
   }
 }
 
-function bump<K>(map: Map<string, Map<K, number>>, key: string, sub: K, n: number): void {
-  let inner = map.get(key);
-  if (!inner) map.set(key, (inner = new Map()));
-  inner.set(sub, (inner.get(sub) ?? 0) + n);
+function bump<K>(map: Map<K, number>, sub: K, n: number): void {
+  map.set(sub, (map.get(sub) ?? 0) + n);
 }

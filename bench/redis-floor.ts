@@ -1,0 +1,41 @@
+// `bun bench/redis-floor.ts`: the floor under a lone Redis admission's round trip: PING and a trivial
+// script (EVALSHA of `return 1`) through the gateway's own ioredis client, paced at RATE per second for N
+// each, against a fresh redis-server. Prints each one's client round trip p50/p90: what any admission
+// costs before its script does anything (compare with `bench/redis-lone.ts`'s admit p50).
+import { createLogger } from '../src/log.ts';
+import { RedisState, script } from '../src/state/redis/client.ts';
+import { startRedis } from '../test/helpers/redis.ts';
+
+const N = Number(process.env.N ?? 3000);
+const RATE = Number(process.env.RATE ?? 500);
+const redis = await startRedis();
+const state = new RedisState({ url: redis.url, prefix: 'floor', onUnavailable: 'reject', timeoutMs: 2000 }, createLogger('silent'));
+await state.connect();
+const TRIVIAL = script('return 1');
+
+async function paced(op: () => Promise<unknown>): Promise<number[]> {
+  const lat: number[] = [];
+  const pending: Promise<void>[] = [];
+  const start = performance.now() + 2;
+  for (let sent = 0; sent < N; sent++) {
+    const wait = start + sent * (1000 / RATE) - performance.now();
+    if (wait > 0) await Bun.sleep(wait);
+    const t0 = performance.now();
+    pending.push(op().then(() => void lat.push(performance.now() - t0)));
+  }
+  await Promise.all(pending);
+  return lat.sort((a, b) => a - b);
+}
+
+const pct = (xs: number[], p: number) => ((xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0) * 1000).toFixed(0);
+try {
+  for (const [name, op] of [['PING', () => state.client.ping()], ['EVALSHA return 1', () => state.run(TRIVIAL, [], [])]] as const) {
+    await paced(op); // warm-up
+    const lat = await paced(op);
+    console.log(`${name}: ${N} at ${RATE}/s, client round trip p50 ${pct(lat, 50)} µs, p90 ${pct(lat, 90)} µs`);
+  }
+} finally {
+  await state.close();
+  await redis.close();
+}
+process.exit(0);
