@@ -34,7 +34,7 @@ local function wait_for(w, p, sum, need, lim)
   while o <= cur do
     local last = math.min(cur, o + 63)
     local names = {}
-    for x = o, last do names[#names + 1] = p .. (x % SLOTS) end
+    for x = o, last do names[#names + 1] = fmt('%s%d', p, x % SLOTS) end
     local vals = redis.call('HMGET', w.h, unpack(names))
     for j = 1, #vals do
       local v = num(vals[j]) or 0
@@ -103,7 +103,7 @@ local function window(h, conc)
       w.fresh, w.renew = false, false
     else
       local names = {}
-      for y = w.lv, live - 1 do names[#names + 1] = 'r' .. (y % SLOTS); names[#names + 1] = 't' .. (y % SLOTS) end
+      for y = w.lv, live - 1 do names[#names + 1] = fmt('r%d', y % SLOTS); names[#names + 1] = fmt('t%d', y % SLOTS) end
       local vals = redis.call('HMGET', h, unpack(names))
       for j = 1, #vals, 2 do w.rs = w.rs - (num(vals[j]) or 0); w.ts = w.ts - (num(vals[j + 1]) or 0) end
       redis.call('HDEL', h, unpack(names))

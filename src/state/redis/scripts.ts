@@ -68,12 +68,15 @@ local function alive(lk, node)
   return e ~= nil and e >= now
 end
 -- The first bucket from \`from\` on whose amount (field p..bucket of hash h) is positive; cur + 1 if none.
+-- Read 8 buckets first (under steady traffic the next bucket is used: its window's oldest bucket just left
+-- and the next one holds the new oldest amount), then 64 at a time.
 local function first_used(h, p, from)
-  local o = from
+  local o, step = from, 7
   while o <= cur do
-    local last = math.min(cur, o + 63)
+    local last = math.min(cur, o + step)
+    step = 63
     local names = {}
-    for b = o, last do names[#names + 1] = p .. (b % SLOTS) end
+    for b = o, last do names[#names + 1] = fmt('%s%d', p, b % SLOTS) end
     local vals = redis.call('HMGET', h, unpack(names))
     for j = 1, #vals do if (num(vals[j]) or 0) > 0 then return o + j - 1 end end
     o = last + 1
