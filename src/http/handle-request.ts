@@ -22,7 +22,8 @@ import { listModels } from './models.ts';
 import { cacheChoice, classifyOpenAIPath } from './openai-paths.ts';
 import { openAISurface } from './openai-surface.ts';
 import { readOperationBody } from './read-body.ts';
-import { invalidHost, requestUrl } from './request-url.ts';
+import { type RequestTarget, invalidHost, requestTarget, requestUrl } from './request-url.ts';
+import { RequestExchange, RequestScope } from '../pipeline/exchange.ts';
 import { assertStreamFlag, validateChat } from './validate-chat.ts';
 import { splitToolCallIds } from '../protocols/openai/tool-ids.ts';
 import { type InboundSurface, surfaceFor } from '../protocols/index.ts';
@@ -46,21 +47,19 @@ export function matchRoute(gw: CompiledGateway, path: string): { route: Compiled
 
 /** `internalId`: the ledger id for a request the gateway makes itself (an image job); never taken from a client. */
 export async function handleApiRequest(rt: Runtime, request: Request, clientIp: string | (() => string), internalId?: string): Promise<Response> {
-  // The client address is looked up only when something needs it (allow_ips, jobs).
-  let ip: string | undefined;
-  const ipOf = () => (ip ??= typeof clientIp === 'string' ? clientIp : clientIp());
   const gw = rt.current();
   // Our own id always: it is the ledger's primary key, so a client must not be able to choose it.
   const id = internalId ?? newRequestId();
   const hostProblem = invalidHost(request);
   // No Host (HTTP/1.0): Bun's url is relative; the pipeline and plugins get the request at a placeholder origin.
   if (!hostProblem && request.url.charCodeAt(0) === 47) request = new Request(requestUrl(request), request);
-  const url = requestUrl(request);
+  const url = requestTarget(request);
   const { route, rest } = matchRoute(gw, url.pathname);
-  const scope: HookScope = { requestId: id, route: route.path, signal: request.signal, log: rt.log, secrets: gw.secrets, states: new Map() };
-  const ex: Exchange = {
-    id, startedAt: Date.now(), gw, route, get clientIp() { return ipOf(); }, signal: request.signal, scope, attempts: [], detached: false, leave: rt.enter(),
-  };
+  const signal = request.signal;
+  const scope = new RequestScope(id, route.path, signal, rt.log, gw.secrets);
+  // The client address is looked up only when something needs it (allow_ips, jobs, the request log).
+  const ex = new RequestExchange(id, gw, route, clientIp, signal, scope, rt.enter());
+  const ipOf = () => ex.clientIp;
   // OTLP export on: the client's trace context becomes the span's parent (and nothing else).
   if (rt.spans) ex.traceParent = request.headers.get('traceparent') ?? undefined;
   let status = 500;
@@ -76,7 +75,7 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
   }
 }
 
-async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url: URL, rest: string, ipOf: () => string, hostProblem?: GatewayError): Promise<Response> {
+async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url: RequestTarget, rest: string, ipOf: () => string, hostProblem?: GatewayError): Promise<Response> {
   const { gw, route, scope, id } = ex;
   let surface: InboundSurface | undefined;
   try {

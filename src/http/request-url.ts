@@ -13,6 +13,33 @@ export function requestUrl(request: Request): URL {
   return new URL(request.url, NO_ORIGIN);
 }
 
+/** The parts of a request's URL the pipeline reads. */
+export interface RequestTarget {
+  readonly pathname: string;
+  readonly search: string;
+}
+
+/** Path characters that URL parsing leaves exactly as written: no dot segments, escapes or separators to normalise. */
+const PLAIN_PATH = /^[A-Za-z0-9/_-]*$/;
+/** Query characters URL parsing leaves as written (an empty `?` it drops, so it is not plain). */
+const PLAIN_QUERY = /^\?[A-Za-z0-9_.~=&%+,:@/-]+$/;
+
+/**
+ * The path and query of the request, read from its absolute URL without a URL parse when the path is plain
+ * (letters, digits, '/', '_', '-': nothing a parser would normalise); any other URL goes through `requestUrl`.
+ */
+export function requestTarget(request: Request): RequestTarget {
+  const href = request.url;
+  const start = href.indexOf('/', href.indexOf('//') + 2);
+  if (href.charCodeAt(0) !== 47 && start > 0) {
+    const q = href.indexOf('?', start);
+    const pathname = q < 0 ? href.slice(start) : href.slice(start, q);
+    const search = q < 0 ? '' : href.slice(q);
+    if (PLAIN_PATH.test(pathname) && (search === '' || PLAIN_QUERY.test(search))) return { pathname, search };
+  }
+  return requestUrl(request);
+}
+
 /** 400 invalid_host for a request whose Host header is present but not a host[:port]; else undefined. */
 export function invalidHost(request: Request): GatewayError | undefined {
   if (request.url.charCodeAt(0) !== 47 /* '/' */) return undefined; // Bun built an absolute URL: the Host is fine

@@ -15,6 +15,7 @@ import { sanitize } from './attempt.ts';
 import { costMicros } from './cost.ts';
 import { clientView } from './failure-report.ts';
 import { runWithFailover } from './failover.ts';
+import { providerScope } from './exchange.ts';
 import { CLIENT_GONE, type Charge, finishRequest } from './finish.ts';
 import { usageOrEstimate } from './metering.ts';
 import { pluginContext, runSyncChain } from './plugin-runner.ts';
@@ -103,7 +104,7 @@ export async function answer(ctx: AnswerContext, plan: Plan): Promise<Response> 
 function answerStream(ctx: AnswerContext, result: Extract<AttemptResult, { kind: 'stream' }>, headers: Record<string, string>, price: Price | undefined): Response {
   const { rt, ex, call, surface } = ctx;
   const plugins = [...ex.route.plugins, ...result.target.provider.plugins].filter((p) => p.plugin.onStreamEvent);
-  const scope = { ...ex.scope, provider: result.target.provider.name };
+  const scope = providerScope(ex.scope, result.target.provider.name);
   const contexts = plugins.map((lp) => pluginContext(lp, scope)); // once per stream, not per chunk
   const runPlugins = plugins.length ? (chunk: ChatChunk) => runSyncChain(plugins, scope, chunk, (h, v, c) => h.onStreamEvent?.(v, c), contexts) : undefined;
   const inner = surface.streamEncoder(call, ex);

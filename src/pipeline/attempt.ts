@@ -16,6 +16,7 @@ import type { Lease } from '../upstream/connection-gate.ts';
 import { answerShapeProblem, expectsJson } from './answer-shape.ts';
 import { redact, stripUpstreamDetails } from '../upstream/redact.ts';
 import { runFollowUps } from './follow-up.ts';
+import { providerScope } from './exchange.ts';
 import { runChain } from './plugin-runner.ts';
 import { runUpstreamRequestHooks } from './upstream-hooks.ts';
 import type { AttemptResult, Exchange, InboundCall } from './types.ts';
@@ -44,7 +45,7 @@ export function adapterRequestFor(call: InboundCall, target: Target): AdapterReq
 export async function attemptTarget(ex: Exchange, call: InboundCall, target: Target, lease?: Lease): Promise<AttemptResult> {
   const { provider } = target;
   const adapter = provider.adapter;
-  const scope = provider.plugins.length ? { ...ex.scope, provider: provider.name } : ex.scope; // hooks only
+  const scope = provider.plugins.length ? providerScope(ex.scope, provider.name) : ex.scope; // hooks only
   const areq = adapterRequestFor(call, target);
   let ureq: UpstreamRequest = adapter.buildRequest(areq, provider.view);
   // Hooks see the request without the provider's credentials, which are added back after them.
@@ -78,7 +79,7 @@ export async function attemptTarget(ex: Exchange, call: InboundCall, target: Tar
 async function readAnswer(ex: Exchange, call: InboundCall, target: Target, areq: AdapterRequest, upstream: UpstreamCall): Promise<AttemptResult> {
   const { provider } = target;
   const adapter = provider.adapter;
-  const scope = provider.plugins.length ? { ...ex.scope, provider: provider.name } : ex.scope; // hooks only
+  const scope = provider.plugins.length ? providerScope(ex.scope, provider.name) : ex.scope; // hooks only
   const { response } = upstream;
   const contentType = response.headers.get('content-type') ?? '';
   const scrub = (e: GatewayError) => sanitize(e, ex.gw.secrets);

@@ -8,6 +8,7 @@ import type { Runtime } from '../runtime/runtime.ts';
 import { countRequestPrompt } from '../tokens/count.ts';
 import { answer } from './answer.ts';
 import { assertModelAllowed } from './authenticate.ts';
+import { laneFor } from './lane.ts';
 import { planTiers } from './failover.ts';
 import { runCanonicalHooks } from './canonical-hooks.ts';
 import { restrictPlan } from './provider-access.ts';
@@ -23,26 +24,37 @@ export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCal
   const key = ex.key!;
   let model: CompiledModel | undefined;
   let plan: Plan;
+  let multiplier: number;
+  let priced: readonly CompiledModel[] | undefined;
   if (call.operation === 'passthrough') {
-    plan = [{ model: '', targets: [passthroughTarget(ex, call)] }];
+    plan = restrictPlan([{ model: '', targets: [passthroughTarget(ex, call)] }], key, gw.groups.get(key.group), call.pinProvider, `${call.method} ${call.path}`);
+    multiplier = gw.groups.get(key.group)?.multiplier ?? 1;
   } else {
     if (!call.model) throw new GatewayError({ status: 400, type: 'invalid_request_error', code: 'invalid_value', param: 'model', message: 'The request has no "model". Name one of the models listed by GET /v1/models.' });
-    model = gw.models.get(call.model);
-    if (!model) {
-      throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'model_not_found', param: 'model', message: `The model "${call.model}" does not exist on this gateway. GET /v1/models lists the models your key may use.` });
+    const lane = call.pinProvider === undefined ? laneFor(gw, key, call.model) : undefined;
+    if (lane) {
+      ({ model, plan, multiplier, priced } = lane);
+      ex.scope.model = call.model;
+    } else {
+      model = gw.models.get(call.model);
+      if (!model) {
+        throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'model_not_found', param: 'model', message: `The model "${call.model}" does not exist on this gateway. GET /v1/models lists the models your key may use.` });
+      }
+      assertModelAllowed(key, call.model);
+      ex.scope.model = call.model;
+      // Fallbacks obey the key too: a fallback model the key may not use is never tried.
+      plan = restrictPlan(planForKey(planTiers(gw, model), key), key, gw.groups.get(key.group), call.pinProvider, `model "${call.model}"`);
+      multiplier = gw.groups.get(key.group)?.multiplier ?? 1;
     }
-    assertModelAllowed(key, call.model);
-    ex.scope.model = call.model;
-    // Fallbacks obey the key too: a fallback model the key may not use is never tried.
-    plan = planForKey(planTiers(gw, model), key);
   }
-
-  plan = restrictPlan(plan, key, gw.groups.get(key.group), call.pinProvider, call.model ? `model "${call.model}"` : `${call.method} ${call.path}`);
 
   if (ex.route.plugins.length) {
     // A plugin may switch the model (it must exist and be allowed for the key); then that model is served.
     const switched = await runCanonicalHooks(ex, call);
-    if (switched) plan = restrictPlan(planForKey(planTiers(gw, (model = switched)), key), key, gw.groups.get(key.group), call.pinProvider, `model "${call.model}"`);
+    if (switched) {
+      plan = restrictPlan(planForKey(planTiers(gw, (model = switched)), key), key, gw.groups.get(key.group), call.pinProvider, `model "${call.model}"`);
+      priced = undefined;
+    }
   }
 
   // Counting prompt tokens costs real CPU on long prompts: only done when a budget, a tpm limit or a
@@ -50,11 +62,10 @@ export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCal
   let counted: number | undefined;
   const promptTokens = () => (counted ??= call.operation === 'passthrough' ? 0 : countRequestPrompt(call.body));
   const shape = outputShape(call);
-  const multiplier = gw.groups.get(key.group)?.multiplier ?? 1;
   const admitted = rt.admission.admit({
     gw, key, model, get promptTokens() { return promptTokens(); },
     maxOutputTokens: maxOutputTokens(shape, model),
-    get reservationMicros() { return model ? reservationFor(shape, modelsOf(gw, plan), multiplier, promptTokens()) : 0; },
+    get reservationMicros() { return model ? reservationFor(shape, priced ?? modelsOf(gw, plan), multiplier, promptTokens()) : 0; },
   });
   const ticket = admitted instanceof Promise ? await admitted : admitted; // the in-memory limiter answers synchronously
   // From here the request holds a reservation: finishRequest settles it, whatever happens next.

@@ -55,84 +55,109 @@ export interface UpstreamCall {
 }
 
 export async function callUpstream(request: UpstreamRequest, options: CallOptions): Promise<UpstreamCall> {
-  const controller = new AbortController();
-  let timedOut = false;
-  let timer: Deadline | undefined;
-  let finished = false;
-  const finish = () => {
-    if (finished) return;
-    finished = true;
-    timer?.cancel();
-    options.signal.removeEventListener('abort', onClientAbort);
-    options.lease?.release();
-  };
-  // Every abort of this attempt goes through here, so it also finishes it (no listener on our own signal).
-  const abort = (reason?: unknown) => {
-    controller.abort(reason);
-    finish();
-  };
-  const onClientAbort = () => abort(new ClientGone());
   if (options.signal.aborted) {
-    finish();
+    options.lease?.release();
     throw new ClientGone();
   }
-  // The client-abort listener stays attached until finish(): a client leaving mid-body must still abort the upstream.
-  options.signal.addEventListener('abort', onClientAbort);
-  timer = deadlines.after(options.timeoutMs, () => {
-    timedOut = true;
-    abort(new Error('timeout'));
-  });
-
+  // One object per attempt (methods on its prototype, itself the client-abort listener): the hot path
+  // allocates no closures here.
+  const call = new Attempt(options);
   try {
     const response = options.serveLocally
-      ? await options.serveLocally(request, controller.signal)
+      ? await options.serveLocally(request, call.controller.signal)
       : ownDecoding(await fetch(request.url, {
           method: request.method,
           headers: request.headers,
           body: (request.body ?? undefined) as BodyInit | undefined,
           redirect: 'manual',
-          signal: controller.signal,
+          signal: call.controller.signal,
           decompress: false, // see decode-body.ts: inflation stops where the reader stops
         }));
     if (response.status >= 300 && response.status < 400) {
-      abort();
+      call.abort();
       throw errors.upstreamError(`Provider "${options.provider}" answered with a redirect (HTTP ${response.status}); the gateway does not follow redirects. Check providers.${options.provider}.base_url.`, response.status, true);
     }
-    return {
-      response,
-      abort,
-      signal: controller.signal,
-      stopTimer: () => timer?.cancel(),
-      timedOut: () => timedOut,
-      finish,
-      async text() {
-        try {
-          return await readBounded(response, options.maxResponseBytes ?? Infinity, options.provider);
-        } catch (err) {
-          if (err instanceof GatewayError) {
-            abort(err); // over the size cap: stop the upstream sending the rest
-            throw err;
-          }
-          if (options.signal.aborted) throw new ClientGone();
-          if (timedOut) throw errors.upstreamTimeout(options.provider, options.timeoutMs, 'body');
-          if (err instanceof ContentDecodingError || invalidHttp(err)) throw errors.upstreamInvalid(options.provider, err instanceof ContentDecodingError ? err.message : 'its HTTP framing is invalid');
-          throw errors.upstreamError(`Provider "${options.provider}" cut the connection while sending its answer (${networkReason(err)}).`, 'network', true);
-        } finally {
-          finish();
-        }
-      },
-    };
+    call.response = response;
+    return call;
   } catch (err) {
-    finish();
+    call.finish();
     if (err instanceof GatewayError) throw err;
     if (err instanceof ContentDecodingError) {
-      abort(err);
+      call.abort(err);
       throw errors.upstreamInvalid(options.provider, `${err.message} (unsupported Content-Encoding)`);
     }
     if (options.signal.aborted) throw new ClientGone();
-    if (timedOut) throw errors.upstreamTimeout(options.provider, options.timeoutMs);
+    if (call.timedOut()) throw errors.upstreamTimeout(options.provider, options.timeoutMs);
     if (invalidHttp(err)) throw errors.upstreamInvalid(options.provider, 'its HTTP framing is invalid');
     throw errors.upstreamError(`Could not reach provider "${options.provider}" (${networkReason(err)}).`, 'network', true);
+  }
+}
+
+/** One attempt's state: its abort controller, its deadline, and the client-abort listener (itself). */
+class Attempt implements UpstreamCall {
+  readonly controller = new AbortController();
+  response!: Response;
+  #timer: Deadline | undefined;
+  #timedOut = false;
+  #finished = false;
+
+  constructor(private readonly options: CallOptions) {
+    // The client-abort listener stays attached until finish(): a client leaving mid-body must still abort the upstream.
+    options.signal.addEventListener('abort', this);
+    this.#timer = deadlines.after(options.timeoutMs, () => {
+      this.#timedOut = true;
+      this.abort(new Error('timeout'));
+    });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** The client went away (EventListener interface). */
+  handleEvent(): void {
+    this.abort(new ClientGone());
+  }
+
+  /** Every abort of this attempt goes through here, so it also finishes it (no listener on our own signal). */
+  abort = (reason?: unknown): void => {
+    this.controller.abort(reason);
+    this.finish();
+  };
+
+  /** Idempotent: stops the timer, detaches from the client's signal, frees the connection slot. */
+  finish = (): void => {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#timer?.cancel();
+    this.options.signal.removeEventListener('abort', this);
+    this.options.lease?.release();
+  };
+
+  stopTimer(): void {
+    this.#timer?.cancel();
+  }
+
+  timedOut(): boolean {
+    return this.#timedOut;
+  }
+
+  async text(): Promise<string> {
+    const options = this.options;
+    try {
+      return await readBounded(this.response, options.maxResponseBytes ?? Infinity, options.provider);
+    } catch (err) {
+      if (err instanceof GatewayError) {
+        this.abort(err); // over the size cap: stop the upstream sending the rest
+        throw err;
+      }
+      if (options.signal.aborted) throw new ClientGone();
+      if (this.#timedOut) throw errors.upstreamTimeout(options.provider, options.timeoutMs, 'body');
+      if (err instanceof ContentDecodingError || invalidHttp(err)) throw errors.upstreamInvalid(options.provider, err instanceof ContentDecodingError ? err.message : 'its HTTP framing is invalid');
+      throw errors.upstreamError(`Provider "${options.provider}" cut the connection while sending its answer (${networkReason(err)}).`, 'network', true);
+    } finally {
+      this.finish();
+    }
   }
 }
 
