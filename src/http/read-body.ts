@@ -8,7 +8,7 @@ import type { JsonObject, Operation } from '../contracts/canonical.ts';
 import { GatewayError, errors } from '../contracts/errors.ts';
 import { ClientGone } from '../upstream/call.ts';
 import { type Deadline, deadlines } from '../runtime/deadline-wheel.ts';
-import { MAX_JSON_DEPTH, jsonTooDeep } from './json-depth.ts';
+import { MAX_JSON_DEPTH, jsonTextTooDeep, jsonTooDeep } from './json-depth.ts';
 
 /** Body fields a client could use to steer the gateway to another host or key; never forwarded. */
 const STEERING_FIELDS = ['api_base', 'base_url', 'api_key', 'api_version', 'organization', 'azure_endpoint', 'custom_llm_provider', 'extra_headers', 'api_type'];
@@ -37,22 +37,40 @@ export function readBytes(request: Request, limit: number, timeoutMs = DEFAULT_B
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge(limit));
   if (!request.body) return Promise.resolve(new Uint8Array());
-  // One promise settled by whichever comes first, the body or the deadline (cheaper than a
-  // Promise.race over a deadline promise: this runs on every request). After a timeout nobody awaits
-  // the read; the closed connection then rejects it, and that rejection is dropped here.
-  return new Promise<Uint8Array>((resolve, reject) => {
+  return withinDeadline(readAll(request, declared, limit), timeoutMs);
+}
+
+/**
+ * The body as text (UTF-8, malformed bytes replaced as TextDecoder does), under the same limits as
+ * readBytes. A declared length is read by the runtime's native text(): cheaper than bytes then a decode.
+ */
+export function readText(request: Request, limit: number, timeoutMs = DEFAULT_BODY_TIMEOUT_MS): Promise<string> {
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  if (!Number.isFinite(declared)) return readBytes(request, limit, timeoutMs).then((bytes) => utf8.decode(bytes));
+  if (declared > limit) return Promise.reject(tooLarge(limit));
+  if (!request.body) return Promise.resolve('');
+  return withinDeadline(request.text().catch(clientLeft), timeoutMs);
+}
+
+/**
+ * One promise settled by whichever comes first, the read or the deadline (cheaper than a Promise.race
+ * over a deadline promise: this runs on every request). After a timeout nobody awaits the read; the
+ * closed connection then rejects it, and that rejection is dropped here.
+ */
+function withinDeadline<T>(read: Promise<T>, timeoutMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
     let settled = false;
     const timer: Deadline = deadlines.after(timeoutMs, () => {
       if (settled) return;
       settled = true;
       reject(bodyTimeout(timeoutMs));
     });
-    readAll(request, declared, limit).then(
-      (bytes) => {
+    read.then(
+      (value) => {
         timer.cancel();
         if (!settled) {
           settled = true;
-          resolve(bytes);
+          resolve(value);
         }
       },
       (err: unknown) => {
@@ -111,6 +129,7 @@ export async function readOperationBody(request: Request, operation: Operation, 
   if (method === 'GET' || method === 'HEAD' || method === 'DELETE') return { body: {} };
   // Checked before reading, so a wrong content type does not cost a body read.
   if (operation !== 'passthrough' && !MULTIPART_OPS.has(operation) && !contentType.includes('json')) throw unsupported(contentType, 'application/json');
+  if (operation !== 'passthrough' && !MULTIPART_OPS.has(operation)) return jsonBody(await readText(request, limit, timeoutMs));
   const bytes = await readBytes(request, limit, timeoutMs);
 
   if (operation === 'passthrough') {
@@ -124,18 +143,21 @@ export async function readOperationBody(request: Request, operation: Operation, 
     }
     return { body: {}, raw: bytes, contentType: rawType || undefined };
   }
-  if (MULTIPART_OPS.has(operation)) {
-    if (!contentType.includes('multipart/form-data')) throw unsupported(contentType, 'multipart/form-data');
-    const form = await formFrom(bytes, rawType);
-    for (const f of STEERING_FIELDS) form.delete(f);
-    const model = form.get('model');
-    return { body: typeof model === 'string' ? { model } : {}, form, contentType: rawType };
-  }
-  // Nesting deeper than MAX_JSON_DEPTH needs more bytes than that: short bodies skip the scan.
-  if (bytes.length > MAX_JSON_DEPTH && jsonTooDeep(bytes)) throw tooDeep();
+  // The multipart operations (image edits and variations, audio transcriptions and translations).
+  if (!contentType.includes('multipart/form-data')) throw unsupported(contentType, 'multipart/form-data');
+  const form = await formFrom(bytes, rawType);
+  for (const f of STEERING_FIELDS) form.delete(f);
+  const model = form.get('model');
+  return { body: typeof model === 'string' ? { model } : {}, form, contentType: rawType };
+}
+
+/** A JSON operation's body: an object, not nested too deep, without the steering fields. */
+function jsonBody(text: string): ParsedBody {
+  // Nesting deeper than MAX_JSON_DEPTH needs more characters than that: short bodies skip the scan.
+  if (text.length > MAX_JSON_DEPTH && jsonTextTooDeep(text)) throw tooDeep();
   let parsed: unknown;
   try {
-    parsed = JSON.parse(utf8.decode(bytes));
+    parsed = JSON.parse(text);
   } catch (err) {
     throw errors.invalidJson((err as Error).message.split('\n')[0].slice(0, 120));
   }
