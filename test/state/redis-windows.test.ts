@@ -2,7 +2,8 @@
 // drop what left the 60 s window and keep what is still in it (and the current bucket's field starts empty
 // when it held the bucket one window ago); a rule hash holding slots outlives its own expiry; settles of many
 // requests go out as one script call and a replayed batch counts once; a process whose node entry lapsed (a
-// flushed Redis) takes a new id and its old slots stop counting.
+// flushed Redis) takes a new id and its old slots stop counting; lone admissions (the script's fast path and
+// its fall-through) count exactly and keep the rule hash alive past its window.
 
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import type { CompiledGateway } from '../../src/compile/types.ts';
@@ -129,6 +130,34 @@ testRedis('a rule hash holding a slot outlives its own expiry: the holder\'s hea
   (held as Ticket).settle({ costMicros: 0 });
   for (let i = 0; i < 50 && admission.unsettled > 0; i++) await Bun.sleep(10);
   expect(typeof await admitted(admission, 'conc')).toBe('object');
+});
+
+testRedis('lone admissions, in one bucket (the fast path) and across buckets, count exactly and keep the hash alive past its window', async () => {
+  const { state, admission } = await open('lone');
+  const w = state.key('w', 'key:spend');
+  const tickets: Ticket[] = [];
+  for (let i = 0; i < 9; i++) {
+    if (i % 3 === 0) await Bun.sleep(110); // a new 100 ms bucket: the first admission in it takes the general path
+    const t = await admitted(admission, 'spend');
+    expect(typeof t).toBe('object');
+    tickets.push(t as Ticket);
+    // Whatever path wrote it, the hash outlives the 60 s window of the buckets just written.
+    expect(await state.client.pttl(w)).toBeGreaterThan(60_000);
+  }
+  const tokens = 30; // 10 prompt + 20 max output
+  expect(tickets[8].headers['x-ratelimit-remaining-tokens']).toBe(String(1_000_000 - 9 * tokens));
+  const fields = await state.client.hgetall(w);
+  expect(Number(fields.ts)).toBe(9 * tokens);
+  const slots = Object.entries(fields).filter(([f]) => f.startsWith('c:'));
+  expect(slots.length).toBe(1);
+  expect(Number(slots[0][1])).toBe(9);
+  const budget = await state.client.hgetall(state.key('budget', 'spend'));
+  const held = Object.entries(budget).filter(([f]) => f.startsWith('h:'));
+  expect(held.map(([, v]) => Number(v))).toEqual([9 * 30]);
+  for (const t of tickets) t.settle({ costMicros: 0 });
+  for (let i = 0; i < 50 && admission.unsettled > 0; i++) await Bun.sleep(10);
+  const after = await state.client.hgetall(w);
+  expect(Object.keys(after).filter((f) => f.startsWith('c:'))).toEqual([]);
 });
 
 testRedis('settles of many requests go out as one script call, and the account is exact', async () => {

@@ -7,6 +7,7 @@
 // costs a request at most one command timeout, as before batching).
 
 import type { RedisState, ScriptReply } from './client.ts';
+import { LONE_ARGS } from './admit-lone.ts';
 import { ADMIT } from './admit-script.ts';
 
 /** Admissions per script call at most: bounds the request to Redis and the time the script blocks it. */
@@ -23,10 +24,12 @@ export interface AdmitShape {
   limit: number;
 }
 
-/** A lone admission's script keys and arguments but its own three (node, tokens, amount), built once per shape. */
+/** A call's script keys and the arguments known before its admissions (built once per shape for a lone call). */
 interface LoneCall {
   keys: string[];
   head: Array<string | number>;
+  /** The lone layout (./admit-lone.ts): head is every argument, node, tokens and amount still to be set. */
+  flat: boolean;
 }
 
 interface Pending {
@@ -61,13 +64,22 @@ export class AdmitBatcher {
     this.inFlight = true;
     let keys: string[];
     let args: Array<string | number>;
+    let flat = false;
     if (batch.length === 1) {
       // The usual case at a low rate: the shape's prebuilt keys and arguments, plus this admission's three.
       const p = batch[0];
       let call = this.lone.get(p.shape);
-      if (!call) this.lone.set(p.shape, (call = this.build([p.shape])));
+      if (!call) this.lone.set(p.shape, (call = this.buildLone(p.shape)));
       keys = call.keys;
-      args = call.head.concat(1, p.node, p.tokens, p.amount);
+      flat = call.flat;
+      if (flat) {
+        args = call.head.slice();
+        args[LONE_ARGS.node - 1] = p.node;
+        args[LONE_ARGS.tokens - 1] = p.tokens;
+        args[LONE_ARGS.amount - 1] = p.amount;
+      } else {
+        args = call.head.concat(1, p.node, p.tokens, p.amount);
+      }
     } else {
       const shapes = new Map<AdmitShape, number>();
       for (const p of batch) if (!shapes.has(p.shape)) shapes.set(p.shape, shapes.size + 1);
@@ -84,6 +96,7 @@ export class AdmitBatcher {
       call = Promise.reject(err); // never leave the batcher stuck "in flight"
     }
     call.then((replies) => {
+      if (flat) return void this.resolveLone(batch[0], replies as ScriptReply[]);
       const list = replies as ScriptReply[][];
       for (let i = 0; i < batch.length; i++) batch[i].resolve(list[i]);
       this.next();
@@ -96,6 +109,24 @@ export class AdmitBatcher {
       for (const p of waiting) p.reject(err);
       this.inFlight = false;
     });
+  }
+
+  private resolveLone(p: Pending, reply: ScriptReply[]): void {
+    p.resolve(reply);
+    this.next();
+  }
+
+  /**
+   * A lone call of this shape: the lone layout (./admit-lone.ts: fewer arguments, a flat reply, decided
+   * here rather than in every call) when its rule hashes are distinct, else a batch of one.
+   */
+  private buildLone(s: AdmitShape): LoneCall {
+    if (new Set([s.budget, ...s.ruleKeys]).size !== s.ruleKeys.length + 1) return this.build([s]);
+    const conc = s.ruleLimits.some((v, i) => i % 3 === 2 && v >= 0);
+    // Numbers as strings once here, so a call converts only its own three.
+    const head: Array<string | number> = [conc ? 'c' : 'n', '', 0, 0, String(s.limit), String(this.expireMs)];
+    for (const v of s.ruleLimits) head.push(String(v));
+    return { keys: [this.live, s.budget, ...s.ruleKeys], head, flat: true };
   }
 
   /** KEYS and the ARGV head (counts, expiry, each shape once) of a call over these shapes; the admission count is 1 (set it for a batch). */
@@ -114,7 +145,7 @@ export class AdmitBatcher {
       for (let i = 0; i < n; i++) head.push(ref(s.ruleKeys[i]), s.ruleLimits[i * 3], s.ruleLimits[i * 3 + 1], s.ruleLimits[i * 3 + 2]);
       head.push(s.limit);
     }
-    return { keys, head };
+    return { keys, head, flat: false };
   }
 
   private next(): void {

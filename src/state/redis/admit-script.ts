@@ -10,7 +10,8 @@ import { LONE } from './admit-lone.ts';
 import { CLOCK, HELPERS } from './scripts.ts';
 
 /**
- * KEYS: live, then every key the admissions refer to (by 1-based index into KEYS).
+ * A lone admission whose rule hashes are distinct: the layout of ./admit-lone.ts (LONE_ARGS), its own reply.
+ * Otherwise (a batch): KEYS: live, then every key the admissions refer to (by 1-based index into KEYS).
  * ARGV: nShapes, count, expireMs (the rule hashes' expiry), then per shape (the rule set of a key × model,
  * shared by its admissions): budget key index, nRules, per rule (rule hash key index, rpm, tpm, conc; -1 =
  * none), budget limit (micros or -1 = unlimited); then per admission: shape (1-based), node, tokens, amount.
@@ -21,9 +22,9 @@ import { CLOCK, HELPERS } from './scripts.ts';
  */
 export const ADMIT = script(CLOCK + LONE + HELPERS + `
 local lk = KEYS[1]
-local E = num(ARGV[3])
--- Integers to redis.call as strings made with %d: a number argument is formatted with %.17g (the float path).
-local fmt = string.format
+-- A lone call (./admit-lone.ts's layout, mode 'c' or 'n') that fell through, or a batch.
+local lone = mode == 'c' or mode == 'n'
+local E = num(lone and ARGV[6] or ARGV[3])
 
 -- ms until need more fits under lim in window p of w (0 now, -1 never)
 local function wait_for(w, p, sum, need, lim)
@@ -33,7 +34,7 @@ local function wait_for(w, p, sum, need, lim)
   while o <= cur do
     local last = math.min(cur, o + 63)
     local names = {}
-    for x = o, last do names[#names + 1] = p .. (x % SLOTS) end
+    for x = o, last do names[#names + 1] = fmt('%s%d', p, x % SLOTS) end
     local vals = redis.call('HMGET', w.h, unpack(names))
     for j = 1, #vals do
       local v = num(vals[j]) or 0
@@ -102,7 +103,7 @@ local function window(h, conc)
       w.fresh, w.renew = false, false
     else
       local names = {}
-      for y = w.lv, live - 1 do names[#names + 1] = 'r' .. (y % SLOTS); names[#names + 1] = 't' .. (y % SLOTS) end
+      for y = w.lv, live - 1 do names[#names + 1] = fmt('r%d', y % SLOTS); names[#names + 1] = fmt('t%d', y % SLOTS) end
       local vals = redis.call('HMGET', h, unpack(names))
       for j = 1, #vals, 2 do w.rs = w.rs - (num(vals[j]) or 0); w.ts = w.ts - (num(vals[j + 1]) or 0) end
       redis.call('HDEL', h, unpack(names))
@@ -215,26 +216,36 @@ local function admit(s, node, tokens, amount)
   return out
 end
 
-local shapes = {}
-local a = 4
-for k = 1, num(ARGV[1]) do
-  local n = num(ARGV[a + 1])
-  local s = {bh = KEYS[num(ARGV[a])], n = n, r = {}, conc = false}
-  a = a + 2
+local replies = {}
+if lone then
+  local n = #KEYS - 2
+  local s = {bh = KEYS[2], n = n, r = {}, conc = mode == 'c', limit = num(ARGV[5])}
   for i = 1, n do
-    local conc = num(ARGV[a + 3])
-    s.r[i] = {KEYS[num(ARGV[a])], num(ARGV[a + 1]), num(ARGV[a + 2]), conc}
-    if conc >= 0 then s.conc = true end
+    local k = 3 * i + 4
+    s.r[i] = {KEYS[i + 2], num(ARGV[k]), num(ARGV[k + 1]), num(ARGV[k + 2])}
+  end
+  replies[1] = admit(s, ARGV[2], num(ARGV[3]), num(ARGV[4]))
+else
+  local shapes = {}
+  local a = 4
+  for k = 1, num(ARGV[1]) do
+    local n = num(ARGV[a + 1])
+    local s = {bh = KEYS[num(ARGV[a])], n = n, r = {}, conc = false}
+    a = a + 2
+    for i = 1, n do
+      local conc = num(ARGV[a + 3])
+      s.r[i] = {KEYS[num(ARGV[a])], num(ARGV[a + 1]), num(ARGV[a + 2]), conc}
+      if conc >= 0 then s.conc = true end
+      a = a + 4
+    end
+    s.limit = num(ARGV[a])
+    a = a + 1
+    shapes[k] = s
+  end
+  for k = 1, num(ARGV[2]) do
+    replies[k] = admit(shapes[num(ARGV[a])], ARGV[a + 1], num(ARGV[a + 2]), num(ARGV[a + 3]))
     a = a + 4
   end
-  s.limit = num(ARGV[a])
-  a = a + 1
-  shapes[k] = s
-end
-local replies = {}
-for k = 1, num(ARGV[2]) do
-  replies[k] = admit(shapes[num(ARGV[a])], ARGV[a + 1], num(ARGV[a + 2]), num(ARGV[a + 3]))
-  a = a + 4
 end
 -- Each rule hash written once (only the fields that changed), its expiry pushed out when half of it is gone
 -- (every bucket written must outlive the window; slots held longer are kept by their holders' heartbeats).
@@ -249,5 +260,6 @@ for h, w in pairs(wins) do
   end
 end
 for bh, b in pairs(budgets) do for node, k in pairs(b.pend) do redis.call('HINCRBY', bh, 'h:' .. node, fmt('%d', k)) end end
+if lone then return replies[1] end
 return replies
 `);

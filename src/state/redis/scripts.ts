@@ -13,8 +13,10 @@
 //                           oldest bucket holding an amount; c:<node> the concurrency slots that node holds
 //                           (only live nodes' fields are read; a dead node's go when the window is next reset
 //                           or the hash expires); x the expiry we last set (server ms), pushed out to expireMs
-//                           when half of it is gone and by the heartbeat of every process holding slots in it
-//                           (so a slot held longer than the window's traffic is never lost); _ a 65-byte pad
+//                           when half of it is gone (by the general admission path, which every bucket's first
+//                           admission of a rule takes: ./admit-lone.ts) and by the heartbeat of every process
+//                           holding slots in it (so a slot held longer than the window's traffic is never
+//                           lost); _ a 65-byte pad
 //                           that makes the hash a hash table from its first write.
 //   p:budget:<name>   HASH  spent, adjust (top-ups), h:<node> reservations held by a node (micro-dollars);
 //                           `spent` absent = not seeded from SQL yet. Dead nodes' fields are deleted by the
@@ -27,24 +29,31 @@ import { script } from './client.ts';
 /** Bucket width and window of the shared windows: the same as the in-memory limiter's. */
 export const BUCKET_MS = 100;
 
-/** TIME and the window geometry, first in every admission script. */
+/**
+ * TIME and the window geometry, first in every admission script: by arithmetic (no math.floor calls; exact,
+ * all integers below 2^53), bucket fields named with %d (a number concatenated is formatted with %.14g).
+ */
 export const CLOCK = `
--- A number from a string (nil from nil/false): num() parses its argument twice (lua_isnumber, then
--- lua_tonumber), arithmetic coercion once; every value parsed here is one we wrote or sent.
-local function num(s) if s then return s + 0 end return nil end
 local t = redis.call('TIME')
-local now = num(t[1]) * 1000 + math.floor(num(t[2]) / 1000)
+local us = t[2] + 0
+local now = t[1] * 1000 + (us - us % 1000) / 1000
 local W, B, SLOTS = 60000, ${BUCKET_MS}, ${60_000 / BUCKET_MS}
-local cur = math.floor(now / B)
-local live = math.floor((now - W) / B) + 1
+local cur = (now - now % B) / B
+-- The first bucket still in the window: floor((now - W) / B) + 1, W being SLOTS buckets.
+local live = cur - SLOTS + 1
+-- Integers to redis.call as strings made with %d: a number argument is formatted with %.17g (the float path).
+local fmt = string.format
 -- Bucket b is kept in field r<b mod SLOTS> (t… for tokens): the window never holds two buckets of one slot.
-local rcur, tcur = 'r' .. (cur % SLOTS), 't' .. (cur % SLOTS)
+local rcur, tcur = fmt('r%d', cur % SLOTS), fmt('t%d', cur % SLOTS)
 -- The live hash, read at most once per call: node id -> heartbeat expiry, and the ids still live.
 local nodes, livelist = nil, nil
 `;
 
 /** The helpers the admission and view scripts share (after CLOCK). */
 export const HELPERS = `
+-- A number from a string (nil from nil/false): num() parses its argument twice (lua_isnumber, then
+-- lua_tonumber), arithmetic coercion once; every value parsed here is one we wrote or sent.
+local function num(s) if s then return s + 0 end return nil end
 local function alive(lk, node)
   if nodes == nil then
     nodes, livelist = {}, {}
@@ -59,12 +68,15 @@ local function alive(lk, node)
   return e ~= nil and e >= now
 end
 -- The first bucket from \`from\` on whose amount (field p..bucket of hash h) is positive; cur + 1 if none.
+-- Read 8 buckets first (under steady traffic the next bucket is used: its window's oldest bucket just left
+-- and the next one holds the new oldest amount), then 64 at a time.
 local function first_used(h, p, from)
-  local o = from
+  local o, step = from, 7
   while o <= cur do
-    local last = math.min(cur, o + 63)
+    local last = math.min(cur, o + step)
+    step = 63
     local names = {}
-    for b = o, last do names[#names + 1] = p .. (b % SLOTS) end
+    for b = o, last do names[#names + 1] = fmt('%s%d', p, b % SLOTS) end
     local vals = redis.call('HMGET', h, unpack(names))
     for j = 1, #vals do if (num(vals[j]) or 0) > 0 then return o + j - 1 end end
     o = last + 1
