@@ -168,7 +168,7 @@ describe('raw request targets are routed as their parsed form', () => {
 
   test('the fast path agrees with new URL on every url Bun produces', async () => {
     for (const t of targets) {
-      const r = await rawPost(echo.port, t, '{}');
+      const r = await rawPost(echo.port!, t, '{}');
       if (r.status !== 200) continue; // Bun refused the request line itself: nothing reaches a handler
       const seen = JSON.parse(r.body) as { url: string; fast: unknown; slow: unknown };
       expect({ t, url: seen.url, ...(seen.fast as object) }).toEqual({ t, url: seen.url, ...(seen.slow as object) });
@@ -177,7 +177,7 @@ describe('raw request targets are routed as their parsed form', () => {
 
   test('the gateway answers a raw target exactly as it answers the parsed path', async () => {
     for (const t of targets) {
-      const probe = await rawPost(echo.port, t, '{}');
+      const probe = await rawPost(echo.port!, t, '{}');
       if (probe.status !== 200) continue;
       const { slow } = JSON.parse(probe.body) as { slow: { pathname: string; search: string } };
       const headers = { authorization: `Bearer ${KEY}` };
