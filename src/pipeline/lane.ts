@@ -2,7 +2,7 @@
 // use (its model allowlist and its group's providers applied), the group's multiplier and the models a
 // reservation is priced at. Built on the key's first request for the model and reused by every later one
 // until the snapshot (or, for a runtime key, the key itself) is replaced: the per-request work of resolving
-// a model is one map lookup. A request pinned to a provider, or one that fails, is resolved the long way.
+// a model is three map lookups. A request pinned to a provider, or one that fails, is resolved the long way.
 
 import type { CompiledGateway, CompiledKey, CompiledModel } from '../compile/types.ts';
 import { modelAllowed } from './authenticate.ts';
@@ -21,8 +21,12 @@ export interface Lane {
   readonly priced: readonly CompiledModel[];
 }
 
-/** Lanes per key (keys are frozen and replaced, never mutated); a bounded map per key of its models. */
-const lanes = new WeakMap<CompiledKey, Map<string, Lane>>();
+/**
+ * Lanes per snapshot, then per key (keys are frozen and replaced, never mutated); a bounded map per key of
+ * its models. Held by the snapshot, not the key: a runtime key outlives every reload, and a lane it used
+ * once must not keep an old snapshot (its providers, plugins, catalogs) alive for as long as the key exists.
+ */
+const lanes = new WeakMap<CompiledGateway, WeakMap<CompiledKey, Map<string, Lane>>>();
 const MODELS_PER_KEY = 1024;
 
 /**
@@ -30,9 +34,10 @@ const MODELS_PER_KEY = 1024;
  * not use or not reach): the caller then resolves the request the long way, which says why.
  */
 export function laneFor(gw: CompiledGateway, key: CompiledKey, name: string): Lane | undefined {
-  let byModel = lanes.get(key);
+  let byKey = lanes.get(gw);
+  let byModel = byKey?.get(key);
   const hit = byModel?.get(name);
-  if (hit !== undefined && hit.gw === gw) return hit;
+  if (hit !== undefined) return hit;
   const model = gw.models.get(name);
   if (!model || !modelAllowed(key, name)) return undefined;
   const group = gw.groups.get(key.group);
@@ -44,7 +49,8 @@ export function laneFor(gw: CompiledGateway, key: CompiledKey, name: string): La
     return undefined;
   }
   const lane: Lane = { gw, model, plan, multiplier: group?.multiplier ?? 1, priced: modelsOf(gw, plan) };
-  if (!byModel) lanes.set(key, (byModel = new Map()));
+  if (!byKey) lanes.set(gw, (byKey = new WeakMap()));
+  if (!byModel) byKey.set(key, (byModel = new Map()));
   if (byModel.size >= MODELS_PER_KEY) byModel.clear();
   byModel.set(name, lane);
   return lane;
