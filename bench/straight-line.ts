@@ -9,6 +9,7 @@
 //   body      readOperationBody (size and time limits, depth scan, steering fields) → req.text() + JSON.parse
 //   validate  validateChat, splitToolCallIds, assertModelName → nothing
 //   request   adapterRequestFor + the adapter's buildRequest (copy, strip, stringify) → the client's bytes
+//             (with `body` skipped too), or the parsed body stringified as it is (without it)
 //   abort     callUpstream (an AbortController on fetch, a deadline, the client's abort) → a bare fetch
 //   decode    response header checks, the adapter's decodeResponse, the shape check → JSON.parse for usage
 //   headers   the rate-limit, cost and request-id headers → content-type only
@@ -94,19 +95,27 @@ async function straightLine(request: Request, server: { requestIP(r: Request): {
     const provider = target.provider;
     if (!rt.breakers.tryAcquire(target.breakerKey)) return fail('breaker open');
     const lease = rt.upstreamGate?.tryAcquire(provider.name, provider.maxConnections, true);
+    if (rt.upstreamGate && !lease) {
+      rt.breakers.release(target.breakerKey);
+      return fail('no connection slot');
+    }
     const started = Date.now();
     const areq = adapterRequestFor(call, target);
-    const ureq = skip.has('request') && text !== undefined
-      ? { url: `${provider.view.baseUrl}/chat/completions`, method: 'POST', headers: { authorization: `Bearer ${provider.view.apiKey}`, 'content-type': 'application/json' }, body: text }
+    const ureq = skip.has('request')
+      ? { url: `${provider.view.baseUrl}/chat/completions`, method: 'POST', headers: { authorization: `Bearer ${provider.view.apiKey}`, 'content-type': 'application/json' }, body: text ?? JSON.stringify(body) }
       : provider.adapter.buildRequest(areq, provider.view);
     ex.upstreamCalled = { target };
     let answer: string;
     let usage: Usage | undefined;
     let parsed: JsonObject;
     if (skip.has('abort')) {
-      const res = await fetch(ureq.url, { method: 'POST', headers: ureq.headers, body: ureq.body as string });
-      answer = await res.text();
-      lease?.release();
+      let res: Response;
+      try {
+        res = await fetch(ureq.url, { method: 'POST', headers: ureq.headers, body: ureq.body as string });
+        answer = await res.text();
+      } finally {
+        lease?.release();
+      }
       if (res.status !== 200) return fail('upstream status');
       parsed = JSON.parse(answer) as JsonObject;
       usage = usageFromWire(parsed.usage as never);
@@ -118,10 +127,13 @@ async function straightLine(request: Request, server: { requestIP(r: Request): {
         parsed = JSON.parse(answer) as JsonObject;
         usage = usageFromWire(parsed.usage as never);
       } else {
-        if (response.status !== 200 || !(response.headers.get('content-type') ?? '').includes('json')) return fail('upstream status');
+        if (response.status !== 200 || !(response.headers.get('content-type') ?? '').includes('json')) {
+          upstream.abort(); // frees the connection slot
+          return fail('upstream status');
+        }
         answer = await upstream.text();
         const decoded = provider.adapter.decodeResponse({ status: 200, headers: response.headers, text: answer }, areq, provider.view);
-        if (answerShapeProblem('chat', decoded.body)) return fail('upstream shape');
+        if (answerShapeProblem('chat', decoded.body)) return fail('upstream shape'); // text() already freed the slot
         parsed = decoded.body as JsonObject;
         usage = decoded.usage;
       }
