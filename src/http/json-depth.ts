@@ -1,45 +1,17 @@
 // Nesting depth of a JSON text, checked before it is parsed. A body nested 100 000 levels deep is 200 KB,
 // parses fine, and then overflows the stack of every recursive step after it (serialising it upstream
-// costs a second of CPU and ends in a 500). One linear pass over the bytes refuses it first.
+// costs a second of CPU and ends in a 500). One linear pass over the text refuses it first.
 
 /** Deepest nesting a request body may have (JSON Schemas in tools and response_format stay far below). */
 export const MAX_JSON_DEPTH = 256;
 
-/** Does the JSON text in `bytes` open more than `max` arrays/objects inside one another? */
-export function jsonTooDeep(bytes: Uint8Array, max = MAX_JSON_DEPTH): boolean {
-  let depth = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i];
-    if (b === 0x22) {
-      i = stringEnd(bytes, i);
-      if (i < 0) return false; // unterminated: JSON.parse reports it
-    } else if (b === 0x7b || b === 0x5b) {
-      if (++depth > max) return true;
-    } else if (b === 0x7d || b === 0x5d) depth--;
-  }
-  return false;
-}
-
-/** Index of the quote closing the string that opens at `open` (native search; most bytes are text). */
-function stringEnd(bytes: Uint8Array, open: number): number {
-  let from = open + 1;
-  for (;;) {
-    const q = bytes.indexOf(0x22, from);
-    if (q < 0) return -1;
-    let backslashes = 0;
-    while (bytes[q - 1 - backslashes] === 0x5c) backslashes++;
-    if (backslashes % 2 === 0) return q;
-    from = q + 1;
-  }
-}
-
-/** jsonTooDeep for a JSON text already decoded to a string (same rules, by UTF-16 code unit). */
-export function jsonTextTooDeep(text: string, max = MAX_JSON_DEPTH): boolean {
+/** Does the JSON text open more than `max` arrays/objects inside one another? */
+export function jsonTooDeep(text: string, max = MAX_JSON_DEPTH): boolean {
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
-      i = textStringEnd(text, i);
+      i = stringEnd(text, i);
       if (i < 0) return false; // unterminated: JSON.parse reports it
     } else if (c === 0x7b || c === 0x5b) {
       if (++depth > max) return true;
@@ -48,7 +20,8 @@ export function jsonTextTooDeep(text: string, max = MAX_JSON_DEPTH): boolean {
   return false;
 }
 
-function textStringEnd(text: string, open: number): number {
+/** Index of the quote closing the string that opens at `open` (native search; most characters are text). */
+function stringEnd(text: string, open: number): number {
   let from = open + 1;
   for (;;) {
     const q = text.indexOf('"', from);

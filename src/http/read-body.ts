@@ -8,7 +8,7 @@ import type { JsonObject, Operation } from '../contracts/canonical.ts';
 import { GatewayError, errors } from '../contracts/errors.ts';
 import { ClientGone } from '../upstream/call.ts';
 import { type Deadline, deadlines } from '../runtime/deadline-wheel.ts';
-import { MAX_JSON_DEPTH, jsonTextTooDeep, jsonTooDeep } from './json-depth.ts';
+import { MAX_JSON_DEPTH, jsonTooDeep } from './json-depth.ts';
 
 /** Body fields a client could use to steer the gateway to another host or key; never forwarded. */
 const STEERING_FIELDS = ['api_base', 'base_url', 'api_key', 'api_version', 'organization', 'azure_endpoint', 'custom_llm_provider', 'extra_headers', 'api_type'];
@@ -154,7 +154,7 @@ export async function readOperationBody(request: Request, operation: Operation, 
 /** A JSON operation's body: an object, not nested too deep, without the steering fields. */
 function jsonBody(text: string): ParsedBody {
   // Nesting deeper than MAX_JSON_DEPTH needs more characters than that: short bodies skip the scan.
-  if (text.length > MAX_JSON_DEPTH && jsonTextTooDeep(text)) throw tooDeep();
+  if (text.length > MAX_JSON_DEPTH && jsonTooDeep(text)) throw tooDeep();
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -191,10 +191,11 @@ function unsupported(got: string, want: string): GatewayError {
  * removed (then it is re-serialised). Its `model`, if any, is surfaced for the key's model allowlist.
  */
 function passthroughJson(bytes: Uint8Array, contentType: string): ParsedBody {
-  if (jsonTooDeep(bytes)) throw tooDeep();
+  const text = utf8.decode(bytes);
+  if (jsonTooDeep(text)) throw tooDeep();
   let parsed: unknown;
   try {
-    parsed = JSON.parse(utf8.decode(bytes));
+    parsed = JSON.parse(text);
   } catch (err) {
     // Forwarding JSON we cannot read would skip the checks above: refuse it instead.
     if (contentType.toLowerCase().includes('json')) throw errors.invalidJson((err as Error).message.split('\n')[0].slice(0, 120));

@@ -1,30 +1,26 @@
-// The depth scan on decoded text must refuse exactly what the byte scan refuses: strings with brackets,
-// escaped quotes and backslashes, multi-byte characters, unterminated strings, depth at and over the limit.
+// The depth scan counts only brackets outside strings: strings with brackets, escaped quotes and
+// backslashes, and multi-byte characters do not move it; an unterminated string is left to JSON.parse.
 
 import { describe, expect, test } from 'bun:test';
-import { jsonTextTooDeep, jsonTooDeep } from '../../src/http/json-depth.ts';
+import { jsonTooDeep } from '../../src/http/json-depth.ts';
 
-const bytes = (s: string) => new TextEncoder().encode(s);
+const nest = (n: number, inner = '') => '['.repeat(n) + inner + ']'.repeat(n);
 
-describe('jsonTextTooDeep', () => {
-  const cases: Array<[string, string]> = [
-    ['flat object', '{"model":"m","messages":[{"role":"user","content":"hi"}]}'],
-    ['at the limit', '['.repeat(8) + ']'.repeat(8)],
-    ['over the limit', '['.repeat(9) + ']'.repeat(9)],
-    ['brackets inside strings', '{"a":"[[[[[[[[[[[[{{{{{{{{{"}'],
-    ['escaped quote then brackets', '{"a":"x\\"[[[[[[[[[[[["}'],
-    ['escaped backslash before quote', '{"a":"x\\\\"' + ',"b":' + '['.repeat(9) + ']'.repeat(9) + '}'],
-    ['multi-byte text', '{"a":"日本語 😀 [[[[[[[[[[","b":[[[[[[[[[]]]]]]]]]}'],
-    ['unterminated string', '{"a":"[[[[[[[[[[[[[[['],
-    ['closing before opening', ']]]]' + '['.repeat(9)],
+describe('jsonTooDeep', () => {
+  const cases: Array<[string, string, boolean]> = [
+    ['flat object', '{"model":"m","messages":[{"role":"user","content":"hi"}]}', false],
+    ['at the limit', nest(8), false],
+    ['one over the limit', nest(9), true],
+    ['brackets inside a string', '{"a":"[[[[[[[[[[[[{{{{{{{{{"}', false],
+    ['an escaped quote keeps the string open', '{"a":"x\\"[[[[[[[[[[[["}', false],
+    ['an escaped backslash closes the string', '{"a":"x\\\\","b":' + nest(9) + '}', true],
+    ['multi-byte text around real nesting', '{"a":"日本語 😀 [[[[[[[[[[","b":' + nest(8) + '}', true],
+    ['unterminated string', '{"a":"[[[[[[[[[[[[[[[', false],
+    ['closing brackets first', ']]]]' + '['.repeat(9), false],
   ];
-  for (const [name, text] of cases) {
+  for (const [name, text, deep] of cases) {
     test(name, () => {
-      expect(jsonTextTooDeep(text, 8)).toBe(jsonTooDeep(bytes(text), 8));
+      expect(jsonTooDeep(text, 8)).toBe(deep);
     });
   }
-  test('refuses what is too deep and accepts the limit itself', () => {
-    expect(jsonTextTooDeep('['.repeat(9) + ']'.repeat(9), 8)).toBe(true);
-    expect(jsonTextTooDeep('['.repeat(8) + ']'.repeat(8), 8)).toBe(false);
-  });
 });
