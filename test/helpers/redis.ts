@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Subprocess } from 'bun';
+import { test } from 'bun:test';
 
 export interface TestRedis {
   /** redis://127.0.0.1:<port>/0 */
@@ -27,6 +28,16 @@ export interface TestRedis {
 /** The redis-server binary on PATH (or Debian's /usr/bin), or null when it is not installed. */
 export function redisServerPath(): string | null {
   return Bun.which('redis-server') ?? (existsSync('/usr/bin/redis-server') ? '/usr/bin/redis-server' : null);
+}
+
+/**
+ * Whether redis-server is installed, and a `test` that is skipped without it; says so once, naming what is
+ * skipped, so a machine without Redis shows why these tests did not run.
+ */
+export function redisTests(what: string): { available: boolean; testRedis: typeof test } {
+  const available = redisServerPath() !== null;
+  if (!available) console.warn(`redis-server not found: skipping ${what} (apt-get install -y redis-server)`);
+  return { available, testRedis: test.skipIf(!available) };
 }
 
 function freePort(): number {

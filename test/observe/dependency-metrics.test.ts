@@ -2,16 +2,14 @@
 // follow the runtime's readiness of the ledger database and of Redis (a real redis-server taken away and
 // brought back), so an operator can alert on a dependency before /ready turns 503.
 
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect } from 'bun:test';
 import { join } from 'node:path';
 import { chatCompletion, json, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts';
 import { startTestGateway, tempDir } from '../helpers/gateway.ts';
 import { parsePrometheus } from '../helpers/prom-text.ts';
-import { redisServerPath, startRedis, type TestRedis } from '../helpers/redis.ts';
+import { redisTests, startRedis, type TestRedis } from '../helpers/redis.ts';
 
-const REDIS_BIN = redisServerPath();
-const testRedis = test.skipIf(!REDIS_BIN);
-if (!REDIS_BIN) console.warn('redis-server not found: skipping the Redis dependency metrics test (apt-get install -y redis-server)');
+const { available: REDIS_BIN, testRedis } = redisTests('the Redis dependency metrics test');
 
 const ADMIN = 'admin-token-dependency-metrics';
 let redis: TestRedis;

@@ -4,7 +4,7 @@
 // nothing from the ones after it); a batch is capped; a failed batch call fails each of its admissions as
 // a failed single call does (503 state_unavailable with on_unavailable: reject).
 
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect } from 'bun:test';
 import type { CompiledGateway } from '../../src/compile/types.ts';
 import { GatewayError, isGatewayError } from '../../src/contracts/errors.ts';
 import { createLogger } from '../../src/log.ts';
@@ -13,11 +13,9 @@ import { MAX_BATCH } from '../../src/state/redis/admit-batch.ts';
 import { RedisAdmission } from '../../src/state/redis/admission.ts';
 import { RedisState } from '../../src/state/redis/client.ts';
 import { type OpenRedisAdmission, admissionRequest, gatewayWithKeys, openRedisAdmission } from '../helpers/admission.ts';
-import { redisServerPath, startRedis, type TestRedis } from '../helpers/redis.ts';
+import { redisTests, startRedis, type TestRedis } from '../helpers/redis.ts';
 
-const REDIS_BIN = redisServerPath();
-const testRedis = test.skipIf(!REDIS_BIN);
-if (!REDIS_BIN) console.warn('redis-server not found: skipping the batched admission tests (apt-get install -y redis-server)');
+const { available: REDIS_BIN, testRedis } = redisTests('the batched admission tests');
 
 let redis: TestRedis;
 let gw: CompiledGateway;

@@ -2,20 +2,18 @@
 // in Redis: another process keeps serving, refuses while the dead one's leases are live, and admits
 // again once they expire (within the lease TTL), without anyone releasing them.
 
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chatChunks, chatCompletion, json, sse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts';
 import { type GatewayProcess, spawnGateway } from '../helpers/gateway-process.ts';
 import { tempDir } from '../helpers/gateway.ts';
 import { openStore, sqliteStore } from '../../src/store/open.ts';
-import { redisServerPath, startRedis, type TestRedis } from '../helpers/redis.ts';
+import { redisTests, startRedis, type TestRedis } from '../helpers/redis.ts';
 
-const REDIS_BIN = redisServerPath();
+const { available: REDIS_BIN, testRedis } = redisTests('the shared-state tests');
 
 // Needs a real redis-server (CI installs Debian's); without one these tests are skipped, loudly.
-const testRedis = test.skipIf(!REDIS_BIN);
-if (!REDIS_BIN) console.warn('redis-server not found: skipping the shared-state tests (apt-get install -y redis-server)');
 
 const KEY = 'sk-redis-kill9-key-0123456789';
 const ADMIN = 'admin-kill9-token-0123456789';

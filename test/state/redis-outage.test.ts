@@ -3,17 +3,15 @@
 // limits and reports itself degraded; both recover by themselves when Redis returns, and a flushed Redis
 // rebuilds each key's spend from the SQL ledger (the truth), so a budget still holds after the outage.
 
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect } from 'bun:test';
 import { join } from 'node:path';
 import { chatCompletion, json, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts';
 import { type TestGateway, startTestGateway, tempDir } from '../helpers/gateway.ts';
-import { redisServerPath, startRedis, type TestRedis } from '../helpers/redis.ts';
+import { redisTests, startRedis, type TestRedis } from '../helpers/redis.ts';
 
-const REDIS_BIN = redisServerPath();
+const { available: REDIS_BIN, testRedis } = redisTests('the shared-state tests');
 
 // Needs a real redis-server (CI installs Debian's); without one these tests are skipped, loudly.
-const testRedis = test.skipIf(!REDIS_BIN);
-if (!REDIS_BIN) console.warn('redis-server not found: skipping the shared-state tests (apt-get install -y redis-server)');
 
 const KEY = 'sk-redis-outage-key-0123456789';
 let redis: TestRedis;

@@ -2,18 +2,16 @@
 // and take concurrency slots nobody releases. The process retires that node id and goes on under a new one;
 // the old id lapses, so the late call's slots stop counting within the lease TTL instead of for ever.
 
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect } from 'bun:test';
 import type { CompiledGateway } from '../../src/compile/types.ts';
 import { GatewayError, isGatewayError } from '../../src/contracts/errors.ts';
 import type { Ticket } from '../../src/runtime/contracts.ts';
 import { RedisState } from '../../src/state/redis/client.ts';
 import { createLogger } from '../../src/log.ts';
 import { type OpenRedisAdmission, admissionRequest, gatewayWithKeys, openRedisAdmission } from '../helpers/admission.ts';
-import { redisServerPath, startRedis, type TestRedis } from '../helpers/redis.ts';
+import { redisTests, startRedis, type TestRedis } from '../helpers/redis.ts';
 
-const REDIS_BIN = redisServerPath();
-const testRedis = test.skipIf(!REDIS_BIN);
-if (!REDIS_BIN) console.warn('redis-server not found: skipping the node retirement test (apt-get install -y redis-server)');
+const { available: REDIS_BIN, testRedis } = redisTests('the node retirement test');
 
 const LEASE_TTL_MS = 1200;
 let redis: TestRedis;

@@ -4,18 +4,16 @@
 // reservation that reaches zero is deleted; spend only on a seeded account), and a batch sent twice is
 // applied once. Then a lone request's settle through RedisAdmission leaves exactly what it should.
 
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect } from 'bun:test';
 import type { CompiledGateway } from '../../src/compile/types.ts';
 import type { Ticket } from '../../src/runtime/contracts.ts';
 import { createLogger } from '../../src/log.ts';
 import { RedisState } from '../../src/state/redis/client.ts';
 import { SETTLE } from '../../src/state/redis/settle-script.ts';
 import { type OpenRedisAdmission, admissionRequest, gatewayWithKeys, openRedisAdmission } from '../helpers/admission.ts';
-import { redisServerPath, startRedis, type TestRedis } from '../helpers/redis.ts';
+import { redisTests, startRedis, type TestRedis } from '../helpers/redis.ts';
 
-const REDIS_BIN = redisServerPath();
-const testRedis = test.skipIf(!REDIS_BIN);
-if (!REDIS_BIN) console.warn('redis-server not found: skipping the Redis settle tests (apt-get install -y redis-server)');
+const { available: REDIS_BIN, testRedis } = redisTests('the Redis settle tests');
 
 const SLOTS = 600;
 let redis: TestRedis;

@@ -3,17 +3,15 @@
 // holds across nodes, runtime keys and top-ups created on one node apply on the others within a second,
 // a breaker opened by failures seen on one node stops the others, and /admin/cluster lists every node.
 
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect } from 'bun:test';
 import { join } from 'node:path';
 import { chatChunks, chatCompletion, json, sse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts';
 import { type TestGateway, startTestGateway, tempDir } from '../helpers/gateway.ts';
-import { redisServerPath, startRedis, type TestRedis } from '../helpers/redis.ts';
+import { redisTests, startRedis, type TestRedis } from '../helpers/redis.ts';
 
-const REDIS_BIN = redisServerPath();
+const { available: REDIS_BIN, testRedis } = redisTests('the shared-state tests');
 
 // Needs a real redis-server (CI installs Debian's); without one these tests are skipped, loudly.
-const testRedis = test.skipIf(!REDIS_BIN);
-if (!REDIS_BIN) console.warn('redis-server not found: skipping the shared-state tests (apt-get install -y redis-server)');
 import { openStore, sqliteStore, type Store } from '../../src/store/open.ts';
 
 const ADMIN = 'admin-token-redis-shared-0123';

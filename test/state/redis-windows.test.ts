@@ -5,7 +5,7 @@
 // flushed Redis) takes a new id and its old slots stop counting; lone admissions (the script's fast path and
 // its fall-through) count exactly and keep the rule hash alive past its window.
 
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect } from 'bun:test';
 import type { CompiledGateway } from '../../src/compile/types.ts';
 import { isGatewayError } from '../../src/contracts/errors.ts';
 import type { AdmissionRequest, Ticket } from '../../src/runtime/contracts.ts';
@@ -13,11 +13,9 @@ import { RedisAdmission } from '../../src/state/redis/admission.ts';
 import { RedisState } from '../../src/state/redis/client.ts';
 import { SETTLE } from '../../src/state/redis/settle-script.ts';
 import { type OpenRedisAdmission, admissionRequest, gatewayWithKeys, openRedisAdmission } from '../helpers/admission.ts';
-import { redisServerPath, startRedis, type TestRedis } from '../helpers/redis.ts';
+import { redisTests, startRedis, type TestRedis } from '../helpers/redis.ts';
 
-const REDIS_BIN = redisServerPath();
-const testRedis = test.skipIf(!REDIS_BIN);
-if (!REDIS_BIN) console.warn('redis-server not found: skipping the Redis window tests (apt-get install -y redis-server)');
+const { available: REDIS_BIN, testRedis } = redisTests('the Redis window tests');
 
 let redis: TestRedis;
 let gw: CompiledGateway;
