@@ -1,8 +1,8 @@
 // `bun bench/redis-clients.ts`: ioredis against Bun's built-in RedisClient, the same commands on one fresh
 // redis-server, in alternating rounds (ROUNDS, default 4). Per client and operation: back-to-back (each call
 // waits for the one before, N calls) client CPU µs per call (this process, all threads), redis-server CPU µs
-// per call (`INFO cpu` around the run) and the round trip p50; then paced at RATE per second (N calls) the
-// round trip p50/p90. Operations: PING, EVALSHA of `return 1`, and EVALSHA of a script shaped like the lone
+// per call (`INFO cpu` around the run) and the round trip p50; then paced at RATE per second (PACED_N calls,
+// default 1500) the round trip p50/p90. Operations: PING, EVALSHA of `return 1`, and EVALSHA of a script shaped like the lone
 // admission (2 keys, 21 arguments, a nested reply of integers and strings). Medians over the rounds.
 import { Redis } from 'ioredis';
 import { RedisClient } from 'bun';
@@ -11,6 +11,7 @@ import { script } from '../src/state/redis/client.ts';
 
 const N = Number(process.env.N ?? 3000);
 const RATE = Number(process.env.RATE ?? 500);
+const PACED_N = Number(process.env.PACED_N ?? 1500);
 const ROUNDS = Number(process.env.ROUNDS ?? 4);
 const redis = await startRedis();
 const info = new Redis(redis.url);
@@ -76,7 +77,7 @@ async function paced(op: Op): Promise<{ p50: number; p90: number }> {
   const lat: number[] = [];
   const pending: Promise<void>[] = [];
   const start = performance.now() + 2;
-  for (let sent = 0; sent < N; sent++) {
+  for (let sent = 0; sent < PACED_N; sent++) {
     const wait = start + sent * (1000 / RATE) - performance.now();
     if (wait > 0) await Bun.sleep(wait);
     const t0 = performance.now();

@@ -77,7 +77,7 @@ export class RedisState {
     this.sub.on('error', () => {});
   }
 
-  /** Connects both connections; resolves false (and keeps retrying in the background) when Redis is down. */
+  /** Connects every connection; resolves false (and keeps retrying in the background) when Redis is down. */
   async connect(): Promise<boolean> {
     const results = await Promise.allSettled([this.client.connect(), this.sub.connect(), this.link?.connect() ?? true]);
     return results.every((r) => r.status === 'fulfilled' && r.value !== false) && this.upState;
