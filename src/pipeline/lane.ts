@@ -40,18 +40,25 @@ export function laneFor(gw: CompiledGateway, key: CompiledKey, name: string): La
   if (hit !== undefined) return hit;
   const model = gw.models.get(name);
   if (!model || !modelAllowed(key, name)) return undefined;
-  const group = gw.groups.get(key.group);
   let plan: Plan;
   try {
-    // Fallbacks obey the key too: a fallback model the key may not use is never tried.
-    plan = restrictPlan(planForKey(planTiers(gw, model), key), key, group, undefined, `model "${name}"`);
+    plan = keyPlan(gw, key, model, undefined, `model "${name}"`);
   } catch {
     return undefined;
   }
-  const lane: Lane = { gw, model, plan, multiplier: group?.multiplier ?? 1, priced: modelsOf(gw, plan) };
+  const lane: Lane = { gw, model, plan, multiplier: gw.groups.get(key.group)?.multiplier ?? 1, priced: modelsOf(gw, plan) };
   if (!byKey) lanes.set(gw, (byKey = new WeakMap()));
   if (!byModel) byKey.set(key, (byModel = new Map()));
   if (byModel.size >= MODELS_PER_KEY) byModel.clear();
   byModel.set(name, lane);
   return lane;
+}
+
+/**
+ * The tiers `key` may try for `model`: its fallbacks filtered by the key's model allowlist (a fallback the
+ * key may not use is never tried), then by its group's providers and the pinned provider, if any. Throws the
+ * client's error when nothing is left (`what` names the request in it).
+ */
+export function keyPlan(gw: CompiledGateway, key: CompiledKey, model: CompiledModel, pin: string | undefined, what: string): Plan {
+  return restrictPlan(planForKey(planTiers(gw, model), key), key, gw.groups.get(key.group), pin, what);
 }

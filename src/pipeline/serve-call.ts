@@ -8,16 +8,14 @@ import type { Runtime } from '../runtime/runtime.ts';
 import { countRequestPrompt } from '../tokens/count.ts';
 import { answer } from './answer.ts';
 import { assertModelAllowed } from './authenticate.ts';
-import { laneFor } from './lane.ts';
-import { planTiers } from './failover.ts';
+import { keyPlan, laneFor } from './lane.ts';
 import { runCanonicalHooks } from './canonical-hooks.ts';
 import { restrictPlan } from './provider-access.ts';
-import { type Plan, maxOutputTokens, modelsOf, outputShape, planForKey, reservationFor } from './reservation.ts';
+import { type Plan, maxOutputTokens, modelsOf, outputShape, reservationFor } from './reservation.ts';
 import type { Exchange, InboundCall, Surface } from './types.ts';
 
 export type { Surface } from './types.ts';
 export { routeResponse } from './route-response.ts';
-
 
 export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCall, surface: Surface): Promise<Response> {
   const gw = ex.gw;
@@ -42,8 +40,7 @@ export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCal
       }
       assertModelAllowed(key, call.model);
       ex.scope.model = call.model;
-      // Fallbacks obey the key too: a fallback model the key may not use is never tried.
-      plan = restrictPlan(planForKey(planTiers(gw, model), key), key, gw.groups.get(key.group), call.pinProvider, `model "${call.model}"`);
+      plan = keyPlan(gw, key, model, call.pinProvider, `model "${call.model}"`);
       multiplier = gw.groups.get(key.group)?.multiplier ?? 1;
     }
   }
@@ -52,7 +49,7 @@ export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCal
     // A plugin may switch the model (it must exist and be allowed for the key); then that model is served.
     const switched = await runCanonicalHooks(ex, call);
     if (switched) {
-      plan = restrictPlan(planForKey(planTiers(gw, (model = switched)), key), key, gw.groups.get(key.group), call.pinProvider, `model "${call.model}"`);
+      plan = keyPlan(gw, key, (model = switched), call.pinProvider, `model "${call.model}"`);
       priced = undefined;
     }
   }
@@ -72,7 +69,6 @@ export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCal
   ex.billing = { ticket, multiplier, promptTokens };
   return answer({ rt, ex, call, surface, ticket, promptTokens, multiplier }, plan);
 }
-
 
 
 function passthroughTarget(ex: Exchange, call: InboundCall): Target {
