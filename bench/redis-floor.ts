@@ -1,5 +1,6 @@
-// `bun bench/redis-floor.ts`: the floor under a lone Redis admission's round trip: PING and a trivial
-// script (EVALSHA of `return 1`) through the gateway's own ioredis client, paced at RATE per second for N
+// `bun bench/redis-floor.ts`: the floor under a lone Redis admission's round trip: PING (the gateway's ioredis
+// connection) and a trivial script (EVALSHA of `return 1`) through the gateway's script client (Bun's built-in
+// one under Bun; SWITCHYARD_REDIS_SCRIPTS=ioredis: ioredis), paced at RATE per second for N
 // each, against a fresh redis-server. Prints each one's client round trip p50/p90: what any admission
 // costs before its script does anything (compare with `bench/redis-lone.ts`'s admit p50).
 import { createLogger } from '../src/log.ts';

@@ -81,7 +81,7 @@ export class RedisAdmission implements Admission {
     this.settles = new SettleBatcher(state, state.key('sq', this.base), options.settleDelayMs ?? 5);
     this.timer = setInterval(() => void this.tick(), Math.max(50, Math.floor(options.leaseTtlMs / 3)));
     this.timer.unref?.();
-    state.client.on('ready', this.onReady);
+    state.onReady(this.onReady);
     if (state.up) this.register();
   }
 
@@ -100,7 +100,7 @@ export class RedisAdmission implements Admission {
 
   close(): void {
     clearInterval(this.timer);
-    this.state.client.off('ready', this.onReady);
+    this.state.offReady(this.onReady);
     this.settles.close();
   }
 

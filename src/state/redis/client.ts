@@ -2,11 +2,15 @@
 // (ioredis), a key prefix, short command timeouts, fail-fast when disconnected (no offline queue: a
 // request must not wait for a Redis that is down), reconnecting forever in the background, and an
 // up/down flag with the last error for /ready and the logs. Lua scripts run by EVALSHA with an EVAL
-// fallback on NOSCRIPT (a restarted or flushed Redis forgets loaded scripts).
+// fallback on NOSCRIPT (a restarted or flushed Redis forgets loaded scripts). Under Bun the scripts (the
+// per-request admissions and the batched settles) go through a third connection on Bun's built-in client
+// (./bun-link.ts, about half the client CPU per call); elsewhere through the ioredis command connection.
+// Shared state is up when every connection is.
 
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from '../../log.ts';
+import { BunScriptLink } from './bun-link.ts';
 
 export interface RedisSettings {
   url: string;
@@ -29,11 +33,21 @@ export function script(lua: string): Script {
 
 type Listener = (message: Record<string, unknown>) => void;
 
+/** Bun's built-in client for the scripts: under Bun (the runtime check), unless SWITCHYARD_REDIS_SCRIPTS=ioredis. */
+function bunScripts(): boolean {
+  return typeof globalThis.Bun?.RedisClient === 'function' && process.env.SWITCHYARD_REDIS_SCRIPTS !== 'ioredis';
+}
+
 export class RedisState {
   readonly client: Redis;
   private readonly sub: Redis;
+  /** Under Bun: the script connection (./bun-link.ts); undefined: scripts run on `client`. */
+  private readonly link: BunScriptLink | undefined;
   private readonly listeners = new Map<string, Listener[]>();
+  private readonly readyListeners = new Set<() => void>();
   private upState = false;
+  private clientUp = false;
+  private linkUp = false;
   private lastError = '';
   private closed = false;
 
@@ -51,22 +65,40 @@ export class RedisState {
     };
     this.client = new Redis(settings.url, options);
     this.sub = new Redis(settings.url, { ...options, enableAutoPipelining: false });
-    this.client.on('ready', () => this.mark(true));
-    this.client.on('error', (err: Error) => this.mark(false, err.message));
-    this.client.on('close', () => this.mark(false, this.lastError || 'connection closed'));
+    this.client.on('ready', () => this.mark('client', true));
+    this.client.on('error', (err: Error) => this.mark('client', false, err.message));
+    this.client.on('close', () => this.mark('client', false, this.lastError || 'connection closed'));
+    this.link = bunScripts()
+      ? new BunScriptLink(settings.url, settings.timeoutMs, { up: () => this.mark('link', true), down: (error) => this.mark('link', false, error) })
+      : undefined;
+    this.linkUp = !this.link;
     this.sub.on('message', (channel: string, text: string) => this.dispatch(channel, text));
     this.sub.on('ready', () => void this.resubscribe());
     this.sub.on('error', () => {});
   }
 
-  /** Connects both connections; resolves false (and keeps retrying in the background) when Redis is down. */
+  /** Connects every connection; resolves false (and keeps retrying in the background) when Redis is down. */
   async connect(): Promise<boolean> {
-    const results = await Promise.allSettled([this.client.connect(), this.sub.connect()]);
-    return results.every((r) => r.status === 'fulfilled') && this.upState;
+    const results = await Promise.allSettled([this.client.connect(), this.sub.connect(), this.link?.connect() ?? true]);
+    return results.every((r) => r.status === 'fulfilled' && r.value !== false) && this.upState;
   }
 
   get up(): boolean {
-    return this.upState && this.client.status === 'ready';
+    return this.upState && this.client.status === 'ready' && (this.link?.up ?? true);
+  }
+
+  /** Which client runs the scripts (the hot path): 'bun' or 'ioredis'. */
+  get scriptClient(): 'bun' | 'ioredis' {
+    return this.link ? 'bun' : 'ioredis';
+  }
+
+  /** Calls `listener` whenever shared state comes up (connected, and after every reconnect). */
+  onReady(listener: () => void): void {
+    this.readyListeners.add(listener);
+  }
+
+  offReady(listener: () => void): void {
+    this.readyListeners.delete(listener);
   }
 
   get error(): string {
@@ -78,6 +110,7 @@ export class RedisState {
   }
 
   run(s: Script, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<ScriptReply> {
+    if (this.link) return this.link.run(s, keys, args);
     return (this.client.evalsha(s.sha, keys.length, ...keys, ...args) as Promise<ScriptReply>).catch((err: unknown) => {
       if (!String((err as Error)?.message ?? '').includes('NOSCRIPT')) throw err;
       return this.client.eval(s.lua, keys.length, ...keys, ...args) as Promise<ScriptReply>;
@@ -99,6 +132,7 @@ export class RedisState {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.link?.close();
     this.client.disconnect();
     this.sub.disconnect();
   }
@@ -124,11 +158,18 @@ export class RedisState {
     }
   }
 
-  private mark(up: boolean, error = ''): void {
+  /** One connection came up or went down; shared state is up when all are (logged on each change). */
+  private mark(which: 'client' | 'link', connected: boolean, error = ''): void {
     if (this.closed) return;
+    if (which === 'client') this.clientUp = connected;
+    else this.linkUp = connected;
+    // ioredis says why (e.g. ECONNREFUSED); Bun's client only "Connection closed": keep the more precise one.
+    if (!connected && (which === 'client' || this.clientUp || !this.lastError)) this.lastError = error;
+    const up = this.clientUp && this.linkUp;
     if (up && !this.upState) this.log.info('redis connected', { prefix: this.settings.prefix });
-    if (!up && this.upState) this.log.error('redis unavailable; shared state is off until it returns', { error, on_unavailable: this.settings.onUnavailable });
-    if (!up) this.lastError = error;
+    if (!up && this.upState) this.log.error('redis unavailable; shared state is off until it returns', { error: this.lastError, on_unavailable: this.settings.onUnavailable });
+    const cameUp = up && !this.upState;
     this.upState = up;
+    if (cameUp) for (const l of this.readyListeners) l();
   }
 }
