@@ -2,6 +2,8 @@
 // to an array; every flushMs the batch is posted to the worker (one JSON string per batch), which commits
 // it in one transaction.
 // flush() resolves once everything recorded before it is committed; close() flushes and stops the worker.
+// A batch whose commit failed stays counted in `pending` (the outage buffer, ledger-guard.ts) until the worker
+// says its queue drained (it retries on its own timer) or acknowledges a later batch.
 // If the worker dies, every batch it had not acknowledged is re-recorded into a main-thread writer
 // (duplicates are harmless: inserts are idempotent by request id) and writing continues there.
 // A kill -9 loses at most the rows of the current flush window (plus a batch being committed).
@@ -36,6 +38,8 @@ export interface WorkerLedgerOptions {
   fallback: () => LedgerSink;
   /** How the worker writes a file (default `prepared`; SWITCHYARD_LEDGER_DRIVER=client selects the @libsql/client batch). */
   driver?: LedgerDriver;
+  /** The worker connection's busy timeout in ms (default 5000, as the store's). */
+  busyTimeoutMs?: number;
   /** How long close() waits for the worker (default 10 s). */
   closeTimeoutMs?: number;
 }
@@ -47,6 +51,8 @@ export class WorkerLedger implements LedgerSink {
   #buffer: WireRow[] = [];
   #seq = 0;
   #inFlight = new Map<number, InFlight>();
+  /** Batches whose commit failed: still queued in the worker, which retries them. */
+  #failed = new Map<number, InFlight>();
   #fallback?: LedgerSink;
   // The worker stays referenced (not unref'd): while a flush or close awaits it, it must keep the
   // process alive, or the process could exit with rows unwritten. close() terminates it.
@@ -77,7 +83,7 @@ export class WorkerLedger implements LedgerSink {
         };
         worker.onerror = (event) => reject(new Error(event.message));
         const driver = opts.driver ?? (process.env.SWITCHYARD_LEDGER_DRIVER === 'client' ? 'client' : 'prepared');
-        worker.postMessage({ type: 'init', url: opts.url, authToken: opts.authToken, flushMs: opts.flushMs, driver } satisfies ToWorker);
+        worker.postMessage({ type: 'init', url: opts.url, authToken: opts.authToken, flushMs: opts.flushMs, driver, busyTimeoutMs: opts.busyTimeoutMs } satisfies ToWorker);
       });
     } catch (err) {
       worker.terminate();
@@ -90,6 +96,7 @@ export class WorkerLedger implements LedgerSink {
     if (this.#fallback) return this.#fallback.pending;
     let n = this.#buffer.length;
     for (const f of this.#inFlight.values()) n += f.rows;
+    for (const f of this.#failed.values()) n += f.rows;
     return n;
   }
 
@@ -159,9 +166,15 @@ export class WorkerLedger implements LedgerSink {
     if (message.type === 'ack') {
       const entry = this.#inFlight.get(message.seq);
       this.#inFlight.delete(message.seq);
+      // The worker's flush drains its whole queue: earlier failed batches are committed too.
+      for (const seq of this.#failed.keys()) if (seq < message.seq) this.#failed.delete(seq);
       this.#failingSince = undefined;
       this.#lastError = undefined;
       entry?.resolve();
+    } else if (message.type === 'drained') {
+      this.#failed.clear();
+      this.#failingSince = undefined;
+      this.#lastError = undefined;
     } else if (message.type === 'error') {
       this.#opts.onError(message.message);
       this.#failingSince ??= Date.now();
@@ -170,7 +183,10 @@ export class WorkerLedger implements LedgerSink {
         // The rows stay queued in the worker's writer, which retries them on its own timer.
         const entry = this.#inFlight.get(message.seq);
         this.#inFlight.delete(message.seq);
-        entry?.reject(new Error(message.message));
+        if (entry) {
+          this.#failed.set(message.seq, entry);
+          entry.reject(new Error(message.message));
+        }
       }
     } else if (message.type === 'closed') {
       this.#onClosed?.(message.pending);
@@ -182,9 +198,11 @@ export class WorkerLedger implements LedgerSink {
     if (this.#fallback || this.#stopping) return;
     this.#opts.onError(`ledger worker stopped (${reason}); writing from the main thread`);
     const fallback = (this.#fallback = this.#opts.fallback());
+    const failed = [...this.#failed.values()];
     const unconfirmed = [...this.#inFlight.values()];
+    this.#failed.clear();
     this.#inFlight.clear();
-    const rows = unconfirmed.flatMap((entry) => JSON.parse(entry.json) as WireRow[]).concat(this.#buffer);
+    const rows = [...failed, ...unconfirmed].flatMap((entry) => JSON.parse(entry.json) as WireRow[]).concat(this.#buffer);
     for (const { row, attempts } of rows.map(decodeRow)) fallback.record(row, attempts);
     this.#buffer = [];
     fallback.flush().then(

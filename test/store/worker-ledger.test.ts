@@ -1,5 +1,6 @@
 // The ledger worker: rows committed through the worker thread; if the worker dies, nothing it had not
-// confirmed is lost and writing continues on the main thread.
+// confirmed is lost and writing continues on the main thread; a batch it cannot commit stays counted as
+// pending (the outage buffer) until its retry commits it.
 
 import { expect, test } from 'bun:test';
 import { join } from 'node:path';
@@ -44,5 +45,35 @@ test('a worker that dies: unconfirmed and later rows are written from the main t
   expect(await count(store)).toBe(11);
   expect(errors.some((m) => m.includes('writing from the main thread'))).toBe(true);
   await ledger.close();
+  await store.close();
+});
+
+// The outage buffer (ledger-guard.ts) reads `pending`: a batch the worker could not commit (the file is
+// locked) must stay counted until the worker has written it, or the gateway would never refuse requests.
+test.each(['prepared', 'client'] as const)('a batch the worker cannot commit stays pending until its retry commits it (%s)', async (driver) => {
+  const url = `file:${join(tempDir(), 'l.db')}`;
+  const store = sqliteStore(await openStore(url));
+  const errors: string[] = [];
+  const ledger = await WorkerLedger.start({ url, flushMs: 30, driver, busyTimeoutMs: 20, onError: (m) => errors.push(m), fallback: () => new LedgerWriter(store) });
+  // Another writer (the main thread's own connection) holds the write lock.
+  const tx = await store.client.transaction('write');
+  await tx.execute("INSERT INTO key_spend (key_name, spent_micros, budget_adjust_micros, updated_at) VALUES ('x', 0, 0, 0)");
+  const release = () => tx.commit();
+  for (let i = 0; i < 10; i++) ledger.record(row(`c${i}`));
+  const outcome = await ledger.flush().then(() => 'committed', (e: Error) => e.message);
+  expect(outcome).toMatch(/locked|busy/i);
+  expect(ledger.pending).toBe(10);
+  expect(ledger.health().failingSince).toBeDefined();
+  await Bun.sleep(100); // the worker's retries fail too: still pending
+  expect(ledger.pending).toBe(10);
+  await release();
+  const deadline = Date.now() + 5000;
+  while (ledger.pending > 0 && Date.now() < deadline) await Bun.sleep(10);
+  expect(ledger.pending).toBe(0);
+  expect(ledger.health().failingSince).toBeUndefined();
+  expect(await count(store)).toBe(10);
+  expect(errors.length).toBeGreaterThan(0);
+  await ledger.close();
+  expect(await count(store)).toBe(10);
   await store.close();
 });
