@@ -6,6 +6,8 @@
 // redis-server's own CPU per request (`INFO cpu`, read around each wrk run: one redis-server serves both
 // checkouts, one at a time) and its script calls per request (`INFO commandstats`).
 // With the ledger on it also prints the ledger worker thread's µs per request (the threads named "Worker").
+// RATE=n: instead of wrk at 64 connections (saturation), requests sent open loop at n req/s (bench/paced.ts):
+// CPU per request away from saturation, where how many requests one event-loop turn serves matters less.
 
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +17,7 @@ import { BENCH_KEY, BENCH_MODEL, stageYaml, stageLayers } from './gateway-config
 import { cpuPerRequest, cpuSample, threadCpuMs } from './proc-stats.ts';
 import { startRedis } from '../test/helpers/redis.ts';
 import { freePort, installExitHandlers, killAll, onCleanup, readPort, spawnChild, waitHealthy } from './procs.ts';
+import { paced } from './paced.ts';
 import { median } from './report.ts';
 import { scrapeMetrics } from './stages.ts';
 import { runWrk, writeLua } from './wrk.ts';
@@ -38,6 +41,7 @@ async function redisCost(): Promise<{ cpuS: number; scriptCalls: number } | unde
 }
 const rounds = Number(process.env.ROUNDS ?? 6);
 const seconds = Number(process.env.SECONDS ?? 3);
+const rate = Number(process.env.RATE ?? 0);
 
 installExitHandlers();
 // redis: one redis-server for both checkouts (a temp dir, a free port; see test/helpers/redis.ts).
@@ -70,7 +74,9 @@ for (let r = 0; r < rounds; r++) {
     const redisBefore = await redisCost();
     const before = cpuSample(g.child.proc.pid);
     const workerBefore = threadCpuMs(g.child.proc.pid, 'Worker');
-    const w = await runWrk(g.url, lua, { connections: 64, threads: 1, seconds });
+    const w = rate > 0
+      ? await paced(g.url, { headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_KEY}` }, body }, { rate, seconds }).then((p) => ({ requests: p.ok, rps: p.rate }))
+      : await runWrk(g.url, lua, { connections: 64, threads: 1, seconds });
     const cpu = cpuPerRequest(before, cpuSample(g.child.proc.pid), w.requests);
     g.worker.push(((threadCpuMs(g.child.proc.pid, 'Worker') - workerBefore) * 1000) / Math.max(1, w.requests));
     const redisAfter = await redisCost();
