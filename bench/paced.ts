@@ -58,3 +58,21 @@ export async function paced(url: string, init: { headers: Record<string, string>
   latencies.sort((a, b) => a - b);
   return { sent, ok: latencies.length, failed, rate: sent / elapsed, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
 }
+
+/**
+ * Any async operation at a fixed rate, open loop as above: `n` calls at `rate` per second, each latency from
+ * its call to its settlement. Resolves with the latencies in ms, sorted (read them with `percentile`).
+ */
+export async function pacedCalls(op: () => Promise<unknown>, n: number, rate: number): Promise<number[]> {
+  const latencies: number[] = [];
+  const pending: Promise<void>[] = [];
+  const start = performance.now() + 2;
+  for (let sent = 0; sent < n; sent++) {
+    const wait = start + sent * (1000 / rate) - performance.now();
+    if (wait > 0) await Bun.sleep(wait);
+    const t0 = performance.now();
+    pending.push(op().then(() => void latencies.push(performance.now() - t0)));
+  }
+  await Promise.all(pending);
+  return latencies.sort((a, b) => a - b);
+}

@@ -8,6 +8,8 @@ import { Redis } from 'ioredis';
 import { RedisClient } from 'bun';
 import { startRedis } from '../test/helpers/redis.ts';
 import { script } from '../src/state/redis/client.ts';
+import { pacedCalls, percentile } from './paced.ts';
+import { median } from './report.ts';
 
 const N = Number(process.env.N ?? 3000);
 const RATE = Number(process.env.RATE ?? 500);
@@ -55,8 +57,6 @@ async function redisCpuS(): Promise<number> {
   return num(/used_cpu_user:([\d.]+)/) + num(/used_cpu_sys:([\d.]+)/);
 }
 
-const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;
-const median = (xs: number[]) => pct([...xs].sort((a, b) => a - b), 50);
 
 async function backToBack(op: Op): Promise<{ clientUs: number; serverUs: number; p50: number }> {
   const lat: number[] = [];
@@ -70,22 +70,12 @@ async function backToBack(op: Op): Promise<{ clientUs: number; serverUs: number;
   const cpu = process.cpuUsage(cpu0);
   const server = (await redisCpuS()) - server0;
   lat.sort((a, b) => a - b);
-  return { clientUs: (cpu.user + cpu.system) / N, serverUs: (server * 1e6) / N, p50: pct(lat, 50) * 1000 };
+  return { clientUs: (cpu.user + cpu.system) / N, serverUs: (server * 1e6) / N, p50: percentile(lat, 50) * 1000 };
 }
 
 async function paced(op: Op): Promise<{ p50: number; p90: number }> {
-  const lat: number[] = [];
-  const pending: Promise<void>[] = [];
-  const start = performance.now() + 2;
-  for (let sent = 0; sent < PACED_N; sent++) {
-    const wait = start + sent * (1000 / RATE) - performance.now();
-    if (wait > 0) await Bun.sleep(wait);
-    const t0 = performance.now();
-    pending.push(op().then(() => void lat.push(performance.now() - t0)));
-  }
-  await Promise.all(pending);
-  lat.sort((a, b) => a - b);
-  return { p50: pct(lat, 50) * 1000, p90: pct(lat, 90) * 1000 };
+  const lat = await pacedCalls(op, PACED_N, RATE);
+  return { p50: percentile(lat, 50) * 1000, p90: percentile(lat, 90) * 1000 };
 }
 
 const clients = [ioredisClient(), bunClient(false), bunClient(true)];

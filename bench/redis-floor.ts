@@ -6,6 +6,7 @@
 import { createLogger } from '../src/log.ts';
 import { RedisState, script } from '../src/state/redis/client.ts';
 import { startRedis } from '../test/helpers/redis.ts';
+import { pacedCalls, percentile } from './paced.ts';
 
 const N = Number(process.env.N ?? 3000);
 const RATE = Number(process.env.RATE ?? 500);
@@ -14,25 +15,11 @@ const state = new RedisState({ url: redis.url, prefix: 'floor', onUnavailable: '
 await state.connect();
 const TRIVIAL = script('return 1');
 
-async function paced(op: () => Promise<unknown>): Promise<number[]> {
-  const lat: number[] = [];
-  const pending: Promise<void>[] = [];
-  const start = performance.now() + 2;
-  for (let sent = 0; sent < N; sent++) {
-    const wait = start + sent * (1000 / RATE) - performance.now();
-    if (wait > 0) await Bun.sleep(wait);
-    const t0 = performance.now();
-    pending.push(op().then(() => void lat.push(performance.now() - t0)));
-  }
-  await Promise.all(pending);
-  return lat.sort((a, b) => a - b);
-}
-
-const pct = (xs: number[], p: number) => ((xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0) * 1000).toFixed(0);
+const pct = (xs: number[], p: number) => (percentile(xs, p) * 1000).toFixed(0);
 try {
   for (const [name, op] of [['PING', () => state.client.ping()], ['EVALSHA return 1', () => state.run(TRIVIAL, [], [])]] as const) {
-    await paced(op); // warm-up
-    const lat = await paced(op);
+    await pacedCalls(op, N, RATE); // warm-up
+    const lat = await pacedCalls(op, N, RATE);
     console.log(`${name}: ${N} at ${RATE}/s, client round trip p50 ${pct(lat, 50)} µs, p90 ${pct(lat, 90)} µs`);
   }
 } finally {

@@ -9,6 +9,7 @@
 
 import { deadlines } from '../../runtime/deadline-wheel.ts';
 import type { Script, ScriptReply } from './client.ts';
+import { evalOnNoScript } from './noscript.ts';
 
 export interface LinkEvents {
   /** Connected (first time and after every reconnect). */
@@ -58,10 +59,10 @@ export class BunScriptLink {
   }
 
   run(s: Script, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<ScriptReply> {
-    return this.timed(this.client.evalsha(s.sha, keys.length, ...keys, ...args)).catch((err: unknown) => {
-      if (!String((err as Error)?.message ?? '').includes('NOSCRIPT')) throw err;
-      return this.timed(this.client.eval(s.lua, keys.length, ...keys, ...args));
-    });
+    return evalOnNoScript(
+      this.timed(this.client.evalsha(s.sha, keys.length, ...keys, ...args)),
+      () => this.timed(this.client.eval(s.lua, keys.length, ...keys, ...args)),
+    );
   }
 
   close(): void {

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from '../../log.ts';
 import { BunScriptLink } from './bun-link.ts';
+import { evalOnNoScript } from './noscript.ts';
 
 export interface RedisSettings {
   url: string;
@@ -111,10 +112,10 @@ export class RedisState {
 
   run(s: Script, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<ScriptReply> {
     if (this.link) return this.link.run(s, keys, args);
-    return (this.client.evalsha(s.sha, keys.length, ...keys, ...args) as Promise<ScriptReply>).catch((err: unknown) => {
-      if (!String((err as Error)?.message ?? '').includes('NOSCRIPT')) throw err;
-      return this.client.eval(s.lua, keys.length, ...keys, ...args) as Promise<ScriptReply>;
-    });
+    return evalOnNoScript(
+      this.client.evalsha(s.sha, keys.length, ...keys, ...args) as Promise<ScriptReply>,
+      () => this.client.eval(s.lua, keys.length, ...keys, ...args) as Promise<ScriptReply>,
+    );
   }
 
   /** Publishes an event to every gateway process sharing this Redis (and prefix). */
