@@ -1,5 +1,5 @@
 // The one module that calls fetch: per-attempt timeout until response headers, client-abort
-// propagation, redirects refused, network faults classified for failover, buffered bodies bounded,
+// propagation (polled by client-watch.ts, not a listener per request), redirects refused, network faults classified for failover, buffered bodies bounded,
 // and the connection slot (see connection-gate.ts) held until the answer has been read.
 
 import type { UpstreamRequest } from '../contracts/adapter.ts';
@@ -7,6 +7,7 @@ import { GatewayError, errors } from '../contracts/errors.ts';
 import type { Lease } from './connection-gate.ts';
 import { ContentDecodingError, decodedResponse } from './decode-body.ts';
 import { type Deadline, deadlines } from '../runtime/deadline-wheel.ts';
+import { type Watched, clientWatch } from './client-watch.ts';
 
 /**
  * Bun honours `decompress: false` (no Accept-Encoding is sent; decode-body.ts inflates what an upstream
@@ -59,8 +60,7 @@ export async function callUpstream(request: UpstreamRequest, options: CallOption
     options.lease?.release();
     throw new ClientGone();
   }
-  // One object per attempt (methods on its prototype, itself the client-abort listener): the hot path
-  // allocates no closures here.
+  // One object per attempt (itself what the client watch polls): the hot path allocates one object here.
   const call = new Attempt(options);
   try {
     const response = options.serveLocally
@@ -93,8 +93,8 @@ export async function callUpstream(request: UpstreamRequest, options: CallOption
   }
 }
 
-/** One attempt's state: its abort controller, its deadline, and the client-abort listener (itself). */
-class Attempt implements UpstreamCall {
+/** One attempt's state: its abort controller, its deadline, and what the client watch polls (itself). */
+class Attempt implements UpstreamCall, Watched {
   readonly controller = new AbortController();
   response!: Response;
   #timer: Deadline | undefined;
@@ -102,8 +102,8 @@ class Attempt implements UpstreamCall {
   #finished = false;
 
   constructor(private readonly options: CallOptions) {
-    // The client-abort listener stays attached until finish(): a client leaving mid-body must still abort the upstream.
-    options.signal.addEventListener('abort', this);
+    // Watched until finish(): a client leaving mid-body must still abort the upstream.
+    clientWatch.watch(this);
     this.#timer = deadlines.after(options.timeoutMs, () => {
       this.#timedOut = true;
       this.abort(new Error('timeout'));
@@ -114,8 +114,12 @@ class Attempt implements UpstreamCall {
     return this.controller.signal;
   }
 
-  /** The client went away (EventListener interface). */
-  handleEvent(): void {
+  get clientSignal(): AbortSignal {
+    return this.options.signal;
+  }
+
+  /** The client went away (found by the client watch). */
+  clientLeft(): void {
     this.abort(new ClientGone());
   }
 
@@ -125,12 +129,12 @@ class Attempt implements UpstreamCall {
     this.finish();
   };
 
-  /** Idempotent: stops the timer, detaches from the client's signal, frees the connection slot. */
+  /** Idempotent: stops the timer, leaves the client watch, frees the connection slot. */
   finish = (): void => {
     if (this.#finished) return;
     this.#finished = true;
     this.#timer?.cancel();
-    this.options.signal.removeEventListener('abort', this);
+    clientWatch.unwatch(this);
     this.options.lease?.release();
   };
 

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { chatChunks, chatCompletion, json, sse, upstreamPool } from '../helpers/fake-upstream.ts';
 import { TEST_KEY, type TestGateway, config, startTestGateway } from '../helpers/gateway.ts';
+import { POLL_MS, clientWatch } from '../../src/upstream/client-watch.ts';
 
 const pool = upstreamPool(afterAll);
 const up = pool(() => json(chatCompletion('ok')));
@@ -61,6 +62,30 @@ test('client abort before the headers: the upstream request is cut, the slot is 
   await slotFree();
 });
 
+test('client abort while the upstream thinks: the upstream request is cut within a poll of the client watch, long before any timeout', async () => {
+  // Its own gateway with a 20 s provider timeout, so only the client's departure can cut the upstream here.
+  let cutAt = 0;
+  const slow = pool(async (req) => {
+    req.signal.addEventListener('abort', () => { cutAt = Date.now(); });
+    await Bun.sleep(5000);
+    return json(chatCompletion('late'));
+  });
+  const patient = await startTestGateway(config(`providers:\n  u: { adapter: openai, base_url: ${slow.url}, models: [m], timeout_ms: 20000 }`));
+  try {
+    const controller = new AbortController();
+    const pending = fetch(`${patient.url}/v1/chat/completions`, { method: 'POST', signal: controller.signal, headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(chat()) }).catch(() => undefined);
+    await Bun.sleep(150);
+    const leftAt = Date.now();
+    controller.abort();
+    await pending;
+    for (let i = 0; i < 200 && !cutAt; i++) await Bun.sleep(10);
+    expect(cutAt).toBeGreaterThan(0);
+    expect(cutAt - leftAt).toBeLessThan(POLL_MS + 1000); // a poll interval plus a loaded machine's slack; the upstream answers at 5 s
+  } finally {
+    await patient.stop();
+  }
+});
+
 test('client abort mid-stream (after the headers): the upstream stream is cut, the slot is free', async () => {
   const upstreamCancelled = { n: 0 };
   up.set((req) => sse(chatChunks(Array.from({ length: 50 }, (_, i) => `w${i} `)), { delayMs: 40, signal: req.signal, onCancel: () => { upstreamCancelled.n++; } }));
@@ -89,4 +114,9 @@ test('a stream that stalls is cut at the provider timeout and its slot is given 
   const ok = await post(chat(true));
   expect(await ok.text()).toContain('[DONE]');
   await slotFree();
+});
+
+test('every attempt leaves the client watch when it ends (success, error, timeout, stream, abort)', async () => {
+  for (let i = 0; i < 100 && clientWatch.size > 0; i++) await Bun.sleep(10);
+  expect(clientWatch.size).toBe(0);
 });
