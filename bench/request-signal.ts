@@ -1,0 +1,96 @@
+// `bun bench/request-signal.ts` (issue 13): what watching for a client that leaves costs in Bun's own server.
+// A raw Bun.serve child (this file with SIGNAL_SERVER=1) forwards every POST to the fake upstream, reads the
+// answer and returns it; the path picks what it does around the upstream call:
+//   plain        fetch with no signal
+//   read         + reads request.signal (Bun creates it on first read)
+//   listen       + adds an 'abort' listener on request.signal before the call, removes it after
+//   ctrl         an AbortController of its own passed to fetch (no client listener)
+//   ctrl-listen  both: the controller, and the client listener that would abort it (the gateway's shape)
+//   ctrl-wheel   the controller, and a deadline on the gateway's wheel (src/runtime/deadline-wheel.ts)
+//                that checks request.signal.aborted once per tick instead of a listener per request
+//   gateway      ctrl-listen + a deadline on the wheel (what callUpstream does)
+//   options      plain + redirect: 'manual' and decompress: false (no signal)
+//   call         the gateway's own callUpstream (src/upstream/call.ts) with request.signal, then its text()
+// wrk drives each variant in alternating rounds; the child's CPU per request (all threads, from /proc) is
+// compared with plain. ROUNDS (6), SECONDS (3), CONNECTIONS (64), VARIANTS (comma list).
+
+import { cpuPerRequest, cpuSample } from './proc-stats.ts';
+import { median } from './report.ts';
+import { installExitHandlers, killAll, readPort, spawnChild } from './procs.ts';
+import { runWrk, writeLua } from './wrk.ts';
+import { deadlines } from '../src/runtime/deadline-wheel.ts';
+import { callUpstream } from '../src/upstream/call.ts';
+
+const ALL = ['plain', 'read', 'listen', 'ctrl', 'ctrl-listen', 'ctrl-wheel', 'gateway', 'options', 'call'] as const;
+const VARIANTS = process.env.VARIANTS ? ALL.filter((v) => process.env.VARIANTS!.split(',').includes(v)) : [...ALL];
+
+if (process.env.SIGNAL_SERVER === '1') {
+  const upstream = `${process.env.BENCH_UPSTREAM}/v1/chat/completions`;
+  const headers = { 'content-type': 'application/json', authorization: 'Bearer sk-upstream-bench' };
+  const json = { 'content-type': 'application/json' };
+  const noop = { handleEvent() {} };
+  const server = Bun.serve({
+    hostname: '127.0.0.1', port: 0, idleTimeout: 0,
+    async fetch(req) {
+      const v = req.url.slice(req.url.lastIndexOf('/') + 1);
+      const body = await req.text();
+      if (v === 'call') {
+        const call = await callUpstream({ url: upstream, method: 'POST', headers, body }, { provider: 'bench', timeoutMs: 30_000, signal: req.signal });
+        return new Response(await call.text(), { headers: json });
+      }
+      let signal: AbortSignal | undefined;
+      let client: AbortSignal | undefined;
+      let deadline: { cancel(): void } | undefined;
+      if (v === 'read') void req.signal;
+      if (v === 'listen' || v === 'ctrl-listen' || v === 'gateway') (client = req.signal).addEventListener('abort', noop);
+      if (v.startsWith('ctrl') || v === 'gateway') {
+        const c = new AbortController();
+        signal = c.signal;
+        if (v === 'ctrl-wheel') { const s = req.signal; deadline = deadlines.after(30_000, () => { if (s.aborted) c.abort(); }); }
+        if (v === 'gateway') deadline = deadlines.after(30_000, () => c.abort());
+      }
+      const res = v === 'options'
+        ? await fetch(upstream, { method: 'POST', headers, body, redirect: 'manual', decompress: false } as RequestInit)
+        : await fetch(upstream, { method: 'POST', headers, body, signal });
+      const text = await res.text();
+      client?.removeEventListener('abort', noop);
+      deadline?.cancel();
+      return new Response(text, { headers: json });
+    },
+  });
+  process.on('SIGTERM', () => process.exit(0)); // exit normally, so that --cpu-prof writes its profile
+  console.log(JSON.stringify({ port: server.port }));
+} else {
+  installExitHandlers();
+  const rounds = Number(process.env.ROUNDS ?? 6);
+  const seconds = Number(process.env.SECONDS ?? 3);
+  const connections = Number(process.env.CONNECTIONS ?? 64);
+  const upstream = spawnChild([process.execPath, 'bench/fake-upstream.ts'], {});
+  const upstreamUrl = `http://127.0.0.1:${await readPort(upstream, 'fake upstream')}`;
+  const child = spawnChild([process.execPath, import.meta.path], { SIGNAL_SERVER: '1', BENCH_UPSTREAM: upstreamUrl });
+  const base = `http://127.0.0.1:${await readPort(child, 'signal server')}`;
+  const lua = await writeLua(`/tmp/request-signal-${process.pid}.lua`, JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'hi' }] }), { 'content-type': 'application/json' });
+  const cpu = new Map<string, number[]>(VARIANTS.map((v) => [v, []]));
+  const rps = new Map<string, number[]>(VARIANTS.map((v) => [v, []]));
+  for (const v of VARIANTS) await runWrk(`${base}/${v}`, lua, { connections, threads: 1, seconds: 1 }); // warm-up
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
+    for (const v of order) {
+      const before = cpuSample(child.proc.pid);
+      const res = await runWrk(`${base}/${v}`, lua, { connections, threads: 1, seconds });
+      const per = cpuPerRequest(before, cpuSample(child.proc.pid), res.requests);
+      cpu.get(v)!.push(per.allUs ?? NaN);
+      rps.get(v)!.push(res.rps);
+    }
+    process.stderr.write(`round ${r + 1}/${rounds} done\n`);
+  }
+  const plain = median(cpu.get('plain') ?? [NaN]);
+  console.log('| variant | CPU µs/req (all threads), median | Δ vs plain | req/s, median |');
+  console.log('|---|---:|---:|---:|');
+  for (const v of VARIANTS) {
+    const m = median(cpu.get(v)!);
+    console.log(`| ${v} | ${m.toFixed(1)} | ${v === 'plain' ? '' : (m - plain >= 0 ? '+' : '') + (m - plain).toFixed(1)} | ${Math.round(median(rps.get(v)!))} |`);
+  }
+  killAll();
+  process.exit(0);
+}
