@@ -10,8 +10,19 @@ async function load(): Promise<Tiktoken> {
   if (!encoder) {
     const ranks = (await import('js-tiktoken/ranks/o200k_base')).default;
     encoder = new Tiktoken(ranks);
+    dropDecoderTable(encoder);
   }
   return encoder;
+}
+
+/**
+ * The gateway only counts tokens, never decodes them: js-tiktoken's decode table (one Uint8Array per token,
+ * 200k of them for o200k_base) would stay alive for the process's life, and every garbage collection walks
+ * it (bench/README.md, "the resident heap").
+ */
+function dropDecoderTable(tokenizer: Tiktoken): void {
+  const table = (tokenizer as unknown as { textMap?: unknown }).textMap;
+  if (table instanceof Map) table.clear();
 }
 
 /** Loads the tokenizer ranks ahead of the first request (called at start). */
