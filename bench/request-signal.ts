@@ -12,7 +12,7 @@
 //   options      plain + redirect: 'manual' and decompress: false (no signal)
 //   call         the gateway's own callUpstream (src/upstream/call.ts) with request.signal, then its text()
 // wrk drives each variant in alternating rounds; the child's CPU per request (all threads, from /proc) is
-// compared with plain. ROUNDS (6), SECONDS (3), CONNECTIONS (64), VARIANTS (comma list).
+// compared with plain. ROUNDS (6), SECONDS (3), CONNECTIONS (64), VARIANTS (comma list), BALLAST (see below).
 
 import { cpuPerRequest, cpuSample } from './proc-stats.ts';
 import { median } from './report.ts';
@@ -25,6 +25,11 @@ const ALL = ['plain', 'read', 'listen', 'ctrl', 'ctrl-listen', 'ctrl-wheel', 'ga
 const VARIANTS = process.env.VARIANTS ? ALL.filter((v) => process.env.VARIANTS!.split(',').includes(v)) : [...ALL];
 
 if (process.env.SIGNAL_SERVER === '1') {
+  // BALLAST=n: keep n small strings in a Map alive for the server's life (a gateway's resident heap: the
+  // token counter's rank table alone is ~200k entries), to see whether a large live heap makes calls dearer.
+  const ballast = new Map<string, number>();
+  for (let i = 0; i < Number(process.env.BALLAST ?? 0); i++) ballast.set(`tok${i.toString(36)}`, i);
+  (globalThis as { __ballast?: unknown }).__ballast = ballast;
   const upstream = `${process.env.BENCH_UPSTREAM}/v1/chat/completions`;
   const headers = { 'content-type': 'application/json', authorization: 'Bearer sk-upstream-bench' };
   const json = { 'content-type': 'application/json' };
@@ -67,7 +72,7 @@ if (process.env.SIGNAL_SERVER === '1') {
   const connections = Number(process.env.CONNECTIONS ?? 64);
   const upstream = spawnChild([process.execPath, 'bench/fake-upstream.ts'], {});
   const upstreamUrl = `http://127.0.0.1:${await readPort(upstream, 'fake upstream')}`;
-  const child = spawnChild([process.execPath, import.meta.path], { SIGNAL_SERVER: '1', BENCH_UPSTREAM: upstreamUrl });
+  const child = spawnChild([process.execPath, import.meta.path], { SIGNAL_SERVER: '1', BENCH_UPSTREAM: upstreamUrl, BALLAST: process.env.BALLAST ?? '0' });
   const base = `http://127.0.0.1:${await readPort(child, 'signal server')}`;
   const lua = await writeLua(`/tmp/request-signal-${process.pid}.lua`, JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'hi' }] }), { 'content-type': 'application/json' });
   const cpu = new Map<string, number[]>(VARIANTS.map((v) => [v, []]));
