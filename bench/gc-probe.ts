@@ -20,7 +20,7 @@ const port = freePort();
 const logPath = join(root, 'gc.log');
 const script = process.env.SERVER ? [process.env.SERVER] : ['src/cli.ts', 'start', '--config', join(root, 'gateway.yaml'), '--port', String(port)];
 const child = Bun.spawn([process.execPath, ...script], {
-  env: { ...process.env, BUN_JSC_logGC: '1', SWITCHYARD_LOG: 'silent', BENCH_UPSTREAM: `http://127.0.0.1:${upstreamPort}`, ...(layers.ledgerFile ? {} : { SWITCHYARD_LEDGER_THREAD: 'discard' }) },
+  env: { ...process.env, BUN_JSC_logGC: '1', SWITCHYARD_LOG: 'silent', BENCH_UPSTREAM: `http://127.0.0.1:${upstreamPort}`, BENCH_CONFIG: join(root, 'gateway.yaml'), ...(layers.ledgerFile ? {} : { SWITCHYARD_LEDGER_THREAD: 'discard' }) },
   stdout: 'pipe', stderr: Bun.file(logPath),
 });
 let servedPort = port;
@@ -40,18 +40,26 @@ child.kill('SIGKILL');
 console.log(`${w.requests} requests, ${Math.round(w.rps)} req/s`);
 // The log interleaves the two heaps' lines (main thread and ledger worker): split it at each "[GC<id>:" and
 // read the collection's start (heap size) and its "cycle N ms" from the piece that carries them.
-const perHeap = new Map<string, { n: number; ms: number; kb: number[] }>();
+// A collection's heap size at its start minus the size the previous one left ("=> N kb") is what the
+// program allocated in between: the garbage each request makes, summed over the run.
+const perHeap = new Map<string, { n: number; ms: number; kb: number[]; lastAfter?: number; allocatedKb: number }>();
 for (const piece of log.split('[GC<').slice(1)) {
   const id = piece.slice(0, piece.indexOf('>'));
-  const h = perHeap.get(id) ?? { n: 0, ms: 0, kb: [] };
+  const h = perHeap.get(id) ?? { n: 0, ms: 0, kb: [], allocatedKb: 0 };
   const started = /: START M (\d+)kb/.exec(piece);
-  if (started) { h.n++; h.kb.push(Number(started[1])); }
+  if (started) {
+    h.n++;
+    h.kb.push(Number(started[1]));
+    if (h.lastAfter !== undefined) h.allocatedKb += Math.max(0, Number(started[1]) - h.lastAfter);
+  }
+  const after = /=> (\d+)kb/.exec(piece);
+  if (after) h.lastAfter = Number(after[1]);
   const cycle = /cycle ([0-9.]+)ms END/.exec(piece);
   if (cycle) h.ms += Number(cycle[1]);
   perHeap.set(id, h);
 }
 for (const [heap, h] of perHeap) {
-  console.log(`heap ${heap}: ${h.n} collections, ${h.ms.toFixed(1)} ms in all (${((h.ms * 1000) / w.requests).toFixed(2)} µs per request), heap at start ${Math.min(...h.kb)}–${Math.max(...h.kb)} kB`);
+  console.log(`heap ${heap}: ${h.n} collections, ${h.ms.toFixed(1)} ms in all (${((h.ms * 1000) / w.requests).toFixed(2)} µs per request), heap at start ${Math.min(...h.kb)}–${Math.max(...h.kb)} kB; allocated between collections ${((h.allocatedKb * 1024) / w.requests / 1024).toFixed(1)} KiB per request`);
 }
 killAll();
 rmSync(root, { recursive: true, force: true });

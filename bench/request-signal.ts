@@ -11,8 +11,10 @@
 //   gateway      ctrl-listen + a deadline on the wheel (what callUpstream does)
 //   options      plain + redirect: 'manual' and decompress: false (no signal)
 //   call         the gateway's own callUpstream (src/upstream/call.ts) with request.signal, then its text()
+//   headers      plain + one read of the upstream response's headers (Bun builds its Headers object on first read)
 // wrk drives each variant in alternating rounds; the child's CPU per request (all threads, from /proc) is
 // compared with plain. ROUNDS (6), SECONDS (3), CONNECTIONS (64), VARIANTS (comma list), BALLAST (see below).
+// The server alone: SIGNAL_SERVER=1 (SIGNAL_VARIANT fixes the variant for every path; bench/gc-probe.ts uses it).
 
 import { cpuPerRequest, cpuSample } from './proc-stats.ts';
 import { median } from './report.ts';
@@ -21,7 +23,7 @@ import { runWrk, writeLua } from './wrk.ts';
 import { deadlines } from '../src/runtime/deadline-wheel.ts';
 import { callUpstream } from '../src/upstream/call.ts';
 
-const ALL = ['plain', 'read', 'listen', 'ctrl', 'ctrl-listen', 'ctrl-wheel', 'gateway', 'options', 'call'] as const;
+const ALL = ['plain', 'read', 'listen', 'ctrl', 'ctrl-listen', 'ctrl-wheel', 'gateway', 'options', 'call', 'headers'] as const;
 const VARIANTS = process.env.VARIANTS ? ALL.filter((v) => process.env.VARIANTS!.split(',').includes(v)) : [...ALL];
 
 if (process.env.SIGNAL_SERVER === '1') {
@@ -37,7 +39,7 @@ if (process.env.SIGNAL_SERVER === '1') {
   const server = Bun.serve({
     hostname: '127.0.0.1', port: 0, idleTimeout: 0,
     async fetch(req) {
-      const v = req.url.slice(req.url.lastIndexOf('/') + 1);
+      const v = process.env.SIGNAL_VARIANT ?? req.url.slice(req.url.lastIndexOf('/') + 1);
       const body = await req.text();
       if (v === 'call') {
         const call = await callUpstream({ url: upstream, method: 'POST', headers, body }, { provider: 'bench', timeoutMs: 30_000, signal: req.signal });
@@ -57,6 +59,7 @@ if (process.env.SIGNAL_SERVER === '1') {
       const res = v === 'options'
         ? await fetch(upstream, { method: 'POST', headers, body, redirect: 'manual', decompress: false } as RequestInit)
         : await fetch(upstream, { method: 'POST', headers, body, signal });
+      if (v === 'headers') void res.headers.get('content-type');
       const text = await res.text();
       client?.removeEventListener('abort', noop);
       deadline?.cancel();
