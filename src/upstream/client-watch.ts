@@ -3,7 +3,8 @@
 // (bench/request-signal.ts, bench/straight-line.ts), where a Set entry costs well under one. Calls being
 // watched are polled every POLL_MS by one unref'd interval that runs only while any are watched, so a
 // departure is acted on within POLL_MS (plus event-loop delay): the upstream request is cut at most that
-// much later than with a listener, which for an LLM call (seconds) changes nothing.
+// much later than with a listener, which for an LLM call (seconds) changes nothing. A poll reads one flag per
+// call in flight: 5,000 open streams cost about 200k reads a second, under 1% of a core.
 // Process-wide like the deadline wheel: it holds callbacks only, no configuration.
 
 export const POLL_MS = 25;
