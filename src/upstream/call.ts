@@ -168,17 +168,27 @@ class Attempt implements UpstreamCall, Watched {
 /**
  * The body as text, refused (upstream_invalid_response) once it exceeds `max` bytes. An honest
  * Content-Length (no content coding) is checked up front and read natively; other bodies are counted as
- * they arrive, so an endless or oversized body never grows memory past the cap.
+ * they arrive, so an endless or oversized body never grows memory past the cap. Not async itself: the common
+ * case hands back the runtime's own text() promise, without a frame and a promise of ours around it.
  */
-async function readBounded(response: Response, max: number, provider: string): Promise<string> {
-  const tooLarge = () => errors.upstreamInvalid(provider, `the answer is larger than ${max} bytes (max_response_bytes)`);
+function readBounded(response: Response, max: number, provider: string): Promise<string> {
+  if (max === Infinity) return response.text();
   const length = Number(response.headers.get('content-length') ?? NaN);
   const plain = !response.headers.has('content-encoding');
-  if (max === Infinity || (plain && Number.isFinite(length) && length <= max)) return response.text();
   if (plain && Number.isFinite(length)) {
+    if (length <= max) return response.text();
     response.body?.cancel().catch(() => {});
-    throw tooLarge();
+    throw tooLarge(provider, max);
   }
+  return readCounted(response, max, provider);
+}
+
+function tooLarge(provider: string, max: number): GatewayError {
+  return errors.upstreamInvalid(provider, `the answer is larger than ${max} bytes (max_response_bytes)`);
+}
+
+/** A body without an honest length, counted chunk by chunk against the cap. */
+async function readCounted(response: Response, max: number, provider: string): Promise<string> {
   if (!response.body) return '';
   const reader = response.body.getReader();
   const parts: Uint8Array[] = [];
@@ -189,7 +199,7 @@ async function readBounded(response: Response, max: number, provider: string): P
     size += value.byteLength;
     if (size > max) {
       reader.cancel().catch(() => {});
-      throw tooLarge();
+      throw tooLarge(provider, max);
     }
     parts.push(value);
   }
