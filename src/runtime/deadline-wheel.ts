@@ -1,8 +1,10 @@
 // One coarse timer wheel for the hot path's deadlines (upstream timeouts, body read limits): a
 // per-request setTimeout + clearTimeout costs a native timer object and two heap operations each; here a
-// deadline is one small object in a slot set, and one unref'd interval (TICK_MS) serves them all while
-// any are pending. A deadline fires within TICK_MS after it is due (plus event-loop delay), never before.
+// deadline is one small object in a slot set, and one unref'd interval (TICK_MS, idle-interval.ts) serves
+// them all while any are pending. A deadline fires within TICK_MS after it is due (plus event-loop delay), never before.
 // Process-wide like the runtime's own timers: it holds callbacks only, no configuration.
+
+import { IdleInterval } from './idle-interval.ts';
 
 export const TICK_MS = 10;
 
@@ -18,10 +20,9 @@ interface Entry extends Deadline {
 
 export class DeadlineWheel {
   readonly #slots = new Map<number, Set<Entry>>();
-  #timer: ReturnType<typeof setInterval> | undefined;
+  readonly #ticker = new IdleInterval(TICK_MS, () => this.#tick());
   #pending = 0;
   #done: number;
-  #idleTicks = 0;
 
   constructor(private readonly now: () => number = () => performance.now()) {
     this.#done = Math.floor(this.now() / TICK_MS);
@@ -36,10 +37,9 @@ export class DeadlineWheel {
     const entry: Entry = { fn, slot, cancel: () => this.#cancel(entry) };
     slot.add(entry);
     this.#pending += 1;
-    if (!this.#timer) {
+    if (!this.#ticker.running) {
       this.#done = Math.max(this.#done, Math.floor(this.now() / TICK_MS));
-      this.#timer = setInterval(() => this.#tick(), TICK_MS);
-      this.#timer.unref?.();
+      this.#ticker.start();
     }
     return entry;
   }
@@ -57,7 +57,8 @@ export class DeadlineWheel {
     this.#pending -= 1;
   }
 
-  #tick(): void {
+  /** Runs the slots that are due; true while deadlines remain (the interval stops after a second without). */
+  #tick(): boolean {
     const current = Math.floor(this.now() / TICK_MS);
     for (let i = this.#done + 1; i <= current; i++) {
       const slot = this.#slots.get(i);
@@ -74,13 +75,7 @@ export class DeadlineWheel {
       }
     }
     this.#done = Math.max(this.#done, current);
-    // Stop the interval after a second without deadlines; the next after() starts it again.
-    if (this.#pending > 0) this.#idleTicks = 0;
-    else if (++this.#idleTicks >= 1000 / TICK_MS) {
-      clearInterval(this.#timer);
-      this.#timer = undefined;
-      this.#idleTicks = 0;
-    }
+    return this.#pending > 0;
   }
 }
 

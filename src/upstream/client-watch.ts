@@ -1,12 +1,14 @@
 // Notices clients that left while their upstream call is under way, without a listener per request on the
 // client's AbortSignal: adding and removing one on Bun's server request signal cost 5–7 µs per request
 // (bench/request-signal.ts, bench/straight-line.ts), where a Set entry costs well under one. Calls being
-// watched are polled every POLL_MS by one unref'd interval that runs only while any are watched, so a
+// watched are polled every POLL_MS by one interval that runs only while any are watched (idle-interval.ts), so a
 // departure is acted on within POLL_MS (plus event-loop delay): the upstream request is cut at most that
 // much later than with a listener, which for an LLM call (seconds) changes nothing. A poll reads one flag per
 // call in flight: one poll over 5,000 open streams took 34 µs in process (AbortController signals), about
 // 0.14% of a core at 40 polls a second.
 // Process-wide like the deadline wheel: it holds callbacks only, no configuration.
+
+import { IdleInterval } from '../runtime/idle-interval.ts';
 
 export const POLL_MS = 25;
 
@@ -19,17 +21,15 @@ export interface Watched {
 
 export class ClientWatch {
   readonly #watched = new Set<Watched>();
-  #timer: ReturnType<typeof setInterval> | undefined;
-  #idleTicks = 0;
+  readonly #ticker: IdleInterval;
 
-  constructor(private readonly pollMs = POLL_MS) {}
+  constructor(pollMs = POLL_MS) {
+    this.#ticker = new IdleInterval(pollMs, () => this.#tick());
+  }
 
   watch(call: Watched): void {
     this.#watched.add(call);
-    if (!this.#timer) {
-      this.#timer = setInterval(() => this.#tick(), this.pollMs);
-      this.#timer.unref?.();
-    }
+    this.#ticker.start();
   }
 
   unwatch(call: Watched): void {
@@ -41,7 +41,8 @@ export class ClientWatch {
     return this.#watched.size;
   }
 
-  #tick(): void {
+  /** Tells every call whose client left; true while calls remain watched. */
+  #tick(): boolean {
     for (const call of this.#watched) {
       if (!call.clientSignal.aborted) continue;
       this.#watched.delete(call);
@@ -51,13 +52,7 @@ export class ClientWatch {
         // one call's failure must not stop the others
       }
     }
-    // Stop polling after a second with nothing watched; the next watch() starts it again.
-    if (this.#watched.size > 0) this.#idleTicks = 0;
-    else if (++this.#idleTicks >= 1000 / this.pollMs) {
-      clearInterval(this.#timer);
-      this.#timer = undefined;
-      this.#idleTicks = 0;
-    }
+    return this.#watched.size > 0;
   }
 }
 
