@@ -1,6 +1,7 @@
-// The one module that calls fetch: per-attempt timeout until response headers, client-abort
-// propagation (polled by client-watch.ts, not a listener per request), redirects refused, network faults classified for failover, buffered bodies bounded,
-// and the connection slot (see connection-gate.ts) held until the answer has been read.
+// The one module that calls fetch: per-attempt timeout until response headers, client-abort propagation
+// (polled by client-watch.ts, not a listener per request), redirects refused, network faults classified for
+// failover, buffered bodies bounded, and the connection slot (see connection-gate.ts) held until the answer
+// has been read.
 
 import type { UpstreamRequest } from '../contracts/adapter.ts';
 import { GatewayError, errors } from '../contracts/errors.ts';
@@ -60,7 +61,8 @@ export async function callUpstream(request: UpstreamRequest, options: CallOption
     options.lease?.release();
     throw new ClientGone();
   }
-  // One object per attempt (itself what the client watch polls): the hot path allocates one object here.
+  // One object per attempt holds its state and is itself what the client watch polls; besides it, an attempt
+  // allocates its abort controller, its deadline entry and three closures (abort, finish, the timeout).
   const call = new Attempt(options);
   try {
     const response = options.serveLocally
