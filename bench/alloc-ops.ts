@@ -9,6 +9,7 @@ import { rateLimitHeaders } from '../src/limits/headers.ts';
 import { encodeRow } from '../src/store/ledger-wire.ts';
 import type { RequestRow } from '../src/store/ledger.ts';
 import { validateChat } from '../src/http/validate-chat.ts';
+import { allocatedPerUnit, readGcLog } from './gc-log.ts';
 
 const REQUEST = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 16 });
 const ANSWER = JSON.stringify({
@@ -64,20 +65,10 @@ if (process.env.ALLOC_OP) {
   for (const name of Object.keys(OPS)) {
     const child = Bun.spawnSync([process.execPath, import.meta.path], { env: { ...process.env, ALLOC_OP: name, BUN_JSC_logGC: '1', N: String(n) }, stderr: 'pipe', stdout: 'ignore' });
     const log = child.stderr.toString();
-    const body = log.slice(log.indexOf('ALLOC_START'), log.indexOf('ALLOC_END'));
-    let last: number | undefined;
-    let allocatedKb = 0;
-    let collections = 0;
-    // One heap here (no worker): a collection's start size minus what the previous one left.
-    for (const piece of log.slice(0, log.indexOf('ALLOC_END')).split('[GC<').slice(1)) {
-      const inside = log.indexOf(piece) > log.indexOf('ALLOC_START');
-      const started = /: START M (\d+)kb/.exec(piece);
-      if (started && inside && last !== undefined) { allocatedKb += Math.max(0, Number(started[1]) - last); collections++; }
-      const after = /=> (\d+)kb/.exec(piece);
-      if (after) last = Number(after[1]);
-    }
-    const kib = collections > 0 ? (allocatedKb / n).toFixed(3) : '< 0.05 (no collection)';
+    const from = log.indexOf('ALLOC_START');
+    const heap = [...readGcLog(log.slice(0, log.indexOf('ALLOC_END')), from).values()][0]; // one heap: no worker here
+    const collections = heap?.collections ?? 0;
+    const kib = heap && heap.spans > 0 ? allocatedPerUnit(heap, n).toFixed(3) : '< 0.05 (fewer than two collections)';
     console.log(`| ${name} | ${kib} | ${collections} |`);
-    void body;
   }
 }

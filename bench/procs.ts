@@ -48,7 +48,8 @@ export interface Child {
   stop(signal?: NodeJS.Signals, waitMs?: number): Promise<void>;
 }
 
-export function spawnChild(cmd: string[], env: Record<string, string>): Child {
+/** `onStderr`: every chunk the child writes to stderr, whole (the Child keeps only the last 8,000 characters). */
+export function spawnChild(cmd: string[], env: Record<string, string>, onStderr?: (text: string) => void): Child {
   const proc = Bun.spawn(cmd, {
     cwd: import.meta.dir + '/..',
     env: { ...process.env, ...env },
@@ -60,7 +61,11 @@ export function spawnChild(cmd: string[], env: Record<string, string>): Child {
   let errText = '';
   void (async () => {
     const decoder = new TextDecoder();
-    for await (const part of proc.stderr) errText = (errText + decoder.decode(part, { stream: true })).slice(-8000);
+    for await (const part of proc.stderr) {
+      const text = decoder.decode(part, { stream: true });
+      onStderr?.(text);
+      errText = (errText + text).slice(-8000);
+    }
   })().catch(() => {});
   return {
     proc,

@@ -16,10 +16,9 @@
 // compared with plain. ROUNDS (6), SECONDS (3), CONNECTIONS (64), VARIANTS (comma list), BALLAST (see below).
 // The server alone: SIGNAL_SERVER=1 (SIGNAL_VARIANT fixes the variant for every path; bench/gc-probe.ts uses it).
 
-import { cpuPerRequest, cpuSample } from './proc-stats.ts';
-import { median } from './report.ts';
+import { comparePathVariants } from './path-variants.ts';
 import { installExitHandlers, killAll, readPort, spawnChild } from './procs.ts';
-import { runWrk, writeLua } from './wrk.ts';
+import { writeLua } from './wrk.ts';
 import { deadlines } from '../src/runtime/deadline-wheel.ts';
 import { callUpstream } from '../src/upstream/call.ts';
 
@@ -70,35 +69,12 @@ if (process.env.SIGNAL_SERVER === '1') {
   console.log(JSON.stringify({ port: server.port }));
 } else {
   installExitHandlers();
-  const rounds = Number(process.env.ROUNDS ?? 6);
-  const seconds = Number(process.env.SECONDS ?? 3);
-  const connections = Number(process.env.CONNECTIONS ?? 64);
   const upstream = spawnChild([process.execPath, 'bench/fake-upstream.ts'], {});
   const upstreamUrl = `http://127.0.0.1:${await readPort(upstream, 'fake upstream')}`;
   const child = spawnChild([process.execPath, import.meta.path], { SIGNAL_SERVER: '1', BENCH_UPSTREAM: upstreamUrl, BALLAST: process.env.BALLAST ?? '0' });
   const base = `http://127.0.0.1:${await readPort(child, 'signal server')}`;
   const lua = await writeLua(`/tmp/request-signal-${process.pid}.lua`, JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'hi' }] }), { 'content-type': 'application/json' });
-  const cpu = new Map<string, number[]>(VARIANTS.map((v) => [v, []]));
-  const rps = new Map<string, number[]>(VARIANTS.map((v) => [v, []]));
-  for (const v of VARIANTS) await runWrk(`${base}/${v}`, lua, { connections, threads: 1, seconds: 1 }); // warm-up
-  for (let r = 0; r < rounds; r++) {
-    const order = r % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
-    for (const v of order) {
-      const before = cpuSample(child.proc.pid);
-      const res = await runWrk(`${base}/${v}`, lua, { connections, threads: 1, seconds });
-      const per = cpuPerRequest(before, cpuSample(child.proc.pid), res.requests);
-      cpu.get(v)!.push(per.allUs ?? NaN);
-      rps.get(v)!.push(res.rps);
-    }
-    process.stderr.write(`round ${r + 1}/${rounds} done\n`);
-  }
-  const plain = median(cpu.get('plain') ?? [NaN]);
-  console.log('| variant | CPU µs/req (all threads), median | Δ vs plain | req/s, median |');
-  console.log('|---|---:|---:|---:|');
-  for (const v of VARIANTS) {
-    const m = median(cpu.get(v)!);
-    console.log(`| ${v} | ${m.toFixed(1)} | ${v === 'plain' ? '' : (m - plain >= 0 ? '+' : '') + (m - plain).toFixed(1)} | ${Math.round(median(rps.get(v)!))} |`);
-  }
+  await comparePathVariants({ base, pid: child.proc.pid, lua, variants: VARIANTS, baseline: 'plain', label: 'variant', baselineLabel: 'plain' });
   killAll();
   process.exit(0);
 }

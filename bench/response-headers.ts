@@ -9,10 +9,9 @@
 //   shared     the same 15 as ONE frozen object shared by every response (what compile time could give)
 // ROUNDS (6), SECONDS (3), CONNECTIONS (64).
 
-import { cpuPerRequest, cpuSample } from './proc-stats.ts';
-import { median } from './report.ts';
+import { comparePathVariants } from './path-variants.ts';
 import { installExitHandlers, killAll, readPort, spawnChild } from './procs.ts';
-import { runWrk, writeLua } from './wrk.ts';
+import { writeLua } from './wrk.ts';
 
 const BODY = JSON.stringify({
   id: 'chatcmpl-bench', object: 'chat.completion', created: 1700000000, model: 'bench-model',
@@ -52,33 +51,10 @@ if (process.env.HEADERS_SERVER === '1') {
   console.log(JSON.stringify({ port: server.port }));
 } else {
   installExitHandlers();
-  const rounds = Number(process.env.ROUNDS ?? 6);
-  const seconds = Number(process.env.SECONDS ?? 3);
-  const connections = Number(process.env.CONNECTIONS ?? 64);
   const child = spawnChild([process.execPath, import.meta.path], { HEADERS_SERVER: '1' });
   const base = `http://127.0.0.1:${await readPort(child, 'headers server')}`;
   const lua = await writeLua(`/tmp/response-headers-${process.pid}.lua`, JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'hi' }] }), { 'content-type': 'application/json' });
-  const cpu = new Map<string, number[]>(VARIANTS.map((v) => [v, []]));
-  const rps = new Map<string, number[]>(VARIANTS.map((v) => [v, []]));
-  for (const v of VARIANTS) await runWrk(`${base}/${v}`, lua, { connections, threads: 1, seconds: 1 }); // warm-up
-  for (let r = 0; r < rounds; r++) {
-    const order = r % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
-    for (const v of order) {
-      const before = cpuSample(child.proc.pid);
-      const res = await runWrk(`${base}/${v}`, lua, { connections, threads: 1, seconds });
-      const per = cpuPerRequest(before, cpuSample(child.proc.pid), res.requests);
-      cpu.get(v)!.push(per.allUs ?? NaN);
-      rps.get(v)!.push(res.rps);
-    }
-    process.stderr.write(`round ${r + 1}/${rounds} done\n`);
-  }
-  const one = median(cpu.get('one')!);
-  console.log('| header set | CPU µs/req (all threads), median | Δ vs content-type only | req/s, median |');
-  console.log('|---|---:|---:|---:|');
-  for (const v of VARIANTS) {
-    const m = median(cpu.get(v)!);
-    console.log(`| ${v} | ${m.toFixed(1)} | ${v === 'one' ? '' : (m - one >= 0 ? '+' : '') + (m - one).toFixed(1)} | ${Math.round(median(rps.get(v)!))} |`);
-  }
+  await comparePathVariants({ base, pid: child.proc.pid, lua, variants: VARIANTS, baseline: 'one', label: 'header set', baselineLabel: 'content-type only' });
   await child.stop();
   killAll();
 }
