@@ -43,3 +43,11 @@ keys:
 ${body}
 ${extra}`;
 }
+
+/** A small chat call to model `m` (max_tokens 100, optionally streamed) with `key`, as the scale-out tests make. */
+export function postChat(baseUrl: string, key: string, stream = false): Promise<Response> {
+  return fetch(`${baseUrl}/v1/chat/completions`, {
+    method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'm', stream, max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] }),
+  });
+}

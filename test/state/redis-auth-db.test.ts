@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect } from 'bun:test';
 import { join } from 'node:path';
 import { createLogger, type LogSink } from '../../src/log.ts';
 import { chatCompletion, json, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts';
-import { startTestGateway, tempDir, type TestGateway } from '../helpers/gateway.ts';
+import { startTestGateway, tempDir, type TestGateway, postChat } from '../helpers/gateway.ts';
 import { redisTests, startRedis, type TestRedis } from '../helpers/redis.ts';
 
 const { available: REDIS_BIN, testRedis } = redisTests('the Redis password and database tests');
@@ -55,10 +55,7 @@ afterAll(async () => {
   await redis.close();
 });
 
-const chat = (gw: TestGateway) => fetch(`${gw.url}/v1/chat/completions`, {
-  method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-  body: JSON.stringify({ model: 'm', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] }),
-});
+const chat = (gw: TestGateway) => postChat(gw.url, KEY);
 
 testRedis('with a password and database 3: scripts and admin top-ups share one budget, every key is in database 3', async () => {
   const lines: string[] = [];

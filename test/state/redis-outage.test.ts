@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect } from 'bun:test';
 import { join } from 'node:path';
 import { chatCompletion, json, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts';
-import { type TestGateway, startTestGateway, tempDir } from '../helpers/gateway.ts';
+import { type TestGateway, startTestGateway, tempDir, postChat } from '../helpers/gateway.ts';
 import { redisTests, startRedis, type TestRedis } from '../helpers/redis.ts';
 
 const { available: REDIS_BIN, testRedis } = redisTests('the shared-state tests');
@@ -38,10 +38,7 @@ afterAll(async () => {
   await redis.close();
 });
 
-const chat = (gw: TestGateway) => fetch(`${gw.url}/v1/chat/completions`, {
-  method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-  body: JSON.stringify({ model: 'm', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] }),
-});
+const chat = (gw: TestGateway) => postChat(gw.url, KEY);
 
 async function until(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import pg from 'pg';
 import { chatChunks, chatCompletion, json, sse, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts';
-import { type TestGateway, startTestGateway, tempDir } from '../helpers/gateway.ts';
+import { type TestGateway, startTestGateway, tempDir, postChat } from '../helpers/gateway.ts';
 import { freshPgDatabase, postgresSkipReason } from '../helpers/postgres.ts';
 import { redisServerPath, startRedis, type TestRedis } from '../helpers/redis.ts';
 
@@ -47,10 +47,7 @@ afterAll(async () => {
   await redis?.close();
 });
 
-const chat = (node: TestGateway, key: string, stream: boolean) => fetch(`${node.url}/v1/chat/completions`, {
-  method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-  body: JSON.stringify({ model: 'm', stream, max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] }),
-}).then(async (r) => { await r.text(); return r.status; });
+const chat = (node: TestGateway, key: string, stream: boolean) => postChat(node.url, key, stream).then(async (r) => { await r.text(); return r.status; });
 
 async function pgRows(sql: string): Promise<Array<Record<string, unknown>>> {
   await Promise.all(nodes.map((n) => n.runtime.ledger.flush()));
