@@ -97,7 +97,7 @@ async function readAnswer(ex: Exchange, call: InboundCall, target: Target, areq:
     // (same duration) watches the stream from there.
     if (!adapter.createStreamDecoder) throw errors.upstreamInvalid(provider.name, 'the adapter cannot decode streams');
     const source = new SseSource(response.body!, adapter.createStreamDecoder(areq, provider.view), {
-      provider: provider.name, idleTimeoutMs: provider.timeoutMs, abortUpstream: upstream.abort, onClose: upstream.finish,
+      provider: provider.name, idleTimeoutMs: provider.timeoutMs, abortUpstream: (reason) => upstream.abort(reason), onClose: () => upstream.finish(),
       framer: createFramer(adapter.streamFraming, provider.maxEventBytes),
     });
     // Chunks that carry nothing yet (the role-only opener of OpenAI and Anthropic streams) are held
@@ -131,7 +131,7 @@ async function readAnswer(ex: Exchange, call: InboundCall, target: Target, areq:
       throw errors.upstreamInvalid(provider.name, `the answer is ${contentType.split(';')[0] || 'untyped'}, not JSON`);
     }
     upstream.stopTimer(); // raw bodies (audio, files) stream through to the client, under an idle timeout
-    const body = response.body ? withIdleTimeout(response.body, provider.timeoutMs, () => upstream.abort(new Error('stalled')), upstream.finish) : null;
+    const body = response.body ? withIdleTimeout(response.body, provider.timeoutMs, () => upstream.abort(new Error('stalled')), () => upstream.finish()) : null;
     if (!body) upstream.finish();
     return { kind: 'raw', target, response: new Response(body, { status: response.status, headers: response.headers }) };
   }

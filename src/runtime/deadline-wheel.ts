@@ -13,9 +13,20 @@ export interface Deadline {
   cancel(): void;
 }
 
-interface Entry extends Deadline {
-  fn: (() => void) | undefined;
-  slot: Set<Entry> | undefined;
+/** What a deadline calls when it is due: a function, or an object that already exists (no closure per request). */
+export type OnDeadline = (() => void) | { deadlineReached(): void };
+
+/** One pending deadline: a class, so an entry costs one object (no cancel closure). */
+class Entry implements Deadline {
+  constructor(
+    readonly wheel: DeadlineWheel,
+    public due: OnDeadline | undefined,
+    public slot: Set<Entry> | undefined,
+  ) {}
+
+  cancel(): void {
+    this.wheel.cancel(this);
+  }
 }
 
 export class DeadlineWheel {
@@ -28,13 +39,13 @@ export class DeadlineWheel {
     this.#done = Math.floor(this.now() / TICK_MS);
   }
 
-  /** Calls `fn` once, `ms` from now (rounded up to the next tick). */
-  after(ms: number, fn: () => void): Deadline {
+  /** Calls `due` once, `ms` from now (rounded up to the next tick). */
+  after(ms: number, due: OnDeadline): Deadline {
     // The first tick at or after the due time: the slot covering (due - TICK_MS, due] runs at its end.
     const index = Math.max(Math.ceil((this.now() + ms) / TICK_MS), this.#done + 1);
     let slot = this.#slots.get(index);
     if (!slot) this.#slots.set(index, (slot = new Set()));
-    const entry: Entry = { fn, slot, cancel: () => this.#cancel(entry) };
+    const entry = new Entry(this, due, slot);
     slot.add(entry);
     this.#pending += 1;
     if (!this.#ticker.running) {
@@ -49,11 +60,12 @@ export class DeadlineWheel {
     return this.#pending;
   }
 
-  #cancel(entry: Entry): void {
+  /** An entry's cancel(); idempotent. */
+  cancel(entry: Entry): void {
     if (!entry.slot) return;
     entry.slot.delete(entry);
     entry.slot = undefined;
-    entry.fn = undefined;
+    entry.due = undefined;
     this.#pending -= 1;
   }
 
@@ -65,10 +77,11 @@ export class DeadlineWheel {
       if (!slot) continue;
       this.#slots.delete(i);
       for (const entry of slot) {
-        const fn = entry.fn;
-        this.#cancel(entry);
+        const due = entry.due;
+        this.cancel(entry);
         try {
-          fn?.();
+          if (typeof due === 'function') due();
+          else due?.deadlineReached();
         } catch {
           // a deadline callback must not stop the others
         }

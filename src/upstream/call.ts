@@ -40,8 +40,8 @@ export class ClientGone extends Error {
 
 export interface UpstreamCall {
   response: Response;
-  /** Aborts this attempt's upstream request (used on client disconnect and stream stalls). */
-  abort: (reason?: unknown) => void;
+  /** Aborts this attempt's upstream request (used on client disconnect and stream stalls). A method: bind it to pass it on. */
+  abort(reason?: unknown): void;
   signal: AbortSignal;
   /**
    * Reads a buffered body as text under the same timeout (which keeps running after the headers, so
@@ -61,8 +61,8 @@ export async function callUpstream(request: UpstreamRequest, options: CallOption
     options.lease?.release();
     throw new ClientGone();
   }
-  // One object per attempt holds its state and is itself what the client watch polls; besides it, an attempt
-  // allocates its abort controller, its deadline entry and three closures (abort, finish, the timeout).
+  // One object per attempt holds its state and is itself what the client watch polls and what its deadline
+  // calls; besides it, an attempt allocates its abort controller and its deadline entry (no closures).
   const call = new Attempt(options);
   try {
     const response = options.serveLocally
@@ -106,10 +106,13 @@ class Attempt implements UpstreamCall, Watched {
   constructor(private readonly options: CallOptions) {
     // Watched until finish(): a client leaving mid-body must still abort the upstream.
     clientWatch.watch(this);
-    this.#timer = deadlines.after(options.timeoutMs, () => {
-      this.#timedOut = true;
-      this.abort(new Error('timeout'));
-    });
+    this.#timer = deadlines.after(options.timeoutMs, this);
+  }
+
+  /** The attempt's timeout (called by the deadline wheel). */
+  deadlineReached(): void {
+    this.#timedOut = true;
+    this.abort(new Error('timeout'));
   }
 
   get signal(): AbortSignal {
@@ -126,19 +129,19 @@ class Attempt implements UpstreamCall, Watched {
   }
 
   /** Every abort of this attempt goes through here, so it also finishes it (no listener on our own signal). */
-  abort = (reason?: unknown): void => {
+  abort(reason?: unknown): void {
     this.controller.abort(reason);
     this.finish();
-  };
+  }
 
   /** Idempotent: stops the timer, leaves the client watch, frees the connection slot. */
-  finish = (): void => {
+  finish(): void {
     if (this.#finished) return;
     this.#finished = true;
     this.#timer?.cancel();
     clientWatch.unwatch(this);
     this.options.lease?.release();
-  };
+  }
 
   stopTimer(): void {
     this.#timer?.cancel();
