@@ -7,7 +7,7 @@
 // src/runtime/budgets.ts). The window is the only piece taken from src/: the algorithm whose cost the
 // gateway's limiter pays too.
 
-import { SlidingWindow, type WindowEntry } from '../src/limits/sliding-window.ts';
+import { SlidingWindow } from '../src/limits/sliding-window.ts';
 
 export interface Rule {
   rpm: number;
@@ -20,10 +20,11 @@ export interface Rule {
 
 export const rule = (rpm: number, tpm: number, concurrency: number): Rule => ({ rpm, tpm, concurrency, requests: new SlidingWindow(), tokens: new SlidingWindow(), inFlight: 0 });
 
-/** What an admitted request counted, to correct or undo it later (key's entries, then the group's). */
+/** What an admitted request counted, to correct or undo it later (the buckets of the key's counts, then the group's). */
 export interface Held {
-  requests: [WindowEntry, WindowEntry];
-  tokens: [WindowEntry, WindowEntry];
+  requests: [number, number];
+  tokens: [number, number];
+  estimate: number;
 }
 
 /** Which check refused, or what was counted in both rules when both admit. */
@@ -36,13 +37,14 @@ export function admit(key: Rule, group: Rule, estimate: number, now: number): He
   return {
     requests: [key.requests.add(1, now), group.requests.add(1, now)],
     tokens: [key.tokens.add(estimate, now), group.tokens.add(estimate, now)],
+    estimate,
   };
 }
 
 /** After the call: the token estimate becomes the actual count; one fewer in flight. */
 export function release(key: Rule, group: Rule, held: Held, actual: number): void {
-  key.tokens.adjust(held.tokens[0], actual);
-  group.tokens.adjust(held.tokens[1], actual);
+  key.tokens.adjust(held.tokens[0], held.estimate, actual);
+  group.tokens.adjust(held.tokens[1], held.estimate, actual);
   key.inFlight--;
   group.inFlight--;
 }
@@ -70,8 +72,8 @@ export const costMicros = (inPerM: number, outPerM: number, prompt: number, comp
 
 /** Undoes an admission whose request never ran (the budget refused it): counts nothing, frees its slot. */
 export function cancel(key: Rule, group: Rule, held: Held): void {
-  key.requests.adjust(held.requests[0], 0);
-  group.requests.adjust(held.requests[1], 0);
+  key.requests.adjust(held.requests[0], 1, 0);
+  group.requests.adjust(held.requests[1], 1, 0);
   release(key, group, held, 0);
 }
 

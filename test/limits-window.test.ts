@@ -24,11 +24,11 @@ test('waitFor finds the earliest time enough has left; adjust corrects a live am
   expect(w.waitFor(1, 10, t0 + 20_000)).toBe(40_000);
   expect(w.waitFor(6, 10, t0 + 20_000)).toBe(50_000);
   expect(w.waitFor(11, 10, t0 + 20_000)).toBe(Infinity);
-  w.adjust(a, 2);
+  w.adjust(a, 5, 2);
   expect(w.used(t0 + 20_000)).toBe(7);
   expect(w.waitFor(3, 10, t0 + 20_000)).toBe(0);
   expect(w.used(t0 + 65_000)).toBe(5); // a's bucket has left the window
-  w.adjust(a, 9); // after its bucket left the window: no effect
+  w.adjust(a, 2, 9); // after its bucket left the window: no effect
   expect(w.used(t0 + 65_000)).toBe(5);
 });
 
@@ -38,12 +38,12 @@ test('an add into a bucket the walk pointer already passed is still found (point
   expect(v.nextFreeMs(t1)).toBe(0);
   v.add(1, t1);
   const e = v.add(2, t1 + 10_000);
-  v.adjust(e, 0);
+  v.adjust(e, 2, 0);
   v.add(1, t1 + 20_000);
   // The walk passes the emptied bucket (t1+10 s) once the first one leaves the window...
   expect(v.nextFreeMs(t1 + 61_000)).toBe(20_000 + WINDOW_MS - 61_000);
   // ...then that emptied bucket's amount comes back (a late tpm correction): it must be found again.
-  v.adjust(e, 4);
+  v.adjust(e, 0, 4);
   expect(v.used(t1 + 61_000)).toBe(5);
   expect(v.nextFreeMs(t1 + 61_000)).toBe(10_000 + WINDOW_MS - 61_000);
 });

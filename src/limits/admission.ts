@@ -5,18 +5,20 @@
 // concurrency slots are freed.
 
 import type { Admission, AdmissionRequest, Ticket } from '../runtime/contracts.ts';
-import type { BudgetTracker } from '../runtime/budgets.ts';
+import type { BudgetHold, BudgetTracker } from '../runtime/budgets.ts';
+import type { Usage } from '../contracts/canonical.ts';
 import { rateLimitError, rateLimitHeaders } from './headers.ts';
 import type { AcquireResult, Lease, RateLimiter } from './rate-limiter.ts';
 import { rulesFor } from './rules.ts';
 
 const noLease: Lease = { release: () => {}, cancel: () => {} };
+const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 export function createAdmission(limiter: RateLimiter, budgets: BudgetTracker): Admission {
   return {
     admit(request: AdmissionRequest): Ticket | Promise<Ticket> {
       const rules = rulesFor(request.gw, request.key, request.model);
-      if (rules.length === 0) return reserve(request, budgets, noLease, {});
+      if (rules.length === 0) return reserve(request, budgets, noLease, NO_HEADERS);
       // promptTokens may be computed lazily by the caller: read it only when a tpm rule needs it.
       const tokens = tokensFor(rules, request);
       const result = limiter.acquire({ rules, tokens });
@@ -38,22 +40,27 @@ export function tokensFor(rules: readonly { tpm?: number }[], request: Admission
 function reserve(request: AdmissionRequest, budgets: BudgetTracker, lease: Lease, headers: Record<string, string>): Ticket {
   const { key } = request;
   const amount = key.budgetMicros !== undefined ? request.reservationMicros : 0;
-  let hold;
+  let hold: BudgetHold;
   try {
     hold = budgets.reserve(key, amount);
   } catch (err) {
     lease.cancel();
     throw err;
   }
-  let settled = false;
-  return {
-    headers,
-    settle({ usage, costMicros }) {
-      if (settled) return;
-      settled = true;
-      hold.settle(costMicros);
-      const tokens = usage ? usage.total_tokens || usage.prompt_tokens + usage.completion_tokens : 0;
-      lease.release(tokens);
-    },
-  };
+  return new AdmissionTicket(headers, hold, lease);
+}
+
+/** An admitted request's ticket: settles its budget hold and its limiter lease once (a class: no closures). */
+class AdmissionTicket implements Ticket {
+  #settled = false;
+
+  constructor(readonly headers: Record<string, string>, private readonly hold: BudgetHold, private readonly lease: Lease) {}
+
+  settle({ usage, costMicros }: { usage?: Usage; costMicros: number }): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.hold.settle(costMicros);
+    const tokens = usage ? usage.total_tokens || usage.prompt_tokens + usage.completion_tokens : 0;
+    this.lease.release(tokens);
+  }
 }

@@ -7,7 +7,7 @@
 
 import type { AcquireRequest, AcquireResult, Denial, FamilyStatus, Lease, LimitRule, LimitSnapshot, RateLimiter } from './rate-limiter.ts';
 import { ruleId } from './rate-limiter.ts';
-import { SlidingWindow, type WindowEntry } from './sliding-window.ts';
+import { SlidingWindow } from './sliding-window.ts';
 
 /** Retry hint for a full concurrency limit: nothing says when a slot frees, so suggest a short wait. */
 const CONCURRENCY_RETRY_MS = 1000;
@@ -19,13 +19,6 @@ interface ScopeState {
   inFlight: number;
   /** Dropped from the map by a sweep: a rule that remembered it looks its id up again. */
   swept: boolean;
-}
-
-interface Held {
-  state: ScopeState;
-  request?: WindowEntry;
-  tokens?: WindowEntry;
-  slot: boolean;
 }
 
 export class MemoryRateLimiter implements RateLimiter {
@@ -71,20 +64,17 @@ export class MemoryRateLimiter implements RateLimiter {
     }
     if (denial) return { ok: false, denial, snapshot: snapshot(ruleList, states, now) };
 
-    const held: Held[] = new Array(ruleList.length);
+    // One lease object per request: the states found above and the bucket each amount went to (a number
+    // per window, not an entry object).
+    const buckets: number[] = new Array(ruleList.length * 2);
     for (let i = 0; i < ruleList.length; i++) {
       const rule = ruleList[i];
       const state = states[i];
-      const slot = rule.concurrency !== undefined;
-      held[i] = {
-        state,
-        request: rule.rpm !== undefined ? state.requests.add(1, now) : undefined,
-        tokens: rule.tpm !== undefined && tokens > 0 ? state.tokens.add(tokens, now) : undefined,
-        slot,
-      };
-      if (slot) state.inFlight += 1;
+      buckets[2 * i] = rule.rpm !== undefined ? state.requests.add(1, now) : -1;
+      buckets[2 * i + 1] = rule.tpm !== undefined && tokens > 0 ? state.tokens.add(tokens, now) : -1;
+      if (rule.concurrency !== undefined) state.inFlight += 1;
     }
-    return { ok: true, lease: lease(held), snapshot: snapshot(ruleList, states, now) };
+    return { ok: true, lease: new MemoryLease(ruleList, states, buckets, tokens), snapshot: snapshot(ruleList, states, now) };
   }
 
   /** Tokens and requests counted now for a scope (tests, diagnostics). */
@@ -125,39 +115,62 @@ function finite(ms: number): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
-function lease(held: Held[]): Lease {
-  let released = false;
-  const free = (actualTokens: number | undefined, cancel: boolean) => {
-    if (released) return;
-    released = true;
-    for (const h of held) {
-      if (h.slot) h.state.inFlight = Math.max(0, h.state.inFlight - 1);
-      if (cancel && h.request) h.state.requests.adjust(h.request, 0);
-      if (h.tokens && (cancel || actualTokens !== undefined)) h.state.tokens.adjust(h.tokens, cancel ? 0 : Math.max(0, Math.ceil(actualTokens!)));
-    }
-  };
-  return { release: (actual) => free(actual, false), cancel: () => free(undefined, true) };
-}
+/** What an admitted request holds: one count per rpm and tpm window (by bucket) and one slot per concurrency rule. */
+class MemoryLease implements Lease {
+  #released = false;
 
-/** The tightest rpm and tpm rule: least remaining, then the smaller limit. */
-function snapshot(rules: readonly LimitRule[], states: ScopeState[], now: number): LimitSnapshot {
-  let requests: FamilyStatus | undefined;
-  let tokens: FamilyStatus | undefined;
-  for (let i = 0; i < rules.length; i++) {
-    const rule = rules[i];
-    const state = states[i];
-    if (rule.rpm !== undefined) requests = tighter(requests, family(rule.rpm, state.requests, now));
-    if (rule.tpm !== undefined) tokens = tighter(tokens, family(rule.tpm, state.tokens, now));
+  constructor(
+    private readonly rules: readonly LimitRule[],
+    private readonly states: ScopeState[],
+    /** Per rule: the bucket of its request count, then of its tokens (-1: none). */
+    private readonly buckets: number[],
+    private readonly tokens: number,
+  ) {}
+
+  release(actualTokens?: number): void {
+    this.#free(actualTokens, false);
   }
-  return { requests, tokens };
+
+  cancel(): void {
+    this.#free(undefined, true);
+  }
+
+  #free(actualTokens: number | undefined, cancel: boolean): void {
+    if (this.#released) return;
+    this.#released = true;
+    for (let i = 0; i < this.rules.length; i++) {
+      const state = this.states[i];
+      if (this.rules[i].concurrency !== undefined) state.inFlight = Math.max(0, state.inFlight - 1);
+      const requestBucket = this.buckets[2 * i];
+      if (cancel && requestBucket >= 0) state.requests.adjust(requestBucket, 1, 0);
+      const tokenBucket = this.buckets[2 * i + 1];
+      if (tokenBucket >= 0 && (cancel || actualTokens !== undefined)) {
+        state.tokens.adjust(tokenBucket, this.tokens, cancel ? 0 : Math.max(0, Math.ceil(actualTokens!)));
+      }
+    }
+  }
 }
 
-function family(limit: number, window: SlidingWindow, now: number): FamilyStatus {
-  return { limit, remaining: Math.max(0, limit - window.used(now)), resetMs: window.nextFreeMs(now) };
+/** The tightest rpm and tpm rule: least remaining, then the smaller limit (one object per family reported). */
+function snapshot(rules: readonly LimitRule[], states: ScopeState[], now: number): LimitSnapshot {
+  return { requests: tightest(rules, states, now, false), tokens: tightest(rules, states, now, true) };
 }
 
-function tighter(a: FamilyStatus | undefined, b: FamilyStatus): FamilyStatus {
-  if (!a) return b;
-  if (b.remaining !== a.remaining) return b.remaining < a.remaining ? b : a;
-  return b.limit < a.limit ? b : a;
+function tightest(rules: readonly LimitRule[], states: ScopeState[], now: number, tokens: boolean): FamilyStatus | undefined {
+  let best = -1;
+  let bestLimit = 0;
+  let bestRemaining = 0;
+  for (let i = 0; i < rules.length; i++) {
+    const limit = tokens ? rules[i].tpm : rules[i].rpm;
+    if (limit === undefined) continue;
+    const remaining = Math.max(0, limit - (tokens ? states[i].tokens : states[i].requests).used(now));
+    if (best < 0 || remaining < bestRemaining || (remaining === bestRemaining && limit < bestLimit)) {
+      best = i;
+      bestLimit = limit;
+      bestRemaining = remaining;
+    }
+  }
+  if (best < 0) return undefined;
+  const window = tokens ? states[best].tokens : states[best].requests;
+  return { limit: bestLimit, remaining: bestRemaining, resetMs: window.nextFreeMs(now) };
 }

@@ -8,12 +8,6 @@ export const WINDOW_MS = 60_000;
 const BUCKET_MS = 100;
 const SLOTS = WINDOW_MS / BUCKET_MS;
 
-/** A handle on an amount added to the window. */
-export interface WindowEntry {
-  readonly bucket: number;
-  amount: number;
-}
-
 export class SlidingWindow {
   private readonly amounts = new Float64Array(SLOTS);
   /** The bucket number each slot currently holds (-1: empty). */
@@ -73,7 +67,8 @@ export class SlidingWindow {
     return b;
   }
 
-  add(amount: number, now: number): WindowEntry {
+  /** Counts `amount` at `now`; returns its bucket, for a later adjust(). */
+  add(amount: number, now: number): number {
     now = this.clamp(now);
     this.prune(now);
     const bucket = this.current(now);
@@ -85,18 +80,17 @@ export class SlidingWindow {
     this.amounts[slot] += amount;
     this.sum += amount;
     if (bucket < this.firstUsed) this.firstUsed = bucket;
-    return { bucket, amount };
+    return bucket;
   }
 
-  /** Replaces an entry's amount; an entry whose bucket already left the window changes nothing. */
-  adjust(entry: WindowEntry, amount: number): void {
-    const slot = entry.bucket % SLOTS;
-    if (entry.bucket >= this.firstLive && this.buckets[slot] === entry.bucket) {
-      this.amounts[slot] += amount - entry.amount;
-      this.sum += amount - entry.amount;
-      if (this.amounts[slot] > 0 && entry.bucket < this.firstUsed) this.firstUsed = entry.bucket;
+  /** Replaces `was`, counted in `bucket` by add(), with `amount`; a bucket that already left the window changes nothing. */
+  adjust(bucket: number, was: number, amount: number): void {
+    const slot = bucket % SLOTS;
+    if (bucket >= this.firstLive && this.buckets[slot] === bucket) {
+      this.amounts[slot] += amount - was;
+      this.sum += amount - was;
+      if (this.amounts[slot] > 0 && bucket < this.firstUsed) this.firstUsed = bucket;
     }
-    entry.amount = amount;
   }
 
   /** True when nothing is counted (the window may be dropped). */

@@ -5,13 +5,13 @@
 import { GatewayError } from '../contracts/errors.ts';
 import type { CompiledModel, Target } from '../compile/types.ts';
 import type { Runtime } from '../runtime/runtime.ts';
-import { countRequestPrompt } from '../tokens/count.ts';
 import { answer } from './answer.ts';
 import { assertModelAllowed } from './authenticate.ts';
 import { keyPlan, laneFor } from './lane.ts';
 import { runCanonicalHooks } from './canonical-hooks.ts';
 import { restrictPlan } from './provider-access.ts';
-import { type Plan, maxOutputTokens, modelsOf, outputShape, reservationFor } from './reservation.ts';
+import type { Plan } from './reservation.ts';
+import { CallAdmission } from './call-admission.ts';
 import type { Exchange, InboundCall, Surface } from './types.ts';
 
 export type { Surface } from './types.ts';
@@ -55,15 +55,10 @@ export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCal
   }
 
   // Counting prompt tokens costs real CPU on long prompts: only done when a budget, a tpm limit or a
-  // missing upstream usage needs it, and then once. The reservation is only computed for budgeted keys.
-  let counted: number | undefined;
-  const promptTokens = () => (counted ??= call.operation === 'passthrough' ? 0 : countRequestPrompt(call.body));
-  const shape = outputShape(call);
-  const admitted = rt.admission.admit({
-    gw, key, model, get promptTokens() { return promptTokens(); },
-    maxOutputTokens: maxOutputTokens(shape, model),
-    get reservationMicros() { return model ? reservationFor(shape, priced ?? modelsOf(gw, plan), multiplier, promptTokens()) : 0; },
-  });
+  // missing upstream usage needs it, and then once (call-admission.ts).
+  const asked = new CallAdmission(gw, key, model, call, plan, priced, multiplier);
+  const promptTokens = () => asked.promptTokens;
+  const admitted = rt.admission.admit(asked);
   const ticket = admitted instanceof Promise ? await admitted : admitted; // the in-memory limiter answers synchronously
   // From here the request holds a reservation: finishRequest settles it, whatever happens next.
   ex.billing = { ticket, multiplier, promptTokens };

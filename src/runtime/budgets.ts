@@ -101,20 +101,29 @@ export class BudgetTracker {
       if (a.spentMicros + a.reservedMicros + amount > budget) throw quotaError(key.name, budget, a, amount);
       a.reservedMicros += amount;
     }
-    let done = false;
-    return {
-      settle: (actualMicros) => {
-        if (done) return;
-        done = true;
-        if (limited) a.reservedMicros = Math.max(0, a.reservedMicros - amount);
-        a.spentMicros += Math.max(0, Math.round(actualMicros));
-      },
-      cancel: () => {
-        if (done) return;
-        done = true;
-        if (limited) a.reservedMicros = Math.max(0, a.reservedMicros - amount);
-      },
-    };
+    return new Reservation(a, limited ? amount : 0);
+  }
+}
+
+/** One request's hold on a key's budget (a class: one object per request, no closures). */
+class Reservation implements BudgetHold {
+  #done = false;
+
+  /** `amount`: what is held in `reservedMicros` (0 for a key without a budget). */
+  constructor(private readonly account: BudgetAccount, private readonly amount: number) {}
+
+  settle(actualMicros: number): void {
+    if (this.#done) return;
+    this.#done = true;
+    const a = this.account;
+    a.reservedMicros = Math.max(0, a.reservedMicros - this.amount);
+    a.spentMicros += Math.max(0, Math.round(actualMicros));
+  }
+
+  cancel(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.account.reservedMicros = Math.max(0, this.account.reservedMicros - this.amount);
   }
 }
 
