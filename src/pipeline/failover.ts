@@ -104,11 +104,9 @@ export async function runWithFailover(ex: Exchange, call: InboundCall, plan: Arr
       message: `No provider of ${modelName} supports ${call.method} ${call.path}. Use a model whose provider serves this endpoint.`,
     });
   }
-  const notes: AttemptNote[] = [];
-  let lastError: GatewayError | undefined;
-  let rateLimitError: GatewayError | undefined;
-  let circuitWaitMs = Infinity;
-  let sawOverload = false;
+  // What the attempts taught, for the final error (one object; the error path's helpers are module functions).
+  const t: Tally = { ex, deps, candidates, modelName, notes: [], circuitWaitMs: Infinity, sawOverload: false };
+  const notes = t.notes;
   let waited = 0;
 
   while (ex.attempts.length < maxTries) {
@@ -129,7 +127,7 @@ export async function runWithFailover(ex: Exchange, call: InboundCall, plan: Arr
         candidate.failedAt = Date.now();
       } else {
         candidate.out = true;
-        circuitWaitMs = Math.min(circuitWaitMs, deps.breakers.waitMs(target.breakerKey) || policy.breakerCooldownMs);
+        t.circuitWaitMs = Math.min(t.circuitWaitMs, deps.breakers.waitMs(target.breakerKey) || policy.breakerCooldownMs);
       }
       continue;
     }
@@ -138,7 +136,7 @@ export async function runWithFailover(ex: Exchange, call: InboundCall, plan: Arr
       // Envoy-style overflow: no queueing, and nothing the upstream did, so no breaker failure.
       deps.breakers.release(target.breakerKey);
       candidate.out = true;
-      sawOverload = true;
+      t.sawOverload = true;
       notes.push({ provider: target.provider.name, outcome: 'overloaded (max_connections)' });
       continue;
     }
@@ -185,42 +183,59 @@ export async function runWithFailover(ex: Exchange, call: InboundCall, plan: Arr
       const retryable = isRetryable(gwErr, policy);
       // Our own provider key rejected: other targets may work, this one will not on a second try.
       candidate.again = retryable && gwErr.code !== 'upstream_auth_failed';
-      if (limited) rateLimitError = gwErr;
-      else lastError = gwErr;
+      if (limited) t.rateLimitError = gwErr;
+      else t.lastError = gwErr;
       if (!retryable) {
-        if (limited && !lastError) throw report(allRateLimited());
-        throw report(gwErr);
+        if (limited && !t.lastError) throw report(t, allRateLimited(t));
+        throw report(t, gwErr);
       }
     }
   }
 
-  throw report(outcome());
-
-  function outcome(): GatewayError {
-    if (candidates.every((c) => c.rateLimited || c.tries === 0) && candidates.some((c) => c.rateLimited)) return allRateLimited();
-    if (lastError) return lastError;
-    if (rateLimitError) return allRateLimited();
-    if (sawOverload) return overloaded(modelName);
-    return new GatewayError({
-      status: 502, type: 'upstream_error', code: 'upstream_error', retryAfterMs: circuitWaitMs === Infinity ? undefined : circuitWaitMs,
-      message: `Every provider for ${modelName} is temporarily unavailable (circuit open after repeated failures). Retry in ${Math.ceil((circuitWaitMs === Infinity ? policy.breakerCooldownMs : circuitWaitMs) / 1000)} s.`,
-    });
-  }
-
-  /** 429 with the Retry-After of the soonest rate-limited target. */
-  function allRateLimited(): GatewayError {
-    const waits = candidates.filter((c) => c.rateLimited).map((c) => deps.breakers.parkedMs(c.target.breakerKey)).filter((ms) => ms > 0);
-    const soonest = waits.length ? Math.min(...waits) : rateLimitError?.retryAfterMs ?? 1000;
-    return rateLimited(modelName, soonest, ex.gw.exposeUpstream ? rateLimitError : undefined);
-  }
-
-  function report(err: GatewayError): GatewayError {
-    // The client's own bad request (a 4xx the upstream rejected) is routine; anything else is worth a warning.
-    const level = err.status >= 500 || err.status === 429 ? 'warn' : 'info';
-    if (notes.length) deps.log?.[level]('upstream attempts failed', { request_id: ex.id, model: modelName, code: err.code, attempts: describeAttempts(notes), error: (lastError ?? rateLimitError ?? err).message });
-    return finalError(err, notes, ex.attempts.length, ex.gw, ex.id);
-  }
+  throw report(t, outcome(t));
 }
+
+/** One request's failover, as the error path needs it. */
+interface Tally {
+  ex: Exchange;
+  deps: FailoverDeps;
+  candidates: Candidate[];
+  modelName: string;
+  notes: AttemptNote[];
+  lastError?: GatewayError;
+  rateLimitError?: GatewayError;
+  circuitWaitMs: number;
+  sawOverload: boolean;
+}
+
+function outcome(t: Tally): GatewayError {
+  const { candidates, lastError, rateLimitError, circuitWaitMs, modelName } = t;
+  const policy = t.ex.gw.routing;
+  if (candidates.every((c) => c.rateLimited || c.tries === 0) && candidates.some((c) => c.rateLimited)) return allRateLimited(t);
+  if (lastError) return lastError;
+  if (rateLimitError) return allRateLimited(t);
+  if (t.sawOverload) return overloaded(modelName);
+  return new GatewayError({
+    status: 502, type: 'upstream_error', code: 'upstream_error', retryAfterMs: circuitWaitMs === Infinity ? undefined : circuitWaitMs,
+    message: `Every provider for ${modelName} is temporarily unavailable (circuit open after repeated failures). Retry in ${Math.ceil((circuitWaitMs === Infinity ? policy.breakerCooldownMs : circuitWaitMs) / 1000)} s.`,
+  });
+}
+
+/** 429 with the Retry-After of the soonest rate-limited target. */
+function allRateLimited(t: Tally): GatewayError {
+  const waits = t.candidates.filter((c) => c.rateLimited).map((c) => t.deps.breakers.parkedMs(c.target.breakerKey)).filter((ms) => ms > 0);
+  const soonest = waits.length ? Math.min(...waits) : t.rateLimitError?.retryAfterMs ?? 1000;
+  return rateLimited(t.modelName, soonest, t.ex.gw.exposeUpstream ? t.rateLimitError : undefined);
+}
+
+function report(t: Tally, err: GatewayError): GatewayError {
+  const { ex, notes } = t;
+  // The client's own bad request (a 4xx the upstream rejected) is routine; anything else is worth a warning.
+  const level = err.status >= 500 || err.status === 429 ? 'warn' : 'info';
+  if (notes.length) t.deps.log?.[level]('upstream attempts failed', { request_id: ex.id, model: t.modelName, code: err.code, attempts: describeAttempts(notes), error: (t.lastError ?? t.rateLimitError ?? err).message });
+  return finalError(err, notes, ex.attempts.length, ex.gw, ex.id);
+}
+
 
 /**
  * The next target to try: first every target not tried yet, in plan order; then (retries) round-robin:
@@ -228,8 +243,7 @@ export async function runWithFailover(ex: Exchange, call: InboundCall, plan: Arr
  * otherwise. It is tried after its backoff or park, when that wait still fits `retry.max_wait_ms`.
  */
 function pickNext(candidates: Candidate[], breakers: CircuitBreakers, policy: RoutingPolicy, waited: number): { candidate: Candidate; waitMs: number } | undefined {
-  const fresh = candidates.find((c) => c.tries === 0 && !c.out);
-  if (fresh) return { candidate: fresh, waitMs: 0 };
+  for (const c of candidates) if (c.tries === 0 && !c.out) return { candidate: c, waitMs: 0 };
   const now = Date.now();
   let best: { candidate: Candidate; waitMs: number; parked: number } | undefined;
   for (const c of candidates) {
