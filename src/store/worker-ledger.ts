@@ -53,6 +53,8 @@ export class WorkerLedger implements LedgerSink {
   #inFlight = new Map<number, InFlight>();
   /** Batches whose commit failed: still queued in the worker, which retries them. */
   #failed = new Map<number, InFlight>();
+  /** Rows in #inFlight and #failed, recounted when either changes (a few times a second), so `pending`, read on every request by the ledger guard, walks nothing. */
+  #heldRows = 0;
   #fallback?: LedgerSink;
   // The worker stays referenced (not unref'd): while a flush or close awaits it, it must keep the
   // process alive, or the process could exit with rows unwritten. close() terminates it.
@@ -94,10 +96,7 @@ export class WorkerLedger implements LedgerSink {
 
   get pending(): number {
     if (this.#fallback) return this.#fallback.pending;
-    let n = this.#buffer.length;
-    for (const f of this.#inFlight.values()) n += f.rows;
-    for (const f of this.#failed.values()) n += f.rows;
-    return n;
+    return this.#buffer.length + this.#heldRows;
   }
 
   health(): LedgerHealth {
@@ -156,10 +155,18 @@ export class WorkerLedger implements LedgerSink {
       // thread several times more than JSON.stringify plus a string transfer.
       const json = JSON.stringify(rows);
       this.#inFlight.set(seq, { json, rows: rows.length, done, resolve, reject });
+      this.#recount();
       this.#worker.postMessage({ type: 'rows', seq, json } satisfies ToWorker);
     }
     if (!waitAll) return Promise.resolve();
     return Promise.all([...this.#inFlight.values()].map((f) => f.done)).then(() => {});
+  }
+
+  #recount(): void {
+    let n = 0;
+    for (const f of this.#inFlight.values()) n += f.rows;
+    for (const f of this.#failed.values()) n += f.rows;
+    this.#heldRows = n;
   }
 
   #receive(message: FromWorker): void {
@@ -168,11 +175,13 @@ export class WorkerLedger implements LedgerSink {
       this.#inFlight.delete(message.seq);
       // The worker's flush drains its whole queue: earlier failed batches are committed too.
       for (const seq of this.#failed.keys()) if (seq < message.seq) this.#failed.delete(seq);
+      this.#recount();
       this.#failingSince = undefined;
       this.#lastError = undefined;
       entry?.resolve();
     } else if (message.type === 'drained') {
       this.#failed.clear();
+      this.#recount();
       this.#failingSince = undefined;
       this.#lastError = undefined;
     } else if (message.type === 'error') {
@@ -185,6 +194,7 @@ export class WorkerLedger implements LedgerSink {
         this.#inFlight.delete(message.seq);
         if (entry) {
           this.#failed.set(message.seq, entry);
+          this.#recount();
           entry.reject(new Error(message.message));
         }
       }
@@ -202,6 +212,7 @@ export class WorkerLedger implements LedgerSink {
     const unconfirmed = [...this.#inFlight.values()];
     this.#failed.clear();
     this.#inFlight.clear();
+    this.#recount();
     const rows = [...failed, ...unconfirmed].flatMap((entry) => JSON.parse(entry.json) as WireRow[]).concat(this.#buffer);
     for (const { row, attempts } of rows.map(decodeRow)) fallback.record(row, attempts);
     this.#buffer = [];
