@@ -51,39 +51,51 @@ export function readText(request: Request, limit: number, timeoutMs = DEFAULT_BO
   if (!Number.isFinite(declared)) return readBytes(request, limit, timeoutMs).then((bytes) => utf8.decode(bytes));
   if (declared > limit) return Promise.reject(tooLarge(limit));
   if (declared === 0) return Promise.resolve(''); // not `request.body` (see readBytes)
-  return withinDeadline(request.text().catch(clientLeft), timeoutMs);
+  return withinDeadline(request.text(), timeoutMs);
 }
 
 /**
  * One promise settled by whichever comes first, the read or the deadline (cheaper than a Promise.race
  * over a deadline promise: this runs on every request). After a timeout nobody awaits the read; the
- * closed connection then rejects it, and that rejection is dropped here.
+ * closed connection then rejects it, and that rejection is dropped here. A failed read is a client that
+ * left (ClientGone).
  */
 function withinDeadline<T>(read: Promise<T>, timeoutMs: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    let settled = false;
-    const timer: Deadline = deadlines.after(timeoutMs, () => {
-      if (settled) return;
-      settled = true;
-      reject(bodyTimeout(timeoutMs));
-    });
-    read.then(
-      (value) => {
-        timer.cancel();
-        if (!settled) {
-          settled = true;
-          resolve(value);
-        }
-      },
-      (err: unknown) => {
-        timer.cancel();
-        if (!settled) {
-          settled = true;
-          reject(err);
-        }
-      },
-    );
+    const race = new DeadlineRace(resolve, reject, timeoutMs);
+    read.then((value) => race.done(value), (err: unknown) => race.failed(err));
   });
+}
+
+/** The read's side and the deadline's side of withinDeadline (a class: the deadline calls it, no closure). */
+class DeadlineRace<T> {
+  #settled = false;
+  readonly #timer: Deadline;
+
+  constructor(private readonly resolve: (value: T) => void, private readonly reject: (err: unknown) => void, private readonly timeoutMs: number) {
+    this.#timer = deadlines.after(timeoutMs, this);
+  }
+
+  deadlineReached(): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.reject(bodyTimeout(this.timeoutMs));
+  }
+
+  done(value: T): void {
+    this.#timer.cancel();
+    if (this.#settled) return;
+    this.#settled = true;
+    this.resolve(value);
+  }
+
+  /** Our own refusals (413 while counting) pass through; a failure of the body stream is a client that left. */
+  failed(err: unknown): void {
+    this.#timer.cancel();
+    if (this.#settled) return;
+    this.#settled = true;
+    this.reject(err instanceof GatewayError || err instanceof ClientGone ? err : new ClientGone());
+  }
 }
 
 async function readAll(request: Request, declared: number, limit: number): Promise<Uint8Array> {
