@@ -3,7 +3,7 @@
 
 import type { JsonValue, Operation, Usage } from '../contracts/canonical.ts';
 import type { Runtime } from '../runtime/runtime.ts';
-import type { RequestRow } from '../runtime/contracts.ts';
+import type { AttemptRow, RequestRow } from '../runtime/contracts.ts';
 import { countText } from '../tokens/count.ts';
 import type { Charge } from './finish.ts';
 import type { Exchange } from './types.ts';
@@ -44,11 +44,18 @@ export function meter(rt: Runtime, ex: Exchange, m: MeterInput): void {
       operation: ex.call?.operation,
       traceParent: ex.traceParent,
     },
-    ex.attempts.map((a, i) => ({
-      requestId: ex.id, n: i + 1, provider: a.provider, upstreamModel: a.upstreamModel, status: a.status,
-      errorCode: a.errorCode ?? null, latencyMs: a.latencyMs, ts: a.startedAt,
-    })),
+    attemptRows(ex),
   );
+}
+
+/** The exchange's attempts as ledger rows (a plain loop: this runs on every request). */
+function attemptRows(ex: Exchange): AttemptRow[] {
+  const rows: AttemptRow[] = new Array(ex.attempts.length);
+  for (let i = 0; i < rows.length; i++) {
+    const a = ex.attempts[i];
+    rows[i] = { requestId: ex.id, n: i + 1, provider: a.provider, upstreamModel: a.upstreamModel, status: a.status, errorCode: a.errorCode ?? null, latencyMs: a.latencyMs, ts: a.startedAt };
+  }
+  return rows;
 }
 
 /**
