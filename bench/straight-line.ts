@@ -60,7 +60,8 @@ async function straightLine(request: Request, server: { requestIP(r: Request): {
   const signal = request.signal;
   const scope = new RequestScope(id, route.path, signal, rt.log, gw.secrets);
   const ipOf = () => server.requestIP(request)?.address ?? '127.0.0.1';
-  const ex = new RequestExchange(id, gw, route, ipOf, signal, scope, rt.enter());
+  rt.enterRequest();
+  const ex = new RequestExchange(id, gw, route, ipOf, signal, scope, rt);
   let status = 500;
   try {
     const key = (ex.key = authenticate(gw, request.headers, ipOf, rt.runtimeKeyLookup));

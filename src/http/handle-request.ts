@@ -58,13 +58,13 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
   const signal = request.signal;
   const scope = new RequestScope(id, route.path, signal, rt.log, gw.secrets);
   // The client address is looked up only when something needs it (allow_ips, jobs, the request log).
-  const ex = new RequestExchange(id, gw, route, clientIp, signal, scope, rt.enter());
-  const ipOf = () => ex.clientIp;
+  rt.enterRequest();
+  const ex = new RequestExchange(id, gw, route, clientIp, signal, scope, rt);
   // OTLP export on: the client's trace context becomes the span's parent (and nothing else).
   if (rt.spans) ex.traceParent = request.headers.get('traceparent') ?? undefined;
   let status = 500;
   try {
-    const response = await serveApiRequest(rt, ex, request, url, rest, ipOf, hostProblem);
+    const response = await serveApiRequest(rt, ex, request, url, rest, hostProblem);
     status = response.status;
     return response;
   } finally {
@@ -75,7 +75,7 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
   }
 }
 
-async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url: RequestTarget, rest: string, ipOf: () => string, hostProblem?: GatewayError): Promise<Response> {
+async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url: RequestTarget, rest: string, hostProblem?: GatewayError): Promise<Response> {
   const { gw, route, scope, id } = ex;
   let surface: InboundSurface | undefined;
   try {
@@ -99,7 +99,7 @@ async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url:
     if (target.kind === 'unknown') {
       throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_route', message: `Unknown path ${req.method} ${url.pathname}. ${target.hint.replaceAll('<gateway>', GATEWAY_ADDRESS + route.path)}` });
     }
-    ex.key = authenticate(gw, req.headers, ipOf, rt.runtimeKeyLookup);
+    ex.key = authenticate(gw, req.headers, ex, rt.runtimeKeyLookup); // the exchange looks the address up only if asked
     scope.keyName = ex.key.name;
     scope.group = ex.key.group;
     if (target.kind === 'models') return await routeJson(ex, listModels(gw, ex, target.id));

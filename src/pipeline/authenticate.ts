@@ -21,12 +21,15 @@ export function presentedKey(headers: Headers): string | undefined {
   return headers.get('x-api-key')?.trim() || headers.get('api-key')?.trim() || undefined;
 }
 
-export function authenticate(gw: CompiledGateway, headers: Headers, clientIpOf: string | (() => string), lookupRuntime?: KeyLookup, now = Date.now()): CompiledKey {
+/** The client's address, or where to find it when a key's allow_ips needs it (the exchange itself has a lazy getter). */
+export type ClientIpSource = string | (() => string) | { readonly clientIp: string };
+
+export function authenticate(gw: CompiledGateway, headers: Headers, clientIpOf: ClientIpSource, lookupRuntime?: KeyLookup, now = Date.now()): CompiledKey {
   return authenticateKey(gw, presentedKey(headers), clientIpOf, lookupRuntime, now);
 }
 
 /** Authenticates a key a protocol surface found wherever its clients send it (a header, a query parameter). */
-export function authenticateKey(gw: CompiledGateway, presented: string | undefined, clientIpOf: string | (() => string), lookupRuntime?: KeyLookup, now = Date.now()): CompiledKey {
+export function authenticateKey(gw: CompiledGateway, presented: string | undefined, clientIpOf: ClientIpSource, lookupRuntime?: KeyLookup, now = Date.now()): CompiledKey {
   if (!presented) {
     throw new GatewayError({
       status: 401, type: 'authentication_error', code: 'missing_api_key',
@@ -48,7 +51,7 @@ export function authenticateKey(gw: CompiledGateway, presented: string | undefin
       message: `The API key "${key.name}" expired at ${new Date(key.expiresAt).toISOString()}. Ask this gateway's operator for a new key.`,
     });
   }
-  const clientIp = key.allowIps?.length ? (typeof clientIpOf === 'string' ? clientIpOf : clientIpOf()) : '';
+  const clientIp = key.allowIps?.length ? (typeof clientIpOf === 'string' ? clientIpOf : typeof clientIpOf === 'function' ? clientIpOf() : clientIpOf.clientIp) : '';
   if (key.allowIps?.length && !ipAllowed(clientIp, key.allowIps)) {
     throw new GatewayError({
       status: 403, type: 'permission_error', code: 'ip_not_allowed',

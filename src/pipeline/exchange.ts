@@ -51,8 +51,17 @@ export class RequestExchange implements Exchange {
     private readonly ipSource: string | (() => string),
     readonly signal: AbortSignal,
     readonly scope: HookScope,
-    readonly leave: () => void,
+    /** Counts requests in flight for the drain: entered by the caller, left once by leave(). */
+    private readonly inflight: { leaveRequest(): void },
   ) {}
+
+  #left = false;
+
+  leave(): void {
+    if (this.#left) return;
+    this.#left = true;
+    this.inflight.leaveRequest();
+  }
 
   get clientIp(): string {
     return (this.#ip ??= typeof this.ipSource === 'string' ? this.ipSource : this.ipSource());

@@ -82,14 +82,23 @@ export class Runtime {
 
   /** Tracks a request (or stream) in flight; call the returned function exactly once when done. */
   enter(): () => void {
-    this.inflight += 1;
+    this.enterRequest();
     let left = false;
     return () => {
       if (left) return;
       left = true;
-      this.inflight -= 1;
-      if (this.inflight === 0) for (const w of this.drainWaiters.splice(0)) w();
+      this.leaveRequest();
     };
+  }
+
+  /** One more request in flight; the caller must call leaveRequest() exactly once (an API request's exchange does). */
+  enterRequest(): void {
+    this.inflight += 1;
+  }
+
+  leaveRequest(): void {
+    this.inflight -= 1;
+    if (this.inflight === 0) for (const w of this.drainWaiters.splice(0)) w();
   }
 
   /** Aborted when the drain timeout is reached: streams still running end with an error event. */
