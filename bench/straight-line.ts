@@ -30,8 +30,7 @@ import { authenticate } from '../src/pipeline/authenticate.ts';
 import { RequestExchange, RequestScope } from '../src/pipeline/exchange.ts';
 import { laneFor } from '../src/pipeline/lane.ts';
 import { assertModelName } from '../src/pipeline/model-name.ts';
-import { maxOutputTokens, outputShape, reservationFor } from '../src/pipeline/reservation.ts';
-import { countRequestPrompt } from '../src/tokens/count.ts';
+import { CallAdmission } from '../src/pipeline/call-admission.ts';
 import { adapterRequestFor } from '../src/pipeline/attempt.ts';
 import { callUpstream } from '../src/upstream/call.ts';
 import { answerShapeProblem } from '../src/pipeline/answer-shape.ts';
@@ -64,7 +63,7 @@ async function straightLine(request: Request, server: { requestIP(r: Request): {
   const ex = new RequestExchange(id, gw, route, ipOf, signal, scope, rt);
   let status = 500;
   try {
-    const key = (ex.key = authenticate(gw, request.headers, ipOf, rt.runtimeKeyLookup));
+    const key = (ex.key = authenticate(gw, request.headers, ex, rt.runtimeKeyLookup));
     scope.keyName = key.name;
     scope.group = key.group;
     let text: string | undefined;
@@ -83,13 +82,9 @@ async function straightLine(request: Request, server: { requestIP(r: Request): {
     const lane = laneFor(gw, key, model);
     if (!lane || lane.plan.length !== 1 || lane.plan[0]!.targets.length !== 1) return fail('not a one-target model');
     scope.model = model;
-    let counted: number | undefined;
-    const promptTokens = () => (counted ??= countRequestPrompt(body));
-    const shape = outputShape(call);
-    const admitted = rt.admission.admit({
-      gw, key, model: lane.model, get promptTokens() { return promptTokens(); }, maxOutputTokens: maxOutputTokens(shape, lane.model),
-      get reservationMicros() { return reservationFor(shape, lane.priced, lane.multiplier, promptTokens()); },
-    });
+    const asked = new CallAdmission(gw, key, lane.model, call, lane.plan, lane.priced, lane.multiplier);
+    const promptTokens = () => asked.promptTokens;
+    const admitted = rt.admission.admit(asked);
     const ticket = admitted instanceof Promise ? await admitted : admitted;
     ex.billing = { ticket, multiplier: lane.multiplier, promptTokens };
     const target = lane.plan[0]!.targets[0]!;

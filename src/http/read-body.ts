@@ -31,15 +31,16 @@ export const DEFAULT_BODY_TIMEOUT_MS = 60_000;
 
 /**
  * The body's bytes, within `limit` bytes and `timeoutMs` (a trickled or abandoned upload must not hold
- * a connection and a request slot for ever). On timeout the read is cancelled and 408 is thrown.
+ * a connection and a request slot for ever). On timeout 408 is thrown and the read is abandoned (the connection is then closed, app.ts).
  */
 export function readBytes(request: Request, limit: number, timeoutMs = DEFAULT_BODY_TIMEOUT_MS): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge(limit));
-  // A declared length says whether there is a body; reading `request.body` would make Bun wrap a buffered
-  // body in a ReadableStream (two more objects, and the read then goes through the stream).
-  if (declared === 0 || (!Number.isFinite(declared) && !request.body)) return Promise.resolve(new Uint8Array());
-  return withinDeadline(readAll(request, declared, limit), timeoutMs);
+  // A declared non-zero length says there is a body: `request.body` is read only otherwise, as Bun wraps a
+  // buffered body in a ReadableStream on first read (two more objects). A declared 0 is checked, since a
+  // plugin's new Request may carry a body under headers copied from a bodiless one.
+  if ((declared === 0 || !Number.isFinite(declared)) && !request.body) return Promise.resolve(new Uint8Array());
+  return withinDeadline(readAll(request, declared, limit), timeoutMs, false);
 }
 
 /**
@@ -50,19 +51,19 @@ export function readText(request: Request, limit: number, timeoutMs = DEFAULT_BO
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (!Number.isFinite(declared)) return readBytes(request, limit, timeoutMs).then((bytes) => utf8.decode(bytes));
   if (declared > limit) return Promise.reject(tooLarge(limit));
-  if (declared === 0) return Promise.resolve(''); // not `request.body` (see readBytes)
-  return withinDeadline(request.text(), timeoutMs);
+  if (declared === 0 && !request.body) return Promise.resolve(''); // `request.body` only then (see readBytes)
+  return withinDeadline(request.text(), timeoutMs, true);
 }
 
 /**
  * One promise settled by whichever comes first, the read or the deadline (cheaper than a Promise.race
  * over a deadline promise: this runs on every request). After a timeout nobody awaits the read; the
- * closed connection then rejects it, and that rejection is dropped here. A failed read is a client that
- * left (ClientGone).
+ * closed connection then rejects it, and that rejection is dropped here. `readFailureIsClientGone`: any
+ * failure of the read is a client that left (the runtime's text()); otherwise the read's own error stands.
  */
-function withinDeadline<T>(read: Promise<T>, timeoutMs: number): Promise<T> {
+function withinDeadline<T>(read: Promise<T>, timeoutMs: number, readFailureIsClientGone: boolean): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const race = new DeadlineRace(resolve, reject, timeoutMs);
+    const race = new DeadlineRace(resolve, reject, timeoutMs, readFailureIsClientGone);
     read.then((value) => race.done(value), (err: unknown) => race.failed(err));
   });
 }
@@ -72,7 +73,12 @@ class DeadlineRace<T> {
   #settled = false;
   readonly #timer: Deadline;
 
-  constructor(private readonly resolve: (value: T) => void, private readonly reject: (err: unknown) => void, private readonly timeoutMs: number) {
+  constructor(
+    private readonly resolve: (value: T) => void,
+    private readonly reject: (err: unknown) => void,
+    private readonly timeoutMs: number,
+    private readonly readFailureIsClientGone: boolean,
+  ) {
     this.#timer = deadlines.after(timeoutMs, this);
   }
 
@@ -89,12 +95,11 @@ class DeadlineRace<T> {
     this.resolve(value);
   }
 
-  /** Our own refusals (413 while counting) pass through; a failure of the body stream is a client that left. */
   failed(err: unknown): void {
     this.#timer.cancel();
     if (this.#settled) return;
     this.#settled = true;
-    this.reject(err instanceof GatewayError || err instanceof ClientGone ? err : new ClientGone());
+    this.reject(this.readFailureIsClientGone ? new ClientGone() : err);
   }
 }
 

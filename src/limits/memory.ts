@@ -32,7 +32,7 @@ export class MemoryRateLimiter implements RateLimiter {
     const now = request.now ?? this.clock();
     if (++this.calls % SWEEP_EVERY === 0) this.sweep(now);
     const tokens = Math.max(0, Math.ceil(request.tokens));
-    // Runs on every request: plain loops, no per-rule closures or intermediate arrays.
+    // Runs on every request: plain loops, no closures; two arrays (the rules' states, then the lease's buckets).
     const ruleList = request.rules;
     const states: ScopeState[] = new Array(ruleList.length);
     for (let i = 0; i < ruleList.length; i++) states[i] = this.stateOf(ruleList[i]);

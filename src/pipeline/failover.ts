@@ -236,7 +236,6 @@ function report(t: Tally, err: GatewayError): GatewayError {
   return finalError(err, notes, ex.attempts.length, ex.gw, ex.id);
 }
 
-
 /**
  * The next target to try: first every target not tried yet, in plan order; then (retries) round-robin:
  * the fewest tries first, a target parked by a Retry-After after those that are not, plan order

@@ -2,7 +2,8 @@
 // per-request setTimeout + clearTimeout costs a native timer object and two heap operations each; here a
 // deadline is one small object in a slot set, and one unref'd interval (TICK_MS, idle-interval.ts) serves
 // them all while any are pending. A deadline fires within TICK_MS after it is due (plus event-loop delay), never before.
-// Process-wide like the runtime's own timers: it holds callbacks only, no configuration.
+// Process-wide like the runtime's own timers: it holds callbacks (or the objects to call) until they fire or are
+// cancelled, no configuration.
 
 import { IdleInterval } from './idle-interval.ts';
 
@@ -60,7 +61,7 @@ export class DeadlineWheel {
     return this.#pending;
   }
 
-  /** An entry's cancel(); idempotent. */
+  /** @internal An entry's cancel() (an entry of this wheel only); idempotent. */
   cancel(entry: Entry): void {
     if (!entry.slot) return;
     entry.slot.delete(entry);

@@ -44,3 +44,22 @@ test('deadlines in order across slots, a throwing callback does not stop the oth
   await Bun.sleep(90);
   expect(order).toEqual([0, 25, 40]);
 });
+
+test('a deadline may call an object: deadlineReached runs once, on that object; cancel before it is due stops it', async () => {
+  const wheel = new DeadlineWheel();
+  class Target {
+    calls = 0;
+    deadlineReached(): void {
+      this.calls++;
+    }
+  }
+  const fired = new Target();
+  const cancelled = new Target();
+  wheel.after(10, fired);
+  wheel.after(10, cancelled).cancel();
+  expect(wheel.pending).toBe(1);
+  await Bun.sleep(60);
+  expect(fired.calls).toBe(1);
+  expect(cancelled.calls).toBe(0);
+  expect(wheel.pending).toBe(0);
+});
