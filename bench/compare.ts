@@ -2,7 +2,8 @@
 // rounds so host load hits both alike (how each hot-path cut in bench/README.md was measured).
 // BENCH_A / BENCH_B: checkout directories (default B = this one; A is required). BENCH_STAGE: which
 // layers are on (a STAGE_LAYERS name in gateway-config.ts: auth, limits, budget, ledger, observe, redis; default ledger). ROUNDS (6), SECONDS (3).
-// Prints main-thread and all-thread µs per request and req/s, medians, and B / A. Stage redis also prints
+// Prints main-thread and all-thread µs per request and req/s, medians, and B / A. BENCH_A_ENV / BENCH_B_ENV ("K=V,K=V"):
+// extra environment for one side (BENCH_B may name the same checkout as BENCH_A, to A/B a runtime setting). Stage redis also prints
 // redis-server's own CPU per request (`INFO cpu`, read around each wrk run: one redis-server serves both
 // checkouts, one at a time) and its script calls per request (`INFO commandstats`).
 // With the ledger on it also prints the ledger worker thread's µs per request (the threads named "Worker").
@@ -28,6 +29,10 @@ if (!a) {
   process.exit(2);
 }
 const checkouts = [resolve(a), resolve(process.env.BENCH_B ?? resolve(import.meta.dir, '..'))];
+/** BENCH_A_ENV / BENCH_B_ENV: extra environment for that checkout's gateway ("K=V,K=V"), e.g. a runtime setting A/B'd on one checkout. */
+const envOf = (spec: string | undefined): Record<string, string> =>
+  Object.fromEntries((spec ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const extraEnv = [envOf(process.env.BENCH_A_ENV), envOf(process.env.BENCH_B_ENV)];
 const stage = process.env.BENCH_STAGE ?? 'ledger';
 const layers = stageLayers(stage);
 /** redis-server's CPU seconds so far (user + sys, all its threads) and script calls (EVAL + EVALSHA). */
@@ -58,7 +63,7 @@ for (const [i, dir] of checkouts.entries()) {
   await Bun.write(join(d, 'gateway.yaml'), stageYaml({ upstreamPort, dir: d, ...layers, redis: redis?.url }));
   const port = freePort();
   const child = spawnChild([process.execPath, join(dir, 'src/cli.ts'), 'start', '--config', join(d, 'gateway.yaml'), '--port', String(port)], {
-    SWITCHYARD_LOG: layers.observe ? 'info' : 'silent', ...(layers.ledgerFile ? {} : { SWITCHYARD_LEDGER_THREAD: 'discard' }),
+    SWITCHYARD_LOG: layers.observe ? 'info' : 'silent', ...(layers.ledgerFile ? {} : { SWITCHYARD_LEDGER_THREAD: 'discard' }), ...extraEnv[i],
   });
   void (async () => { for await (const _ of child.proc.stdout) { /* discard */ } })().catch(() => {});
   await waitHealthy(`http://127.0.0.1:${port}/health`, child, dir);
