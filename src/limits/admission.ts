@@ -34,7 +34,8 @@ function admitted(request: AdmissionRequest, budgets: BudgetTracker, result: Acq
 
 /** Tokens a request reserves on tpm rules (prompt estimate + max output; 0 when no rule counts tokens). */
 export function tokensFor(rules: readonly { tpm?: number }[], request: AdmissionRequest): number {
-  return rules.some((r) => r.tpm !== undefined) ? request.promptTokens + request.maxOutputTokens : 0;
+  for (const r of rules) if (r.tpm !== undefined) return request.promptTokens + request.maxOutputTokens;
+  return 0;
 }
 
 function reserve(request: AdmissionRequest, budgets: BudgetTracker, lease: Lease, headers: Record<string, string>): Ticket {

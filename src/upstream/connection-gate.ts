@@ -8,6 +8,19 @@ export interface Lease {
   release(): void;
 }
 
+/** A held slot (a class: one object per upstream attempt, no closure). */
+class Slot implements Lease {
+  #held = true;
+
+  constructor(private readonly gate: ConnectionGate, private readonly provider: string, private readonly overNetwork: boolean) {}
+
+  release(): void {
+    if (!this.#held) return;
+    this.#held = false;
+    this.gate.free(this.provider, this.overNetwork);
+  }
+}
+
 /**
  * How many requests this runtime's fetch runs at once before it queues the rest. Bun caps it at 256
  * unless BUN_CONFIG_MAX_HTTP_REQUESTS was set when the process started (setting it later has no effect).
@@ -31,17 +44,15 @@ export class ConnectionGate {
     if (used >= limit || (overNetwork && this.fetching >= this.fetchCap)) return undefined;
     this.inUse.set(provider, used + 1);
     if (overNetwork) this.fetching += 1;
-    let held = true;
-    return {
-      release: () => {
-        if (!held) return;
-        held = false;
-        const n = (this.inUse.get(provider) ?? 1) - 1;
-        if (n > 0) this.inUse.set(provider, n);
-        else this.inUse.delete(provider);
-        if (overNetwork) this.fetching -= 1;
-      },
-    };
+    return new Slot(this, provider, overNetwork);
+  }
+
+  /** @internal A slot's release (Slot calls it once). */
+  free(provider: string, overNetwork: boolean): void {
+    const n = (this.inUse.get(provider) ?? 1) - 1;
+    if (n > 0) this.inUse.set(provider, n);
+    else this.inUse.delete(provider);
+    if (overNetwork) this.fetching -= 1;
   }
 
   /** Requests in flight to a provider (for tests and the admin view). */
