@@ -36,7 +36,7 @@ const ROWS_PER_STATEMENT = 50;
 const places = (n: number, k: number) => Array(n).fill(`(${Array(k).fill('?').join(', ')})`).join(', ');
 
 export function syncSqliteLedgerTarget(db: SyncDb): LedgerTarget {
-  type Stmt = { run(...args: Bound[]): unknown };
+  type Stmt = { run(args: Bound[]): unknown };
   const cache = new Map<string, Stmt>();
   const stmt = (kind: 'r' | 'a' | 's', n: number): Stmt => {
     const key = kind + n;
@@ -48,7 +48,7 @@ export function syncSqliteLedgerTarget(db: SyncDb): LedgerTarget {
         : `WITH v(id, key_name, cost) AS (VALUES ${places(n, 3)}) INSERT INTO key_spend (key_name, spent_micros, budget_adjust_micros, updated_at) ` +
           'SELECT key_name, SUM(cost), 0, ? FROM v WHERE id NOT IN (SELECT id FROM requests) GROUP BY key_name ' +
           'ON CONFLICT(key_name) DO UPDATE SET spent_micros = key_spend.spent_micros + excluded.spent_micros, updated_at = excluded.updated_at';
-      cache.set(key, (s = db.prepare<Bound[]>(sql)));
+      cache.set(key, (s = db.prepare<[Bound[]]>(sql)));
     }
     return s;
   };
@@ -74,11 +74,15 @@ export function syncSqliteLedgerTarget(db: SyncDb): LedgerTarget {
           attempts++;
         }
       }
-      if (keyed) stmt('s', keyed).run(...spendArgs, now);
-      stmt('r', part.length).run(...rowArgs);
+      // One array argument: the binding then uses it as it is (spread arguments are copied twice: the spread, then its flat()).
+      if (keyed) {
+        spendArgs.push(now);
+        stmt('s', keyed).run(spendArgs);
+      }
+      stmt('r', part.length).run(rowArgs);
       for (let a = 0; a < attempts; a += ROWS_PER_STATEMENT) {
         const n = Math.min(ROWS_PER_STATEMENT, attempts - a);
-        stmt('a', n).run(...attemptArgs.slice(a * 8, (a + n) * 8));
+        stmt('a', n).run(attemptArgs.slice(a * 8, (a + n) * 8));
       }
       attemptCount += attempts;
     }
