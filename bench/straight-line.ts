@@ -59,7 +59,6 @@ async function straightLine(request: Request, server: { requestIP(r: Request): {
   const signal = request.signal;
   const scope = new RequestScope(id, route.path, signal, rt.log, gw.secrets);
   const ipOf = () => server.requestIP(request)?.address ?? '127.0.0.1';
-  rt.enterRequest();
   const ex = new RequestExchange(id, gw, route, ipOf, signal, scope, rt);
   let status = 500;
   try {

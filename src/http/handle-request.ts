@@ -58,7 +58,6 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
   const signal = request.signal;
   const scope = new RequestScope(id, route.path, signal, rt.log, gw.secrets);
   // The client address is looked up only when something needs it (allow_ips, jobs, the request log).
-  rt.enterRequest();
   const ex = new RequestExchange(id, gw, route, clientIp, signal, scope, rt);
   // OTLP export on: the client's trace context becomes the span's parent (and nothing else).
   if (rt.spans) ex.traceParent = request.headers.get('traceparent') ?? undefined;

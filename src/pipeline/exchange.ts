@@ -43,6 +43,7 @@ export class RequestExchange implements Exchange {
   traceParent?: string;
   finished?: boolean;
   #ip: string | undefined;
+  #left = false;
 
   constructor(
     readonly id: string,
@@ -51,12 +52,13 @@ export class RequestExchange implements Exchange {
     private readonly ipSource: string | (() => string),
     readonly signal: AbortSignal,
     readonly scope: HookScope,
-    /** Counts requests in flight for the drain: entered by the caller, left once by leave(). */
-    private readonly inflight: { leaveRequest(): void },
-  ) {}
+    /** Counts requests in flight for the drain: entered here, left once by leave(). */
+    private readonly inflight: { enterRequest(): void; leaveRequest(): void },
+  ) {
+    inflight.enterRequest();
+  }
 
-  #left = false;
-
+  /** The request is over (finishRequest): leaves the in-flight count, once. */
   leave(): void {
     if (this.#left) return;
     this.#left = true;

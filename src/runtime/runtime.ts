@@ -91,7 +91,7 @@ export class Runtime {
     };
   }
 
-  /** One more request in flight; the caller must call leaveRequest() exactly once (an API request's exchange does). */
+  /** One more request in flight; the caller must call leaveRequest() exactly once (an API request's exchange does both). */
   enterRequest(): void {
     this.inflight += 1;
   }
