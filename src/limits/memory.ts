@@ -6,7 +6,7 @@
 // limits apply to the next request. Idle state is swept now and then.
 
 import type { AcquireRequest, AcquireResult, Denial, FamilyStatus, Lease, LimitRule, LimitSnapshot, RateLimiter } from './rate-limiter.ts';
-import { ruleId } from './rate-limiter.ts';
+import { isTighter, ruleId } from './rate-limiter.ts';
 import { SlidingWindow } from './sliding-window.ts';
 
 /** Retry hint for a full concurrency limit: nothing says when a slot frees, so suggest a short wait. */
@@ -164,7 +164,7 @@ function tightest(rules: readonly LimitRule[], states: ScopeState[], now: number
     const limit = tokens ? rules[i].tpm : rules[i].rpm;
     if (limit === undefined) continue;
     const remaining = Math.max(0, limit - (tokens ? states[i].tokens : states[i].requests).used(now));
-    if (best < 0 || remaining < bestRemaining || (remaining === bestRemaining && limit < bestLimit)) {
+    if (best < 0 || isTighter(remaining, limit, bestRemaining, bestLimit)) {
       best = i;
       bestLimit = limit;
       bestRemaining = remaining;

@@ -96,3 +96,11 @@ export function ruleId(rule: Pick<LimitRule, 'scope' | 'name'>): string {
 export function ruleLabel(rule: Pick<LimitRule, 'scope' | 'name'>): string {
   return rule.scope === 'global' ? 'global' : `${rule.scope} "${rule.name}"`;
 }
+
+/**
+ * Which of two rules the x-ratelimit-* headers report (every backend): the one with less remaining, then the
+ * smaller limit; on a tie the one already chosen stays.
+ */
+export function isTighter(remaining: number, limit: number, chosenRemaining: number, chosenLimit: number): boolean {
+  return remaining < chosenRemaining || (remaining === chosenRemaining && limit < chosenLimit);
+}

@@ -20,7 +20,7 @@
 import { GatewayError } from '../../contracts/errors.ts';
 import { tokensFor } from '../../limits/admission.ts';
 import { rateLimitError, rateLimitHeaders } from '../../limits/headers.ts';
-import { type Denial, type FamilyStatus, type LimitRule, type LimitSnapshot, ruleId } from '../../limits/rate-limiter.ts';
+import { type Denial, type FamilyStatus, type LimitRule, type LimitSnapshot, isTighter, ruleId } from '../../limits/rate-limiter.ts';
 import { rulesFor } from '../../limits/rules.ts';
 import type { Logger } from '../../log.ts';
 import { quotaError } from '../../runtime/budgets.ts';
@@ -282,7 +282,5 @@ function snapshotOf(rules: readonly LimitRule[], reply: ScriptReply[]): LimitSna
 }
 
 function tighter(a: FamilyStatus | undefined, b: FamilyStatus): FamilyStatus {
-  if (!a) return b;
-  if (b.remaining !== a.remaining) return b.remaining < a.remaining ? b : a;
-  return b.limit < a.limit ? b : a;
+  return !a || isTighter(b.remaining, b.limit, a.remaining, a.limit) ? b : a;
 }
