@@ -11,7 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { heapStats } from 'bun:jsc';
-import { BENCH_KEY, BENCH_MODEL, stageLayers, stageYaml } from './gateway-config.ts';
+import { stageLayers } from './gateway-config.ts';
+import { type Call, floorCall, runConcurrent, startInProcess } from './inproc-harness.ts';
 import { installExitHandlers, killAll, readPort, spawnChild } from './procs.ts';
 
 const N = Number(process.env.N ?? 200);
@@ -41,39 +42,9 @@ const dir = mkdtempSync(join(tmpdir(), 'switchyard-census-'));
 const upstream = spawnChild([process.execPath, 'bench/fake-upstream.ts'], {});
 const upstreamPort = await readPort(upstream, 'fake upstream');
 if (!layers.ledgerFile) process.env.SWITCHYARD_LEDGER_THREAD = 'discard';
-const root = resolve(import.meta.dir, '..');
-const { startGateway } = await import(join(root, 'src/gateway.ts'));
-const { handleApiRequest } = await import(join(root, 'src/http/handle-request.ts'));
-const { createLogger } = await import(join(root, 'src/log.ts'));
-await Bun.write(join(dir, 'gateway.yaml'), stageYaml({ upstreamPort, dir, ...layers }));
-const gw = await startGateway({ configPath: join(dir, 'gateway.yaml'), port: 0, watch: false, logger: createLogger('silent') });
-
-const body = JSON.stringify({ model: BENCH_MODEL, messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 16 });
-const headers = { 'content-type': 'application/json', authorization: `Bearer ${BENCH_KEY}`, 'content-length': String(Buffer.byteLength(body)) };
-const upstreamUrl = `http://127.0.0.1:${upstreamPort}/v1/chat/completions`;
-
-const variants: Record<string, () => Promise<unknown>> = {
-  floor: async () => {
-    const req = new Request('http://gw/v1/chat/completions', { method: 'POST', headers, body });
-    const parsed = await req.json();
-    const r = await fetch(upstreamUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-upstream-bench' }, body: JSON.stringify(parsed) });
-    const text = await r.text();
-    JSON.parse(text);
-    return new Response(text, { headers: { 'content-type': 'application/json' } }).text();
-  },
-  gateway: async () => {
-    const res = await handleApiRequest(gw.runtime, new Request('http://gw/v1/chat/completions', { method: 'POST', headers, body }), '127.0.0.1');
-    if (res.status !== 200) throw new Error(`status ${res.status}: ${await res.text()}`);
-    return res.text();
-  },
-};
-
-async function run(fn: () => Promise<unknown>, n: number): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: CONC }, async () => {
-    while (next++ < n) await fn();
-  }));
-}
+const gw = await startInProcess(resolve(import.meta.dir, '..'), dir, upstreamPort, layers);
+const variants: Record<string, Call> = { floor: floorCall(upstreamPort), gateway: gw.chat };
+const run = (fn: Call, n: number) => runConcurrent(fn, n, CONC);
 
 const census = () => heapStats().objectTypeCounts as Record<string, number>;
 for (const [name, fn] of Object.entries(variants)) {

@@ -7,11 +7,11 @@
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { BENCH_KEY, BENCH_MODEL, stageYaml, stageLayers } from './gateway-config.ts';
+import { join, resolve } from 'node:path';
+import { stageLayers } from './gateway-config.ts';
+import { type Call, type InProcessGateway, floorCall, runConcurrent, startInProcess } from './inproc-harness.ts';
 import { installExitHandlers, killAll, readPort, spawnChild } from './procs.ts';
 import { median } from './report.ts';
-import { resolve } from 'node:path';
 
 const stage = process.env.BENCH_STAGE ?? 'ledger';
 const layers = stageLayers(stage);
@@ -24,21 +24,11 @@ const dir = mkdtempSync(join(tmpdir(), 'switchyard-inproc-'));
 const upstream = spawnChild([process.execPath, 'bench/fake-upstream.ts'], {});
 const upstreamPort = await readPort(upstream, 'fake upstream');
 if (!layers.ledgerFile) process.env.SWITCHYARD_LEDGER_THREAD = 'discard';
-type Checkout = { stop(): Promise<void>; handle(req: Request): Promise<Response> };
-async function load(root: string, name: string): Promise<Checkout> {
-  const { startGateway } = await import(join(root, 'src/gateway.ts'));
-  const { handleApiRequest } = await import(join(root, 'src/http/handle-request.ts'));
-  const { createLogger } = await import(join(root, 'src/log.ts'));
-  const sub = join(dir, name);
-  await Bun.write(join(sub, 'gateway.yaml'), stageYaml({ upstreamPort, dir: sub, ...layers }));
-  const gw = await startGateway({ configPath: join(sub, 'gateway.yaml'), port: 0, watch: false, logger: createLogger('silent') });
-  return { stop: () => gw.stop(), handle: (req) => handleApiRequest(gw.runtime, req, '127.0.0.1') };
-}
-const checkouts: Record<string, Checkout> = { gateway: await load(resolve(import.meta.dir, '..'), 'B') };
+const checkouts: Record<string, InProcessGateway> = { gateway: await load(resolve(import.meta.dir, '..'), 'B') };
 if (process.env.BENCH_A) checkouts.A = await load(resolve(process.env.BENCH_A), 'A');
-const body = JSON.stringify({ model: BENCH_MODEL, messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 16 });
-const headers = { 'content-type': 'application/json', authorization: `Bearer ${BENCH_KEY}`, 'content-length': String(Buffer.byteLength(body)) };
-const upstreamUrl = `http://127.0.0.1:${upstreamPort}/v1/chat/completions`;
+async function load(root: string, name: string): Promise<InProcessGateway> {
+  return startInProcess(root, join(dir, name), upstreamPort, layers);
+}
 
 const mainMs = () => {
   const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
@@ -50,32 +40,12 @@ const allMs = () => {
   return (u.user + u.system) / 1000;
 };
 
-const allVariants: Record<string, () => Promise<unknown>> = {
-  floor: async () => {
-    const req = new Request('http://gw/v1/chat/completions', { method: 'POST', headers, body });
-    const parsed = await req.json();
-    const r = await fetch(upstreamUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-upstream-bench' }, body: JSON.stringify(parsed) });
-    const text = await r.text();
-    JSON.parse(text);
-    return new Response(text, { headers: { 'content-type': 'application/json' } }).text();
-  },
-};
-for (const [name, c] of Object.entries(checkouts)) {
-  allVariants[name] = async () => {
-    const res = await c.handle(new Request('http://gw/v1/chat/completions', { method: 'POST', headers, body }));
-    if (res.status !== 200) throw new Error(`status ${res.status}: ${await res.text()}`);
-    return res.text();
-  };
-}
+const allVariants: Record<string, Call> = { floor: floorCall(upstreamPort) };
+for (const [name, c] of Object.entries(checkouts)) allVariants[name] = c.chat;
 
 const only = process.env.VARIANTS?.split(',');
 const variants = Object.fromEntries(Object.entries(allVariants).filter(([k]) => !only || only.includes(k)));
-async function run(fn: () => Promise<unknown>, n: number): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: CONC }, async () => {
-    while (next++ < n) await fn();
-  }));
-}
+const run = (fn: Call, n: number) => runConcurrent(fn, n, CONC);
 for (const fn of Object.values(variants)) await run(fn, 2000);
 const res: Record<string, { main: number[]; all: number[] }> = {};
 for (let r = 0; r < ROUNDS; r++) {
