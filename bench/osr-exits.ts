@@ -7,39 +7,24 @@
 // stable object shape there. STREAM=1 sends streamed chat requests. The printing slows the gateway: read the
 // counts, not the req/s. To see which source line an offset is, run once with BUN_JSC_dumpGeneratedBytecodes=1.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { BENCH_KEY, BENCH_MODEL, stageLayers, stageYaml } from './gateway-config.ts';
-import { freePort, installExitHandlers, killAll, readPort, spawnChild, waitHealthy } from './procs.ts';
-import { runWrk, writeLua } from './wrk.ts';
+import { rmSync } from 'node:fs';
+import { stageLayers } from './gateway-config.ts';
+import { startLoggedGateway } from './logged-gateway.ts';
+import { installExitHandlers, killAll } from './procs.ts';
+import { runWrk } from './wrk.ts';
 
 const stage = process.env.BENCH_STAGE ?? 'ledger';
 const layers = stageLayers(stage);
 const TOP = Number(process.env.TOP ?? 15);
 installExitHandlers();
-const root = mkdtempSync(join(tmpdir(), 'switchyard-osr-'));
-const upstream = spawnChild([process.execPath, 'bench/fake-upstream.ts'], {});
-const upstreamPort = await readPort(upstream, 'fake upstream');
-writeFileSync(join(root, 'gateway.yaml'), stageYaml({ upstreamPort, dir: root, ...layers }));
-const port = freePort();
-let log = '';
-const child = spawnChild([process.execPath, 'src/cli.ts', 'start', '--config', join(root, 'gateway.yaml'), '--port', String(port)], {
-  BUN_JSC_printEachOSRExit: '1', SWITCHYARD_LOG: 'silent', ...(layers.ledgerFile ? {} : { SWITCHYARD_LEDGER_THREAD: 'discard' }),
-}, (text) => { log += text; });
-void (async () => { for await (const _ of child.proc.stdout) { /* discard */ } })().catch(() => {});
-await waitHealthy(`http://127.0.0.1:${port}/health`, child, 'gateway');
-const url = `http://127.0.0.1:${port}/v1/chat/completions`;
-const stream = process.env.STREAM ? { stream: true, stream_options: { include_usage: true } } : {};
-const body = JSON.stringify({ model: BENCH_MODEL, messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 16, ...stream });
-const lua = await writeLua(join(root, 'post.lua'), body, { 'content-type': 'application/json', authorization: `Bearer ${BENCH_KEY}` });
+const { child, url, lua, stderr, root } = await startLoggedGateway(layers, { BUN_JSC_printEachOSRExit: '1' }, { stream: Boolean(process.env.STREAM), prefix: 'switchyard-osr-' });
 await runWrk(url, lua, { connections: 64, threads: 1, seconds: 2 }); // warm-up: first compilations and their exits
-const mark = log.length;
+const mark = stderr().length;
 const w = await runWrk(url, lua, { connections: 64, threads: 1, seconds: Number(process.env.SECONDS ?? 3) });
 await child.stop('SIGKILL');
 
 const sites = new Map<string, number>();
-for (const m of log.slice(mark).matchAll(/^Speculation failure in ([^#\s]+)#[^\s:]+:\[[^\]]*\] @ exit #\d+ \((bc#\d+), (\w+)\)/gm)) {
+for (const m of stderr().slice(mark).matchAll(/^Speculation failure in ([^#\s]+)#[^\s:]+:\[[^\]]*\] @ exit #\d+ \((bc#\d+), (\w+)\)/gm)) {
   const site = `${m[1]} ${m[2]} ${m[3]}`;
   sites.set(site, (sites.get(site) ?? 0) + 1);
 }
