@@ -6,7 +6,7 @@
 // much later than with a listener, which for an LLM call (seconds) changes nothing. A poll reads one flag per
 // call in flight: one poll over 5,000 open streams took 34 µs in process (AbortController signals), about
 // 0.14% of a core at 40 polls a second.
-// Process-wide like the deadline wheel: it holds callbacks only, no configuration.
+// Process-wide like the deadline wheel: it holds the calls being watched until they finish, no configuration.
 
 import { IdleInterval } from '../runtime/idle-interval.ts';
 
