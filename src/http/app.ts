@@ -46,23 +46,31 @@ export function createApp(rt: Runtime, opts: AppOptions = {}) {
   // admin API cannot be used to guess what the dashboard login refuses to let anyone guess.
   const throttle = new LoginThrottle();
   const dashboard = new Dashboard(rt, throttle);
+  // The server comes from the app itself, never from the handler's context: a handler that names `server`
+  // makes Elysia define a getter on every request's context (a function and an accessor per request,
+  // several µs per request at load; bench/README.md), and only the client's address needs it.
+  let built: { server: unknown } | undefined; // the app below (listen() sets its server)
+  const serverOf = (): ServerLike => (built?.server ?? null) as ServerLike;
   const app = new Elysia()
     .get('/health', () => json(200, health))
     .get('/ready', () => ready(rt, json))
-    .all('/admin/*', async ({ request, server }) => closeIfBodyUnread(request, await handleAdmin(rt, request, { throttle, ip: () => clientIpOf(rt, request, server as ServerLike) })), { parse: 'none' })
-    .get('/metrics', ({ request, server }) => handleMetrics(rt, request, { throttle, ip: () => clientIpOf(rt, request, server as ServerLike) }));
-  type Ctx = { request: Request; server: unknown };
-  const apiOnly = async ({ request, server }: Ctx) =>
-    closeIfBodyUnread(request, await handleApiRequest(rt, request, () => clientIpOf(rt, request, server as ServerLike)));
+    .all('/admin/*', async ({ request }) => closeIfBodyUnread(request, await handleAdmin(rt, request, { throttle, ip: () => clientIpOf(rt, request, serverOf()) })), { parse: 'none' })
+    .get('/metrics', ({ request }) => handleMetrics(rt, request, { throttle, ip: () => clientIpOf(rt, request, serverOf()) }));
+  // Handlers take `request` alone: Elysia reads what a handler uses from its source, and one that passes the
+  // whole context on is given parsed headers, cookies and query and the getter, on every request.
+  type Ctx = { request: Request };
+  const serveApi = async (request: Request) =>
+    closeIfBodyUnread(request, await handleApiRequest(rt, request, () => clientIpOf(rt, request, serverOf())));
+  const apiOnly = ({ request }: Ctx) => serveApi(request);
   // The dashboard's own paths only: /dashboard/billing/* stays OpenAI's billing API (handled by the pipeline).
-  const api = async (ctx: Ctx) =>
-    Dashboard.owns(ctx.request.url)
-      ? closeIfBodyUnread(ctx.request, await dashboard.handle(ctx.request, () => clientIpOf(rt, ctx.request, ctx.server as ServerLike)))
-      : apiOnly(ctx);
+  const serveDashboard = async (request: Request) =>
+    closeIfBodyUnread(request, await dashboard.handle(request, () => clientIpOf(rt, request, serverOf())));
+  const api = ({ request }: Ctx) => (Dashboard.owns(request.url) ? serveDashboard(request) : serveApi(request));
   // The fixed OpenAI POST paths (and Anthropic's and Responses' main ones) as static routes: Elysia hands them
   // to Bun's native router, cheaper than the catch-all's match (bench/README.md); never the dashboard's paths,
   // so without its ownership check.
   for (const path of [...OPENAI_POST_PATHS, '/v1/messages', '/v1/responses']) app.post(path, apiOnly, { parse: 'none' });
+  built = app;
   return app.all('/*', api, { parse: 'none' });
 }
 

@@ -2,6 +2,7 @@
 // client-chosen ledger ids, a stalled body, client aborts on plain requests, cache across surfaces,
 // X-Forwarded-For spoofing.
 
+import { connect } from 'node:net';
 import { afterAll, afterEach, expect, test } from 'bun:test';
 import { TEST_KEY, type TestGateway, config, startTestGateway } from '../helpers/gateway.ts';
 import { type FakeUpstream, chatChunks, chatCompletion, json, sse, upstreamPool } from '../helpers/fake-upstream.ts';
@@ -91,6 +92,25 @@ test('with trust_proxy, allow_ips uses the address our proxy appended, not a cli
   expect(spoofed.status).toBe(403);
   const real = await post('/v1/chat/completions', { model: 'm', messages: [{ role: 'user', content: 'x' }] }, { 'x-forwarded-for': '203.0.113.9, 10.1.1.1' });
   expect(real.status).toBe(200);
+});
+
+test('allow_ips sees the connection\'s own address (a client bound to 127.0.0.2 is told apart from 127.0.0.1)', async () => {
+  gw = await startTestGateway(config('providers:\n  mock: { adapter: mock, models: [m] }')
+    .replace(`key: ${TEST_KEY}`, `key: ${TEST_KEY}\n    allow_ips: [127.0.0.2/32]`));
+  const { port } = new URL(gw.url);
+  const body = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x' }] });
+  // A raw HTTP/1.1 request from a chosen local address (fetch cannot choose one): its status line's code.
+  const from = (localAddress: string) => new Promise<number>((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port: Number(port), localAddress }, () => {
+      socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TEST_KEY}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    });
+    let head = '';
+    socket.on('data', (chunk) => (head += chunk.toString()));
+    socket.on('close', () => resolve(Number(head.split(' ')[1])));
+    socket.on('error', reject);
+  });
+  expect(await from('127.0.0.2')).toBe(200);
+  expect(await from('127.0.0.1')).toBe(403);
 });
 
 test('a client that leaves a plain request is recorded as 499 and billed for its prompt', async () => {
