@@ -15,4 +15,5 @@ const server = Bun.serve({
 });
 
 exitWithParent();
+process.on('SIGTERM', () => process.exit(0)); // exit normally, so that --cpu-prof writes its profile
 console.log(JSON.stringify({ port: server.port }));

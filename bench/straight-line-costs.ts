@@ -1,7 +1,7 @@
 // `bun bench/straight-line-costs.ts` (issue 13): where the gateway's CPU per request goes, at the ledger
 // stage (auth, limits, budget, ledger). In alternating rounds under wrk (64 connections) it measures:
 //   the bare proxy and the floor ladder's ledger rung (bench/floor-ladder.ts), for scale;
-//   the gateway itself;
+//   the gateway itself, and its pipeline called from raw Bun.serve without Elysia (bench/raw-pipeline.ts);
 //   the gateway's straight line (bench/straight-line.ts): every check, none of the layers;
 //   the straight line without each check in turn (BENCH_SKIP=<check>), and without all of them.
 // CPU per request from /proc (all threads and the main thread). ROUNDS (4), SECONDS (3), VARIANTS
@@ -55,6 +55,8 @@ if (want('gateway')) {
   await waitHealthy(`http://127.0.0.1:${port}/health`, child, 'gateway');
   variants.push({ name: 'gateway', url: `http://127.0.0.1:${port}/v1/chat/completions`, pid: child.proc.pid, all: [], main: [], rps: [], failed: 0 });
 }
+await server('pipeline without Elysia', 'bench/raw-pipeline.ts', { BENCH_CONFIG: await config('raw-pipeline') });
+await server('straight line into serveModelCall', 'bench/straight-line.ts', { BENCH_CONFIG: await config('from-serve'), BENCH_FROM: 'serveModelCall' });
 await server('straight line', 'bench/straight-line.ts', { BENCH_CONFIG: await config('straight') });
 for (const check of CHECKS) await server(`straight line − ${check}`, 'bench/straight-line.ts', { BENCH_CONFIG: await config(`skip-${check}`), BENCH_SKIP: check });
 await server('straight line − all seven', 'bench/straight-line.ts', { BENCH_CONFIG: await config('skip-all'), BENCH_SKIP: CHECKS.join(',') });

@@ -40,10 +40,16 @@ import { addCostHeaders } from '../src/pipeline/answer.ts';
 import { finishRequest } from '../src/pipeline/finish.ts';
 import { type JsonObject, type Usage, usageFromWire } from '../src/contracts/canonical.ts';
 import type { InboundCall } from '../src/pipeline/types.ts';
+import { serveModelCall } from '../src/pipeline/serve-call.ts';
+import { openAISurface } from '../src/http/openai-surface.ts';
 
 const CHECKS = ['body', 'validate', 'request', 'abort', 'decode', 'headers', 'ledger'] as const;
 const skip = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
 for (const s of skip) if (!(CHECKS as readonly string[]).includes(s)) throw new Error(`BENCH_SKIP: unknown check "${s}" (one of ${CHECKS.join(', ')})`);
+// BENCH_FROM=serveModelCall: the straight line up to the admitted call's inputs, then the gateway's own layers
+// from serveModelCall on (admission, answer, failover, attempt, answer building): the layers' share split in two.
+const fromLayer = process.env.BENCH_FROM;
+if (fromLayer !== undefined && fromLayer !== 'serveModelCall') throw new Error('BENCH_FROM: only serveModelCall');
 const configPath = process.env.BENCH_CONFIG;
 if (!configPath) throw new Error('BENCH_CONFIG (a gateway.yaml) is required');
 
@@ -78,6 +84,11 @@ async function straightLine(request: Request, server: { requestIP(r: Request): {
       assertModelName(model);
     }
     ex.call = call;
+    if (fromLayer === 'serveModelCall') {
+      const response = await serveModelCall(rt, ex, call, openAISurface);
+      status = response.status;
+      return closeIfBodyUnread(request, response);
+    }
     const lane = laneFor(gw, key, model);
     if (!lane || lane.plan.length !== 1 || lane.plan[0]!.targets.length !== 1) return fail('not a one-target model');
     scope.model = model;
