@@ -1,37 +1,48 @@
 // Passes a byte stream through unchanged, but fails it (and aborts its source) when no data arrives for
-// `idleMs`: a raw upstream body (audio, files) that stalls must not hold a request open forever.
+// `idleMs`: a raw upstream body (audio, files) that stalls must not hold a request open forever. The timeout
+// is one watchdog per body (read-watchdog.ts); time the client spends between reads is not counted.
+
+import { ReadWatchdog } from './read-watchdog.ts';
 
 /** `onEnd` runs once when the body is over: read to the end, stalled, failed or cancelled. */
 export function withIdleTimeout(body: ReadableStream<Uint8Array>, idleMs: number, onStall: () => void, onEnd: () => void = () => {}): ReadableStream<Uint8Array> {
   const reader = body.getReader();
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  const watchdog = new ReadWatchdog(idleMs, () => {
+    onStall();
+    reader.cancel().catch(() => {}); // ends the waiting read
+  });
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    watchdog.stop();
+    onEnd();
+  };
+  const stalled = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    end();
+    controller.error(new Error(`upstream body stalled for ${idleMs} ms`));
+  };
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const stalled = new Promise<'stalled'>((resolve) => {
-        timer = setTimeout(() => resolve('stalled'), idleMs);
-      });
-      let next: Awaited<ReturnType<typeof reader.read>> | 'stalled';
+      watchdog.reading();
+      let next: Awaited<ReturnType<typeof reader.read>>;
       try {
-        next = await Promise.race([reader.read(), stalled]).finally(() => clearTimeout(timer));
+        next = await reader.read();
       } catch (err) {
-        onEnd();
+        if (watchdog.stalled) return stalled(controller);
+        end();
         throw err;
+      } finally {
+        watchdog.idle();
       }
-      if (next === 'stalled') {
-        onStall();
-        onEnd();
-        reader.cancel().catch(() => {});
-        controller.error(new Error(`upstream body stalled for ${idleMs} ms`));
-        return;
-      }
+      if (watchdog.stalled) return stalled(controller);
       if (next.done) {
-        onEnd();
+        end();
         controller.close();
       } else controller.enqueue(next.value);
     },
     cancel(reason) {
-      clearTimeout(timer);
-      onEnd();
+      end();
       return reader.cancel(reason);
     },
   });

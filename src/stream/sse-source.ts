@@ -1,12 +1,14 @@
 // Reads a streamed upstream body (SSE by default; NDJSON or AWS event-stream through a Framer) and
 // runs each event through the adapter's stream decoder, one step at a time. Handles stalls (idle
 // timeout), cut connections and frames the framer refuses (oversized, corrupt, not SSE at all), and
-// stops reading at the upstream's end marker ([DONE], message_stop) even when the upstream then keeps
-// the connection open.
+// ends the answer at the upstream's end marker ([DONE], message_stop) even when the upstream then keeps
+// the connection open (the rest of the body is drained in the background, end-drain.ts).
 
 import type { StreamDecoder, StreamStep } from '../contracts/adapter.ts';
 import { type GatewayError, errors } from '../contracts/errors.ts';
 import { type FrameEvent, type Framer, FramingError, createFramer } from './framing.ts';
+import { ReadWatchdog } from './read-watchdog.ts';
+import { drainAfterEnd } from './end-drain.ts';
 
 type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>;
 
@@ -37,10 +39,13 @@ export class SseSource implements StepSource {
   private readonly queue: FrameEvent[] = [];
   private readonly framer: Framer;
   private ended = false;
+  /** The idle timeout (read-watchdog.ts); undefined without one. */
+  private readonly watchdog: ReadWatchdog | undefined;
 
   constructor(body: ReadableStream<Uint8Array>, private readonly decoder: StreamDecoder, private readonly opts: SseSourceOptions) {
     this.reader = body.getReader();
     this.framer = opts.framer ?? createFramer('sse');
+    if (opts.idleTimeoutMs > 0) this.watchdog = new ReadWatchdog(opts.idleTimeoutMs, () => void this.reader.cancel(new StallError()).catch(() => {}));
   }
 
   /** The next decoded step; `ended` marks the last one. */
@@ -98,9 +103,13 @@ export class SseSource implements StepSource {
     return { ...this.decoder.end(), ended: true, done: false, error };
   }
 
-  /** The upstream sent its end marker: stop reading (it may hold the connection open) and end here. */
+  /** The upstream sent its end marker: the answer ends here; the rest of the body is drained in the background (end-drain.ts). */
   private finishAt(step: StreamStep): SourceStep {
-    this.cancel();
+    if (!this.ended) {
+      this.ended = true;
+      this.watchdog?.stop();
+      drainAfterEnd(this.reader, this.opts);
+    }
     const last = this.decoder.end();
     return { chunks: [...step.chunks, ...last.chunks], usage: last.usage ?? step.usage, done: true, error: last.error, ended: true };
   }
@@ -108,16 +117,24 @@ export class SseSource implements StepSource {
   private close(): void {
     if (this.ended) return;
     this.ended = true;
+    this.watchdog?.stop();
     this.opts.onClose?.();
   }
 
-  private readWithIdleTimeout(): Promise<ReadResult> {
-    if (this.opts.idleTimeoutMs <= 0) return this.reader.read();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const stall = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StallError()), this.opts.idleTimeoutMs);
-    });
-    return Promise.race([this.reader.read(), stall]).finally(() => clearTimeout(timer));
+  private async readWithIdleTimeout(): Promise<ReadResult> {
+    const watchdog = this.watchdog;
+    if (!watchdog) return this.reader.read();
+    watchdog.reading();
+    let result: ReadResult;
+    try {
+      result = await this.reader.read();
+    } catch (err) {
+      throw watchdog.stalled ? new StallError() : err;
+    } finally {
+      watchdog.idle();
+    }
+    if (watchdog.stalled) throw new StallError(); // the watchdog cancelled the reader: the read ended empty
+    return result;
   }
 }
 
