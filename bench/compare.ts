@@ -9,6 +9,8 @@
 // With the ledger on it also prints the ledger worker thread's µs per request (the threads named "Worker").
 // RATE=n: instead of wrk at 64 connections (saturation), requests sent open loop at n req/s (bench/paced.ts):
 // CPU per request away from saturation, where how many requests one event-loop turn serves matters less.
+// BENCH_GET=<path> (e.g. /v1/models): wrk GETs that path instead of posting a chat call (not with RATE).
+// BENCH_STREAM=1: the chat calls stream (the fake upstream's 24 events each; BENCH_CHUNKS sets its content chunks).
 
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,6 +49,9 @@ async function redisCost(): Promise<{ cpuS: number; scriptCalls: number } | unde
 const rounds = Number(process.env.ROUNDS ?? 6);
 const seconds = Number(process.env.SECONDS ?? 3);
 const rate = Number(process.env.RATE ?? 0);
+const getPath = process.env.BENCH_GET;
+const streamed = process.env.BENCH_STREAM === '1';
+if (getPath && rate > 0) throw new Error('BENCH_GET and RATE cannot be combined');
 
 installExitHandlers();
 // redis: one redis-server for both checkouts (a temp dir, a free port; see test/helpers/redis.ts).
@@ -67,12 +72,14 @@ for (const [i, dir] of checkouts.entries()) {
   });
   void (async () => { for await (const _ of child.proc.stdout) { /* discard */ } })().catch(() => {});
   await waitHealthy(`http://127.0.0.1:${port}/health`, child, dir);
-  gws.push({ dir, url: `http://127.0.0.1:${port}/v1/chat/completions`, child, main: [] as number[], all: [] as number[], worker: [] as number[], rps: [] as number[], redisUs: [] as number[], calls: [] as number[] });
+  gws.push({ dir, url: `http://127.0.0.1:${port}${getPath ?? '/v1/chat/completions'}`, child, main: [] as number[], all: [] as number[], worker: [] as number[], rps: [] as number[], redisUs: [] as number[], calls: [] as number[] });
 }
 // Observability on: /metrics scraped every 2 s, as in `bun run bench`.
-const stopScraping = layers.observe ? scrapeMetrics(gws.map((g) => g.url.replace('/v1/chat/completions', '/metrics'))) : () => {};
-const body = JSON.stringify({ model: BENCH_MODEL, messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 16 });
-const lua = await writeLua(join(root, 'post.lua'), body, { 'content-type': 'application/json', authorization: `Bearer ${BENCH_KEY}` });
+const stopScraping = layers.observe ? scrapeMetrics(gws.map((g) => `${new URL(g.url).origin}/metrics`)) : () => {};
+const body = JSON.stringify({ model: BENCH_MODEL, messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 16, ...(streamed && { stream: true }) });
+const lua = getPath
+  ? await writeLua(join(root, 'get.lua'), '', { authorization: `Bearer ${BENCH_KEY}` }, 'GET')
+  : await writeLua(join(root, 'post.lua'), body, { 'content-type': 'application/json', authorization: `Bearer ${BENCH_KEY}` });
 for (const g of gws) await runWrk(g.url, lua, { connections: 64, threads: 1, seconds: 3 });
 for (let r = 0; r < rounds; r++) {
   for (const g of r % 2 ? [...gws].reverse() : gws) {

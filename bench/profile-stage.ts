@@ -35,7 +35,8 @@ if (!server) {
   await waitHealthy(`http://127.0.0.1:${port}/health`, child, '.');
 }
 const url = `http://127.0.0.1:${servedPort}/v1/chat/completions`;
-const body = JSON.stringify({ model: BENCH_MODEL, messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 16 });
+// STREAM=1: streamed chat calls (the fake upstream's 24 events each).
+const body = JSON.stringify({ model: BENCH_MODEL, messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 16, ...(process.env.STREAM === '1' && { stream: true }) });
 const lua = await writeLua(join(root, 'post.lua'), body, { 'content-type': 'application/json', authorization: `Bearer ${BENCH_KEY}` });
 await runWrk(url, lua, { connections: 64, threads: 1, seconds: Number(process.env.WARM ?? 2) }); // warm-up (WARM seconds)
 const threadsBefore = threadCpu(child.proc.pid);

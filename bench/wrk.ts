@@ -24,11 +24,11 @@ export function wrkMissingMessage(): string {
 
 const luaString = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
-/** Writes a wrk Lua script that POSTs `body` with `headers` and returns its path. */
-export async function writeLua(path: string, body: string, headers: Record<string, string>): Promise<string> {
+/** Writes a wrk Lua script that POSTs `body` with `headers` (or, with `method` GET, asks without a body) and returns its path. */
+export async function writeLua(path: string, body: string, headers: Record<string, string>, method: 'POST' | 'GET' = 'POST'): Promise<string> {
   const lines = [
-    'wrk.method = "POST"',
-    `wrk.body = ${luaString(body)}`,
+    `wrk.method = "${method}"`,
+    ...(method === 'POST' ? [`wrk.body = ${luaString(body)}`] : []),
     ...Object.entries(headers).map(([k, v]) => `wrk.headers[${luaString(k)}] = ${luaString(v)}`),
   ];
   await Bun.write(path, lines.join('\n') + '\n');

@@ -105,6 +105,8 @@ export function relayStream(opts: RelayOptions): ReadableStream<Uint8Array> {
       else cut.addEventListener('abort', onCut, { once: true });
     },
     async pull(controller) {
+      // Steps the source already holds (events that arrived together) go out in one write.
+      let out = '';
       try {
         for (;;) {
           const step = pending ?? (await opts.source.next());
@@ -112,7 +114,7 @@ export function relayStream(opts: RelayOptions): ReadableStream<Uint8Array> {
           if (reported) return; // cut while waiting for the upstream
           if ('usage' in step && step.usage) usage = step.usage;
           if ('done' in step && step.done) upstreamDone = true;
-          let out = frame(step.chunks);
+          out += frame(step.chunks);
           if (step.error) {
             out += opts.encoder.error(step.error);
             controller.enqueue(encoder.encode(out));
@@ -132,7 +134,7 @@ export function relayStream(opts: RelayOptions): ReadableStream<Uint8Array> {
             controller.close();
             return report({ completed: false, clientGone: false, error: cut });
           }
-          if (out) {
+          if (out && !opts.source.buffered) {
             controller.enqueue(encoder.encode(out));
             return;
           }
@@ -141,7 +143,7 @@ export function relayStream(opts: RelayOptions): ReadableStream<Uint8Array> {
         if (reported) return;
         const gwErr = isGatewayError(err) ? err : errors.upstreamError('The stream failed inside the gateway.', undefined, false);
         try {
-          controller.enqueue(encoder.encode(opts.encoder.error(gwErr)));
+          controller.enqueue(encoder.encode(out + opts.encoder.error(gwErr))); // what was framed before the failure, then the error
           controller.close();
         } catch {
           // the client is already gone

@@ -21,6 +21,8 @@ export interface SourceStep extends StreamStep {
 export interface StepSource {
   next(): Promise<SourceStep>;
   cancel(reason?: unknown): void;
+  /** A step is ready without waiting for the upstream (events that arrived together): the relay writes them as one. */
+  readonly buffered?: boolean;
 }
 
 export interface SseSourceOptions {
@@ -46,6 +48,10 @@ export class SseSource implements StepSource {
     this.reader = body.getReader();
     this.framer = opts.framer ?? createFramer('sse');
     if (opts.idleTimeoutMs > 0) this.watchdog = new ReadWatchdog(opts.idleTimeoutMs, () => void this.reader.cancel(new StallError()).catch(() => {}));
+  }
+
+  get buffered(): boolean {
+    return !this.ended && this.queue.length > 0;
   }
 
   /** The next decoded step; `ended` marks the last one. */

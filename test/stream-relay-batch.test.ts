@@ -1,0 +1,65 @@
+// The relay writes the upstream events that arrived together as one piece (one enqueue, one write), and
+// events that arrive apart as they arrive. Batching must not change what the client reads: the same frames
+// in the same order, and when a transform fails part-way through a batch, the frames before the failure
+// and then the error frame (never the failure swallowing what was already framed).
+
+import { expect, test } from 'bun:test';
+import type { StreamDecoder } from '../src/contracts/adapter.ts';
+import type { ChatChunk } from '../src/contracts/canonical.ts';
+import { GatewayError } from '../src/contracts/errors.ts';
+import { openAIEncoder } from '../src/stream/encoders.ts';
+import { relayStream, type StreamOutcome } from '../src/stream/relay.ts';
+import { SseSource } from '../src/stream/sse-source.ts';
+
+const te = new TextEncoder();
+const td = new TextDecoder();
+
+const event = (n: number) => `data: ${JSON.stringify({ id: 'c', choices: [{ index: 0, delta: { content: `w${n}` }, finish_reason: null }] })}\n\n`;
+const decoder = (): StreamDecoder => ({
+  push: ({ data }) => (data === '[DONE]' ? { chunks: [], done: true } : { chunks: [JSON.parse(data) as ChatChunk] }),
+  end: () => ({ chunks: [] }),
+});
+
+/** A body sending `groups` of events: each group in one piece, `gapMs` apart, then [DONE]. */
+function body(groups: number[][], gapMs: number): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    async start(controller) {
+      for (const g of groups) {
+        controller.enqueue(te.encode(g.map(event).join('')));
+        await Bun.sleep(gapMs);
+      }
+      controller.enqueue(te.encode('data: [DONE]\n\n'));
+      controller.close();
+    },
+  });
+}
+
+async function relay(groups: number[][], transform?: (c: ChatChunk) => ChatChunk | null) {
+  let outcome: StreamOutcome | undefined;
+  const source = new SseSource(body(groups, 40), decoder(), { provider: 'p', idleTimeoutMs: 5000, abortUpstream: () => {} });
+  const stream = relayStream({ source, primed: { chunks: [], done: false, ended: false }, encoder: openAIEncoder(false), transform, onFinish: (o) => { outcome = o; } });
+  const pieces: string[] = [];
+  for await (const piece of stream) pieces.push(td.decode(piece));
+  return { pieces, frames: pieces.join('').split('\n\n').filter(Boolean), outcome: outcome! };
+}
+
+test('events that arrive together leave as one piece, events that arrive apart leave apart, in order', async () => {
+  const { pieces, frames, outcome } = await relay([[1, 2, 3], [4], [5, 6]]);
+  expect(frames).toHaveLength(7);
+  expect(frames.slice(0, 6).map((f) => (JSON.parse(f.slice(6)) as ChatChunk).choices[0]!.delta!.content)).toEqual(['w1', 'w2', 'w3', 'w4', 'w5', 'w6']);
+  expect(frames[6]).toBe('data: [DONE]');
+  // Three groups arrived 40 ms apart: three pieces carry the six chunks (the last with [DONE] or just before it).
+  const withChunks = pieces.filter((p) => p.includes('"content"'));
+  expect(withChunks.map((p) => p.split('data: {').length - 1)).toEqual([3, 1, 2]);
+  expect(outcome).toMatchObject({ completed: true, completionText: 'w1w2w3w4w5w6' });
+});
+
+test('a transform failing in the middle of a batch: the frames before it, then the error frame', async () => {
+  const { frames, outcome } = await relay([[1, 2, 3, 4]], (c) => {
+    if (c.choices[0]?.delta?.content === 'w3') throw new GatewayError({ status: 500, type: 'api_error', code: 'plugin_error', message: 'a plugin failed' });
+    return c;
+  });
+  expect(frames.map((f) => (f.includes('"error"') ? 'error' : (JSON.parse(f.slice(6)) as ChatChunk).choices[0]!.delta!.content))).toEqual(['w1', 'w2', 'error']);
+  expect(outcome).toMatchObject({ completed: false, completionText: 'w1w2' });
+  expect(outcome.error?.code).toBe('plugin_error');
+});
