@@ -8,7 +8,7 @@
 
 import {
   type Adapter, type ChatChunk, type GatewayError, type JsonObject, type JsonValue, type ProviderView, type UpstreamReply,
-  defineAdapter, errorFromUpstreamStatus, errors, parseRetryAfter, upstreamMessage,
+  WIRE_JSON, defineAdapter, errorFromUpstreamStatus, errors, parseRetryAfter, upstreamMessage,
 } from '../../src/contracts/index.ts';
 import presetsData from './presets.json' with { type: 'json' };
 import { apiRoot, buildOpenAIRequest } from './request.ts';
@@ -130,7 +130,10 @@ export function presetAdapter(id: string, preset: Preset): Adapter {
           }
           const step = inner.push({ ...event, data });
           if (preset.reasoning_field) {
-            for (const chunk of step.chunks as ChatChunk[]) for (const choice of chunk.choices ?? []) renameReasoning(choice.delta as Record<string, unknown>, preset.reasoning_field);
+            for (const chunk of step.chunks as ChatChunk[]) {
+              delete chunk[WIRE_JSON]; // renamed below: the upstream's own text no longer matches the chunk
+              for (const choice of chunk.choices ?? []) renameReasoning(choice.delta as Record<string, unknown>, preset.reasoning_field);
+            }
           }
           return step;
         },

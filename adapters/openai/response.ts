@@ -3,7 +3,7 @@
 import {
   type AdapterRequest, type ChatChunk, type DecodedResponse, type GatewayError, type JsonValue, type OpenAIUsageWire,
   type ProviderView, type StreamDecoder, type StreamStep, type UpstreamReply, type Usage,
-  errorFromUpstreamStatus, errors, parseRetryAfter, upstreamMessage, usageFromWire,
+  WIRE_JSON, errorFromUpstreamStatus, errors, parseRetryAfter, upstreamMessage, usageFromWire,
 } from '../../src/contracts/index.ts';
 
 export function decodeOpenAIResponse(reply: UpstreamReply, _request: AdapterRequest, provider: ProviderView): DecodedResponse {
@@ -48,6 +48,8 @@ export function createOpenAIStreamDecoder(provider: ProviderView): StreamDecoder
       if (choices.length === 0) return { chunks: [], usage };
       // `usage: null` on every chunk is an artefact of the include_usage the gateway always adds: strip it too.
       if (chunk.usage !== undefined) chunk = { ...chunk, usage: undefined };
+      // Unchanged and on one line: the encoder can send the upstream's own text (an SSE data line holds no newline).
+      else if (data.indexOf('\n') < 0 && data.indexOf('\r') < 0) chunk[WIRE_JSON] = data;
       return { chunks: [chunk], usage };
     },
     end(): StreamStep {

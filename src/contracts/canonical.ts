@@ -131,6 +131,14 @@ export interface ChunkDelta {
   [extra: string]: JsonValue | undefined | object;
 }
 
+/**
+ * On a stream chunk decoded from an OpenAI-shaped event and not changed since: that event's JSON text (one
+ * line). The OpenAI stream encoder writes it as it is instead of serialising the chunk again; the relay
+ * drops it before any transform (plugins, renaming) can change the chunk. A symbol: never serialised, never
+ * part of the wire format.
+ */
+export const WIRE_JSON: unique symbol = Symbol('switchyard.wireJson');
+
 export interface ChatChunk {
   id: string;
   object: 'chat.completion.chunk';
@@ -138,6 +146,7 @@ export interface ChatChunk {
   model: string;
   choices: Array<{ index: number; delta: ChunkDelta; finish_reason: FinishReason; logprobs?: JsonValue }>;
   usage?: OpenAIUsageWire | null;
+  [WIRE_JSON]?: string;
   [extra: string]: JsonValue | undefined | object;
 }
 

@@ -1,8 +1,9 @@
-// Client-side stream framing. The OpenAI encoder writes `data:` frames, the usage chunk (only for
-// clients that asked) and `[DONE]`; an error ends the stream with one error frame and no [DONE].
+// Client-side stream framing. The OpenAI encoder writes `data:` frames (an unchanged chunk decoded from an
+// OpenAI-shaped event as the upstream wrote it, WIRE_JSON), the usage chunk (only for clients that asked) and
+// `[DONE]`; an error ends the stream with one error frame and no [DONE].
 
 import type { ChatChunk, Usage } from '../contracts/canonical.ts';
-import { usageToWire } from '../contracts/canonical.ts';
+import { WIRE_JSON, usageToWire } from '../contracts/canonical.ts';
 import type { GatewayError } from '../contracts/errors.ts';
 
 export interface StreamMeta {
@@ -23,7 +24,7 @@ export interface ChunkEncoder {
 export function openAIEncoder(includeUsage: boolean, object: 'chat.completion.chunk' | 'text_completion' = 'chat.completion.chunk'): ChunkEncoder {
   return {
     contentType: 'text/event-stream; charset=utf-8',
-    chunk: (c) => `data: ${JSON.stringify(c)}\n\n`,
+    chunk: (c) => `data: ${c[WIRE_JSON] ?? JSON.stringify(c)}\n\n`, // the upstream's own text when unchanged (canonical.ts)
     finish(usage, meta) {
       const usageFrame = includeUsage && usage
         ? `data: ${JSON.stringify({ id: meta.id, object, created: meta.created, model: meta.model, choices: [], usage: usageToWire(usage) })}\n\n`

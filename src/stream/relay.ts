@@ -3,7 +3,7 @@
 // completion text, whether it completed) is reported exactly once, also when the client leaves or
 // the gateway cuts the stream at the end of its drain timeout (`cut`: an error event, then the end).
 
-import type { ChatChunk, Usage } from '../contracts/canonical.ts';
+import { type ChatChunk, type Usage, WIRE_JSON } from '../contracts/canonical.ts';
 import { GatewayError, errors, isGatewayError } from '../contracts/errors.ts';
 import type { ChunkEncoder, StreamMeta } from './encoders.ts';
 import type { StepSource } from './sse-source.ts';
@@ -65,6 +65,8 @@ export function relayStream(opts: RelayOptions): ReadableStream<Uint8Array> {
   const frame = (chunks: ChatChunk[]): string => {
     let out = '';
     for (const raw of chunks) {
+      // A transform may change the chunk (or copy it with a spread): its wire text no longer holds.
+      if (opts.transform && raw[WIRE_JSON] !== undefined) delete raw[WIRE_JSON];
       const chunk = opts.transform ? opts.transform(raw) : raw;
       if (!chunk) continue;
       if (!firstChunkAt) {
