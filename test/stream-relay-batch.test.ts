@@ -9,7 +9,7 @@ import type { ChatChunk } from '../src/contracts/canonical.ts';
 import { GatewayError } from '../src/contracts/errors.ts';
 import { openAIEncoder } from '../src/stream/encoders.ts';
 import { relayStream, type StreamOutcome } from '../src/stream/relay.ts';
-import { SseSource } from '../src/stream/sse-source.ts';
+import { SseSource, type SourceStep, type StepSource } from '../src/stream/sse-source.ts';
 
 const te = new TextEncoder();
 const td = new TextDecoder();
@@ -62,4 +62,23 @@ test('a transform failing in the middle of a batch: the frames before it, then t
   expect(frames.map((f) => (f.includes('"error"') ? 'error' : (JSON.parse(f.slice(6)) as ChatChunk).choices[0]!.delta!.content))).toEqual(['w1', 'w2', 'error']);
   expect(outcome).toMatchObject({ completed: false, completionText: 'w1w2' });
   expect(outcome.error?.code).toBe('plugin_error');
+});
+
+test('a transform failing part-way through one step of several chunks: the chunks before it are written and counted', async () => {
+  // One step holding three chunks (as the tail of a body or the step with an end marker can).
+  const chunk = (n: number) => JSON.parse(event(n).slice(6)) as ChatChunk;
+  const steps: SourceStep[] = [{ chunks: [chunk(1), chunk(2), chunk(3)] }, { chunks: [], ended: true, done: true }];
+  const source: StepSource = { next: async () => steps.shift()!, cancel: () => {} };
+  let outcome: StreamOutcome | undefined;
+  const stream = relayStream({
+    source, primed: { chunks: [], done: false, ended: false }, encoder: openAIEncoder(false), onFinish: (o) => { outcome = o; },
+    transform: (c) => {
+      if (c.choices[0]?.delta?.content === 'w2') throw new GatewayError({ status: 500, type: 'api_error', code: 'plugin_error', message: 'a plugin failed' });
+      return c;
+    },
+  });
+  const text = await new Response(stream).text();
+  const frames = text.split('\n\n').filter(Boolean);
+  expect(frames.map((f) => (f.includes('"error"') ? 'error' : (JSON.parse(f.slice(6)) as ChatChunk).choices[0]!.delta!.content))).toEqual(['w1', 'error']);
+  expect(outcome).toMatchObject({ completed: false, completionText: 'w1' });
 });

@@ -27,6 +27,9 @@ export function decodeOpenAIError(reply: UpstreamReply, provider: ProviderView):
 }
 
 /** Decodes `data:` events of an OpenAI stream; usage-only chunks become StreamStep.usage. */
+/** How OpenAI ends a stream chunk when include_usage is on and the chunk carries none. */
+const USAGE_NULL_TAIL = ',"usage":null}';
+
 export function createOpenAIStreamDecoder(provider: ProviderView): StreamDecoder {
   let finished = false;
   let usage: Usage | undefined;
@@ -46,10 +49,18 @@ export function createOpenAIStreamDecoder(provider: ProviderView): StreamDecoder
       const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
       for (const choice of choices) if (choice.finish_reason) finished = true;
       if (choices.length === 0) return { chunks: [], usage };
+      // Unchanged and on one line, the encoder sends the upstream's own text (an SSE data line holds no newline).
+      let wire: string | undefined = data.indexOf('\n') < 0 && data.indexOf('\r') < 0 ? data : undefined;
       // `usage: null` on every chunk is an artefact of the include_usage the gateway always adds: strip it too.
-      if (chunk.usage !== undefined) chunk = { ...chunk, usage: undefined };
-      // Unchanged and on one line: the encoder can send the upstream's own text (an SSE data line holds no newline).
-      else if (data.indexOf('\n') < 0 && data.indexOf('\r') < 0) chunk[WIRE_JSON] = data;
+      // OpenAI writes it as the chunk's last member: then it is cut from the text as well (the only "usage" in it,
+      // so the text says what the parsed chunk says); anywhere else the chunk is serialised again.
+      if (chunk.usage !== undefined) {
+        wire = chunk.usage === null && wire?.endsWith(USAGE_NULL_TAIL) && wire.indexOf('"usage"') === wire.length - USAGE_NULL_TAIL.length + 1
+          ? `${wire.slice(0, -USAGE_NULL_TAIL.length)}}`
+          : undefined;
+        chunk = { ...chunk, usage: undefined };
+      }
+      if (wire !== undefined) chunk[WIRE_JSON] = wire;
       return { chunks: [chunk], usage };
     },
     end(): StreamStep {

@@ -17,7 +17,7 @@ export const END_DRAIN_BYTES = 64 * 1024;
 export interface EndDrainOptions {
   /** Aborts the upstream request (the body did not end in time, or kept sending). */
   abortUpstream: (reason?: unknown) => void;
-  /** Called once when the body is over, however it ended (frees the connection slot). */
+  /** Called once when the body is over, however it ended. */
   onClose?: () => void;
 }
 
@@ -61,7 +61,7 @@ class EndDrain {
   #cutNow(): void {
     if (this.#cut) return;
     this.#cut = true;
+    this.reader.cancel().catch(() => {}); // ends the waiting read, first: whatever the abort does
     this.opts.abortUpstream();
-    this.reader.cancel().catch(() => {}); // ends the waiting read
   }
 }

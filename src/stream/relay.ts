@@ -62,8 +62,10 @@ export function relayStream(opts: RelayOptions): ReadableStream<Uint8Array> {
     opts.onFinish({ ...outcome, usage, completionText: texts.join(''), firstChunkAt });
   };
 
-  const frame = (chunks: ChatChunk[]): string => {
-    let out = '';
+  // What the current pull has framed so far: appended chunk by chunk, so a transform that throws part-way
+  // leaves the chunks before it (already counted in `texts`) to be written ahead of the error frame.
+  let framed = '';
+  const frame = (chunks: ChatChunk[]): void => {
     for (const raw of chunks) {
       // A transform may change the chunk (or copy it with a spread): its wire text no longer holds.
       if (opts.transform && raw[WIRE_JSON] !== undefined) delete raw[WIRE_JSON];
@@ -82,9 +84,8 @@ export function relayStream(opts: RelayOptions): ReadableStream<Uint8Array> {
         }
         if (choice.finish_reason) sawFinish = true;
       }
-      out += opts.encoder.chunk(chunk);
+      framed += opts.encoder.chunk(chunk);
     }
-    return out;
   };
 
   return new ReadableStream<Uint8Array>({
@@ -108,7 +109,7 @@ export function relayStream(opts: RelayOptions): ReadableStream<Uint8Array> {
     },
     async pull(controller) {
       // Steps the source already holds (events that arrived together) go out in one write.
-      let out = '';
+      framed = '';
       try {
         for (;;) {
           const step = pending ?? (await opts.source.next());
@@ -116,28 +117,26 @@ export function relayStream(opts: RelayOptions): ReadableStream<Uint8Array> {
           if (reported) return; // cut while waiting for the upstream
           if ('usage' in step && step.usage) usage = step.usage;
           if ('done' in step && step.done) upstreamDone = true;
-          out += frame(step.chunks);
+          frame(step.chunks);
           if (step.error) {
-            out += opts.encoder.error(step.error);
-            controller.enqueue(encoder.encode(out));
+            controller.enqueue(encoder.encode(framed + opts.encoder.error(step.error)));
             controller.close();
             opts.source.cancel();
             return report({ completed: false, clientGone: false, error: step.error });
           }
           if (step.ended) {
             if (upstreamDone || sawFinish) {
-              out += opts.encoder.finish(opts.finalUsage ? opts.finalUsage(usage, () => texts.join('')) : usage, meta);
-              controller.enqueue(encoder.encode(out));
+              controller.enqueue(encoder.encode(framed + opts.encoder.finish(opts.finalUsage ? opts.finalUsage(usage, () => texts.join('')) : usage, meta)));
               controller.close();
               return report({ completed: true, clientGone: false });
             }
             const cut = errors.upstreamError('The provider ended the stream before it finished; the answer is incomplete.', 'network', false);
-            controller.enqueue(encoder.encode(out + opts.encoder.error(cut)));
+            controller.enqueue(encoder.encode(framed + opts.encoder.error(cut)));
             controller.close();
             return report({ completed: false, clientGone: false, error: cut });
           }
-          if (out && !opts.source.buffered) {
-            controller.enqueue(encoder.encode(out));
+          if (framed && !opts.source.buffered) {
+            controller.enqueue(encoder.encode(framed));
             return;
           }
         }
@@ -145,7 +144,7 @@ export function relayStream(opts: RelayOptions): ReadableStream<Uint8Array> {
         if (reported) return;
         const gwErr = isGatewayError(err) ? err : errors.upstreamError('The stream failed inside the gateway.', undefined, false);
         try {
-          controller.enqueue(encoder.encode(out + opts.encoder.error(gwErr))); // what was framed before the failure, then the error
+          controller.enqueue(encoder.encode(framed + opts.encoder.error(gwErr))); // what was framed before the failure, then the error
           controller.close();
         } catch {
           // the client is already gone

@@ -109,12 +109,14 @@ export class SseSource implements StepSource {
     return { ...this.decoder.end(), ended: true, done: false, error };
   }
 
-  /** The upstream sent its end marker: the answer ends here; the rest of the body is drained in the background (end-drain.ts). */
+  /**
+   * The upstream sent its end marker: the answer ends here. The attempt is finished now (its connection slot
+   * freed, as before the drain), and the rest of the body is drained in the background (end-drain.ts).
+   */
   private finishAt(step: StreamStep): SourceStep {
     if (!this.ended) {
-      this.ended = true;
-      this.watchdog?.stop();
-      drainAfterEnd(this.reader, this.opts);
+      this.close();
+      drainAfterEnd(this.reader, { abortUpstream: this.opts.abortUpstream });
     }
     const last = this.decoder.end();
     return { chunks: [...step.chunks, ...last.chunks], usage: last.usage ?? step.usage, done: true, error: last.error, ended: true };

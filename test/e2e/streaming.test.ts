@@ -82,16 +82,20 @@ test('an error before the first chunk fails over to the next provider', async ()
 
 test('an unchanged chunk reaches the client as the upstream wrote it; a changed one is serialised again', async () => {
   const u = upstream();
-  // The upstream's own spacing and escapes; the second chunk carries `usage: null` (the artefact of the
-  // include_usage the gateway adds), which the gateway strips, so that one is written anew.
+  // The upstream's own spacing and escapes. `usage: null` (the artefact of the include_usage the gateway adds)
+  // is stripped: cut from the text when it is the last member, as OpenAI writes it; elsewhere the chunk is
+  // written anew.
   const asWritten = '{"id":"c1",  "object":"chat.completion.chunk", "created":1, "model":"up-model", "choices":[{"index":0, "delta":{"role":"assistant","content":"h\\u00e9"}, "finish_reason":null}]}';
-  const withNullUsage = JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'up-model', choices: [{ index: 0, delta: { content: '!' }, finish_reason: 'stop' }], usage: null });
-  u.set(() => sse([`data: ${asWritten}\n\n`, `data: ${withNullUsage}\n\n`, 'data: [DONE]\n\n']));
+  const nullUsageLast = '{"id":"c1",  "object":"chat.completion.chunk", "created":1, "model":"up-model", "choices":[{"index":0, "delta":{"content":" there"}, "finish_reason":null}],"usage":null}';
+  const nullUsageInside = '{"id":"c1", "usage":null, "object":"chat.completion.chunk", "created":1, "model":"up-model", "choices":[{"index":0, "delta":{"content":"!"}, "finish_reason":"stop"}]}';
+  u.set(() => sse([asWritten, nullUsageLast, nullUsageInside].map((d) => `data: ${d}\n\n`).concat('data: [DONE]\n\n')));
   gw = await startTestGateway(config(`providers:\n${provider('u', u.url)}`));
   const res = await rawStream();
   expect(res.frames[0]).toBe(`data: ${asWritten}`);
   expect(JSON.parse(res.frames[0].slice(6)).choices[0].delta.content).toBe('h\u00e9');
-  expect(res.frames[1]).toBe(`data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'up-model', choices: [{ index: 0, delta: { content: '!' }, finish_reason: 'stop' }] })}`);
+  expect(res.frames[1]).toBe(`data: ${nullUsageLast.slice(0, -',"usage":null}'.length)}}`);
+  expect(res.frames[2]).toBe(`data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'up-model', choices: [{ index: 0, delta: { content: '!' }, finish_reason: 'stop' }] })}`);
+  expect(res.text).not.toContain('"usage"');
   expect(res.frames.at(-1)).toBe('data: [DONE]');
 });
 
