@@ -26,10 +26,10 @@ export function decodeOpenAIError(reply: UpstreamReply, provider: ProviderView):
   return errorFromUpstreamStatus(provider.name, reply.status, upstreamMessage(reply.text), parseRetryAfter(reply.headers.get('retry-after')));
 }
 
-/** Decodes `data:` events of an OpenAI stream; usage-only chunks become StreamStep.usage. */
 /** How OpenAI ends a stream chunk when include_usage is on and the chunk carries none. */
 const USAGE_NULL_TAIL = ',"usage":null}';
 
+/** Decodes `data:` events of an OpenAI stream; usage-only chunks become StreamStep.usage. */
 export function createOpenAIStreamDecoder(provider: ProviderView): StreamDecoder {
   let finished = false;
   let usage: Usage | undefined;

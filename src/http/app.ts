@@ -47,8 +47,8 @@ export function createApp(rt: Runtime, opts: AppOptions = {}) {
   const throttle = new LoginThrottle();
   const dashboard = new Dashboard(rt, throttle);
   // The server comes from the app itself, never from the handler's context: a handler that names `server`
-  // makes Elysia define a getter on every request's context (a function and an accessor per request,
-  // several µs per request at load; bench/README.md), and only the client's address needs it.
+  // makes Elysia define a getter on every request's context (a function and an accessor per request; on the
+  // chat path the saving was not measurable, bench/README.md), and only the client's address needs it.
   let built: { server: unknown } | undefined; // the app below (listen() sets its server)
   const serverOf = (): ServerLike => (built?.server ?? null) as ServerLike;
   const app = new Elysia()

@@ -14,23 +14,19 @@ export const END_GRACE_MS = 100;
 /** How much a body may still send after its end marker before the upstream request is aborted. */
 export const END_DRAIN_BYTES = 64 * 1024;
 
-export interface EndDrainOptions {
-  /** Aborts the upstream request (the body did not end in time, or kept sending). */
-  abortUpstream: (reason?: unknown) => void;
-  /** Called once when the body is over, however it ended. */
-  onClose?: () => void;
-}
-
-/** Reads the rest of `reader` in the background; never throws, never reports the bytes. */
-export function drainAfterEnd(reader: ReadableStreamDefaultReader<Uint8Array>, opts: EndDrainOptions): void {
-  void new EndDrain(reader, opts).run();
+/**
+ * Reads the rest of `reader` in the background; never throws, never reports the bytes. `abortUpstream` aborts
+ * the upstream request when the body does not end in time or keeps sending.
+ */
+export function drainAfterEnd(reader: ReadableStreamDefaultReader<Uint8Array>, abortUpstream: () => void): void {
+  void new EndDrain(reader, abortUpstream).run();
 }
 
 class EndDrain {
   #cut = false;
   readonly #grace;
 
-  constructor(private readonly reader: ReadableStreamDefaultReader<Uint8Array>, private readonly opts: EndDrainOptions) {
+  constructor(private readonly reader: ReadableStreamDefaultReader<Uint8Array>, private readonly abortUpstream: () => void) {
     this.#grace = deadlines.after(END_GRACE_MS, this);
   }
 
@@ -50,7 +46,6 @@ class EndDrain {
       // the body failed after the answer was complete: nothing left to report
     }
     this.#grace.cancel();
-    this.opts.onClose?.();
   }
 
   /** The grace ran out with the body still open. */
@@ -62,6 +57,6 @@ class EndDrain {
     if (this.#cut) return;
     this.#cut = true;
     this.reader.cancel().catch(() => {}); // ends the waiting read, first: whatever the abort does
-    this.opts.abortUpstream();
+    this.abortUpstream();
   }
 }

@@ -2,15 +2,12 @@
 // `idleMs`: a raw upstream body (audio, files) that stalls must not hold a request open forever. The timeout
 // is one watchdog per body (read-watchdog.ts); time the client spends between reads is not counted.
 
-import { ReadWatchdog } from './read-watchdog.ts';
+import { ReadWatchdog, StreamStalled } from './read-watchdog.ts';
 
 /** `onEnd` runs once when the body is over: read to the end, stalled, failed or cancelled. */
 export function withIdleTimeout(body: ReadableStream<Uint8Array>, idleMs: number, onStall: () => void, onEnd: () => void = () => {}): ReadableStream<Uint8Array> {
   const reader = body.getReader();
-  const watchdog = new ReadWatchdog(idleMs, () => {
-    onStall();
-    reader.cancel().catch(() => {}); // ends the waiting read
-  });
+  const watchdog = new ReadWatchdog(idleMs, onStall);
   let ended = false;
   const end = () => {
     if (ended) return;
@@ -18,24 +15,17 @@ export function withIdleTimeout(body: ReadableStream<Uint8Array>, idleMs: number
     watchdog.stop();
     onEnd();
   };
-  const stalled = (controller: ReadableStreamDefaultController<Uint8Array>) => {
-    end();
-    controller.error(new Error(`upstream body stalled for ${idleMs} ms`));
-  };
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      watchdog.reading();
       let next: Awaited<ReturnType<typeof reader.read>>;
       try {
-        next = await reader.read();
+        next = await watchdog.read(reader);
       } catch (err) {
-        if (watchdog.stalled) return stalled(controller);
         end();
-        throw err;
-      } finally {
-        watchdog.idle();
+        if (!(err instanceof StreamStalled)) throw err;
+        controller.error(new Error(`upstream body stalled for ${idleMs} ms`));
+        return;
       }
-      if (watchdog.stalled) return stalled(controller);
       if (next.done) {
         end();
         controller.close();

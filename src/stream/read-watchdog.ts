@@ -1,30 +1,46 @@
 // The idle timeout of a streamed upstream body: one deadline on the process's wheel (deadline-wheel.ts) per
 // stream instead of a timer, a race and its promises per chunk read. A read that waits `idleMs` for data is a
-// stall; time the consumer spends between reads (a slow client) never counts. The deadline is re-armed only
-// when it comes due while a younger read is waiting, so a healthy stream costs a few wheel entries in all.
+// stall: the watchdog cancels the reader and that read throws StreamStalled. Time the consumer spends between
+// reads (a slow client) never counts. The deadline is re-armed only when it comes due while a younger read is
+// waiting, so a healthy stream costs a few wheel entries in all.
 
 import { type Deadline, deadlines } from '../runtime/deadline-wheel.ts';
+
+type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>;
+
+/** What a read that waited the whole idle timeout throws. */
+export class StreamStalled extends Error {
+  constructor() {
+    super('upstream stream stalled');
+  }
+}
 
 export class ReadWatchdog {
   #deadline: Deadline | undefined;
   /** When the read now waiting began (performance.now()); undefined between reads. */
   #readingSince: number | undefined;
+  #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   #stopped = false;
-  /** Set once the stall was called: the read it ended must be reported as a stall, not as the body's end. */
-  stalled = false;
+  #stalled = false;
 
-  /** `onStall` must end the waiting read (cancel the reader): it is called once, from the wheel. */
-  constructor(private readonly idleMs: number, private readonly onStall: () => void) {}
+  /** `onStall` runs once, from the wheel, just before the waiting read is ended. */
+  constructor(private readonly idleMs: number, private readonly onStall: () => void = () => {}) {}
 
-  /** A read starts waiting. */
-  reading(): void {
+  /** One read of `reader` under the timeout: its result, or StreamStalled. */
+  async read(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<ReadResult> {
+    this.#reader = reader;
     this.#readingSince = performance.now();
     if (!this.#stopped) this.#deadline ??= deadlines.after(this.idleMs, this);
-  }
-
-  /** The read is over (data, end or failure). */
-  idle(): void {
-    this.#readingSince = undefined;
+    let result: ReadResult;
+    try {
+      result = await reader.read();
+    } catch (err) {
+      throw this.#stalled ? new StreamStalled() : err;
+    } finally {
+      this.#readingSince = undefined;
+    }
+    if (this.#stalled) throw new StreamStalled(); // the reader was cancelled: the read ended empty
+    return result;
   }
 
   /** The body is over: no more deadlines. Idempotent. */
@@ -43,8 +59,9 @@ export class ReadWatchdog {
       this.#deadline = deadlines.after(this.idleMs - waited, this);
       return;
     }
-    this.stalled = true;
+    this.#stalled = true;
     this.stop();
     this.onStall();
+    this.#reader?.cancel(new StreamStalled()).catch(() => {}); // ends the waiting read
   }
 }

@@ -7,7 +7,7 @@
 import type { StreamDecoder, StreamStep } from '../contracts/adapter.ts';
 import { type GatewayError, errors } from '../contracts/errors.ts';
 import { type FrameEvent, type Framer, FramingError, createFramer } from './framing.ts';
-import { ReadWatchdog } from './read-watchdog.ts';
+import { ReadWatchdog, StreamStalled } from './read-watchdog.ts';
 import { drainAfterEnd } from './end-drain.ts';
 
 type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>;
@@ -47,7 +47,7 @@ export class SseSource implements StepSource {
   constructor(body: ReadableStream<Uint8Array>, private readonly decoder: StreamDecoder, private readonly opts: SseSourceOptions) {
     this.reader = body.getReader();
     this.framer = opts.framer ?? createFramer('sse');
-    if (opts.idleTimeoutMs > 0) this.watchdog = new ReadWatchdog(opts.idleTimeoutMs, () => void this.reader.cancel(new StallError()).catch(() => {}));
+    if (opts.idleTimeoutMs > 0) this.watchdog = new ReadWatchdog(opts.idleTimeoutMs);
   }
 
   get buffered(): boolean {
@@ -67,9 +67,9 @@ export class SseSource implements StepSource {
       }
       let result: ReadResult;
       try {
-        result = await this.readWithIdleTimeout();
+        result = await (this.watchdog ? this.watchdog.read(this.reader) : this.reader.read());
       } catch (err) {
-        const stalled = err instanceof StallError;
+        const stalled = err instanceof StreamStalled;
         if (stalled) this.opts.abortUpstream(err);
         return this.fail(stalled
           ? errors.upstreamTimeout(this.opts.provider, this.opts.idleTimeoutMs, 'stream')
@@ -116,7 +116,7 @@ export class SseSource implements StepSource {
   private finishAt(step: StreamStep): SourceStep {
     if (!this.ended) {
       this.close();
-      drainAfterEnd(this.reader, { abortUpstream: this.opts.abortUpstream });
+      drainAfterEnd(this.reader, this.opts.abortUpstream);
     }
     const last = this.decoder.end();
     return { chunks: [...step.chunks, ...last.chunks], usage: last.usage ?? step.usage, done: true, error: last.error, ended: true };
@@ -127,27 +127,5 @@ export class SseSource implements StepSource {
     this.ended = true;
     this.watchdog?.stop();
     this.opts.onClose?.();
-  }
-
-  private async readWithIdleTimeout(): Promise<ReadResult> {
-    const watchdog = this.watchdog;
-    if (!watchdog) return this.reader.read();
-    watchdog.reading();
-    let result: ReadResult;
-    try {
-      result = await this.reader.read();
-    } catch (err) {
-      throw watchdog.stalled ? new StallError() : err;
-    } finally {
-      watchdog.idle();
-    }
-    if (watchdog.stalled) throw new StallError(); // the watchdog cancelled the reader: the read ended empty
-    return result;
-  }
-}
-
-class StallError extends Error {
-  constructor() {
-    super('upstream stream stalled');
   }
 }
