@@ -30,6 +30,7 @@ const headers = { 'content-type': 'application/json', authorization: `Bearer ${B
 const streamed = (id: string) => id !== 'floor' && id !== 'framework';
 const first = new Map<string, number[]>(stages.map((s) => [s.id, []]));
 const whole = new Map<string, number[]>(stages.map((s) => [s.id, []]));
+const content = new Map<string, number[]>(stages.map((s) => [s.id, []]));
 
 async function sequential(url: string, n: number): Promise<number> {
   const times: number[] = [];
@@ -47,20 +48,26 @@ async function sequential(url: string, n: number): Promise<number> {
 for (const s of stages) { if (streamed(s.id)) await ttfc(s.url, { headers, body: JSON.stringify({ ...message, stream: true }) }, 50); await sequential(s.url, 50); } // warm-up
 for (let r = 0; r < rounds; r++) {
   for (const s of r % 2 ? [...stages].reverse() : stages) {
-    if (streamed(s.id)) first.get(s.id)!.push((await ttfc(s.url, { headers, body: JSON.stringify({ ...message, stream: true }) }, streams)).p50Ms);
+    if (streamed(s.id)) {
+      const t = await ttfc(s.url, { headers, body: JSON.stringify({ ...message, stream: true }) }, streams);
+      first.get(s.id)!.push(t.p50Ms);
+      content.get(s.id)!.push(t.contentP50Ms);
+    }
     whole.get(s.id)!.push(await sequential(s.url, seq));
   }
   process.stderr.write(`round ${r + 1}/${rounds}\n`);
 }
 const d1 = median(first.get('direct') ?? [0]);
 const d2 = median(whole.get('direct') ?? [0]);
-console.log(`| target | first chunk p50 ms | over direct | one request p50 ms (sequential) | over direct |`);
-console.log('|---|---:|---:|---:|---:|');
+const d3 = median(content.get('direct') ?? [0]);
+console.log(`| target | first chunk p50 ms | over direct | first content p50 ms | over direct | one request p50 ms (sequential) | over direct |`);
+console.log('|---|---:|---:|---:|---:|---:|---:|');
 for (const s of stages) {
   const f = median(first.get(s.id)!);
   const w = median(whole.get(s.id)!);
-  const fs = streamed(s.id) ? [f.toFixed(3), s.id === 'direct' ? '' : (f - d1).toFixed(3)] : ['–', '–'];
-  console.log(`| ${s.id} | ${fs[0]} | ${fs[1]} | ${w.toFixed(3)} | ${s.id === 'direct' ? '' : (w - d2).toFixed(3)} |`);
+  const c = median(content.get(s.id)!);
+  const fs = streamed(s.id) ? [f.toFixed(3), s.id === 'direct' ? '' : (f - d1).toFixed(3), c.toFixed(3), s.id === 'direct' ? '' : (c - d3).toFixed(3)] : ['–', '–', '–', '–'];
+  console.log(`| ${s.id} | ${fs.join(' | ')} | ${w.toFixed(3)} | ${s.id === 'direct' ? '' : (w - d2).toFixed(3)} |`);
 }
 killAll();
 rmSync(root, { recursive: true, force: true });

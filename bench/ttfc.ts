@@ -1,5 +1,8 @@
 // Time to first chunk for streamed chat completions: sequential requests, each timed from send until
-// the first body bytes holding an SSE `data:` event arrive, then read to the end (total time too).
+// the first body bytes holding an SSE `data:` event arrive, then read to the end (total time too). Also the
+// time to the first content (a `"content":"` with at least one character): an OpenAI stream opens with a
+// role-only chunk, which the gateway holds back until content follows (so that an error after it still fails
+// over), so its first chunk and its first content arrive together while direct's are one upstream event apart.
 
 import { percentile } from './paced.ts';
 
@@ -9,6 +12,8 @@ export interface TtfcResult {
   p50Ms: number;
   p99Ms: number;
   totalP50Ms: number;
+  /** Send → the first bytes carrying content, p50. */
+  contentP50Ms: number;
   /** Streams that ended with `data: [DONE]`. */
   complete: number;
 }
@@ -16,6 +21,8 @@ export interface TtfcResult {
 export async function ttfc(url: string, init: { headers: Record<string, string>; body: string }, n: number): Promise<TtfcResult> {
   const first: number[] = [];
   const totals: number[] = [];
+  const contents: number[] = [];
+  const contentMark = /"content":"[^"]/;
   let failed = 0;
   let complete = 0;
   const decoder = new TextDecoder();
@@ -30,6 +37,7 @@ export async function ttfc(url: string, init: { headers: Record<string, string>;
       }
       const reader = res.body.getReader();
       let seen = false;
+      let contentSeen = false;
       let tail = '';
       for (;;) {
         const { done, value } = await reader.read();
@@ -38,6 +46,10 @@ export async function ttfc(url: string, init: { headers: Record<string, string>;
         if (!seen && text.includes('data:')) {
           first.push(performance.now() - t0);
           seen = true;
+        }
+        if (!contentSeen && contentMark.test(tail + text)) {
+          contents.push(performance.now() - t0);
+          contentSeen = true;
         }
         tail = (tail + text).slice(-64);
       }
@@ -50,5 +62,6 @@ export async function ttfc(url: string, init: { headers: Record<string, string>;
   }
   first.sort((a, b) => a - b);
   totals.sort((a, b) => a - b);
-  return { n, failed, p50Ms: percentile(first, 50), p99Ms: percentile(first, 99), totalP50Ms: percentile(totals, 50), complete };
+  contents.sort((a, b) => a - b);
+  return { n, failed, p50Ms: percentile(first, 50), p99Ms: percentile(first, 99), totalP50Ms: percentile(totals, 50), contentP50Ms: percentile(contents, 50), complete };
 }
