@@ -119,7 +119,6 @@ function answerStream(ctx: AnswerContext, result: Extract<AttemptResult, { kind:
     primed: { chunks: result.primed, usage: result.usage, done: result.done, ended: result.ended, error: result.pendingError },
     encoder,
     transform: ex.gw.exposeUpstream ? runPlugins : hideUpstreamModel(publicModel(ex, call), runPlugins),
-    transformCannotThrow: !runPlugins,
     finalUsage: (usage, text) => usageOrEstimate(usage, ctx.promptTokens, text(), call.operation).usage,
     cut: rt.cutSignal,
     onFinish: (outcome) => {

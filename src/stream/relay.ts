@@ -27,8 +27,6 @@ export interface RelayOptions {
   encoder: ChunkEncoder;
   /** Plugin transforms; returns null to drop a chunk. May throw a GatewayError. */
   transform?: (chunk: ChatChunk) => ChatChunk | null;
-  /** The transform never throws (the gateway's own renaming, no plugin in it). */
-  transformCannotThrow?: boolean;
   onFinish: (outcome: StreamOutcome) => void;
   /** Usage to show the client at the end: the upstream's when valid, else an estimate from the text sent. */
   finalUsage?: (upstream: Usage | undefined, completionText: () => string) => Usage | undefined;
@@ -91,11 +89,11 @@ export function relayStream(opts: RelayOptions): ReadableStream<Uint8Array> {
   };
 
   // The chunks the attempt primed are framed before the server first reads the stream, so they can leave
-  // with the response head instead of one read later. Not with a plugin's transform, which may throw: that path
-  // (partial output, then an error event) is pull's.
+  // with the response head instead of one read later. Only without transforms: a plugin's transform may throw,
+  // and that path (partial output, then an error event) is pull's.
   const primeNow = (controller: ReadableStreamDefaultController<Uint8Array>): void => {
     const primed = opts.primed;
-    if ((opts.transform && !opts.transformCannotThrow) || primed.error || primed.ended || primed.chunks.length === 0) return;
+    if (opts.transform || primed.error || primed.ended || primed.chunks.length === 0) return;
     pending = undefined;
     framed = '';
     frame(primed.chunks);
