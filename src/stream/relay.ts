@@ -88,21 +88,8 @@ export function relayStream(opts: RelayOptions): ReadableStream<Uint8Array> {
     }
   };
 
-  // The chunks the attempt primed are framed before the server first reads the stream, so they can leave
-  // with the response head instead of one read later. Only without transforms: a plugin's transform may throw,
-  // and that path (partial output, then an error event) is pull's.
-  const primeNow = (controller: ReadableStreamDefaultController<Uint8Array>): void => {
-    const primed = opts.primed;
-    if (opts.transform || primed.error || primed.ended || primed.chunks.length === 0) return;
-    pending = undefined;
-    framed = '';
-    frame(primed.chunks);
-    if (framed) controller.enqueue(encoder.encode(framed));
-  };
-
   return new ReadableStream<Uint8Array>({
     start(controller) {
-      primeNow(controller);
       const cut = opts.cut;
       if (!cut) return;
       onCut = () => {
