@@ -8,3 +8,4 @@ export * from './emulate-stream.ts';
 export * from './embeddings.ts';
 export * from './responses-usage.ts';
 export * from './tool-call-ids.ts';
+export * from './choice-shape.ts';

@@ -23,12 +23,17 @@ const provider = (name: string, url: string, extra = '') => `  ${name}:\n    ada
 const html = () => new Response('<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1>cloudflare</body></html>', { headers: { 'content-type': 'text/html' } });
 const raw = (text: string, type = 'application/json') => () => new Response(text, { headers: { 'content-type': type } });
 
+/** One SSE event: a chat chunk whose delta is `delta` (any shape, as a lying upstream sends it). */
+const badChunk = (delta: unknown) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: null }] })}\n\n`;
+
 const BAD_BODIES: Array<[string, () => Response]> = [
   ['an HTML page from a CDN', html],
   ['truncated JSON', raw('{"id":"chatcmpl-1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assist')],
   ['invalid JSON', raw('not json at all')],
   ['JSON without choices', raw('{"id":"chatcmpl-1","object":"chat.completion","model":"m"}')],
   ['a JSON array', raw('[1,2,3]')],
+  ['choices holding a string', raw('{"id":"chatcmpl-1","object":"chat.completion","choices":["x"]}')],
+  ['a message whose tool_calls holds null', raw('{"id":"chatcmpl-1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","tool_calls":[null]},"finish_reason":"tool_calls"}]}')],
 ];
 
 async function post(path: string, body: Record<string, unknown>): Promise<{ status: number; text: string }> {
@@ -105,6 +110,8 @@ describe('streams', () => {
     ['a JSON body labelled text/event-stream', raw('{"error":{"message":"oops"}}', 'text/event-stream')],
     ['an empty event stream', raw('', 'text/event-stream')],
     ['an HTML page for a stream request', html],
+    ['a chunk whose tool_calls holds null', raw(`${badChunk({ tool_calls: [null] })}data: [DONE]\n\n`, 'text/event-stream')],
+    ['a chunk whose choices hold a number', raw('data: {"id":"c","object":"chat.completion.chunk","choices":[7]}\n\ndata: [DONE]\n\n', 'text/event-stream')],
   ];
   for (const [name, bad] of notSse) {
     test(`${name}: fails over before any byte; alone a 502`, async () => {
@@ -123,6 +130,20 @@ describe('streams', () => {
       expect(alone.text).not.toContain('maintenance');
     });
   }
+});
+
+test('a malformed chunk after content ends the stream with upstream_invalid_response, not a gateway failure', async () => {
+  const good = `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: 'hello' }, finish_reason: null }] })}\n\n`;
+  const a = start(raw(`${good}${badChunk({ tool_calls: 'x' })}data: [DONE]\n\n`, 'text/event-stream'));
+  gw = await startTestGateway(config(`providers:\n${provider('a', a.url)}`, 'routing:\n  retry: { attempts: 0 }'));
+  const res = await chat({ stream: true });
+  expect(res.status).toBe(200);
+  expect(res.text).toContain('hello');
+  const events = res.text.split('\n\n').filter((e) => e.startsWith('data: {'));
+  const last = JSON.parse(events[events.length - 1]!.slice(6));
+  expect(last.error.code).toBe('upstream_invalid_response');
+  expect(last.error.message).toContain('tool_calls is not an array');
+  expect(res.text).not.toContain('inside the gateway');
 });
 
 test('the Anthropic surface: a bad 200 fails over, and alone is a 502 api_error (SDK), stream or not', async () => {
