@@ -51,3 +51,33 @@ test('stream content types per framing', () => {
   expect(isStreamContentType('ndjson', 'application/json')).toBe(false);
   expect(isStreamContentType('aws-eventstream', 'application/vnd.amazon.eventstream')).toBe(true);
 });
+
+test('SSE: comment lines between an event\'s data lines do not reset its bound', () => {
+  const f = createFramer('sse', 1000);
+  const line = `data: ${'x'.repeat(300)}\n: keep-alive\n`;
+  expect(() => {
+    for (let i = 0; i < 10; i++) f.push(te.encode(line));
+  }).toThrow(FramingError);
+  // Events that end keep resetting it: ten 300-byte events with comments between them pass.
+  const ok = createFramer('sse', 1000);
+  let events = 0;
+  for (let i = 0; i < 10; i++) events += ok.push(te.encode(`: ping\ndata: ${'y'.repeat(300)}\n\n`)).length;
+  expect(events).toBe(10);
+});
+
+test('SSE: CR and CRLF line ends, split anywhere, give the same events as LF, also across a flood of bare CRs', () => {
+  const wire = 'data: a\r\n\r\ndata: b\r\rdata: c\n\r\n: note\rdata: d\r\n\r';
+  const expected = ['a', 'b', 'c', 'd'];
+  for (let cut = 0; cut <= wire.length; cut++) {
+    const f = createFramer('sse');
+    const got = [...f.push(te.encode(wire.slice(0, cut))), ...f.push(te.encode(wire.slice(cut))), ...f.end()].map((e) => e.data);
+    expect(`${cut}: ${got.join(',')}`).toBe(`${cut}: ${expected.join(',')}`);
+  }
+  // 1 MiB of bare CRs (empty lines) between two events: both events, nothing else.
+  const f = createFramer('sse');
+  const flood = te.encode('\r'.repeat(256 * 1024));
+  const got = f.push(te.encode('data: first\n\n')).map((e) => e.data);
+  for (let i = 0; i < 4; i++) got.push(...f.push(flood).map((e) => e.data));
+  got.push(...f.push(te.encode('data: last\n\n')).map((e) => e.data));
+  expect(got).toEqual(['first', 'last']);
+});

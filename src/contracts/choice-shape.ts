@@ -1,22 +1,52 @@
-// The shape OpenAI choices must have before the gateway reads them: every choice an object, its message (an
-// answer) or delta (a stream chunk) an object when present, and that object's tool_calls an array of objects
-// when present. An upstream that sends anything else is lying about the format: its answer or chunk is
-// unreadable (502 upstream_invalid_response, failed over before anything reaches the client), never a crash of
-// the gateway's own code further on. A few type checks per choice.
+// The shape OpenAI choices must have before the gateway reads them: every choice an object; its message (an
+// answer: required) or delta (a stream chunk) an object; content a string, null or an array of part objects
+// (Mistral's reasoning models stream parts); tool_calls an array of objects whose id is a string and whose function is an object
+// with a string name and arguments (in a chunk, each of them may be absent: deltas arrive in pieces). An
+// upstream that sends anything else is lying about the format: its answer or chunk is unreadable (502
+// upstream_invalid_response, failed over before anything reaches the client), never a crash of an encoder
+// further on (the Anthropic surface reads these fields as strings). A few type checks per choice.
 
 /** Why `choices` cannot be read, or undefined when they can. `part`: `message` in an answer, `delta` in a chunk. */
 export function choicesShapeProblem(choices: readonly unknown[], part: 'message' | 'delta'): string | undefined {
+  const answer = part === 'message';
   for (let i = 0; i < choices.length; i++) {
     const choice = choices[i];
     if (!isObject(choice)) return `choices[${i}] is not an object`;
     const inner = (choice as Record<string, unknown>)[part];
-    if (inner === undefined || inner === null) continue;
+    if (inner === undefined || inner === null) {
+      if (answer) return `choices[${i}] has no message`;
+      continue;
+    }
     if (!isObject(inner)) return `choices[${i}].${part} is not an object`;
-    const calls = (inner as { tool_calls?: unknown }).tool_calls;
+    const at = `choices[${i}].${part}`;
+    const { content, tool_calls: calls } = inner as { content?: unknown; tool_calls?: unknown };
+    if (content !== undefined && content !== null && typeof content !== 'string' && !(Array.isArray(content) && content.every(isObject))) {
+      return `${at}.content is not a string or an array of parts`;
+    }
     if (calls === undefined || calls === null) continue;
-    if (!Array.isArray(calls)) return `choices[${i}].${part}.tool_calls is not an array`;
-    for (let j = 0; j < calls.length; j++) if (!isObject(calls[j])) return `choices[${i}].${part}.tool_calls[${j}] is not an object`;
+    if (!Array.isArray(calls)) return `${at}.tool_calls is not an array`;
+    for (let j = 0; j < calls.length; j++) {
+      const problem = toolCallProblem(calls[j], answer);
+      if (problem) return `${at}.tool_calls[${j}]${problem}`;
+    }
   }
+  return undefined;
+}
+
+/** Is `id` absent or a string (the chunk's or answer's own id, which the Anthropic surface reads as text)? */
+export function idShapeProblem(body: Record<string, unknown>): string | undefined {
+  return body.id === undefined || body.id === null || typeof body.id === 'string' ? undefined : 'id is not a string';
+}
+
+function toolCallProblem(call: unknown, answer: boolean): string | undefined {
+  if (!isObject(call)) return ' is not an object';
+  const { id, function: fn } = call as { id?: unknown; function?: unknown };
+  if (id !== undefined && id !== null && typeof id !== 'string') return '.id is not a string';
+  if (fn === undefined && !answer) return undefined;
+  if (!isObject(fn)) return '.function is not an object';
+  const { name, arguments: args } = fn as { name?: unknown; arguments?: unknown };
+  if (answer ? typeof name !== 'string' : name !== undefined && name !== null && typeof name !== 'string') return '.function.name is not a string';
+  if (answer ? typeof args !== 'string' : args !== undefined && args !== null && typeof args !== 'string') return '.function.arguments is not a string';
   return undefined;
 }
 

@@ -5,6 +5,18 @@
 /** Deepest nesting a request body may have (JSON Schemas in tools and response_format stay far below). */
 export const MAX_JSON_DEPTH = 256;
 
+/**
+ * Deepest nesting an upstream's answer or stream event may have. Deeper, it is unreadable: re-serialising it
+ * (renaming the model with expose_upstream: false) would overflow the stack. Texts no longer than this cannot
+ * be deeper and are not scanned (a small answer costs no pass).
+ */
+export const UPSTREAM_MAX_DEPTH = 512;
+
+/** Is an upstream's JSON text nested deeper than UPSTREAM_MAX_DEPTH? */
+export function upstreamTooDeep(text: string): boolean {
+  return text.length > UPSTREAM_MAX_DEPTH && jsonTooDeep(text, UPSTREAM_MAX_DEPTH);
+}
+
 /** Does the JSON text open more than `max` arrays/objects inside one another? */
 export function jsonTooDeep(text: string, max = MAX_JSON_DEPTH): boolean {
   let depth = 0;

@@ -4,6 +4,7 @@
 // for the operation (see answer-shape.ts) fails the attempt like any other upstream fault.
 
 import type { AdapterRequest, UpstreamReply, UpstreamRequest } from '../contracts/adapter.ts';
+import { UPSTREAM_MAX_DEPTH, upstreamTooDeep } from '../http/json-depth.ts';
 import type { ChatChunk, JsonObject, JsonValue } from '../contracts/canonical.ts';
 import { GatewayError, errors, isGatewayError } from '../contracts/errors.ts';
 import { capUpstreamText } from '../contracts/upstream-errors.ts';
@@ -148,6 +149,7 @@ async function readAnswer(ex: Exchange, call: InboundCall, target: Target, areq:
       throw isGatewayError(err) ? scrub(err) : err;
     }
   }
+  if (upstreamTooDeep(reply.text)) throw errors.upstreamInvalid(provider.name, `the answer is nested more than ${UPSTREAM_MAX_DEPTH} levels deep`);
   try {
     const decoded = adapter.decodeResponse(reply, areq, provider.view, state);
     const problem = answerShapeProblem(areq.operation, decoded.body); // the operation sent (a native Responses call answers a Response)

@@ -5,6 +5,7 @@
 // the connection open (the rest of the body is drained in the background, end-drain.ts).
 
 import type { StreamDecoder, StreamStep } from '../contracts/adapter.ts';
+import { UPSTREAM_MAX_DEPTH, upstreamTooDeep } from '../http/json-depth.ts';
 import { type GatewayError, errors } from '../contracts/errors.ts';
 import { type FrameEvent, type Framer, FramingError, createFramer } from './framing.ts';
 import { ReadWatchdog, StreamStalled } from './read-watchdog.ts';
@@ -60,6 +61,7 @@ export class SseSource implements StepSource {
     for (;;) {
       const event = this.queue.shift();
       if (event) {
+        if (upstreamTooDeep(event.data)) return this.fail(errors.upstreamInvalid(this.opts.provider, `a stream event is nested more than ${UPSTREAM_MAX_DEPTH} levels deep`));
         const step = this.decoder.push({ event: event.event, data: event.data });
         // The end marker: the answer is complete, whatever the upstream does with the connection now.
         if (step.done && !step.error) return this.finishAt(step);

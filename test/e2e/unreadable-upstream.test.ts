@@ -33,6 +33,10 @@ const BAD_BODIES: Array<[string, () => Response]> = [
   ['JSON without choices', raw('{"id":"chatcmpl-1","object":"chat.completion","model":"m"}')],
   ['a JSON array', raw('[1,2,3]')],
   ['choices holding a string', raw('{"id":"chatcmpl-1","object":"chat.completion","choices":["x"]}')],
+  ['an id that is a number', raw('{"id":123,"object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"x"},"finish_reason":"stop"}]}')],
+  ['a tool call whose function is null', raw('{"id":"c","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","tool_calls":[{"id":"call_1","type":"function","function":null}]},"finish_reason":"tool_calls"}]}')],
+  ['a choice without a message', raw('{"id":"c","object":"chat.completion","choices":[{"index":0,"finish_reason":"stop"}]}')],
+  ['an answer nested 100,000 levels deep', raw(`{"id":"c","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"x"},"finish_reason":"stop"}],"junk":${'['.repeat(100_000)}${']'.repeat(100_000)}}`)],
   ['a message whose tool_calls holds null', raw('{"id":"chatcmpl-1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","tool_calls":[null]},"finish_reason":"tool_calls"}]}')],
 ];
 
@@ -111,6 +115,8 @@ describe('streams', () => {
     ['an empty event stream', raw('', 'text/event-stream')],
     ['an HTML page for a stream request', html],
     ['a chunk whose tool_calls holds null', raw(`${badChunk({ tool_calls: [null] })}data: [DONE]\n\n`, 'text/event-stream')],
+    ['a chunk whose id is a number', raw('data: {"id":123,"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}]}\n\ndata: [DONE]\n\n', 'text/event-stream')],
+    ['an event nested 100,000 levels deep', raw(`data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}],"pad":${'['.repeat(100_000)}${']'.repeat(100_000)}}\n\ndata: [DONE]\n\n`, 'text/event-stream')],
     ['a chunk whose choices hold a number', raw('data: {"id":"c","object":"chat.completion.chunk","choices":[7]}\n\ndata: [DONE]\n\n', 'text/event-stream')],
   ];
   for (const [name, bad] of notSse) {
@@ -144,6 +150,17 @@ test('a malformed chunk after content ends the stream with upstream_invalid_resp
   expect(last.error.code).toBe('upstream_invalid_response');
   expect(last.error.message).toContain('tool_calls is not an array');
   expect(res.text).not.toContain('inside the gateway');
+});
+
+test('a `data: null` event is skipped, not blamed on the gateway; the stream goes on', async () => {
+  const chunk = (delta: Record<string, unknown>, finish: string | null = null) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  const a = start(raw(`${chunk({ role: 'assistant', content: '' })}data: null\n\n${chunk({ content: 'hello' })}data: null\n\n${chunk({}, 'stop')}data: [DONE]\n\n`, 'text/event-stream'));
+  gw = await startTestGateway(config(`providers:\n${provider('a', a.url)}`, 'routing:\n  retry: { attempts: 0 }'));
+  const res = await chat({ stream: true });
+  expect(res.status).toBe(200);
+  expect(res.text).toContain('"content":"hello"');
+  expect(res.text).not.toContain('"error"');
+  expect(res.text.trimEnd().endsWith('data: [DONE]')).toBe(true);
 });
 
 test('the Anthropic surface: a bad 200 fails over, and alone is a 502 api_error (SDK), stream or not', async () => {
