@@ -17,10 +17,30 @@ export interface EmulateOptions {
   includeUsage?: boolean;
 }
 
+/**
+ * Most pieces one text becomes. A long answer to a stream request (5 MB of content from an upstream that cannot
+ * stream) goes out in at most this many chunks instead of hundreds of thousands built at once, and is cut by
+ * UTF-16 index (never inside a surrogate pair) without an array of its code points.
+ */
+export const MAX_PIECES = 1024;
+
 export function splitPieces(text: string, size: number): string[] {
+  if (text.length > size * MAX_PIECES) return splitLong(text, Math.ceil(text.length / MAX_PIECES));
   const points = Array.from(text);
   const out: string[] = [];
   for (let i = 0; i < points.length; i += size) out.push(points.slice(i, i + size).join(''));
+  return out;
+}
+
+function splitLong(text: string, step: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length;) {
+    let end = Math.min(text.length, i + step);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end++; // keep the pair whole
+    out.push(text.slice(i, end));
+    i = end;
+  }
   return out;
 }
 

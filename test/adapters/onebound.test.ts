@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import adapter from '../../adapters/onebound/index.ts';
-import { chunksFromChatResponse } from '../../src/contracts/emulate-stream.ts';
+import { MAX_PIECES, chunksFromChatResponse } from '../../src/contracts/emulate-stream.ts';
 import { isGatewayError, type AdapterRequest, type ChatResponse, type GatewayError, type JsonObject, type Operation, type ProviderView, type UpstreamReply } from '../../src/contracts/index.ts';
 
 const KEY = 'k3y-ABC+/123';
@@ -233,6 +233,15 @@ describe('onebound adapter: emulated stream', () => {
         expect(/[\uD800-\uDBFF]$/.test(text)).toBe(false);
       }
     }
+  });
+
+  test('a long answer becomes at most MAX_PIECES content chunks, whole, no surrogate pair split', () => {
+    const long = '👋a'.repeat(700_000); // 2.1 M UTF-16 units, an emoji at every third
+    const big: ChatResponse = { id: 'c', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: long }, finish_reason: 'stop' }] };
+    const pieces = chunksFromChatResponse(big, { includeUsage: false }).map((c) => c.choices[0].delta.content).filter((t): t is string => !!t);
+    expect(pieces.length).toBeLessThanOrEqual(MAX_PIECES);
+    expect(pieces.join('')).toBe(long);
+    expect(pieces.some((p) => /[\uD800-\uDBFF]$/.test(p) || /^[\uDC00-\uDFFF]/.test(p))).toBe(false);
   });
 
   test('plain answer without usage: role, pieces, finish; includeUsage false drops the usage chunk', () => {
