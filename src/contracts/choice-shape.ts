@@ -1,5 +1,5 @@
 // The shape OpenAI choices must have before the gateway reads them: every choice an object; its message (an
-// answer: required) or delta (a stream chunk) an object; content a string, null or an array of part objects
+// answer: required) or delta (a stream chunk) an object; finish_reason a string or null; content a string, null or an array of part objects
 // (Mistral's reasoning models stream parts); tool_calls an array of objects whose id is a string and whose function is an object
 // with a string name and arguments (in a chunk, each of them may be absent: deltas arrive in pieces). An
 // upstream that sends anything else is lying about the format: its answer or chunk is unreadable (502
@@ -12,6 +12,8 @@ export function choicesShapeProblem(choices: readonly unknown[], part: 'message'
   for (let i = 0; i < choices.length; i++) {
     const choice = choices[i];
     if (!isObject(choice)) return `choices[${i}] is not an object`;
+    const finish = (choice as { finish_reason?: unknown }).finish_reason;
+    if (finish !== undefined && finish !== null && typeof finish !== 'string') return `choices[${i}].finish_reason is not a string`;
     const inner = (choice as Record<string, unknown>)[part];
     if (inner === undefined || inner === null) {
       if (answer) return `choices[${i}] has no message`;
@@ -33,9 +35,14 @@ export function choicesShapeProblem(choices: readonly unknown[], part: 'message'
   return undefined;
 }
 
-/** Is `id` absent or a string (the chunk's or answer's own id, which the Anthropic surface reads as text)? */
-export function idShapeProblem(body: Record<string, unknown>): string | undefined {
-  return body.id === undefined || body.id === null || typeof body.id === 'string' ? undefined : 'id is not a string';
+/**
+ * Are `id` and `model` absent or strings? The Anthropic surface reads the id as text, and a `model` that is no
+ * string would not be renamed to the public model (expose_upstream: false) and could carry the upstream's name.
+ */
+export function idAndModelProblem(body: Record<string, unknown>): string | undefined {
+  if (body.id !== undefined && body.id !== null && typeof body.id !== 'string') return 'id is not a string';
+  if (body.model !== undefined && body.model !== null && typeof body.model !== 'string') return 'model is not a string';
+  return undefined;
 }
 
 function toolCallProblem(call: unknown, answer: boolean): string | undefined {

@@ -4,7 +4,7 @@
 // adapter already parsed: it costs no second parse.
 
 import type { JsonValue, Operation } from '../contracts/canonical.ts';
-import { choicesShapeProblem, idShapeProblem } from '../contracts/choice-shape.ts';
+import { choicesShapeProblem, idAndModelProblem } from '../contracts/choice-shape.ts';
 import type { InboundCall } from './types.ts';
 
 /** The array field every answer of the operation carries (canonical OpenAI shape). */
@@ -37,7 +37,7 @@ export function answerShapeProblem(operation: Operation, body: JsonValue): strin
   const field = REQUIRED_ARRAY[operation];
   if (field && !Array.isArray(body[field])) return `the answer has no "${field}" array`;
   if (operation === 'chat') {
-    const problem = choicesShapeProblem(body.choices as unknown[], 'message') ?? idShapeProblem(body);
+    const problem = choicesShapeProblem(body.choices as unknown[], 'message') ?? idAndModelProblem(body);
     if (problem) return `the answer's ${problem}`;
   }
   if ((operation === 'audio.transcriptions' || operation === 'audio.translations') && typeof body.text !== 'string') return 'the answer has no "text"';

@@ -35,6 +35,8 @@ const BAD_BODIES: Array<[string, () => Response]> = [
   ['choices holding a string', raw('{"id":"chatcmpl-1","object":"chat.completion","choices":["x"]}')],
   ['an id that is a number', raw('{"id":123,"object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"x"},"finish_reason":"stop"}]}')],
   ['a tool call whose function is null', raw('{"id":"c","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","tool_calls":[{"id":"call_1","type":"function","function":null}]},"finish_reason":"tool_calls"}]}')],
+  ['a finish_reason that is an object', raw('{"id":"c","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"x"},"finish_reason":{"a":1}}]}')],
+  ['a model that is an object', raw('{"id":"c","object":"chat.completion","model":{"name":"upstream-secret"},"choices":[{"index":0,"message":{"role":"assistant","content":"x"},"finish_reason":"stop"}]}')],
   ['a choice without a message', raw('{"id":"c","object":"chat.completion","choices":[{"index":0,"finish_reason":"stop"}]}')],
   ['an answer nested 100,000 levels deep', raw(`{"id":"c","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"x"},"finish_reason":"stop"}],"junk":${'['.repeat(100_000)}${']'.repeat(100_000)}}`)],
   ['a message whose tool_calls holds null', raw('{"id":"chatcmpl-1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","tool_calls":[null]},"finish_reason":"tool_calls"}]}')],
