@@ -1,7 +1,8 @@
 // The shape OpenAI choices must have before the gateway reads them: every choice an object; its message (an
-// answer: required) or delta (a stream chunk) an object; finish_reason a string or null; content a string, null or an array of part objects
-// (Mistral's reasoning models stream parts); tool_calls an array of objects whose id is a string and whose function is an object
-// with a string name and arguments (in a chunk, each of them may be absent: deltas arrive in pieces). An
+// answer: required) or delta (a stream chunk) an object; finish_reason a string or null; content a string,
+// null or an array of part objects (Mistral's reasoning models stream parts); tool_calls an array of objects
+// whose id is a string and whose function is an object with a string name and arguments (in a chunk, each of
+// them may be absent: deltas arrive in pieces). An
 // upstream that sends anything else is lying about the format: its answer or chunk is unreadable (502
 // upstream_invalid_response, failed over before anything reaches the client), never a crash of an encoder
 // further on (the Anthropic surface reads these fields as strings). A few type checks per choice.

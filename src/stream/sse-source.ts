@@ -61,7 +61,7 @@ export class SseSource implements StepSource {
     for (;;) {
       const event = this.queue.shift();
       if (event) {
-        if (upstreamTooDeep(event.data)) return this.fail(errors.upstreamInvalid(this.opts.provider, `a stream event is nested more than ${UPSTREAM_MAX_DEPTH} levels deep`));
+        if (upstreamTooDeep(event.data)) return this.fail(tooDeep(this.opts.provider));
         const step = this.decoder.push({ event: event.event, data: event.data });
         // The end marker: the answer is complete, whatever the upstream does with the connection now.
         if (step.done && !step.error) return this.finishAt(step);
@@ -79,6 +79,7 @@ export class SseSource implements StepSource {
       }
       if (result.done) {
         this.queue.push(...this.framer.end());
+        if (this.queue.some((e) => upstreamTooDeep(e.data))) return this.fail(tooDeep(this.opts.provider));
         const tail = this.queue.splice(0).map((e) => this.decoder.push({ event: e.event, data: e.data }));
         this.close();
         const last = this.decoder.end();
@@ -130,4 +131,9 @@ export class SseSource implements StepSource {
     this.watchdog?.stop();
     this.opts.onClose?.();
   }
+}
+
+/** A stream event nested deeper than the gateway reads (re-serialising it would overflow the stack). */
+function tooDeep(provider: string): GatewayError {
+  return errors.upstreamInvalid(provider, `a stream event is nested more than ${UPSTREAM_MAX_DEPTH} levels deep`);
 }

@@ -119,6 +119,7 @@ describe('streams', () => {
     ['a chunk whose tool_calls holds null', raw(`${badChunk({ tool_calls: [null] })}data: [DONE]\n\n`, 'text/event-stream')],
     ['a chunk whose id is a number', raw('data: {"id":123,"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}]}\n\ndata: [DONE]\n\n', 'text/event-stream')],
     ['an event nested 100,000 levels deep', raw(`data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}],"pad":${'['.repeat(100_000)}${']'.repeat(100_000)}}\n\ndata: [DONE]\n\n`, 'text/event-stream')],
+    ['a deep event that ends the body unterminated', raw(`data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":"stop"}],"pad":${'['.repeat(100_000)}${']'.repeat(100_000)}}`, 'text/event-stream')],
     ['a chunk whose choices hold a number', raw('data: {"id":"c","object":"chat.completion.chunk","choices":[7]}\n\ndata: [DONE]\n\n', 'text/event-stream')],
   ];
   for (const [name, bad] of notSse) {
