@@ -82,3 +82,31 @@ test('a transform failing part-way through one step of several chunks: the chunk
   expect(frames.map((f) => (f.includes('"error"') ? 'error' : (JSON.parse(f.slice(6)) as ChatChunk).choices[0]!.delta!.content))).toEqual(['w1', 'error']);
   expect(outcome).toMatchObject({ completed: false, completionText: 'w1' });
 });
+
+test('an event the decoder cannot read is the upstream\'s unreadable answer: the frames before it, then upstream_invalid_response', async () => {
+  const throwing: StreamDecoder = {
+    push: ({ data }) => {
+      if (data === '[DONE]') return { chunks: [], done: true };
+      const chunk = JSON.parse(data) as ChatChunk;
+      if (chunk.choices.length === 0) return { chunks: [] }; // reading a field of `null` throws, as in a real decoder
+      return { chunks: [chunk] };
+    },
+    end: () => ({ chunks: [] }),
+  };
+  const wire = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(te.encode(`${event(1)}data: null\n\n${event(2)}data: [DONE]\n\n`));
+      controller.close();
+    },
+  });
+  let outcome: StreamOutcome | undefined;
+  const source = new SseSource(wire, throwing, { provider: 'p', idleTimeoutMs: 5000, abortUpstream: () => {} });
+  const stream = relayStream({ source, primed: { chunks: [], done: false, ended: false }, encoder: openAIEncoder(false), onFinish: (o) => { outcome = o; } });
+  let text = '';
+  for await (const piece of stream) text += td.decode(piece);
+  const frames = text.split('\n\n').filter(Boolean);
+  expect((JSON.parse(frames[0]!.slice(6)) as ChatChunk).choices[0]!.delta!.content).toBe('w1');
+  expect(JSON.parse(frames.at(-1)!.slice(6)).error.code).toBe('upstream_invalid_response');
+  expect(text).not.toContain('w2');
+  expect(outcome?.error?.code).toBe('upstream_invalid_response');
+});

@@ -9,7 +9,7 @@
 //  - a filtered completion ends with finish_reason `content_filter`, which passes through as is.
 
 import {
-  GatewayError, errorFromUpstreamStatus, errors, parseRetryAfter, upstreamMessage, usageFromWire,
+  GatewayError, chunkShapeProblem, errorFromUpstreamStatus, errors, parseRetryAfter, upstreamMessage, usageFromWire,
   type AdapterRequest, type ChatChunk, type DecodedResponse, type JsonObject, type JsonValue, type OpenAIUsageWire,
   type ProviderView, type StreamDecoder, type StreamStep, type UpstreamReply, type Usage,
 } from '../../src/contracts/index.ts';
@@ -81,10 +81,14 @@ export function createAzureStreamDecoder(provider: ProviderView): StreamDecoder 
       } catch {
         return { ...step([]), error: errors.upstreamInvalid(provider.name, 'a stream event is not JSON') };
       }
+      // As the OpenAI decoder: a JSON value that is no object carries nothing; a chunk of the wrong shape is unreadable.
+      if (typeof chunk !== 'object' || chunk === null || Array.isArray(chunk)) return step([]);
       if (chunk.error) {
         return { ...step([]), error: errorFromUpstreamStatus(provider.name, 502, scrub(upstreamMessage(data), provider)) };
       }
       if (chunk.usage) usage = usageFromWire(chunk.usage) ?? usage;
+      const problem = chunkShapeProblem(chunk as unknown as Record<string, unknown>);
+      if (problem) return { ...step([]), error: errors.upstreamInvalid(provider.name, `a stream chunk's ${problem}`) };
       const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
       if (choices.length === 0) return step([]);
       const out: ChatChunk = { ...chunk, choices: choices.map((c) => (c.delta ? c : { ...c, delta: {} })) };

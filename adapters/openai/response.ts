@@ -3,7 +3,7 @@
 import {
   type AdapterRequest, type ChatChunk, type DecodedResponse, type GatewayError, type JsonValue, type OpenAIUsageWire,
   type ProviderView, type StreamDecoder, type StreamStep, type UpstreamReply, type Usage,
-  WIRE_JSON, choicesShapeProblem, errorFromUpstreamStatus, idAndModelProblem, errors, parseRetryAfter, upstreamMessage, usageFromWire,
+  WIRE_JSON, chunkShapeProblem, errorFromUpstreamStatus, errors, parseRetryAfter, upstreamMessage, usageFromWire,
 } from '../../src/contracts/index.ts';
 
 export function decodeOpenAIResponse(reply: UpstreamReply, _request: AdapterRequest, provider: ProviderView): DecodedResponse {
@@ -49,7 +49,7 @@ export function createOpenAIStreamDecoder(provider: ProviderView): StreamDecoder
       if (chunk.error) return { chunks: [], error: errors.upstreamError(`Provider "${provider.name}" reported an error in the stream: ${upstreamMessage(data)}`, undefined, true) };
       if (chunk.usage) usage = usageFromWire(chunk.usage) ?? usage;
       const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
-      const problem = choicesShapeProblem(choices, 'delta') ?? idAndModelProblem(chunk as unknown as Record<string, unknown>);
+      const problem = chunkShapeProblem(chunk as unknown as Record<string, unknown>);
       if (problem) return { chunks: [], usage, error: errors.upstreamInvalid(provider.name, `a stream chunk's ${problem}`) };
       for (const choice of choices) if (choice.finish_reason) finished = true;
       if (choices.length === 0) return { chunks: [], usage };

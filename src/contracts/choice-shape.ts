@@ -46,6 +46,11 @@ export function idAndModelProblem(body: Record<string, unknown>): string | undef
   return undefined;
 }
 
+/** Why a parsed OpenAI stream chunk cannot be read (its choices, id or model), or undefined when it can. */
+export function chunkShapeProblem(chunk: Record<string, unknown>): string | undefined {
+  return (Array.isArray(chunk.choices) ? choicesShapeProblem(chunk.choices, 'delta') : undefined) ?? idAndModelProblem(chunk);
+}
+
 function toolCallProblem(call: unknown, answer: boolean): string | undefined {
   if (!isObject(call)) return ' is not an object';
   const { id, function: fn } = call as { id?: unknown; function?: unknown };

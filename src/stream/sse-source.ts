@@ -61,8 +61,7 @@ export class SseSource implements StepSource {
     for (;;) {
       const event = this.queue.shift();
       if (event) {
-        if (upstreamTooDeep(event.data)) return this.fail(tooDeep(this.opts.provider));
-        const step = this.decoder.push({ event: event.event, data: event.data });
+        const step = this.decode(event);
         // The end marker: the answer is complete, whatever the upstream does with the connection now.
         if (step.done && !step.error) return this.finishAt(step);
         return step;
@@ -79,8 +78,7 @@ export class SseSource implements StepSource {
       }
       if (result.done) {
         this.queue.push(...this.framer.end());
-        if (this.queue.some((e) => upstreamTooDeep(e.data))) return this.fail(tooDeep(this.opts.provider));
-        const tail = this.queue.splice(0).map((e) => this.decoder.push({ event: e.event, data: e.data }));
+        const tail = this.queue.splice(0).map((e) => this.decode(e));
         this.close();
         const last = this.decoder.end();
         const chunks = [...tail.flatMap((s) => s.chunks), ...last.chunks];
@@ -96,6 +94,22 @@ export class SseSource implements StepSource {
         return this.fail(errors.upstreamInvalid(this.opts.provider, detail));
       }
       this.queue.push(...frames);
+    }
+  }
+
+  /**
+   * One event through the adapter's decoder. The decoder reads what the upstream sent, so an event it cannot
+   * read is the upstream's unreadable answer (as for a non-stream reply): one nested deeper than the gateway
+   * re-serialises safely, or one the decoder throws on (`data: null` where an object was due). The step then
+   * carries upstream_invalid_response: failed over before the first byte, an error event after it.
+   */
+  private decode(event: FrameEvent): StreamStep {
+    const provider = this.opts.provider;
+    if (upstreamTooDeep(event.data)) return { chunks: [], error: errors.upstreamInvalid(provider, `a stream event is nested more than ${UPSTREAM_MAX_DEPTH} levels deep`) };
+    try {
+      return this.decoder.push({ event: event.event, data: event.data });
+    } catch {
+      return { chunks: [], error: errors.upstreamInvalid(provider, 'a stream event could not be decoded') };
     }
   }
 
@@ -131,9 +145,4 @@ export class SseSource implements StepSource {
     this.watchdog?.stop();
     this.opts.onClose?.();
   }
-}
-
-/** A stream event nested deeper than the gateway reads (re-serialising it would overflow the stack). */
-function tooDeep(provider: string): GatewayError {
-  return errors.upstreamInvalid(provider, `a stream event is nested more than ${UPSTREAM_MAX_DEPTH} levels deep`);
 }

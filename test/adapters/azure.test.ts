@@ -143,6 +143,17 @@ describe('azure: stream', () => {
   });
 });
 
+describe('azure: malformed chunks', () => {
+  test('a chunk of the wrong shape is upstream_invalid_response naming the field; a JSON event that is no object is skipped', () => {
+    const good = 'data: {"choices":[{"delta":{"content":"x"},"index":0,"finish_reason":null}],"id":"c","object":"chat.completion.chunk","created":1,"model":"m"}\n\n';
+    const bad = runStream(`${good}data: null\n\ndata: {"choices":[{"delta":{"tool_calls":[null]},"index":0,"finish_reason":null}],"id":"c","object":"chat.completion.chunk","created":1,"model":"m"}\n\n`);
+    expect(chunksOf(bad).map((c) => c.choices[0].delta)).toEqual([{ content: 'x' }]);
+    const error = bad.find((s) => s.error)?.error;
+    expect(error?.code).toBe('upstream_invalid_response');
+    expect(error?.message).toContain('choices[0].delta.tool_calls[0] is not an object');
+  });
+});
+
 describe('azure: errors', () => {
   test('prompt rejected by the content filter → 400 content_filter, not retried', () => {
     const err = adapter.decodeError(reply(fixture('error-content-filter.json'), 400), provider());
