@@ -5,7 +5,7 @@
 // Question: what does fetch's hand-off to its own thread cost a forwarding server in CPU and latency?
 
 import type { Socket } from 'bun';
-import { exitWithParent } from './orphan-guard.ts';
+import { serveForwarding } from './forwarding-server.ts';
 
 const upstream = new URL(process.env.BENCH_UPSTREAM ?? 'http://127.0.0.1:1');
 const hostHeader = `host: ${upstream.host}\r\n`;
@@ -121,16 +121,7 @@ async function call(path: string, body: Uint8Array): Promise<Response> {
   });
 }
 
-const server = Bun.serve({
-  hostname: '127.0.0.1',
-  port: 0,
-  idleTimeout: 0,
-  async fetch(req) {
-    const url = new URL(req.url);
-    return call(url.pathname + url.search, new Uint8Array(await req.arrayBuffer()));
-  },
+serveForwarding(async (req) => {
+  const url = new URL(req.url);
+  return call(url.pathname + url.search, new Uint8Array(await req.arrayBuffer()));
 });
-
-exitWithParent();
-process.on('SIGTERM', () => process.exit(0));
-console.log(JSON.stringify({ port: server.port }));

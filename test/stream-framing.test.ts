@@ -66,8 +66,9 @@ test('SSE: comment lines between an event\'s data lines do not reset its bound',
 });
 
 test('SSE: CR and CRLF line ends, split anywhere, give the same events as LF, also across a flood of bare CRs', () => {
-  const wire = 'data: a\r\n\r\ndata: b\r\rdata: c\n\r\n: note\rdata: d\r\n\r';
-  const expected = ['a', 'b', 'c', 'd'];
+  // A CRLF cut between its CR and LF must stay one line end: `data: e` and `data: f` are one event's two lines.
+  const wire = 'data: a\r\n\r\ndata: b\r\rdata: c\n\r\n: note\rdata: d\r\n\rdata: e\r\ndata: f\r\n\r\n';
+  const expected = ['a', 'b', 'c', 'd', 'e\nf'];
   for (let cut = 0; cut <= wire.length; cut++) {
     const f = createFramer('sse');
     const got = [...f.push(te.encode(wire.slice(0, cut))), ...f.push(te.encode(wire.slice(cut))), ...f.end()].map((e) => e.data);
