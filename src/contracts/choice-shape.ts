@@ -21,16 +21,16 @@ export function choicesShapeProblem(choices: readonly unknown[], part: 'message'
       continue;
     }
     if (!isObject(inner)) return `choices[${i}].${part} is not an object`;
-    const at = `choices[${i}].${part}`;
+    // The common chunk (string content, no tool calls) passes on two type checks; paths are built only on failure.
     const { content, tool_calls: calls } = inner as { content?: unknown; tool_calls?: unknown };
     if (content !== undefined && content !== null && typeof content !== 'string' && !(Array.isArray(content) && content.every(isObject))) {
-      return `${at}.content is not a string or an array of parts`;
+      return `choices[${i}].${part}.content is not a string or an array of parts`;
     }
     if (calls === undefined || calls === null) continue;
-    if (!Array.isArray(calls)) return `${at}.tool_calls is not an array`;
+    if (!Array.isArray(calls)) return `choices[${i}].${part}.tool_calls is not an array`;
     for (let j = 0; j < calls.length; j++) {
       const problem = toolCallProblem(calls[j], answer);
-      if (problem) return `${at}.tool_calls[${j}]${problem}`;
+      if (problem) return `choices[${i}].${part}.tool_calls[${j}]${problem}`;
     }
   }
   return undefined;
