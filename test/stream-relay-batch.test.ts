@@ -54,6 +54,31 @@ test('events that arrive together leave as one piece, events that arrive apart l
   expect(outcome).toMatchObject({ completed: true, completionText: 'w1w2w3w4w5w6' });
 });
 
+test('the primed first content leaves in a piece of its own, not behind the events buffered after it', async () => {
+  // The attempt read the first content before answering (primed); the rest of the answer already sits in the
+  // source, in one read: the first write must not wait for all of it to be framed.
+  const chunk = (n: number) => JSON.parse(event(n).slice(6)) as ChatChunk;
+  const wire = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(te.encode(`${[2, 3, 4, 5].map(event).join('')}data: [DONE]\n\n`));
+      controller.close();
+    },
+  });
+  const source = new SseSource(wire, decoder(), { provider: 'p', idleTimeoutMs: 5000, abortUpstream: () => {} });
+  // Read ahead as the attempt does: the source then holds the events behind the first one.
+  const ahead = await source.next();
+  expect(source.buffered).toBe(true);
+  let outcome: StreamOutcome | undefined;
+  const stream = relayStream({ source, primed: { chunks: [chunk(1), ...ahead.chunks], done: false, ended: false }, encoder: openAIEncoder(false), onFinish: (o) => { outcome = o; } });
+  const pieces: string[] = [];
+  for await (const piece of stream) pieces.push(td.decode(piece));
+  const contents = (p: string) => p.split('\n\n').filter((f) => f.includes('"content"')).map((f) => (JSON.parse(f.slice(6)) as ChatChunk).choices[0]!.delta!.content);
+  expect(contents(pieces[0]!)).toEqual(['w1', 'w2']);
+  expect(pieces.slice(1).flatMap(contents)).toEqual(['w3', 'w4', 'w5']);
+  expect(pieces.length).toBe(2); // the buffered rest still leaves together
+  expect(outcome).toMatchObject({ completed: true, completionText: 'w1w2w3w4w5' });
+});
+
 test('a transform failing in the middle of a batch: the frames before it, then the error frame', async () => {
   const { frames, outcome } = await relay([[1, 2, 3, 4]], (c) => {
     if (c.choices[0]?.delta?.content === 'w3') throw new GatewayError({ status: 500, type: 'api_error', code: 'plugin_error', message: 'a plugin failed' });

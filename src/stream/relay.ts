@@ -43,6 +43,7 @@ export function drainCutError(): GatewayError {
 }
 
 const encoder = new TextEncoder();
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function relayStream(opts: RelayOptions): ReadableStream<Uint8Array> {
   const texts: string[] = [];
@@ -65,6 +66,8 @@ export function relayStream(opts: RelayOptions): ReadableStream<Uint8Array> {
   // What the current pull has framed so far: appended chunk by chunk, so a transform that throws part-way
   // leaves the chunks before it (already counted in `texts`) to be written ahead of the error frame.
   let framed = '';
+  /** The primed step was written with events still buffered behind it: the next pull lets it leave first. */
+  let yieldFirst = false;
   const frame = (chunks: ChatChunk[]): void => {
     for (const raw of chunks) {
       // A transform may change the chunk (or copy it with a spread): its wire text no longer holds.
@@ -108,10 +111,20 @@ export function relayStream(opts: RelayOptions): ReadableStream<Uint8Array> {
       else cut.addEventListener('abort', onCut, { once: true });
     },
     async pull(controller) {
+      // Bun writes what a pull enqueued only once the event loop turns: had the next pull gone straight on to
+      // frame what the source holds, the first content would have waited in the same write for all of it.
+      if (yieldFirst) {
+        yieldFirst = false;
+        await nextTurn();
+        if (reported) return;
+      }
       // Steps the source already holds (events that arrived together) go out in one write.
       framed = '';
       try {
         for (;;) {
+          // The primed step (what the attempt read before answering: the first content) is written on its own,
+          // so the first chunk does not wait for the events that arrived right behind it to be framed too.
+          const primedStep = pending !== undefined;
           const step = pending ?? (await opts.source.next());
           pending = undefined;
           if (reported) return; // cut while waiting for the upstream
@@ -135,8 +148,9 @@ export function relayStream(opts: RelayOptions): ReadableStream<Uint8Array> {
             controller.close();
             return report({ completed: false, clientGone: false, error: cut });
           }
-          if (framed && !opts.source.buffered) {
+          if (framed && (primedStep || !opts.source.buffered)) {
             controller.enqueue(encoder.encode(framed));
+            yieldFirst = primedStep && opts.source.buffered === true;
             return;
           }
         }
