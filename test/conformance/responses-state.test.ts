@@ -56,6 +56,22 @@ describe('stored responses belong to their key', () => {
     expect(await statusOf(owner.responses.retrieve(made.id))).toBe(404);
   });
 
+  test('input_items pages with limit, order and after; a bad value of any is a 400 naming it', async () => {
+    const made = await owner.responses.create({ model: 'oa-chat', input: [{ role: 'user', content: 'One.' }, { role: 'user', content: 'Two.' }, { role: 'user', content: 'Three.' }] });
+    const texts = (page: { data: unknown[] }) => page.data.map((i) => (i as { content: Array<{ text: string }> }).content[0]!.text);
+    const first = await owner.responses.inputItems.list(made.id, { limit: 2, order: 'asc' });
+    expect(texts(first)).toEqual(['One.', 'Two.']);
+    expect(first.has_more).toBe(true);
+    const rest = await owner.responses.inputItems.list(made.id, { limit: 2, order: 'asc', after: first.data.at(-1)!.id });
+    expect(texts(rest)).toEqual(['Three.']);
+    expect(texts(await owner.responses.inputItems.list(made.id))).toEqual(['Three.', 'Two.', 'One.']);
+    for (const [query, param] of [['limit=0', 'limit'], ['limit=101', 'limit'], ['limit=2.5', 'limit'], ['limit=ten', 'limit'], ['order=up', 'order'], ['after=item_nope', 'after']]) {
+      const res = await fetch(`${h.gw.url}/v1/responses/${made.id}/input_items?${query}`, { headers: { authorization: `Bearer ${TEST_KEY}` } });
+      expect({ query, status: res.status }).toEqual({ query, status: 400 });
+      expect((await res.json()).error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_value', param });
+    }
+  });
+
   test('store: false keeps nothing; an unknown previous_response_id is a 404 naming the field', async () => {
     const made = await owner.responses.create({ model: 'oa-chat', input: 'Say hello.', store: false });
     expect((made as unknown as { store: boolean }).store).toBe(false);

@@ -57,14 +57,24 @@ export const responsesSurface: InboundSurface = {
   },
 };
 
-/** OpenAI's cursor list: `order` (desc by default), `limit` (1-100, default 20), `after` an item id. */
+/** OpenAI's cursor list: `order` (desc by default), `limit` (1-100, default 20), `after` an item id; anything else is a 400. */
 function listItems(items: ResponsesInputItem[], query: URLSearchParams): JsonObject {
-  const ordered = query.get('order') === 'asc' ? items : [...items].reverse();
-  const limit = Math.min(100, Math.max(1, Number(query.get('limit') ?? 20) || 20));
+  const order = query.get('order') ?? 'desc';
+  if (order !== 'asc' && order !== 'desc') throw invalidQuery('order', `"order" must be "asc" or "desc" (got "${order.slice(0, 40)}").`);
+  const limitText = query.get('limit');
+  const limit = limitText === null ? 20 : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw invalidQuery('limit', `"limit" must be a whole number from 1 to 100 (got "${(limitText ?? '').slice(0, 40)}").`);
+  const ordered = order === 'asc' ? items : [...items].reverse();
   const after = query.get('after');
-  const start = after ? ordered.findIndex((i) => i.id === after) + 1 : 0;
+  const found = after ? ordered.findIndex((i) => i.id === after) : -1;
+  if (after && found < 0) throw invalidQuery('after', `"after" names no input item of this response (got "${after.slice(0, 80)}"); use an id from a previous page's last_id.`);
+  const start = found + 1;
   const data = ordered.slice(start, start + limit);
   return { object: 'list', data, first_id: (data[0]?.id as string) ?? null, last_id: (data.at(-1)?.id as string) ?? null, has_more: start + limit < ordered.length };
+}
+
+function invalidQuery(param: string, message: string): GatewayError {
+  return new GatewayError({ status: 400, type: 'invalid_request_error', code: 'invalid_value', param, message });
 }
 
 function json(s: SurfaceRequest, body: unknown): Response {
