@@ -91,6 +91,12 @@ describe('admin API', () => {
     const topped = await admin(h.url, 'PATCH', '/admin/keys/alice', { top_up: 2.5 });
     expect(topped.status).toBe(200);
     expect(await body(topped)).toMatchObject({ name: 'alice', budget_usd: 7.5 });
+    // Taking back is allowed down to zero, never below it.
+    const tooMuch = await admin(h.url, 'PATCH', '/admin/keys/alice', { top_up: -1000 });
+    expect(tooMuch.status).toBe(400);
+    expect((await body(tooMuch)).error).toMatchObject({ param: 'top_up', type: 'invalid_request_error' });
+    expect(await body(await admin(h.url, 'PATCH', '/admin/keys/alice', { top_up: -0.5 }))).toMatchObject({ budget_usd: 7 });
+    expect(await body(await admin(h.url, 'PATCH', '/admin/keys/alice', { top_up: 0.5 }))).toMatchObject({ budget_usd: 7.5 });
     const cfg = await admin(h.url, 'PATCH', '/admin/keys/alice', { budget: 9 });
     expect(cfg.status).toBe(400);
     expect(((await body(cfg)).error as Json).message).toContain('gateway.yaml');
