@@ -7,8 +7,13 @@ const BEARER = /(Bearer\s+)[A-Za-z0-9._~+/=-]{6,}/gi;
 /** The password of a URL's user info (`https://user:password@host`, `postgres://u:p@db`). */
 const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/?#@]*:)[^\s/?#@]+@/gi;
 
+/** Vendor key schemes: a prefix that names the kind of key and carries none of its secret. */
+const KEY_SCHEME = /^(?:sk-ant-|sk-proj-|sk-|AIza|gsk_|xai-|pplx-|hf_|r8_)/;
+
+/** A secret as it may be shown: its vendor scheme when it has one (`sk-***`), nothing of it otherwise. */
 export function maskSecret(secret: string): string {
-  return secret.length <= 8 ? '***' : `${secret.slice(0, 3)}***`;
+  const scheme = secret.length > 12 ? KEY_SCHEME.exec(secret)?.[0] : undefined;
+  return scheme ? `${scheme}***` : '***';
 }
 
 export function redact(text: string, secrets: readonly string[] = []): string {

@@ -133,6 +133,8 @@ test('GET /admin/config/compiled: models → targets and prices, unpriced models
     targets: [{ provider: 'good', upstream_model: 'up-m', priority: 0, weight: 1 }], price_per_1m_usd: { input: 3, output: 15 }, unpriced: false,
   });
   expect(view.providers[0].api_key).toBe('sk-***');
+  // A secret with no vendor scheme shows nothing of itself, not even its first characters.
+  expect(view.admin_token).toBe('***');
   expect(view.hash).toBe(fx.h.gw.runtime.status.hash);
 });
 
