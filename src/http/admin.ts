@@ -6,7 +6,7 @@ import { errorResponse, toGatewayError } from './error-response.ts';
 import { checkBearer } from './bearer-token.ts';
 import { newRequestId } from './handle-request.ts';
 import { invalidHost, requestUrl } from './request-url.ts';
-import { type TokenGuard, lockedOut } from './dashboard/sessions.ts';
+import { type TokenGuard, lockedOut, noteTokenFailure } from './dashboard/sessions.ts';
 
 export type AdminHandler = (rt: Runtime, request: Request, url: URL) => Promise<Response | undefined>;
 
@@ -35,6 +35,7 @@ async function adminResponse(rt: Runtime, request: Request, id: string, guard?: 
     if (locked) throw tooManyWrongTokens(locked.retryAfterS);
     const check = checkBearer(request.headers, token, guard);
     if (check !== 'ok') {
+      noteTokenFailure(rt, guard, 'invalid_admin_token', 'admin', check === 'wrong');
       const what = check === 'missing' ? 'The admin API needs' : 'Wrong admin token: the admin API needs';
       throw new GatewayError({ status: 401, type: 'authentication_error', code: 'invalid_admin_token', message: `${what} "Authorization: Bearer <server.admin_token>".` });
     }

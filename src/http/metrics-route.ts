@@ -9,7 +9,7 @@ import { errorResponse } from './error-response.ts';
 import { newRequestId } from './handle-request.ts';
 import { invalidHost } from './request-url.ts';
 import { tooManyWrongTokens } from './admin.ts';
-import { type TokenGuard, lockedOut } from './dashboard/sessions.ts';
+import { type TokenGuard, lockedOut, noteTokenFailure } from './dashboard/sessions.ts';
 
 export async function handleMetrics(rt: Runtime, request: Request, guard?: TokenGuard): Promise<Response> {
   const id = newRequestId();
@@ -23,6 +23,7 @@ export async function handleMetrics(rt: Runtime, request: Request, guard?: Token
   if (locked) return errorResponse(tooManyWrongTokens(locked.retryAfterS), id);
   const check = checkBearer(request.headers, token, guard);
   if (check !== 'ok') {
+    noteTokenFailure(rt, guard, 'invalid_metrics_token', 'metrics', check === 'wrong');
     const what = check === 'missing' ? '/metrics needs' : 'Wrong metrics token: /metrics needs';
     return errorResponse(new GatewayError({ status: 401, type: 'authentication_error', code: 'invalid_metrics_token', message: `${what} "Authorization: Bearer <server.metrics.token>" (or the admin token when no metrics token is set).` }), id);
   }

@@ -37,5 +37,5 @@ export function attachObservability(rt: Runtime, config: GatewayConfig): Observa
   rt.metrics = metrics;
   // The request log follows the current config (server.request_log can be switched by a reload).
   rt.ledger = observeLedger(rt.ledger, { metrics, spans, log: rt.log, requestLog: () => rt.current().config.server?.request_log !== false, current: () => rt.current() });
-  return { close: async () => { await spans?.close(); } };
+  return { close: async () => { rt.authFailures.close(); await spans?.close(); } };
 }

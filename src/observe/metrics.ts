@@ -87,6 +87,7 @@ export class GatewayMetrics {
   private readonly retries: FastCounter;
   private readonly failovers: FastCounter;
   private readonly ledgerRows: FastCounter;
+  private readonly rejectedRequests: FastCounter;
   private readonly tuples = new Map<string, TupleSeries>();
   /** Per provider: its upstream-duration series for outcome ok and error. */
   private readonly upstreamByProvider = new Map<string, [HistogramSeries?, HistogramSeries?]>();
@@ -116,6 +117,7 @@ export class GatewayMetrics {
     this.retries = new FastCounter('switchyard_retries_total', 'Upstream attempts after the first, per request.', ['model'], this.registry);
     this.failovers = new FastCounter('switchyard_failovers_total', 'Requests answered by another provider than the first one tried.', ['model', 'from', 'to'], this.registry);
     this.ledgerRows = new FastCounter('switchyard_ledger_rows_recorded_total', 'Request rows handed to the ledger writer.', [], this.registry);
+    this.rejectedRequests = new FastCounter('switchyard_rejected_requests_total', 'API requests refused before they got past authentication (no ledger row): bad or missing key, unknown path, bad host, shutting down.', ['surface', 'status', 'code'], this.registry);
 
     new Gauge({ name: 'switchyard_in_flight_requests', help: 'Requests in flight (streams included).', registers: r, collect() { this.set(live.inFlight()); } });
     new Gauge({ name: 'switchyard_in_flight_streams', help: 'Streams being relayed.', registers: r, collect() { this.set(live.streamsInFlight()); } });
@@ -225,6 +227,14 @@ export class GatewayMetrics {
     if (row.costMicros) (t.cost ??= this.cost.child([model, provider, key])).value += row.costMicros / 1e6;
     // Refused by the gateway itself (no upstream was asked): rate, concurrency or budget limits.
     if (row.status === 429 && row.errorCode && attempts.length === 0) this.refusals.inc([row.errorCode, key]);
+  }
+
+  /**
+   * One API request refused before it got past authentication (it has no ledger row, so `observe` never
+   * sees it). Labels are bounded: the surface, the status the gateway answered and its error code.
+   */
+  rejected(surface: string, status: number, code: string): void {
+    this.rejectedRequests.inc([surface, String(status), code]);
   }
 
   /** Prometheus text exposition. */

@@ -8,13 +8,22 @@
 import type { LogFields, Logger } from '../log.ts';
 import type { AttemptRow, RequestRow } from '../runtime/contracts.ts';
 
+/**
+ * The provider the line names: the row's (the one that answered and billed), else the last one tried (an
+ * upstream error is not billed, so its row names no provider, but the provider answered it). The log may
+ * name providers whatever server.expose_upstream says (that setting hides them from clients only).
+ */
+function providerOf(row: RequestRow, attempts: readonly AttemptRow[]): string | null {
+  return row.provider ?? (attempts.length ? attempts[attempts.length - 1].provider : null);
+}
+
 export function requestLogFields(row: RequestRow, attempts: readonly AttemptRow[]): LogFields {
   const fields: LogFields = {
     id: row.id,
     surface: row.surface ?? 'openai',
     key: row.keyName,
     model: row.model,
-    provider: row.provider,
+    provider: providerOf(row, attempts),
     status: row.status,
     prompt_tokens: row.promptTokens,
     completion_tokens: row.completionTokens,
@@ -37,7 +46,7 @@ const num = (n: number): string => (Number.isFinite(n) ? `${n}` : 'null');
 /** `"id":…,"surface":…,…`: the JSON of requestLogFields without its braces. */
 export function requestLogJson(str: (s: string, memo?: boolean) => string, row: RequestRow, attempts: readonly AttemptRow[]): string {
   const name = (s: string | null) => (s === null ? 'null' : str(s));
-  let line = `"id":${str(row.id, false)},"surface":${str(row.surface ?? 'openai')},"key":${name(row.keyName)},"model":${name(row.model)},"provider":${name(row.provider)},"status":${num(row.status)},"prompt_tokens":${num(row.promptTokens)},"completion_tokens":${num(row.completionTokens)},"cost_usd":${num(row.costMicros / 1e6)},"latency_ms":${num(row.latencyMs)},"attempts":${attempts.length}`;
+  let line = `"id":${str(row.id, false)},"surface":${str(row.surface ?? 'openai')},"key":${name(row.keyName)},"model":${name(row.model)},"provider":${name(providerOf(row, attempts))},"status":${num(row.status)},"prompt_tokens":${num(row.promptTokens)},"completion_tokens":${num(row.completionTokens)},"cost_usd":${num(row.costMicros / 1e6)},"latency_ms":${num(row.latencyMs)},"attempts":${attempts.length}`;
   if (row.cachedTokens) line += `,"cached_tokens":${num(row.cachedTokens)}`;
   if (row.ttftMs !== null) line += `,"ttft_ms":${num(row.ttftMs)}`;
   if (row.stream) line += ',"stream":true';

@@ -14,6 +14,7 @@ import type { RequestRow, Ticket } from '../runtime/contracts.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { costMicros } from './cost.ts';
 import { meter } from './metering.ts';
+import { observeRejected } from '../observe/rejected.ts';
 import type { Exchange } from './types.ts';
 
 /** What an answered request costs, whatever happens to the answer afterwards. */
@@ -51,8 +52,13 @@ export function finishRequest(rt: Runtime, ex: Exchange, status: number, errorCo
     let charge = billing?.charge;
     if (!charge && billing && clientGone && ex.upstreamCalled) charge = promptOnly(ex, billing);
     billing?.ticket.settle({ usage: charge?.usage, costMicros: charge?.costMicros ?? 0 });
-    // Unauthenticated noise is not recorded; nor are successful non-model calls (model list, balance, jobs).
-    if (!ex.key || status === 401 || (!ex.call && status < 400)) return;
+    // Requests refused before authentication passed have no ledger row: they are counted and logged apart
+    // (observe/rejected.ts). Successful non-model calls (model list, balance, jobs) are not recorded.
+    if (!ex.key || status === 401) {
+      if (status >= 400) observeRejected(rt, ex, status, errorCode);
+      return;
+    }
+    if (!ex.call && status < 400) return;
     meter(rt, ex, {
       target: charge?.target,
       status,

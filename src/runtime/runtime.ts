@@ -7,6 +7,7 @@ import type { Logger } from '../log.ts';
 import type { Store } from '../store/open.ts';
 import type { GatewayMetrics } from '../observe/metrics.ts';
 import type { SpanExporter } from '../observe/otlp/span-exporter.ts';
+import { AuthFailureLog } from '../observe/auth-failures.ts';
 import type { ResponseStore } from '../store/responses-repo.ts';
 import { CircuitBreakers } from '../pipeline/circuit-breakers.ts';
 import { ConnectionGate } from '../upstream/connection-gate.ts';
@@ -52,11 +53,14 @@ export class Runtime {
   metrics?: GatewayMetrics;
   /** OTLP trace export (observability.otlp), attached at start when configured. */
   spans?: SpanExporter;
+  /** Failed client-key and admin-token checks: at most one warning per address per interval. */
+  readonly authFailures: AuthFailureLog;
   private drainWaiters: Array<() => void> = [];
   draining = false;
 
   constructor(gateway: CompiledGateway, readonly log: Logger) {
     this.gateway = gateway;
+    this.authFailures = new AuthFailureLog(log);
     this.status = { hash: gateway.hash, file: gateway.file, loadedAt: gateway.loadedAt, reloads: 0, failures: 0 };
     log.setSecrets(gateway.secrets);
   }

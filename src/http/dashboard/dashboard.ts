@@ -16,7 +16,7 @@ import { handleAdmin } from '../admin.ts';
 import { readBytes } from '../read-body.ts';
 import { invalidHost, requestUrl } from '../request-url.ts';
 import { DashboardAssets } from './assets.ts';
-import { DashboardSessions, LoginThrottle, SESSION_TTL_MS } from './sessions.ts';
+import { DashboardSessions, LoginThrottle, SESSION_TTL_MS, noteTokenFailure } from './sessions.ts';
 
 export const COOKIE = 'switchyard_dashboard';
 export const CSRF_HEADER = 'x-switchyard-dashboard';
@@ -119,9 +119,11 @@ export class Dashboard {
     if (presented === '') {
       // No token at all is not a guess: it does not count towards the limit.
       this.throttle.forgive(address);
+      noteTokenFailure(this.rt, { throttle: this.throttle, ip: () => address }, 'invalid_admin_token', 'dashboard', false);
       return form ? reply(303, null, 'text/plain', { location: '/dashboard#login-failed' }) : error(401, 'invalid_admin_token', 'Send {"token": "<server.admin_token>"} to log in.');
     }
     if (!timingSafeEqual(digest(presented), digest(token))) {
+      noteTokenFailure(this.rt, { throttle: this.throttle, ip: () => address }, 'invalid_admin_token', 'dashboard', true);
       return form ? reply(303, null, 'text/plain', { location: '/dashboard#login-failed' }) : error(401, 'invalid_admin_token', 'Wrong admin token: use the value of server.admin_token.');
     }
     this.throttle.forgive(address);

@@ -3,6 +3,7 @@
 // One instance per app (created with it); nothing is global and nothing survives a restart.
 
 import { createHash, randomBytes } from 'node:crypto';
+import type { Runtime } from '../../runtime/runtime.ts';
 
 export const SESSION_TTL_MS = 12 * 60 * 60_000;
 const MAX_SESSIONS = 1_000;
@@ -63,6 +64,18 @@ export interface TokenGuard {
 export function lockedOut(guard: TokenGuard | undefined): { retryAfterS: number } | undefined {
   const wait = guard ? guard.throttle.waitMs(guard.ip()) : 0;
   return wait > 0 ? { retryAfterS: Math.ceil(wait / 1000) } : undefined;
+}
+
+/**
+ * A refused admin, metrics or dashboard token: one more failure for the address's authentication warning
+ * (at most one line per address per interval, Runtime.authFailures), and one warning when this wrong token
+ * is the one that locked the address out. `wrong`: a token was presented (only those count to the lock-out).
+ */
+export function noteTokenFailure(rt: Pick<Runtime, 'authFailures' | 'log'>, guard: TokenGuard | undefined, code: string, surface: string, wrong: boolean): void {
+  const address = guard?.ip() ?? 'unknown';
+  rt.authFailures.fail(address, code, surface);
+  const wait = wrong && guard ? guard.throttle.waitMs(address) : 0;
+  if (wait > 0) rt.log.warn('too many wrong tokens: address locked out', { address, surface, code, retry_after_s: Math.ceil(wait / 1000) });
 }
 
 /** Failed logins per client address: at most `max` per minute, then 429 until the minute has passed. */
