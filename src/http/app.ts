@@ -7,11 +7,13 @@
 import { Elysia } from 'elysia';
 import type { Runtime } from '../runtime/runtime.ts';
 import { handleAdmin } from './admin.ts';
-import { handleApiRequest } from './handle-request.ts';
+import { errorHeaders } from './error-response.ts';
+import { handleApiRequest, newRequestId } from './handle-request.ts';
 import { handleMetrics } from './metrics-route.ts';
 import { OPENAI_POST_PATHS } from './openai-paths.ts';
 import { Dashboard } from './dashboard/dashboard.ts';
 import { LoginThrottle } from './dashboard/sessions.ts';
+import { dotSegmentProblem } from './path-segments.ts';
 
 type ServerLike = { requestIP(request: Request): { address: string } | null } | null;
 
@@ -22,6 +24,15 @@ export function clientIpOf(rt: Runtime, request: Request, server: ServerLike): s
     if (forwarded) return forwarded;
   }
   return server?.requestIP(request)?.address ?? '127.0.0.1';
+}
+
+/**
+ * 400 invalid_path (OpenAI-shaped, with an x-request-id) for a path with a dot segment, before any routing:
+ * a front proxy that exposes only /v1/ must not be walked out of it into /admin or /dashboard.
+ */
+function refuseDotSegments(request: Request): Response | undefined {
+  const problem = dotSegmentProblem(request);
+  return problem && new Response(JSON.stringify(problem.toBody()), { status: problem.status, headers: errorHeaders(problem, newRequestId()) });
 }
 
 /** 503 while draining or while an attached service (ledger database, shared state) is not ready; says which and why. */
@@ -54,17 +65,17 @@ export function createApp(rt: Runtime, opts: AppOptions = {}) {
   const app = new Elysia()
     .get('/health', () => json(200, health))
     .get('/ready', () => ready(rt, json))
-    .all('/admin/*', async ({ request }) => closeIfBodyUnread(request, await handleAdmin(rt, request, { throttle, ip: () => clientIpOf(rt, request, serverOf()) })), { parse: 'none' })
-    .get('/metrics', ({ request }) => handleMetrics(rt, request, { throttle, ip: () => clientIpOf(rt, request, serverOf()) }));
+    .all('/admin/*', async ({ request }) => closeIfBodyUnread(request, refuseDotSegments(request) ?? await handleAdmin(rt, request, { throttle, ip: () => clientIpOf(rt, request, serverOf()) })), { parse: 'none' })
+    .get('/metrics', ({ request }) => refuseDotSegments(request) ?? handleMetrics(rt, request, { throttle, ip: () => clientIpOf(rt, request, serverOf()) }));
   // Handlers take `request` alone: Elysia reads what a handler uses from its source, and one that passes the
   // whole context on is given parsed headers, cookies and query and the getter, on every request.
   type Ctx = { request: Request };
   const serveApi = async (request: Request) =>
-    closeIfBodyUnread(request, await handleApiRequest(rt, request, () => clientIpOf(rt, request, serverOf())));
+    closeIfBodyUnread(request, refuseDotSegments(request) ?? await handleApiRequest(rt, request, () => clientIpOf(rt, request, serverOf())));
   const apiOnly = ({ request }: Ctx) => serveApi(request);
   // The dashboard's own paths only: /dashboard/billing/* stays OpenAI's billing API (handled by the pipeline).
   const serveDashboard = async (request: Request) =>
-    closeIfBodyUnread(request, await dashboard.handle(request, () => clientIpOf(rt, request, serverOf())));
+    closeIfBodyUnread(request, refuseDotSegments(request) ?? await dashboard.handle(request, () => clientIpOf(rt, request, serverOf())));
   const api = ({ request }: Ctx) => (Dashboard.owns(request.url) ? serveDashboard(request) : serveApi(request));
   // The fixed OpenAI POST paths (and Anthropic's and Responses' main ones) as static routes: Elysia hands them
   // to Bun's native router, cheaper than the catch-all's match (bench/README.md); never the dashboard's paths,

@@ -22,14 +22,11 @@ import { listModels } from './models.ts';
 import { cacheChoice, classifyOpenAIPath } from './openai-paths.ts';
 import { openAISurface } from './openai-surface.ts';
 import { readOperationBody } from './read-body.ts';
-import { type RequestTarget, invalidHost, requestTarget, requestUrl } from './request-url.ts';
+import { GATEWAY_ADDRESS, type RequestTarget, invalidHost, requestTarget, requestUrl } from './request-url.ts';
 import { RequestExchange, RequestScope } from '../pipeline/exchange.ts';
 import { assertStreamFlag, validateChat } from './validate-chat.ts';
 import { splitToolCallIds } from '../protocols/openai/tool-ids.ts';
 import { type InboundSurface, surfaceFor } from '../protocols/index.ts';
-
-/** How a hint names this gateway's base URL: never the client's Host header, which anyone can set. */
-const GATEWAY_ADDRESS = '<gateway address>';
 
 let counter = 0;
 const bootTag = Date.now().toString(36);

@@ -5,6 +5,9 @@
 
 import { GatewayError } from '../contracts/errors.ts';
 
+/** How a hint names this gateway's base URL: never the client's Host header, which anyone can set. */
+export const GATEWAY_ADDRESS = '<gateway address>';
+
 /** The origin a relative url is resolved against: never shown, never used to reach anything. */
 export const NO_ORIGIN = 'http://gateway.invalid';
 

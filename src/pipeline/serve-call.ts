@@ -3,6 +3,7 @@
 // finishRequest (finish.ts), called by the HTTP edge or the stream's finaliser.
 
 import { GatewayError } from '../contracts/errors.ts';
+import { leavesPrefix } from '../http/path-segments.ts';
 import type { CompiledModel, Target } from '../compile/types.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { answer } from './answer.ts';
@@ -81,26 +82,4 @@ function passthroughTarget(ex: Exchange, call: InboundCall): Target {
     });
   }
   return { provider: match.provider, upstreamModel: '', weight: 1, priority: 0, breakerKey: `${match.provider.name}/passthrough` };
-}
-
-/**
- * Could an upstream that decodes or normalises paths read this one as outside its passthrough prefix?
- * Dot segments and encoded separators, in up to three layers of percent-encoding, would let a client
- * reach any upstream endpoint with the gateway's provider key attached.
- */
-function leavesPrefix(path: string): boolean {
-  let spelled = path;
-  for (let layer = 0; layer < 3; layer++) {
-    if (spelled.includes('\\') || spelled.split('/').some((seg) => seg === '.' || seg === '..')) return true;
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(spelled);
-    } catch {
-      return /%(2f|5c|2e)/i.test(spelled);
-    }
-    if (decoded === spelled) return false;
-    if (/%(2f|5c)/i.test(spelled)) return true;
-    spelled = decoded;
-  }
-  return true;
 }

@@ -42,7 +42,7 @@ test('unknown /v1beta paths answer in Gemini\'s shape with Gemini paths and base
     const err = await geminiError(res);
     expect(err).toMatchObject({ code: 404, status: 'NOT_FOUND' });
     expect(err.message).toContain('POST /v1beta/models/{model}:generateContent');
-    expect(err.message).toContain(`Point your Gemini client at ${gw.url} `);
+    expect(err.message).toContain('Point your Gemini client at <gateway address> ');
     expect(err.message).toContain('GOOGLE_GEMINI_BASE_URL');
     expect(err.message).not.toMatch(/base_url|OpenAI|\/chat\/completions/);
   }
@@ -73,7 +73,7 @@ test('on a protocol: gemini route the hints carry the route prefix', async () =>
   const unknown = await fetch(`${gw.url}/gem/v1beta/files`, { headers: { 'x-goog-api-key': TEST_KEY } });
   const message = (await geminiError(unknown)).message;
   expect(message).toContain('POST /gem/v1beta/models/{model}:generateContent');
-  expect(message).toContain(`Point your Gemini client at ${gw.url}/gem `);
+  expect(message).toContain('Point your Gemini client at <gateway address>/gem ');
 });
 
 test('a part {"text": 5} is "text must be a string", not an unsupported part', async () => {

@@ -19,7 +19,10 @@ models:
 plugins:
   spy: { module: ${join(import.meta.dir, '..', 'plugins-e2e', 'fixtures', 'spy.ts')} }
 routes:
-  - { path: /spied, plugins: [spy] }`));
+  - { path: /spied, plugins: [spy] }
+  - { path: /gem, protocol: gemini }
+  - { path: /ant, protocol: anthropic }
+  - { path: /resp, protocol: responses }`));
   port = Number(new URL(gw.url).port);
 });
 afterAll(async () => {
@@ -109,4 +112,22 @@ test('the unknown-route hint never echoes a client-supplied Host', async () => {
   expect(body.error.code).toBe('unknown_route');
   expect(body.error.message).not.toContain('evil.example.com');
   expect(body.error.message).toContain('/v1');
+});
+
+test('no error on any surface echoes a client-supplied Host (Gemini\'s base-URL hint names <gateway address>)', async () => {
+  const host = 'evil.example.com';
+  const gemini = await get('/v1beta/files', host, '');
+  expect(gemini.status).toBe(404);
+  expect(JSON.parse(gemini.body).error.message).toContain('Point your Gemini client at <gateway address> ');
+  const onRoute = await get('/gem/v1beta/files', host, '');
+  expect(JSON.parse(onRoute.body).error.message).toContain('Point your Gemini client at <gateway address>/gem ');
+  const answers = [gemini, onRoute];
+  for (const path of ['/foo', '/v1/files', '/v1/models/nope', '/ant/nope', '/resp/nope', '/gem/nope', '/admin/nope', '/dashboard/nope', '/v1beta/models/nope']) {
+    answers.push(await get(path, host), await get(path, host, `Bearer ${ADMIN}`));
+  }
+  answers.push(await post('/v1beta/models/nope:generateContent', host), await post('/gem/v1beta/models/nope:embedContent', host));
+  for (const res of answers) {
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.body).not.toContain('evil');
+  }
 });

@@ -8,6 +8,7 @@ import type { ChatResponse, JsonValue } from '../../contracts/canonical.ts';
 import { GatewayError } from '../../contracts/errors.ts';
 import { cacheChoice } from '../../http/openai-paths.ts';
 import { readOperationBody } from '../../http/read-body.ts';
+import { GATEWAY_ADDRESS } from '../../http/request-url.ts';
 import { modelAllowed, presentedKey } from '../../pipeline/authenticate.ts';
 import { assertModelName } from '../../pipeline/model-name.ts';
 import { modelReachable } from '../../pipeline/provider-access.ts';
@@ -20,9 +21,11 @@ import { canonicalToGemini } from './from-canonical.ts';
 import { GeminiStreamEncoder } from './stream-encoder.ts';
 import { countTokensMessages, geminiToCanonical } from './to-canonical.ts';
 
-const METHOD_PATH = /^(?:\/v1beta|\/v1)?\/models\/([^:]+):(generateContent|streamGenerateContent|countTokens)$/;
-const MODELS_PATH = /^\/v1beta\/models(?:\/([^:]+))?$/;
-const ROUTE_MODELS_PATH = /^(?:\/v1beta|\/v1)?\/models(?:\/([^:]+))?$/;
+// A model name may hold ':' (Ollama's qwen:7b, Bedrock's ...-v1:0) and the SDK sends it unencoded, so the
+// method is what follows the LAST ':' (the greedy model group backs off to it; no method name has a ':').
+const METHOD_PATH = /^(?:\/v1beta|\/v1)?\/models\/(.+):(generateContent|streamGenerateContent|countTokens)$/;
+const MODELS_PATH = /^\/v1beta\/models(?:\/(.+))?$/;
+const ROUTE_MODELS_PATH = /^(?:\/v1beta|\/v1)?\/models(?:\/(.+))?$/;
 
 /**
  * Is this a Gemini API path on the default surface? Every path under /v1beta is (only Gemini clients use
@@ -57,7 +60,8 @@ export const geminiSurface: InboundSurface = {
     const { rt, ex, req, path, search } = s;
     const onRoute = ex.route.protocol === 'gemini';
     const method = req.method === 'POST' ? METHOD_PATH.exec(path) : null;
-    const models = req.method === 'GET' ? (onRoute ? ROUTE_MODELS_PATH : MODELS_PATH).exec(path) : null;
+    // A GET of a method path (models/x:generateContent) is an unknown path, not a model named "x:generateContent".
+    const models = req.method === 'GET' && !METHOD_PATH.test(path) ? (onRoute ? ROUTE_MODELS_PATH : MODELS_PATH).exec(path) : null;
     if (!method && !models) throw unknownPath(s);
     const key = authenticateSurface(geminiSurface, s);
     if (models) return listModels(s, models[1] === undefined ? undefined : decodeURIComponent(models[1]));
@@ -85,9 +89,12 @@ export const geminiSurface: InboundSurface = {
   },
 };
 
-/** 404 for a path the Gemini surface does not serve, with the paths it does and where the base URL points. */
+/**
+ * 404 for a path the Gemini surface does not serve, with the paths it does and where the base URL points
+ * (named by a placeholder: the client's Host header is never echoed).
+ */
 function unknownPath(s: SurfaceRequest): GatewayError {
-  const base = new URL(s.req.url).origin + s.ex.route.path.replace(/\/$/, '');
+  const base = GATEWAY_ADDRESS + s.ex.route.path.replace(/\/$/, '');
   return new GatewayError({
     status: 404, type: 'invalid_request_error', code: 'unknown_route',
     message: `Unknown path ${s.req.method} ${s.path} on the Gemini API. This gateway serves POST /v1beta/models/{model}:generateContent, ` +
