@@ -178,7 +178,7 @@ async function patchKey(rt: Runtime, s: LedgerServices, name: string, request: R
     if (facts.budgetMicros === undefined) {
       throw badRequest('top_up', `Key "${name}" has no budget (it is unlimited), so there is nothing to top up.${config ? ' Set keys[].budget in gateway.yaml first.' : ' Set "budget" first.'}`);
     }
-    const budget = s.budgets.view({ name, budgetMicros: facts.budgetMicros }).budgetMicros;
+    const budget = s.budgets.view({ name, budgetMicros: facts.budgetMicros }).budgetMicros ?? facts.budgetMicros;
     if (topUp < 0 && budget + topUp < 0) {
       throw badRequest('top_up', `Taking back ${usd(-topUp)} USD would leave key "${name}" a budget below zero (it is ${usd(budget)} USD); take back at most ${usd(budget)}, or revoke the key to stop it.`);
     }

@@ -83,7 +83,9 @@ test('the page and its assets are served by the gateway, locked down by CSP, wit
   const uplot = await fetch(url('/dashboard/assets/uplot.js'));
   expect(uplot.headers.get('content-type')).toContain('javascript');
   expect(await uplot.text()).toContain('uPlot');
-  expect((await fetch(url('/dashboard/assets/..%2Fdashboard.ts'))).status).toBe(404);
+  // An escape from the assets folder is refused before routing (invalid_path); a name not bundled is a 404.
+  expect((await fetch(url('/dashboard/assets/..%2Fdashboard.ts'))).status).toBe(400);
+  expect((await fetch(url('/dashboard/assets/dashboard.ts'))).status).toBe(404);
 });
 
 test('GET /admin/timeseries buckets the ledger: totals and spend per key match it; check traffic is left out', async () => {

@@ -70,7 +70,7 @@ test('secrets and key shapes in names are masked on fast lines, also after setSe
   late.log.setSecrets(['late-secret-value']);
   logRequest(late.log, { ...base, model: 'm-late-secret-value' }, [attempt]);
   late.log.flush?.();
-  expect(late.lines()[1]).toContain('"model":"m-lat***"');
+  expect(late.lines()[1]).toContain('"model":"m-***"');
 });
 
 test('lines leave in one write per event-loop turn; flush() writes what is pending; below the level nothing', async () => {
