@@ -227,6 +227,28 @@ ${KEY}`);
   });
 });
 
+describe('server.cors', () => {
+  const cfg = (cors: string) => `version: 1\nserver:\n  cors: ${cors}\nproviders:\n  mo: { adapter: mock, models: [m] }\n${KEY}`;
+
+  test('origins, "*" and max_age_s are accepted', () => {
+    expect(validate(cfg('{ allow_origins: ["https://chat.example.com", "http://localhost:3000"], max_age_s: 600 }')).code).toBe(0);
+    expect(validate(cfg('{ allow_origins: ["*"] }')).code).toBe(0);
+  });
+
+  test('a path, a wildcard host, "*" beside origins, a typo and a negative max age are errors at their place', () => {
+    const r = validate(cfg('{ allow_origins: ["*", "https://chat.example.com/app", "https://*.example.com"], max_age_s: -1 }'));
+    expect(r.code).toBe(1);
+    expect(r.lines).toEqual([
+      `${r.file}:3:27: "*" allows every origin, so the other entries mean nothing; list "*" alone, or only the origins you mean`,
+      `${r.file}:3:32: server.cors.allow_origins.1 must be an origin like https://chat.example.com (scheme, host and port, no path) or "*"`,
+      `${r.file}:3:64: server.cors.allow_origins.2 must be an origin like https://chat.example.com (scheme, host and port, no path) or "*"`,
+      `${r.file}:3:101: server.cors.max_age_s must be >= 0`,
+    ]);
+    const typo = validate(cfg('{ allow_origin: ["*"] }'));
+    expect(typo.lines).toEqual([`${typo.file}:3:11: unknown property "allow_origin" in server.cors (did you mean "allow_origins"?)`]);
+  });
+});
+
 describe('secrets and client strings stay out of messages', () => {
   test('every message names the ${VAR}, never its value', () => {
     const secret = (tag: string) => `sk-live-${tag}-9f3b2c7d1e`;
