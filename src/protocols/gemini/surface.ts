@@ -7,6 +7,7 @@
 import type { ChatResponse, JsonValue } from '../../contracts/canonical.ts';
 import { GatewayError } from '../../contracts/errors.ts';
 import { cacheChoice } from '../../http/openai-paths.ts';
+import { methodNotAllowed } from '../../http/method-not-allowed.ts';
 import { readOperationBody } from '../../http/read-body.ts';
 import { modelAllowed, presentedKey } from '../../pipeline/authenticate.ts';
 import { assertModelName } from '../../pipeline/model-name.ts';
@@ -58,7 +59,11 @@ export const geminiSurface: InboundSurface = {
     const onRoute = ex.route.protocol === 'gemini';
     const method = req.method === 'POST' ? METHOD_PATH.exec(path) : null;
     const models = req.method === 'GET' ? (onRoute ? ROUTE_MODELS_PATH : MODELS_PATH).exec(path) : null;
-    if (!method && !models) throw unknownPath(s);
+    if (!method && !models) {
+      if (METHOD_PATH.test(path)) throw methodNotAllowed(req.method, path, ['POST']);
+      if ((onRoute ? ROUTE_MODELS_PATH : MODELS_PATH).test(path)) throw methodNotAllowed(req.method, path, ['GET']);
+      throw unknownPath(s);
+    }
     const key = authenticateSurface(geminiSurface, s);
     if (models) return listModels(s, models[1] === undefined ? undefined : decodeURIComponent(models[1]));
 
