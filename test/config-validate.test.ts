@@ -187,6 +187,65 @@ keys: [{ name: k, key: sk-long-enough-key }
     expect(r.code).toBe(1);
     expect(r.lines.length).toBe(1);
     expect(r.lines[0]).toMatch(/gateway\.yaml:3:\d+: YAML /);
+    // The fix is the bracket, not the indentation (the YAML library calls it BAD_INDENT).
+    expect(r.lines[0]).toContain('a flow sequence opened with "[" is not closed: missing "]"');
+    expect(r.lines[0]).not.toContain('bad indent');
+  });
+
+  test('an unclosed "[" inside a flow mapping is named at its line:col, and so is an unclosed "{"', () => {
+    const r = validate(`version: 1
+providers:
+  mo: { adapter: mock, models: [m] }
+models:
+  m:
+    price: { input: [0.15, output: 0.60 }
+`);
+    expect(r.lines).toEqual([`${r.file}:6:41: YAML syntax: a flow sequence opened with "[" is not closed: missing "]" (or a continuation line is not indented enough)`]);
+    const m = validate('version: 1\nproviders: { mo: { adapter: mock, models: [m] }\n');
+    expect(m.lines).toEqual([`${m.file}:3:1: YAML syntax: a flow mapping opened with "{" is not closed: missing "}" (or a continuation line is not indented enough)`]);
+  });
+
+  test('a misspelt required field is one "unknown field ... did you mean" at its key, not "missing adapter"', () => {
+    const r = validate(`version: 1
+providers:
+  mo:
+    adaptr: mock
+    models: [m]
+${KEY}`);
+    expect(r.code).toBe(1);
+    expect(r.lines).toEqual([`${r.file}:4:5: unknown field "adaptr" in providers.mo (did you mean "adapter"?)`]);
+    // Nothing close to "adapter": still the missing-field message.
+    const far = validate(`version: 1\nproviders:\n  mo:\n    kind: mock\n    models: [m]\n${KEY}`);
+    expect(far.lines).toEqual([`${far.file}:4:5: providers.mo is missing the required property "adapter"`]);
+  });
+
+  test('a directory instead of the file says so, not EISDIR', () => {
+    const dir = tempDir();
+    const r = validateFile(dir);
+    expect(r.code).toBe(1);
+    expect(r.lines).toEqual([`${dir}:1:1: cannot read config: this is a directory; pass the path of the gateway.yaml file (e.g. ${join(dir, 'gateway.yaml')})`]);
+  });
+});
+
+describe('server.cors', () => {
+  const cfg = (cors: string) => `version: 1\nserver:\n  cors: ${cors}\nproviders:\n  mo: { adapter: mock, models: [m] }\n${KEY}`;
+
+  test('origins, "*" and max_age_s are accepted', () => {
+    expect(validate(cfg('{ allow_origins: ["https://chat.example.com", "http://localhost:3000"], max_age_s: 600 }')).code).toBe(0);
+    expect(validate(cfg('{ allow_origins: ["*"] }')).code).toBe(0);
+  });
+
+  test('a path, a wildcard host, "*" beside origins, a typo and a negative max age are errors at their place', () => {
+    const r = validate(cfg('{ allow_origins: ["*", "https://chat.example.com/app", "https://*.example.com"], max_age_s: -1 }'));
+    expect(r.code).toBe(1);
+    expect(r.lines).toEqual([
+      `${r.file}:3:27: "*" allows every origin, so the other entries mean nothing; list "*" alone, or only the origins you mean`,
+      `${r.file}:3:32: server.cors.allow_origins.1 must be an origin like https://chat.example.com (scheme, host and port, no path) or "*"`,
+      `${r.file}:3:64: server.cors.allow_origins.2 must be an origin like https://chat.example.com (scheme, host and port, no path) or "*"`,
+      `${r.file}:3:101: server.cors.max_age_s must be >= 0`,
+    ]);
+    const typo = validate(cfg('{ allow_origin: ["*"] }'));
+    expect(typo.lines).toEqual([`${typo.file}:3:11: unknown property "allow_origin" in server.cors (did you mean "allow_origins"?)`]);
   });
 });
 

@@ -176,6 +176,17 @@ describe('gateway.schema.json', () => {
       expectError({ ...base(), keys: [{ name: 'a', key: 'k', allow_ips: ['10.0.0.0/33'] }] }, '/keys/0/allow_ips/0', 'pattern');
     });
 
+    test('a server.cors without origins, with an empty list, a non-origin or a path, or a huge max_age_s', () => {
+      expectError({ ...base(), server: { cors: {} } }, '/server/cors', 'required');
+      expectError({ ...base(), server: { cors: { allow_origins: [] } } }, '/server/cors/allow_origins', 'minItems');
+      expectError({ ...base(), server: { cors: { allow_origins: ['chat.example.com'] } } }, '/server/cors/allow_origins/0', 'pattern');
+      expectError({ ...base(), server: { cors: { allow_origins: ['https://chat.example.com/app'] } } }, '/server/cors/allow_origins/0', 'pattern');
+      expectError({ ...base(), server: { cors: { allow_origins: ['*'], max_age_s: 86401 } } }, '/server/cors/max_age_s', 'maximum');
+      expectError({ ...base(), server: { cors: { allow_origins: ['*'], allow_credentials: true } } }, '/server/cors', 'additionalProperties');
+      expect(errorsOf({ ...base(), server: { cors: { allow_origins: ['https://chat.example.com', 'http://localhost:3000', 'tauri://localhost'], max_age_s: 0 } } })).toEqual([]);
+      expect(errorsOf({ ...base(), server: { cors: { allow_origins: ['*'] } } })).toEqual([]);
+    });
+
     test('a bad route protocol', () => {
       expectError({ ...base(), routes: [{ path: '/x', protocol: 'grpc' }] }, '/routes/0/protocol', 'enum');
     });

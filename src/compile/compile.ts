@@ -13,6 +13,7 @@ import { CompileError, loadPlugins } from './plugin-loader.ts';
 import { providerCredentials } from './credentials.ts';
 import { createAuthorizer } from '../upstream/auth/authorizer.ts';
 import type { CompiledGateway, CompiledGroup, CompiledProvider, CompiledRoute, LoadedPlugin, RoutingPolicy } from './types.ts';
+import { compileCors } from './cors.ts';
 
 // Default retry set: 402 (no credit on that provider), 408, 409, 429, every 5xx, timeouts and network faults.
 const DEFAULT_RETRY_ON: Array<number | 'timeout' | 'network'> = [402, 408, 409, 429, ...Array.from({ length: 100 }, (_, i) => 500 + i), 'timeout', 'network'];
@@ -130,6 +131,7 @@ async function compileWith({ config, hash, file, baseDir, env = process.env }: C
     },
     trustProxy: config.server?.trust_proxy ?? false,
     exposeUpstream: config.server?.expose_upstream ?? true,
+    cors: compileCors(config.server?.cors),
     passthrough,
     secrets: collectSecrets(config, views),
   };

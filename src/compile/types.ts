@@ -6,6 +6,7 @@ import type { JsonObject } from '../contracts/canonical.ts';
 import type { Plugin } from '../contracts/plugin.ts';
 import type { GatewayConfig, LimitSpec } from '../config/types.ts';
 import type { UpstreamAuthorizer } from '../upstream/auth/authorizer.ts';
+import type { CorsPolicy } from './cors.ts';
 
 export interface LoadedPlugin {
   readonly name: string;
@@ -144,6 +145,8 @@ export interface CompiledGateway {
   readonly trustProxy: boolean;
   /** server.expose_upstream: provider names and upstream error text may reach clients. */
   readonly exposeUpstream: boolean;
+  /** server.cors compiled (src/compile/cors.ts); undefined = CORS off, no headers added. */
+  readonly cors?: CorsPolicy;
   /** Provider names serving passthrough prefixes, longest prefix first. */
   readonly passthrough: ReadonlyArray<{ prefix: string; provider: CompiledProvider }>;
   /** Every secret in this config (provider keys, client keys), for redaction. */

@@ -6,7 +6,7 @@
 
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { MAX_CONFIG_BYTES, documentBounds, textBounds } from './load-bounds.ts';
 import { loadBuiltinAdapters } from './provider-adapters.ts';
 import { providerFieldProblems } from './provider-fields.ts';
@@ -41,6 +41,7 @@ export async function loadConfigFile(path: string, env: Record<string, string | 
   let text: string;
   try {
     const info = await stat(file);
+    if (info.isDirectory()) return fail(`cannot read config: this is a directory; pass the path of the gateway.yaml file (e.g. ${join(file, 'gateway.yaml')})`);
     if (info.size > MAX_CONFIG_BYTES) return fail(`the config is ${info.size} bytes; the limit is ${MAX_CONFIG_BYTES} bytes (4 MiB)`);
     const decoded = decodeConfig(await readFile(file));
     if ('problem' in decoded) return { ok: false, file, problems: [{ file, ...decoded.problem }] };

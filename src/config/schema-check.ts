@@ -6,7 +6,7 @@ import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { hint } from './did-you-mean.ts';
+import { didYouMean, hint } from './did-you-mean.ts';
 import { describeChoice, pickErrors } from './schema-choices.ts';
 import { type ConfigProblem, type ParsedSource, locate, shownKey, splitPointer } from './yaml-source.ts';
 
@@ -62,8 +62,16 @@ export function describe(err: ErrorObject, where: string, showKey: (key: string)
       const advice = hint(name, known) || ` (check the spelling; see ${docs})`;
       return { message: `unknown property ${showKey(name)} in ${where}${advice}`, keyOf: name };
     }
-    case 'required':
-      return { message: `${where} is missing the required property "${String(params.missingProperty)}"` };
+    case 'required': {
+      const missing = String(params.missingProperty);
+      // `adaptr: mock` beside a missing `adapter`: the typo is the problem, reported at its key.
+      const typo = misspelt(err, missing);
+      if (typo !== undefined) {
+        const noun = err.instancePath.startsWith('/providers/') ? 'field' : 'property'; // as provider-fields.ts words it
+        return { message: `unknown ${noun} ${showKey(typo)} in ${where} (did you mean "${missing}"?)`, keyOf: typo };
+      }
+      return { message: `${where} is missing the required property "${missing}"` };
+    }
     case 'enum':
       return { message: `${where} must be one of ${JSON.stringify(params.allowedValues)}` };
     case 'const':
@@ -75,9 +83,20 @@ export function describe(err: ErrorObject, where: string, showKey: (key: string)
       return { message: `${where} must be ${describeChoice(err) ?? 'one of the forms the schema allows'}` };
     case 'format':
       return { message: params.format === 'date-time' ? `${where} must be an ISO date-time like 2027-06-30T00:00:00Z` : `${where} must be a valid ${String(params.format)}` };
+    case 'pattern':
+      if (/^\/server\/cors\/allow_origins\/\d+$/.test(err.instancePath)) return { message: `${where} must be an origin like https://chat.example.com (scheme, host and port, no path) or "*"` };
+      return { message: `${where} ${err.message ?? 'is invalid'}` };
     case 'type':
       return { message: `${where} must be ${String(params.type)}` };
     default:
       return { message: `${where} ${err.message ?? 'is invalid'}` };
   }
+}
+
+/** A key of the object a `required` error is about that no schema property names and that is a typo of `missing`. */
+function misspelt(err: ErrorObject, missing: string): string | undefined {
+  const data: unknown = err.data;
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
+  const known = (err.parentSchema as { properties?: object } | undefined)?.properties ?? {};
+  return Object.keys(data).find((key) => !Object.hasOwn(known, key) && didYouMean(key, [missing]) === missing);
 }

@@ -109,6 +109,10 @@ export function semanticProblems(file: string, source: ParsedSource, config: Gat
     }
   }
   for (const p of workerProblems(config)) at(p.path, p.message);
+  const origins = isObject(root.server) && isObject(root.server.cors) ? strings(root.server.cors.allow_origins) : [];
+  if (origins.length > 1 && origins.includes('*')) {
+    at(['server', 'cors', 'allow_origins', origins.indexOf('*')], '"*" allows every origin, so the other entries mean nothing; list "*" alone, or only the origins you mean');
+  }
   return problems;
 
   function checkPlugin(name: string, path: Path): void {

@@ -31,6 +31,16 @@ export interface ServerConfig {
   workers?: number;
   /** Show provider names and upstream error text to clients (default true). */
   expose_upstream?: boolean;
+  /** CORS for browser clients on the API surfaces (absent: no CORS headers). */
+  cors?: CorsConfig;
+}
+
+/** `server.cors`: which page origins may call the API surfaces from a browser. */
+export interface CorsConfig {
+  /** Origins like `https://chat.example.com`, or `["*"]` for any. */
+  allow_origins: string[];
+  /** How long a browser may cache a preflight answer, in seconds (default 600). */
+  max_age_s?: number;
 }
 
 export interface StorageConfig {

@@ -4,7 +4,7 @@
 // Options match what the loader needs: positions via `lines`, no pretty errors, and no library
 // duplicate-key check (it is quadratic in the size of a map; yaml-source.ts checks in linear time).
 
-import { Composer, LineCounter, Lexer, Parser, YAMLParseError, type Document } from 'yaml';
+import { Composer, LineCounter, Lexer, Parser, YAMLParseError, type Document, type YAMLError } from 'yaml';
 
 const TOKENS_PER_SLICE = 20_000;
 
@@ -32,4 +32,21 @@ export async function parseYielding(text: string, lines: LineCounter): Promise<D
     }
   }
   return doc!;
+}
+
+/** Flow sequence / mapping never closed: the library reports it as BAD_INDENT (nested) or MISSING_CHAR. */
+const UNCLOSED = /^Flow (sequence|map|mapping)\b.*end with a ([\]}])$/;
+
+/**
+ * A YAML error as the loader words it: `YAML <code>: <first line>`, except an unclosed `[` or `{`, which
+ * says so (the library calls it a bad indent, but the fix is the missing bracket).
+ */
+export function yamlMessage(err: YAMLError): string {
+  const first = err.message.split('\n')[0] ?? '';
+  const unclosed = UNCLOSED.exec(first);
+  if (unclosed) {
+    const [open, close] = unclosed[2] === ']' ? ['[', ']'] : ['{', '}'];
+    return `YAML syntax: a flow ${unclosed[1] === 'sequence' ? 'sequence' : 'mapping'} opened with "${open}" is not closed: missing "${close}" (or a continuation line is not indented enough)`;
+  }
+  return `YAML ${err.code.toLowerCase().replace(/_/g, ' ')}: ${first}`;
 }

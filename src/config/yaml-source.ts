@@ -3,7 +3,7 @@
 // duplicate keys in linear time, and maps a config path back to `line:col` in the file.
 
 import { LineCounter, isMap, isScalar, isSeq, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
-import { parseYielding } from './yaml-parse.ts';
+import { parseYielding, yamlMessage } from './yaml-parse.ts';
 
 export interface ConfigProblem {
   file: string;
@@ -36,7 +36,7 @@ export async function parseSource(file: string, text: string, env: Record<string
   const problems: ConfigProblem[] = [];
   const yamlProblem = (err: (typeof doc.errors)[number]) => {
     const pos = err.linePos?.[0] ?? lines.linePos(err.pos[0]);
-    return { file, line: pos.line, col: pos.col, message: `YAML ${err.code.toLowerCase().replace(/_/g, ' ')}: ${err.message.split('\n')[0]}` };
+    return { file, line: pos.line, col: pos.col, message: yamlMessage(err) };
   };
   // One syntax error usually causes the next ones (an unclosed bracket): report the first only.
   if (doc.errors.length > 0) return { doc, lines, raw, used, problems: [yamlProblem(doc.errors[0]!)] };

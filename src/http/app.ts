@@ -7,6 +7,7 @@
 import { Elysia } from 'elysia';
 import type { Runtime } from '../runtime/runtime.ts';
 import { handleAdmin } from './admin.ts';
+import { preflight, withCors } from './cors.ts';
 import { errorHeaders } from './error-response.ts';
 import { handleApiRequest, newRequestId } from './handle-request.ts';
 import { handleMetrics } from './metrics-route.ts';
@@ -70,8 +71,16 @@ export function createApp(rt: Runtime, opts: AppOptions = {}) {
   // Handlers take `request` alone: Elysia reads what a handler uses from its source, and one that passes the
   // whole context on is given parsed headers, cookies and query and the getter, on every request.
   type Ctx = { request: Request };
-  const serveApi = async (request: Request) =>
-    closeIfBodyUnread(request, refuseDotSegments(request) ?? await handleApiRequest(rt, request, () => clientIpOf(rt, request, serverOf())));
+  // CORS (server.cors) is compiled with the config: off, it costs one property read per request.
+  const serveApi = async (request: Request) => {
+    const cors = rt.current().cors;
+    if (cors !== undefined && request.method === 'OPTIONS') {
+      const answer = preflight(cors, request);
+      if (answer) return answer;
+    }
+    const response = closeIfBodyUnread(request, refuseDotSegments(request) ?? await handleApiRequest(rt, request, () => clientIpOf(rt, request, serverOf())));
+    return cors === undefined ? response : withCors(cors, request, response);
+  };
   const apiOnly = ({ request }: Ctx) => serveApi(request);
   // The dashboard's own paths only: /dashboard/billing/* stays OpenAI's billing API (handled by the pipeline).
   const serveDashboard = async (request: Request) =>

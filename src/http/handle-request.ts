@@ -20,6 +20,7 @@ import { handleBilling } from './billing.ts';
 import { errorResponse, toGatewayError } from './error-response.ts';
 import { listModels } from './models.ts';
 import { cacheChoice, classifyOpenAIPath } from './openai-paths.ts';
+import { methodNotAllowed } from './method-not-allowed.ts';
 import { openAISurface } from './openai-surface.ts';
 import { readOperationBody } from './read-body.ts';
 import { GATEWAY_ADDRESS, type RequestTarget, invalidHost, requestTarget, requestUrl } from './request-url.ts';
@@ -91,7 +92,14 @@ async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url:
       return await surface.serve({ rt, ex, req, path, search });
     }
 
-    const target = classifyOpenAIPath(req.method, path);
+    let target = classifyOpenAIPath(req.method, path);
+    if (target.kind === 'method') {
+      // An operator's passthrough prefix still takes what it names (DELETE /v1/models/ft:... to OpenAI).
+      const { path: below } = target;
+      const passed = target.passable && path.startsWith('/v1/') && gw.passthrough.some((p) => below === p.prefix || below.startsWith(p.prefix + '/'));
+      if (!passed) throw methodNotAllowed(req.method, url.pathname, target.allow);
+      target = { kind: 'operation', operation: 'passthrough', path: below };
+    }
     if (target.kind === 'unknown') {
       throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_route', message: `Unknown path ${req.method} ${url.pathname}. ${target.hint.replaceAll('<gateway>', GATEWAY_ADDRESS + route.path)}` });
     }

@@ -23,7 +23,17 @@ export type SurfaceTarget =
   | { kind: 'models'; path: string; id?: string }
   | { kind: 'billing'; path: string }
   | { kind: 'jobs'; path: string; id?: string }
-  | { kind: 'unknown'; path: string; hint: string };
+  | { kind: 'unknown'; path: string; hint: string }
+  /** A path served with other methods (405). `passable`: a provider's passthrough prefix may still claim it. */
+  | { kind: 'method'; path: string; allow: readonly string[]; passable: boolean };
+
+/** Paths other surfaces serve on OpenAI routes (they claim the right methods first): the methods they take. */
+const SURFACE_PATHS: ReadonlyArray<[RegExp, readonly string[]]> = [
+  [/^\/messages(\/count_tokens)?$/, ['POST']],
+  [/^\/responses$/, ['POST']],
+  [/^\/responses\/[^/]+$/, ['GET', 'DELETE']],
+  [/^\/responses\/[^/]+\/input_items$/, ['GET']],
+];
 
 /** Classifies a path (already stripped of any route prefix) on the OpenAI surface. */
 export function classifyOpenAIPath(method: string, rawPath: string): SurfaceTarget {
@@ -31,15 +41,17 @@ export function classifyOpenAIPath(method: string, rawPath: string): SurfaceTarg
   const path = hasV1 ? rawPath.slice(3) || '/' : rawPath;
   const op = POST_OPERATIONS.get(path);
   if (op) {
-    if (method !== 'POST') return { kind: 'unknown', path, hint: `${path} only accepts POST.` };
+    if (method !== 'POST') return { kind: 'method', path, allow: ['POST'], passable: false };
     return { kind: 'operation', operation: op, path };
   }
-  if (path === '/models' && method === 'GET') return { kind: 'models', path };
-  if (path.startsWith('/models/') && method === 'GET') return { kind: 'models', path, id: safeDecode(path.slice('/models/'.length)) };
+  if (path === '/models' || path.startsWith('/models/')) {
+    if (method !== 'GET') return { kind: 'method', path, allow: ['GET'], passable: true };
+    return path === '/models' ? { kind: 'models', path } : { kind: 'models', path, id: safeDecode(path.slice('/models/'.length)) };
+  }
   if (path.startsWith('/dashboard/billing/') || path === '/balance') return { kind: 'billing', path };
   if (path === '/images/jobs' || path.startsWith('/images/jobs/')) {
-    if (path === '/images/jobs' && method === 'POST') return { kind: 'jobs', path };
-    if (path.length > '/images/jobs/'.length && method === 'GET') return { kind: 'jobs', path, id: safeDecode(path.slice('/images/jobs/'.length)) };
+    if (path === '/images/jobs') return method === 'POST' ? { kind: 'jobs', path } : { kind: 'method', path, allow: ['POST'], passable: false };
+    if (path.length > '/images/jobs/'.length) return method === 'GET' ? { kind: 'jobs', path, id: safeDecode(path.slice('/images/jobs/'.length)) } : { kind: 'method', path, allow: ['GET'], passable: false };
     return { kind: 'unknown', path, hint: 'Image jobs: POST <gateway>/v1/images/jobs submits one (same body as /v1/images/generations); GET <gateway>/v1/images/jobs/{id} reads it.' };
   }
   if (rawPath.startsWith('/v1/v1/') || rawPath === '/v1/v1') {
@@ -47,6 +59,8 @@ export function classifyOpenAIPath(method: string, rawPath: string): SurfaceTarg
   }
   const doubled = [...POST_OPERATIONS.keys()].find((p) => path.endsWith(p) && path.length > p.length && path.slice(0, -p.length).endsWith(p));
   if (doubled) return { kind: 'unknown', path, hint: `The path repeats ${doubled}: your client's base_url already contains the endpoint. Set base_url to <gateway>/v1 (OpenAI SDKs) or <gateway> (NextChat and similar apps).` };
+  const surface = SURFACE_PATHS.find(([pattern]) => pattern.test(path));
+  if (surface) return { kind: 'method', path, allow: surface[1], passable: true };
   if (hasV1) return { kind: 'operation', operation: 'passthrough', path };
   return { kind: 'unknown', path, hint: 'Set your client\'s base_url to <gateway>/v1 for the OpenAI SDKs (they append /chat/completions), or to <gateway> for apps that add /v1 themselves.' };
 }

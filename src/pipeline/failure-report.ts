@@ -75,7 +75,9 @@ export function finalError(err: GatewayError, notes: readonly AttemptNote[], att
   if (gw.exposeUpstream && last) headers['x-switchyard-provider'] = last.provider;
   const attemptsText = notes.length > 1 ? ` Attempts: ${summary(notes, gw.exposeUpstream)}.` : '';
   const base = gw.exposeUpstream || !upstreamBorn(err) ? err.message : hiddenMessage(err, requestId);
-  return rebuild(err, `${base}${attemptsText}`, headers);
+  // The summary is its own sentence, also after a message that ends without a full stop.
+  const stop = attemptsText && !/[.!?]$/.test(base) ? '.' : '';
+  return rebuild(err, `${base}${stop}${attemptsText}`, headers);
 }
 
 /** 429 for a model whose targets are all rate limiting the gateway (never a 502). */

@@ -33,6 +33,16 @@ test('the error summarises every attempt and carries the attempt headers', async
   expect(res.headers.get('x-request-id')).toStartWith('req_');
 });
 
+test('an HTML 500 (no text to quote) still ends its sentence before the attempts summary', async () => {
+  const html = start(() => new Response('<html><body>Internal Server Error</body></html>', { status: 500, headers: { 'content-type': 'text/html' } }));
+  h = await open(yaml(openaiProvider('up', html.url)));
+  const res = await post();
+  expect(res.status).toBe(502);
+  const { message } = JSON.parse(res.text).error as { message: string };
+  expect(message).toContain('(not shown). Attempts: up: HTTP 500; up: HTTP 500');
+  expect(message).not.toContain(') Attempts:');
+});
+
 test('a timeout, an unreadable answer and an auth failure are named as such', async () => {
   const slow = start(async () => {
     await Bun.sleep(1500);

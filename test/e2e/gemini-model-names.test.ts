@@ -55,11 +55,14 @@ test('the percent-encoded spelling still works, on the default surface and on a 
   }
 });
 
-test('a method this surface does not serve, or a GET of a method path, is still an unknown path', async () => {
-  for (const res of [await post('/v1beta/models/qwen:7b:embedContent'), await fetch(`${gw.url}/v1beta/models/qwen:7b:generateContent`, { headers: { 'x-goog-api-key': TEST_KEY } })]) {
-    expect(res.status).toBe(404);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toContain('Unknown path');
-  }
+test('a method this surface does not serve is an unknown path; a GET of a method path is a 405 naming POST', async () => {
+  const unserved = await post('/v1beta/models/qwen:7b:embedContent');
+  expect(unserved.status).toBe(404);
+  expect(((await unserved.json()) as { error: { message: string } }).error.message).toContain('Unknown path');
+  const got = await fetch(`${gw.url}/v1beta/models/qwen:7b:generateContent`, { headers: { 'x-goog-api-key': TEST_KEY } });
+  expect(got.status).toBe(405);
+  expect(got.headers.get('allow')).toBe('POST');
+  await got.arrayBuffer();
   const unknownModel = await post('/v1beta/models/qwen:8b:generateContent');
   expect(unknownModel.status).toBe(404);
   expect(((await unknownModel.json()) as { error: { message: string } }).error.message).toContain('The model "qwen:8b" does not exist');

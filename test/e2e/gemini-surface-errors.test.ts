@@ -36,7 +36,6 @@ test('unknown /v1beta paths answer in Gemini\'s shape with Gemini paths and base
   for (const res of [
     await fetch(`${gw.url}/v1beta/files`, { headers: { 'x-goog-api-key': TEST_KEY } }),
     await post('/v1beta/models/mock-echo:embedContent', { content: { parts: [{ text: 'x' }] } }),
-    await fetch(`${gw.url}/v1beta/models/mock-echo:generateContent`, { headers: { 'x-goog-api-key': TEST_KEY } }),
   ]) {
     expect(res.status).toBe(404);
     const err = await geminiError(res);
@@ -46,6 +45,18 @@ test('unknown /v1beta paths answer in Gemini\'s shape with Gemini paths and base
     expect(err.message).toContain('GOOGLE_GEMINI_BASE_URL');
     expect(err.message).not.toMatch(/base_url|OpenAI|\/chat\/completions/);
   }
+});
+
+test('a served Gemini path with the wrong method is 405 with Allow, in Gemini\'s shape (also on a gemini route)', async () => {
+  for (const path of ['/v1beta/models/mock-echo:generateContent', '/gem/v1beta/models/mock-echo:streamGenerateContent']) {
+    const res = await fetch(`${gw.url}${path}`, { headers: { 'x-goog-api-key': TEST_KEY } });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
+    expect((await geminiError(res)).message).toContain('is not supported on');
+  }
+  const models = await fetch(`${gw.url}/gem/v1beta/models`, { method: 'POST', headers: { 'x-goog-api-key': TEST_KEY } });
+  expect(models.status).toBe(405);
+  expect(models.headers.get('allow')).toBe('GET');
 });
 
 test('an unknown model points at GET /v1beta/models (the SDK sees it), also for countTokens', async () => {

@@ -193,3 +193,52 @@ describe('passthrough allowlist', () => {
     }
   });
 });
+
+describe('a known path with the wrong method is 405 with Allow (trial finding 11)', () => {
+  const call = (method: string, path: string, headers: Record<string, string> = {}) =>
+    fetch(`${gw.url}${path}`, { method, headers: { authorization: `Bearer ${TEST_KEY}`, ...headers } });
+
+  test('POST /v1/models and GET /v1/chat/completions: OpenAI-shaped method_not_allowed, before authentication', async () => {
+    const res = await call('POST', '/v1/models');
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET');
+    expect(res.headers.get('x-request-id')).toStartWith('req_');
+    expect(await res.json()).toEqual({ error: { message: 'POST is not supported on /v1/models; use GET.', type: 'invalid_request_error', code: 'method_not_allowed', param: null } });
+    const chat = await fetch(`${gw.url}/v1/chat/completions`); // no key: the path is wrong whoever asks
+    expect(chat.status).toBe(405);
+    expect(chat.headers.get('allow')).toBe('POST');
+    expect(((await chat.json()) as { error: { code: string } }).error.code).toBe('method_not_allowed');
+    for (const [method, path, allow] of [['DELETE', '/v1/embeddings', 'POST'], ['PUT', '/v1/models/mock-echo', 'GET'], ['GET', '/v1/images/jobs', 'POST'], ['DELETE', '/v1/images/jobs/job_1', 'GET']] as const) {
+      const r = await call(method, path);
+      expect([path, r.status, r.headers.get('allow')]).toEqual([path, 405, allow]);
+    }
+  });
+
+  test('the other surfaces\' paths on an OpenAI route: 405 instead of passing through', async () => {
+    for (const [method, path, allow] of [['GET', '/v1/messages', 'POST'], ['GET', '/v1/responses', 'POST'], ['PUT', '/v1/responses/resp_1', 'GET, DELETE'], ['POST', '/v1/responses/resp_1/input_items', 'GET']] as const) {
+      const r = await call(method, path);
+      expect([path, r.status, r.headers.get('allow'), ((await r.json()) as { error: { code: string } }).error.code]).toEqual([path, 405, allow, 'method_not_allowed']);
+    }
+    const gemini = await call('GET', '/v1beta/models/mock-echo:generateContent');
+    expect(gemini.status).toBe(405);
+    expect(gemini.headers.get('allow')).toBe('POST');
+    expect(((await gemini.json()) as { error: { code: number; message: string } }).error).toMatchObject({ code: 405, message: 'GET is not supported on /v1beta/models/mock-echo:generateContent; use POST.' });
+  });
+
+  test('OPTIONS without server.cors: 405 with Allow, saying where CORS is configured, and no CORS header', async () => {
+    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'OPTIONS', headers: { origin: 'https://chat.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
+    expect([...res.headers.keys()].filter((k) => k.startsWith('access-control-'))).toEqual([]);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain('server.cors.allow_origins');
+  });
+
+  test('unknown paths stay 404, and a passthrough prefix still takes every method', async () => {
+    expect((await call('GET', '/v1/assistants')).status).toBe(404);
+    up.set((req) => json({ deleted: true, method: req.method }));
+    const del = await call('DELETE', '/v1/files/file-1');
+    expect(del.status).toBe(200);
+    expect(((await del.json()) as { method: string }).method).toBe('DELETE');
+  });
+});
+

@@ -1,10 +1,12 @@
 // The README's SDK snippets run as the README says: saved as the .mjs file named in their first line
-// (ES modules with top-level await) and run with plain `node`, against a real gateway.
+// (ES modules with top-level await) and run with plain `node`, against a real gateway serving the bundled
+// gateway.yaml's models (trial finding 7: the Responses snippet named a model only the test served).
 
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { TEST_KEY, type TestGateway, config, startTestGateway } from '../helpers/gateway.ts';
 
 const REPO = join(import.meta.dir, '..', '..');
@@ -13,7 +15,9 @@ const snippets = [...readFileSync(join(REPO, 'README.md'), 'utf8').matchAll(/```
 let gw: TestGateway;
 let dir: string;
 beforeAll(async () => {
-  gw = await startTestGateway(config(`providers:\n  mock: { adapter: mock, models: [mock-echo, claude-sonnet] }\n`));
+  // The bundled gateway.yaml's own models: a snippet must run as printed against the config a new user has.
+  const bundled = parseYaml(readFileSync(join(REPO, 'gateway.yaml'), 'utf8')) as { providers: { mock: { models: string[] } } };
+  gw = await startTestGateway(config(`providers:\n  mock: { adapter: mock, models: [${bundled.providers.mock.models.join(', ')}] }\n`));
   dir = mkdtempSync(join(tmpdir(), 'switchyard-readme-'));
   symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
 });

@@ -22,12 +22,13 @@ test('POST on a static path runs the pipeline (answer, request id, cost header)'
   expect(((await res.json()) as { object: string }).object).toBe('chat.completion');
 });
 
-test('another method on a static path still gets the catch-all\'s hint', async () => {
+test('another method on a static path still reaches the catch-all: 405 with Allow', async () => {
   const res = await fetch(`${gw.url}/v1/chat/completions`, { headers: auth });
-  expect(res.status).toBe(404);
+  expect(res.status).toBe(405);
+  expect(res.headers.get('allow')).toBe('POST');
   const body = (await res.json()) as { error: { code: string; message: string } };
-  expect(body.error.code).toBe('unknown_route');
-  expect(body.error.message).toContain('only accepts POST');
+  expect(body.error.code).toBe('method_not_allowed');
+  expect(body.error.message).toContain('use POST');
 });
 
 test('a route prefix in front of the same path is served by the catch-all', async () => {

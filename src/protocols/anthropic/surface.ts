@@ -17,6 +17,7 @@ import type { InboundCall } from '../../pipeline/types.ts';
 import type { ChunkEncoder } from '../../stream/encoders.ts';
 import { countChatPrompt } from '../../tokens/count.ts';
 import { type InboundSurface, authenticateSurface } from '../surface.ts';
+import { methodNotAllowed } from '../../http/method-not-allowed.ts';
 import { anthropicErrorFromGateway } from './errors.ts';
 import { canonicalToAnthropic, countTokensResponse } from './from-canonical.ts';
 import { AnthropicStreamEncoder } from './stream-encoder.ts';
@@ -57,6 +58,8 @@ export const anthropicSurface: InboundSurface = {
     const { rt, ex, req, path, search } = s;
     const models = req.method === 'GET' ? MODELS_PATH.exec(path) : null;
     if (!models && !isAnthropicPath(req.method, path)) {
+      if (isAnthropicPath('POST', path)) throw methodNotAllowed(req.method, path, ['POST']);
+      if (MODELS_PATH.test(path)) throw methodNotAllowed(req.method, path, ['GET']);
       throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_route', message: `Unknown path ${req.method} ${path} on an Anthropic route. Use POST /v1/messages (or GET /v1/models).` });
     }
     const key = authenticateSurface(anthropicSurface, s);

@@ -7,6 +7,7 @@
 import type { ChatResponse, JsonValue } from '../../contracts/canonical.ts';
 import { GatewayError } from '../../contracts/errors.ts';
 import { cacheChoice } from '../../http/openai-paths.ts';
+import { methodNotAllowed } from '../../http/method-not-allowed.ts';
 import { readOperationBody } from '../../http/read-body.ts';
 import { GATEWAY_ADDRESS } from '../../http/request-url.ts';
 import { modelAllowed, presentedKey } from '../../pipeline/authenticate.ts';
@@ -60,9 +61,15 @@ export const geminiSurface: InboundSurface = {
     const { rt, ex, req, path, search } = s;
     const onRoute = ex.route.protocol === 'gemini';
     const method = req.method === 'POST' ? METHOD_PATH.exec(path) : null;
-    // A GET of a method path (models/x:generateContent) is an unknown path, not a model named "x:generateContent".
+    // A GET of a method path (models/x:generateContent) is not a model named "x:generateContent": a 405 (POST).
     const models = req.method === 'GET' && !METHOD_PATH.test(path) ? (onRoute ? ROUTE_MODELS_PATH : MODELS_PATH).exec(path) : null;
-    if (!method && !models) throw unknownPath(s);
+    if (!method && !models) {
+      if (METHOD_PATH.test(path)) throw methodNotAllowed(req.method, path, ['POST']);
+      // POST models/x:embedContent names a method this surface does not serve (404), not a model read with POST.
+      const model = (onRoute ? ROUTE_MODELS_PATH : MODELS_PATH).exec(path);
+      if (model && !(req.method === 'POST' && model[1]?.includes(':'))) throw methodNotAllowed(req.method, path, ['GET']);
+      throw unknownPath(s);
+    }
     const key = authenticateSurface(geminiSurface, s);
     if (models) return listModels(s, models[1] === undefined ? undefined : decodeURIComponent(models[1]));
 

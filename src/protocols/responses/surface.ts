@@ -6,6 +6,7 @@
 import { GatewayError } from '../../contracts/errors.ts';
 import { readOperationBody } from '../../http/read-body.ts';
 import { safeDecode } from '../../http/openai-paths.ts';
+import { methodNotAllowed } from '../../http/method-not-allowed.ts';
 import { type InboundSurface, type SurfaceRequest, authenticateSurface } from '../surface.ts';
 import { createResponse } from './create.ts';
 import { notFound } from './state.ts';
@@ -32,6 +33,8 @@ export const responsesSurface: InboundSurface = {
   async serve(s) {
     const target = classify(s.req.method, s.path);
     if (!target) {
+      const m = PATH.exec(s.path);
+      if (m) throw methodNotAllowed(s.req.method, s.path, !m[1] ? ['POST'] : m[2] ? ['GET'] : ['GET', 'DELETE']);
       throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_route', message: `Unknown path ${s.req.method} ${s.path} on a Responses route. Use POST /v1/responses, GET or DELETE /v1/responses/{id}, GET /v1/responses/{id}/input_items.` });
     }
     const key = authenticateSurface(responsesSurface, s);
