@@ -200,7 +200,7 @@ function jsonBody(text: string): ParsedBody {
   } catch (err) {
     throw errors.invalidJson((err as Error).message.split('\n')[0].slice(0, 120));
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw errors.invalidJson('the body must be a JSON object');
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw notAnObject(parsed);
   const body = parsed as JsonObject;
   for (const f of STEERING_FIELDS) if (f in body) delete body[f];
   return { body };
@@ -212,6 +212,12 @@ async function formFrom(bytes: Uint8Array, contentType: string): Promise<FormDat
   } catch {
     throw new GatewayError({ status: 400, type: 'invalid_request_error', code: 'invalid_multipart', message: 'The multipart body could not be parsed. Send multipart/form-data with a boundary, as the OpenAI SDKs do.' });
   }
+}
+
+/** Valid JSON, but not an object: the message says so instead of calling it invalid JSON. */
+function notAnObject(parsed: unknown): GatewayError {
+  const kind = parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed === 'string' ? 'a string' : typeof parsed === 'number' ? 'a number' : 'a boolean';
+  return new GatewayError({ status: 400, type: 'invalid_request_error', code: 'invalid_json', message: `The request body must be a JSON object ({"model": ..., ...}); it is ${kind}. Send the request's fields as one JSON object.` });
 }
 
 function tooDeep(): GatewayError {

@@ -2,7 +2,7 @@
 // forwarded and billed; now every surface's JSON body read (OpenAI, Anthropic, Gemini, Responses, passthrough
 // declared JSON, admin) refuses them with 400 invalid_json saying the body is not valid UTF-8, before any
 // provider sees the request. A Content-Type that declares another charset is a 415. A literal U+FFFD, sent
-// as its valid UTF-8 bytes, still goes through.
+// as its valid UTF-8 bytes, still goes through. JSON that is no object (`[1,2]`, `null`) is named as such.
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { TEST_KEY, type TestGateway, config, startTestGateway } from '../helpers/gateway.ts';
@@ -110,5 +110,25 @@ describe('a JSON body in another charset is a 415', () => {
       const r = await send('/v1/chat/completions', { authorization: `Bearer ${TEST_KEY}` }, chatWith([0x61]), `application/json; charset=${charset}`);
       expect(r.status).toBe(200);
     }
+  });
+});
+
+describe('JSON that is not an object is called that, not "not valid JSON"', () => {
+  for (const [body, kind] of [['[1,2]', 'an array'], ['null', 'null'], ['"hi"', 'a string'], ['42', 'a number'], ['true', 'a boolean']] as const) {
+    for (const [name, s] of Object.entries(SURFACES)) {
+      test(`${name}: ${body}`, async () => {
+        const r = await send(s.path, s.headers, body);
+        expect(r.status).toBe(400);
+        expect(r.text).toContain(`The request body must be a JSON object`);
+        expect(r.text).toContain(`it is ${kind}`);
+        expect(r.text).not.toContain('not valid JSON');
+        if (name === 'OpenAI chat') expect((JSON.parse(r.text) as { error: { code: string } }).error.code).toBe('invalid_json');
+      });
+    }
+  }
+  test('a syntax error is still "not valid JSON"', async () => {
+    const r = await send('/v1/chat/completions', { authorization: `Bearer ${TEST_KEY}` }, '{"model":');
+    expect(r.status).toBe(400);
+    expect(r.text).toContain('not valid JSON');
   });
 });
