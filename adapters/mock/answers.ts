@@ -17,7 +17,11 @@ export function contentText(content: ChatMessage['content']): string {
 
 /** Rough, deterministic token count for usage: words and punctuation. */
 export function countTokens(text: string): number {
-  return (text.match(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu) ?? []).length;
+  // Counted one match at a time: a list of every match of a long prompt would cost its size again.
+  const re = /[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu;
+  let n = 0;
+  while (re.exec(text) !== null) n++;
+  return n;
 }
 
 export function promptTokens(messages: ChatMessage[]): number {
@@ -43,8 +47,9 @@ export function embedding(text: string, dims: number): number[] {
 /** 1×1 transparent PNG. */
 export const TINY_PNG_BASE64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
 
+/** `count` is checked first (limits.ts: 1 to 10). */
 export function imagesBody(count: number, format: JsonValue | undefined): JsonObject {
-  const data: JsonObject[] = Array.from({ length: Math.max(1, Math.min(count, 10)) }, () =>
+  const data: JsonObject[] = Array.from({ length: count }, () =>
     (format === 'b64_json' ? { b64_json: TINY_PNG_BASE64 } : { url: `data:image/png;base64,${TINY_PNG_BASE64}` }) as JsonObject);
   return { created: Math.floor(Date.now() / 1000), data };
 }
@@ -59,6 +64,19 @@ export function inputTexts(input: JsonValue | undefined): string[] {
 /** Honours max_tokens roughly (by words), so budget demos behave like a real model. */
 export function limitWords(text: string, maxTokens: JsonValue | undefined): string {
   if (typeof maxTokens !== 'number' || maxTokens <= 0) return text;
-  const words = text.split(/(?<= )/);
-  return words.length <= maxTokens ? text : words.slice(0, maxTokens).join('').trimEnd();
+  // Scans to the end of the max_tokens-th word only (a word is the text up to and including a space).
+  let pos = 0;
+  for (let i = 0; i < Math.floor(maxTokens); i++) {
+    const space = text.indexOf(' ', pos);
+    if (space === -1 || space === text.length - 1) return text;
+    pos = space + 1;
+  }
+  return text.slice(0, pos).trimEnd();
+}
+
+/** How many words streamChat would send (split after each space), counting no further than `max` + 1. */
+export function wordCount(text: string, max: number): number {
+  let n = 1;
+  for (let pos = text.indexOf(' '); pos !== -1 && pos < text.length - 1 && n <= max; pos = text.indexOf(' ', pos + 1)) n++;
+  return n;
 }

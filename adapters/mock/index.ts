@@ -20,7 +20,7 @@ export default defineAdapter({
           fail_times: { description: 'Fail only the first N requests this provider receives (counted per process), then succeed.', type: 'integer', minimum: 0 },
           delay_ms: { description: 'Delay in milliseconds before the response (or the first stream chunk). Default 0.', type: 'integer', minimum: 0 },
           chunk_delay_ms: { description: 'Delay in milliseconds between stream chunks. Default 0.', type: 'integer', minimum: 0 },
-          embedding_dims: { description: 'Length of the deterministic embedding vectors. Default 8.', type: 'integer', minimum: 1 },
+          embedding_dims: { description: 'Length of the deterministic embedding vectors. Default 8; at most 16384.', type: 'integer', minimum: 1, maximum: 16384 },
         },
       },
     },

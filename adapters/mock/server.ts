@@ -4,7 +4,8 @@
 
 import type { ChatMessage, JsonObject, UpstreamRequest } from '../../src/contracts/index.ts';
 import { float32Base64 } from '../../src/contracts/index.ts';
-import { TINY_PNG_BASE64, countTokens, echoText, embedding, imagesBody, inputTexts, limitWords, promptTokens } from './answers.ts';
+import { TINY_PNG_BASE64, countTokens, echoText, embedding, imagesBody, inputTexts, limitWords, promptTokens, wordCount } from './answers.ts';
+import { MAX_STREAM_WORDS, type MockLimitError, checkEmbeddings, checkImageCount, checkInputs, checkStreamWords } from './limits.ts';
 
 export interface MockBehaviour {
   fail_status?: number;
@@ -21,6 +22,8 @@ const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve, r
   signal.addEventListener('abort', () => { clearTimeout(t); reject(signal.reason); }, { once: true });
 });
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+/** A request over one of the mock's size limits (limits.ts), answered as OpenAI answers a bad value. */
+const refused = (e: MockLimitError) => json(400, { error: { message: e.message, type: 'invalid_request_error', param: e.param, code: 'invalid_value' } });
 
 export async function serveMock(provider: string, behaviour: MockBehaviour, req: UpstreamRequest, signal: AbortSignal): Promise<Response> {
   const path = new URL(req.url).pathname.replace(/^\/v1/, '');
@@ -47,6 +50,8 @@ export async function serveMock(provider: string, behaviour: MockBehaviour, req:
       const text = limitWords(echoText(messages), body.max_completion_tokens ?? body.max_tokens);
       const usage = { prompt_tokens: promptTokens(messages), completion_tokens: countTokens(text), total_tokens: 0 };
       usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+      const tooLong = body.stream ? checkStreamWords(wordCount(text, MAX_STREAM_WORDS)) : undefined;
+      if (tooLong) return refused(tooLong);
       if (body.stream) return streamChat(model, text, usage, behaviour.chunk_delay_ms ?? 0, directive?.[1] === 'cut', signal);
       return json(200, { id: `chatcmpl-mock-${created}`, object: 'chat.completion', created, model, choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop', logprobs: null }], usage });
     }
@@ -57,19 +62,26 @@ export async function serveMock(provider: string, behaviour: MockBehaviour, req:
     }
     case '/embeddings': {
       const texts = inputTexts(body.input);
-      const dims = typeof body.dimensions === 'number' ? body.dimensions : behaviour.embedding_dims ?? 8;
+      const dims = body.dimensions ?? behaviour.embedding_dims ?? 8;
+      const outOfBounds = checkEmbeddings(dims, texts.length);
+      if (outOfBounds) return refused(outOfBounds);
       const tokens = texts.reduce((n, t) => n + countTokens(t), 0);
       // The openai SDK asks for base64 (little-endian float32) by default, as OpenAI serves it.
       const encode = (v: number[]) => (body.encoding_format === 'base64' ? float32Base64(v) : v);
-      return json(200, { object: 'list', model, data: texts.map((t, index) => ({ object: 'embedding', index, embedding: encode(embedding(t, dims)) })), usage: { prompt_tokens: tokens, total_tokens: tokens } });
+      return json(200, { object: 'list', model, data: texts.map((t, index) => ({ object: 'embedding', index, embedding: encode(embedding(t, dims as number)) })), usage: { prompt_tokens: tokens, total_tokens: tokens } });
     }
-    case '/images/generations':
-      return json(200, imagesBody(typeof body.n === 'number' ? body.n : 1, body.response_format));
+    case '/images/generations': {
+      const n = body.n ?? 1;
+      const badCount = checkImageCount(n);
+      return badCount ? refused(badCount) : json(200, imagesBody(n as number, body.response_format));
+    }
     case '/images/edits':
     case '/images/variations': {
       const form = req.body instanceof FormData ? req.body : undefined;
-      const n = Number(form?.get('n') ?? 1);
-      return json(200, imagesBody(n, form?.get('response_format') as string | undefined));
+      const field = form?.get('n');
+      const n = typeof field === 'string' && field.trim() !== '' ? Number(field) : field == null ? 1 : field;
+      const badCount = checkImageCount(n);
+      return badCount ? refused(badCount) : json(200, imagesBody(n as number, form?.get('response_format') as string | undefined));
     }
     case '/audio/transcriptions':
     case '/audio/translations': {
@@ -79,8 +91,11 @@ export async function serveMock(provider: string, behaviour: MockBehaviour, req:
     }
     case '/audio/speech':
       return new Response(Uint8Array.from(atob(TINY_PNG_BASE64), (c) => c.charCodeAt(0)), { headers: { 'content-type': 'audio/mpeg' } });
-    case '/moderations':
+    case '/moderations': {
+      const tooMany = checkInputs(inputTexts(body.input).length, 'moderations');
+      if (tooMany) return refused(tooMany);
       return json(200, { id: `modr-mock-${created}`, model, results: inputTexts(body.input).map(() => ({ flagged: false, categories: {}, category_scores: {} })) });
+    }
     default:
       return json(404, { error: { message: `the mock provider does not implement ${req.method} ${path}`, type: 'invalid_request_error', code: 'unknown_url' } });
   }

@@ -5,7 +5,7 @@ import { GatewayError } from '../contracts/errors.ts';
 import type { CompiledGateway } from '../compile/types.ts';
 import type { LimitSpec } from '../config/types.ts';
 import { parseIp } from '../pipeline/ip-match.ts';
-import { readBytes } from './read-body.ts';
+import { decodeUtf8, readBytes } from './read-body.ts';
 
 export function badRequest(param: string | null, message: string): GatewayError {
   return new GatewayError({ status: 400, type: 'invalid_request_error', code: param ? 'invalid_value' : 'invalid_request', param, message });
@@ -15,7 +15,7 @@ export function badRequest(param: string | null, message: string): GatewayError 
 const ADMIN_BODY_BYTES = 1024 * 1024;
 
 export async function readJsonObject(request: Request): Promise<Record<string, unknown>> {
-  const text = new TextDecoder().decode(await readBytes(request, ADMIN_BODY_BYTES));
+  const text = decodeUtf8(await readBytes(request, ADMIN_BODY_BYTES));
   if (!text.trim()) return {};
   let value: unknown;
   try {

@@ -26,6 +26,7 @@ import { readOperationBody } from './read-body.ts';
 import { GATEWAY_ADDRESS, type RequestTarget, invalidHost, requestTarget, requestUrl } from './request-url.ts';
 import { RequestExchange, RequestScope } from '../pipeline/exchange.ts';
 import { assertStreamFlag, validateChat } from './validate-chat.ts';
+import { validateEmbeddings } from './validate-embeddings.ts';
 import { splitToolCallIds } from '../protocols/openai/tool-ids.ts';
 import { type InboundSurface, surfaceFor } from '../protocols/index.ts';
 
@@ -136,6 +137,7 @@ async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url:
       validateChat(call.body);
       splitToolCallIds(call.body);
     } else if (target.operation === 'completions') assertStreamFlag(call.body);
+    else if (target.operation === 'embeddings') validateEmbeddings(call.body);
     assertModelName(call.model ?? parsed.passthroughModel);
     if (parsed.passthroughModel !== undefined) assertModelAllowed(ex.key, parsed.passthroughModel);
     ex.call = call;

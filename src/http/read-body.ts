@@ -13,7 +13,8 @@ import { MAX_JSON_DEPTH, jsonTooDeep } from './json-depth.ts';
 /** Body fields a client could use to steer the gateway to another host or key; never forwarded. */
 const STEERING_FIELDS = ['api_base', 'base_url', 'api_key', 'api_version', 'organization', 'azure_endpoint', 'custom_llm_provider', 'extra_headers', 'api_type'];
 
-const utf8 = new TextDecoder();
+/** Strict: a malformed byte sequence throws instead of becoming U+FFFD (reused; decode() keeps no state between calls). */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 const MULTIPART_OPS: ReadonlySet<Operation> = new Set(['images.edits', 'images.variations', 'audio.transcriptions', 'audio.translations']);
 
@@ -40,26 +41,42 @@ export function readBytes(request: Request, limit: number, timeoutMs = DEFAULT_B
   // buffered body in a ReadableStream on first read (two more objects). A declared 0 is checked, since a
   // plugin's new Request may carry a body under headers copied from a bodiless one.
   if ((declared === 0 || !Number.isFinite(declared)) && !request.body) return Promise.resolve(new Uint8Array());
-  return withinDeadline(readAll(request, declared, limit), timeoutMs, false);
+  // A declared length: the runtime's bytes() (no async wrapper: this runs on every JSON request); any
+  // failure of that read is a client that left.
+  if (Number.isFinite(declared)) return withinDeadline(request.bytes(), timeoutMs, true);
+  return withinDeadline(readChunked(request, limit), timeoutMs, false);
 }
 
 /**
- * The body as text (UTF-8, malformed bytes replaced as TextDecoder does), under the same limits as
- * readBytes. A declared length is read by the runtime's native text(): cheaper than bytes then a decode.
+ * The body as text, under the same limits as readBytes. Strict UTF-8: a body with a malformed byte
+ * sequence is a 400, never decoded with U+FFFD in place of the bytes (the prompt would be altered silently).
+ * The runtime's text() replaces them and keeps no bytes to check, so the bytes are read and decoded here
+ * (0.4–0.7 µs more than text() for a 113-byte body, 1.5–3 µs for 10 KB, in process; a reused fatal
+ * TextDecoder was as cheap as Buffer.isUtf8 + a lenient decode, and text() + a U+FFFD gate cannot tell a
+ * literal U+FFFD from a replaced byte).
  */
 export function readText(request: Request, limit: number, timeoutMs = DEFAULT_BODY_TIMEOUT_MS): Promise<string> {
-  const declared = Number(request.headers.get('content-length') ?? NaN);
-  if (!Number.isFinite(declared)) return readBytes(request, limit, timeoutMs).then((bytes) => utf8.decode(bytes));
-  if (declared > limit) return Promise.reject(tooLarge(limit));
-  if (declared === 0 && !request.body) return Promise.resolve(''); // `request.body` only then (see readBytes)
-  return withinDeadline(request.text(), timeoutMs, true);
+  return readBytes(request, limit, timeoutMs).then(decodeUtf8);
+}
+
+/** UTF-8 bytes as text; a malformed sequence is a 400 invalid_json (every JSON body reader uses this). */
+export function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw notUtf8();
+  }
+}
+
+function notUtf8(): GatewayError {
+  return new GatewayError({ status: 400, type: 'invalid_request_error', code: 'invalid_json', message: 'The request body is not valid UTF-8, so it is not valid JSON. Encode the JSON text as UTF-8 (not Latin-1 or another charset), and send binary data base64-encoded inside a string.' });
 }
 
 /**
  * One promise settled by whichever comes first, the read or the deadline (cheaper than a Promise.race
  * over a deadline promise: this runs on every request). After a timeout nobody awaits the read; the
  * closed connection then rejects it, and that rejection is dropped here. `readFailureIsClientGone`: any
- * failure of the read is a client that left (the runtime's text()); otherwise the read's own error stands.
+ * failure of the read is a client that left (the runtime's bytes()); otherwise the read's own error stands.
  */
 function withinDeadline<T>(read: Promise<T>, timeoutMs: number, readFailureIsClientGone: boolean): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -103,8 +120,8 @@ class DeadlineRace<T> {
   }
 }
 
-async function readAll(request: Request, declared: number, limit: number): Promise<Uint8Array> {
-  if (Number.isFinite(declared)) return new Uint8Array(await request.arrayBuffer().catch(clientLeft));
+/** A body without a declared length (chunked), stopped as soon as it passes `limit`. */
+async function readChunked(request: Request, limit: number): Promise<Uint8Array> {
   const reader = request.body!.getReader();
   const parts: Uint8Array[] = [];
   let size = 0;
@@ -147,8 +164,11 @@ export async function readOperationBody(request: Request, operation: Operation, 
   const method = request.method;
   if (method === 'GET' || method === 'HEAD' || method === 'DELETE') return { body: {} };
   // Checked before reading, so a wrong content type does not cost a body read.
-  if (operation !== 'passthrough' && !MULTIPART_OPS.has(operation) && !contentType.includes('json')) throw unsupported(contentType, 'application/json');
-  if (operation !== 'passthrough' && !MULTIPART_OPS.has(operation)) return jsonBody(await readText(request, limit, timeoutMs));
+  if (operation !== 'passthrough' && !MULTIPART_OPS.has(operation)) {
+    if (!contentType.includes('json')) throw unsupported(contentType, 'application/json');
+    if (contentType.includes('charset')) assertUtf8Charset(contentType);
+    return jsonBody(await readText(request, limit, timeoutMs));
+  }
   const bytes = await readBytes(request, limit, timeoutMs);
 
   if (operation === 'passthrough') {
@@ -180,7 +200,7 @@ function jsonBody(text: string): ParsedBody {
   } catch (err) {
     throw errors.invalidJson((err as Error).message.split('\n')[0].slice(0, 120));
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw errors.invalidJson('the body must be a JSON object');
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw notAnObject(parsed);
   const body = parsed as JsonObject;
   for (const f of STEERING_FIELDS) if (f in body) delete body[f];
   return { body };
@@ -194,8 +214,25 @@ async function formFrom(bytes: Uint8Array, contentType: string): Promise<FormDat
   }
 }
 
+/** Valid JSON, but not an object: the message says so instead of calling it invalid JSON. */
+function notAnObject(parsed: unknown): GatewayError {
+  const kind = parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed === 'string' ? 'a string' : typeof parsed === 'number' ? 'a number' : 'a boolean';
+  return new GatewayError({ status: 400, type: 'invalid_request_error', code: 'invalid_json', message: `The request body must be a JSON object ({"model": ..., ...}); it is ${kind}. Send the request's fields as one JSON object.` });
+}
+
 function tooDeep(): GatewayError {
   return errors.invalidJson(`it is nested more than ${MAX_JSON_DEPTH} levels deep`);
+}
+
+/** A JSON body is UTF-8 (RFC 8259): a Content-Type that declares another charset is a 415, not decoded as UTF-8 regardless. */
+function assertUtf8Charset(contentType: string): void {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/.exec(contentType)?.[1];
+  if (charset === undefined || charset === 'utf-8' || charset === 'utf8') return;
+  const named = /^[\w.:-]{1,40}$/.test(charset) ? `charset=${charset}` : 'a charset other than utf-8';
+  throw new GatewayError({
+    status: 415, type: 'invalid_request_error', code: 'unsupported_content_type',
+    message: `Content-Type declares ${named}, but JSON bodies must be UTF-8. Encode the body as UTF-8 and send "Content-Type: application/json" (or "; charset=utf-8").`,
+  });
 }
 
 function unsupported(got: string, want: string): GatewayError {
@@ -210,14 +247,22 @@ function unsupported(got: string, want: string): GatewayError {
  * removed (then it is re-serialised). Its `model`, if any, is surfaced for the key's model allowlist.
  */
 function passthroughJson(bytes: Uint8Array, contentType: string): ParsedBody {
-  const text = utf8.decode(bytes);
+  const declaredJson = contentType.toLowerCase().includes('json');
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    // Declared JSON that is not UTF-8 is refused as on every JSON endpoint; an undeclared body goes as sent.
+    if (declaredJson) throw notUtf8();
+    return { body: {}, raw: bytes, contentType: contentType || undefined };
+  }
   if (jsonTooDeep(text)) throw tooDeep();
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (err) {
     // Forwarding JSON we cannot read would skip the checks above: refuse it instead.
-    if (contentType.toLowerCase().includes('json')) throw errors.invalidJson((err as Error).message.split('\n')[0].slice(0, 120));
+    if (declaredJson) throw errors.invalidJson((err as Error).message.split('\n')[0].slice(0, 120));
     return { body: {}, raw: bytes, contentType: contentType || undefined };
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return { body: {}, raw: bytes, contentType };

@@ -12,13 +12,38 @@ export type KeyLookup = (digest: string) => CompiledKey | undefined;
 /** Most config keys remembered per snapshot (gw.confirmedKeys); failed attempts and runtime keys never are. */
 const MAX_CONFIRMED = 4096;
 
-export function presentedKey(headers: Headers): string | undefined {
-  const auth = headers.get('authorization');
+/** How the surfaces take a key (the Gemini surface adds its own ways), for the messages that name them. */
+export const KEY_HEADERS = '"Authorization: Bearer <key>", "x-api-key: <key>" or "api-key: <key>"';
+
+/** Authorization schemes named back in a message; anything else is not echoed (it could be part of a key). */
+const KNOWN_SCHEMES = new Set(['basic', 'digest', 'token', 'negotiate', 'ntlm', 'oauth', 'hoba', 'mutual', 'aws4-hmac-sha256']);
+
+/**
+ * The key a client sent: `Authorization: Bearer <key>` (or a bare `Authorization: <key>`), else x-api-key or
+ * api-key. `Bearer` with no key counts as no key; another scheme (`Basic ...`) is a 401 naming `accepted`.
+ */
+export function presentedKey(headers: Headers, accepted = KEY_HEADERS): string | undefined {
+  const auth = headers.get('authorization')?.trim();
   if (auth) {
-    const match = /^Bearer\s+(.+)$/i.exec(auth.trim());
-    return match ? match[1].trim() : auth.trim();
+    const space = auth.search(/\s/);
+    if (space === -1) {
+      if (auth.toLowerCase() !== 'bearer') return auth;
+    } else {
+      const scheme = auth.slice(0, space);
+      if (scheme.toLowerCase() !== 'bearer') throw wrongScheme(scheme, accepted);
+      const token = auth.slice(space + 1).trim();
+      if (token) return token;
+    }
   }
   return headers.get('x-api-key')?.trim() || headers.get('api-key')?.trim() || undefined;
+}
+
+function wrongScheme(scheme: string, accepted: string): GatewayError {
+  const named = KNOWN_SCHEMES.has(scheme.toLowerCase()) ? `the "${scheme}" scheme` : 'a scheme other than Bearer';
+  return new GatewayError({
+    status: 401, type: 'authentication_error', code: 'invalid_api_key',
+    message: `The Authorization header uses ${named}, which this gateway does not accept. Send your Switchyard gateway key as ${accepted}.`,
+  });
 }
 
 /** The client's address, or where to find it when a key's allow_ips needs it (the exchange itself has a lazy getter). */
@@ -29,11 +54,11 @@ export function authenticate(gw: CompiledGateway, headers: Headers, clientIpOf: 
 }
 
 /** Authenticates a key a protocol surface found wherever its clients send it (a header, a query parameter). */
-export function authenticateKey(gw: CompiledGateway, presented: string | undefined, clientIpOf: ClientIpSource, lookupRuntime?: KeyLookup, now = Date.now()): CompiledKey {
+export function authenticateKey(gw: CompiledGateway, presented: string | undefined, clientIpOf: ClientIpSource, lookupRuntime?: KeyLookup, now = Date.now(), accepted = KEY_HEADERS): CompiledKey {
   if (!presented) {
     throw new GatewayError({
       status: 401, type: 'authentication_error', code: 'missing_api_key',
-      message: 'No API key was sent. Send your Switchyard gateway key as "Authorization: Bearer <key>" (or x-api-key / api-key). Keys are issued by this gateway\'s operator, not by OpenAI.',
+      message: `No API key was sent. Send your Switchyard gateway key as ${accepted}. Keys are issued by this gateway's operator, not by OpenAI.`,
     });
   }
   // A config key already confirmed on this snapshot skips the sha256 and compare; runtime keys are always

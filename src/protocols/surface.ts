@@ -34,6 +34,8 @@ export interface InboundSurface {
   claims?(method: string, path: string, headers: Headers): boolean;
   /** The client key as this protocol's clients send it (default: Authorization Bearer, x-api-key, api-key). */
   presentedKey?(req: Request, search: string): string | undefined;
+  /** How this protocol's clients may send the key, for the 401 messages (default: KEY_HEADERS). */
+  readonly keyHeaders?: string;
   /** Serves one request; throws GatewayError for anything that is not an answer. */
   serve(s: SurfaceRequest): Promise<Response>;
   /** The error body in this protocol's shape (default: OpenAI's `{"error":{...}}`). */
@@ -43,7 +45,7 @@ export interface InboundSurface {
 /** Authenticates the caller of a surface request and records it on the exchange (and plugin scope). */
 export function authenticateSurface(surface: InboundSurface, s: SurfaceRequest): CompiledKey {
   const presented = surface.presentedKey ? surface.presentedKey(s.req, s.search) : presentedKey(s.req.headers);
-  const key = authenticateKey(s.ex.gw, presented, s.ex, s.rt.runtimeKeyLookup); // the exchange looks the address up only if asked
+  const key = authenticateKey(s.ex.gw, presented, s.ex, s.rt.runtimeKeyLookup, undefined, surface.keyHeaders); // the exchange looks the address up only if asked
   s.ex.key = key;
   s.ex.scope.keyName = key.name;
   s.ex.scope.group = key.group;

@@ -1,6 +1,6 @@
-// Attacks on reading a JSON body (now read as text by the runtime when Content-Length is declared):
-// limits at the boundary, before reading and for chunked bodies, a BOM and invalid UTF-8 decoded as
-// before, the depth check agreeing with the byte scanner it replaced, and uploads that stall or break off.
+// Attacks on reading a JSON body (read as bytes and decoded as strict UTF-8): limits at the boundary,
+// before reading and for chunked bodies, a BOM dropped and invalid UTF-8 refused, the depth check agreeing
+// with the byte scanner it replaced, and uploads that stall or break off.
 
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { chatCompletion, json, upstreamPool } from '../helpers/fake-upstream.ts';
@@ -79,7 +79,7 @@ test('a chunked body over the limit is 413; under it, it is served', async () =>
   expect(ok.status).toBe(200);
 });
 
-test('a UTF-8 BOM is dropped and invalid UTF-8 inside a string is replaced, as the byte decoder did', async () => {
+test('a UTF-8 BOM is dropped; invalid UTF-8 inside a string is a 400 invalid_json, not replaced and forwarded', async () => {
   const bom = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(chatOf())]);
   expect((await withLength(bom)).status).toBe(200);
   const text = new TextEncoder().encode(chatOf(',"user":"__"'));
@@ -87,8 +87,11 @@ test('a UTF-8 BOM is dropped and invalid UTF-8 inside a string is replaced, as t
   text[at] = 0xff;
   text[at + 1] = 0xc3;
   const before = up.received.length;
-  expect((await withLength(text)).status).toBe(200);
-  expect(up.received[before].body).toContain('"user":"\ufffd\ufffd"');
+  const r = await withLength(text);
+  expect(r.status).toBe(400);
+  expect(codeOf(r.body)).toBe('invalid_json');
+  expect(r.body).toContain('not valid UTF-8');
+  expect(up.received.length).toBe(before);
 });
 
 test('Content-Length: 0 is a 400 invalid_json', async () => {

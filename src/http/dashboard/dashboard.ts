@@ -13,7 +13,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Runtime } from '../../runtime/runtime.ts';
 import { GatewayError } from '../../contracts/errors.ts';
 import { handleAdmin } from '../admin.ts';
-import { readBytes } from '../read-body.ts';
+import { decodeUtf8, readBytes } from '../read-body.ts';
 import { invalidHost, requestUrl } from '../request-url.ts';
 import { DashboardAssets } from './assets.ts';
 import { DashboardSessions, LoginThrottle, SESSION_TTL_MS, noteTokenFailure } from './sessions.ts';
@@ -134,7 +134,7 @@ export class Dashboard {
 
   /** A body within `limit` bytes and `timeoutMs` (413 / 408 otherwise; the edge then closes the connection). */
   private async readSmall(request: Request, limit: number, timeoutMs: number): Promise<string> {
-    return new TextDecoder().decode(await readBytes(request, limit, timeoutMs));
+    return decodeUtf8(await readBytes(request, limit, timeoutMs));
   }
 
   private bodyError(err: unknown): Response {

@@ -51,11 +51,15 @@ function notFound(message: string): GatewayError {
   return new GatewayError({ status: 404, type: 'invalid_request_error', code: 'model_not_found', param: 'model', message });
 }
 
+/** The ways a Gemini-surface client may send its key, for the 401 messages. */
+const GEMINI_KEY_HEADERS = '"x-goog-api-key: <key>" (as the Gemini SDKs do), the "key" query parameter, "Authorization: Bearer <key>" or "x-api-key: <key>"';
+
 export const geminiSurface: InboundSurface = {
   protocol: 'gemini',
   claims: isGeminiPath,
   // Gemini clients send the key as x-goog-api-key (the SDK) or ?key= (older clients); others as usual.
-  presentedKey: (req, search) => req.headers.get('x-goog-api-key')?.trim() || new URLSearchParams(search).get('key')?.trim() || presentedKey(req.headers),
+  presentedKey: (req, search) => req.headers.get('x-goog-api-key')?.trim() || new URLSearchParams(search).get('key')?.trim() || presentedKey(req.headers, GEMINI_KEY_HEADERS),
+  keyHeaders: GEMINI_KEY_HEADERS,
   errorBody: (err) => geminiErrorFromGateway(err),
   async serve(s) {
     const { rt, ex, req, path, search } = s;
