@@ -3,9 +3,9 @@
 // Host is never echoed into an error's base_url hint. A raw TCP client sends what fetch would not.
 
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { TEST_KEY, type TestGateway, config, startTestGateway } from '../helpers/gateway.ts';
+import { type RawAnswer, sendRaw } from '../helpers/raw-http.ts';
 
 const ADMIN = 'admin-token-for-host-tests';
 let gw: TestGateway;
@@ -29,40 +29,8 @@ afterAll(async () => {
   await gw.stop();
 });
 
-interface Raw {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
 /** Sends `head` (request line and headers, without the blank line) and `body` on a fresh connection. */
-function raw(head: string[], body = ''): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write(`${head.join('\r\n')}\r\n\r\n${body}`));
-    const chunks: Buffer[] = [];
-    socket.on('data', (d: Buffer) => chunks.push(d));
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      const split = text.indexOf('\r\n\r\n');
-      const lines = text.slice(0, split).split('\r\n');
-      const headers = Object.fromEntries(lines.slice(1).map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
-      let rest = text.slice(split + 4);
-      if (headers['transfer-encoding'] === 'chunked') {
-        let out = '';
-        for (;;) {
-          const eol = rest.indexOf('\r\n');
-          const size = parseInt(rest.slice(0, eol), 16);
-          if (!size) break;
-          out += rest.slice(eol + 2, eol + 2 + size);
-          rest = rest.slice(eol + 4 + size);
-        }
-        rest = out;
-      }
-      resolve({ status: Number(lines[0].split(' ')[1]), headers, body: rest });
-    });
-  });
-}
+const raw = (head: string[], body = ''): Promise<RawAnswer> => sendRaw(port, `${head.join('\r\n')}\r\n\r\n${body}`);
 
 const CHAT = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
 const post = (path: string, host: string | null, version = 'HTTP/1.1') => raw([
