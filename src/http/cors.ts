@@ -5,8 +5,9 @@
 
 import type { CorsPolicy } from '../compile/cors.ts';
 
-/** Paths the catch-all sees that are not API surfaces (their own routes answer GET only). */
-const NOT_API = new Set(['/health', '/ready', '/metrics']);
+/** Paths that are never API surfaces, in any spelling the catch-all may see (`/METRICS`, `/admin/`, `/ready/x`). */
+const NOT_API = /^\/(?:health|ready|metrics|admin|dashboard)(?:\/|$)/i;
+const notApi = (url: string): boolean => NOT_API.test(pathOf(url));
 
 /** The request's path (absolute or origin-form URL), without parsing the whole URL. */
 function pathOf(url: string): string {
@@ -34,7 +35,7 @@ export function preflight(policy: CorsPolicy, request: Request): Response | unde
   const origin = request.headers.get('origin');
   if (origin === null || !request.headers.has('access-control-request-method')) return undefined;
   const allowed = allowOrigin(policy, origin);
-  if (allowed === undefined || NOT_API.has(pathOf(request.url))) return undefined;
+  if (allowed === undefined || notApi(request.url)) return undefined;
   // Mirroring what the page asked for covers every SDK's own headers (x-stainless-*, ...).
   const asked = request.headers.get('access-control-request-headers');
   const headers = new Headers({
@@ -50,8 +51,9 @@ export function preflight(policy: CorsPolicy, request: Request): Response | unde
 /** Adds the CORS headers for an allowed origin to an actual answer (errors and streams included). */
 export function withCors(policy: CorsPolicy, request: Request, response: Response): Response {
   const origin = request.headers.get('origin');
-  if (origin === null || NOT_API.has(pathOf(request.url))) return response;
-  const allowed = allowOrigin(policy, origin);
+  if (notApi(request.url)) return response;
+  // Without an Origin the answer still varies by it (a cache must not hand it to a browser's request).
+  const allowed = origin === null ? undefined : allowOrigin(policy, origin);
   try {
     apply(response.headers, policy, allowed);
     return response;

@@ -227,7 +227,8 @@ function tooDeep(): GatewayError {
 /** A JSON body is UTF-8 (RFC 8259): a Content-Type that declares another charset is a 415, not decoded as UTF-8 regardless. */
 function assertUtf8Charset(contentType: string): void {
   const charset = /;\s*charset\s*=\s*"?([^";\s]*)/.exec(contentType)?.[1];
-  if (charset === undefined || charset === 'utf-8' || charset === 'utf8') return;
+  // US-ASCII is a subset of UTF-8 (the strict decode refuses any byte outside it that is not UTF-8).
+  if (charset === undefined || /^(?:utf-?8|us-ascii|ascii)$/i.test(charset)) return;
   const named = /^[\w.:-]{1,40}$/.test(charset) ? `charset=${charset}` : 'a charset other than utf-8';
   throw new GatewayError({
     status: 415, type: 'invalid_request_error', code: 'unsupported_content_type',

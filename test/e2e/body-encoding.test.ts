@@ -105,8 +105,9 @@ describe('a JSON body in another charset is a 415', () => {
       expect(upstream.received.length).toBe(before);
     });
   }
-  test('charset=utf-8 in any spelling is accepted', async () => {
-    for (const charset of ['utf-8', 'UTF-8', '"utf-8"', 'utf8']) {
+  test('charset=utf-8 in any spelling, or us-ascii, is accepted', async () => {
+    // US-ASCII is a subset of UTF-8 (older Java and .NET clients declare it).
+    for (const charset of ['utf-8', 'UTF-8', '"utf-8"', 'utf8', 'us-ascii', 'US-ASCII']) {
       const r = await send('/v1/chat/completions', { authorization: `Bearer ${TEST_KEY}` }, chatWith([0x61]), `application/json; charset=${charset}`);
       expect(r.status).toBe(200);
     }

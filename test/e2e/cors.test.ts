@@ -140,3 +140,19 @@ test('a reload applies an added, changed and removed cors block', async () => {
   expect(await gw.reload('test')).toBe(true);
   expect(corsHeaders(await chat('https://other.example.com'))).toEqual([]);
 });
+
+test('the non-API paths get no CORS in any spelling; an answer without Origin still varies by it', async () => {
+  gw = await startTestGateway(yaml(`{ allow_origins: ["${PAGE}"] }`));
+  for (const path of ['/admin', '/admin/keys', '/metrics/', '/METRICS', '/ready/', '/health/x', '/dashboard/']) {
+    const pre = await preflight(path);
+    expect({ path, status: pre.status, cors: corsHeaders(pre) }).toEqual({ path, status: pre.status === 204 ? -1 : pre.status, cors: [] });
+    const got = await fetch(`${gw.url}${path}`, { headers: { origin: PAGE } });
+    expect({ path, cors: corsHeaders(got) }).toEqual({ path, cors: [] });
+    await got.arrayBuffer();
+  }
+  // A shared cache must not hand a no-Origin answer to a page: Vary: Origin on it too.
+  const plain = await fetch(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${TEST_KEY}` } });
+  expect(plain.status).toBe(200);
+  expect(plain.headers.get('vary')).toContain('Origin');
+  expect(corsHeaders(plain)).toEqual([]);
+});

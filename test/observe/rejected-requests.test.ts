@@ -65,10 +65,9 @@ test('60 wrong keys: all counted, all in the request log, one warning with no ke
   const warnings = all.filter((l) => l.msg === 'authentication failed');
   expect(warnings).toHaveLength(1); // one address, one interval: the 61 other failures wait for the interval's end
   expect(warnings[0]).toMatchObject({ level: 'warn', address: '127.0.0.1', failures: 1, code: 'invalid_api_key', surface: 'openai' });
-  const refused = all.filter((l) => l.msg === 'request' && l.status === 401);
-  expect(refused).toHaveLength(62);
-  expect(refused[0]).toMatchObject({ key: null, model: null, provider: null, code: 'invalid_api_key', surface: 'openai', attempts: 0 });
-  expect(all.find((l) => l.msg === 'request' && l.status === 404)).toMatchObject({ code: 'unknown_route' });
+  // Keyless refusals write no request line each (a stranger could fill the log at will): the counter and the
+  // per-address warning are their record.
+  expect(all.filter((l) => l.msg === 'request' && (l.status === 401 || l.status === 404))).toHaveLength(0);
   const text = out.join('');
   expect(text).not.toContain('sk-guess');
   expect(text).not.toContain('sk-ant-guess');
