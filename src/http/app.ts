@@ -78,7 +78,9 @@ export function createApp(rt: Runtime, opts: AppOptions = {}) {
       const answer = preflight(cors, request);
       if (answer) return answer;
     }
-    const response = closeIfBodyUnread(request, refuseDotSegments(request) ?? await handleApiRequest(rt, request, () => clientIpOf(rt, request, serverOf())));
+    // HEAD is served wherever GET is (RFC 9110): as a GET, and Bun's server sends the head without the body.
+    const asked = request.method === 'HEAD' ? new Request(request.url, { method: 'GET', headers: request.headers, signal: request.signal }) : request;
+    const response = closeIfBodyUnread(request, refuseDotSegments(request) ?? await handleApiRequest(rt, asked, () => clientIpOf(rt, request, serverOf())));
     return cors === undefined ? response : withCors(cors, request, response);
   };
   const apiOnly = ({ request }: Ctx) => serveApi(request);

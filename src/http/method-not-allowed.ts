@@ -5,7 +5,9 @@
 
 import { GatewayError } from '../contracts/errors.ts';
 
-export function methodNotAllowed(method: string, path: string, allow: readonly string[]): GatewayError {
+/** `allow`: the methods served there; HEAD is added wherever GET is (the gateway answers HEAD as a GET without the body). */
+export function methodNotAllowed(method: string, path: string, served: readonly string[]): GatewayError {
+  const allow = served.includes('GET') && !served.includes('HEAD') ? [...served, 'HEAD'] : served;
   const preflight = method === 'OPTIONS'
     ? ' A browser sends OPTIONS as a CORS preflight: the gateway answers it only for origins listed in server.cors.allow_origins (README "server.cors").'
     : '';

@@ -56,7 +56,7 @@ test('a served Gemini path with the wrong method is 405 with Allow, in Gemini\'s
   }
   const models = await fetch(`${gw.url}/gem/v1beta/models`, { method: 'POST', headers: { 'x-goog-api-key': TEST_KEY } });
   expect(models.status).toBe(405);
-  expect(models.headers.get('allow')).toBe('GET');
+  expect(models.headers.get('allow')).toBe('GET, HEAD');
 });
 
 test('an unknown model points at GET /v1beta/models (the SDK sees it), also for countTokens', async () => {

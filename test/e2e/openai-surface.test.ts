@@ -198,24 +198,35 @@ describe('a known path with the wrong method is 405 with Allow (trial finding 11
   const call = (method: string, path: string, headers: Record<string, string> = {}) =>
     fetch(`${gw.url}${path}`, { method, headers: { authorization: `Bearer ${TEST_KEY}`, ...headers } });
 
+  test('HEAD is answered wherever GET is: the status and headers of a GET, no body', async () => {
+    const head = await call('HEAD', '/v1/models');
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toContain('application/json');
+    expect(await head.text()).toBe('');
+    expect((await call('HEAD', '/v1/models', { authorization: 'Bearer sk-wrong-0000000000' })).status).toBe(401);
+    const onPost = await call('HEAD', '/v1/chat/completions');
+    expect(onPost.status).toBe(405);
+    expect(onPost.headers.get('allow')).toBe('POST');
+  });
+
   test('POST /v1/models and GET /v1/chat/completions: OpenAI-shaped method_not_allowed, before authentication', async () => {
     const res = await call('POST', '/v1/models');
     expect(res.status).toBe(405);
-    expect(res.headers.get('allow')).toBe('GET');
+    expect(res.headers.get('allow')).toBe('GET, HEAD');
     expect(res.headers.get('x-request-id')).toStartWith('req_');
-    expect(await res.json()).toEqual({ error: { message: 'POST is not supported on /v1/models; use GET.', type: 'invalid_request_error', code: 'method_not_allowed', param: null } });
+    expect(await res.json()).toEqual({ error: { message: 'POST is not supported on /v1/models; use GET or HEAD.', type: 'invalid_request_error', code: 'method_not_allowed', param: null } });
     const chat = await fetch(`${gw.url}/v1/chat/completions`); // no key: the path is wrong whoever asks
     expect(chat.status).toBe(405);
     expect(chat.headers.get('allow')).toBe('POST');
     expect(((await chat.json()) as { error: { code: string } }).error.code).toBe('method_not_allowed');
-    for (const [method, path, allow] of [['DELETE', '/v1/embeddings', 'POST'], ['PUT', '/v1/models/mock-echo', 'GET'], ['GET', '/v1/images/jobs', 'POST'], ['DELETE', '/v1/images/jobs/job_1', 'GET']] as const) {
+    for (const [method, path, allow] of [['DELETE', '/v1/embeddings', 'POST'], ['PUT', '/v1/models/mock-echo', 'GET, HEAD'], ['GET', '/v1/images/jobs', 'POST'], ['DELETE', '/v1/images/jobs/job_1', 'GET, HEAD']] as const) {
       const r = await call(method, path);
       expect([path, r.status, r.headers.get('allow')]).toEqual([path, 405, allow]);
     }
   });
 
   test('the other surfaces\' paths on an OpenAI route: 405 instead of passing through', async () => {
-    for (const [method, path, allow] of [['GET', '/v1/messages', 'POST'], ['GET', '/v1/responses', 'POST'], ['PUT', '/v1/responses/resp_1', 'GET, DELETE'], ['POST', '/v1/responses/resp_1/input_items', 'GET']] as const) {
+    for (const [method, path, allow] of [['GET', '/v1/messages', 'POST'], ['GET', '/v1/responses', 'POST'], ['PUT', '/v1/responses/resp_1', 'GET, DELETE, HEAD'], ['POST', '/v1/responses/resp_1/input_items', 'GET, HEAD']] as const) {
       const r = await call(method, path);
       expect([path, r.status, r.headers.get('allow'), ((await r.json()) as { error: { code: string } }).error.code]).toEqual([path, 405, allow, 'method_not_allowed']);
     }

@@ -84,7 +84,7 @@ test('jobs belong to their key; bad submissions fail at once; unknown methods ge
   const wrong = await fetch(`${gw.url}/v1/images/jobs/${job.id}`, { method: 'DELETE', headers: auth() });
   // A served path with a method it does not take: 405 naming the one it does.
   expect(wrong.status).toBe(405);
-  expect(wrong.headers.get('allow')).toBe('GET');
+  expect(wrong.headers.get('allow')).toBe('GET, HEAD');
   expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe('method_not_allowed');
 });
 
