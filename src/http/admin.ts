@@ -6,7 +6,7 @@ import { errorResponse, toGatewayError } from './error-response.ts';
 import { checkBearer } from './bearer-token.ts';
 import { newRequestId } from './handle-request.ts';
 import { invalidHost, requestUrl } from './request-url.ts';
-import { type TokenGuard, lockedOut, noteTokenFailure } from './dashboard/sessions.ts';
+import { type TokenGuard, lockedOut, noteTokenFailure } from './token-guard.ts';
 
 export type AdminHandler = (rt: Runtime, request: Request, url: URL) => Promise<Response | undefined>;
 

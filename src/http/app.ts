@@ -13,7 +13,7 @@ import { handleApiRequest, newRequestId } from './handle-request.ts';
 import { handleMetrics } from './metrics-route.ts';
 import { OPENAI_POST_PATHS } from './openai-paths.ts';
 import { Dashboard } from './dashboard/dashboard.ts';
-import { LoginThrottle } from './dashboard/sessions.ts';
+import { LoginThrottle } from './token-guard.ts';
 import { dotSegmentProblem } from './path-segments.ts';
 
 type ServerLike = { requestIP(request: Request): { address: string } | null } | null;

@@ -4,7 +4,7 @@
 // without one (a scanner, a scraper missing its token) cannot lock the real admin out.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { TokenGuard } from './dashboard/sessions.ts';
+import type { TokenGuard } from './token-guard.ts';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 

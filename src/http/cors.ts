@@ -4,19 +4,11 @@
 // header at all, so the browser blocks the page. The caller skips all of this when CORS is off.
 
 import type { CorsPolicy } from '../compile/cors.ts';
+import { requestTarget } from './request-url.ts';
 
 /** Paths that are never API surfaces, in any spelling the catch-all may see (`/METRICS`, `/admin/`, `/ready/x`). */
 const NOT_API = /^\/(?:health|ready|metrics|admin|dashboard)(?:\/|$)/i;
-const notApi = (url: string): boolean => NOT_API.test(pathOf(url));
-
-/** The request's path (absolute or origin-form URL), without parsing the whole URL. */
-function pathOf(url: string): string {
-  const scheme = url.indexOf('://');
-  const start = scheme < 0 ? 0 : url.indexOf('/', scheme + 3);
-  if (start < 0) return '/';
-  const end = url.indexOf('?', start);
-  return end < 0 ? url.slice(start) : url.slice(start, end);
-}
+const notApi = (request: Request): boolean => NOT_API.test(requestTarget(request).pathname);
 
 /** A request-headers list safe to mirror: header-name tokens, commas and spaces, bounded. */
 const HEADER_LIST = /^[A-Za-z0-9!#$%&'*+.^_`|~, \t-]{1,2000}$/;
@@ -35,7 +27,7 @@ export function preflight(policy: CorsPolicy, request: Request): Response | unde
   const origin = request.headers.get('origin');
   if (origin === null || !request.headers.has('access-control-request-method')) return undefined;
   const allowed = allowOrigin(policy, origin);
-  if (allowed === undefined || notApi(request.url)) return undefined;
+  if (allowed === undefined || notApi(request)) return undefined;
   // Mirroring what the page asked for covers every SDK's own headers (x-stainless-*, ...).
   const asked = request.headers.get('access-control-request-headers');
   const headers = new Headers({
@@ -51,7 +43,7 @@ export function preflight(policy: CorsPolicy, request: Request): Response | unde
 /** Adds the CORS headers for an allowed origin to an actual answer (errors and streams included). */
 export function withCors(policy: CorsPolicy, request: Request, response: Response): Response {
   const origin = request.headers.get('origin');
-  if (notApi(request.url)) return response;
+  if (notApi(request)) return response;
   // Without an Origin the answer still varies by it (a cache must not hand it to a browser's request).
   const allowed = origin === null ? undefined : allowOrigin(policy, origin);
   try {

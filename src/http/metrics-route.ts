@@ -9,7 +9,7 @@ import { errorResponse } from './error-response.ts';
 import { newRequestId } from './handle-request.ts';
 import { invalidHost } from './request-url.ts';
 import { tooManyWrongTokens } from './admin.ts';
-import { type TokenGuard, lockedOut, noteTokenFailure } from './dashboard/sessions.ts';
+import { type TokenGuard, lockedOut, noteTokenFailure } from './token-guard.ts';
 
 export async function handleMetrics(rt: Runtime, request: Request, guard?: TokenGuard): Promise<Response> {
   const id = newRequestId();

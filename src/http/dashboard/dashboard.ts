@@ -16,7 +16,8 @@ import { handleAdmin } from '../admin.ts';
 import { decodeUtf8, readBytes } from '../read-body.ts';
 import { invalidHost, requestUrl } from '../request-url.ts';
 import { DashboardAssets } from './assets.ts';
-import { DashboardSessions, LoginThrottle, SESSION_TTL_MS, noteTokenFailure } from './sessions.ts';
+import { DashboardSessions, SESSION_TTL_MS } from './sessions.ts';
+import { LoginThrottle, noteTokenFailure } from '../token-guard.ts';
 
 export const COOKIE = 'switchyard_dashboard';
 export const CSRF_HEADER = 'x-switchyard-dashboard';
