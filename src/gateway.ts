@@ -165,7 +165,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   const gw0 = runtime.current();
   log.info('switchyard listening', {
     url, config: first.file, hash: gw0.hash, pid: process.pid, models: gw0.modelNames.length,
-    storage: runtime.store?.url.split('?')[0] ?? 'none', state: 'memory (this process)',
+    storage: runtime.store?.url.split('?')[0] ?? 'none', state: gw0.config.storage?.redis ? 'redis (shared by every process using it)' : 'memory (this process)',
     dashboard: gw0.adminToken ? `${url}/dashboard` : 'off (set server.admin_token)',
     metrics: gw0.metrics.enabled && gw0.metrics.token ? `${url}/metrics` : 'off',
   });

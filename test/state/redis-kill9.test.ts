@@ -56,6 +56,8 @@ keys:
 `);
   const [a, b] = [await spawnGateway(file), await spawnGateway(file)];
   procs.push(a, b);
+  // The startup banner says where live state is (it said "memory" whatever the config).
+  expect(a.output()).toContain('"state":"redis (shared by every process using it)"');
   const streams = [await chat(a.url, true), await chat(a.url, true)];
   expect(streams.map((r) => r.status)).toEqual([200, 200]);
   const readers = streams.map((r) => r.body!.getReader());
