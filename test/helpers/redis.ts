@@ -21,6 +21,9 @@ export interface TestRedis {
   kill(): Promise<void>;
   /** Starts it again on the same port (after stop or kill). */
   restart(): Promise<void>;
+  /** SIGSTOP: connected but answering nothing, as a paused or swapping Redis; resume() is SIGCONT. */
+  pause(): void;
+  resume(): void;
   /** Stops it and removes the temp dir. */
   close(): Promise<void>;
 }
@@ -130,6 +133,8 @@ export async function startRedis(): Promise<TestRedis> {
     command: (...args) => redisCommand(port, args),
     stop: () => halt('SIGTERM'),
     kill: () => halt('SIGKILL'),
+    pause: () => current?.kill('SIGSTOP'),
+    resume: () => current?.kill('SIGCONT'),
     async restart() {
       await halt('SIGTERM');
       current = await launch(bin, port, dir);

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from '../../log.ts';
+import { AnswerWatch } from './answer-watch.ts';
 import { BunScriptLink } from './bun-link.ts';
 import { evalOnNoScript } from './noscript.ts';
 
@@ -51,6 +52,8 @@ export class RedisState {
   private linkUp = false;
   private lastError = '';
   private closed = false;
+  /** A connected Redis that stopped answering (answer-watch.ts). */
+  private readonly answers: AnswerWatch;
 
   constructor(readonly settings: RedisSettings, private readonly log: Logger) {
     const options = {
@@ -73,6 +76,7 @@ export class RedisState {
       ? new BunScriptLink(settings.url, settings.timeoutMs, { up: () => this.mark('link', true), down: (error) => this.mark('link', false, error) })
       : undefined;
     this.linkUp = !this.link;
+    this.answers = new AnswerWatch(Math.max(250, settings.timeoutMs), () => this.client.ping(), () => this.mark('answers', this.answers.answering, `Redis does not answer within ${settings.timeoutMs} ms (connected, but paused, overloaded or busy in a long command)`));
     this.sub.on('message', (channel: string, text: string) => this.dispatch(channel, text));
     this.sub.on('ready', () => void this.resubscribe());
     this.sub.on('error', () => {});
@@ -111,11 +115,11 @@ export class RedisState {
   }
 
   run(s: Script, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<ScriptReply> {
-    if (this.link) return this.link.run(s, keys, args);
-    return evalOnNoScript(
+    if (this.link) return this.answers.observe(this.link.run(s, keys, args));
+    return this.answers.observe(evalOnNoScript(
       this.client.evalsha(s.sha, keys.length, ...keys, ...args) as Promise<ScriptReply>,
       () => this.client.eval(s.lua, keys.length, ...keys, ...args) as Promise<ScriptReply>,
-    );
+    ));
   }
 
   /** Publishes an event to every gateway process sharing this Redis (and prefix). */
@@ -133,6 +137,7 @@ export class RedisState {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.answers.stop();
     this.link?.close();
     this.client.disconnect();
     this.sub.disconnect();
@@ -160,13 +165,13 @@ export class RedisState {
   }
 
   /** One connection came up or went down; shared state is up when all are (logged on each change). */
-  private mark(which: 'client' | 'link', connected: boolean, error = ''): void {
+  private mark(which: 'client' | 'link' | 'answers', connected: boolean, error = ''): void {
     if (this.closed) return;
     if (which === 'client') this.clientUp = connected;
-    else this.linkUp = connected;
+    else if (which === 'link') this.linkUp = connected;
     // ioredis says why (e.g. ECONNREFUSED); Bun's client only "Connection closed": keep the more precise one.
-    if (!connected && (which === 'client' || this.clientUp || !this.lastError)) this.lastError = error;
-    const up = this.clientUp && this.linkUp;
+    if (!connected && (which !== 'link' || this.clientUp || !this.lastError)) this.lastError = error;
+    const up = this.clientUp && this.linkUp && this.answers.answering;
     if (up && !this.upState) this.log.info('redis connected', { prefix: this.settings.prefix });
     if (!up && this.upState) this.log.error('redis unavailable; shared state is off until it returns', { error: this.lastError, on_unavailable: this.settings.onUnavailable });
     const cameUp = up && !this.upState;
