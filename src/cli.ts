@@ -13,6 +13,7 @@ import { compileProblem, formatProblem, loadConfigFile } from './config/load.ts'
 import { compileGateway } from './compile/compile.ts';
 import { priceWarnings } from './config/price-warnings.ts';
 import { ConfigInvalidError, startGateway } from './gateway.ts';
+import { DEFAULT_STALL_EXIT_MS, startStallWatchdog } from './runtime/stall-watchdog.ts';
 import { createLogger } from './log.ts';
 import { providersTestCommand } from './ops/providers-test-command.ts';
 import { upstreamModelList } from './upstream/model-list.ts';
@@ -160,6 +161,7 @@ async function start(args: string[]): Promise<void> {
     running.runtime.log.error('unhandled promise rejection (in a plugin or adapter?); still serving', { error: `${err.name}: ${err.message}`, stack: err.stack });
   });
   releaseSighup?.();
+  startStallWatchdog(running.runtime.current().config.server?.stall_exit_ms ?? DEFAULT_STALL_EXIT_MS);
   if (worker) {
     onSupervisorGone(() => shutdown('supervisor exited'));
     announceReady(running.port);

@@ -29,6 +29,7 @@ export function restartOnlyChanges(started: GatewayConfig, next: GatewayConfig, 
   if ((a.host ?? '127.0.0.1') !== (b.host ?? '127.0.0.1')) changed.push('server.host');
   if ((a.port ?? 3000) !== (b.port ?? 3000)) changed.push('server.port');
   if ((a.workers ?? 1) !== (b.workers ?? 1)) changed.push('server.workers');
+  if (a.stall_exit_ms !== b.stall_exit_ms) changed.push('server.stall_exit_ms');
   // Off at start means nothing is collected; switching it off later works (the route checks live).
   if (a.metrics?.enabled === false && b.metrics?.enabled !== false) changed.push('server.metrics.enabled');
   if (a.metrics?.max_key_labels !== b.metrics?.max_key_labels) changed.push('server.metrics.max_key_labels');

@@ -27,6 +27,8 @@ export interface ServerConfig {
   body_timeout_ms?: number;
   /** How long SIGTERM waits for in-flight requests, in ms (default 30000). */
   drain_timeout_ms?: number;
+  /** How long the event loop may be stuck before `switchyard start` kills the process, in ms (default 30000; 0 off). */
+  stall_exit_ms?: number;
   /** Worker processes sharing the port under one supervisor (default 1; >1 needs storage.redis). */
   workers?: number;
   /** Show provider names and upstream error text to clients (default true). */
