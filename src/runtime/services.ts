@@ -48,7 +48,19 @@ export async function attachServices(rt: Runtime, config: GatewayConfig, baseDir
   let redis: AttachedRedis | undefined;
   try {
     let lastErrorLog = 0;
+    let failedSince: number | undefined;
+    let recovery: ReturnType<typeof setInterval> | undefined;
     const onError = (message: string) => {
+      failedSince ??= Date.now();
+      // Once writes succeed again (the writer's health says so), one line says the ledger is back.
+      recovery ??= setInterval(() => {
+        if (!writer || writer.health().failingSince !== undefined) return;
+        clearInterval(recovery);
+        recovery = undefined;
+        rt.log.info('ledger writes succeed again; queued rows are written', { failed_for_ms: Date.now() - (failedSince ?? Date.now()), pending: writer.pending });
+        failedSince = undefined;
+      }, 1000);
+      recovery.unref?.();
       // A storage outage would fail every tick; say so at most every 10 s.
       if (Date.now() - lastErrorLog < 10_000) return;
       lastErrorLog = Date.now();

@@ -57,10 +57,12 @@ async function database(): Promise<{ url: string; sql: Query }> {
   return { url, sql: async (text) => (await pool.query<Record<string, unknown>>(text)).rows };
 }
 
-async function start(text: string, dir = tempDir()): Promise<RunningGateway> {
+/** `lines`: collects the gateway's log lines (info and up) instead of the usual silence. */
+async function start(text: string, dir = tempDir(), lines?: string[]): Promise<RunningGateway> {
   const configPath = join(dir, `gateway-${++n}.yaml`);
   writeFileSync(configPath, text);
-  const gw = await startGateway({ configPath, port: 0, watch: false, logger: createLogger((process.env.TEST_LOG ?? 'silent') as 'silent') });
+  const logger = lines ? createLogger('info', 'json', { out: (t) => void lines.push(t), err: (t) => void lines.push(t) }) : createLogger((process.env.TEST_LOG ?? 'silent') as 'silent');
+  const gw = await startGateway({ configPath, port: 0, watch: false, logger });
   running.push(gw);
   return gw;
 }
@@ -140,7 +142,8 @@ describe.skipIf(skip !== null)('gateway on PostgreSQL', () => {
 
   test('PostgreSQL stopped and restarted while requests flow: rows are buffered, then written, none lost', async () => {
     const { url, sql } = await database();
-    const gw = await start(yaml(url));
+    const lines: string[] = [];
+    const gw = await start(yaml(url), tempDir(), lines);
     const answered = new Set<string>();
     let failures = 0;
     let flowing = true;
@@ -162,6 +165,9 @@ describe.skipIf(skip !== null)('gateway on PostgreSQL', () => {
     await until('traffic during the outage', () => answered.size >= beforeOutage + 40);
     await server.start();
     await until('the backlog to drain', async () => (await ready(gw)).body.checks?.ledger?.status === 'ok');
+    // The outage is logged, and so is its end (once).
+    expect(lines.join('').includes('ledger write failed')).toBe(true);
+    await until('the recovery line', () => lines.join('').includes('ledger writes succeed again'), 5000);
     const afterOutage = answered.size;
     await until('traffic after the outage', () => answered.size >= afterOutage + 20);
     flowing = false;
