@@ -153,7 +153,8 @@ async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url:
     const gwErr = toGatewayError(err, rt.log, id);
     meterFailure(rt, ex, gwErr);
     // The surface's error shape, also when the request failed before its surface was chosen (onRequest).
-    const shape = (surface ?? surfaceFor(route.protocol, request.method, rest))?.errorBody;
+    // A surface's path asked with a method it does not serve (GET /v1/messages: 405) answers in that surface's shape too.
+    const shape = (surface ?? surfaceFor(route.protocol, request.method, rest) ?? surfaceFor(route.protocol, 'POST', rest))?.errorBody;
     return errorResponse(gwErr, id, route, scope, gw.secrets, shape ? (e) => shape(e, id) : undefined);
   }
 }

@@ -226,10 +226,14 @@ describe('a known path with the wrong method is 405 with Allow (trial finding 11
   });
 
   test('the other surfaces\' paths on an OpenAI route: 405 instead of passing through', async () => {
-    for (const [method, path, allow] of [['GET', '/v1/messages', 'POST'], ['GET', '/v1/responses', 'POST'], ['PUT', '/v1/responses/resp_1', 'GET, DELETE, HEAD'], ['POST', '/v1/responses/resp_1/input_items', 'GET, HEAD']] as const) {
+    for (const [method, path, allow] of [['GET', '/v1/responses', 'POST'], ['PUT', '/v1/responses/resp_1', 'GET, DELETE, HEAD'], ['POST', '/v1/responses/resp_1/input_items', 'GET, HEAD']] as const) {
       const r = await call(method, path);
       expect([path, r.status, r.headers.get('allow'), ((await r.json()) as { error: { code: string } }).error.code]).toEqual([path, 405, allow, 'method_not_allowed']);
     }
+    // In the surface's own error shape: Anthropic's for its Messages paths.
+    const messages = await call('GET', '/v1/messages');
+    expect([messages.status, messages.headers.get('allow')]).toEqual([405, 'POST']);
+    expect(await messages.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
     const gemini = await call('GET', '/v1beta/models/mock-echo:generateContent');
     expect(gemini.status).toBe(405);
     expect(gemini.headers.get('allow')).toBe('POST');
