@@ -52,7 +52,9 @@ test('a served Gemini path with the wrong method is 405 with Allow, in Gemini\'s
     const res = await fetch(`${gw.url}${path}`, { headers: { 'x-goog-api-key': TEST_KEY } });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('POST');
-    expect((await geminiError(res)).message).toContain('is not supported on');
+    const err = await geminiError(res);
+    expect(err).toMatchObject({ code: 405, status: 'UNIMPLEMENTED' });
+    expect(err.message).toContain('is not supported on');
   }
   const models = await fetch(`${gw.url}/gem/v1beta/models`, { method: 'POST', headers: { 'x-goog-api-key': TEST_KEY } });
   expect(models.status).toBe(405);

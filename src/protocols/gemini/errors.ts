@@ -15,6 +15,8 @@ export function geminiStatusName(status: number): string {
     case 401: return 'UNAUTHENTICATED';
     case 403: return 'PERMISSION_DENIED';
     case 404: return 'NOT_FOUND';
+    case 405: return 'UNIMPLEMENTED'; // the method is not served on that path (google.rpc: not implemented or not supported)
+    case 408: return 'DEADLINE_EXCEEDED';
     case 409: return 'ABORTED';
     case 429: return 'RESOURCE_EXHAUSTED';
     case 499: return 'CANCELLED';
