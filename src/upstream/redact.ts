@@ -38,14 +38,18 @@ const FILE_PATH = /(?<![\w/.:-])(?:\/(?:[\w.@+-]+\/)+[\w@+-]+\.[A-Za-z][\w]{0,7}
 /** host:port and IP:port (v4 or bracketed v6), e.g. `10.0.0.7:8080`, `api.internal:443`, `localhost:11434`. */
 const HOST_PORT = /(?<![\w.-])(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]|localhost|(?:[A-Za-z0-9-]+\.)+[A-Za-z][A-Za-z0-9-]*):\d{1,5}(?!\d)/g;
 
+/** The operator's account at the upstream: OpenAI organization and project ids (`org-…`, `proj_…`). */
+const ACCOUNT_IDS = /\b(?:org-|proj_)[A-Za-z0-9]{8,}\b/g;
+
 /**
  * Removes what an upstream's message may disclose about its internals before a client sees it: URLs, stack
- * frames, absolute file paths and host:port addresses.
+ * frames, absolute file paths, host:port addresses and the operator's account ids.
  */
 export function stripUpstreamDetails(text: string): string {
   return stripUrls(text)
     .replace(STACK_FRAME, ' <stack frame>')
     .replace(FILE_PATH, '<path>')
     .replace(HOST_PORT, '<upstream-host>')
+    .replace(ACCOUNT_IDS, '<account>')
     .replace(/(?:\s*<stack frame>)+/g, ' <stack trace>');
 }

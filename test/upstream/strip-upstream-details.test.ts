@@ -12,6 +12,11 @@ test('stack frames, file paths, URLs and host:port go', () => {
   expect(out).toContain('<upstream-host>');
 });
 
+test("the operator's account ids go (OpenAI's 429 names the organization)", () => {
+  const out = stripUpstreamDetails('Rate limit reached for gpt-4o in organization org-AbCdEf0123456789 on tokens per min; project proj_Zy9876543210abc.');
+  expect(out).toBe('Rate limit reached for gpt-4o in organization <account> on tokens per min; project <account>.');
+});
+
 test('times, versioned model names and API paths stay', () => {
   for (const text of [
     'Rate limit resets at 2024-01-01T10:00:00Z, retry at 10:30:00 UTC.',
