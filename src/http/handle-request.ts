@@ -64,6 +64,8 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
   try {
     const response = await serveApiRequest(rt, ex, request, url, rest, hostProblem);
     status = response.status;
+    // Anthropic's API names its request id `request-id` (the SDK's `_request_id`, Claude Code's reports).
+    if (ex.surface === 'anthropic') withRequestId(response, id, 'request-id');
     return response;
   } finally {
     // The one place a request ends (a stream ends in its relay's onFinish instead). A failure is recorded
@@ -159,10 +161,10 @@ async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url:
   }
 }
 
-function withRequestId(response: Response, id: string): Response {
-  if (!response.headers.has('x-request-id')) {
+function withRequestId(response: Response, id: string, header = 'x-request-id'): Response {
+  if (!response.headers.has(header)) {
     try {
-      response.headers.set('x-request-id', id);
+      response.headers.set(header, id);
     } catch {
       // immutable headers: leave as is
     }
