@@ -7,12 +7,14 @@ import { ApiError, GoogleGenAI } from '@google/genai';
 import { TEST_KEY, type TestGateway, config, startTestGateway } from '../helpers/gateway.ts';
 
 const NARROW = 'sk-gemini-narrow-0123456789';
+const ONE_RPM = 'sk-gemini-one-rpm-0123456789';
 let gw: TestGateway;
 let ai: GoogleGenAI;
 
 beforeAll(async () => {
   gw = await startTestGateway(config(`
   - { name: narrow, key: ${NARROW}, models: ["other-*"] }
+  - { name: one-rpm, key: ${ONE_RPM}, limits: { rpm: 1 } }
 providers:
   mock: { adapter: mock, models: [mock-echo] }
 routes:
@@ -114,4 +116,17 @@ test('generation settings out of Gemini\'s range or of the wrong type are refuse
   }
   const ok = await ai.models.generateContent({ model: 'mock-echo', contents: 'in range', config: { temperature: 2, topP: 1, stopSequences: ['END'] } });
   expect(ok.text).toContain('in range');
+});
+
+test('a 429 carries google.rpc.RetryInfo with the delay, as Gemini sends it (Gemini CLI backs off by it)', async () => {
+  const post1 = () => post('/v1beta/models/mock-echo:generateContent', hello, ONE_RPM);
+  expect((await post1()).status).toBe(200);
+  const limited = await post1();
+  expect(limited.status).toBe(429);
+  const body = (await limited.json()) as { error: { code: number; status: string; details: Array<{ '@type': string; retryDelay: string }> } };
+  expect(body.error).toMatchObject({ code: 429, status: 'RESOURCE_EXHAUSTED' });
+  expect(body.error.details).toHaveLength(1);
+  expect(body.error.details[0]!['@type']).toBe('type.googleapis.com/google.rpc.RetryInfo');
+  expect(body.error.details[0]!.retryDelay).toMatch(/^\d+s$/);
+  expect(Number(body.error.details[0]!.retryDelay.slice(0, -1))).toBe(Number(limited.headers.get('retry-after')));
 });

@@ -4,8 +4,14 @@
 
 import type { GatewayError } from '../../contracts/index.ts';
 
+/** google.rpc.RetryInfo, as Gemini sends it with a 429 (Gemini CLI and the SDKs back off by it). */
+interface RetryInfo {
+  '@type': 'type.googleapis.com/google.rpc.RetryInfo';
+  retryDelay: string;
+}
+
 export interface GeminiErrorStatus {
-  error: { code: number; message: string; status: string };
+  error: { code: number; message: string; status: string; details?: RetryInfo[] };
 }
 
 /** HTTP status → google.rpc.Code name. */
@@ -27,6 +33,10 @@ export function geminiStatusName(status: number): string {
   }
 }
 
-export function geminiErrorFromGateway(error: Pick<GatewayError, 'status' | 'message'>): GeminiErrorStatus {
-  return { error: { code: error.status, message: error.message, status: geminiStatusName(error.status) } };
+export function geminiErrorFromGateway(error: Pick<GatewayError, 'status' | 'message'> & { retryAfterMs?: number }): GeminiErrorStatus {
+  const body: GeminiErrorStatus = { error: { code: error.status, message: error.message, status: geminiStatusName(error.status) } };
+  if (error.retryAfterMs !== undefined && error.retryAfterMs > 0) {
+    body.error.details = [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${Math.ceil(error.retryAfterMs / 1000)}s` }];
+  }
+  return body;
 }
