@@ -117,6 +117,11 @@ export function countChatPrompt(messages: readonly ChatMessage[], budget = newCo
   return total;
 }
 
+/** Tool definitions as the model sees them (names, descriptions, parameter schemas): counted as their JSON. */
+export function countTools(tools: readonly unknown[] | undefined, budget = newCountBudget()): number {
+  return tools?.length ? countJsonText(tools as unknown as JsonValue, budget) : 0;
+}
+
 /** Prompt estimate for any JSON operation body (chat messages, prompt, input). */
 export function countRequestPrompt(body: JsonObject): number {
   if (Array.isArray(body.messages)) return countChatPrompt(body.messages as unknown as ChatMessage[]);

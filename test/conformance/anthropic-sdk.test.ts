@@ -206,9 +206,12 @@ describe.each(TARGETS)('anthropic SDK → $name upstream', (t) => {
 
   test('count_tokens answers input_tokens, growing with system and tools', async () => {
     const bare = await client.messages.countTokens({ model: t.model, messages: question });
+    const system = await client.messages.countTokens({ model: t.model, messages: question, system: 'You are a CLI agent with a long system prompt.' });
     const full = await client.messages.countTokens({ model: t.model, messages: question, system: 'You are a CLI agent with a long system prompt.', tools: ANTHROPIC_TOOLS });
     expect(bare.input_tokens).toBeGreaterThan(0);
-    expect(full.input_tokens).toBeGreaterThan(bare.input_tokens);
+    expect(system.input_tokens).toBeGreaterThan(bare.input_tokens);
+    // The tool definitions count too (names, descriptions, schemas), as Anthropic counts them.
+    expect(full.input_tokens).toBeGreaterThan(system.input_tokens + 10);
     expect(Object.keys(full)).toEqual(['input_tokens']);
     expect(fake(t).requests).toHaveLength(0);
   });

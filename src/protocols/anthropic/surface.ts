@@ -15,7 +15,7 @@ import { routeJson } from '../../pipeline/route-response.ts';
 import { type Surface, serveModelCall } from '../../pipeline/serve-call.ts';
 import type { InboundCall } from '../../pipeline/types.ts';
 import type { ChunkEncoder } from '../../stream/encoders.ts';
-import { countChatPrompt } from '../../tokens/count.ts';
+import { countChatPrompt, countTools, newCountBudget } from '../../tokens/count.ts';
 import { type InboundSurface, authenticateSurface } from '../surface.ts';
 import { methodNotAllowed } from '../../http/method-not-allowed.ts';
 import { anthropicErrorFromGateway } from './errors.ts';
@@ -72,7 +72,9 @@ export const anthropicSurface: InboundSurface = {
         throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'model_not_found', param: 'model', message: `The model "${canonical.model}" does not exist on this gateway. GET /v1/models lists the models your key may use.` });
       }
       assertModelAllowed(key, canonical.model);
-      return await routeJson(ex, json(200, countTokensResponse(countChatPrompt(canonical.messages)), ex.id));
+      // Tool definitions are part of the prompt (Anthropic counts them too; Claude Code sends dozens).
+      const budget = newCountBudget();
+      return await routeJson(ex, json(200, countTokensResponse(countChatPrompt(canonical.messages, budget) + countTools(canonical.tools, budget)), ex.id));
     }
     const canonical = anthropicToCanonical(parsed.body) as unknown as JsonObject;
     assertModelName(canonical.model);
