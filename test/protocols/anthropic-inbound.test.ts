@@ -278,6 +278,18 @@ describe('canonicalToAnthropic', () => {
 // stream encoder
 
 describe('AnthropicStreamEncoder', () => {
+  test("message_start carries the upstream's early usage over the gateway's estimate", () => {
+    const enc = new AnthropicStreamEncoder({ model: 'm', inputTokens: 10 });
+    // An Anthropic upstream's message_start: 100 input tokens, 20 read from the cache, 5 written to it.
+    const early = { id: 'c', object: 'chat.completion.chunk', created: 1, model: 'up', choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: null }], usage: { prompt_tokens: 125, completion_tokens: 0, total_tokens: 125, prompt_tokens_details: { cached_tokens: 20, cache_creation_tokens: 5 } } } as unknown as ChatChunk;
+    const frames = parseSse(enc.push(early) + enc.finish());
+    const usage = frames[0].data.message.usage;
+    expect(usage.input_tokens).not.toBe(10);
+    expect(usage.cache_read_input_tokens).toBe(20);
+    // Without an early count, the estimate.
+    expect(parseSse(new AnthropicStreamEncoder({ model: 'm', inputTokens: 10 }).finish())[0].data.message.usage.input_tokens).toBe(10);
+  });
+
   test('text + 2 tool calls produce the exact event sequence', () => {
     const enc = new AnthropicStreamEncoder({ model: 'claude-public', inputTokens: 90 });
     let sse = '';

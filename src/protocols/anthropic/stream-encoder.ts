@@ -4,7 +4,7 @@
 //   message_start → (content_block_start → content_block_delta* → content_block_stop)* → message_delta → message_stop
 //
 // - message_start is emitted lazily on the first push (or by finish() if no chunk ever arrived), with
-//   usage.input_tokens from the constructor's estimate, else from an early usage chunk, else 0.
+//   usage.input_tokens from an early usage chunk (the upstream's count), else the constructor's estimate, else 0.
 // - reasoning_content opens a thinking block (thinking_delta), content a text block (text_delta), and each
 //   new tool_call index a tool_use block (input {} at start, then input_json_delta with partial_json).
 //   Only one block is open at a time: opening a block closes the open one. Block indices are sequential.
@@ -180,10 +180,13 @@ export class AnthropicStreamEncoder {
         content: [],
         stop_reason: null,
         stop_sequence: null,
+        // The upstream's own count when it sent one before the first content (Anthropic's message_start does),
+        // else the gateway's estimate: clients that read usage here (not from message_delta) keep real numbers.
         usage: {
-          input_tokens: this.options.inputTokens ?? early?.input_tokens ?? 0,
+          input_tokens: early?.input_tokens || this.options.inputTokens || 0,
           output_tokens: 0,
           cache_read_input_tokens: early?.cache_read_input_tokens ?? 0,
+          ...(early?.cache_creation_input_tokens ? { cache_creation_input_tokens: early.cache_creation_input_tokens } : {}),
         },
       },
     });
