@@ -43,12 +43,28 @@ export function upstreamMessage(text: string): string {
 export const NOT_JSON = 'the error body is not JSON (not shown)';
 
 /**
+ * A prompt longer than the model's context window, in the words of OpenAI ("maximum context length", code
+ * context_length_exceeded), Anthropic ("prompt is too long"), Gemini ("exceeds the maximum number of tokens"),
+ * vLLM, Ollama and most OpenAI-compatible servers. Agents recognise it and compact their history, so it keeps a
+ * code of its own (OpenAI's) instead of the generic upstream_rejected_request.
+ */
+const CONTEXT_OVERFLOW = /context_length_exceeded|maximum context length|context length exceeded|context window|prompt is too long|too many (?:input )?tokens|exceeds the maximum (?:number of )?(?:input )?tokens/i;
+
+/**
  * Maps an upstream status + message to a GatewayError. 401/403 are the gateway's own provider key
  * failing (502 upstream_auth_failed); 400/404/422 are the client's request (passed through as 4xx,
  * not retried); 408/409/429/5xx are retryable upstream errors.
  */
 export function errorFromUpstreamStatus(provider: string, status: number, message: string, retryAfterMs?: number): GatewayError {
   if (status === 401 || status === 403) return errors.upstreamAuth(provider);
+  if ((status === 400 || status === 413 || status === 422) && CONTEXT_OVERFLOW.test(message)) {
+    return new GatewayError({
+      status: 400, type: 'invalid_request_error', code: 'context_length_exceeded', param: 'messages',
+      message: `${message} (provider "${provider}": the prompt is longer than the model's context window; shorten it or use a model with a larger one)`,
+      retryable: false,
+      cause: status,
+    });
+  }
   if (status === 400 || status === 404 || status === 413 || status === 415 || status === 422) {
     return new GatewayError({
       status: status === 404 ? 404 : 400,

@@ -44,7 +44,9 @@ export function anthropicErrorBody(status: number, type: string | null | undefin
 
 /** The Anthropic error body for a GatewayError (uses its upstream cause to spot overload). */
 export function anthropicErrorFromGateway(error: GatewayError, requestId?: string): AnthropicErrorBody {
-  const body = anthropicErrorBody(error.status, error.type, error.message, requestId);
+  // Anthropic's words for a prompt over the context window, which Claude Code recognises to compact its history.
+  const message = error.code === 'context_length_exceeded' && !error.message.startsWith('prompt is too long') ? `prompt is too long: ${error.message}` : error.message;
+  const body = anthropicErrorBody(error.status, error.type, message, requestId);
   if (error.status === 502 && (error.cause === 429 || error.cause === 503 || error.cause === 529)) {
     body.error.type = 'overloaded_error';
   }
