@@ -64,8 +64,6 @@ export async function handleApiRequest(rt: Runtime, request: Request, clientIp: 
   try {
     const response = await serveApiRequest(rt, ex, request, url, rest, hostProblem);
     status = response.status;
-    // Anthropic's API names its request id `request-id` (the SDK's `_request_id`, Claude Code's reports).
-    if (ex.surface === 'anthropic') withRequestId(response, id, 'request-id');
     return response;
   } finally {
     // The one place a request ends (a stream ends in its relay's onFinish instead). A failure is recorded
@@ -92,7 +90,8 @@ async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url:
     surface = surfaceFor(route.protocol, req.method, path, req.headers);
     if (surface) {
       ex.surface = surface.protocol;
-      return await surface.serve({ rt, ex, req, path, search });
+      const answer = await surface.serve({ rt, ex, req, path, search });
+      return surface.requestIdHeader ? withRequestId(answer, id, surface.requestIdHeader) : answer;
     }
 
     let target = classifyOpenAIPath(req.method, path);
@@ -156,8 +155,10 @@ async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url:
     meterFailure(rt, ex, gwErr);
     // The surface's error shape, also when the request failed before its surface was chosen (onRequest).
     // A surface's path asked with a method it does not serve (GET /v1/messages: 405) answers in that surface's shape too.
-    const shape = (surface ?? surfaceFor(route.protocol, request.method, rest) ?? surfaceFor(route.protocol, 'POST', rest))?.errorBody;
-    return errorResponse(gwErr, id, route, scope, gw.secrets, shape ? (e) => shape(e, id) : undefined);
+    const shaping = surface ?? surfaceFor(route.protocol, request.method, rest) ?? surfaceFor(route.protocol, 'POST', rest);
+    const shape = shaping?.errorBody;
+    const answer = await errorResponse(gwErr, id, route, scope, gw.secrets, shape ? (e) => shape(e, id) : undefined);
+    return shaping?.requestIdHeader ? withRequestId(answer, id, shaping.requestIdHeader) : answer;
   }
 }
 

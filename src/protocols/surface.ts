@@ -40,6 +40,8 @@ export interface InboundSurface {
   serve(s: SurfaceRequest): Promise<Response>;
   /** The error body in this protocol's shape (default: OpenAI's `{"error":{...}}`). */
   errorBody?(err: GatewayError, requestId: string): unknown;
+  /** The protocol's own request-id header, sent besides x-request-id on every answer and error (Anthropic: `request-id`). */
+  readonly requestIdHeader?: string;
 }
 
 /** Authenticates the caller of a surface request and records it on the exchange (and plugin scope). */

@@ -54,6 +54,8 @@ export const anthropicSurface: InboundSurface = {
   claims: (method, path, headers) => isAnthropicPath(method, path) || isAnthropicModelsRequest(method, path, headers),
   // Anthropic's error shape; route onError plugins may still reshape it, as on the OpenAI surface.
   errorBody: (err, requestId) => anthropicErrorFromGateway(err, requestId),
+  // The Anthropic SDK reads it into `_request_id` and `error.requestID`; Claude Code quotes it.
+  requestIdHeader: 'request-id',
   async serve(s) {
     const { rt, ex, req, path, search } = s;
     const models = req.method === 'GET' ? MODELS_PATH.exec(path) : null;
