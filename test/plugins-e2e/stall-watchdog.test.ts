@@ -60,11 +60,20 @@ test('a hook that never yields: the process ends after stall_exit_ms with one er
   expect(line.stalled_ms).toBeGreaterThan(1000);
 }, 30_000);
 
-test('stall_exit_ms: 0 turns it off (the process is left stuck; the test ends it)', async () => {
-  const gw = await start(0);
-  const stuck = chat(gw.url, true).catch(() => undefined);
-  await Bun.sleep(1500);
-  expect(proc!.exitCode).toBeNull();
-  proc!.kill('SIGKILL');
-  await stuck;
+test('a limit of 0 starts no watchdog: a busy second is left alone, where a 100 ms limit ends the process', async () => {
+  // In a child process: the watchdog with a limit, then one second of synchronous work. (A limit of 0 handed to the
+  // watchdog thread would kill at once, so this fails if 0 is not read as off.)
+  const run = (limit: number) => Bun.spawn([process.execPath, '-e', `
+    const { startStallWatchdog } = await import(${JSON.stringify(join(import.meta.dir, '..', '..', 'src', 'runtime', 'stall-watchdog.ts'))});
+    startStallWatchdog(${limit});
+    await Bun.sleep(200);
+    const t = Date.now(); while (Date.now() - t < 1000) {}
+    process.exit(0);
+  `], { stdout: 'ignore', stderr: 'pipe' });
+  const off = run(0);
+  expect(await off.exited).toBe(0);
+  const on = run(100);
+  await on.exited;
+  expect(on.signalCode).toBe('SIGKILL');
+  expect(await new Response(on.stderr).text()).toContain('event loop stalled');
 }, 30_000);
