@@ -30,6 +30,7 @@ interface Entry {
 export class AuthFailureLog {
   private readonly entries = new Map<string, Entry>();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private prunedAt = -Infinity;
 
   constructor(
     private readonly log: Logger,
@@ -90,27 +91,42 @@ export class AuthFailureLog {
   /** Writes the counts whose interval is over and forgets addresses quiet for one; runs again while any is tracked. */
   private flush(now = Date.now()): void {
     this.timer = undefined;
-    let next = Infinity;
-    for (const [address, e] of this.entries) {
-      const due = e.lastLineAt + this.intervalMs;
-      if (due > now) next = Math.min(next, due);
-      else if (e.pending === 0) this.entries.delete(address);
-      else {
-        this.write(address, e.pending, e.code, e.surface);
-        e.lastLineAt = now;
-        e.pending = 0;
-        next = Math.min(next, now + this.intervalMs);
-      }
-    }
+    const next = this.sweep(now, false);
     if (next !== Infinity) this.schedule(next - now);
   }
 
-  /** Drops the addresses whose interval is over (their waiting counts are written first). */
+  /**
+   * With the table full: drops every address whose interval is over (its waiting count written first). At most
+   * once per tenth of the interval, so a spray of new addresses does not rescan a full table on every failure
+   * (those wait in `_other` meanwhile).
+   */
   private prune(now: number): void {
+    if (now - this.prunedAt < this.intervalMs / 10) return;
+    this.prunedAt = now;
+    this.sweep(now, true);
+  }
+
+  /**
+   * One pass over the addresses whose interval is over: a waiting count is written; the address is then forgotten
+   * (`forget`, or when it had nothing waiting) or starts a new interval. Returns the next due time (Infinity: none).
+   */
+  private sweep(now: number, forget: boolean): number {
+    let next = Infinity;
     for (const [address, e] of this.entries) {
-      if (e.lastLineAt + this.intervalMs > now) continue;
+      const due = e.lastLineAt + this.intervalMs;
+      if (due > now) {
+        next = Math.min(next, due);
+        continue;
+      }
       if (e.pending) this.write(address, e.pending, e.code, e.surface);
-      this.entries.delete(address);
+      if (forget || e.pending === 0) {
+        this.entries.delete(address);
+        continue;
+      }
+      e.lastLineAt = now;
+      e.pending = 0;
+      next = Math.min(next, now + this.intervalMs);
     }
+    return next;
   }
 }
