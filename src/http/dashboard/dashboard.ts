@@ -16,6 +16,7 @@ import { handleAdmin } from '../admin.ts';
 import { decodeUtf8, readBytes } from '../read-body.ts';
 import { invalidHost, requestUrl } from '../request-url.ts';
 import { DashboardAssets } from './assets.ts';
+import { crossSiteRequest } from './cross-site.ts';
 import { DashboardSessions, SESSION_TTL_MS } from './sessions.ts';
 import { LoginThrottle, noteTokenFailure } from '../token-guard.ts';
 
@@ -97,13 +98,18 @@ export class Dashboard {
     if (wait > 0) {
       return jsonReply(429, { error: { message: `Too many failed logins from this address; try again in ${Math.ceil(wait / 1000)} s.`, type: 'rate_limit_error', code: 'too_many_logins', param: null } }, { 'retry-after': String(Math.ceil(wait / 1000)) });
     }
+    // A page on another site can post here (a form, or a no-cors fetch with a text/plain body): refused
+    // before anything counts, or any site the operator visits could lock the operator's address out.
+    if (crossSiteRequest(request)) return error(403, 'cross_site_login', 'Log in from the dashboard page itself (/dashboard); a login sent by another site is refused.');
     const type = request.headers.get('content-type') ?? '';
-    // Counted as a failure until it succeeds, so concurrent guesses cannot all slip past the limit.
+    // Counted as a failure until it succeeds, so concurrent guesses cannot all slip past the limit; every
+    // path that did not compare a presented token takes it back.
     this.throttle.fail(address);
     let text: string;
     try {
       text = await this.readSmall(request, MAX_LOGIN_BODY, Math.min(this.rt.current().bodyTimeoutMs, LOGIN_BODY_TIMEOUT_MS));
     } catch (err) {
+      this.throttle.forgive(address);
       return this.bodyError(err);
     }
     const form = type.includes('application/x-www-form-urlencoded');
@@ -114,6 +120,7 @@ export class Dashboard {
         const body = JSON.parse(text) as { token?: unknown };
         if (typeof body?.token === 'string') presented = body.token;
       } catch {
+        this.throttle.forgive(address);
         return error(400, 'invalid_json', 'Send {"token": "<server.admin_token>"} as JSON.');
       }
     }
