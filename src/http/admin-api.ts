@@ -18,7 +18,7 @@ import { adjustBudget } from '../store/spend.ts';
 import { usageReport, type UsageDimension, type UsageTotals } from '../store/usage-report.ts';
 import { adminExtensions, json } from './admin.ts';
 import { handleOps } from './admin-ops.ts';
-import { badRequest, checkFields, optBudget, optCidrs, optExpiry, optGroup, optLimits, optStrings, parseTime, readJsonObject } from './admin-input.ts';
+import { MAX_BUDGET_MICROS, badRequest, checkFields, optBudget, optCidrs, optExpiry, optGroup, optLimits, optStrings, parseTime, readJsonObject } from './admin-input.ts';
 
 type Resolve = (rt: Runtime) => LedgerServices | undefined;
 let resolveServices: Resolve | undefined;
@@ -181,6 +181,9 @@ async function patchKey(rt: Runtime, s: LedgerServices, name: string, request: R
     const budget = s.budgets.view({ name, budgetMicros: facts.budgetMicros }).budgetMicros ?? facts.budgetMicros;
     if (topUp < 0 && budget + topUp < 0) {
       throw badRequest('top_up', `Taking back ${usd(-topUp)} USD would leave key "${name}" a budget below zero (it is ${usd(budget)} USD); take back at most ${usd(budget)}, or revoke the key to stop it.`);
+    }
+    if (topUp > 0 && budget + topUp > MAX_BUDGET_MICROS) {
+      throw badRequest('top_up', `A top-up of ${usd(topUp)} USD would raise key "${name}" to ${usd(budget + topUp)} USD, above the largest budget a key may have (${usd(MAX_BUDGET_MICROS)} USD); add at most ${usd(Math.max(0, MAX_BUDGET_MICROS - budget))}.`);
     }
     const spend = await adjustBudget(s.store.db, name, topUp);
     s.budgets.setAdjust(name, spend.adjustMicros);

@@ -32,25 +32,38 @@ export function checkFields(body: Record<string, unknown>, allowed: readonly str
   if (unknown) throw badRequest(unknown, `Unknown field "${unknown}". Allowed fields: ${allowed.join(', ')}.`);
 }
 
+/**
+ * The largest budget a key may reach, top-ups included: 1e9 USD. In micro-dollars (1e15) it stays far inside
+ * what the ledger's integer columns and JavaScript numbers hold exactly (2^53 ≈ 9e15).
+ */
+export const MAX_BUDGET_MICROS = 1e15;
+
 /** USD amount → micro-dollars. Negative only when `allowNegative` (top-ups may take money back). */
 export function optBudget(v: unknown, param: string, allowNegative = false): number | null | undefined {
   if (v === undefined || v === null) return v;
-  if (typeof v !== 'number' || !Number.isFinite(v) || (!allowNegative && v < 0) || Math.abs(v) > 1e9) {
+  if (typeof v !== 'number' || !Number.isFinite(v) || (!allowNegative && v < 0) || Math.abs(v) > MAX_BUDGET_MICROS / 1e6) {
     throw badRequest(param, `"${param}" must be a ${allowNegative ? '' : 'non-negative '}number of US dollars, e.g. 5 or 0.25.`);
   }
   return Math.round(v * 1e6);
 }
 
+/** The largest time a JavaScript Date holds (±100 million days from 1970). */
+const MAX_DATE_MS = 8.64e15;
+
 export function optExpiry(v: unknown): number | null | undefined {
   if (v === undefined || v === null) return v;
-  const ms = typeof v === 'string' ? Date.parse(v) : NaN;
+  // An ISO date with a four-digit year: Date.parse alone also takes "0" (2000-01-01) and years ±275,760.
+  const ms = typeof v === 'string' && /^\d{4}-\d{2}-\d{2}(?:$|T)/.test(v) ? Date.parse(v) : NaN;
   if (Number.isNaN(ms)) throw badRequest('expires_at', '"expires_at" must be an ISO date such as 2027-06-30T00:00:00Z (or null for never).');
   return ms;
 }
 
 export function optStrings(v: unknown, param: string): string[] | null | undefined {
   if (v === undefined || v === null) return v;
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || x === '')) throw badRequest(param, `"${param}" must be a list of non-empty strings.`);
+  // eslint-disable-next-line no-control-regex
+  if (!Array.isArray(v) || v.length > 10_000 || v.some((x) => typeof x !== 'string' || x === '' || x.length > 256 || /[\u0000-\u001f\u007f]/.test(x))) {
+    throw badRequest(param, `"${param}" must be a list of at most 10,000 non-empty strings of at most 256 characters, without control characters.`);
+  }
   return v as string[];
 }
 
@@ -82,16 +95,19 @@ export function optLimits(v: unknown): LimitSpec | null | undefined {
   for (const [k, n] of Object.entries(v as Record<string, unknown>)) {
     if (k !== 'rpm' && k !== 'tpm' && k !== 'concurrency') throw badRequest(`limits.${k}`, `Unknown limit "${k}"; use rpm, tpm or concurrency.`);
     if (n === null || n === undefined) continue;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw badRequest(`limits.${k}`, `limits.${k} must be a whole number of at least 1.`);
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_LIMIT) throw badRequest(`limits.${k}`, `limits.${k} must be a whole number from 1 to ${MAX_LIMIT.toExponential()}.`);
     out[k] = n;
   }
   return out;
 }
 
+/** The largest rpm, tpm or concurrency limit: far above any real one, and exact in Redis's Lua numbers. */
+const MAX_LIMIT = 1e12;
+
 /** A time bound: epoch milliseconds, or an ISO date / date-time. */
 export function parseTime(v: string | null, param: string): number | undefined {
   if (v === null || v === '') return undefined;
   const ms = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-  if (!Number.isFinite(ms)) throw badRequest(param, `"${param}" must be an ISO date (2025-01-31 or 2025-01-31T12:00:00Z) or epoch milliseconds.`);
+  if (!Number.isFinite(ms) || Math.abs(ms) > MAX_DATE_MS) throw badRequest(param, `"${param}" must be an ISO date (2025-01-31 or 2025-01-31T12:00:00Z) or epoch milliseconds.`);
   return ms;
 }

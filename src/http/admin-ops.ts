@@ -23,7 +23,7 @@ export async function handleOps(rt: Runtime, s: LedgerServices, request: Request
   const method = request.method;
   if (path === '/admin/timeseries' && method === 'GET') {
     const window = url.searchParams.get('window') ?? '24h';
-    if (!(window in WINDOWS)) throw badRequest('window', `Unknown window "${window}"; use ${Object.keys(WINDOWS).join(', ')}.`);
+    if (!Object.hasOwn(WINDOWS, window)) throw badRequest('window', `Unknown window "${window}"; use ${Object.keys(WINDOWS).join(', ')}.`);
     await s.writer.flush().catch(() => {});
     const series = await ledgerTimeSeries(s.store, window as SeriesWindow);
     return json(200, { object: 'timeseries', ...series, in_flight: rt.inFlight });

@@ -142,6 +142,28 @@ describe('admin API', () => {
     expect((await admin(h.url, 'GET', '/admin/usage?group_by=colour')).status).toBe(400);
   });
 
+  test('bounds: a key never reaches a budget the ledger cannot hold exactly, and odd queries are 400s, not 500s', async () => {
+    expect((await admin(h.url, 'POST', '/admin/keys', { name: 'rich', budget: 1e9 })).status).toBe(201);
+    // Each top-up alone is within bounds; the total would pass 1e9 USD (and, repeated, 2^53 micro-dollars,
+    // which made every later start fail reading key_spend).
+    const over = await admin(h.url, 'PATCH', '/admin/keys/rich', { top_up: 1e9 });
+    expect(over.status).toBe(400);
+    expect(((await body(over)).error as Json).message).toContain('largest budget');
+    expect(await body(await admin(h.url, 'PATCH', '/admin/keys/rich', { top_up: -1e9 + 1 }))).toMatchObject({ budget_usd: 1 });
+    expect(await body(await admin(h.url, 'PATCH', '/admin/keys/rich', { top_up: 1e9 - 1 }))).toMatchObject({ budget_usd: 1e9 });
+    for (const [path, param] of [['/admin/timeseries?window=__proto__', 'window'], ['/admin/timeseries?window=constructor', 'window'], ['/admin/usage?from=99999999999999999999', 'from']]) {
+      const r = await admin(h.url, 'GET', path);
+      expect(r.status).toBe(400);
+      expect(((await body(r)).error as Json).param).toBe(param);
+    }
+    for (const bad of [{ limits: { rpm: 1e300 } }, { expires_at: '0' }, { expires_at: '+275760-09-13T00:00:00Z' }, { models: ['m\u001b[31m'] }]) {
+      const r = await admin(h.url, 'PATCH', '/admin/keys/rich', bad);
+      expect(r.status).toBe(400);
+    }
+    await h.restart();
+    expect(await body(await admin(h.url, 'GET', '/admin/keys/rich'))).toMatchObject({ budget_usd: 1e9 });
+  });
+
   test('provider health', async () => {
     const res = await body(await admin(h.url, 'GET', '/admin/providers'));
     expect(res.data).toMatchObject([{ provider: 'mock', adapter: 'mock', targets: [{ upstream_model: 'm', models: ['m'], state: 'closed', consecutive_failures: 0, open_for_ms: 0, recent_error_rate: 0, last_error: null }] }]);
