@@ -11,6 +11,8 @@ import { createApp } from './http/app.ts';
 import { createLogger, type Logger } from './log.ts';
 import { Runtime } from './runtime/runtime.ts';
 import { attachServices } from './runtime/services.ts';
+import { assertNoKeyNameClash } from './runtime/key-name-clash.ts';
+import { servicesOf } from './runtime/ledger-services.ts';
 import { attachObservability } from './observe/attach.ts';
 import { HealthChecks } from './ops/health-checks.ts';
 import { warmTokenizer } from './tokens/count.ts';
@@ -83,6 +85,12 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   let currentPrint = fingerprint(first.text, codeFiles);
   await warmTokenizer();
   const services = await attachServices(runtime, first.config, first.baseDir);
+  try {
+    assertNoKeyNameClash(first.config.keys, servicesOf(runtime)?.keys);
+  } catch (err) {
+    await services.close();
+    throw new ConfigInvalidError([compileProblem(first, err)]);
+  }
   const observability = attachObservability(runtime, first.config);
   const warnPrices = (loaded: Extract<Awaited<ReturnType<typeof loadConfigFile>>, { ok: true }>, gateway: typeof compiled.gateway) => {
     for (const w of priceWarnings(loaded.file, loaded.source, gateway)) log.warn('model has no price; its requests are recorded at $0', { problem: formatProblem(w) });
@@ -134,6 +142,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     let touched: string[] = [];
     try {
       const next = await compileGateway({ ...loaded, onCodeFiles: (files) => { touched = files; } });
+      assertNoKeyNameClash(loaded.config.keys, servicesOf(runtime)?.keys);
       runtime.swap(next.gateway);
       codeFiles = next.codeFiles;
       currentPrint = fingerprint(loaded.text, codeFiles);

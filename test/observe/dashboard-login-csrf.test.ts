@@ -25,12 +25,13 @@ test('twelve logins whose body is no JSON (a foreign page\'s text/plain post) do
 });
 
 test('a login sent by another site is refused (403) before it counts, even with the right token', async () => {
-  for (const headers of [
+  const foreign: Array<Record<string, string>> = [
     { 'sec-fetch-site': 'cross-site' },
     { 'sec-fetch-site': 'same-site' },
     { origin: 'https://evil.example' },
     { origin: 'null' },
-  ]) {
+  ];
+  for (const headers of foreign) {
     const res = await login(JSON.stringify({ token: ADMIN_TOKEN }), { 'content-type': 'application/json', ...headers });
     expect(res.status).toBe(403);
     expect(res.headers.get('set-cookie')).toBeNull();
@@ -45,7 +46,8 @@ test('a login sent by another site is refused (403) before it counts, even with 
 
 test('the dashboard page\'s own login (same origin) and a client without browser headers still log in', async () => {
   const host = new URL(gw.url).host;
-  for (const headers of [{ 'sec-fetch-site': 'same-origin' }, { origin: `http://${host}` }, {}]) {
+  const own: Array<Record<string, string>> = [{ 'sec-fetch-site': 'same-origin' }, { origin: `http://${host}` }, {}];
+  for (const headers of own) {
     const res = await login(JSON.stringify({ token: ADMIN_TOKEN }), { 'content-type': 'application/json', ...headers });
     expect(res.status).toBe(200);
     expect(res.headers.get('set-cookie')).toContain('switchyard_dashboard=');
