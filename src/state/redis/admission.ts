@@ -27,7 +27,7 @@ import { quotaError } from '../../runtime/budgets.ts';
 import type { Admission, AdmissionRequest, Ticket } from '../../runtime/contracts.ts';
 import type { RedisState, ScriptReply } from './client.ts';
 import { AdmitBatcher, type AdmitShape } from './admit-batch.ts';
-import { HEARTBEAT, SEED } from './scripts.ts';
+import { HEARTBEAT, SEED, heartbeatTime } from './scripts.ts';
 import { SettleBatcher } from './settle-batch.ts';
 
 export interface RedisAdmissionOptions {
@@ -199,8 +199,16 @@ export class RedisAdmission implements Admission {
   /** Renews this process's node entry; a lapsed one is replaced by a new id. */
   private async beat(fresh: boolean): Promise<void> {
     const node = this.node;
-    const ok = await this.state.run(HEARTBEAT, [this.live, ...this.slots.keys()], [node, this.options.leaseTtlMs, fresh ? 1 : 0, this.expireMs]);
-    if (Number(ok) !== 1 && !fresh && node === this.node) await this.rotate(node);
+    const ok = await this.heartbeat(node, [this.live, ...this.slots.keys()], fresh);
+    if (!ok && !fresh && node === this.node) await this.rotate(node);
+  }
+
+  /** One HEARTBEAT call (renewed?); its round trip and the TIME it ran at feed the Redis clock estimate. */
+  private async heartbeat(node: string, keys: string[], fresh: boolean): Promise<boolean> {
+    const sent = performance.now();
+    const reply = await this.state.run(HEARTBEAT, keys, [node, this.options.leaseTtlMs, fresh ? 1 : 0, this.expireMs]);
+    this.state.clock.learn(heartbeatTime(reply), sent, performance.now());
+    return Array.isArray(reply) && Number(reply[0]) === 1;
   }
 
   /** Redis is down (or failed this call): refuse, or admit on this process's own counters. */
@@ -256,7 +264,7 @@ export class RedisAdmission implements Admission {
       await (this.rotating ?? this.beat(false));
       for (const id of this.retired) {
         if (!this.holding.has(id)) this.retired.delete(id); // nothing unsettled under it: let it lapse
-        else await this.state.run(HEARTBEAT, [this.live], [id, this.options.leaseTtlMs, 0, this.expireMs]);
+        else await this.heartbeat(id, [this.live], false);
       }
     } catch {
       // Redis went away mid-beat: the next tick retries.
