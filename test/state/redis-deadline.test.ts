@@ -10,7 +10,11 @@ import type { CompiledGateway } from '../../src/compile/types.ts';
 import { GatewayError, isGatewayError } from '../../src/contracts/errors.ts';
 import { createLogger } from '../../src/log.ts';
 import type { Ticket } from '../../src/runtime/contracts.ts';
+import { createAdmission } from '../../src/limits/admission.ts';
+import { MemoryRateLimiter } from '../../src/limits/memory.ts';
+import { BudgetTracker } from '../../src/runtime/budgets.ts';
 import { STALLED_AFTER } from '../../src/state/redis/answer-watch.ts';
+import { RedisAdmission } from '../../src/state/redis/admission.ts';
 import { RedisState } from '../../src/state/redis/client.ts';
 import { type OpenRedisAdmission, admissionRequest, gatewayWithKeys, openRedisAdmission } from '../helpers/admission.ts';
 import { redisTests, startRedis, type TestRedis } from '../helpers/redis.ts';
@@ -21,13 +25,15 @@ const RPM = 4;
 let redis: TestRedis;
 let gw: CompiledGateway;
 let probe: RedisState;
-const opened: OpenRedisAdmission[] = [];
+/** Admissions still open (each test closes its own; these after a failure). */
+const opened = new Set<OpenRedisAdmission>();
 
 beforeAll(async () => {
   if (!REDIS_BIN) return;
   redis = await startRedis();
   gw = await gatewayWithKeys(`  - { name: near, key: sk-deadline-near-0123456789, limits: { rpm: ${RPM} } }
-  - { name: many, key: sk-deadline-many-0123456789, limits: { rpm: 1000 } }`);
+  - { name: many, key: sk-deadline-many-0123456789, limits: { rpm: 1000 } }
+  - { name: pair, key: sk-deadline-pair-0123456789, budget: 1, limits: { concurrency: 2 } }`);
   probe = new RedisState({ url: redis.url, prefix: 'probe', onUnavailable: 'reject', timeoutMs: 2000 }, createLogger('silent'));
   await probe.connect();
 });
@@ -41,8 +47,30 @@ afterAll(async () => {
 
 async function open(prefix: string, opts: { timeoutMs?: number; leaseTtlMs?: number } = {}): Promise<OpenRedisAdmission> {
   const o = await openRedisAdmission(redis.url, prefix, opts);
-  opened.push(o);
+  opened.add(o);
   return o;
+}
+
+async function done(o: OpenRedisAdmission): Promise<void> {
+  opened.delete(o);
+  await o.close();
+}
+
+/** Script calls redis-server has run so far (EVALSHA and EVAL), from every connection. */
+async function scriptCalls(): Promise<number> {
+  const text = await probe.client.info('commandstats');
+  const calls = (name: string) => Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(text)?.[1] ?? 0);
+  return calls('evalsha') + calls('eval');
+}
+
+/**
+ * Makes the process believe Redis's clock is `skewMs` off from what it is: a round trip that never happened,
+ * taking no time (the most trusted kind), reading this host's clock + skewMs (Redis runs on this host, so
+ * its TIME is this host's clock).
+ */
+function believeSkew(state: RedisState, skewMs: number): void {
+  const at = performance.now();
+  state.clock.learn(Date.now() + skewMs, at, at);
 }
 
 async function admit(o: OpenRedisAdmission, keyName: string): Promise<Ticket | GatewayError> {
@@ -70,7 +98,7 @@ testRedis('admission calls that timed out during a stall and ran when Redis resu
   const o = await open('st', { timeoutMs: 150, leaseTtlMs: 1500 });
   const first = await admit(o, 'near');
   expect(first instanceof GatewayError).toBe(false);
-  await Bun.sleep(100); // the first heartbeat's answer: the clock offset is known
+  await until(() => o.state.clock.estimate() !== undefined, 2000); // the first heartbeat's answer: the clock offset
 
   redis.pause();
   const lost: Array<Ticket | GatewayError> = [];
@@ -104,4 +132,74 @@ testRedis('admission calls that timed out during a stall and ran when Redis resu
   // The settle sent into the stall is resent with its sequence number (no deadline) and applied once.
   await until(() => o.admission.unsettled === 0, 5000);
   expect(await probe.client.hget('st:budget:near', 'spent')).toBe('7');
+  await done(o);
 }, 20_000);
+
+testRedis('a late admission call takes no concurrency slot and no budget reservation either', async () => {
+  const o = await open('cp', { timeoutMs: 150 });
+  const first = await admit(o, 'pair'); // seeds the budget; its heartbeat's answer gives the clock offset
+  expect(first instanceof GatewayError).toBe(false);
+  (first as Ticket).settle({ costMicros: 0 });
+  await until(() => o.admission.unsettled === 0 && o.state.clock.estimate() !== undefined, 2000);
+  // Two calls that time out here and run when the pause ends: past their deadlines, they take nothing.
+  await probe.client.call('CLIENT', 'PAUSE', '600', 'ALL');
+  for (const r of [await admit(o, 'pair'), await admit(o, 'pair')]) expect((r as GatewayError).code).toBe('state_unavailable');
+  await until(() => o.state.up, 3000);
+  const [win] = await probe.client.keys('cp:w:*');
+  const fields = await probe.client.hgetall(win);
+  expect(Object.entries(fields).filter(([f, v]) => f.startsWith('c:') && v !== '0')).toEqual([]);
+  expect(Object.keys(await probe.client.hgetall('cp:budget:pair')).filter((f) => f.startsWith('h:'))).toEqual([]);
+  // So the key's concurrency of 2 is all there at once (no lease TTL to wait out).
+  const pair = [await admit(o, 'pair'), await admit(o, 'pair')];
+  for (const t of pair) expect(t instanceof GatewayError).toBe(false);
+  for (const t of pair) (t as Ticket).settle({ costMicros: 0 });
+  await done(o);
+}, 10_000);
+
+testRedis('a clock estimate 10 minutes off, either way, never refuses an admission, and each counts once', async () => {
+  for (const [i, skewMs] of [-600_000, 600_000].entries()) {
+    const prefix = `sk${i}`;
+    const log = createLogger('silent');
+    const state = new RedisState({ url: redis.url, prefix, onUnavailable: 'reject', timeoutMs: 500 }, log);
+    await state.connect();
+    believeSkew(state, skewMs); // before the first heartbeat: the first admission is sent on this estimate
+    const admission = new RedisAdmission(state, {
+      leaseTtlMs: 60_000, local: createAdmission(new MemoryRateLimiter(), new BudgetTracker()),
+      loadSpend: async () => ({ spentMicros: 0, adjustMicros: 0 }), log,
+    });
+    try {
+      const o = { state, admission, close: async () => {} };
+      expect((await admit(o, 'many')) instanceof GatewayError).toBe(false);
+      // The heartbeat's answer replaced the wrong estimate (its sample contradicts it): or, if the admission's
+      // retry dropped it, there is none until the next heartbeat. Never a wrong one.
+      const e = state.clock.estimate();
+      if (e) expect(Math.abs(e.offset - (Date.now() - performance.now()))).toBeLessThan(50);
+      // Redis's clock stepping by 10 minutes between heartbeats: every admission still goes through.
+      for (let k = 0; k < 5; k++) {
+        believeSkew(state, skewMs);
+        expect((await admit(o, 'many')) instanceof GatewayError).toBe(false);
+      }
+      expect(await windowCount(prefix)).toBe(6);
+    } finally {
+      admission.close();
+      await state.close();
+    }
+  }
+}, 10_000);
+
+testRedis('a batch call past its deadline writes nothing, and is sent again when the process still waits for it', async () => {
+  const o = await open('bt', { timeoutMs: 500, leaseTtlMs: 60_000 });
+  expect((await admit(o, 'many')) instanceof GatewayError).toBe(false); // seeds the account
+  await until(() => o.state.clock.estimate() !== undefined, 2000);
+  const before = await scriptCalls();
+  // A is sent alone with a right deadline; B and C wait for it and go as one batch, on a clock 10 minutes
+  // fast: their deadline has passed when the batch runs.
+  const a = admit(o, 'many');
+  believeSkew(o.state, -600_000);
+  const results = await Promise.all([a, admit(o, 'many'), admit(o, 'many')]);
+  for (const r of results) expect(r instanceof GatewayError).toBe(false);
+  expect((await scriptCalls()) - before).toBe(3); // A; the batch, expired; the batch again, without a deadline
+  expect(await windowCount('bt')).toBe(4);
+  expect(o.state.clock.estimate()).toBeUndefined(); // the wrong estimate is gone until the next heartbeat
+  await done(o);
+});
