@@ -9,10 +9,11 @@
 // the ledger the first time Redis has none (cold start, flushed Redis). Settles are fire-and-forget,
 // batched (./settle-batch.ts: one script call for all settles of a few ms) and retried while Redis is away.
 //
-// A call that fails on the client (timeout, dropped connection) may still run in Redis later and take slots
-// and reservations nobody will release: the process then retires that node id and goes on under a new one.
-// A retired id is heartbeaten only while requests admitted under it are unsettled, then lapses, and whatever
-// a late call took under it stops counting within the lease TTL.
+// A call that fails on the client (timeout, dropped connection) may still run in Redis later: its deadline on
+// Redis's clock (./admit-batch.ts, ./clock.ts) makes it write nothing then; still, one sent before any clock
+// estimate, or run in time with its reply lost, takes slots and reservations nobody will release: the process
+// retires that node id and goes on under a new one. A retired id is heartbeaten only while requests admitted
+// under it are unsettled, then lapses, and whatever a late call took under it stops counting within the TTL.
 //
 // Redis down: `reject` answers 503 state_unavailable; `allow` admits with this process's in-memory
 // limits and budgets (same rules) and adds those requests' cost to the shared accounts when Redis returns.
