@@ -1,6 +1,9 @@
 // An admission call that times out on the client can still run in Redis afterwards (it was already sent)
-// and take concurrency slots nobody releases. The process retires that node id and goes on under a new one;
-// the old id lapses, so the late call's slots stop counting within the lease TTL instead of for ever.
+// and take concurrency slots nobody releases. Its deadline (test/state/redis-deadline.test.ts) stops that
+// when the process knows Redis's clock; this covers the calls it cannot stop: sent before any clock estimate
+// (startup, a reconnect), or run in time with their reply lost. The process retires that node id and goes on
+// under a new one; the old id lapses, so the late call's slots stop counting within the lease TTL instead of
+// for ever.
 
 import { afterAll, beforeAll, expect } from 'bun:test';
 import type { CompiledGateway } from '../../src/compile/types.ts';
@@ -35,7 +38,9 @@ afterAll(async () => {
   await redis.close();
 });
 
-async function admit(): Promise<Ticket | GatewayError> {
+async function admit(noDeadline = false): Promise<Ticket | GatewayError> {
+  // No clock estimate: the call goes without a deadline (the estimate is dropped just before it is sent).
+  if (noDeadline) opened.state.clock.forget();
   try {
     return await opened.admission.admit(admissionRequest(gw, 'pair'));
   } catch (err) {
@@ -50,10 +55,11 @@ testRedis('slots taken by an admission call that timed out on the client stop co
   (first as Ticket).settle({ costMicros: 0 });
   await Bun.sleep(50); // the settle batch goes out
 
-  // Two admission calls, one after the other, each timing out here (150 ms) and run in Redis when the pause
-  // ends: two slots taken that this process never learnt about, filling the key's concurrency of 2.
+  // Two admission calls without a deadline, one after the other, each timing out here (150 ms) and run in
+  // Redis when the pause ends: two slots taken that this process never learnt about, filling the key's
+  // concurrency of 2.
   await probe.client.call('CLIENT', 'PAUSE', '600', 'ALL');
-  const lost = [await admit(), await admit()];
+  const lost = [await admit(true), await admit(true)];
   for (const r of lost) expect((r as GatewayError).code).toBe('state_unavailable');
   await Bun.sleep(400);
   const late = await admit();

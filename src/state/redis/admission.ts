@@ -9,10 +9,11 @@
 // the ledger the first time Redis has none (cold start, flushed Redis). Settles are fire-and-forget,
 // batched (./settle-batch.ts: one script call for all settles of a few ms) and retried while Redis is away.
 //
-// A call that fails on the client (timeout, dropped connection) may still run in Redis later and take slots
-// and reservations nobody will release: the process then retires that node id and goes on under a new one.
-// A retired id is heartbeaten only while requests admitted under it are unsettled, then lapses, and whatever
-// a late call took under it stops counting within the lease TTL.
+// A call that fails on the client (timeout, dropped connection) may still run in Redis later: its deadline on
+// Redis's clock (./admit-batch.ts, ./clock.ts) makes it write nothing then; still, one sent before any clock
+// estimate, or run in time with its reply lost, takes slots and reservations nobody will release: the process
+// retires that node id and goes on under a new one. A retired id is heartbeaten only while requests admitted
+// under it are unsettled, then lapses, and whatever a late call took under it stops counting within the TTL.
 //
 // Redis down: `reject` answers 503 state_unavailable; `allow` admits with this process's in-memory
 // limits and budgets (same rules) and adds those requests' cost to the shared accounts when Redis returns.
@@ -27,7 +28,7 @@ import { quotaError } from '../../runtime/budgets.ts';
 import type { Admission, AdmissionRequest, Ticket } from '../../runtime/contracts.ts';
 import type { RedisState, ScriptReply } from './client.ts';
 import { AdmitBatcher, type AdmitShape } from './admit-batch.ts';
-import { HEARTBEAT, SEED } from './scripts.ts';
+import { HEARTBEAT, SEED, heartbeatTime } from './scripts.ts';
 import { SettleBatcher } from './settle-batch.ts';
 
 export interface RedisAdmissionOptions {
@@ -199,8 +200,16 @@ export class RedisAdmission implements Admission {
   /** Renews this process's node entry; a lapsed one is replaced by a new id. */
   private async beat(fresh: boolean): Promise<void> {
     const node = this.node;
-    const ok = await this.state.run(HEARTBEAT, [this.live, ...this.slots.keys()], [node, this.options.leaseTtlMs, fresh ? 1 : 0, this.expireMs]);
-    if (Number(ok) !== 1 && !fresh && node === this.node) await this.rotate(node);
+    const ok = await this.heartbeat(node, [this.live, ...this.slots.keys()], fresh);
+    if (!ok && !fresh && node === this.node) await this.rotate(node);
+  }
+
+  /** One HEARTBEAT call (renewed?); its round trip and the TIME it ran at feed the Redis clock estimate. */
+  private async heartbeat(node: string, keys: string[], fresh: boolean): Promise<boolean> {
+    const sent = performance.now();
+    const reply = await this.state.run(HEARTBEAT, keys, [node, this.options.leaseTtlMs, fresh ? 1 : 0, this.expireMs]);
+    this.state.clock.learn(heartbeatTime(reply), sent, performance.now());
+    return Array.isArray(reply) && Number(reply[0]) === 1;
   }
 
   /** Redis is down (or failed this call): refuse, or admit on this process's own counters. */
@@ -256,7 +265,7 @@ export class RedisAdmission implements Admission {
       await (this.rotating ?? this.beat(false));
       for (const id of this.retired) {
         if (!this.holding.has(id)) this.retired.delete(id); // nothing unsettled under it: let it lapse
-        else await this.state.run(HEARTBEAT, [this.live], [id, this.options.leaseTtlMs, 0, this.expireMs]);
+        else await this.heartbeat(id, [this.live], false);
       }
     } catch {
       // Redis went away mid-beat: the next tick retries.

@@ -4,7 +4,8 @@
 // while one is in flight, the admissions that arrive queue and go together as the next batch as soon as it
 // is answered (at most MAX_BATCH per call; more go to the batches after). A failed call fails each of its
 // admissions, as a failed single call would, and the admissions queued behind it with it (so a slow Redis
-// costs a request at most one command timeout, as before batching).
+// costs a request at most one command timeout, as before batching). Each call carries a deadline on Redis's
+// clock (./clock.ts): run after the process gave up on it (a stalled Redis resuming), it writes nothing.
 
 import type { RedisState, ScriptReply } from './client.ts';
 import { LONE_ARGS } from './admit-lone.ts';
@@ -62,6 +63,11 @@ export class AdmitBatcher {
     this.queue = batch === this.queue ? [] : this.queue.slice(MAX_BATCH);
     if (batch.length === 0) return;
     this.inFlight = true;
+    this.call(batch, true);
+  }
+
+  /** One script call for `batch`; `timed`: with a deadline on Redis's clock (when the process knows it). */
+  private call(batch: Pending[], timed: boolean): void {
     let keys: string[];
     let args: Array<string | number>;
     let flat = false;
@@ -89,6 +95,11 @@ export class AdmitBatcher {
       args[1] = batch.length;
       for (const p of batch) args.push(shapes.get(p.shape)!, p.node, p.tokens, p.amount);
     }
+    // The process gives up on the call after timeoutMs (the clients' command timeout, never earlier): a
+    // call still queued in Redis then must write nothing (./admit-script.ts, ./clock.ts).
+    const sentAt = performance.now();
+    const deadline = timed ? this.state.clock.deadline(this.state.settings.timeoutMs, sentAt) : 0;
+    args.push(deadline);
     let call: Promise<ScriptReply>;
     try {
       call = this.state.run(ADMIT, keys, args);
@@ -96,6 +107,7 @@ export class AdmitBatcher {
       call = Promise.reject(err); // never leave the batcher stuck "in flight"
     }
     call.then((replies) => {
+      if (deadline > 0 && (replies as ScriptReply[])[0] === 'expired') return this.expired(batch, sentAt);
       if (flat) return void this.resolveLone(batch[0], replies as ScriptReply[]);
       const list = replies as ScriptReply[][];
       for (let i = 0; i < batch.length; i++) batch[i].resolve(list[i]);
@@ -109,6 +121,17 @@ export class AdmitBatcher {
       for (const p of waiting) p.reject(err);
       this.inFlight = false;
     });
+  }
+
+  /**
+   * The call found its deadline passed, yet its reply reached a process still waiting for it: nothing was
+   * written, so it is sent again, without a deadline (a healthy admission is never refused for a clock).
+   * Answered within the timeout, the estimate itself was wrong (Redis's clock stepped forward): forget it
+   * until the next heartbeat; later than that, the reply just beat the coarse timeout timer.
+   */
+  private expired(batch: Pending[], sentAt: number): void {
+    if (performance.now() - sentAt < this.state.settings.timeoutMs) this.state.clock.forget();
+    this.call(batch, false);
   }
 
   private resolveLone(p: Pending, reply: ScriptReply[]): void {

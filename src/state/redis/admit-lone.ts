@@ -1,5 +1,5 @@
 // The lone admission's fast path, a Lua fragment of the admission script (./admit-script.ts), placed after
-// CLOCK and before everything else: one admission in the call, decided straight-line when nothing unusual is
+// CLOCK and the deadline check, before everything else: one admission in the call, decided straight-line when nothing unusual is
 // in the way; otherwise it falls through, before any write, to the script's general path. Kept apart so the
 // script stays readable; the two must decide alike (test/state runs both: lone calls and batches).
 
@@ -7,7 +7,8 @@
  * A lone call's layout (./admit-batch.ts sends it for one admission whose rule hashes are all distinct):
  * KEYS live, budget, then the rule hashes (n = #KEYS - 2); ARGV mode ('c': some rule has a concurrency
  * limit, 'n': none), node, tokens, amount, budget limit (-1 = unlimited), expireMs, then per rule rpm, tpm,
- * conc (-1 = none). The reply is the admission's own (not a list of one).
+ * conc (-1 = none), then the call's deadline (./admit-script.ts). The reply is the admission's own (not a list
+ * of one).
  */
 export const LONE_ARGS = { mode: 1, node: 2, tokens: 3, amount: 4, limit: 5, expire: 6, rules: 7 } as const;
 

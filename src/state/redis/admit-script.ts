@@ -10,17 +10,28 @@ import { LONE } from './admit-lone.ts';
 import { CLOCK, HELPERS } from './scripts.ts';
 
 /**
+ * The call's deadline, right after CLOCK and before anything is read or written: the last argument, in
+ * Redis's clock (ms; 0 = none). A call that runs past it (it waited in a stalled Redis while the process
+ * timed it out and answered its requests) writes nothing and answers {'expired'} (flat, whatever the layout).
+ */
+const DEADLINE = `
+local deadline = ARGV[#ARGV] + 0
+if deadline > 0 and now > deadline then return {'expired'} end
+`;
+
+/**
  * A lone admission whose rule hashes are distinct: the layout of ./admit-lone.ts (LONE_ARGS), its own reply.
  * Otherwise (a batch): KEYS: live, then every key the admissions refer to (by 1-based index into KEYS).
  * ARGV: nShapes, count, expireMs (the rule hashes' expiry), then per shape (the rule set of a key × model,
  * shared by its admissions): budget key index, nRules, per rule (rule hash key index, rpm, tpm, conc; -1 =
  * none), budget limit (micros or -1 = unlimited); then per admission: shape (1-based), node, tokens, amount.
- * Returns one reply per admission, in order:
+ * Both layouts end with the call's deadline (DEADLINE above), which the layouts' own indices never reach.
+ * Returns {'expired'} past the deadline, else one reply per admission, in order:
  *         {'ok', bucket, per rule: rpmUsed, rpmResetMs, tpmUsed, tpmResetMs}
  *       | {'deny', rule, dim, limit, waitMs(-1 never)} | {'quota', budget, spent, reserved, amount}
  *       | {'seed'} (budget hash not seeded: load from SQL, retry) | {'node'} (this node's id lapsed: take a new one).
  */
-export const ADMIT = script(CLOCK + LONE + HELPERS + `
+export const ADMIT = script(CLOCK + DEADLINE + LONE + HELPERS + `
 local lk = KEYS[1]
 -- A lone call (./admit-lone.ts's layout, mode 'c' or 'n') that fell through, or a batch.
 local lone = mode == 'c' or mode == 'n'

@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from '../../log.ts';
 import { AnswerWatch } from './answer-watch.ts';
 import { BunScriptLink } from './bun-link.ts';
+import { RedisClock } from './clock.ts';
 import { evalOnNoScript } from './noscript.ts';
 
 export interface RedisSettings {
@@ -54,6 +55,8 @@ export class RedisState {
   private closed = false;
   /** A connected Redis that stopped answering (answer-watch.ts). */
   private readonly answers: AnswerWatch;
+  /** Redis's clock as this process estimates it (./clock.ts), for the admission calls' deadlines. */
+  readonly clock = new RedisClock();
 
   constructor(readonly settings: RedisSettings, private readonly log: Logger) {
     const options = {
@@ -169,6 +172,8 @@ export class RedisState {
     if (this.closed) return;
     if (which === 'client') this.clientUp = connected;
     else if (which === 'link') this.linkUp = connected;
+    // A lost connection may come back to another Redis (a failover behind one address): learn its clock anew.
+    if (!connected && which !== 'answers') this.clock.forget();
     // ioredis says why (e.g. ECONNREFUSED); Bun's client only "Connection closed": keep the more precise one.
     if (!connected && (which !== 'link' || this.clientUp || !this.lastError)) this.lastError = error;
     const up = this.clientUp && this.linkUp && this.answers.answering;

@@ -24,7 +24,7 @@
 //   p:sq:<process>    STRING the last settle batch of that process applied (batches are applied once each;
 //                           the settle script is ./settle-script.ts).
 
-import { script } from './client.ts';
+import { type ScriptReply, script } from './client.ts';
 
 /** Bucket width and window of the shared windows: the same as the in-memory limiter's. */
 export const BUCKET_MS = 100;
@@ -107,8 +107,9 @@ export const COMMON = CLOCK + HELPERS;
 /**
  * This process's heartbeat: KEYS live, then the rule hashes where this process holds concurrency slots; ARGV
  * node, ttlMs, fresh (1 = a new id registers), expireMs. Renews a live entry; a lapsed one is dead for good
- * (returns 0: take a new id). Drops other nodes' lapsed entries. Pushes the expiry of the rule hashes out to
+ * (0: take a new id). Drops other nodes' lapsed entries. Pushes the expiry of the rule hashes out to
  * expireMs from now (never shortens it), so a slot held longer than the window's own expiry is not lost.
+ * Returns {1 or 0, TIME seconds, TIME microseconds}: the time it ran at, for the clock estimate (./clock.ts).
  */
 export const HEARTBEAT = script(`
 local t = redis.call('TIME')
@@ -128,11 +129,16 @@ end
 if #dead > 0 then redis.call('HDEL', KEYS[1], unpack(dead)) end
 if (mine ~= nil and mine >= now) or (mine == nil and fresh) then
   redis.call('HSET', KEYS[1], node, now + ttl)
-  return 1
+  return {1, t[1], t[2]}
 end
 if mine ~= nil then redis.call('HDEL', KEYS[1], node) end
-return 0
+return {0, t[1], t[2]}
 `);
+
+/** The Redis clock (ms) a HEARTBEAT reply read. */
+export function heartbeatTime(reply: ScriptReply): number {
+  return Array.isArray(reply) ? Number(reply[1]) * 1000 + Number(reply[2]) / 1000 : NaN;
+}
 
 /** Seeds a key's budget account from the SQL ledger when Redis has none (cold start, flushed Redis). */
 export const SEED = script(`
