@@ -14,6 +14,7 @@ import { providerCredentials } from './credentials.ts';
 import { createAuthorizer } from '../upstream/auth/authorizer.ts';
 import type { CompiledGateway, CompiledGroup, CompiledProvider, CompiledRoute, LoadedPlugin, RoutingPolicy } from './types.ts';
 import { compileCors } from './cors.ts';
+import { compileClientAddress } from '../http/client-address.ts';
 
 // Default retry set: 402 (no credit on that provider), 408, 409, 429, every 5xx, timeouts and network faults.
 const DEFAULT_RETRY_ON: Array<number | 'timeout' | 'network'> = [402, 408, 409, 429, ...Array.from({ length: 100 }, (_, i) => 500 + i), 'timeout', 'network'];
@@ -129,7 +130,8 @@ async function compileWith({ config, hash, file, baseDir, env = process.env }: C
       enabled: config.server?.metrics?.enabled ?? true,
       token: config.server?.metrics?.token || config.server?.admin_token || undefined,
     },
-    trustProxy: config.server?.trust_proxy ?? false,
+    trustProxy: (config.server?.trust_proxy ?? false) !== false,
+    clientAddress: compileClientAddress(config.server?.trust_proxy, config.server?.client_ip_header),
     exposeUpstream: config.server?.expose_upstream ?? true,
     cors: compileCors(config.server?.cors),
     passthrough,

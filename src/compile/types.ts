@@ -7,6 +7,7 @@ import type { Plugin } from '../contracts/plugin.ts';
 import type { GatewayConfig, LimitSpec } from '../config/types.ts';
 import type { UpstreamAuthorizer } from '../upstream/auth/authorizer.ts';
 import type { CorsPolicy } from './cors.ts';
+import type { ClientAddressRule } from '../http/client-address.ts';
 
 export interface LoadedPlugin {
   readonly name: string;
@@ -143,6 +144,8 @@ export interface CompiledGateway {
   /** GET /metrics: off, or the bearer token it needs (server.metrics.token, else the admin token). */
   readonly metrics: { readonly enabled: boolean; readonly token?: string };
   readonly trustProxy: boolean;
+  /** server.trust_proxy and server.client_ip_header: where the client's address comes from. */
+  readonly clientAddress: ClientAddressRule;
   /** server.expose_upstream: provider names and upstream error text may reach clients. */
   readonly exposeUpstream: boolean;
   /** server.cors compiled (src/compile/cors.ts); undefined = CORS off, no headers added. */

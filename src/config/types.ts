@@ -16,7 +16,8 @@ export interface ServerConfig {
   host?: string;
   port?: number;
   admin_token?: string;
-  trust_proxy?: boolean;
+  trust_proxy?: boolean | string[];
+  client_ip_header?: string;
   /** GET /metrics (Prometheus): on by default, behind `token` or else the admin token. */
   metrics?: { enabled?: boolean; token?: string; max_key_labels?: number };
   /** One log line per finished request (default true). */

@@ -15,16 +15,13 @@ import { OPENAI_POST_PATHS } from './openai-paths.ts';
 import { Dashboard } from './dashboard/dashboard.ts';
 import { LoginThrottle } from './token-guard.ts';
 import { dotSegmentProblem } from './path-segments.ts';
+import { clientAddress } from './client-address.ts';
 
 type ServerLike = { requestIP(request: Request): { address: string } | null } | null;
 
 export function clientIpOf(rt: Runtime, request: Request, server: ServerLike): string {
-  if (rt.current().trustProxy) {
-    // The rightmost entry is the one our own proxy appended; entries to its left are client-supplied.
-    const forwarded = request.headers.get('x-forwarded-for')?.split(',').at(-1)?.trim() || request.headers.get('x-real-ip')?.trim();
-    if (forwarded) return forwarded;
-  }
-  return server?.requestIP(request)?.address ?? '127.0.0.1';
+  const peer = server?.requestIP(request)?.address ?? '127.0.0.1';
+  return clientAddress(rt.current().clientAddress, request.headers, peer);
 }
 
 /**
