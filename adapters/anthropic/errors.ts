@@ -64,7 +64,7 @@ export function anthropicError(
 ): GatewayError {
   const detail = scrub(type ? `${rawMessage} (${type})` : rawMessage, provider);
   if (type === 'overloaded_error' || status === 529) {
-    return errors.upstreamError(`Provider "${provider.name}" is overloaded: ${detail}`, 529, true, retryAfterMs);
+    return errors.upstreamOverloaded(`Provider "${provider.name}" is overloaded: ${detail}`, retryAfterMs);
   }
   if (type === 'billing_error' || status === 402) {
     // The gateway's provider account has a billing problem: the client's request is fine, another

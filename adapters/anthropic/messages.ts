@@ -10,12 +10,16 @@
 // - In a merged user turn, tool_result blocks are moved before other blocks (Anthropic requires it).
 // - Tool-call ids outside Anthropic's id pattern have their other characters replaced by `_`.
 // - A turn whose only block is text is sent as a plain string.
-// - Assistant `reasoning_content` is not sent back: Anthropic needs the thinking signature, which the
-//   OpenAI shape does not carry.
+// - Assistant `thinking_blocks` (signed thinking and redacted_thinking, src/contracts/thinking.ts) are sent
+//   back unchanged, in their order, before the turn's text and tool_use blocks (Anthropic wants thinking
+//   first and requires the last assistant turn's signed thinking in a tool loop with thinking on). A
+//   malformed entry is a 400 naming it. Bare `reasoning_content` is not sent back: it has no signature.
+// - A tool message with `is_error: true` → tool_result `is_error: true`, its text without the canonical
+//   `Error: ` prefix (the prefix is for upstreams without the flag).
 // - cache_control breakpoints on canonical parts and tool results are kept on their blocks (a turn with
 //   one is never collapsed to a string); system prompts with one are sent as text blocks.
 
-import { errors, type ChatMessage, type ContentPart, type JsonObject, type ToolCall } from '../../src/contracts/index.ts';
+import { errors, isThinkingBlock, toolErrorOriginal, type ChatMessage, type ContentPart, type JsonObject, type ToolCall } from '../../src/contracts/index.ts';
 import type {
   AnthropicCacheControl,
   AnthropicContentBlockParam,
@@ -99,8 +103,20 @@ export function parseToolInput(args: unknown): JsonObject {
   }
 }
 
+/** The turn's signed reasoning blocks, copied field by field (nothing else a client put on them goes upstream). */
+function thinkingBlocks(list: unknown, param: string): AnthropicContentBlockParam[] {
+  if (!Array.isArray(list)) throw errors.invalidValue(`${param}.thinking_blocks`, `${param}.thinking_blocks must be an array of thinking blocks.`);
+  return list.map((b: unknown, i) => {
+    if (!isThinkingBlock(b)) {
+      throw errors.invalidValue(`${param}.thinking_blocks[${i}]`, `${param}.thinking_blocks[${i}] must be {"type":"thinking","thinking":...,"signature":...} with a non-empty signature, or {"type":"redacted_thinking","data":...}, as the model sent it.`);
+    }
+    return b.type === 'thinking' ? { type: 'thinking', thinking: b.thinking, signature: b.signature } : { type: 'redacted_thinking', data: b.data };
+  });
+}
+
 function assistantBlocks(message: ChatMessage, param: string): AnthropicContentBlockParam[] {
-  const blocks: AnthropicContentBlockParam[] = partBlocks(message.content, `${param}.content`);
+  const parts = partBlocks(message.content, `${param}.content`);
+  const blocks: AnthropicContentBlockParam[] = message.thinking_blocks === undefined ? parts : [...thinkingBlocks(message.thinking_blocks, param), ...parts];
   const calls: ToolCall[] = Array.isArray(message.tool_calls) ? message.tool_calls : [];
   calls.forEach((call, i) => {
     const name = call?.function?.name;
@@ -117,12 +133,23 @@ function toolResultBlock(message: ChatMessage, param: string): AnthropicToolResu
     throw errors.invalidValue(`${param}.tool_call_id`, `${param} has role "tool" but no tool_call_id.`);
   }
   const block: AnthropicToolResultBlockParam = { type: 'tool_result', tool_use_id: toolId(message.tool_call_id) };
+  const failed = message.is_error === true;
   if (typeof message.content === 'string') {
-    if (message.content) block.content = message.content;
+    const text = failed ? toolErrorOriginal(message.content) : message.content;
+    if (text) block.content = text;
   } else {
     const parts = partBlocks(message.content, `${param}.content`);
+    const first = parts[0];
+    if (failed && first?.type === 'text') {
+      first.text = toolErrorOriginal(first.text);
+      if (!first.text) {
+        parts.shift(); // Anthropic refuses empty text blocks; a breakpoint on it moves to the result
+        if (first.cache_control) block.cache_control = first.cache_control;
+      }
+    }
     if (parts.length) block.content = parts;
   }
+  if (failed) block.is_error = true;
   return block;
 }
 

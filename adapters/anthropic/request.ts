@@ -1,6 +1,8 @@
 // Canonical chat request → Anthropic POST /v1/messages (URL, headers, body).
 //
 // Decisions:
+// - anthropic_thinking (an Anthropic client's own `thinking`, src/contracts/thinking.ts) is sent unchanged and
+//   wins over reasoning_effort; max_tokens, temperature and top_p are then the client's, as sent.
 // - reasoning_effort low/medium/high → thinking budget 1024/4096/16384 (see applyThinking).
 // - max_tokens = max_completion_tokens ?? max_tokens ?? provider option `default_max_tokens` ?? 4096
 //   (Anthropic requires it; max_completion_tokens is OpenAI's current name, so it wins when both are set).
@@ -106,7 +108,8 @@ export function buildBody(request: AdapterRequest, provider: ProviderView): Anth
     if (choice) body.tool_choice = choice;
   }
   if (typeof chat.user === 'string' && chat.user) body.metadata = { user_id: chat.user };
-  applyThinking(body, chat);
+  if (chat.anthropic_thinking !== undefined) body.thinking = chat.anthropic_thinking;
+  else applyThinking(body, chat);
   if (request.stream) body.stream = true;
   return body;
 }
@@ -116,14 +119,14 @@ const THINKING_BUDGET: Record<string, number> = { low: 1024, medium: 4096, high:
 /**
  * reasoning_effort low/medium/high → extended thinking with a token budget (max_tokens grows to hold it;
  * temperature and top_p are left out, as thinking requires). Not while a tool loop is open (the last
- * assistant turn called tools): Anthropic then wants that turn's signed thinking block, which the
- * canonical chat form does not carry.
+ * assistant turn called tools) unless that turn carries its signed thinking_blocks: Anthropic then wants
+ * them, and a client that kept only the OpenAI fields does not have them.
  */
 function applyThinking(body: AnthropicRequestBody, chat: ChatRequest): void {
   const budget = typeof chat.reasoning_effort === 'string' ? THINKING_BUDGET[chat.reasoning_effort] : undefined;
   if (!budget) return;
   const lastAssistant = [...chat.messages].reverse().find((m) => m.role === 'assistant');
-  if (lastAssistant?.tool_calls?.length) return;
+  if (lastAssistant?.tool_calls?.length && !lastAssistant.thinking_blocks?.length) return;
   body.thinking = { type: 'enabled', budget_tokens: budget };
   if (body.max_tokens <= budget) body.max_tokens = budget + DEFAULT_MAX_TOKENS;
   delete body.temperature;

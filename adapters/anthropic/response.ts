@@ -5,8 +5,9 @@
 // - The completion id is Anthropic's message id (msg_...), kept as is so logs can be matched upstream.
 // - `created` is the decode time (Anthropic sends no timestamp); `model` is the model Anthropic reports.
 // - Text blocks are joined with ''; content is null when there is no text (OpenAI's shape for
-//   tool-call-only replies). Thinking blocks are joined into `reasoning_content`; redacted thinking,
-//   signatures and server-tool blocks have no OpenAI equivalent and are dropped.
+//   tool-call-only replies). Thinking text is joined into `reasoning_content` (for OpenAI clients), and
+//   the signed thinking and redacted_thinking blocks are kept in order in `thinking_blocks`
+//   (src/contracts/thinking.ts) so an Anthropic client gets them back whole. Server-tool blocks are dropped.
 
 import {
   errors,
@@ -18,6 +19,7 @@ import {
   type FinishReason,
   type JsonValue,
   type ProviderView,
+  type ThinkingBlock,
   type ToolCall,
   type UpstreamReply,
 } from '../../src/contracts/index.ts';
@@ -52,6 +54,7 @@ function buildMessage(blocks: AnthropicContentBlock[]): ChatMessage {
   let text = '';
   let hasText = false;
   let reasoning = '';
+  let signed: ThinkingBlock[] | undefined;
   const toolCalls: ToolCall[] = [];
   for (const block of blocks) {
     if (block.type === 'text' && typeof block.text === 'string') {
@@ -59,6 +62,10 @@ function buildMessage(blocks: AnthropicContentBlock[]): ChatMessage {
       hasText = true;
     } else if (block.type === 'thinking' && typeof block.thinking === 'string') {
       reasoning += block.thinking;
+      const signature = (block as { signature?: unknown }).signature;
+      if (typeof signature === 'string' && signature) (signed ??= []).push({ type: 'thinking', thinking: block.thinking, signature });
+    } else if (block.type === 'redacted_thinking' && typeof (block as { data?: unknown }).data === 'string') {
+      (signed ??= []).push({ type: 'redacted_thinking', data: (block as { data: string }).data });
     } else if (block.type === 'tool_use' && typeof block.id === 'string' && typeof block.name === 'string') {
       toolCalls.push({
         id: block.id,
@@ -69,6 +76,7 @@ function buildMessage(blocks: AnthropicContentBlock[]): ChatMessage {
   }
   const message: ChatMessage = { role: 'assistant', content: hasText ? text : null };
   if (reasoning) message.reasoning_content = reasoning;
+  if (signed) message.thinking_blocks = signed;
   if (toolCalls.length) message.tool_calls = toolCalls;
   return message;
 }

@@ -5,7 +5,10 @@
 //   The start chunk carries id, type, function.name and arguments ''; input_json_delta adds arguments. A
 //   tool block that streamed no arguments gets its start input (normally `{}`) at content_block_stop, so a
 //   streamed call always ends with the same JSON a non-stream reply would carry.
-// - thinking_delta → delta.reasoning_content; signature_delta, citations and server-tool blocks are dropped.
+// - thinking_delta → delta.reasoning_content. A thinking block's signature (signature_delta, or one on its
+//   content_block_start) is sent at its content_block_stop as delta.thinking_blocks
+//   [{type:'thinking', thinking:'', signature}]; a redacted_thinking block as [{type:'redacted_thinking', data}]
+//   (src/contracts/thinking.ts). Citations and server-tool blocks are dropped.
 // - message_delta: emits the finish chunk (once) and updates usage; Anthropic's counts are cumulative, so
 //   the last report wins. message_stop ends the stream (done) and emits the finish chunk if none was sent.
 // - error events become StreamStep.error. Usage chunks are left to the pipeline.
@@ -49,6 +52,8 @@ class AnthropicStreamDecoder implements StreamDecoder {
   private stopReason: AnthropicStopReason | null = null;
   private nextToolIndex = 0;
   private readonly tools = new Map<number, ToolBlock>();
+  /** Open thinking blocks (by block index) → the signature collected so far; made on the first one. */
+  private signatures: Map<number, string> | undefined;
 
   constructor(request: AdapterRequest, private readonly provider: ProviderView) {
     this.model = request.upstreamModel;
@@ -121,8 +126,13 @@ class AnthropicStreamDecoder implements StreamDecoder {
     const block = data.content_block;
     if (!block || typeof data.index !== 'number') return [];
     if (block.type === 'text' && typeof block.text === 'string' && block.text) return [this.chunk({ content: block.text })];
-    if (block.type === 'thinking' && typeof block.thinking === 'string' && block.thinking) {
-      return [this.chunk({ reasoning_content: block.thinking })];
+    if (block.type === 'thinking') {
+      const signature = (block as { signature?: unknown }).signature;
+      (this.signatures ??= new Map()).set(data.index, typeof signature === 'string' ? signature : '');
+      return typeof block.thinking === 'string' && block.thinking ? [this.chunk({ reasoning_content: block.thinking })] : [];
+    }
+    if (block.type === 'redacted_thinking' && typeof (block as { data?: unknown }).data === 'string') {
+      return [this.chunk({ thinking_blocks: [{ type: 'redacted_thinking', data: (block as { data: string }).data }] })];
     }
     if (block.type === 'tool_use' && typeof block.id === 'string' && typeof block.name === 'string') {
       const toolIndex = this.nextToolIndex++;
@@ -139,6 +149,11 @@ class AnthropicStreamDecoder implements StreamDecoder {
     if (delta.type === 'thinking_delta' && typeof delta.thinking === 'string' && delta.thinking) {
       return [this.chunk({ reasoning_content: delta.thinking })];
     }
+    if (delta.type === 'signature_delta' && typeof delta.signature === 'string') {
+      const sig = this.signatures?.get(data.index);
+      if (sig !== undefined) this.signatures!.set(data.index, sig + delta.signature);
+      return [];
+    }
     if (delta.type === 'input_json_delta' && typeof delta.partial_json === 'string' && delta.partial_json) {
       const tool = this.tools.get(data.index);
       if (!tool) return [];
@@ -149,6 +164,11 @@ class AnthropicStreamDecoder implements StreamDecoder {
   }
 
   private onBlockStop(index: number | undefined): ChatChunk[] {
+    const signature = this.signatures && typeof index === 'number' ? this.signatures.get(index) : undefined;
+    if (signature !== undefined) {
+      this.signatures!.delete(index!);
+      return signature ? [this.chunk({ thinking_blocks: [{ type: 'thinking', thinking: '', signature }] })] : [];
+    }
     const tool = typeof index === 'number' ? this.tools.get(index) : undefined;
     if (!tool || tool.argsSent) return [];
     tool.argsSent = true;

@@ -1,7 +1,7 @@
 // Anthropic Messages API wire types (POST /v1/messages, anthropic-version 2023-06-01), limited to the
 // fields this adapter reads or writes. Names follow Anthropic's API reference and streaming docs.
 
-import type { JsonObject } from '../../src/contracts/index.ts';
+import type { AnthropicThinkingConfig, JsonObject } from '../../src/contracts/index.ts';
 
 // ---- request ---------------------------------------------------------------------------------
 
@@ -49,11 +49,17 @@ export interface AnthropicToolResultBlockParam {
   cache_control?: AnthropicCacheControl;
 }
 
+/** Signed reasoning sent back exactly as Anthropic issued it. */
+export interface AnthropicThinkingBlockParam { type: 'thinking'; thinking: string; signature: string }
+export interface AnthropicRedactedThinkingBlockParam { type: 'redacted_thinking'; data: string }
+
 export type AnthropicContentBlockParam =
   | AnthropicTextBlock
   | AnthropicImageBlock
   | AnthropicToolUseBlockParam
-  | AnthropicToolResultBlockParam;
+  | AnthropicToolResultBlockParam
+  | AnthropicThinkingBlockParam
+  | AnthropicRedactedThinkingBlockParam;
 
 export interface AnthropicMessageParam {
   role: 'user' | 'assistant';
@@ -86,8 +92,8 @@ export interface AnthropicRequestBody {
   tool_choice?: AnthropicToolChoice;
   metadata?: { user_id?: string };
   stream?: boolean;
-  /** Extended thinking (from OpenAI's reasoning_effort). */
-  thinking?: { type: 'enabled'; budget_tokens: number };
+  /** Extended thinking: the Anthropic client's own object, else from OpenAI's reasoning_effort. */
+  thinking?: AnthropicThinkingConfig | { type: 'enabled'; budget_tokens: number };
 }
 
 // ---- response --------------------------------------------------------------------------------

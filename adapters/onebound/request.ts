@@ -45,7 +45,8 @@ export function credentials(provider: ProviderView): { key: string; secret: stri
 /** The OpenAI body as onebound's `_o_args`: stream/stream_options removed (onebound answers in one piece). */
 export function oArgs(body: JsonObject): string {
   const args: JsonObject = {};
-  for (const [k, v] of Object.entries(body)) if (k !== 'stream' && k !== 'stream_options') args[k] = v;
+  // anthropic_thinking is the gateway's own field for Anthropic upstreams (src/contracts/thinking.ts).
+  for (const [k, v] of Object.entries(body)) if (k !== 'stream' && k !== 'stream_options' && k !== 'anthropic_thinking') args[k] = v;
   return JSON.stringify(args);
 }
 

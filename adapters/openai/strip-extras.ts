@@ -1,9 +1,12 @@
 // Removes fields other providers put on requests that OpenAI-style APIs reject as unknown properties:
 // `extra_content` on tool calls (Gemini's thoughtSignature), `reasoning_content` on assistant turns
-// (DeepSeek rejects it on input) and Anthropic's `cache_control` breakpoints on content parts and tools
-// (OpenAI caches prompt prefixes by itself). Only the fields go; text, order and everything else stay
-// byte for byte, so the upstream's own prefix cache still matches. The body is copied only when such a
-// field is present.
+// (DeepSeek rejects it on input), Anthropic's signed `thinking_blocks` on assistant turns and `is_error`
+// on tool turns (the tool's text already says `Error: `), Anthropic's `cache_control` breakpoints on
+// content parts and tools (OpenAI caches prompt prefixes by itself), and the top-level
+// `anthropic_thinking` (src/contracts/thinking.ts; never sent to an OpenAI-style upstream, not even with
+// `forward_extra_content`: see withoutAnthropicThinking). Only the fields go; text, order and everything
+// else stay byte for byte, so the upstream's own prefix cache still matches. The body is copied only when
+// such a field is present.
 
 import type { JsonObject, JsonValue } from '../../src/contracts/index.ts';
 
@@ -16,16 +19,23 @@ export function stripForeignFields(body: JsonObject): JsonObject {
   const tools = body.tools;
   const dirtyMessages = Array.isArray(messages) && messages.some(hasForeign);
   const dirtyTools = Array.isArray(tools) && tools.some((t) => isObj(t) && 'cache_control' in t);
-  if (!dirtyMessages && !dirtyTools) return body;
-  const out = { ...body };
+  if (!dirtyMessages && !dirtyTools) return withoutAnthropicThinking(body);
+  const out = withoutAnthropicThinking({ ...body });
   if (dirtyMessages) out.messages = (messages as JsonValue[]).map((m) => (hasForeign(m) ? clean(m as Msg) : m));
   if (dirtyTools) out.tools = (tools as JsonValue[]).map((t) => (isObj(t) ? withoutCache(t) : t));
   return out;
 }
 
+/** The body without the gateway's `anthropic_thinking` (the same body when it has none). */
+export function withoutAnthropicThinking(body: JsonObject): JsonObject {
+  if (body.anthropic_thinking === undefined) return body;
+  const { anthropic_thinking: _t, ...rest } = body;
+  return rest;
+}
+
 function hasForeign(m: JsonValue): boolean {
   if (!isObj(m)) return false;
-  if ('reasoning_content' in m) return true;
+  if ('reasoning_content' in m || 'thinking_blocks' in m || 'is_error' in m) return true;
   const calls = m.tool_calls;
   if (Array.isArray(calls) && calls.some((c) => isObj(c) && 'extra_content' in c)) return true;
   return Array.isArray(m.content) && m.content.some((p) => isObj(p) && 'cache_control' in p);
@@ -38,11 +48,11 @@ function withoutCache(o: Msg): Msg {
 }
 
 function clean(m: Msg): Msg {
-  const { reasoning_content: _r, ...rest } = m;
+  const { reasoning_content: _r, thinking_blocks: _t, is_error: _e, ...rest } = m;
   if (Array.isArray(rest.tool_calls)) {
     rest.tool_calls = rest.tool_calls.map((c) => {
       if (!isObj(c)) return c;
-      const { extra_content: _e, ...call } = c;
+      const { extra_content: _x, ...call } = c;
       return call;
     });
   }

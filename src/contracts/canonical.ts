@@ -1,5 +1,8 @@
 // Canonical wire types: the OpenAI Chat Completions shape is Switchyard's internal lingua franca.
 // Adapters translate provider formats to and from these; plugins see and return these.
+// Signed reasoning (Anthropic thinking blocks, `anthropic_thinking`, tool `is_error`): see thinking.ts.
+
+import type { AnthropicThinkingConfig, ThinkingBlock } from './thinking.ts';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -42,7 +45,11 @@ export interface ChatMessage {
   tool_calls?: ToolCall[];
   tool_call_id?: string;
   reasoning_content?: string;
-  [extra: string]: JsonValue | ContentPart[] | ToolCall[] | undefined;
+  /** Signed reasoning blocks in their original order (assistant; see thinking.ts). */
+  thinking_blocks?: ThinkingBlock[];
+  /** A tool message whose tool failed; its content starts with `Error: ` (see thinking.ts). */
+  is_error?: boolean;
+  [extra: string]: JsonValue | ContentPart[] | ToolCall[] | ThinkingBlock[] | undefined;
 }
 
 export interface ToolDefinition {
@@ -68,6 +75,8 @@ export interface ChatRequest {
   response_format?: { type: 'text' | 'json_object' | 'json_schema'; json_schema?: JsonObject };
   n?: number;
   user?: string;
+  /** Anthropic's `thinking` object from an Anthropic-surface client, sent unchanged to Anthropic upstreams only (see thinking.ts). */
+  anthropic_thinking?: AnthropicThinkingConfig;
   [extra: string]: JsonValue | ChatMessage[] | ToolDefinition[] | ToolChoice | undefined | object;
 }
 
@@ -121,6 +130,8 @@ export interface ChunkDelta {
   role?: 'assistant';
   content?: string | null;
   reasoning_content?: string;
+  /** A signed block's end (its signature) or a redacted block (see thinking.ts). */
+  thinking_blocks?: ThinkingBlock[];
   tool_calls?: Array<{
     index: number;
     id?: string;

@@ -2,7 +2,9 @@
 // sent, for adapters whose upstream cannot stream (streamMode 'emulate'). Pure; the pipeline frames
 // the chunks as SSE and appends [DONE].
 //
-// Per choice, in order: a role chunk ({role:'assistant', content:''}), reasoning_content pieces, content
+// Per choice, in order: a role chunk ({role:'assistant', content:''}), reasoning (with signed
+// thinking_blocks: per block its text as reasoning_content pieces, then its signature delta, or the redacted
+// block's delta, as an upstream streams them (thinking.ts); else reasoning_content pieces), content
 // pieces, per tool call one header chunk (index, id, type, name, arguments '') followed by argument
 // pieces, then a chunk with an empty delta and the finish_reason. When the response has usage, one last
 // chunk with `choices: []` and the usage follows (OpenAI's include_usage shape; the pipeline drops it
@@ -62,7 +64,14 @@ export function chunksFromChatResponse(res: ChatResponse, opts: EmulateOptions =
   for (const choice of res.choices) {
     const { index, message } = choice;
     chunks.push(chunk(index, { role: 'assistant', content: '' }));
-    if (typeof message.reasoning_content === 'string') {
+    if (message.thinking_blocks) {
+      for (const block of message.thinking_blocks) {
+        if (block.type === 'thinking') {
+          for (const piece of splitPieces(block.thinking, size)) chunks.push(chunk(index, { reasoning_content: piece }));
+          chunks.push(chunk(index, { thinking_blocks: [{ type: 'thinking', thinking: '', signature: block.signature }] }));
+        } else chunks.push(chunk(index, { thinking_blocks: [block] }));
+      }
+    } else if (typeof message.reasoning_content === 'string') {
       for (const piece of splitPieces(message.reasoning_content, size)) chunks.push(chunk(index, { reasoning_content: piece }));
     }
     for (const piece of splitPieces(contentText(message.content), size)) chunks.push(chunk(index, { content: piece }));

@@ -55,6 +55,14 @@ export class GatewayError extends Error {
   }
 }
 
+/** The same error answered with another HTTP status (a surface's own status for it, e.g. Anthropic's 529). */
+export function withStatus(err: GatewayError, status: number): GatewayError {
+  return new GatewayError({
+    status, type: err.type, code: err.code, message: err.message, param: err.param, retryable: err.retryable,
+    cause: err.cause, retryAfterMs: err.retryAfterMs, headers: err.headers,
+  });
+}
+
 export function isGatewayError(value: unknown): value is GatewayError {
   return value instanceof GatewayError || (typeof value === 'object' && value !== null && (value as { name?: unknown }).name === 'GatewayError');
 }
@@ -67,6 +75,13 @@ export const errors = {
     new GatewayError({ status: 400, type: 'invalid_request_error', code: 'invalid_value', param, message }),
   upstreamError: (message: string, cause?: number | 'timeout' | 'network', retryable = true, retryAfterMs?: number) =>
     new GatewayError({ status: 502, type: 'upstream_error', code: 'upstream_error', message, cause, retryable, retryAfterMs }),
+  /**
+   * The upstream said it is overloaded (Anthropic's 529 overloaded_error): retried on another target like
+   * any 5xx; as the final failure, 503 upstream_overloaded like the gateway's own overflow (the Anthropic
+   * surface answers it 529 overloaded_error, as Anthropic does).
+   */
+  upstreamOverloaded: (message: string, retryAfterMs?: number) =>
+    new GatewayError({ status: 503, type: 'upstream_error', code: 'upstream_overloaded', message, cause: 529, retryable: true, retryAfterMs }),
   upstreamAuth: (provider: string) =>
     new GatewayError({
       status: 502, type: 'upstream_error', code: 'upstream_auth_failed', retryable: true, cause: 401,

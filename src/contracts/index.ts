@@ -1,5 +1,6 @@
 // Public surface for adapters and plugins: `import { definePlugin } from 'switchyard/plugin'`.
 export * from './canonical.ts';
+export * from './thinking.ts';
 export * from './errors.ts';
 export * from './adapter.ts';
 export * from './plugin.ts';

@@ -3,7 +3,7 @@
 // finishes the request (settle + one ledger row, finish.ts) unless a stream took over the end.
 
 import type { CompiledGateway, CompiledRoute } from '../compile/types.ts';
-import { GatewayError } from '../contracts/errors.ts';
+import { GatewayError, withStatus } from '../contracts/errors.ts';
 import { assertModelAllowed, authenticate } from '../pipeline/authenticate.ts';
 import type { HookScope } from '../pipeline/plugin-runner.ts';
 import { runRequestHooks } from '../pipeline/request-hooks.ts';
@@ -151,11 +151,13 @@ async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url:
       ex.failure = { status: cut ? 503 : 499, code: cut ? 'drain_timeout' : CLIENT_GONE, clientGone: true };
       return new Response(null, { status: 499, headers: { 'x-request-id': id } });
     }
-    const gwErr = toGatewayError(err, rt.log, id);
-    meterFailure(rt, ex, gwErr);
+    let gwErr = toGatewayError(err, rt.log, id);
     // The surface's error shape, also when the request failed before its surface was chosen (onRequest).
     // A surface's path asked with a method it does not serve (GET /v1/messages: 405) answers in that surface's shape too.
     const shaping = surface ?? surfaceFor(route.protocol, request.method, rest) ?? surfaceFor(route.protocol, 'POST', rest);
+    const status = shaping?.errorStatus?.(gwErr);
+    if (status !== undefined && status !== gwErr.status) gwErr = withStatus(gwErr, status);
+    meterFailure(rt, ex, gwErr);
     const shape = shaping?.errorBody;
     const answer = await errorResponse(gwErr, id, route, scope, gw.secrets, shape ? (e) => shape(e, id) : undefined);
     return shaping?.requestIdHeader ? withRequestId(answer, id, shaping.requestIdHeader) : answer;

@@ -166,11 +166,11 @@ async function pluginReply(reply: UpstreamReply, target: Target, scope: Exchange
 }
 
 
-/** Does a chunk carry anything a client would act on (text, reasoning, tool calls, a finish)? */
+/** Does a chunk carry anything a client would act on (text, reasoning, signed reasoning, tool calls, a finish)? */
 function carriesContent(chunk: ChatChunk): boolean {
   return (chunk.choices ?? []).some((c) => {
     const d = c.delta ?? {};
-    return Boolean(c.finish_reason || d.content || d.reasoning_content || d.refusal || d.function_call || (d.tool_calls && d.tool_calls.length > 0));
+    return Boolean(c.finish_reason || d.content || d.reasoning_content || d.refusal || d.function_call || (d.tool_calls && d.tool_calls.length > 0) || d.thinking_blocks);
   });
 }
 

@@ -14,7 +14,7 @@ export interface AttemptNote {
 }
 
 export function outcomeOf(err: GatewayError): string {
-  if (err.code === 'upstream_overloaded') return 'overloaded (max_connections)';
+  if (err.code === 'upstream_overloaded') return err.cause === 529 ? 'HTTP 529 (overloaded)' : 'overloaded (max_connections)';
   if (err.code === 'upstream_invalid_response') return 'unreadable answer';
   if (err.cause === 'timeout' || err.code === 'upstream_timeout') return 'timeout';
   if (err.cause === 'network') return 'network error';
@@ -39,7 +39,9 @@ function hiddenMessage(err: GatewayError, requestId: string): string {
     case 'upstream_auth_failed': return `The upstream service rejected the gateway's own credentials. Your key is fine; quote request id ${requestId} to the gateway operator.`;
     case 'upstream_timeout': return 'The upstream service did not answer in time.';
     case 'upstream_invalid_response': return 'The upstream service sent an answer the gateway could not read.';
-    case 'upstream_overloaded': return `The gateway's connections to the upstream service are all in use.${wait || ' Retry shortly.'}`;
+    case 'upstream_overloaded': return err.cause === 529
+      ? `The upstream service is overloaded.${wait || ' Retry shortly.'}`
+      : `The gateway's connections to the upstream service are all in use.${wait || ' Retry shortly.'}`;
     case 'upstream_rejected_request':
     case 'upstream_not_found': return `The upstream service rejected the request${typeof err.cause === 'number' ? ` (HTTP ${err.cause})` : ''}. Check the request's fields and values.`;
     case 'adapter_error': return `The gateway could not translate this request or its answer. Quote request id ${requestId} to the gateway operator.`;

@@ -38,6 +38,8 @@ export interface InboundSurface {
   readonly keyHeaders?: string;
   /** Serves one request; throws GatewayError for anything that is not an answer. */
   serve(s: SurfaceRequest): Promise<Response>;
+  /** The HTTP status this protocol answers an error with, when it differs from err.status (Anthropic: 529 for an upstream's overload). */
+  errorStatus?(err: GatewayError): number;
   /** The error body in this protocol's shape (default: OpenAI's `{"error":{...}}`). */
   errorBody?(err: GatewayError, requestId: string): unknown;
   /** The protocol's own request-id header, sent besides x-request-id on every answer and error (Anthropic: `request-id`). */

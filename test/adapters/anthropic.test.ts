@@ -210,6 +210,8 @@ describe('anthropic adapter: decodeResponse', () => {
       role: 'assistant',
       content: "I'll check the current weather in San Francisco for you.",
       reasoning_content: 'The user wants the weather in San Francisco.',
+      // The signed block, whole, for an Anthropic client (src/contracts/thinking.ts).
+      thinking_blocks: [{ type: 'thinking', thinking: 'The user wants the weather in San Francisco.', signature: 'EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds' }],
       tool_calls: [
         { id: 'toolu_01A09q90qw90lq917835lq9', type: 'function', function: { name: 'get_weather', arguments: '{"location":"San Francisco, CA","unit":"celsius"}' } },
       ],
@@ -251,7 +253,8 @@ describe('anthropic adapter: decodeResponse', () => {
 
   test('bad bodies: 2xx error body and non-JSON', () => {
     const overloaded = catchError(() => adapter.decodeResponse(reply(fixture('error-overloaded.json')), request(hello), provider()));
-    expect(overloaded.status).toBe(502);
+    expect(overloaded.status).toBe(503);
+    expect(overloaded.code).toBe('upstream_overloaded');
     expect(overloaded.retryable).toBe(true);
     const invalid = catchError(() => adapter.decodeResponse(reply('<html>'), request(hello), provider()));
     expect(invalid.code).toBe('upstream_invalid_response');
@@ -268,11 +271,11 @@ describe('anthropic adapter: decodeError', () => {
     expect(err.message).toBe('Provider "claude" rejected the request: The requested resource could not be found. (not_found_error)');
   });
 
-  test('overloaded_error 529 is a retryable 502', () => {
+  test('overloaded_error 529 is a retryable 503 upstream_overloaded', () => {
     const err = adapter.decodeError(reply(fixture('error-overloaded.json'), 529), provider());
-    expect(err.status).toBe(502);
+    expect(err.status).toBe(503);
     expect(err.type).toBe('upstream_error');
-    expect(err.code).toBe('upstream_error');
+    expect(err.code).toBe('upstream_overloaded');
     expect(err.retryable).toBe(true);
     expect(err.cause).toBe(529);
     expect(err.message).toBe('Provider "claude" is overloaded: Overloaded (overloaded_error)');
@@ -355,7 +358,8 @@ describe('anthropic adapter: stream decoder', () => {
   test('error event → StreamStep.error (retryable for overloaded_error), never done', () => {
     const steps = runStream(fixture('stream-error.sse'));
     const errStep = steps.find((s) => s.error)!;
-    expect(errStep.error!.status).toBe(502);
+    expect(errStep.error!.status).toBe(503);
+    expect(errStep.error!.code).toBe('upstream_overloaded');
     expect(errStep.error!.retryable).toBe(true);
     expect(errStep.error!.cause).toBe(529);
     expect(steps.some((s) => s.done)).toBe(false);
@@ -365,7 +369,7 @@ describe('anthropic adapter: stream decoder', () => {
     expect(bad[0].error!.retryable).toBe(false);
   });
 
-  test('thinking deltas → reasoning_content; signature ignored; usage last value wins', () => {
+  test('thinking deltas → reasoning_content; the signature ends the block as thinking_blocks; usage last value wins', () => {
     const ev = (data: object) => `event: ${(data as { type: string }).type}\ndata: ${JSON.stringify(data)}\n\n`;
     const sse = [
       ev({ type: 'message_start', message: { id: 'msg_t', type: 'message', role: 'assistant', model: 'claude-x', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 10, cache_read_input_tokens: 5, output_tokens: 1 } } }),
@@ -385,6 +389,7 @@ describe('anthropic adapter: stream decoder', () => {
     expect(deltas).toEqual([
       [{ role: 'assistant', content: '' }, null],
       [{ reasoning_content: 'Let me think' }, null],
+      [{ thinking_blocks: [{ type: 'thinking', thinking: '', signature: 'EqQBCgIYAhIM' }] }, null],
       [{ content: '42' }, null],
       [{}, 'length'],
     ]);

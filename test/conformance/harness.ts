@@ -3,7 +3,7 @@
 // an image, the expected answers) so every provider is asked exactly the same thing.
 
 import { TEST_KEY, type TestGateway, config, startTestGateway } from '../helpers/gateway.ts';
-import { startAnthropicFake } from './fakes/anthropic.ts';
+import { type AnthropicFake, startAnthropicFake } from './fakes/anthropic.ts';
 import { startAzureFake } from './fakes/azure.ts';
 import { type GeminiFake, startGeminiFake } from './fakes/gemini.ts';
 import { startOpenAIFake } from './fakes/openai-chat.ts';
@@ -41,7 +41,7 @@ export const TARGETS: Target[] = [
 
 export interface Conformance {
   gw: TestGateway;
-  fakes: { openai: StrictFake; anthropic: StrictFake; gemini: GeminiFake; azure: StrictFake };
+  fakes: { openai: StrictFake; anthropic: AnthropicFake; gemini: GeminiFake; azure: StrictFake };
   reset(): void;
   stop(): Promise<void>;
 }

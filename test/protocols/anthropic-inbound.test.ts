@@ -123,6 +123,8 @@ describe('anthropicToCanonical', () => {
       tools: [{ type: 'function', function: { name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
       tool_choice: 'required',
       parallel_tool_calls: false,
+      // The client's thinking object, unchanged, for an Anthropic upstream.
+      anthropic_thinking: { type: 'enabled', budget_tokens: 1024 },
       messages: [
         // The system blocks carry a cache breakpoint, so they stay blocks (with it) for the upstream.
         { role: 'system', content: [{ type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral' } }, { type: 'text', text: 'Use tools.' }] },
@@ -131,13 +133,16 @@ describe('anthropicToCanonical', () => {
           role: 'assistant',
           content: 'Checking.',
           reasoning_content: 'need tool',
+          // The signed block, exactly as sent, so an Anthropic upstream gets it back.
+          thinking_blocks: [{ type: 'thinking', thinking: 'need tool', signature: 'sig' }],
           tool_calls: [
             { id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
             { id: 'toolu_2', type: 'function', function: { name: 'get_time', arguments: '{}' } },
           ],
         },
         { role: 'tool', tool_call_id: 'toolu_1', content: 'sunny\n21C' },
-        { role: 'tool', tool_call_id: 'toolu_2', content: 'Error: boom' },
+        // The text form for every upstream, and the flag for one that takes it (Anthropic).
+        { role: 'tool', tool_call_id: 'toolu_2', content: 'Error: boom', is_error: true },
         { role: 'user', content: [{ type: 'text', text: 'Here you go' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }] },
         { role: 'assistant', content: 'Sunny.' },
         { role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] },

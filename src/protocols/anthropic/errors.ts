@@ -14,7 +14,10 @@
 //   504                            → timeout_error (Anthropic's GatewayTimeoutError type)
 // A 502 whose upstream cause was 429/503/529 (the provider was saturated) also becomes overloaded_error,
 // which Anthropic clients treat as "retry later" exactly like a real 529.
-// The HTTP status the gateway answers with is unchanged; only the body wording follows Anthropic.
+// The HTTP status the gateway answers with is unchanged (only the body wording follows Anthropic), except
+// for an upstream's own overload as the final failure (503 upstream_overloaded caused by a 529): answered
+// 529 overloaded_error, as Anthropic answers it (its SDKs and Claude Code retry it). The gateway's own
+// max_connections overflow stays 503.
 
 import type { GatewayError } from '../../contracts/index.ts';
 import type { AnthropicErrorBody, AnthropicErrorType } from './wire-types.ts';
@@ -33,6 +36,11 @@ export function anthropicErrorType(status: number, type?: string | null): Anthro
     case 504: return 'timeout_error';
     default: return status >= 500 ? 'api_error' : 'invalid_request_error';
   }
+}
+
+/** The HTTP status for an error on this surface: 529 for an upstream's overload (see the header). */
+export function anthropicErrorStatus(error: GatewayError): number {
+  return error.code === 'upstream_overloaded' && error.cause === 529 ? 529 : error.status;
 }
 
 /** `{type:'error', error:{type, message}}` for a status, our error type/code, and a message. */

@@ -1,9 +1,11 @@
 // Canonical (OpenAI Chat Completions) response → Anthropic Message object, plus the small mappings the
 // stream encoder shares: finish_reason → stop_reason, canonical usage → Anthropic usage, message ids.
 //
-// - Content order: thinking (from reasoning_content, empty signature: the gateway cannot sign), text,
-//   then one tool_use block per tool call with input = the parsed arguments. Arguments that are not a
-//   JSON object (a truncated call, say) are kept as {"raw_arguments": "<text>"} rather than lost.
+// - Content order: thinking, text, then one tool_use block per tool call. Thinking is the message's signed
+//   `thinking_blocks` (thinking with its signature, redacted_thinking with its data), in order, when the
+//   upstream sent them (an Anthropic one); else one thinking block from reasoning_content with an empty
+//   signature (the gateway cannot sign). Each tool_use has input = the parsed arguments; arguments that
+//   are not a JSON object (a truncated call, say) are kept as {"raw_arguments": "<text>"} rather than lost.
 // - stop_reason: stop → end_turn, length → max_tokens, tool_calls/function_call → tool_use,
 //   content_filter → refusal; a 'stop' answer that still carries tool calls reports tool_use.
 // - usage: input_tokens = prompt − cached (Anthropic counts cache reads separately),
@@ -67,7 +69,9 @@ export function canonicalToAnthropic(res: ChatResponse, requestedModel: string):
   const content: AnthropicContentBlock[] = [];
   const message = choice?.message;
   if (message) {
-    if (typeof message.reasoning_content === 'string' && message.reasoning_content !== '') {
+    if (message.thinking_blocks) {
+      for (const block of message.thinking_blocks) content.push(block.type === 'thinking' ? { type: 'thinking', thinking: block.thinking, signature: block.signature } : { type: 'redacted_thinking', data: block.data });
+    } else if (typeof message.reasoning_content === 'string' && message.reasoning_content !== '') {
       content.push({ type: 'thinking', thinking: message.reasoning_content, signature: '' });
     }
     const text = messageText(message);

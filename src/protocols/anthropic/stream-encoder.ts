@@ -8,6 +8,10 @@
 // - reasoning_content opens a thinking block (thinking_delta), content a text block (text_delta), and each
 //   new tool_call index a tool_use block (input {} at start, then input_json_delta with partial_json).
 //   Only one block is open at a time: opening a block closes the open one. Block indices are sequential.
+// - thinking_blocks (signed reasoning, src/contracts/thinking.ts): a signed thinking entry ends the thinking
+//   block its reasoning_content opened (one is opened if none is, e.g. display "omitted") with a
+//   signature_delta, then closes it, so the next thinking text starts a new block as upstream did; a
+//   redacted entry is a redacted_thinking block of its own (start with its data, then stop).
 // - A finish_reason closes the open block and records the stop_reason; message_delta (with the final
 //   usage, cumulative) and message_stop are written by finish(), since usage usually arrives after it.
 // - Every block started is stopped exactly once: finish() and fail() close whatever is still open.
@@ -16,7 +20,7 @@
 // - Only choice 0 is encoded. After finish()/fail() every call returns ''.
 
 import { isGatewayError, usageFromWire } from '../../contracts/index.ts';
-import type { ChatChunk, GatewayError, Usage } from '../../contracts/index.ts';
+import type { ChatChunk, GatewayError, ThinkingBlock, Usage } from '../../contracts/index.ts';
 import { anthropicErrorBody, anthropicErrorFromGateway } from './errors.ts';
 import { anthropicMessageId, anthropicUsage, stopReasonFromFinish } from './from-canonical.ts';
 import { encodeToolUseId } from './tool-ids.ts';
@@ -34,7 +38,7 @@ export interface AnthropicStreamEncoderOptions {
 /** Any error the encoder can report: a GatewayError, or a bare status/type/message triple. */
 export type StreamFailure = GatewayError | { status: number; type?: string; message: string };
 
-type BlockKind = 'text' | 'thinking' | 'tool_use';
+type BlockKind = 'text' | 'thinking' | 'redacted_thinking' | 'tool_use';
 
 /** Frames one event as SSE: `event: <type>\ndata: <json>\n\n`. */
 export function encodeSseEvent(event: AnthropicStreamEvent): string {
@@ -95,6 +99,7 @@ export class AnthropicStreamEncoder {
       this.ensureBlock(out, 'thinking');
       this.emitDelta(out, { type: 'thinking_delta', thinking: delta.reasoning_content });
     }
+    if (delta.thinking_blocks) this.signedBlocks(out, delta.thinking_blocks);
     if (typeof delta.content === 'string' && delta.content !== '') {
       this.ensureBlock(out, 'text');
       this.emitDelta(out, { type: 'text_delta', text: delta.content });
@@ -190,6 +195,23 @@ export class AnthropicStreamEncoder {
         },
       },
     });
+  }
+
+  /** Signed reasoning: a signature ends its thinking block; a redacted block stands alone (see the header). */
+  private signedBlocks(out: AnthropicStreamEvent[], blocks: readonly ThinkingBlock[]): void {
+    for (const block of blocks) {
+      if (block.type === 'thinking') {
+        this.ensureBlock(out, 'thinking');
+        if (block.thinking) this.emitDelta(out, { type: 'thinking_delta', thinking: block.thinking });
+        this.emitDelta(out, { type: 'signature_delta', signature: block.signature });
+      } else if (block.type === 'redacted_thinking') {
+        this.closeOpen(out);
+        this.openBlock(out, 'redacted_thinking', { type: 'redacted_thinking', data: block.data });
+      } else {
+        continue;
+      }
+      this.closeOpen(out);
+    }
   }
 
   /** Makes sure a text/thinking block is the open one (closing any other kind first). */

@@ -18,7 +18,7 @@ import type { ChunkEncoder } from '../../stream/encoders.ts';
 import { countChatPrompt, countTools, newCountBudget } from '../../tokens/count.ts';
 import { type InboundSurface, authenticateSurface } from '../surface.ts';
 import { methodNotAllowed } from '../../http/method-not-allowed.ts';
-import { anthropicErrorFromGateway } from './errors.ts';
+import { anthropicErrorFromGateway, anthropicErrorStatus } from './errors.ts';
 import { canonicalToAnthropic, countTokensResponse } from './from-canonical.ts';
 import { AnthropicStreamEncoder } from './stream-encoder.ts';
 import { anthropicToCanonical, countTokensRequest } from './to-canonical.ts';
@@ -54,6 +54,7 @@ export const anthropicSurface: InboundSurface = {
   claims: (method, path, headers) => isAnthropicPath(method, path) || isAnthropicModelsRequest(method, path, headers),
   // Anthropic's error shape; route onError plugins may still reshape it, as on the OpenAI surface.
   errorBody: (err, requestId) => anthropicErrorFromGateway(err, requestId),
+  errorStatus: anthropicErrorStatus,
   // The Anthropic SDK reads it into `_request_id` and `error.requestID`; Claude Code quotes it.
   requestIdHeader: 'request-id',
   async serve(s) {

@@ -5,22 +5,26 @@
 // - `system` (string or text blocks) becomes the first message, role 'system'.
 // - user blocks: tool_result → role 'tool' messages (emitted first, in order), then the remaining
 //   text/image blocks as one user message. Images inside a tool_result cannot ride on an OpenAI tool
-//   message, so they move to that trailing user message. is_error results are prefixed "Error: ".
+//   message, so they move to that trailing user message. is_error results are prefixed "Error: " and
+//   flagged `is_error: true` (an Anthropic upstream gets the flag and the unprefixed text back).
 // - assistant blocks: text → content, tool_use → tool_calls (arguments = JSON.stringify(input)),
-//   thinking → reasoning_content (adapters may drop it), redacted_thinking → dropped.
+//   thinking → reasoning_content (joined text); signed thinking and redacted_thinking blocks also →
+//   thinking_blocks, in order (sent back unchanged to an Anthropic upstream; see thinking.ts).
 // - tool_use ids (and tool_result.tool_use_id) that carry opaque provider data are split back into the
 //   canonical id + extra_content (see tool-ids.ts; e.g. Gemini's thoughtSignature survives Claude Code).
 // - tools → function tools; tool_choice auto/any/tool/none → auto/required/named/none;
 //   disable_parallel_tool_use → parallel_tool_calls: false; stop_sequences → stop; metadata.user_id → user.
-// - temperature and top_p (0..1, Anthropic's range) pass through; top_k, thinking and service fields are dropped.
+// - temperature and top_p (0..1, Anthropic's range) pass through; `thinking` → anthropic_thinking, unchanged
+//   (thinking.ts); top_k and service fields are dropped.
 // - cache_control breakpoints (TTL included) stay on the canonical parts, tool results and tools they were
 //   sent on (system blocks carrying one stay blocks), so an Anthropic upstream gets them exactly; adapters
 //   for upstreams that do not take them remove them. Breakpoints on tool_use blocks are dropped.
 // - Server tools and block types with no OpenAI equivalent (document, file images, ...) are rejected
 //   with a 400 naming the field, rather than silently changing the conversation.
 
-import { errors } from '../../contracts/index.ts';
+import { errors, toolErrorText } from '../../contracts/index.ts';
 import type { CacheControl, ChatMessage, ChatRequest, ContentPart, JsonObject, ToolCall, ToolChoice, ToolDefinition } from '../../contracts/index.ts';
+import { AssistantThinking, thinkingConfig } from './thinking.ts';
 import { decodeToolUseId } from './tool-ids.ts';
 import type { AnthropicCountTokensRequest, AnthropicMessagesRequest } from './wire-types.ts';
 
@@ -97,6 +101,8 @@ function convert(body: unknown, requireMaxTokens: boolean): ChatRequest {
     if (!Array.isArray(req.tools)) bad('tools', '`tools` must be an array');
     if (req.tools.length > 0) out.tools = req.tools.map((t, i) => convertTool(t, `tools[${i}]`));
   }
+  const thinking = thinkingConfig(req.thinking);
+  if (thinking) out.anthropic_thinking = thinking;
   if (req.tool_choice !== undefined && req.tool_choice !== null) {
     const { choice, parallel } = convertToolChoice(req.tool_choice);
     out.tool_choice = choice;
@@ -184,23 +190,27 @@ function toolResult(b: Obj, p: string, trailingParts: ContentPart[]): ChatMessag
   } else if (content !== undefined && content !== null) {
     bad(`${p}.content`, `\`${p}.content\` must be a string or an array of text/image blocks`);
   }
-  if (b.is_error === true) text = text === '' ? 'Error' : `Error: ${text}`;
+  const failed = b.is_error === true;
+  if (failed) text = toolErrorText(text);
   // A breakpoint on the result (or inside it) stays on its text, so the cached prefix ends where the client put it.
-  if (breakpoint.cache_control != null) return { role: 'tool', tool_call_id: id, content: [withCache({ type: 'text', text }, breakpoint, p)] };
-  return { role: 'tool', tool_call_id: id, content: text };
+  const msg: ChatMessage = breakpoint.cache_control != null
+    ? { role: 'tool', tool_call_id: id, content: [withCache({ type: 'text', text }, breakpoint, p)] }
+    : { role: 'tool', tool_call_id: id, content: text };
+  if (failed) msg.is_error = true;
+  return msg;
 }
 
 function convertAssistant(blocks: unknown[], param: string): ChatMessage {
   const texts: ContentPart[] = [];
-  const thinking: string[] = [];
+  let thinking: AssistantThinking | undefined;
   const toolCalls: ToolCall[] = [];
   blocks.forEach((b, i) => {
     const p = `${param}[${i}]`;
     if (!isObj(b)) bad(p, `\`${p}\` must be a content block object`);
     switch (b.type) {
       case 'text': texts.push(withCache({ type: 'text', text: str(b.text, `${p}.text`) }, b, p)); break;
-      case 'thinking': thinking.push(str(b.thinking, `${p}.thinking`)); break;
-      case 'redacted_thinking': break;
+      case 'thinking': (thinking ??= new AssistantThinking()).thinking(b, p); break;
+      case 'redacted_thinking': (thinking ??= new AssistantThinking()).redacted(b, p); break;
       case 'tool_use': {
         const input = b.input === undefined ? {} : b.input;
         const { id, extra } = decodeToolUseId(str(b.id, `${p}.id`));
@@ -216,7 +226,10 @@ function convertAssistant(blocks: unknown[], param: string): ChatMessage {
   const cached = texts.some((t) => t.cache_control);
   const msg: ChatMessage = { role: 'assistant', content: cached ? texts : texts.length > 0 ? joined : toolCalls.length > 0 ? null : '' };
   if (toolCalls.length > 0) msg.tool_calls = toolCalls;
-  if (thinking.length > 0) msg.reasoning_content = thinking.join('');
+  if (thinking) {
+    if (thinking.texts.length > 0) msg.reasoning_content = thinking.texts.join('');
+    if (thinking.blocks.length > 0) msg.thinking_blocks = thinking.blocks;
+  }
   return msg;
 }
 
@@ -231,7 +244,7 @@ function imagePart(source: unknown, param: string): ContentPart {
 }
 
 function unsupportedBlock(type: unknown, param: string, where: string): never {
-  bad(`${param}.type`, `Content block type ${JSON.stringify(type ?? null)} is not supported in ${where} content by this gateway; use text, image, tool_use or tool_result blocks`);
+  bad(`${param}.type`, `Content block type ${JSON.stringify(type ?? null)} is not supported in ${where} content by this gateway; use text, image, tool_use, tool_result, thinking or redacted_thinking blocks`);
 }
 
 function convertTool(raw: unknown, param: string): ToolDefinition {

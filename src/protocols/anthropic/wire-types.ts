@@ -117,7 +117,8 @@ export interface AnthropicTextBlock { type: 'text'; text: string }
 export interface AnthropicThinkingBlock { type: 'thinking'; thinking: string; signature: string }
 export interface AnthropicToolUseBlock { type: 'tool_use'; id: string; name: string; input: JsonValue }
 
-export type AnthropicContentBlock = AnthropicTextBlock | AnthropicThinkingBlock | AnthropicToolUseBlock;
+export interface AnthropicRedactedThinkingBlock { type: 'redacted_thinking'; data: string }
+export type AnthropicContentBlock = AnthropicTextBlock | AnthropicThinkingBlock | AnthropicRedactedThinkingBlock | AnthropicToolUseBlock;
 
 export type AnthropicStopReason =
   | 'end_turn'

@@ -4,6 +4,9 @@
 // every tool_use answered by a tool_result in the very next user turn with the tool_result blocks
 // first, no empty text blocks, tool ids/names matching Anthropic's patterns, base64 images with an
 // allowed media type, temperature in 0..1. Errors use Anthropic's {"type":"error","error":{...}}.
+// Extended thinking as Anthropic enforces it: every thinking / redacted_thinking block sent back must be
+// one the fake issued, unmodified (text + signature, or data), and with thinking on, an assistant turn
+// whose tool_use the request answers must start with its thinking block (`issuedThinking` records them).
 
 import { type Spec, any, arr, bool, check, isBase64, nul, num, obj, oneOf, str, tagged } from './spec.ts';
 import { type Incoming, type StrictFake, type Turn, jsonContentType, noClientCredentials, startStrictFake } from './strict-server.ts';
@@ -72,14 +75,58 @@ export const MESSAGES_REQUEST: Spec = obj({
   top_k: num({ int: true, min: 0 }),
   tools: arr(tool),
   tool_choice: toolChoice,
-  thinking: obj({ 'type!': str({ enum: ['enabled', 'disabled'] }), budget_tokens: num({ int: true, min: 1024 }) }),
+  thinking: obj({ 'type!': str({ enum: ['enabled', 'disabled', 'adaptive'] }), budget_tokens: num({ int: true, min: 1024 }), display: str({ enum: ['summarized', 'omitted'] }) }),
   service_tier: str({ enum: ['auto', 'standard_only'] }),
   container: str(),
   mcp_servers: arr(any),
   context_management: any,
 });
 
-interface Block { type: string; id?: string; tool_use_id?: string; source?: { type: string; data?: string } }
+interface Block { type: string; id?: string; tool_use_id?: string; source?: { type: string; data?: string }; thinking?: string; signature?: string; data?: string }
+
+/** Thinking blocks the fake issued: `thinking:<signature>` → text, `redacted:<data>`. */
+export type IssuedThinking = Map<string, string>;
+
+/** Anthropic's rules for thinking blocks sent back (see the header). */
+function thinkingProblems(body: { thinking?: { type?: string }; messages?: Array<{ role: string; content: unknown }> }, issued: IssuedThinking): string[] {
+  const problems: string[] = [];
+  const messages = Array.isArray(body.messages) ? body.messages : [];
+  messages.forEach((m, i) => blocksOf(m.content).forEach((b, j) => {
+    if (b.type === 'thinking' && issued.get(`thinking:${b.signature}`) !== b.thinking) problems.push(`messages.${i}.content.${j}: Invalid \`signature\` in \`thinking\` block`);
+    if (b.type === 'redacted_thinking' && !issued.has(`redacted:${b.data}`)) problems.push(`messages.${i}.content.${j}: Invalid \`data\` in \`redacted_thinking\` block`);
+  }));
+  const on = body.thinking?.type === 'enabled' || body.thinking?.type === 'adaptive';
+  const last = messages.length - 2; // the assistant turn whose tool_use the final user turn answers
+  if (on && last >= 0 && messages[last].role === 'assistant' && blocksOf(messages[last].content).some((b) => b.type === 'tool_use')) {
+    const first = blocksOf(messages[last].content)[0];
+    if (first.type !== 'thinking' && first.type !== 'redacted_thinking') {
+      problems.push(`messages.${last}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${first.type}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block (preceeding the lastmost set of \`tool_use\` and \`tool_result\` blocks). To avoid this requirement, disable \`thinking\`.`);
+    }
+  }
+  return problems;
+}
+
+/** Records the thinking blocks in a body the fake served (a JSON message or an SSE stream). */
+function rememberThinking(text: string, issued: IssuedThinking): void {
+  const blocks: Block[] = [];
+  if (text.trimStart().startsWith('{')) blocks.push(...blocksOf((JSON.parse(text) as { content?: unknown }).content));
+  else {
+    const open = new Map<number, Block>();
+    for (const line of text.split('\n')) {
+      if (!line.startsWith('data: ')) continue;
+      const e = JSON.parse(line.slice(6)) as { type: string; index?: number; content_block?: Block; delta?: { type: string; thinking?: string; signature?: string } };
+      if (e.type === 'content_block_start' && e.content_block) open.set(e.index!, { ...e.content_block });
+      const b = e.index === undefined ? undefined : open.get(e.index);
+      if (e.type === 'content_block_delta' && b && e.delta?.type === 'thinking_delta') b.thinking = (b.thinking ?? '') + e.delta.thinking;
+      if (e.type === 'content_block_delta' && b && e.delta?.type === 'signature_delta') b.signature = (b.signature ?? '') + e.delta.signature;
+      if (e.type === 'content_block_stop' && b) blocks.push(b);
+    }
+  }
+  for (const b of blocks) {
+    if (b.type === 'thinking' && b.signature) issued.set(`thinking:${b.signature}`, b.thinking ?? '');
+    if (b.type === 'redacted_thinking') issued.set(`redacted:${b.data}`, '');
+  }
+}
 
 function blocksOf(content: unknown): Block[] {
   return Array.isArray(content) ? (content as Block[]) : [];
@@ -139,7 +186,7 @@ export interface AnthropicFakeOptions {
   defaultTurn?: Turn;
 }
 
-export function validateAnthropic(incoming: Incoming, opts: AnthropicFakeOptions): string[] {
+export function validateAnthropic(incoming: Incoming, opts: AnthropicFakeOptions, issued: IssuedThinking = new Map()): string[] {
   const problems: string[] = [];
   if (incoming.method !== 'POST' || incoming.url.pathname !== '/v1/messages') {
     return [`404 unknown endpoint ${incoming.method} ${incoming.url.pathname} (expected POST /v1/messages)`];
@@ -154,23 +201,32 @@ export function validateAnthropic(incoming: Incoming, opts: AnthropicFakeOptions
   if (incoming.body === undefined) return [...problems, 'the body is not JSON'];
   problems.push(...check(incoming.body, MESSAGES_REQUEST));
   if (problems.length === 0) problems.push(...semanticProblems(incoming.body as Parameters<typeof semanticProblems>[0]));
+  if (problems.length === 0) problems.push(...thinkingProblems(incoming.body as Parameters<typeof thinkingProblems>[0], issued));
   return problems;
 }
 
 export function anthropicError(status: number, message: string): Response {
-  const type = status === 401 ? 'authentication_error' : status === 404 ? 'not_found_error' : status >= 500 ? 'api_error' : 'invalid_request_error';
+  const type = status === 401 ? 'authentication_error' : status === 404 ? 'not_found_error' : status === 529 ? 'overloaded_error' : status >= 500 ? 'api_error' : 'invalid_request_error';
   return new Response(JSON.stringify({ type: 'error', error: { type, message }, request_id: 'req_fake' }), {
     status,
     headers: { 'content-type': 'application/json', 'request-id': 'req_fake' },
   });
 }
 
-export function startAnthropicFake(opts: AnthropicFakeOptions): StrictFake {
-  return startStrictFake({
+export interface AnthropicFake extends StrictFake {
+  /** Every thinking block the fake has served (see IssuedThinking). */
+  readonly issuedThinking: IssuedThinking;
+}
+
+export function startAnthropicFake(opts: AnthropicFakeOptions): AnthropicFake {
+  const issued: IssuedThinking = new Map();
+  const fake = startStrictFake({
     name: 'anthropic',
-    validate: (incoming) => validateAnthropic(incoming, opts),
+    validate: (incoming) => validateAnthropic(incoming, opts, issued),
+    onServe: (text) => rememberThinking(text, issued),
     errorResponse: anthropicError,
     isStream: (incoming) => (incoming.body as { stream?: unknown } | undefined)?.stream === true,
     defaultTurn: opts.defaultTurn ?? { json: 'anthropic/conformance-text.json', sse: 'anthropic/conformance-text.sse' },
   });
+  return { ...fake, issuedThinking: issued };
 }
