@@ -21,6 +21,8 @@ export { routeResponse } from './route-response.ts';
 export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCall, surface: Surface): Promise<Response> {
   const gw = ex.gw;
   const key = ex.key!;
+  // A `<key>-<provider>` suffix pins like the x-switchyard-provider header (which wins when both are sent).
+  if (ex.keyPin !== undefined) call.pinProvider ??= ex.keyPin;
   let model: CompiledModel | undefined;
   let plan: Plan;
   let multiplier: number;
