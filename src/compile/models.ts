@@ -51,6 +51,7 @@ export function compileModels(config: GatewayConfig, providers: ReadonlyMap<stri
       priceSource: mc.price ? 'config' : hit ? `catalog:${hit.entry}` : 'none',
       fallbacks: mc.fallbacks ?? [],
       maxOutputTokens: mc.max_output_tokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
+      outputCap: mc.max_output_tokens,
       limits: config.limits?.models?.[name],
     }));
   }

@@ -68,7 +68,13 @@ export interface CompiledModel {
   /** Where the price came from: 'config' (gateway.yaml), 'catalog:<entry>' (price-catalog.json) or 'none'. */
   readonly priceSource: 'config' | 'none' | `catalog:${string}`;
   readonly fallbacks: readonly string[];
+  /** Output tokens reserved per choice when a request sets no cap (max_output_tokens, default 4096). */
   readonly maxOutputTokens: number;
+  /**
+   * max_output_tokens when set in gateway.yaml: for keys with a budget, the most output a request may ask
+   * for; the gateway lowers (or sets) the request's cap to it, so the reservation is a hard bound.
+   */
+  readonly outputCap?: number;
   readonly limits?: LimitSpec;
 }
 

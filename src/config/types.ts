@@ -135,7 +135,7 @@ export interface KeyConfig {
   limits?: LimitSpec;
   /** Response cache opt-in (true) / opt-out (false) for this key. */
   cache?: boolean;
-  /** May pin a request to one provider with the x-switchyard-provider header. */
+  /** May pin a request to one provider with the x-switchyard-provider header or a `<key>-<provider>` suffix. */
   can_pin?: boolean;
 }
 

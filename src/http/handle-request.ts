@@ -105,7 +105,7 @@ async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url:
     if (target.kind === 'unknown') {
       throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_route', message: `Unknown path ${req.method} ${url.pathname}. ${target.hint.replaceAll('<gateway>', GATEWAY_ADDRESS + route.path)}` });
     }
-    ex.key = authenticate(gw, req.headers, ex, rt.runtimeKeyLookup); // the exchange looks the address up only if asked
+    ex.key = authenticate(gw, req.headers, ex, rt.runtimeKeyLookup, undefined, ex); // the exchange looks the address up only if asked
     scope.keyName = ex.key.name;
     scope.group = ex.key.group;
     if (target.kind === 'models') return await routeJson(ex, listModels(gw, ex, target.id));

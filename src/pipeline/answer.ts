@@ -73,10 +73,11 @@ export async function answer(ctx: AnswerContext, plan: Plan): Promise<Response> 
     // Owed from here: a route plugin failing below changes the answer, not the bill.
     charge(ex, { target: result.target, usage, usageSource: source, costMicros: cost, stream: false, partial: false });
     addCostHeaders(headers, usage, cost);
-    // expose_upstream: false: the answer names the public model, never the upstream's; invalid upstream usage
-    // is replaced by the usage billed. Either changes the bytes, so the verbatim body no longer serves.
+    // expose_upstream: false: the answer names the public model, never the upstream's; missing or invalid
+    // upstream usage is replaced by the usage billed (the estimate, as a stream's usage chunk carries it).
+    // Either changes the bytes, so the verbatim body no longer serves.
     const renamed = !gw.exposeUpstream && renameModel(result.body, publicModel(ex, call));
-    const rebilled = invalid !== undefined && usage !== undefined && replaceUsage(result.body, usage);
+    const rebilled = source === 'estimated' && usage !== undefined && replaceUsage(result.body, usage, call.operation);
     let response: Response;
     if (result.verbatim !== undefined && !renamed && !rebilled && !surface.shapeBody && !ex.route.plugins.length && !cacheable) {
       // Fast path: the upstream body is already the answer; forward its bytes without re-serialising.
@@ -153,11 +154,16 @@ function renameModel(body: JsonValue, name: string): boolean {
   return true;
 }
 
-/** Puts the usage the gateway billed in place of an upstream's invalid usage object; true if it did. */
-function replaceUsage(body: JsonValue, usage: Usage): boolean {
+/**
+ * Puts the usage the gateway billed (an estimate) in place of an upstream's missing or invalid usage
+ * object, in the answer's own shape: a Responses object's names, else OpenAI's (embeddings without
+ * completion_tokens). Surfaces (Anthropic, Gemini, Responses from chat) translate it from there. True if it did.
+ */
+function replaceUsage(body: JsonValue, usage: Usage, operation: string): boolean {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return false;
   const old = body.usage;
-  if (old && typeof old === 'object' && !Array.isArray(old) && 'input_tokens' in old) body.usage = usageToResponsesWire(usage) as unknown as JsonValue;
+  if (body.object === 'response' || (old && typeof old === 'object' && !Array.isArray(old) && 'input_tokens' in old)) body.usage = usageToResponsesWire(usage) as unknown as JsonValue;
+  else if (operation === 'embeddings') body.usage = { prompt_tokens: usage.prompt_tokens, total_tokens: usage.total_tokens };
   else body.usage = usageToWire(usage) as unknown as JsonValue;
   return true;
 }

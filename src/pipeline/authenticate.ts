@@ -1,6 +1,8 @@
 // Authenticates a caller by its key (Authorization: Bearer, x-api-key or api-key), looked up by
 // sha256 digest and confirmed with a constant-time compare; then checks revocation, expiry and
 // allowed IPs (a revoked or expired key gets its own code, so its owner knows to ask for a new one).
+// One API's channel pinning by key suffix, `<key>-<provider>` (keys with can_pin), is tried only when the
+// whole presented string is no key: ordinary keys pay nothing for it.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { GatewayError } from '../contracts/errors.ts';
@@ -49,12 +51,19 @@ function wrongScheme(scheme: string, accepted: string): GatewayError {
 /** The client's address, or where to find it when a key's allow_ips needs it (the exchange itself has a lazy getter). */
 export type ClientIpSource = string | (() => string) | { readonly clientIp: string };
 
-export function authenticate(gw: CompiledGateway, headers: Headers, clientIpOf: ClientIpSource, lookupRuntime?: KeyLookup, now = Date.now()): CompiledKey {
-  return authenticateKey(gw, presentedKey(headers), clientIpOf, lookupRuntime, now);
+/** Where a `<key>-<provider>` suffix pin is recorded (the exchange). */
+export interface PinSink {
+  keyPin?: string;
+}
+
+export function authenticate(gw: CompiledGateway, headers: Headers, clientIpOf: ClientIpSource, lookupRuntime?: KeyLookup, now = Date.now(), pins?: PinSink): CompiledKey {
+  return authenticateKey(gw, presentedKey(headers), clientIpOf, lookupRuntime, now, KEY_HEADERS, pins);
 }
 
 /** Authenticates a key a protocol surface found wherever its clients send it (a header, a query parameter). */
-export function authenticateKey(gw: CompiledGateway, presented: string | undefined, clientIpOf: ClientIpSource, lookupRuntime?: KeyLookup, now = Date.now(), accepted = KEY_HEADERS): CompiledKey {
+export function authenticateKey(
+  gw: CompiledGateway, presented: string | undefined, clientIpOf: ClientIpSource, lookupRuntime?: KeyLookup, now = Date.now(), accepted = KEY_HEADERS, pins?: PinSink,
+): CompiledKey {
   if (!presented) {
     throw new GatewayError({
       status: 401, type: 'authentication_error', code: 'missing_api_key',
@@ -63,7 +72,7 @@ export function authenticateKey(gw: CompiledGateway, presented: string | undefin
   }
   // A config key already confirmed on this snapshot skips the sha256 and compare; runtime keys are always
   // looked up (they can be revoked between two requests).
-  const key = gw.confirmedKeys.get(presented) ?? lookUp(gw, presented, lookupRuntime);
+  const key = gw.confirmedKeys.get(presented) ?? lookUp(gw, presented, lookupRuntime) ?? pinnedKey(gw, presented, lookupRuntime, pins);
   if (key.revokedAt !== undefined) {
     throw new GatewayError({
       status: 401, type: 'authentication_error', code: 'revoked_api_key',
@@ -86,18 +95,44 @@ export function authenticateKey(gw: CompiledGateway, presented: string | undefin
   return key;
 }
 
-function lookUp(gw: CompiledGateway, presented: string, lookupRuntime: KeyLookup | undefined): CompiledKey {
+/** The key whose digest is that of `presented`, or undefined. */
+function lookUp(gw: CompiledGateway, presented: string, lookupRuntime: KeyLookup | undefined): CompiledKey | undefined {
   const digestBytes = createHash('sha256').update(presented).digest();
   const digest = digestBytes.toString('hex');
   const fromConfig = gw.keysByDigest.get(digest);
   const key = fromConfig ?? lookupRuntime?.(digest);
-  if (!key || !timingSafeEqual(Buffer.from(key.digest, 'hex'), digestBytes)) {
-    throw new GatewayError({
-      status: 401, type: 'authentication_error', code: 'invalid_api_key',
-      message: 'The API key is not valid for this Switchyard gateway. Use a key issued by this gateway\'s operator (a provider key such as an OpenAI key will not work here).',
-    });
-  }
+  if (!key || !timingSafeEqual(Buffer.from(key.digest, 'hex'), digestBytes)) return undefined;
   if (fromConfig && gw.confirmedKeys.size < MAX_CONFIRMED) gw.confirmedKeys.set(presented, fromConfig);
+  return key;
+}
+
+const INVALID_KEY = 'The API key is not valid for this Switchyard gateway. Use a key issued by this gateway\'s operator (a provider key such as an OpenAI key will not work here).';
+
+function invalidKey(detail = ''): GatewayError {
+  return new GatewayError({ status: 401, type: 'authentication_error', code: 'invalid_api_key', message: INVALID_KEY + detail });
+}
+
+/**
+ * `<key>-<provider>` (One API's `ONE_API_KEY-CHANNEL_ID`), for a presented string that is no key: split at
+ * the last '-' (keys may contain '-'); the prefix must be a key with can_pin, the suffix a provider its group
+ * may reach. The pin is recorded in `pins`. Otherwise 401 invalid_api_key; its message says what the prefix
+ * proves (the caller holds that key) and no more: never a key name, never the suffix, never other keys.
+ */
+function pinnedKey(gw: CompiledGateway, presented: string, lookupRuntime: KeyLookup | undefined, pins: PinSink | undefined): CompiledKey {
+  const dash = presented.lastIndexOf('-');
+  const key = dash > 0 && dash < presented.length - 1 ? lookUp(gw, presented.slice(0, dash), lookupRuntime) : undefined;
+  if (!key || !pins) throw invalidKey();
+  if (!key.canPin) {
+    throw invalidKey(' The part before its last "-" is a key of this gateway, but that key may not pin a provider with a "-<provider>" suffix ' +
+      '(it needs can_pin: true from the operator): send the key without the suffix.');
+  }
+  const provider = presented.slice(dash + 1);
+  const allowed = gw.groups.get(key.group)?.providers;
+  if (!gw.providers.has(provider) || (allowed && !allowed.has(provider))) {
+    throw invalidKey(' The part before its last "-" is a key of this gateway that may pin a provider, but the part after it is not the name of a provider ' +
+      'this key may use: send "<key>-<provider name>" with a provider name from gateway.yaml, or the key alone.');
+  }
+  pins.keyPin = provider;
   return key;
 }
 

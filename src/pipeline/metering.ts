@@ -106,12 +106,32 @@ export function usageOrEstimate(
   return { usage: { prompt_tokens: prompt, completion_tokens: completionTokens, total_tokens: prompt + completionTokens }, source: 'estimated', invalid };
 }
 
+/**
+ * The generated text of a non-streamed answer, in the order a stream delivers it (reasoning, content, then
+ * each tool call's name and arguments, as relay.ts collects deltas), so a request's estimate is the same
+ * streamed or not. A native Responses object's output items are read the same way.
+ */
 function completionTextOf(body: JsonValue): string {
-  const choices = (body as { choices?: Array<{ message?: { content?: unknown; tool_calls?: Array<{ function?: { arguments?: string } }> }; text?: unknown }> })?.choices;
+  const b = body as { object?: unknown; choices?: unknown; output?: unknown } | null;
+  if (b?.object === 'response' && Array.isArray(b.output)) return responsesOutputText(b.output);
+  const choices = b?.choices as Array<{ message?: { content?: unknown; reasoning_content?: unknown; tool_calls?: Array<{ function?: { name?: string; arguments?: string } }> }; text?: unknown }> | undefined;
   if (!Array.isArray(choices)) return '';
-  return choices.map((c) => {
+  let text = '';
+  for (const c of choices) {
+    const reasoning = c.message?.reasoning_content;
+    if (typeof reasoning === 'string') text += reasoning;
     const content = c.message?.content ?? c.text;
-    const text = typeof content === 'string' ? content : '';
-    return text + (c.message?.tool_calls ?? []).map((t) => t.function?.arguments ?? '').join('');
-  }).join('');
+    if (typeof content === 'string') text += content;
+    for (const t of c.message?.tool_calls ?? []) text += (t.function?.name ?? '') + (t.function?.arguments ?? '');
+  }
+  return text;
+}
+
+function responsesOutputText(output: unknown[]): string {
+  let text = '';
+  for (const item of output as Array<{ type?: string; content?: Array<{ text?: unknown }>; name?: unknown; arguments?: unknown }>) {
+    if (item?.type === 'message') for (const part of item.content ?? []) text += typeof part?.text === 'string' ? part.text : '';
+    else if (item?.type === 'function_call') text += (typeof item.name === 'string' ? item.name : '') + (typeof item.arguments === 'string' ? item.arguments : '');
+  }
+  return text;
 }

@@ -1,6 +1,7 @@
 // Which providers a call may reach: the key's group may be restricted to some providers
 // (groups.<name>.providers, One API's channel groups), and a key with can_pin may pin one request to
-// one provider with the `x-switchyard-provider` header (to test a channel). Both narrow the failover
+// one provider with the `x-switchyard-provider` header or a `<key>-<provider>` suffix (to test a channel;
+// authenticate.ts reads the suffix). Both narrow the failover
 // plan; without either the compiled plan is used as is (no allocation on the hot path).
 
 import { GatewayError } from '../contracts/errors.ts';
@@ -32,7 +33,7 @@ export function restrictPlan(plan: Plan, key: CompiledKey, group: CompiledGroup 
   if (pin !== undefined) {
     throw new GatewayError({
       status: 400, type: 'invalid_request_error', code: 'provider_not_serving', param: 'x-switchyard-provider',
-      message: `No provider named "${pin}" serves ${what} on this gateway. Pin one of the providers that serve it, or drop the x-switchyard-provider header.`,
+      message: `No provider named "${pin}" serves ${what} on this gateway. Pin one of the providers that serve it, or drop the pin (the x-switchyard-provider header or the key's "-<provider>" suffix).`,
     });
   }
   throw new GatewayError({

@@ -1,6 +1,7 @@
 // Serves one authenticated model call: resolve the model (and the fallbacks the key may use), run
-// plugins, admit (limits + budget reservation), then answer. Settling and metering happen once, in
-// finishRequest (finish.ts), called by the HTTP edge or the stream's finaliser.
+// plugins, cap a budgeted key's output (output-cap.ts), admit (limits + budget reservation), then answer.
+// Settling and metering happen once, in finishRequest (finish.ts), called by the HTTP edge or the
+// stream's finaliser.
 
 import { GatewayError } from '../contracts/errors.ts';
 import { leavesPrefix } from '../http/path-segments.ts';
@@ -13,6 +14,7 @@ import { runCanonicalHooks } from './canonical-hooks.ts';
 import { restrictPlan } from './provider-access.ts';
 import type { Plan } from './reservation.ts';
 import { CallAdmission } from './call-admission.ts';
+import { capOutput } from './output-cap.ts';
 import type { Exchange, InboundCall, Surface } from './types.ts';
 
 export type { Surface } from './types.ts';
@@ -21,6 +23,8 @@ export { routeResponse } from './route-response.ts';
 export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCall, surface: Surface): Promise<Response> {
   const gw = ex.gw;
   const key = ex.key!;
+  // A `<key>-<provider>` suffix pins like the x-switchyard-provider header (which wins when both are sent).
+  if (ex.keyPin !== undefined) call.pinProvider ??= ex.keyPin;
   let model: CompiledModel | undefined;
   let plan: Plan;
   let multiplier: number;
@@ -55,6 +59,8 @@ export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCal
     }
   }
 
+  // A budgeted key's request on a model with max_output_tokens asks for at most that (output-cap.ts).
+  if (model?.outputCap !== undefined && key.budgetMicros !== undefined) capOutput(call, model.outputCap);
   // Counting prompt tokens costs real CPU on long prompts: only done when a budget, a tpm limit or a
   // missing upstream usage needs it, and then once (call-admission.ts).
   const asked = new CallAdmission(gw, key, model, call, plan, priced, multiplier);

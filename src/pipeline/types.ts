@@ -44,6 +44,8 @@ export interface Exchange {
   readonly signal: AbortSignal;
   readonly scope: HookScope;
   key?: CompiledKey;
+  /** The provider pinned by the key's `-<provider>` suffix (One API's `KEY-CHANNEL`), set by authentication. */
+  keyPin?: string;
   call?: InboundCall;
   attempts: AttemptRecord[];
   /**

@@ -49,7 +49,7 @@ export interface InboundSurface {
 /** Authenticates the caller of a surface request and records it on the exchange (and plugin scope). */
 export function authenticateSurface(surface: InboundSurface, s: SurfaceRequest): CompiledKey {
   const presented = surface.presentedKey ? surface.presentedKey(s.req, s.search) : presentedKey(s.req.headers);
-  const key = authenticateKey(s.ex.gw, presented, s.ex, s.rt.runtimeKeyLookup, undefined, surface.keyHeaders); // the exchange looks the address up only if asked
+  const key = authenticateKey(s.ex.gw, presented, s.ex, s.rt.runtimeKeyLookup, undefined, surface.keyHeaders, s.ex); // the exchange looks the address up only if asked
   s.ex.key = key;
   s.ex.scope.keyName = key.name;
   s.ex.scope.group = key.group;
