@@ -131,6 +131,7 @@ async function compileWith({ config, hash, file, baseDir, env = process.env }: C
     },
     trustProxy: config.server?.trust_proxy ?? false,
     exposeUpstream: config.server?.expose_upstream ?? true,
+    publicUrl: config.server?.public_url?.replace(/\/+$/, '') || undefined,
     cors: compileCors(config.server?.cors),
     passthrough,
     secrets: collectSecrets(config, views),
