@@ -1,16 +1,24 @@
 // code-msg-envelope: the `{code, msg, ...body}` envelope some OpenAI-compatible aggregators add
 // (智增增: code 0 = success; ModelBridge: {"code":"105","msg":"token invalid.","success":false}).
 //
-// Provider scope (providers.X.plugins): onUpstreamResponse unwraps the envelope. A success code has the
-// envelope fields stripped so the adapter sees a plain OpenAI body; any other code (even with HTTP 200)
-// becomes a GatewayError. Bodies that are not JSON objects or lack the code field pass through untouched.
+// Provider scope (providers.X.plugins): onUpstreamResponse unwraps the envelope of buffered replies and
+// onUpstreamStreamEvent that of each stream event. A success code has the envelope fields stripped so the
+// adapter sees a plain OpenAI body or chunk; any other code (even with HTTP 200) becomes a GatewayError,
+// classified as the adapters classify upstream failures (envelopeError below): `auth_codes` and
+// "token invalid"-style messages → upstream_auth_failed; a code listed in `status_codes` → that HTTP
+// status through errorFromUpstreamStatus (e.g. 404 → upstream_not_found, not retried); a non-2xx reply →
+// its own status the same way; a 2xx reply → a retryable 502 upstream_error, so failover moves on (an
+// aggregator answering 200 {"code":1001,"msg":"余额不足"} is a failed channel). In a stream the error fails
+// the attempt before the first content (failover) and is the stream's error event after it.
+// Bodies that are not JSON objects or lack the code field pass through untouched.
 // Route scope (routes[].plugins): onResponse wraps JSON object bodies as {code: 0, msg: '', ...body}
 // and onError as {code: <error_code or HTTP status>, msg: <message>, ...errorBody}, keeping the status.
-// Streams are left alone (no onStreamEvent): the envelope is a property of buffered JSON bodies.
+// Streams sent to the client are not wrapped (no onStreamEvent).
 
 import {
   GatewayError,
   definePlugin,
+  errorFromUpstreamStatus,
   errors,
   parseRetryAfter,
   type ErrorView,
@@ -19,6 +27,7 @@ import {
   type PluginContext,
   type ResponseView,
   type UpstreamReply,
+  type UpstreamStreamEvent,
 } from '../src/contracts/index.ts';
 
 type Scalar = string | number | boolean;
@@ -34,6 +43,8 @@ export interface CodeMsgOptions {
   successField?: string;
   /** Codes that always mean "the upstream rejected our provider key". */
   authCodes: Scalar[];
+  /** Code (as a string) → the HTTP status it stands for (400-599), classified like that upstream status. */
+  statusCodes: ReadonlyMap<string, number>;
 }
 
 const scalar = { type: ['string', 'number', 'boolean'] };
@@ -49,6 +60,13 @@ export const optionsSchema: JsonObject = {
     error_code: { ...scalar, description: 'Code written into wrapped error bodies. Default: the HTTP status number.' },
     success_field: { type: 'string', minLength: 1, description: 'Optional boolean field (e.g. "success" for ModelBridge). false marks a failure on unwrap; wrapped bodies carry true/false; stripped on unwrap.' },
     auth_codes: { type: 'array', items: scalar, default: [], description: 'Codes that mean the upstream rejected the provider key (mapped to upstream_auth_failed). Messages such as "token invalid" are recognised without this.' },
+    status_codes: {
+      type: 'object',
+      propertyNames: { minLength: 1 },
+      additionalProperties: { type: 'integer', minimum: 400, maximum: 599 },
+      default: {},
+      description: 'Code → the HTTP status it stands for, e.g. {"1002": 404, "1003": 400, "1004": 429}. A listed code is an upstream error with that status: 400/404/413/422 are the client\'s request (4xx, not retried, not billed), 401/403 the provider key, 402/408/409/429/5xx retryable (subject to routing.retry.on). An unlisted code on a 2xx reply is a retryable 502 upstream_error.',
+    },
   },
 };
 
@@ -68,7 +86,14 @@ export function resolveOptions(raw: Readonly<JsonObject>): CodeMsgOptions {
     errorCode: isScalar(raw.error_code) ? raw.error_code : undefined,
     successField: typeof raw.success_field === 'string' && raw.success_field !== '' ? raw.success_field : undefined,
     authCodes: scalars(raw.auth_codes, []),
+    statusCodes: statusMap(raw.status_codes),
   };
+}
+
+function statusMap(raw: JsonValue | undefined): ReadonlyMap<string, number> {
+  const out = new Map<string, number>();
+  if (isObject(raw)) for (const [code, status] of Object.entries(raw)) if (typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 599) out.set(code, status);
+  return out;
 }
 
 function isObject(v: unknown): v is JsonObject {
@@ -104,37 +129,58 @@ function messageOf(body: JsonObject, opts: CodeMsgOptions): string {
   return 'no message';
 }
 
+/**
+ * The error an envelope failure stands for, classified as the adapters classify upstream failures:
+ * auth_codes → upstream_auth_failed; a status_codes code → errorFromUpstreamStatus(that status); a provider key
+ * rejection by HTTP status or message → upstream_auth_failed; a non-2xx reply → errorFromUpstreamStatus(its
+ * status); a 2xx reply (the aggregator's "HTTP 200, code != 0") → a retryable 502 upstream_error.
+ */
+export function envelopeError(code: JsonValue | undefined, msg: string, status: number, headers: Headers | undefined, opts: CodeMsgOptions, provider: string): GatewayError {
+  const shown = code === undefined ? `${opts.successField}=false` : `${opts.codeField} ${JSON.stringify(code)}`;
+  const text = `${shown}: ${msg}`;
+  const retryAfterMs = parseRetryAfter(headers?.get('retry-after'));
+  const key = isScalar(code) ? String(code) : undefined;
+  if (key !== undefined && opts.authCodes.some((c) => String(c) === key)) return errors.upstreamAuth(provider);
+  const mapped = key !== undefined ? opts.statusCodes.get(key) : undefined;
+  if (mapped !== undefined) return errorFromUpstreamStatus(provider, mapped, text, retryAfterMs);
+  if (looksLikeAuthFailure(code, msg, status, opts)) return errors.upstreamAuth(provider);
+  if (status < 200 || status >= 300) return errorFromUpstreamStatus(provider, status, text, retryAfterMs);
+  return new GatewayError({ status: 502, type: 'upstream_error', code: 'upstream_error', message: `Provider "${provider}" returned ${text}`, retryable: true, retryAfterMs });
+}
+
+/** The body without the envelope fields, or a GatewayError for a failure code; undefined when there is no envelope. */
+function unwrapBody(body: JsonObject, status: number, headers: Headers | undefined, opts: CodeMsgOptions, provider: string): JsonObject | undefined {
+  const hasCode = Object.prototype.hasOwnProperty.call(body, opts.codeField);
+  const successFlag = opts.successField !== undefined ? body[opts.successField] : undefined;
+  if (!hasCode && successFlag !== false) return undefined;
+  const code = body[opts.codeField];
+  const ok = hasCode && opts.successValues.some((v) => v === code) && successFlag !== false;
+  if (!ok) throw envelopeError(code, messageOf(body, opts).slice(0, 300), status, headers, opts, provider);
+  const stripped: JsonObject = {};
+  const drop = new Set([opts.codeField, opts.msgField, ...opts.extraStrip]);
+  if (opts.successField !== undefined) drop.add(opts.successField);
+  for (const [k, v] of Object.entries(body)) if (!drop.has(k)) stripped[k] = v;
+  return stripped;
+}
+
 /** Unwraps one upstream reply; exported for tests and for reuse outside the hook. */
 export function unwrapReply(reply: UpstreamReply, opts: CodeMsgOptions, provider: string): UpstreamReply {
   const body = parseObject(reply.text);
-  if (!body) return reply;
-  const hasCode = Object.prototype.hasOwnProperty.call(body, opts.codeField);
-  const successFlag = opts.successField !== undefined ? body[opts.successField] : undefined;
-  if (!hasCode && successFlag !== false) return reply;
+  const stripped = body && unwrapBody(body, reply.status, reply.headers, opts, provider);
+  return stripped ? { status: reply.status, headers: reply.headers, text: JSON.stringify(stripped) } : reply;
+}
 
-  const code = body[opts.codeField];
-  const ok = hasCode && opts.successValues.some((v) => v === code) && successFlag !== false;
-  if (ok) {
-    const stripped: JsonObject = {};
-    const drop = new Set([opts.codeField, opts.msgField, ...opts.extraStrip]);
-    if (opts.successField !== undefined) drop.add(opts.successField);
-    for (const [k, v] of Object.entries(body)) if (!drop.has(k)) stripped[k] = v;
-    return { status: reply.status, headers: reply.headers, text: JSON.stringify(stripped) };
-  }
-
-  const msg = messageOf(body, opts).slice(0, 300);
-  if (looksLikeAuthFailure(code, msg, reply.status, opts)) throw errors.upstreamAuth(provider);
-  const retryable = reply.status >= 500 || reply.status === 429;
-  const shownCode = code === undefined ? `${opts.successField}=false` : `${opts.codeField} ${JSON.stringify(code)}`;
-  throw new GatewayError({
-    status: 502,
-    type: 'upstream_error',
-    code: 'upstream_error',
-    message: `Provider "${provider}" returned ${shownCode}: ${msg}`,
-    retryable,
-    cause: reply.status >= 400 ? reply.status : undefined,
-    retryAfterMs: retryable ? parseRetryAfter(reply.headers.get('retry-after')) : undefined,
-  });
+/**
+ * Unwraps one stream event: `{code: 0, msg: "", ...chunk}` loses the envelope fields; a failure code throws
+ * (classified as on a 2xx reply: the stream's HTTP status was 2xx). Events without the fields (most
+ * aggregators put the envelope on some chunks only), `[DONE]` and non-JSON events pass unchanged.
+ */
+export function unwrapEvent(event: UpstreamStreamEvent, opts: CodeMsgOptions, provider: string): UpstreamStreamEvent | undefined {
+  // Most events carry neither field: skip the parse (the adapter parses every event again anyway).
+  if (!event.data.includes(`"${opts.codeField}"`) && (opts.successField === undefined || !event.data.includes(`"${opts.successField}"`))) return undefined;
+  const body = parseObject(event.data);
+  const stripped = body && unwrapBody(body, 200, undefined, opts, provider);
+  return stripped ? { ...event, data: JSON.stringify(stripped) } : undefined;
 }
 
 /** Wraps a successful JSON object body: envelope fields first, then the body. */
@@ -157,11 +203,18 @@ export function wrapErrorBody(body: JsonValue, status: number, opts: CodeMsgOpti
   return out;
 }
 
+const OPTIONS = 'options';
+
 export default definePlugin({
   name: 'code-msg-envelope',
   optionsSchema,
   onUpstreamResponse(reply: UpstreamReply, ctx: PluginContext): UpstreamReply {
     return unwrapReply(reply, resolveOptions(ctx.options), ctx.provider ?? 'upstream');
+  },
+  onUpstreamStreamEvent(event: UpstreamStreamEvent, ctx: PluginContext): UpstreamStreamEvent | undefined {
+    let opts = ctx.state.get(OPTIONS) as CodeMsgOptions | undefined; // resolved once per request, not per event
+    if (!opts) ctx.state.set(OPTIONS, (opts = resolveOptions(ctx.options)));
+    return unwrapEvent(event, opts, ctx.provider ?? 'upstream');
   },
   onResponse(response: ResponseView, ctx: PluginContext): ResponseView {
     return { ...response, body: wrapBody(response.body, resolveOptions(ctx.options)) };

@@ -445,3 +445,19 @@ test('the full example config shipped in examples/ is valid, with no warnings', 
   expect(r.lines).toEqual([`${file}: ok`]);
   expect(r.code).toBe(0);
 });
+
+describe('server.public_url', () => {
+  const cfg = (url: string) => `version: 1\nserver:\n  public_url: ${url}\nproviders:\n  mo: { adapter: mock, models: [m] }\n${KEY}`;
+
+  test('absolute http(s) URLs, with or without a path prefix, are accepted', () => {
+    for (const url of ['https://llm.example.com', 'http://10.0.0.5:3000/', 'https://example.com/llm']) expect(validate(cfg(url)).code).toBe(0);
+  });
+
+  test('a relative URL, another scheme, credentials, a query and a fragment are errors at their place', () => {
+    for (const url of ['llm.example.com', 'ftp://llm.example.com', 'https://user:pw@llm.example.com', 'https://llm.example.com/?x=1', 'https://llm.example.com/#a']) {
+      const r = validate(cfg(url));
+      expect(r.code).toBe(1);
+      expect(r.lines).toEqual([`${r.file}:3:15: server.public_url must be an absolute http(s) URL like https://llm.example.com or https://example.com/llm (no query, fragment or user:password@)`]);
+    }
+  });
+});

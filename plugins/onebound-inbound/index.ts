@@ -27,6 +27,12 @@
 // documented default. We do not default to yes: the gateway's cache is opt-in and a cached answer to a
 // chat prompt is not what most LLM callers expect.
 // `lang` is accepted and ignored (answers come from the model as is).
+// last_id: onebound's examples carry one (a numeric string unrelated to the call; the seed does not say
+// what it is). Every envelope here carries the gateway's id for the call (= request_id, the ledger row's
+// id), so clients that read the field find it; there is no sequential number to imitate.
+// Hints in error messages name onebound methods (`method=v1/models`), never the route's OpenAI paths (hints.ts).
+// Option `default_image_model`: the model for images/submit and v1/images/generations calls whose _o_args
+// name none (the seed's own MJ example sends only a prompt).
 
 import {
   GatewayError,
@@ -39,7 +45,8 @@ import {
   type ResponseView,
 } from '../../src/contracts/index.ts';
 import { type OneboundCode, gatewayErrorToOnebound, isOneboundError } from './codes.ts';
-import { type OneboundEnvelope, type ResultType, methodToPath, parseOneboundRequest, render, wrapError, wrapSuccess } from './envelope.ts';
+import { IMAGES_SUBMIT_PATH, type OneboundEnvelope, type ResultType, methodToPath, parseOneboundRequest, render, wrapError, wrapSuccess } from './envelope.ts';
+import { oneboundHints } from './hints.ts';
 import { type OneboundOp, buildRewrite, explicitCache, resultTypeHint } from './rewrite.ts';
 
 interface OneboundState {
@@ -60,8 +67,16 @@ export const optionsSchema: JsonObject = {
       default: 'inherit',
       description: 'Cache choice when a request sends no cache= parameter: inherit (the gateway config decides), yes (onebound\'s documented default) or no.',
     },
+    default_image_model: {
+      type: 'string',
+      minLength: 1,
+      description: 'Model for images/submit and v1/images/generations calls whose _o_args name no model (onebound\'s MJ example: method=images/submit&_o_args={"prompt":"向日葵"}). A public model name of this gateway. Absent: such a call is a 4003 asking for a model.',
+    },
   },
 };
+
+/** The paths whose body takes default_image_model when _o_args names no model. */
+const IMAGE_PATHS = new Set([IMAGES_SUBMIT_PATH, '/v1/images/generations']);
 
 function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -86,14 +101,14 @@ function mismatch(key: string): string {
 export function jobEnvelope(op: 'submit' | 'get', body: JsonValue, requestId: string): OneboundEnvelope {
   const job = isObject(body) ? body : {};
   const imgid = typeof job.id === 'string' ? job.id : '';
-  if (op === 'submit') return wrapSuccess({ imgid, ...job }, requestId);
-  if (job.status === 'succeeded') return wrapSuccess({ imgid, status: 'succeeded', ...(isObject(job.result) ? job.result : {}) }, requestId);
+  if (op === 'submit') return wrapSuccess({ imgid, ...job }, requestId, requestId);
+  if (job.status === 'succeeded') return wrapSuccess({ imgid, status: 'succeeded', ...(isObject(job.result) ? job.result : {}) }, requestId, requestId);
   if (job.status === 'failed' || job.status === 'cancelled') {
     const err = isObject(job.error) ? job.error : {};
     const code = gatewayErrorToOnebound(typeof err.status === 'number' ? err.status : 500, typeof err.code === 'string' ? err.code : '');
-    return wrapError(code, typeof err.message === 'string' ? err.message : 'the image job failed', requestId, { response: { imgid, status: job.status, error: err } });
+    return wrapError(code, typeof err.message === 'string' ? err.message : 'the image job failed', requestId, { response: { imgid, status: job.status, error: err }, lastId: requestId });
   }
-  return wrapSuccess({ imgid, status: typeof job.status === 'string' ? job.status : 'queued' }, requestId);
+  return wrapSuccess({ imgid, status: typeof job.status === 'string' ? job.status : 'queued' }, requestId, requestId);
 }
 
 export default definePlugin({
@@ -109,13 +124,15 @@ export default definePlugin({
     try {
       const ob = parseOneboundRequest(url, body);
       const path = methodToPath(ob.method);
+      const imageModel = ctx.options.default_image_model;
+      if (typeof imageModel === 'string' && imageModel && IMAGE_PATHS.has(path) && (ob.args.model === undefined || ob.args.model === '')) ob.args = { ...ob.args, model: imageModel };
       const fallback = ctx.options.default_cache === 'yes' || ctx.options.default_cache === 'no' ? ctx.options.default_cache : undefined;
       const rewritten = buildRewrite(ob, path, url.origin + ctx.route, url, explicitCache(url, body) ?? fallback, request.signal);
       ctx.state.set(STATE, { resultType: ob.resultType, key: ob.key, op: rewritten.op, imgid: rewritten.imgid } satisfies OneboundState);
       return rewritten.request;
     } catch (err) {
       if (!isOneboundError(err)) throw err;
-      const view = envelopeView(wrapError(err.code, err.message, ctx.requestId), resultTypeHint(url, body), err.code === '4005' ? 401 : 400, {});
+      const view = envelopeView(wrapError(err.code, err.message, ctx.requestId, { lastId: ctx.requestId }), resultTypeHint(url, body), err.code === '4005' ? 401 : 400, {});
       return new Response(view.rawBody, { status: view.status, headers: view.headers });
     }
   },
@@ -132,17 +149,20 @@ export default definePlugin({
     const st = ctx.state.get(STATE) as OneboundState | undefined;
     if (!st) return undefined;
     if (ctx.keyName !== undefined && ctx.keyName !== st.key) {
-      return envelopeView(wrapError('4005', mismatch(st.key), ctx.requestId), st.resultType, 401, response.headers);
+      return envelopeView(wrapError('4005', mismatch(st.key), ctx.requestId, { lastId: ctx.requestId }), st.resultType, 401, response.headers);
     }
-    const env = st.op === 'call' ? wrapSuccess(response.body, ctx.requestId) : jobEnvelope(st.op, response.body, ctx.requestId);
+    const env = st.op === 'call' ? wrapSuccess(response.body, ctx.requestId, ctx.requestId) : jobEnvelope(st.op, response.body, ctx.requestId);
     return envelopeView(env, st.resultType, response.status, response.headers);
   },
 
   onError(error: ErrorView, ctx: PluginContext): ErrorView {
     const st = ctx.state.get(STATE) as OneboundState | undefined;
     const inner = isObject(error.body) && isObject(error.body.error) ? error.body.error : {};
-    const code: OneboundCode = gatewayErrorToOnebound(error.status, typeof inner.code === 'string' ? inner.code : '');
-    const message = typeof inner.message === 'string' ? inner.message : `HTTP ${error.status}`;
-    return envelopeView(wrapError(code, message, ctx.requestId, { response: error.body }), st?.resultType ?? 'json', error.status, error.headers);
+    const errorCode = typeof inner.code === 'string' ? inner.code : '';
+    const code: OneboundCode = gatewayErrorToOnebound(error.status, errorCode);
+    // The gateway's hints name the route's OpenAI paths; an onebound client reaches them by method=.
+    const message = typeof inner.message === 'string' ? oneboundHints(inner.message, ctx.route, errorCode) : `HTTP ${error.status}`;
+    const response = typeof inner.message === 'string' && message !== inner.message && isObject(error.body) ? { ...error.body, error: { ...inner, message } } : error.body;
+    return envelopeView(wrapError(code, message, ctx.requestId, { response, lastId: ctx.requestId }), st?.resultType ?? 'json', error.status, error.headers);
   },
 });

@@ -133,6 +133,7 @@ async function compileWith({ config, hash, file, baseDir, env = process.env }: C
     trustProxy: (config.server?.trust_proxy ?? false) !== false,
     clientAddress: compileClientAddress(config.server?.trust_proxy, config.server?.client_ip_header),
     exposeUpstream: config.server?.expose_upstream ?? true,
+    publicUrl: config.server?.public_url?.replace(/\/+$/, '') || undefined,
     cors: compileCors(config.server?.cors),
     passthrough,
     secrets: collectSecrets(config, views),

@@ -1,7 +1,7 @@
 // Where each hook runs, and the load-time check that no listing of a plugin is silently inert.
 //
 //   route scope (global_plugins, routes[].plugins): onRequest, onCanonicalRequest, onResponse, onError
-//   provider scope (providers.X.plugins):           onUpstreamRequest, onUpstreamResponse
+//   provider scope (providers.X.plugins):           onUpstreamRequest, onUpstreamResponse, onUpstreamStreamEvent
 //   both:                                           onStreamEvent
 //
 // A plugin listed where none of its hooks can run (a plugin with only onUpstreamRequest in
@@ -16,7 +16,7 @@ import type { LoadedPlugin } from './types.ts';
 
 type Hook = keyof PluginHooks;
 const ROUTE_HOOKS: readonly Hook[] = ['onRequest', 'onCanonicalRequest', 'onResponse', 'onError', 'onStreamEvent'];
-const PROVIDER_HOOKS: readonly Hook[] = ['onUpstreamRequest', 'onUpstreamResponse', 'onStreamEvent'];
+const PROVIDER_HOOKS: readonly Hook[] = ['onUpstreamRequest', 'onUpstreamResponse', 'onUpstreamStreamEvent', 'onStreamEvent'];
 const ALL_HOOKS: readonly Hook[] = [...new Set([...ROUTE_HOOKS, ...PROVIDER_HOOKS])];
 
 const hooksOf = (plugin: Plugin<JsonObject>): Hook[] => ALL_HOOKS.filter((h) => typeof plugin[h] === 'function');

@@ -154,6 +154,8 @@ export interface CompiledGateway {
   readonly clientAddress: ClientAddressRule;
   /** server.expose_upstream: provider names and upstream error text may reach clients. */
   readonly exposeUpstream: boolean;
+  /** server.public_url without a trailing slash: how hints name the gateway (undefined: a placeholder). */
+  readonly publicUrl?: string;
   /** server.cors compiled (src/compile/cors.ts); undefined = CORS off, no headers added. */
   readonly cors?: CorsPolicy;
   /** Provider names serving passthrough prefixes, longest prefix first. */

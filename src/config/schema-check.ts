@@ -82,9 +82,11 @@ export function describe(err: ErrorObject, where: string, showKey: (key: string)
     case 'anyOf':
       return { message: `${where} must be ${describeChoice(err) ?? 'one of the forms the schema allows'}` };
     case 'format':
+      if (err.instancePath === '/server/public_url') return { message: PUBLIC_URL_MESSAGE(where) };
       return { message: params.format === 'date-time' ? `${where} must be an ISO date-time like 2027-06-30T00:00:00Z` : `${where} must be a valid ${String(params.format)}` };
     case 'pattern':
       if (/^\/server\/cors\/allow_origins\/\d+$/.test(err.instancePath)) return { message: `${where} must be an origin like https://chat.example.com (scheme, host and port, no path) or "*"` };
+      if (err.instancePath === '/server/public_url') return { message: PUBLIC_URL_MESSAGE(where) };
       return { message: `${where} ${err.message ?? 'is invalid'}` };
     case 'type':
       return { message: `${where} must be ${String(params.type)}` };
@@ -92,6 +94,8 @@ export function describe(err: ErrorObject, where: string, showKey: (key: string)
       return { message: `${where} ${err.message ?? 'is invalid'}` };
   }
 }
+
+const PUBLIC_URL_MESSAGE = (where: string) => `${where} must be an absolute http(s) URL like https://llm.example.com or https://example.com/llm (no query, fragment or user:password@)`;
 
 /** A key of the object a `required` error is about that no schema property names and that is a typo of `missing`. */
 function misspelt(err: ErrorObject, missing: string): string | undefined {

@@ -32,6 +32,8 @@ export interface ServerConfig {
   stall_exit_ms?: number;
   /** Worker processes sharing the port under one supervisor (default 1; >1 needs storage.redis). */
   workers?: number;
+  /** The URL clients reach the gateway at, named in base_url hints (absent: `<gateway address>`). */
+  public_url?: string;
   /** Show provider names and upstream error text to clients (default true). */
   expose_upstream?: boolean;
   /** CORS for browser clients on the API surfaces (absent: no CORS headers). */

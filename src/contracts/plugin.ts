@@ -36,6 +36,12 @@ export interface CanonicalRequestView {
   body: JsonObject;
 }
 
+/** One raw event of a streamed upstream reply (an SSE event: its `event:` name and `data:` text). */
+export interface UpstreamStreamEvent {
+  event?: string;
+  data: string;
+}
+
 /** A final (non-stream) response as route plugins see it. */
 export interface ResponseView {
   status: number;
@@ -75,6 +81,13 @@ export interface PluginHooks<Options = JsonObject> {
   onUpstreamRequest?(request: UpstreamRequest, ctx: PluginContext<Options> & { readonly adapterRequest: AdapterRequest }): Maybe<UpstreamRequest>;
   /** Provider scope: transform a buffered (non-stream) upstream reply; throw a GatewayError to fail it. */
   onUpstreamResponse?(reply: UpstreamReply, ctx: PluginContext<Options>): Maybe<UpstreamReply>;
+  /**
+   * Provider scope: one raw event of a streamed upstream reply, before the adapter decodes it (the stream
+   * counterpart of onUpstreamResponse). Return a changed event, or `null` to drop it; throw a GatewayError to
+   * fail the stream: before its first content the attempt fails (a retryable error fails over), after it the
+   * client gets the error as the stream's error event. Synchronous.
+   */
+  onUpstreamStreamEvent?(event: UpstreamStreamEvent, ctx: PluginContext<Options>): UpstreamStreamEvent | null | void | undefined;
   /** Route scope: transform the final non-stream response. */
   onResponse?(response: ResponseView, ctx: PluginContext<Options>): Maybe<ResponseView>;
   /** Transform a stream chunk; return null to drop it. */

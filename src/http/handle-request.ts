@@ -23,7 +23,7 @@ import { cacheChoice, classifyOpenAIPath } from './openai-paths.ts';
 import { methodNotAllowed } from './method-not-allowed.ts';
 import { openAISurface } from './openai-surface.ts';
 import { readOperationBody } from './read-body.ts';
-import { GATEWAY_ADDRESS, type RequestTarget, invalidHost, requestTarget, requestUrl } from './request-url.ts';
+import { type RequestTarget, gatewayAddress, invalidHost, requestTarget, requestUrl } from './request-url.ts';
 import { RequestExchange, RequestScope } from '../pipeline/exchange.ts';
 import { assertStreamFlag, validateChat } from './validate-chat.ts';
 import { validateEmbeddings } from './validate-embeddings.ts';
@@ -103,7 +103,7 @@ async function serveApiRequest(rt: Runtime, ex: Exchange, request: Request, url:
       target = { kind: 'operation', operation: 'passthrough', path: below };
     }
     if (target.kind === 'unknown') {
-      throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_route', message: `Unknown path ${req.method} ${url.pathname}. ${target.hint.replaceAll('<gateway>', GATEWAY_ADDRESS + route.path)}` });
+      throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'unknown_route', message: `Unknown path ${req.method} ${url.pathname}. ${target.hint.replaceAll('<gateway>', gatewayAddress(gw) + route.path)}` });
     }
     ex.key = authenticate(gw, req.headers, ex, rt.runtimeKeyLookup, undefined, ex); // the exchange looks the address up only if asked
     scope.keyName = ex.key.name;

@@ -1,12 +1,18 @@
 // The inbound request's URL. Bun hands a handler a relative url ("/v1/models") when the request has no
 // Host header (HTTP/1.0) or one that is not a host[:port], and `new URL(request.url)` would throw. Such a
 // request is read by its path, against a placeholder origin that nothing may show a client; a Host that
-// is present but invalid is refused (400 invalid_host) by the handlers, before anything else.
+// is present but invalid is refused (400 invalid_host) by the handlers, before anything else. Hints name
+// the gateway by server.public_url or a placeholder, never by the Host header (gatewayAddress).
 
 import { GatewayError } from '../contracts/errors.ts';
 
 /** How a hint names this gateway's base URL: never the client's Host header, which anyone can set. */
 export const GATEWAY_ADDRESS = '<gateway address>';
+
+/** The gateway's base URL for hints: the operator's server.public_url, else the GATEWAY_ADDRESS placeholder. */
+export function gatewayAddress(gw: { readonly publicUrl?: string }): string {
+  return gw.publicUrl ?? GATEWAY_ADDRESS;
+}
 
 /** The origin a relative url is resolved against: never shown, never used to reach anything. */
 export const NO_ORIGIN = 'http://gateway.invalid';

@@ -1,11 +1,13 @@
 // One upstream attempt: adapter builds the request, provider plugins may rewrite it, the upstream
 // module performs it, and the reply is decoded. For streams, the attempt reads until the first chunk
-// so an error that arrives before any content can still fail over. A 200 that is not a readable answer
+// so an error that arrives before any content can still fail over (also one a provider plugin raises
+// from an event, onUpstreamStreamEvent). A 200 that is not a readable answer
 // for the operation (see answer-shape.ts) fails the attempt like any other upstream fault.
 
 import type { AdapterRequest, UpstreamReply, UpstreamRequest } from '../contracts/adapter.ts';
 import { UPSTREAM_MAX_DEPTH, upstreamTooDeep } from '../http/json-depth.ts';
 import type { ChatChunk, JsonObject, JsonValue } from '../contracts/canonical.ts';
+import type { UpstreamStreamEvent } from '../contracts/plugin.ts';
 import { GatewayError, errors, isGatewayError } from '../contracts/errors.ts';
 import { capUpstreamText } from '../contracts/upstream-errors.ts';
 import type { Target } from '../compile/types.ts';
@@ -18,7 +20,7 @@ import { answerShapeProblem, expectsJson } from './answer-shape.ts';
 import { redact, stripUpstreamDetails } from '../upstream/redact.ts';
 import { runFollowUps } from './follow-up.ts';
 import { providerScope } from './exchange.ts';
-import { runChain } from './plugin-runner.ts';
+import { pluginContext, runChain, runSyncChain } from './plugin-runner.ts';
 import { runUpstreamRequestHooks } from './upstream-hooks.ts';
 import type { AttemptResult, Exchange, InboundCall } from './types.ts';
 
@@ -100,6 +102,7 @@ async function readAnswer(ex: Exchange, call: InboundCall, target: Target, areq:
     const source = new SseSource(response.body!, adapter.createStreamDecoder(areq, provider.view), {
       provider: provider.name, idleTimeoutMs: provider.timeoutMs, abortUpstream: (reason) => upstream.abort(reason), onClose: () => upstream.finish(),
       framer: createFramer(adapter.streamFraming, provider.maxEventBytes),
+      transformEvent: provider.plugins.length ? upstreamEventHooks(target, scope) : undefined,
     });
     // Chunks that carry nothing yet (the role-only opener of OpenAI and Anthropic streams) are held
     // back, so an error that follows them still fails over: nothing has reached the client.
@@ -165,6 +168,14 @@ async function pluginReply(reply: UpstreamReply, target: Target, scope: Exchange
   return (await runChain(target.provider.plugins, 'onUpstreamResponse', reply, scope, (h, v, ctx) => h.onUpstreamResponse?.(v, ctx))).value;
 }
 
+
+/** Provider plugins' onUpstreamStreamEvent as one transform (contexts made once per stream), or undefined without any. */
+function upstreamEventHooks(target: Target, scope: Exchange['scope']): ((event: UpstreamStreamEvent) => UpstreamStreamEvent | null) | undefined {
+  const plugins = target.provider.plugins.filter((p) => p.plugin.onUpstreamStreamEvent);
+  if (!plugins.length) return undefined;
+  const contexts = plugins.map((lp) => pluginContext(lp, scope));
+  return (event) => runSyncChain(plugins, scope, event, (h, v, c) => h.onUpstreamStreamEvent?.(v, c), contexts, 'onUpstreamStreamEvent');
+}
 
 /** Does a chunk carry anything a client would act on (text, reasoning, signed reasoning, tool calls, a finish)? */
 function carriesContent(chunk: ChatChunk): boolean {

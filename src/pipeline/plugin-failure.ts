@@ -65,6 +65,9 @@ export function invalidReturn(hook: string, value: unknown): string | undefined 
         ? undefined : 'expected { status (100-599), headers (string values), body, rawBody? }';
     case 'onStreamEvent':
       return isObject(value) && Array.isArray(value.choices) ? undefined : 'expected a chunk with a choices array, null (drop) or nothing';
+    case 'onUpstreamStreamEvent':
+      return isObject(value) && typeof value.data === 'string' && (value.event === undefined || typeof value.event === 'string')
+        ? undefined : 'expected { data (string), event? (string) }, null (drop) or nothing';
     default:
       return undefined;
   }

@@ -95,11 +95,12 @@ export async function guard<R>(lp: LoadedPlugin, hook: HookName, scope: HookScop
   }
 }
 
-/** Runs a synchronous per-chunk hook chain; returns null when a plugin drops the chunk. */
+/** Runs a synchronous per-chunk (or per-event) hook chain; returns null when a plugin drops the value. */
 export function runSyncChain<T>(
   plugins: readonly LoadedPlugin[], scope: HookScope, value: T,
   call: (hooks: PluginHooks<JsonObject>, value: T, ctx: PluginContext<JsonObject>) => T | null | void | undefined,
   contexts?: readonly PluginContext<JsonObject>[],
+  hook: 'onStreamEvent' | 'onUpstreamStreamEvent' = 'onStreamEvent',
 ): T | null {
   let current = value;
   for (const [i, lp] of plugins.entries()) {
@@ -107,13 +108,13 @@ export function runSyncChain<T>(
       const out = call(lp.plugin, current, contexts?.[i] ?? pluginContext(lp, scope));
       if (out === null) return null;
       if (out === undefined) continue;
-      const invalid = invalidReturn('onStreamEvent', out);
+      const invalid = invalidReturn(hook, out);
       if (!invalid) current = out;
-      else if (!lp.failOpen) throw pluginFailure(lp, 'onStreamEvent', scope, { invalid });
-      else pluginFailure(lp, 'onStreamEvent', scope, { invalid });
+      else if (!lp.failOpen) throw pluginFailure(lp, hook, scope, { invalid });
+      else pluginFailure(lp, hook, scope, { invalid });
     } catch (err) {
       if (isGatewayError(err)) throw err;
-      const failure = pluginFailure(lp, 'onStreamEvent', scope, { threw: err });
+      const failure = pluginFailure(lp, hook, scope, { threw: err });
       if (lp.failOpen) continue;
       throw failure;
     }

@@ -1,12 +1,13 @@
 // Reads a streamed upstream body (SSE by default; NDJSON or AWS event-stream through a Framer) and
 // runs each event through the adapter's stream decoder, one step at a time. Handles stalls (idle
-// timeout), cut connections and frames the framer refuses (oversized, corrupt, not SSE at all), and
+// timeout), cut connections and frames the framer refuses (oversized, corrupt, not SSE at all), runs
+// provider plugins' onUpstreamStreamEvent on each event before the decoder (transformEvent), and
 // ends the answer at the upstream's end marker ([DONE], message_stop) even when the upstream then keeps
 // the connection open (the rest of the body is drained in the background, end-drain.ts).
 
 import type { StreamDecoder, StreamStep } from '../contracts/adapter.ts';
 import { UPSTREAM_MAX_DEPTH, upstreamTooDeep } from '../http/json-depth.ts';
-import { type GatewayError, errors } from '../contracts/errors.ts';
+import { type GatewayError, errors, isGatewayError } from '../contracts/errors.ts';
 import { type FrameEvent, type Framer, FramingError, createFramer } from './framing.ts';
 import { ReadWatchdog, StreamStalled } from './read-watchdog.ts';
 import { drainAfterEnd } from './end-drain.ts';
@@ -35,6 +36,11 @@ export interface SseSourceOptions {
   onClose?: () => void;
   /** The body's framing, bounded by the provider's max_event_bytes (default: SSE, 8 MiB). */
   framer?: Framer;
+  /**
+   * Provider plugins' onUpstreamStreamEvent, run on each event before the decoder: may change or drop (null)
+   * it; a GatewayError it throws becomes the step's error (an upstream failure like an error event).
+   */
+  transformEvent?: (event: FrameEvent) => FrameEvent | null;
 }
 
 export class SseSource implements StepSource {
@@ -106,6 +112,15 @@ export class SseSource implements StepSource {
   private decode(event: FrameEvent): StreamStep {
     const provider = this.opts.provider;
     if (upstreamTooDeep(event.data)) return { chunks: [], error: errors.upstreamInvalid(provider, `a stream event is nested more than ${UPSTREAM_MAX_DEPTH} levels deep`) };
+    if (this.opts.transformEvent) {
+      try {
+        const out = this.opts.transformEvent(event);
+        if (out === null) return { chunks: [] };
+        event = out;
+      } catch (err) {
+        return { chunks: [], error: isGatewayError(err) ? err : errors.upstreamInvalid(provider, 'a provider plugin failed on a stream event') };
+      }
+    }
     try {
       return this.decoder.push({ event: event.event, data: event.data });
     } catch {

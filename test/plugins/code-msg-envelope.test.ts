@@ -38,12 +38,13 @@ describe('code-msg-envelope: provider scope (unwrap)', () => {
     expect(out.text).toBe('{"id":"x"}');
   });
 
-  test('HTTP 200 with code 40001 → upstream_error 502, not retryable, message carries msg', () => {
+  test('HTTP 200 with code 40001 → upstream_error 502, retryable (a failed channel: failover moves on), message carries msg', () => {
     const err = catchError(() => upstream(reply({ code: 40001, msg: '余额不足，请充值' })));
     expect(err.status).toBe(502);
     expect(err.code).toBe('upstream_error');
     expect(err.type).toBe('upstream_error');
-    expect(err.retryable).toBe(false);
+    expect(err.retryable).toBe(true);
+    expect(err.cause).toBeUndefined(); // failed over whatever routing.retry.on lists, like an unreadable answer
     expect(err.message).toBe('Provider "zzz" returned code 40001: 余额不足，请充值');
   });
 
@@ -53,6 +54,31 @@ describe('code-msg-envelope: provider scope (unwrap)', () => {
     expect(limited.retryable).toBe(true);
     expect(limited.cause).toBe(429);
     expect(limited.retryAfterMs).toBe(2000);
+  });
+
+  test('a non-2xx reply is classified by its status, as the adapters do (400 = the client\'s request, not retried)', () => {
+    const err = catchError(() => upstream(reply({ code: 40001, msg: 'messages must be an array' }, 400)));
+    expect(err.status).toBe(400);
+    expect(err.code).toBe('upstream_rejected_request');
+    expect(err.retryable).toBe(false);
+    expect(err.message).toBe('Provider "zzz" rejected the request: code 40001: messages must be an array');
+  });
+
+  test('status_codes maps a vendor code to the HTTP status it stands for', () => {
+    const opts = { status_codes: { '1002': 404, '1003': 400, '1004': 429, '1005': 401, '1006': 503 } };
+    const notFound = catchError(() => upstream(reply({ code: 1002, msg: '模型不存在' }), opts));
+    expect([notFound.status, notFound.code, notFound.retryable, notFound.cause]).toEqual([404, 'upstream_not_found', false, 404]);
+    expect(notFound.message).toBe('Provider "zzz" rejected the request: code 1002: 模型不存在');
+    const bad = catchError(() => upstream(reply({ code: '1003', msg: '参数错误' }), opts)); // string codes match too
+    expect([bad.status, bad.code, bad.retryable]).toEqual([400, 'upstream_rejected_request', false]);
+    const limited = catchError(() => upstream(reply({ code: 1004, msg: '当前分组负载已饱和' }, 200, { 'retry-after': '3' }), opts));
+    expect([limited.status, limited.retryable, limited.cause, limited.retryAfterMs]).toEqual([502, true, 429, 3000]);
+    expect(catchError(() => upstream(reply({ code: 1005, msg: 'x' }), opts)).code).toBe('upstream_auth_failed');
+    const busy = catchError(() => upstream(reply({ code: 1006, msg: 'busy' }), opts));
+    expect([busy.code, busy.retryable, busy.cause]).toEqual(['upstream_error', true, 503]);
+    // auth_codes still win; unlisted codes keep the default
+    expect(catchError(() => upstream(reply({ code: 1002, msg: 'x' }), { ...opts, auth_codes: [1002] })).code).toBe('upstream_auth_failed');
+    expect(catchError(() => upstream(reply({ code: 1007, msg: 'x' }), opts)).retryable).toBe(true);
   });
 
   test('ModelBridge {"code":"105","msg":"token invalid.","success":false} → upstream_auth_failed', () => {
@@ -77,6 +103,30 @@ describe('code-msg-envelope: provider scope (unwrap)', () => {
   test('non-JSON, arrays and bodies without the code field pass through unchanged', () => {
     for (const r of [reply('data: {"x":1}'), reply([{ code: 1 }]), reply({ id: 'chatcmpl-1', choices: [] }), reply('not json {')]) {
       expect(upstream(r)).toBe(r);
+    }
+  });
+});
+
+describe('code-msg-envelope: provider scope, stream events', () => {
+  const event = (data: unknown) => ({ data: typeof data === 'string' ? data : JSON.stringify(data) });
+  const onEvent = (data: unknown, options: JsonObject = {}) => plugin.onUpstreamStreamEvent!(event(data), ctx(options));
+
+  test('a chunk with code 0 / msg "" loses the fields, the rest kept in order', () => {
+    const out = onEvent({ id: 'c', code: 0, msg: '', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'hi' } }] });
+    expect(out).toEqual({ data: '{"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"hi"}}]}' });
+  });
+
+  test('a chunk with a failure code throws, classified like a 2xx reply (status_codes apply)', () => {
+    const err = catchError(() => onEvent({ code: 1001, msg: '余额不足,请充值' }));
+    expect([err.status, err.code, err.retryable]).toEqual([502, 'upstream_error', true]);
+    expect(err.message).toBe('Provider "zzz" returned code 1001: 余额不足,请充值');
+    expect(catchError(() => onEvent({ code: 1002, msg: '模型不存在' }, { status_codes: { '1002': 404 } })).code).toBe('upstream_not_found');
+    expect(catchError(() => onEvent({ code: '105', msg: 'token invalid.', success: false }, { success_field: 'success' })).code).toBe('upstream_auth_failed');
+  });
+
+  test('[DONE], chunks without the fields, non-JSON and a "code" inside content pass unchanged', () => {
+    for (const data of ['[DONE]', { id: 'c', choices: [] }, 'not json', { id: 'c', choices: [{ delta: { content: 'the "code" word' } }] }]) {
+      expect(onEvent(data)).toBeUndefined();
     }
   });
 });
@@ -111,10 +161,11 @@ describe('code-msg-envelope: route scope (wrap)', () => {
     expect(JSON.parse(out.text)).toEqual(body);
   });
 
-  test('has an options schema and no stream hook', () => {
+  test('has an options schema; it unwraps upstream stream events but does not wrap client streams', () => {
     expect(plugin.name).toBe('code-msg-envelope');
     expect(plugin.optionsSchema?.type).toBe('object');
     expect(plugin.onStreamEvent).toBeUndefined();
+    expect(typeof plugin.onUpstreamStreamEvent).toBe('function');
   });
 });
 
@@ -124,5 +175,9 @@ describe('code-msg-envelope: options schema', () => {
     const validate = new Ajv({ strict: false }).compile(plugin.optionsSchema!);
     expect(validate({ code_field: 'code', msg_field: 'msg', success_values: [0, '0'], extra_strip: ['success'], error_code: 1, success_field: 'success' })).toBe(true);
     expect(validate({ code_feild: 'x' })).toBe(false);
+    expect(validate({ status_codes: { '1002': 404, '1003': 400 } })).toBe(true);
+    expect(validate({ status_codes: { '1002': 200 } })).toBe(false); // success is success_values' business
+    expect(validate({ status_codes: { '1002': '404' } })).toBe(false);
+    expect(validate({ status_codes: { '': 404 } })).toBe(false);
   });
 });

@@ -1,3 +1,4 @@
+import { oneboundHints } from '../../plugins/onebound-inbound/hints.ts';
 import { describe, expect, test } from 'bun:test';
 import { gatewayErrorToOnebound, isOneboundError, OneboundError, type OneboundCode } from '../../plugins/onebound-inbound/codes.ts';
 import {
@@ -162,5 +163,22 @@ describe('render', () => {
     expect(toXml({ '1st key': 'a', 'xmlns': 'b', 'ctl': 'x\u0001y\u0007', 'nested': [[1], { a: [] }] })).toBe(
       '<?xml version="1.0" encoding="UTF-8"?>\n<root><item key="1st key">a</item><item key="xmlns">b</item><ctl>xy</ctl><nested><item><item>1</item></item><item><a></a></item></nested></root>',
     );
+  });
+});
+
+describe('oneboundHints: the gateway\'s route paths named as onebound methods', () => {
+  const route = '/openai/custom';
+  test('verb + path, bare paths and image jobs', () => {
+    expect(oneboundHints('GET /openai/custom/v1/models lists the models your key may use.', route)).toBe('method=v1/models lists the models your key may use.');
+    expect(oneboundHints('Send the same body as POST /openai/custom/v1/images/generations, with a model listed by GET /openai/custom/v1/models.', route))
+      .toBe('Send the same body as method=v1/images/generations, with a model listed by method=v1/models.');
+    expect(oneboundHints('POST /openai/custom/v1/images/jobs submits one; GET /openai/custom/v1/images/jobs/{id} reads it.', route))
+      .toBe('method=images/submit submits one; method=images/get reads it.');
+  });
+  test('upstream text, other routes and messages without paths are left alone', () => {
+    const up = 'Provider "ob" rejected the request: see POST /openai/custom/v1/chat/completions';
+    expect(oneboundHints(up, route, 'upstream_rejected_request')).toBe(up);
+    expect(oneboundHints('GET /zzz/v1/models lists', route)).toBe('GET /zzz/v1/models lists');
+    expect(oneboundHints('Invalid key.', route)).toBe('Invalid key.');
   });
 });

@@ -9,7 +9,7 @@ import { GatewayError } from '../../contracts/errors.ts';
 import { cacheChoice } from '../../http/openai-paths.ts';
 import { methodNotAllowed } from '../../http/method-not-allowed.ts';
 import { readOperationBody } from '../../http/read-body.ts';
-import { GATEWAY_ADDRESS } from '../../http/request-url.ts';
+import { gatewayAddress } from '../../http/request-url.ts';
 import { modelAllowed, presentedKey } from '../../pipeline/authenticate.ts';
 import { assertModelName } from '../../pipeline/model-name.ts';
 import { modelReachable } from '../../pipeline/provider-access.ts';
@@ -102,10 +102,10 @@ export const geminiSurface: InboundSurface = {
 
 /**
  * 404 for a path the Gemini surface does not serve, with the paths it does and where the base URL points
- * (named by a placeholder: the client's Host header is never echoed).
+ * (server.public_url, else a placeholder: the client's Host header is never echoed).
  */
 function unknownPath(s: SurfaceRequest): GatewayError {
-  const base = GATEWAY_ADDRESS + s.ex.route.path.replace(/\/$/, '');
+  const base = gatewayAddress(s.ex.gw) + s.ex.route.path.replace(/\/$/, '');
   return new GatewayError({
     status: 404, type: 'invalid_request_error', code: 'unknown_route',
     message: `Unknown path ${s.req.method} ${s.path} on the Gemini API. This gateway serves POST /v1beta/models/{model}:generateContent, ` +
