@@ -110,8 +110,29 @@ export function buildBody(request: AdapterRequest, provider: ProviderView): Anth
   if (typeof chat.user === 'string' && chat.user) body.metadata = { user_id: chat.user };
   if (chat.anthropic_thinking !== undefined) body.thinking = chat.anthropic_thinking;
   else applyThinking(body, chat);
+  if (request.outputCap !== undefined) fitThinkingInCap(body, request.outputCap);
   if (request.stream) body.stream = true;
   return body;
+}
+
+/** Anthropic's smallest thinking budget. */
+const MIN_THINKING_BUDGET = 1024;
+
+/**
+ * A hard output cap (a budgeted key, AdapterRequest.outputCap) bounds max_tokens, which on Anthropic covers
+ * thinking too: a thinking budget that does not fit below it (Anthropic wants budget_tokens < max_tokens) is
+ * lowered to half the cap (at least Anthropic's smallest, 1,024), and thinking is left out when the cap
+ * cannot hold that plus an answer.
+ */
+function fitThinkingInCap(body: AnthropicRequestBody, cap: number): void {
+  if (body.max_tokens > cap) body.max_tokens = cap;
+  const thinking = body.thinking as { type?: unknown; budget_tokens?: unknown } | undefined;
+  if (thinking?.type !== 'enabled' || typeof thinking.budget_tokens !== 'number' || thinking.budget_tokens < body.max_tokens) return;
+  // Half the cap for thinking leaves the other half for the answer; at least Anthropic's smallest budget.
+  const half = Math.floor(body.max_tokens / 2);
+  const budget = half >= MIN_THINKING_BUDGET ? half : body.max_tokens > MIN_THINKING_BUDGET ? MIN_THINKING_BUDGET : 0;
+  if (budget > 0) body.thinking = { ...thinking, type: 'enabled', budget_tokens: budget };
+  else delete body.thinking;
 }
 
 const THINKING_BUDGET: Record<string, number> = { low: 1024, medium: 4096, high: 16384 };

@@ -35,6 +35,12 @@ export interface AdapterRequest {
   readonly upstreamModel: string;
   /** Content type the client sent (passthrough keeps it). */
   readonly contentType?: string;
+  /**
+   * A hard output cap: the gateway reserved the key's budget for at most this many output tokens (a model's
+   * max_output_tokens for a budgeted key). The body's own caps are already at or below it; an adapter that
+   * adds output of its own (a thinking budget) must keep the upstream's whole output within it.
+   */
+  readonly outputCap?: number;
 }
 
 /** Everything needed to make one HTTP call; the upstream module performs it. */

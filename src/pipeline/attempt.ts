@@ -29,7 +29,7 @@ export function adapterRequestFor(call: InboundCall, target: Target): AdapterReq
   if (native) {
     return {
       operation: native.operation, body: { ...native.body, model: target.upstreamModel }, path: native.path, search: '', method: call.method,
-      stream: call.stream, upstreamModel: target.upstreamModel, contentType: 'application/json',
+      stream: call.stream, upstreamModel: target.upstreamModel, contentType: 'application/json', outputCap: call.outputCap,
     };
   }
   const body: JsonObject = call.model !== undefined && call.operation !== 'passthrough' ? { ...call.body, model: target.upstreamModel } : call.body;
@@ -40,7 +40,7 @@ export function adapterRequestFor(call: InboundCall, target: Target): AdapterReq
   }
   return {
     operation: call.operation, body, form, raw: call.raw, path: call.path, search: call.search, method: call.method,
-    stream: call.stream, upstreamModel: target.upstreamModel, contentType: call.contentType,
+    stream: call.stream, upstreamModel: target.upstreamModel, contentType: call.contentType, outputCap: call.outputCap,
   };
 }
 

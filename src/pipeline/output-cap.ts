@@ -15,6 +15,7 @@ const positive = (v: JsonValue | undefined): v is number => typeof v === 'number
 /** Lowers the call's output cap(s) to `cap` (sets one when there is none). Chat and completions only. */
 export function capOutput(call: InboundCall, cap: number): void {
   if (call.operation !== 'chat' && call.operation !== 'completions') return;
+  call.outputCap = cap; // adapters that add output of their own (thinking budgets) stay within it
   const body = call.body;
   const fields = call.operation === 'chat' ? ['max_tokens', 'max_completion_tokens'] : ['max_tokens'];
   let capped = false;

@@ -25,6 +25,8 @@ export interface InboundCall {
   cache?: 'yes' | 'no';
   /** `x-switchyard-provider`: pin the call to one provider (keys with can_pin only). */
   pinProvider?: string;
+  /** A hard output cap (output-cap.ts): the budget reservation covers at most this many output tokens. */
+  outputCap?: number;
   /** The client asked for the usage chunk (`stream_options.include_usage`). */
   includeUsage: boolean;
   /**
