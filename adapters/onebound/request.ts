@@ -8,6 +8,7 @@
 
 import { GatewayError, type AdapterRequest, type JsonObject, type Operation, type ProviderView, type UpstreamRequest } from '../../src/contracts/index.ts';
 import { ONEBOUND_DEFAULT_URL } from './wire-types.ts';
+import { withoutAnthropicFields } from '../openai/strip-extras.ts';
 
 /** onebound `method` value per supported operation. */
 export const ONEBOUND_METHODS: Partial<Record<Operation, string>> = {
@@ -45,8 +46,8 @@ export function credentials(provider: ProviderView): { key: string; secret: stri
 /** The OpenAI body as onebound's `_o_args`: stream/stream_options removed (onebound answers in one piece). */
 export function oArgs(body: JsonObject): string {
   const args: JsonObject = {};
-  // anthropic_thinking is the gateway's own field for Anthropic upstreams (src/contracts/thinking.ts).
-  for (const [k, v] of Object.entries(body)) if (k !== 'stream' && k !== 'stream_options' && k !== 'anthropic_thinking') args[k] = v;
+  // Anthropic's own fields (anthropic_thinking, signed thinking_blocks, is_error) are for Anthropic upstreams only.
+  for (const [k, v] of Object.entries(withoutAnthropicFields(body))) if (k !== 'stream' && k !== 'stream_options') args[k] = v;
   return JSON.stringify(args);
 }
 

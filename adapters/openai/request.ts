@@ -2,7 +2,7 @@
 // vLLM, Ollama /v1, ModelBridge, 智增增, ...). base_url may be given with or without /v1.
 
 import type { AdapterRequest, ProviderView, UpstreamRequest } from '../../src/contracts/index.ts';
-import { stripForeignFields, withoutAnthropicThinking } from './strip-extras.ts';
+import { stripForeignFields, withoutAnthropicFields } from './strip-extras.ts';
 
 const DEFAULT_BASE = 'https://api.openai.com/v1';
 
@@ -60,7 +60,7 @@ export function buildOpenAIRequest(request: AdapterRequest, provider: ProviderVi
   headers['content-type'] = 'application/json';
   // Gemini's own OpenAI-compatible endpoint wants extra_content back: `forward_extra_content: true`.
   let body = request.operation !== 'chat' ? request.body
-    : provider.options.forward_extra_content !== true ? stripForeignFields(request.body) : withoutAnthropicThinking(request.body);
+    : provider.options.forward_extra_content !== true ? stripForeignFields(request.body) : withoutAnthropicFields(request.body);
   if (!askUsage && body.stream_options !== undefined) {
     const { stream_options: _so, ...rest } = body;
     body = rest;

@@ -3,8 +3,8 @@
 // (DeepSeek rejects it on input), Anthropic's signed `thinking_blocks` on assistant turns and `is_error`
 // on tool turns (the tool's text already says `Error: `), Anthropic's `cache_control` breakpoints on
 // content parts and tools (OpenAI caches prompt prefixes by itself), and the top-level
-// `anthropic_thinking` (src/contracts/thinking.ts; never sent to an OpenAI-style upstream, not even with
-// `forward_extra_content`: see withoutAnthropicThinking). Only the fields go; text, order and everything
+// `anthropic_thinking` (src/contracts/thinking.ts). With `forward_extra_content` only what is Anthropic's
+// alone goes (withoutAnthropicFields: anthropic_thinking, thinking_blocks, is_error). Only the fields go; text, order and everything
 // else stay byte for byte, so the upstream's own prefix cache still matches. The body is copied only when
 // such a field is present.
 
@@ -31,6 +31,24 @@ export function withoutAnthropicThinking(body: JsonObject): JsonObject {
   if (body.anthropic_thinking === undefined) return body;
   const { anthropic_thinking: _t, ...rest } = body;
   return rest;
+}
+
+/**
+ * The body without what only Anthropic upstreams may see: `anthropic_thinking`, and messages' signed
+ * `thinking_blocks` and `is_error` (upstreams that keep unknown fields, `forward_extra_content` and onebound,
+ * get everything else). The same body when it has none of them.
+ */
+export function withoutAnthropicFields(body: JsonObject): JsonObject {
+  const messages = body.messages;
+  const dirty = Array.isArray(messages) && messages.some((m) => isObj(m) && ('thinking_blocks' in m || 'is_error' in m));
+  if (!dirty) return withoutAnthropicThinking(body);
+  const out = withoutAnthropicThinking({ ...body });
+  out.messages = (messages as JsonValue[]).map((m) => {
+    if (!isObj(m) || !('thinking_blocks' in m || 'is_error' in m)) return m;
+    const { thinking_blocks: _t, is_error: _e, ...rest } = m;
+    return rest;
+  });
+  return out;
 }
 
 function hasForeign(m: JsonValue): boolean {

@@ -1,0 +1,52 @@
+// Anthropic's own canonical fields (the client's `anthropic_thinking`, signed `thinking_blocks` on assistant
+// turns, a tool turn's `is_error`) reach Anthropic upstreams only. Adapters that keep unknown message fields
+// on purpose (the openai adapter's `forward_extra_content`, for Gemini's OpenAI endpoint, and onebound, which
+// forwards the body as `_o_args`) must still leave these out: the signatures mean nothing elsewhere and
+// strict upstreams refuse unknown fields; the fields they do keep (Gemini's `extra_content`) stay.
+
+import { expect, test } from 'bun:test';
+import openai from '../../adapters/openai/index.ts';
+import onebound from '../../adapters/onebound/index.ts';
+import type { AdapterRequest, JsonObject, ProviderView } from '../../src/contracts/index.ts';
+
+const body: JsonObject = {
+  model: 'm',
+  anthropic_thinking: { type: 'enabled', budget_tokens: 2048 },
+  messages: [
+    { role: 'user', content: 'weather?' },
+    {
+      role: 'assistant', content: null, reasoning_content: 'thinking...',
+      thinking_blocks: [{ type: 'thinking', thinking: 'thinking...', signature: 'sig-abc' }, { type: 'redacted_thinking', data: 'opaque' }],
+      tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{}' }, extra_content: { google: { thought_signature: 'g-sig' } } }],
+    },
+    { role: 'tool', tool_call_id: 'call_1', content: 'Error: no such city', is_error: true },
+  ],
+};
+const request: AdapterRequest = { operation: 'chat', body, path: '/chat/completions', search: '', method: 'POST', stream: false, upstreamModel: 'm' };
+const view = (options: Record<string, unknown>): ProviderView => ({ name: 'p', baseUrl: 'http://127.0.0.1:9/v1', headers: {}, options: options as ProviderView['options'], apiKey: 'sk-up' });
+
+function sentMessages(text: string): Array<Record<string, unknown>> {
+  return (JSON.parse(text) as { messages: Array<Record<string, unknown>> }).messages;
+}
+
+test('openai adapter with forward_extra_content: extra_content stays, Anthropic\'s fields go', () => {
+  const sent = openai.buildRequest(request, view({ adapter: 'openai', forward_extra_content: true }));
+  const text = String(sent.body);
+  expect(text).not.toContain('anthropic_thinking');
+  expect(text).not.toContain('sig-abc');
+  expect(text).not.toContain('is_error');
+  const messages = sentMessages(text);
+  expect(messages[1].thinking_blocks).toBeUndefined();
+  expect(messages[1].reasoning_content).toBe('thinking...'); // kept: forward_extra_content keeps fields OpenAI does not define
+  expect((messages[1].tool_calls as Array<Record<string, unknown>>)[0].extra_content).toEqual({ google: { thought_signature: 'g-sig' } });
+  expect(messages[2]).toEqual({ role: 'tool', tool_call_id: 'call_1', content: 'Error: no such city' });
+});
+
+test('onebound adapter: _o_args carries none of Anthropic\'s fields', () => {
+  const sent = onebound.buildRequest(request, view({ adapter: 'onebound', key: 'k', secret: 's' }));
+  const args = new URLSearchParams(String(sent.body)).get('_o_args') ?? '';
+  expect(args).not.toContain('anthropic_thinking');
+  expect(args).not.toContain('sig-abc');
+  expect(args).not.toContain('is_error');
+  expect(args).toContain('no such city');
+});
