@@ -30,7 +30,9 @@ export function clientAddress(rule: ClientAddressRule, headers: Headers, peer: s
   if (trust === false) return peer;
   const list = trust === true ? undefined : trust;
   if (list && !ipAllowed(peer, list)) return peer;
-  if (rule.header && rule.header !== 'x-forwarded-for') return headers.get(rule.header)?.split(',')[0]?.trim() || peer;
+  // The last value: a proxy that appends a second header line instead of replacing the client's (Bun joins
+  // them as "client, proxy") still wins.
+  if (rule.header && rule.header !== 'x-forwarded-for') return headers.get(rule.header)?.split(',').at(-1)?.trim() || peer;
   const forwarded = headers.get('x-forwarded-for');
   if (forwarded) {
     const hops = forwarded.split(',');

@@ -35,6 +35,8 @@ export class RequestExchange implements Exchange {
   call?: InboundCall;
   attempts: AttemptRecord[] = [];
   upstreamCalled?: { target: Target };
+  /** A `<key>-<provider>` suffix pin (authenticate.ts), declared so every exchange has the same shape. */
+  keyPin?: string;
   surface?: string;
   answeredModel?: string;
   billing?: Billing;

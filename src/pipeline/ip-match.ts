@@ -31,8 +31,11 @@ export function parseIp(text: string): Uint8Array | undefined {
 }
 
 function parseV4(ip: string): Uint8Array | undefined {
-  const parts = ip.split('.').map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return undefined;
+  const text = ip.split('.');
+  // Decimal digits only: Number() would also read '', '0x0a' and '1e1'.
+  if (text.length !== 4 || text.some((p) => !/^\d{1,3}$/.test(p))) return undefined;
+  const parts = text.map(Number);
+  if (parts.some((p) => p > 255)) return undefined;
   return Uint8Array.from(parts);
 }
 

@@ -20,9 +20,9 @@ const start = async (server: string) => {
 };
 
 /** A chat request from `localAddress` with extra headers: its status (200 = the client address was in 10/8). */
-function from(port: number, localAddress: string, headers: Record<string, string>): Promise<number> {
+function from(port: number, localAddress: string, headers: Record<string, string> | Array<[string, string]>): Promise<number> {
   const body = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x' }] });
-  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  const extra = (Array.isArray(headers) ? headers : Object.entries(headers)).map(([k, v]) => `${k}: ${v}\r\n`).join('');
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port, localAddress }, () => {
       socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TEST_KEY}\r\nContent-Type: application/json\r\n${extra}Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
@@ -50,6 +50,9 @@ test('client_ip_header: only the named header is read; a client-supplied X-Forwa
   expect(await from(port, '127.0.0.1', { 'x-forwarded-for': '10.1.1.1', 'x-real-ip': '203.0.113.9' })).toBe(403);
   expect(await from(port, '127.0.0.1', { 'x-forwarded-for': '203.0.113.9', 'x-real-ip': '10.2.2.2' })).toBe(200);
   expect(await from(port, '127.0.0.1', { 'x-forwarded-for': '10.1.1.1' })).toBe(403); // no X-Real-IP: the peer
+  // A proxy that adds its own header line after the client's: the last value is the proxy's.
+  expect(await from(port, '127.0.0.1', [['x-real-ip', '10.1.1.1'], ['x-real-ip', '203.0.113.9']])).toBe(403);
+  expect(await from(port, '127.0.0.1', [['x-real-ip', '203.0.113.9'], ['x-real-ip', '10.3.3.3']])).toBe(200);
 });
 
 test('a trust_proxy list that is not CIDRs is refused by the schema', async () => {
