@@ -5,6 +5,7 @@
 
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { type E2EGateway, REPO, TEST_KEY, startE2E, until } from './helpers.ts';
+import type { OneboundEnvelope } from '../helpers/onebound-envelope.ts';
 
 let gw: E2EGateway;
 beforeAll(async () => {
@@ -34,14 +35,7 @@ afterAll(async () => {
   await gw?.stop();
 });
 
-interface Envelope {
-  response: any;
-  error: string;
-  reason: string;
-  error_code: string;
-  request_id: string;
-  last_id?: string;
-}
+type Envelope = OneboundEnvelope;
 
 async function obGet(route: string, params: Record<string, string>, args?: unknown): Promise<Envelope> {
   const q = new URLSearchParams({ key: 'tester', secret: TEST_KEY, ...params, ...(args !== undefined ? { _o_args: JSON.stringify(args) } : {}) });

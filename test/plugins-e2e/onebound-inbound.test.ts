@@ -8,6 +8,7 @@ import { createJob } from '../../src/store/jobs-repo.ts';
 import { sqliteStore } from '../../src/store/open.ts';
 import { tempDir } from '../helpers/gateway.ts';
 import { type E2EGateway, TEST_KEY, sseData, startE2E, until } from './helpers.ts';
+import type { OneboundEnvelope } from '../helpers/onebound-envelope.ts';
 
 const OTHER_KEY = 'sk-other-key-9876543210';
 const POOR_KEY = 'sk-poor-key-5555555555';
@@ -60,13 +61,7 @@ async function obGet(params: Record<string, string>, args?: unknown): Promise<Re
   return fetch(endpoint(all));
 }
 
-interface Envelope {
-  response: any;
-  error: string;
-  reason: string;
-  error_code: string;
-  request_id: string;
-}
+type Envelope = OneboundEnvelope;
 
 async function envelope(res: Response): Promise<Envelope> {
   expect(res.status).toBe(200);
