@@ -10,6 +10,7 @@ import { bundledPluginPath } from '../compile/plugin-loader.ts';
 import { workerProblems } from '../cluster/config-check.ts';
 import { PROTOCOLS } from '../protocols/index.ts';
 import { hint } from './did-you-mean.ts';
+import { GROUP_ACCOUNT_PREFIX } from '../store/spend-accounts.ts';
 import type { GatewayConfig } from './types.ts';
 import { type ConfigProblem, type ParsedSource, locate, shown } from './yaml-source.ts';
 
@@ -74,6 +75,7 @@ export function semanticProblems(file: string, source: ParsedSource, config: Gat
     if (typeof key.name === 'string') {
       if (keyNames.has(key.name)) at(['keys', i, 'name'], `duplicate key name ${label} (also keys[${keyNames.get(key.name)}]); key names must be unique`);
       else keyNames.set(key.name, i);
+      if (key.name.startsWith(GROUP_ACCOUNT_PREFIX)) at(['keys', i, 'name'], `key name ${label} starts with "${GROUP_ACCOUNT_PREFIX}", which is reserved for the spend of group budgets (groups.<name>.budget); rename the key`);
     }
     const value = typeof key.key === 'string' ? key.key : typeof key.key_sha256 === 'string' ? key.key_sha256 : '';
     if (value && keyValues.has(value)) at(['keys', i], `key ${label} has the same key value as keys[${keyValues.get(value)}]; every key must be distinct`);

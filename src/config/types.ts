@@ -123,6 +123,8 @@ export interface GroupConfig {
   /** Providers this group's keys may reach (One API's channel groups); absent = all. */
   providers?: string[];
   limits?: LimitSpec;
+  /** USD shared by every key of the group (One API's user quota), on top of each key's own budget; absent = none. */
+  budget?: number;
 }
 
 export interface KeyConfig {
