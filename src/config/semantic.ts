@@ -9,6 +9,7 @@ import { BUILTIN_ADAPTERS } from '../compile/adapter-registry.ts';
 import { bundledPluginPath } from '../compile/plugin-loader.ts';
 import { workerProblems } from '../cluster/config-check.ts';
 import { PROTOCOLS } from '../protocols/index.ts';
+import { BALANCE_KINDS, defaultKind } from '../ops/balance-kinds.ts';
 import { hint } from './did-you-mean.ts';
 import type { GatewayConfig } from './types.ts';
 import { type ConfigProblem, type ParsedSource, locate, shown } from './yaml-source.ts';
@@ -42,6 +43,10 @@ export function semanticProblems(file: string, source: ParsedSource, config: Gat
     const models = provider.models;
     for (const model of Array.isArray(models) ? strings(models) : isObject(models) ? Object.keys(models) : []) served.add(model);
     strings(provider.plugins).forEach((plugin, i) => checkPlugin(plugin, ['providers', name, 'plugins', i]));
+    const balance = provider.balance;
+    if ((balance === true || (isObject(balance) && balance.kind === undefined)) && typeof adapter === 'string' && adapter && !defaultKind(adapter)) {
+      at(['providers', name, 'balance'], `adapter ${adapter} has no default balance check; set providers.${name}.balance.kind to one of ${BALANCE_KINDS.join(', ')} (the vendor API to read), or remove balance`);
+    }
   }
 
   const modelBlocks = entries(root.models);
