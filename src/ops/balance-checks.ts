@@ -140,10 +140,10 @@ export class BalanceChecks {
     const apiKey = settings.apiKey ?? provider.view.apiKey;
     const secrets = apiKey ? [apiKey, ...gw.secrets] : gw.secrets;
     try {
-      if (!apiKey) throw new BalanceError(`provider "${name}" has no api_key (nor balance.api_key) to authenticate the balance call`);
+      const headers = authHeaders(provider, apiKey);
       const root = apiRootOf(provider);
       if (!root) throw new BalanceError(`provider "${name}" has no base_url to read its balance from`);
-      const get = { provider: name, headers: { ...provider.view.headers, authorization: `Bearer ${apiKey}` }, timeoutMs: Math.min(MAX_TIMEOUT_MS, provider.timeoutMs), signal: this.cancel.signal, secrets };
+      const get = { provider: name, headers, timeoutMs: Math.min(MAX_TIMEOUT_MS, provider.timeoutMs), signal: this.cancel.signal, secrets };
       const reading = await readBalance(settings.kind, root, settings, (url) => getBalanceJson(url, get));
       if (this.entries.get(name) !== entry) return; // replaced by a reload meanwhile
       if (entry.error) this.rt.log.info('provider balance check recovered', { provider: name, kind: settings.kind });
@@ -169,6 +169,19 @@ export class BalanceChecks {
     }
     entry.below = below;
   }
+}
+
+/** The provider's headers with `Authorization: Bearer <key>` (replacing one from headers); a header-only credential as is. */
+function authHeaders(provider: CompiledProvider, apiKey: string | undefined): Record<string, string> {
+  const headers = { ...provider.view.headers };
+  const given = Object.keys(headers).filter((h) => h.toLowerCase() === 'authorization');
+  if (!apiKey) {
+    if (given.length) return headers;
+    throw new BalanceError(`provider "${provider.name}" has no api_key (nor balance.api_key) to authenticate the balance call`);
+  }
+  for (const h of given) delete headers[h];
+  headers.authorization = `Bearer ${apiKey}`;
+  return headers;
 }
 
 /** What identifies one account's check: a change restarts it (and drops the old reading). */

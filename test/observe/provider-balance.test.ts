@@ -75,6 +75,7 @@ providers:
   huge: { adapter: siliconflow, base_url: ${u.huge.url}/v1, api_key: ${K.bad}, balance: true }
   lying: { adapter: deepseek, base_url: ${u.lying.url}/v1, api_key: ${K.bad}, balance: true }
   stall: { adapter: openai, base_url: ${u.stall.url}/v1, api_key: ${K.bad}, timeout_ms: 1000, balance: { kind: openai_billing } }
+  hdr: { adapter: siliconflow, base_url: ${u.silicon.url}/v1, headers: { Authorization: "Bearer ${K.silicon}" }, balance: true }
   wrongkey: { adapter: openrouter, base_url: ${u.orKey.url}/api/v1, api_key: sk-or-v1-not-the-right-key-0008, balance: true }
 `, undefined, log);
 });
@@ -112,6 +113,7 @@ test('each vendor kind is read in its own format, with the vendor currency, whil
   expect(amount('deepseek')).toEqual([110, 'CNY']);
   expect(amount('moonshot')).toEqual([49.58894, 'CNY']);
   expect(amount('silicon')).toEqual([88.88, 'USD']);
+  expect(amount('hdr')).toEqual([88.88, 'USD']); // a credential given in headers only is used as is
   expect(amount('orkey')).toEqual([74.5, 'USD']);
   expect(amount('orcredits')).toEqual([74.75, 'USD']);
   expect(all.chat.balance).toBeNull();
@@ -156,7 +158,7 @@ test('the gauge has one series per provider with a reading, labelled with its cu
   const scrape = parsePrometheus(await res.text());
   expect(scrape.types.get('switchyard_provider_balance')).toBe('gauge');
   const series = scrape.samples.filter((s) => s.name === 'switchyard_provider_balance').map((s) => `${s.labels.provider} ${s.labels.currency} ${s.value}`).sort();
-  expect(series).toEqual(['agg USD 12.655', 'deepseek CNY 110', 'moonshot CNY 49.58894', 'orcredits USD 74.75', 'orkey USD 74.5', 'silicon USD 88.88']);
+  expect(series).toEqual(['agg USD 12.655', 'deepseek CNY 110', 'hdr USD 88.88', 'moonshot CNY 49.58894', 'orcredits USD 74.75', 'orkey USD 74.5', 'silicon USD 88.88']);
 });
 
 test('balance checks are not traffic: no ledger rows, no breaker state', async () => {
@@ -202,4 +204,15 @@ test('POST /admin/providers/{name}/balance: 404 for an unknown provider, 400 wit
   expect(res.status).toBe(400);
   expect(((await res.json()) as { error: { message: string } }).error.message).toContain('providers.chat.balance');
   expect((await admin(h.url, 'GET', '/admin/providers/agg/balance')).status).toBe(405);
+});
+
+test('the compiled config shows each balance check, its own key masked', async () => {
+  const res = await admin(h.url, 'GET', '/admin/config/compiled');
+  const text = await res.text();
+  const body = JSON.parse(text) as { providers: Array<{ name: string; balance: Record<string, unknown> | null }> };
+  const of = (name: string) => body.providers.find((p) => p.name === name)?.balance;
+  expect(of('orcredits')).toEqual({ kind: 'openrouter_credits', every_ms: 600_000, warn_below: null, currency: null, api_key: 'sk-***' });
+  expect(of('agg')).toEqual({ kind: 'openai_billing', every_ms: 600_000, warn_below: null, currency: null, api_key: null });
+  expect(of('chat')).toBeNull();
+  expect(text).not.toContain(K.orMgmt);
 });
