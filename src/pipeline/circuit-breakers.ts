@@ -1,6 +1,8 @@
 // Circuit breakers per provider + upstream model. N consecutive failures open a breaker for the
 // cooldown; then exactly one probe request is let through; its success closes the breaker.
 // An upstream Retry-After also parks the target until that time. State survives reloads.
+// Each breaker remembers whether its last failure was the upstream's own overload (Anthropic's 529), so a
+// request refused by an open circuit can still be answered in the overload shape (failover.ts).
 
 export type BreakerState = 'closed' | 'open' | 'half_open';
 
@@ -12,6 +14,8 @@ interface Breaker {
   parkedUntil: number;
   successes: number;
   errors: number;
+  /** The last failure was the upstream saying it is overloaded (markOverload after failure). */
+  overload: boolean;
 }
 
 export interface BreakerSnapshot {
@@ -28,7 +32,7 @@ export class CircuitBreakers {
   private get(key: string): Breaker {
     let b = this.breakers.get(key);
     if (!b) {
-      b = { failures: 0, openUntil: 0, probing: false, parkedUntil: 0, successes: 0, errors: 0 };
+      b = { failures: 0, openUntil: 0, probing: false, parkedUntil: 0, successes: 0, errors: 0, overload: false };
       this.breakers.set(key, b);
     }
     return b;
@@ -63,6 +67,7 @@ export class CircuitBreakers {
     b.failures = 0;
     b.openUntil = 0;
     b.probing = false;
+    b.overload = false;
     b.successes = decay(b.successes) + 1;
     b.errors = decay(b.errors);
   }
@@ -74,11 +79,26 @@ export class CircuitBreakers {
   failure(key: string, threshold: number, cooldownMs: number, retryAfterMs?: number, now = Date.now(), count = true): void {
     const b = this.get(key);
     if (count) b.failures += 1;
+    b.overload = false; // until markOverload says otherwise
     b.errors = decay(b.errors) + 1;
     b.successes = decay(b.successes);
     if (retryAfterMs !== undefined) b.parkedUntil = now + Math.min(retryAfterMs, 10 * 60_000);
     if (b.probing || b.failures >= threshold) b.openUntil = now + cooldownMs;
     b.probing = false;
+  }
+
+  /**
+   * The failure just recorded was the upstream's own overload (a 529 overloaded_error). A separate call, not a
+   * failure() argument, so subclasses that override failure() (the shared breakers) keep it.
+   */
+  markOverload(key: string): void {
+    const b = this.breakers.get(key);
+    if (b) b.overload = true;
+  }
+
+  /** Was this target's last failure an overload? (Why its circuit is open, when it is.) */
+  overloaded(key: string): boolean {
+    return this.breakers.get(key)?.overload ?? false;
   }
 
   /** Opens a breaker for `ms` because another gateway process saw it fail (shared state). */
@@ -95,6 +115,7 @@ export class CircuitBreakers {
     b.failures = 0;
     b.openUntil = 0;
     b.probing = false;
+    b.overload = false;
   }
 
   /** Is this breaker open or half-open right now? */

@@ -3,8 +3,11 @@
 // before the first byte reached the client. `retry.attempts` counts attempts, not targets: once every
 // target had its turn, failed ones are tried again after a jittered backoff, and a rate-limited one
 // after its Retry-After when that fits `retry.max_wait_ms`. Each attempt is recorded for the ledger.
+// When every target is out because its circuit opened on the upstream's own overload (529 overloaded_error),
+// the answer keeps the overload shape the client would have had from the upstream (503 upstream_overloaded,
+// 529 overloaded_error on the Anthropic surface), so clients' overload handling keeps working.
 
-import { GatewayError, isGatewayError } from '../contracts/errors.ts';
+import { GatewayError, errors, isGatewayError } from '../contracts/errors.ts';
 import type { CompiledGateway, CompiledModel, RoutingPolicy, Target } from '../compile/types.ts';
 import type { Logger } from '../log.ts';
 import type { ConnectionGate } from '../upstream/connection-gate.ts';
@@ -133,6 +136,7 @@ export async function runWithFailover(ex: Exchange, call: InboundCall, plan: Arr
       } else {
         candidate.out = true;
         t.circuitWaitMs = Math.min(t.circuitWaitMs, deps.breakers.waitMs(target.breakerKey) || policy.breakerCooldownMs);
+        t.circuitOverload = t.circuitOverload !== false && deps.breakers.overloaded(target.breakerKey);
       }
       continue;
     }
@@ -181,8 +185,10 @@ export async function runWithFailover(ex: Exchange, call: InboundCall, plan: Arr
       const upstreamFault = gwErr.type === 'upstream_error';
       const limited = gwErr.cause === 429;
       // One request counts once per target towards its breaker, however often it retried that target.
-      if (upstreamFault) deps.breakers.failure(target.breakerKey, policy.breakerFailures, policy.breakerCooldownMs, limited ? gwErr.retryAfterMs : undefined, Date.now(), candidate.tries === 1);
-      else deps.breakers.release(target.breakerKey);
+      if (upstreamFault) {
+        deps.breakers.failure(target.breakerKey, policy.breakerFailures, policy.breakerCooldownMs, limited ? gwErr.retryAfterMs : undefined, Date.now(), candidate.tries === 1);
+        if (gwErr.code === 'upstream_overloaded' && gwErr.cause === 529) deps.breakers.markOverload(target.breakerKey);
+      } else deps.breakers.release(target.breakerKey);
       candidate.failedAt = Date.now();
       candidate.rateLimited = limited;
       const retryable = isRetryable(gwErr, policy);
@@ -211,6 +217,8 @@ interface Tally {
   rateLimitError?: GatewayError;
   circuitWaitMs: number;
   sawOverload: boolean;
+  /** Every target refused by an open circuit had it open because of the upstream's overload (unset: none refused). */
+  circuitOverload?: boolean;
 }
 
 function outcome(t: Tally): GatewayError {
@@ -220,9 +228,14 @@ function outcome(t: Tally): GatewayError {
   if (lastError) return lastError;
   if (rateLimitError) return allRateLimited(t);
   if (t.sawOverload) return overloaded(modelName);
+  const retryAfterMs = circuitWaitMs === Infinity ? undefined : circuitWaitMs;
+  const retryIn = `Retry in ${Math.ceil((retryAfterMs ?? policy.breakerCooldownMs) / 1000)} s.`;
+  if (t.circuitOverload) {
+    return errors.upstreamOverloaded(`Every provider for ${modelName} is overloaded (circuit open after repeated 529 overloaded_error answers). ${retryIn}`, retryAfterMs ?? policy.breakerCooldownMs);
+  }
   return new GatewayError({
-    status: 502, type: 'upstream_error', code: 'upstream_error', retryAfterMs: circuitWaitMs === Infinity ? undefined : circuitWaitMs,
-    message: `Every provider for ${modelName} is temporarily unavailable (circuit open after repeated failures). Retry in ${Math.ceil((circuitWaitMs === Infinity ? policy.breakerCooldownMs : circuitWaitMs) / 1000)} s.`,
+    status: 502, type: 'upstream_error', code: 'upstream_error', retryAfterMs,
+    message: `Every provider for ${modelName} is temporarily unavailable (circuit open after repeated failures). ${retryIn}`,
   });
 }
 

@@ -15,6 +15,12 @@ export interface StreamMeta {
 export interface ChunkEncoder {
   readonly contentType: string;
   chunk(chunk: ChatChunk): string;
+  /**
+   * The usage the upstream reported so far, handed over before the chunks of the step that carried it (the
+   * Anthropic surface puts the upstream's early input count in message_start). Optional: most encoders only
+   * need the final usage, given to finish().
+   */
+  usage?(usage: Usage): void;
   /** The stream completed: optional usage chunk, then the end marker. */
   finish(usage: Usage | undefined, meta: StreamMeta): string;
   /** The stream failed after it started. */

@@ -128,7 +128,10 @@ export function relayStream(opts: RelayOptions): ReadableStream<Uint8Array> {
           const step = pending ?? (await opts.source.next());
           pending = undefined;
           if (reported) return; // cut while waiting for the upstream
-          if ('usage' in step && step.usage) usage = step.usage;
+          if ('usage' in step && step.usage) {
+            usage = step.usage;
+            opts.encoder.usage?.(usage);
+          }
           if ('done' in step && step.done) upstreamDone = true;
           frame(step.chunks);
           if (step.error) {

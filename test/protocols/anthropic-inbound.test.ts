@@ -295,6 +295,20 @@ describe('AnthropicStreamEncoder', () => {
     expect(parseSse(new AnthropicStreamEncoder({ model: 'm', inputTokens: 10 }).finish())[0].data.message.usage.input_tokens).toBe(10);
   });
 
+  test("the upstream's usage handed over as a stream step's usage (noteUsage) reaches message_start; the estimate is then never computed", () => {
+    let estimated = 0;
+    const enc = new AnthropicStreamEncoder({ model: 'm', inputTokens: () => ++estimated * 10 });
+    // What the anthropic adapter decodes from message_start {input_tokens:1000, cache_creation_input_tokens:800}.
+    enc.noteUsage({ prompt_tokens: 1800, completion_tokens: 1, total_tokens: 1801, cache_write_tokens: 800 });
+    const role = { id: 'c', object: 'chat.completion.chunk', created: 1, model: 'up', choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: null }] } as unknown as ChatChunk;
+    const usage = parseSse(enc.push(role) + enc.finish())[0].data.message.usage;
+    expect(usage).toEqual({ input_tokens: 1000, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 800 });
+    expect(estimated).toBe(0);
+    // Without an upstream count, the estimate function answers (once).
+    expect(parseSse(new AnthropicStreamEncoder({ model: 'm', inputTokens: () => ++estimated * 10 }).finish())[0].data.message.usage.input_tokens).toBe(10);
+    expect(estimated).toBe(1);
+  });
+
   test('text + 2 tool calls produce the exact event sequence', () => {
     const enc = new AnthropicStreamEncoder({ model: 'claude-public', inputTokens: 90 });
     let sse = '';

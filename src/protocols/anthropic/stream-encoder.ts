@@ -4,7 +4,9 @@
 //   message_start → (content_block_start → content_block_delta* → content_block_stop)* → message_delta → message_stop
 //
 // - message_start is emitted lazily on the first push (or by finish() if no chunk ever arrived), with
-//   usage.input_tokens from an early usage chunk (the upstream's count), else the constructor's estimate, else 0.
+//   usage.input_tokens from the upstream's count when one arrived before (noteUsage(), which the relay calls
+//   with each step's usage, or an early usage chunk), else the constructor's estimate (computed only then),
+//   else 0.
 // - reasoning_content opens a thinking block (thinking_delta), content a text block (text_delta), and each
 //   new tool_call index a tool_use block (input {} at start, then input_json_delta with partial_json).
 //   Only one block is open at a time: opening a block closes the open one. Block indices are sequential.
@@ -31,8 +33,8 @@ export interface AnthropicStreamEncoderOptions {
   model: string;
   /** Message id; default derived from the first chunk id (`msg_` prefix) or random. */
   id?: string;
-  /** Prompt token estimate for message_start (final usage goes in message_delta). */
-  inputTokens?: number;
+  /** Prompt token estimate for message_start (final usage goes in message_delta); a function is called only when needed. */
+  inputTokens?: number | (() => number);
 }
 
 /** Any error the encoder can report: a GatewayError, or a bare status/type/message triple. */
@@ -68,6 +70,11 @@ export class AnthropicStreamEncoder {
   /** Feeds one canonical chunk; returns the SSE text to write (possibly ''). */
   push(chunk: ChatChunk): string {
     return this.pushEvents(chunk).map(encodeSseEvent).join('');
+  }
+
+  /** The usage the upstream reported so far (the latest wins; message_start shows it if it came first). */
+  noteUsage(usage: Usage): void {
+    if (!this.closed) this.usage = usage;
   }
 
   /** Ends the stream: closes open blocks, then message_delta (stop_reason, usage) and message_stop. */
@@ -175,6 +182,7 @@ export class AnthropicStreamEncoder {
     if (this.started) return;
     this.started = true;
     const early = this.usage ? anthropicUsage(this.usage) : undefined;
+    const estimate = early?.input_tokens ? 0 : typeof this.options.inputTokens === 'function' ? this.options.inputTokens() : this.options.inputTokens;
     out.push({
       type: 'message_start',
       message: {
@@ -188,7 +196,7 @@ export class AnthropicStreamEncoder {
         // The upstream's own count when it sent one before the first content (Anthropic's message_start does),
         // else the gateway's estimate: clients that read usage here (not from message_delta) keep real numbers.
         usage: {
-          input_tokens: early?.input_tokens || this.options.inputTokens || 0,
+          input_tokens: early?.input_tokens || estimate || 0,
           output_tokens: 0,
           cache_read_input_tokens: early?.cache_read_input_tokens ?? 0,
           ...(early?.cache_creation_input_tokens ? { cache_creation_input_tokens: early.cache_creation_input_tokens } : {}),

@@ -4,7 +4,7 @@
 // GET /v1/models[/{id}] answers in Anthropic's shape on `protocol: anthropic` routes and for any client
 // that sends `anthropic-version` (every Anthropic SDK and Claude Code do).
 
-import type { ChatResponse, JsonObject, JsonValue } from '../../contracts/canonical.ts';
+import type { ChatMessage, ChatResponse, JsonObject, JsonValue } from '../../contracts/canonical.ts';
 import { GatewayError } from '../../contracts/errors.ts';
 import { listModels } from '../../http/models.ts';
 import { cacheChoice, safeDecode } from '../../http/openai-paths.ts';
@@ -38,10 +38,13 @@ export function isAnthropicModelsRequest(method: string, path: string, headers: 
 const shaping: Surface = {
   name: 'anthropic',
   streamEncoder: (call): ChunkEncoder => {
-    const encoder = new AnthropicStreamEncoder({ model: call.model ?? '', inputTokens: countChatPrompt(call.body.messages as never) });
+    // The estimate (system, messages and tools) is only computed when the upstream sent no count before content.
+    const body = call.body;
+    const encoder = new AnthropicStreamEncoder({ model: call.model ?? '', inputTokens: () => promptEstimate(body.messages as unknown as ChatMessage[], Array.isArray(body.tools) ? body.tools : undefined) });
     return {
       contentType: 'text/event-stream; charset=utf-8',
       chunk: (c) => encoder.push(c),
+      usage: (u) => encoder.noteUsage(u),
       finish: (usage) => encoder.finish(usage),
       error: (err) => encoder.fail(err),
     };
@@ -75,9 +78,7 @@ export const anthropicSurface: InboundSurface = {
         throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'model_not_found', param: 'model', message: `The model "${canonical.model}" does not exist on this gateway. GET /v1/models lists the models your key may use.` });
       }
       assertModelAllowed(key, canonical.model);
-      // Tool definitions are part of the prompt (Anthropic counts them too; Claude Code sends dozens).
-      const budget = newCountBudget();
-      return await routeJson(ex, json(200, countTokensResponse(countChatPrompt(canonical.messages, budget) + countTools(canonical.tools, budget)), ex.id));
+      return await routeJson(ex, json(200, countTokensResponse(promptEstimate(canonical.messages, canonical.tools)), ex.id));
     }
     const canonical = anthropicToCanonical(parsed.body) as unknown as JsonObject;
     assertModelName(canonical.model);
@@ -92,6 +93,16 @@ export const anthropicSurface: InboundSurface = {
     return await serveModelCall(rt, ex, call, shaping);
   },
 };
+
+/**
+ * The gateway's input token estimate for an Anthropic request in canonical form: the messages (the system prompt
+ * is the first of them) and the tool definitions, which are part of the prompt too (Anthropic counts them;
+ * Claude Code sends dozens). count_tokens answers it; a stream's message_start shows it without an upstream count.
+ */
+function promptEstimate(messages: readonly ChatMessage[], tools: readonly unknown[] | undefined): number {
+  const budget = newCountBudget();
+  return countChatPrompt(messages, budget) + countTools(tools, budget);
+}
 
 function json(status: number, body: unknown, id: string): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'x-request-id': id } });
