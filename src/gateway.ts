@@ -14,6 +14,7 @@ import { attachServices } from './runtime/services.ts';
 import { assertNoKeyNameClash } from './runtime/key-name-clash.ts';
 import { servicesOf } from './runtime/ledger-services.ts';
 import { attachObservability } from './observe/attach.ts';
+import { BalanceChecks } from './ops/balance-checks.ts';
 import { HealthChecks } from './ops/health-checks.ts';
 import { warmTokenizer } from './tokens/count.ts';
 
@@ -99,6 +100,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
 
   const server = first.config.server ?? {};
   const healthChecks = new HealthChecks(runtime);
+  const balances = (runtime.balances = new BalanceChecks(runtime));
   const app = createApp(runtime, { worker: opts.worker }).listen({
     port: opts.port ?? server.port ?? 3000,
     hostname: opts.host ?? server.host ?? '127.0.0.1',
@@ -149,6 +151,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       watcher?.setCodeFiles(codeFiles);
       services.onReload(loaded.config);
       healthChecks.configure();
+      balances.configure();
       log.info('config reloaded', { hash: next.gateway.hash, reason });
       const restartOnly = restartOnlyChanges(first.config, loaded.config, startFacts);
       if (restartOnly.length) {
@@ -181,6 +184,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   warnFetchCap(runtime, log);
 
   healthChecks.configure();
+  balances.configure();
 
   let stopping: Promise<void> | undefined;
   return {
@@ -194,6 +198,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
       void bun.stop(false); // stop accepting connections; in-flight requests continue
       await watcher?.close();
       await healthChecks.stop();
+      await balances.stop();
       const drained = await runtime.drain(drainMs);
       if (!drained) {
         log.warn('drain timeout reached; cutting the requests still in flight', { in_flight: runtime.inFlight });

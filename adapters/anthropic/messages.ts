@@ -11,15 +11,18 @@
 // - Tool-call ids outside Anthropic's id pattern have their other characters replaced by `_`.
 // - A turn whose only block is text is sent as a plain string.
 // - Assistant `thinking_blocks` (signed thinking and redacted_thinking, src/contracts/thinking.ts) are sent
-//   back unchanged, in their order, before the turn's text and tool_use blocks (Anthropic wants thinking
-//   first and requires the last assistant turn's signed thinking in a tool loop with thinking on). A
-//   malformed entry is a 400 naming it. Bare `reasoning_content` is not sent back: it has no signature.
+//   back unchanged, in their order, each at its place among the turn's text and tool_use blocks
+//   (turn-order.ts): first when they came first, between them with interleaved thinking. Anthropic wants
+//   the message back as it issued it and requires the last assistant turn's signed thinking in a tool loop
+//   with thinking on. A malformed entry is a 400 naming it. Bare `reasoning_content` is not sent back: it
+//   has no signature.
 // - A tool message with `is_error: true` → tool_result `is_error: true`, its text without the canonical
 //   `Error: ` prefix (the prefix is for upstreams without the flag).
 // - cache_control breakpoints on canonical parts and tool results are kept on their blocks (a turn with
 //   one is never collapsed to a string); system prompts with one are sent as text blocks.
 
-import { errors, isThinkingBlock, toolErrorOriginal, type ChatMessage, type ContentPart, type JsonObject, type ToolCall } from '../../src/contracts/index.ts';
+import { errors, isThinkingBlock, toolErrorOriginal, type ChatMessage, type ContentPart, type JsonObject, type ThinkingBlock, type ToolCall } from '../../src/contracts/index.ts';
+import { orderedTurn } from './turn-order.ts';
 import type {
   AnthropicCacheControl,
   AnthropicContentBlockParam,
@@ -103,20 +106,23 @@ export function parseToolInput(args: unknown): JsonObject {
   }
 }
 
-/** The turn's signed reasoning blocks, copied field by field (nothing else a client put on them goes upstream). */
-function thinkingBlocks(list: unknown, param: string): AnthropicContentBlockParam[] {
+/** The turn's signed reasoning blocks, checked (turn-order.ts copies them field by field: nothing else a
+ *  client put on them goes upstream). */
+function thinkingBlocks(list: unknown, param: string): ThinkingBlock[] {
   if (!Array.isArray(list)) throw errors.invalidValue(`${param}.thinking_blocks`, `${param}.thinking_blocks must be an array of thinking blocks.`);
-  return list.map((b: unknown, i) => {
+  list.forEach((b: unknown, i) => {
     if (!isThinkingBlock(b)) {
-      throw errors.invalidValue(`${param}.thinking_blocks[${i}]`, `${param}.thinking_blocks[${i}] must be {"type":"thinking","thinking":...,"signature":...} with a non-empty signature, or {"type":"redacted_thinking","data":...}, as the model sent it.`);
+      throw errors.invalidValue(`${param}.thinking_blocks[${i}]`, `${param}.thinking_blocks[${i}] must be {"type":"thinking","thinking":...,"signature":...} with a non-empty signature, or {"type":"redacted_thinking","data":...}, as the model sent it (text_offset and tool_offset, when present, non-negative integers).`);
     }
-    return b.type === 'thinking' ? { type: 'thinking', thinking: b.thinking, signature: b.signature } : { type: 'redacted_thinking', data: b.data };
   });
+  return list as ThinkingBlock[];
 }
 
 function assistantBlocks(message: ChatMessage, param: string): AnthropicContentBlockParam[] {
   const parts = partBlocks(message.content, `${param}.content`);
-  const blocks: AnthropicContentBlockParam[] = message.thinking_blocks === undefined ? parts : [...thinkingBlocks(message.thinking_blocks, param), ...parts];
+  const thinking = message.thinking_blocks === undefined ? undefined : thinkingBlocks(message.thinking_blocks, param);
+  // Without thinking, tool_use blocks follow the text parts in the same array; with it, turn-order.ts places them.
+  const blocks: AnthropicContentBlockParam[] = thinking === undefined ? parts : [];
   const calls: ToolCall[] = Array.isArray(message.tool_calls) ? message.tool_calls : [];
   calls.forEach((call, i) => {
     const name = call?.function?.name;
@@ -125,7 +131,7 @@ function assistantBlocks(message: ChatMessage, param: string): AnthropicContentB
     }
     blocks.push({ type: 'tool_use', id: toolId(call.id), name, input: parseToolInput(call.function.arguments) });
   });
-  return blocks;
+  return thinking === undefined ? blocks : orderedTurn(thinking, parts, blocks);
 }
 
 function toolResultBlock(message: ChatMessage, param: string): AnthropicToolResultBlockParam {

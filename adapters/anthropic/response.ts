@@ -6,11 +6,13 @@
 // - `created` is the decode time (Anthropic sends no timestamp); `model` is the model Anthropic reports.
 // - Text blocks are joined with ''; content is null when there is no text (OpenAI's shape for
 //   tool-call-only replies). Thinking text is joined into `reasoning_content` (for OpenAI clients), and
-//   the signed thinking and redacted_thinking blocks are kept in order in `thinking_blocks`
-//   (src/contracts/thinking.ts) so an Anthropic client gets them back whole. Server-tool blocks are dropped.
+//   the signed thinking and redacted_thinking blocks are kept in order in `thinking_blocks`, each with its
+//   place among the text and tool_use blocks (text_offset / tool_offset, src/contracts/thinking.ts), so an
+//   Anthropic client gets them back whole and where they were (interleaved thinking). Server-tool blocks are dropped.
 
 import {
   errors,
+  placeBlock,
   usageToWire,
   type AdapterRequest,
   type ChatMessage,
@@ -63,9 +65,9 @@ function buildMessage(blocks: AnthropicContentBlock[]): ChatMessage {
     } else if (block.type === 'thinking' && typeof block.thinking === 'string') {
       reasoning += block.thinking;
       const signature = (block as { signature?: unknown }).signature;
-      if (typeof signature === 'string' && signature) (signed ??= []).push({ type: 'thinking', thinking: block.thinking, signature });
+      if (typeof signature === 'string' && signature) (signed ??= []).push(placeBlock({ type: 'thinking', thinking: block.thinking, signature }, text.length, toolCalls.length));
     } else if (block.type === 'redacted_thinking' && typeof (block as { data?: unknown }).data === 'string') {
-      (signed ??= []).push({ type: 'redacted_thinking', data: (block as { data: string }).data });
+      (signed ??= []).push(placeBlock({ type: 'redacted_thinking', data: (block as { data: string }).data }, text.length, toolCalls.length));
     } else if (block.type === 'tool_use' && typeof block.id === 'string' && typeof block.name === 'string') {
       toolCalls.push({
         id: block.id,

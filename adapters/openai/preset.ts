@@ -22,6 +22,8 @@ export interface Preset {
   reasoning_field?: string;
   usage_path?: string;
   error_envelope?: 'base_resp' | 'cloudflare';
+  /** Default kind of the provider balance check (src/ops/balance-kinds.ts). */
+  balance?: string;
 }
 
 export const PRESETS: Readonly<Record<string, Preset>> = Object.fromEntries(

@@ -14,6 +14,7 @@ import { providerCredentials } from './credentials.ts';
 import { createAuthorizer } from '../upstream/auth/authorizer.ts';
 import type { CompiledGateway, CompiledGroup, CompiledProvider, CompiledRoute, LoadedPlugin, RoutingPolicy } from './types.ts';
 import { compileCors } from './cors.ts';
+import { groupAccount } from '../store/spend-accounts.ts';
 import { compileClientAddress } from '../http/client-address.ts';
 
 // Default retry set: 402 (no credit on that provider), 408, 409, 429, every 5xx, timeouts and network faults.
@@ -96,7 +97,8 @@ async function compileWith({ config, hash, file, baseDir, env = process.env }: C
     (g.providers ?? []).forEach((p, i) => {
       if (!providers.has(p)) throw new CompileError(`group ${name} lists unknown provider "${p}"; declared providers: ${[...providers.keys()].join(', ')}`, ['groups', name, 'providers', i]);
     });
-    groups.set(name, { name, multiplier: g.multiplier ?? 1, limits: g.limits, providers: g.providers ? new Set(g.providers) : undefined });
+    const budget = g.budget === undefined ? undefined : { name: groupAccount(name), budgetMicros: Math.round(g.budget * 1e6) };
+    groups.set(name, { name, multiplier: g.multiplier ?? 1, limits: g.limits, providers: g.providers ? new Set(g.providers) : undefined, budget });
   }
 
   const globalPlugins = pick(config.global_plugins);

@@ -100,6 +100,11 @@ export interface CompiledGroup {
   /** Providers this group's keys may reach (absent: all). */
   readonly providers?: ReadonlySet<string>;
   readonly limits?: LimitSpec;
+  /**
+   * The group's shared budget (groups.<name>.budget) as a budget account: its name is the reserved spend
+   * account (`@group:<name>`, see store/spend.ts), never a key's name. Absent = the group has no budget.
+   */
+  readonly budget?: { readonly name: string; readonly budgetMicros: number };
 }
 
 export interface CompiledRoute {

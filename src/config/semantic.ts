@@ -9,7 +9,9 @@ import { BUILTIN_ADAPTERS } from '../compile/adapter-registry.ts';
 import { bundledPluginPath } from '../compile/plugin-loader.ts';
 import { workerProblems } from '../cluster/config-check.ts';
 import { PROTOCOLS } from '../protocols/index.ts';
+import { BALANCE_KINDS, defaultKind } from '../ops/balance-kinds.ts';
 import { hint } from './did-you-mean.ts';
+import { GROUP_ACCOUNT_PREFIX } from '../store/spend-accounts.ts';
 import type { GatewayConfig } from './types.ts';
 import { type ConfigProblem, type ParsedSource, locate, shown } from './yaml-source.ts';
 
@@ -18,6 +20,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const entries = (v: unknown): Array<[string, Record<string, unknown>]> =>
   isObject(v) ? Object.entries(v).filter((e): e is [string, Record<string, unknown>] => isObject(e[1])) : [];
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const BALANCE_FIELDS = ['kind', 'every_ms', 'warn_below', 'currency', 'api_key'];
 const strings = (v: unknown): string[] => list(v).filter((s): s is string => typeof s === 'string');
 
 export function semanticProblems(file: string, source: ParsedSource, config: GatewayConfig, baseDir: string): ConfigProblem[] {
@@ -42,6 +45,14 @@ export function semanticProblems(file: string, source: ParsedSource, config: Gat
     const models = provider.models;
     for (const model of Array.isArray(models) ? strings(models) : isObject(models) ? Object.keys(models) : []) served.add(model);
     strings(provider.plugins).forEach((plugin, i) => checkPlugin(plugin, ['providers', name, 'plugins', i]));
+    const balance = provider.balance;
+    // The schema leaves the block open so an unknown field is named here, at its key, with a "did you mean".
+    for (const field of isObject(balance) ? Object.keys(balance) : []) {
+      if (!BALANCE_FIELDS.includes(field)) at(['providers', name, 'balance'], `unknown field "${field}" in providers.${name}.balance${hint(field, BALANCE_FIELDS)}; accepted: ${BALANCE_FIELDS.join(', ')}`, field);
+    }
+    if ((balance === true || (isObject(balance) && balance.kind === undefined)) && typeof adapter === 'string' && adapter && !defaultKind(adapter)) {
+      at(['providers', name, 'balance'], `adapter ${adapter} has no default balance check; set providers.${name}.balance.kind to one of ${BALANCE_KINDS.join(', ')} (the vendor API to read), or remove balance`);
+    }
   }
 
   const modelBlocks = entries(root.models);
@@ -74,6 +85,7 @@ export function semanticProblems(file: string, source: ParsedSource, config: Gat
     if (typeof key.name === 'string') {
       if (keyNames.has(key.name)) at(['keys', i, 'name'], `duplicate key name ${label} (also keys[${keyNames.get(key.name)}]); key names must be unique`);
       else keyNames.set(key.name, i);
+      if (key.name.startsWith(GROUP_ACCOUNT_PREFIX)) at(['keys', i, 'name'], `key name ${label} starts with "${GROUP_ACCOUNT_PREFIX}", which is reserved for the spend of group budgets (groups.<name>.budget); rename the key`);
     }
     const value = typeof key.key === 'string' ? key.key : typeof key.key_sha256 === 'string' ? key.key_sha256 : '';
     if (value && keyValues.has(value)) at(['keys', i], `key ${label} has the same key value as keys[${keyValues.get(value)}]; every key must be distinct`);

@@ -87,9 +87,25 @@ export interface ProviderConfig {
   plugins?: string[];
   /** Passthrough prefixes (below /v1) this provider serves, e.g. ["/files", "/batches"]. */
   passthrough?: string[];
+  /** Periodic upstream account balance check (`true` = the adapter's default kind, every 10 minutes). */
+  balance?: boolean | BalanceConfig;
   /** Adapter-specific fields (api_version, key, secret, mock behaviour, ...). */
   [adapterField: string]: JsonValue | undefined;
 }
+
+/** providers.<name>.balance as an object (see src/ops/balance-kinds.ts for the kinds). */
+export type BalanceConfig = {
+  /** Which vendor API to read; default from the adapter (openai: openai_billing; presets: presets.json). */
+  kind?: 'openai_billing' | 'deepseek' | 'moonshot' | 'siliconflow' | 'openrouter_key' | 'openrouter_credits';
+  /** How often to check, in ms (default 600000, at least 60000). */
+  every_ms?: number;
+  /** One warning log line when the balance drops below this amount (in the reported currency). */
+  warn_below?: number;
+  /** Currency code to report (kinds whose answer names none) or to pick (deepseek's list). */
+  currency?: string;
+  /** Another key for the balance call only (e.g. an OpenRouter management key); default api_key. */
+  api_key?: string;
+};
 
 export interface PriceConfig {
   input?: number;
@@ -123,6 +139,8 @@ export interface GroupConfig {
   /** Providers this group's keys may reach (One API's channel groups); absent = all. */
   providers?: string[];
   limits?: LimitSpec;
+  /** USD shared by every key of the group (One API's user quota), on top of each key's own budget; absent = none. */
+  budget?: number;
 }
 
 export interface KeyConfig {

@@ -6,11 +6,13 @@
 // thinking_blocks: per block its text as reasoning_content pieces, then its signature delta, or the redacted
 // block's delta, as an upstream streams them (thinking.ts); else reasoning_content pieces), content
 // pieces, per tool call one header chunk (index, id, type, name, arguments '') followed by argument
-// pieces, then a chunk with an empty delta and the finish_reason. When the response has usage, one last
+// pieces, then a chunk with an empty delta and the finish_reason. Signed thinking placed among the text
+// and tool calls (interleaved thinking, walkTurn in thinking.ts) streams at its place, as the upstream would. When the response has usage, one last
 // chunk with `choices: []` and the usage follows (OpenAI's include_usage shape; the pipeline drops it
 // when the client did not ask). Pieces split on code points, never inside a surrogate pair.
 
-import type { ChatChunk, ChatMessage, ChatResponse, ChunkDelta, FinishReason } from './canonical.ts';
+import type { ChatChunk, ChatMessage, ChatResponse, ChunkDelta, FinishReason, ToolCall } from './canonical.ts';
+import { type ThinkingBlock, walkTurn } from './thinking.ts';
 
 export interface EmulateOptions {
   /** Code points per content / arguments piece (default 16). */
@@ -52,6 +54,31 @@ function contentText(content: ChatMessage['content']): string {
   return content.map((p) => (p.type === 'text' && typeof p.text === 'string' ? p.text : '')).join('');
 }
 
+type Add = (delta: ChunkDelta) => void;
+
+function textPieces(add: Add, text: string, size: number): void {
+  for (const piece of splitPieces(text, size)) add({ content: piece });
+}
+
+/** Tool calls `from` to `to`: per call a header chunk, then its argument pieces. */
+function toolPieces(add: Add, calls: readonly ToolCall[], from: number, to: number, size: number): void {
+  for (let i = from; i < to; i++) {
+    const call = calls[i];
+    const head: NonNullable<ChunkDelta['tool_calls']>[number] = { index: i, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } };
+    if (call.extra_content) head.extra_content = call.extra_content;
+    add({ tool_calls: [head] });
+    for (const piece of splitPieces(call.function.arguments ?? '', size)) add({ tool_calls: [{ index: i, function: { arguments: piece } }] });
+  }
+}
+
+/** A signed block as an upstream streams it: its text as reasoning_content, then its signature (or the redacted block). */
+function thinkingPieces(add: Add, block: ThinkingBlock, size: number): void {
+  if (block.type === 'thinking') {
+    for (const piece of splitPieces(block.thinking, size)) add({ reasoning_content: piece });
+    add({ thinking_blocks: [{ type: 'thinking', thinking: '', signature: block.signature }] });
+  } else add({ thinking_blocks: [{ type: 'redacted_thinking', data: block.data }] });
+}
+
 export function chunksFromChatResponse(res: ChatResponse, opts: EmulateOptions = {}): ChatChunk[] {
   const size = Math.max(1, Math.floor(opts.pieceSize ?? 16));
   const chunks: ChatChunk[] = [];
@@ -64,25 +91,22 @@ export function chunksFromChatResponse(res: ChatResponse, opts: EmulateOptions =
   for (const choice of res.choices) {
     const { index, message } = choice;
     chunks.push(chunk(index, { role: 'assistant', content: '' }));
+    const text = contentText(message.content);
+    const calls = message.tool_calls ?? [];
+    const add = (delta: ChunkDelta) => { chunks.push(chunk(index, delta)); };
     if (message.thinking_blocks) {
-      for (const block of message.thinking_blocks) {
-        if (block.type === 'thinking') {
-          for (const piece of splitPieces(block.thinking, size)) chunks.push(chunk(index, { reasoning_content: piece }));
-          chunks.push(chunk(index, { thinking_blocks: [{ type: 'thinking', thinking: '', signature: block.signature }] }));
-        } else chunks.push(chunk(index, { thinking_blocks: [block] }));
+      walkTurn(message.thinking_blocks, text.length, calls.length, {
+        text: (from, to) => textPieces(add, text.slice(from, to), size),
+        tools: (from, to) => toolPieces(add, calls, from, to, size),
+        thinking: (block) => thinkingPieces(add, block, size),
+      });
+    } else {
+      if (typeof message.reasoning_content === 'string') {
+        for (const piece of splitPieces(message.reasoning_content, size)) add({ reasoning_content: piece });
       }
-    } else if (typeof message.reasoning_content === 'string') {
-      for (const piece of splitPieces(message.reasoning_content, size)) chunks.push(chunk(index, { reasoning_content: piece }));
+      textPieces(add, text, size);
+      toolPieces(add, calls, 0, calls.length, size);
     }
-    for (const piece of splitPieces(contentText(message.content), size)) chunks.push(chunk(index, { content: piece }));
-    (message.tool_calls ?? []).forEach((call, i) => {
-      const head: NonNullable<ChunkDelta['tool_calls']>[number] = { index: i, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } };
-      if (call.extra_content) head.extra_content = call.extra_content;
-      chunks.push(chunk(index, { tool_calls: [head] }));
-      for (const piece of splitPieces(call.function.arguments ?? '', size)) {
-        chunks.push(chunk(index, { tool_calls: [{ index: i, function: { arguments: piece } }] }));
-      }
-    });
     chunks.push(chunk(index, {}, choice.finish_reason ?? 'stop'));
   }
 

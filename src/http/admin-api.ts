@@ -5,6 +5,7 @@
 //   GET    /admin/keys/:name       one key
 //   PATCH  /admin/keys/:name       top_up (any key); budget, expires_at, models, allow_ips, limits, group (runtime keys)
 //   DELETE /admin/keys/:name       revoke a runtime key
+//   GET    /admin/groups[/:name]   group budgets; PATCH /admin/groups/:name {"top_up"} (admin-groups.ts)
 //   GET    /admin/usage            usage report (?from&to&group_by=key,model,provider,day&key)
 //   GET    /admin/providers        see admin-ops.ts (with timeseries, provider tests, compiled config)
 
@@ -18,6 +19,7 @@ import { adjustBudget } from '../store/spend.ts';
 import { usageReport, type UsageDimension, type UsageTotals } from '../store/usage-report.ts';
 import { adminExtensions, json } from './admin.ts';
 import { handleOps } from './admin-ops.ts';
+import { handleGroups } from './admin-groups.ts';
 import { MAX_BUDGET_MICROS, badRequest, checkFields, optBudget, optCidrs, optExpiry, optGroup, optLimits, optStrings, parseTime, readJsonObject } from './admin-input.ts';
 
 type Resolve = (rt: Runtime) => LedgerServices | undefined;
@@ -54,6 +56,8 @@ async function handle(rt: Runtime, request: Request, url: URL): Promise<Response
     if (method === 'DELETE') return revoke(rt, s, name);
     throw notAllowed(method, path);
   }
+  const groups = await handleGroups(rt, s, request, path);
+  if (groups) return groups;
   const ops = await handleOps(rt, s, request, url, path);
   if (ops) return ops;
   if (path !== '/admin/usage' && path !== '/admin/providers') return undefined;

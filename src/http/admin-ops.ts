@@ -1,7 +1,9 @@
 // Admin API for operators (and the dashboard), registered through admin-api.ts after the token check:
 //   GET  /admin/timeseries?window=1h|24h|7d   time-bucketed requests, errors, tokens, spend (and per key)
-//   GET  /admin/providers                      per target: breaker state, recent error rate, latency, last error
+//   GET  /admin/providers                      per target: breaker state, recent error rate, latency, last error;
+//                                              per provider: the upstream account balance (providers.X.balance)
 //   POST /admin/providers/{name}/test          one minimal request per upstream model (?model= to narrow)
+//   POST /admin/providers/{name}/balance       reads the provider's account balance now (providers.X.balance)
 //   GET  /admin/config/compiled                the compiled view (models → targets, prices, limits), masked
 
 import { GatewayError } from '../contracts/errors.ts';
@@ -30,12 +32,26 @@ export async function handleOps(rt: Runtime, s: LedgerServices, request: Request
   }
   if (path === '/admin/providers' && method === 'GET') return json(200, { object: 'list', data: await providers(rt, s) });
   if (path === '/admin/config/compiled' && method === 'GET') return json(200, { object: 'config', ...configView(rt.current()) });
+  const balance = /^\/admin\/providers\/([^/]+)\/balance$/.exec(path);
+  if (balance) {
+    if (method !== 'POST') throw new GatewayError({ status: 405, type: 'invalid_request_error', code: 'method_not_allowed', message: `${method} is not supported on ${path}; use POST.` });
+    return checkBalance(rt, safeDecode(balance[1]));
+  }
   const test = /^\/admin\/providers\/([^/]+)\/test$/.exec(path);
   if (test) {
     if (method !== 'POST') throw new GatewayError({ status: 405, type: 'invalid_request_error', code: 'method_not_allowed', message: `${method} is not supported on ${path}; use POST.` });
     return testProvider(rt, safeDecode(test[1]), url.searchParams.get('model'));
   }
   return undefined;
+}
+
+async function checkBalance(rt: Runtime, name: string): Promise<Response> {
+  if (!rt.current().providers.has(name)) {
+    throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'provider_not_found', message: `There is no provider named "${name}". GET /admin/providers lists them.` });
+  }
+  const view = await rt.balances?.checkNow(name);
+  if (!view) throw badRequest('provider', `Provider "${name}" has no balance check; set providers.${name}.balance in gateway.yaml.`);
+  return json(200, { object: 'provider_balance', provider: name, balance: view });
 }
 
 async function testProvider(rt: Runtime, name: string, model: string | null): Promise<Response> {
@@ -76,6 +92,7 @@ async function providers(rt: Runtime, s: LedgerServices) {
   return [...gw.providers.values()].map((p) => ({
     provider: p.name,
     adapter: p.adapter.id,
+    balance: rt.balances?.view(p.name) ?? null,
     targets: [...targets.entries()].filter(([, t]) => t.provider === p.name).map(([key, t]) => {
       const b = breakers.get(key);
       const st = stats.get(key);

@@ -5,6 +5,8 @@
 //   /v1/balance                          native: name, group, budget, spent, remaining, expiry, limits
 // All also answer without the /v1 prefix. Spend comes from the in-memory budget counters (exact,
 // including requests not yet flushed); the daily breakdown comes from the ledger after a flush.
+// A key in a group with a budget (groups.<name>.budget) can spend at most the smaller of what its own budget
+// and the group's have left: the views report that effective figure and say which one applies.
 
 import { GatewayError } from '../contracts/errors.ts';
 import type { CompiledKey } from '../compile/types.ts';
@@ -25,11 +27,18 @@ export async function handleBilling(rt: Runtime, ex: Exchange, path: string, sea
   const key = ex.key!;
   const respond = (body: unknown) => new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json', 'x-request-id': ex.id } });
   if (!s) throw new GatewayError({ status: 503, type: 'api_error', code: 'ledger_unavailable', message: 'Balance is not available: this gateway runs without its ledger.' });
-  await s.syncBudgets?.([key.name]);
+  const groupBudget = ex.gw.groups.get(key.group)?.budget;
+  await s.syncBudgets?.(groupBudget ? [key.name, groupBudget.name] : [key.name]);
   const view = s.budgets.view(key);
+  const group = groupBudget ? s.budgets.view(groupBudget) : undefined;
+  // Which budget bounds the key now: the group's when it has less left than the key's own (or the key has none).
+  const byGroup = group?.remainingMicros !== undefined && (view.remainingMicros === undefined || group.remainingMicros < view.remainingMicros);
+  const remaining = byGroup ? group!.remainingMicros : view.remainingMicros;
+  // The OpenAI shapes: a "hard limit" whose difference to the key's spend is what the key may still spend.
+  const limitMicros = remaining === undefined ? undefined : view.spentMicros + remaining;
   switch (path.replace(/\/+$/, '')) {
     case '/dashboard/billing/subscription': {
-      const limit = view.budgetMicros === undefined ? UNLIMITED_USD : view.budgetMicros / 1e6;
+      const limit = limitMicros === undefined ? UNLIMITED_USD : limitMicros / 1e6;
       return respond({
         object: 'billing_subscription', has_payment_method: true,
         hard_limit_usd: limit, soft_limit_usd: limit, system_hard_limit_usd: limit,
@@ -38,7 +47,7 @@ export async function handleBilling(rt: Runtime, ex: Exchange, path: string, sea
       });
     }
     case '/dashboard/billing/credit_grants': {
-      const granted = view.budgetMicros === undefined ? UNLIMITED_USD : view.budgetMicros / 1e6;
+      const granted = limitMicros === undefined ? UNLIMITED_USD : limitMicros / 1e6;
       return respond({ object: 'credit_summary', total_granted: granted, total_used: view.spentMicros / 1e6, total_available: Math.max(0, granted - view.spentMicros / 1e6) });
     }
     case '/dashboard/billing/usage':
@@ -48,8 +57,14 @@ export async function handleBilling(rt: Runtime, ex: Exchange, path: string, sea
         object: 'balance', name: key.name, group: key.group, source: key.source, currency: 'USD',
         budget_usd: view.budgetMicros === undefined ? null : view.budgetMicros / 1e6,
         spent_usd: view.spentMicros / 1e6,
-        remaining_usd: view.remainingMicros === undefined ? null : view.remainingMicros / 1e6,
+        remaining_usd: remaining === undefined ? null : remaining / 1e6,
         reserved_usd: view.reservedMicros / 1e6,
+        // What bounds remaining_usd: the key's own budget, its group's shared one, or nothing (null).
+        limited_by: remaining === undefined ? null : byGroup ? 'group' : 'key',
+        group_budget: group ? {
+          budget_usd: (group.budgetMicros ?? 0) / 1e6, spent_usd: group.spentMicros / 1e6,
+          remaining_usd: (group.remainingMicros ?? 0) / 1e6, reserved_usd: group.reservedMicros / 1e6,
+        } : null,
         expires_at: key.expiresAt !== undefined ? new Date(key.expiresAt).toISOString() : null,
         limits: key.limits ?? null,
         group_limits: ex.gw.groups.get(key.group)?.limits ?? null,

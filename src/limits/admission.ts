@@ -2,10 +2,11 @@
 // atomically by the RateLimiter; then the budget reservation is taken synchronously. If the budget
 // refuses, the limiter lease is cancelled, so a refused request counts against nothing. The Ticket
 // settles both exactly once: actual cost replaces the reservation, actual tokens correct tpm, and
-// concurrency slots are freed.
+// concurrency slots are freed. A key in a group with a budget (groups.<name>.budget) holds the same
+// reservation on the group's account too (runtime/budgets.ts); other requests take no extra step.
 
 import type { Admission, AdmissionRequest, Ticket } from '../runtime/contracts.ts';
-import type { BudgetHold, BudgetTracker } from '../runtime/budgets.ts';
+import type { BudgetHold, BudgetTracker, GroupBudget } from '../runtime/budgets.ts';
 import type { Usage } from '../contracts/canonical.ts';
 import { rateLimitError, rateLimitHeaders } from './headers.ts';
 import type { AcquireResult, Lease, RateLimiter } from './rate-limiter.ts';
@@ -40,22 +41,24 @@ export function tokensFor(rules: readonly { tpm?: number }[], request: Admission
 
 function reserve(request: AdmissionRequest, budgets: BudgetTracker, lease: Lease, headers: Record<string, string>): Ticket {
   const { key } = request;
-  const amount = key.budgetMicros !== undefined ? request.reservationMicros : 0;
+  const group = request.gw.groups.get(key.group);
+  const grouped = group?.budget !== undefined ? (group as GroupBudget) : undefined;
+  const amount = key.budgetMicros !== undefined || grouped ? request.reservationMicros : 0;
   let hold: BudgetHold;
   try {
-    hold = budgets.reserve(key, amount);
+    hold = budgets.reserve(key, amount, grouped);
   } catch (err) {
     lease.cancel();
     throw err;
   }
-  return new AdmissionTicket(headers, hold, lease);
+  return new AdmissionTicket(headers, hold, lease, grouped?.name);
 }
 
 /** An admitted request's ticket: settles its budget hold and its limiter lease once (a class: no closures). */
 class AdmissionTicket implements Ticket {
   #settled = false;
 
-  constructor(readonly headers: Record<string, string>, private readonly hold: BudgetHold, private readonly lease: Lease) {}
+  constructor(readonly headers: Record<string, string>, private readonly hold: BudgetHold, private readonly lease: Lease, readonly budgetGroup: string | undefined) {}
 
   settle({ usage, costMicros }: { usage?: Usage; costMicros: number }): void {
     if (this.#settled) return;

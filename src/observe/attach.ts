@@ -32,6 +32,7 @@ export function attachObservability(rt: Runtime, config: GatewayConfig): Observa
         return { name, status: 'unknown', up: false };
       }
     }),
+    balances: () => rt.balances?.gauges() ?? [],
     otlp: spans && (() => ({ ...spans.counts, queued: spans.queued })),
   }, config.server?.metrics?.max_key_labels ?? DEFAULT_MAX_KEY_LABELS);
   rt.metrics = metrics;

@@ -26,6 +26,8 @@ export interface LiveSources {
   ledgerPending(): number;
   /** Readiness of attached dependencies (ledger database, Redis) by name. */
   dependencies(): Array<{ name: string; status: string; up: boolean }>;
+  /** Last good upstream account balances of the providers with a balance check. */
+  balances?: () => Array<{ provider: string; currency: string; amount: number }>;
   /** OTLP trace export counts, when observability.otlp is configured. */
   otlp?: () => { exported: number; droppedQueueFull: number; droppedExportFailed: number; queued: number };
 }
@@ -128,6 +130,16 @@ export class GatewayMetrics {
         for (const b of live.breakers()) this.set({ target: b.key }, BREAKER_VALUE[b.state]);
       },
     });
+    const balances = live.balances;
+    if (balances) {
+      new Gauge({
+        name: 'switchyard_provider_balance', help: 'Upstream account balance per provider with a balance check (providers.<name>.balance), in the currency the vendor reports; the last good reading.', labelNames: ['provider', 'currency'], registers: r,
+        collect() {
+          this.reset();
+          for (const b of balances()) this.set({ provider: b.provider, currency: b.currency }, b.amount);
+        },
+      });
+    }
     new Gauge({ name: 'switchyard_config_info', help: 'The active config (its hash as a label); always 1.', labelNames: ['hash'], registers: r, collect() { this.reset(); this.set({ hash: live.config().hash }, 1); } });
     new Gauge({ name: 'switchyard_config_seconds_since_load', help: 'Seconds since the active config was loaded.', registers: r, collect() { this.set((Date.now() - live.config().loadedAt) / 1000); } });
     new Gauge({ name: 'switchyard_config_reloads', help: 'Config reloads by result since start.', labelNames: ['result'], registers: r, collect() { const c = live.config(); this.set({ result: 'success' }, c.reloads); this.set({ result: 'failure' }, c.failures); } });

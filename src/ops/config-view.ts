@@ -3,10 +3,17 @@
 // dumping the config, so secrets cannot leak: provider keys, client keys and header values are masked,
 // base URLs lose their query strings. Models without a price are flagged (they bill $0).
 
-import type { CompiledGateway, CompiledModel } from '../compile/types.ts';
+import type { CompiledGateway, CompiledModel, CompiledProvider } from '../compile/types.ts';
 import { maskSecret, redact } from '../upstream/redact.ts';
+import { balanceSettings } from './balance-kinds.ts';
 
 const masked = (v: unknown) => (typeof v === 'string' && v ? maskSecret(v) : null);
+
+/** A provider's balance check as compiled (its own key masked), or null. */
+function balanceView(provider: CompiledProvider | undefined) {
+  const s = provider && balanceSettings(provider);
+  return s ? { kind: s.kind, every_ms: s.everyMs, warn_below: s.warnBelow ?? null, currency: s.currency ?? null, api_key: masked(s.apiKey) } : null;
+}
 
 export function isUnpriced(model: CompiledModel): boolean {
   const p = model.price;
@@ -34,6 +41,7 @@ export function configView(gw: CompiledGateway) {
     timeout_ms: gw.providers.get(name)?.timeoutMs ?? null,
     plugins: pc.plugins ?? [],
     passthrough: pc.passthrough ?? [],
+    balance: balanceView(gw.providers.get(name)),
   }));
   const keys = (config.keys ?? []).map((k) => ({
     name: k.name, group: k.group ?? 'default', key: k.key ? masked(k.key) : k.key_sha256 ? 'sha256:…' : null,

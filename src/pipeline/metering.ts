@@ -39,6 +39,7 @@ export function meter(rt: Runtime, ex: Exchange, m: MeterInput): void {
       stream: m.stream,
       partial: m.partial,
       configHash: ex.gw.hash,
+      budgetGroup: ex.billing?.ticket.budgetGroup,
       surface: ex.surface ?? 'openai',
       reasoningTokens: m.usage?.reasoning_tokens ?? 0,
       operation: ex.call?.operation,

@@ -59,8 +59,8 @@ export async function serveModelCall(rt: Runtime, ex: Exchange, call: InboundCal
     }
   }
 
-  // A budgeted key's request on a model with max_output_tokens asks for at most that (output-cap.ts).
-  if (model?.outputCap !== undefined && key.budgetMicros !== undefined) capOutput(call, model.outputCap);
+  // A budgeted key's request (its own budget or its group's) on a model with max_output_tokens asks for at most that (output-cap.ts).
+  if (model?.outputCap !== undefined && (key.budgetMicros !== undefined || gw.groups.get(key.group)?.budget !== undefined)) capOutput(call, model.outputCap);
   // Counting prompt tokens costs real CPU on long prompts: only done when a budget, a tpm limit or a
   // missing upstream usage needs it, and then once (call-admission.ts).
   const asked = new CallAdmission(gw, key, model, call, plan, priced, multiplier);

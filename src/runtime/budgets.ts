@@ -8,6 +8,10 @@
 // requests cannot all see the same remaining budget. A request is admitted only if
 //   spent + reserved + its reservation <= budget,
 // so overspend is bounded by how far actual usage exceeds the estimate (never by concurrency).
+//
+// A group budget (groups.<name>.budget) is one more account, named `@group:<name>` (store/spend-accounts.ts):
+// a request of a key in such a group must fit both its key's budget (if any) and the group's; the same
+// amount is held on both in the same synchronous step, and settled or released on both.
 
 import { GatewayError } from '../contracts/errors.ts';
 import type { KeySpend } from '../store/spend.ts';
@@ -92,38 +96,61 @@ export class BudgetTracker {
    * Reserves `amountMicros` for a request of `key`, or throws 429 insufficient_quota. Keys without a
    * budget are never refused; their spend is still counted.
    */
-  reserve(key: BudgetedKey, amountMicros: number): BudgetHold {
+  reserve(key: BudgetedKey, amountMicros: number, group?: GroupBudget): BudgetHold {
     const a = this.account(key.name);
     const amount = Math.max(0, Math.ceil(amountMicros));
     const limited = key.budgetMicros !== undefined;
     if (limited) {
       const budget = key.budgetMicros! + a.adjustMicros;
       if (a.spentMicros + a.reservedMicros + amount > budget) throw quotaError(key.name, budget, a, amount);
-      a.reservedMicros += amount;
     }
-    return new Reservation(a, limited ? amount : 0);
+    let g: BudgetAccount | null = null;
+    if (group) {
+      g = this.account(group.budget.name);
+      const budget = group.budget.budgetMicros + g.adjustMicros;
+      if (g.spentMicros + g.reservedMicros + amount > budget) throw groupQuotaError(group.name, budget, g, amount);
+      g.reservedMicros += amount;
+    }
+    if (limited) a.reservedMicros += amount;
+    return new Reservation(a, limited ? amount : 0, g, amount);
   }
+}
+
+/** A group with a budget, as admission passes it (the compiled group: no object per request). */
+export interface GroupBudget {
+  readonly name: string;
+  readonly budget: BudgetedKey & { readonly budgetMicros: number };
 }
 
 /** One request's hold on a key's budget (a class: one object per request, no closures). */
 class Reservation implements BudgetHold {
   #done = false;
 
-  /** `amount`: what is held in `reservedMicros` (0 for a key without a budget). */
-  constructor(private readonly account: BudgetAccount, private readonly amount: number) {}
+  /**
+   * `amount`: what is held in the key's `reservedMicros` (0 for a key without a budget); `group`: the group
+   * budget's account (null when the key's group has none), holding `groupAmount`.
+   */
+  constructor(private readonly account: BudgetAccount, private readonly amount: number, private readonly group: BudgetAccount | null, private readonly groupAmount: number) {}
 
   settle(actualMicros: number): void {
     if (this.#done) return;
     this.#done = true;
     const a = this.account;
+    const cost = Math.max(0, Math.round(actualMicros));
     a.reservedMicros = Math.max(0, a.reservedMicros - this.amount);
-    a.spentMicros += Math.max(0, Math.round(actualMicros));
+    a.spentMicros += cost;
+    const g = this.group;
+    if (g) {
+      g.reservedMicros = Math.max(0, g.reservedMicros - this.groupAmount);
+      g.spentMicros += cost;
+    }
   }
 
   cancel(): void {
     if (this.#done) return;
     this.#done = true;
     this.account.reservedMicros = Math.max(0, this.account.reservedMicros - this.amount);
+    if (this.group) this.group.reservedMicros = Math.max(0, this.group.reservedMicros - this.groupAmount);
   }
 }
 
@@ -144,5 +171,22 @@ export function quotaError(name: string, budget: number, a: Pick<BudgetAccount, 
     : `The API key "${name}" has ${formatUsd(remaining)} left of its ${formatUsd(budget)} budget, and this request may cost up to ${formatUsd(amount)} ${ESTIMATE}. ` +
       'Lower max_tokens or n, or ask this gateway\'s operator to top up the key ' +
       `(PATCH /admin/keys/${name} {"top_up": <USD>}) or raise its budget.`;
+  return new GatewayError({ status: 429, type: 'insufficient_quota', code: 'insufficient_quota', message });
+}
+
+/**
+ * The 429 for a request its group's shared budget cannot cover (the key's own budget, if any, could). Names the
+ * group (its key holders see it on /v1/balance), never another key of it.
+ */
+export function groupQuotaError(group: string, budget: number, a: Pick<BudgetAccount, 'spentMicros' | 'reservedMicros'>, amount: number): GatewayError {
+  const remaining = Math.max(0, budget - a.spentMicros);
+  const heldByOthers = a.reservedMicros > 0 && a.spentMicros + amount <= budget;
+  const head = `The budget of this key's group "${group}", shared by all keys of the group, is exhausted for this request: it has ${formatUsd(remaining)} left of ${formatUsd(budget)}`;
+  const message = heldByOthers
+    ? `${head}, but requests of the group's keys still in flight hold ${formatUsd(a.reservedMicros)} of it, leaving ${formatUsd(Math.max(0, remaining - a.reservedMicros))}, and this request may cost up to ${formatUsd(amount)} ${ESTIMATE}. ` +
+      'Retry when those requests finish (each then holds only what it actually cost), or lower max_tokens or n.'
+    : `${head}, and this request may cost up to ${formatUsd(amount)} ${ESTIMATE}. ` +
+      'Lower max_tokens or n, or ask this gateway\'s operator to top up the group ' +
+      `(PATCH /admin/groups/${group} {"top_up": <USD>}) or raise groups.${group}.budget.`;
   return new GatewayError({ status: 429, type: 'insufficient_quota', code: 'insufficient_quota', message });
 }

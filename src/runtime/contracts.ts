@@ -13,7 +13,7 @@ export interface AdmissionRequest {
   /** The most the request may generate (max_tokens or the model default, × choices), for tpm. */
   maxOutputTokens: number;
   /**
-   * Worst-case cost in micro-dollars (see pipeline/reservation.ts), read only for keys with a budget:
+   * Worst-case cost in micro-dollars (see pipeline/reservation.ts), read only for keys with a budget or in a group with one:
    * the caller may compute it lazily.
    */
   reservationMicros: number;
@@ -25,6 +25,8 @@ export interface Ticket {
   readonly headers: Record<string, string>;
   /** The actual cost replaces the reservation; limits are corrected with actual tokens. */
   settle(actual: { usage?: Usage; costMicros: number }): void;
+  /** The group whose shared budget holds this request's reservation (its cost is the group's spend too). */
+  readonly budgetGroup?: string;
 }
 
 export interface Admission {
@@ -56,6 +58,8 @@ export interface RequestRow {
   stream: boolean;
   partial: boolean;
   configHash: string;
+  /** The group whose budget this request counted against (its cost adds to the group's spend); else absent. */
+  budgetGroup?: string;
   /** The inbound protocol (openai, anthropic, gemini, ...); metrics and logs only, not stored. */
   surface?: string;
   /** Reasoning tokens (part of completionTokens); metrics and logs only, not stored. */

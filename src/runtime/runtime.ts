@@ -6,6 +6,7 @@ import type { JobService } from '../jobs/types.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/open.ts';
 import type { GatewayMetrics } from '../observe/metrics.ts';
+import type { BalanceChecks } from '../ops/balance-checks.ts';
 import type { SpanExporter } from '../observe/otlp/span-exporter.ts';
 import { AuthFailureLog } from '../observe/auth-failures.ts';
 import type { ResponseStore } from '../store/responses-repo.ts';
@@ -51,6 +52,8 @@ export class Runtime {
   private streams = 0;
   /** Prometheus metrics (GET /metrics), attached at start. */
   metrics?: GatewayMetrics;
+  /** Upstream account balance checks (providers.<name>.balance), attached at start. */
+  balances?: BalanceChecks;
   /** OTLP trace export (observability.otlp), attached at start when configured. */
   spans?: SpanExporter;
   /** Failed client-key and admin-token checks: at most one warning per address per interval. */

@@ -206,7 +206,7 @@ function toStoreRow(r: RequestRow): StoreRequestRow {
     upstreamModel: r.upstreamModel, promptTokens: r.promptTokens, completionTokens: r.completionTokens,
     cachedTokens: r.cachedTokens, usageSource: r.usageSource, costMicros: r.costMicros, status: r.status,
     errorCode: r.errorCode, latencyMs: r.latencyMs, ttftMs: r.ttftMs, stream: r.stream, partial: r.partial,
-    configHash: r.configHash,
+    configHash: r.configHash, budgetGroup: r.budgetGroup,
   };
 }
 

@@ -8,6 +8,7 @@
 
 import type { Pool } from 'pg';
 import type { LedgerTarget, Pending } from './ledger.ts';
+import { groupAccount } from './spend-accounts.ts';
 
 const SPEND_SQL =
   'INSERT INTO key_spend (key_name, spent_micros, budget_adjust_micros, updated_at) ' +
@@ -32,9 +33,13 @@ const text = (v: string | null | undefined): string | null => (v === null || v =
 export function pgLedgerTarget(pool: Pool): LedgerTarget {
   return {
     async write(unique, now) {
-      const spend = unique
-        .filter((p) => p.row.keyName && p.row.costMicros > 0)
-        .map((p) => ({ id: text(p.row.id), key_name: text(p.row.keyName), cost: int(p.row.costMicros) }));
+      const spend: Array<{ id: string | null; key_name: string | null; cost: number | null }> = [];
+      for (const { row: r } of unique) {
+        if (!(r.costMicros > 0)) continue;
+        if (r.keyName) spend.push({ id: text(r.id), key_name: text(r.keyName), cost: int(r.costMicros) });
+        // A row that counted against a group budget: the group's spend account too (store/spend-accounts.ts).
+        if (r.budgetGroup) spend.push({ id: text(r.id), key_name: text(groupAccount(r.budgetGroup)), cost: int(r.costMicros) });
+      }
       const requests = unique.map(requestRecord);
       const attempts = unique.flatMap((p) =>
         p.attempts.map((a) => ({

@@ -3,6 +3,7 @@
 
 import type { Client, InStatement, InValue } from '@libsql/client';
 import type { AttemptRow, LedgerTarget, Pending, RequestRow } from './ledger.ts';
+import { groupAccount } from './spend-accounts.ts';
 
 const ROWS_PER_STATEMENT = 200;
 const ATTEMPTS_PER_STATEMENT = 500;
@@ -32,14 +33,20 @@ export function sqliteLedgerTarget(client: Client): LedgerTarget {
 
 /** key_spend += cost for rows with a key whose id is not in `requests` yet (runs before their insert). */
 function spendStatement(part: Pending[], now: number): InStatement | null {
-  const keyed = part.filter((p) => p.row.keyName && p.row.costMicros > 0);
-  if (keyed.length === 0) return null;
   const args: InValue[] = [];
-  for (const p of keyed) args.push(p.row.id, p.row.keyName ?? null, Math.round(p.row.costMicros));
+  let n = 0;
+  for (const { row: r } of part) {
+    if (!(r.costMicros > 0)) continue;
+    const cost = Math.round(r.costMicros);
+    if (r.keyName) { args.push(r.id, r.keyName, cost); n++; }
+    // A row that counted against a group budget: the group's spend account too (store/spend-accounts.ts).
+    if (r.budgetGroup) { args.push(r.id, groupAccount(r.budgetGroup), cost); n++; }
+  }
+  if (n === 0) return null;
   args.push(now);
   return {
     sql:
-      `WITH v(id, key_name, cost) AS (VALUES ${keyed.map(() => '(?, ?, ?)').join(', ')}) ` +
+      `WITH v(id, key_name, cost) AS (VALUES ${Array(n).fill('(?, ?, ?)').join(', ')}) ` +
       'INSERT INTO key_spend (key_name, spent_micros, budget_adjust_micros, updated_at) ' +
       'SELECT key_name, SUM(cost), 0, ? FROM v WHERE id NOT IN (SELECT id FROM requests) GROUP BY key_name ' +
       'ON CONFLICT(key_name) DO UPDATE SET spent_micros = key_spend.spent_micros + excluded.spent_micros, ' +

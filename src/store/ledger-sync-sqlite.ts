@@ -8,10 +8,11 @@
 // Exactly-once, as in ledger.ts and ledger-sqlite.ts: request rows are INSERT ... ON CONFLICT DO NOTHING on
 // the id, attempt rows on (request_id, n), and spend is added only for rows whose id is not in `requests`
 // yet, evaluated before their insert in the same transaction, so a retried flush never duplicates rows
-// nor double-counts spend.
+// nor double-counts spend. A row that counted against a group budget adds its cost to the group's account too.
 
 import Database from 'libsql';
 import type { LedgerTarget, Pending } from './ledger.ts';
+import { groupAccount } from './spend-accounts.ts';
 
 type Bound = string | number | null;
 
@@ -64,6 +65,7 @@ export function syncSqliteLedgerTarget(db: SyncDb): LedgerTarget {
       for (const { row: r, attempts: list } of part) {
         const cost = Math.round(r.costMicros);
         if (r.keyName && cost > 0) { spendArgs.push(r.id, r.keyName, cost); keyed++; }
+        if (r.budgetGroup && cost > 0) { spendArgs.push(r.id, groupAccount(r.budgetGroup), cost); keyed++; }
         rowArgs.push(
           r.id, r.ts, r.keyName ?? null, r.groupName ?? null, r.route ?? null, r.model ?? null, r.provider ?? null, r.upstreamModel ?? null,
           r.promptTokens, r.completionTokens, r.cachedTokens ?? 0, r.usageSource ?? 'upstream', cost, r.status,

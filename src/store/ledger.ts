@@ -41,6 +41,8 @@ export interface RequestRow {
   /** Client abort or a stream cut after the first byte. */
   partial?: boolean;
   configHash?: string | null;
+  /** The group whose budget the request counted against: its cost is added to that group's spend account too. */
+  budgetGroup?: string | null;
 }
 
 /** One upstream attempt of a request; `n` (from 1) is unique per request. */

@@ -96,6 +96,30 @@ for (const dialect of DIALECTS) {
       await w.close();
     });
 
+    test('group budget spend: rows that counted against a group add to its @group: account, exactly once across a retried flush', async () => {
+      const s = await open(dialect);
+      const real = targetOf(s);
+      let failures = 0;
+      const flaky: LedgerTarget = {
+        async write(batch, now) {
+          const done = await real.write(batch, now);
+          if (failures++ < 1) throw new Error('connection reset after COMMIT');
+          return done;
+        },
+      };
+      const w = new LedgerWriter({ target: flaky }, { flushMs: 5, onError: () => {} });
+      for (let i = 0; i < 20; i++) w.record(row(`g${i}`, { keyName: i % 2 ? 'a' : 'b', groupName: 'team', budgetGroup: i < 15 ? 'team' : null, costMicros: 10 }));
+      w.record(row('g-free', { keyName: null, budgetGroup: 'team', costMicros: 5 })); // no key: the group still pays
+      const deadline = Date.now() + 5000;
+      while (w.pending > 0 && Date.now() < deadline) await Bun.sleep(5);
+      await w.close();
+      const spend = await loadSpend(s.db);
+      expect(spend.get('@group:team')?.spentMicros).toBe(15 * 10 + 5);
+      expect(spend.get('a')?.spentMicros).toBe(100);
+      expect(spend.get('b')?.spentMicros).toBe(100);
+      expect(spend.has('team')).toBe(false);
+    });
+
     test('spend and top-ups', async () => {
       const s = await open(dialect);
       expect(await getSpend(s.db, 'nobody')).toEqual({ spentMicros: 0, adjustMicros: 0 });

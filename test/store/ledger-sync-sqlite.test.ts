@@ -27,7 +27,7 @@ function row(i: number, key: string | null = `key-${i % 3}`): RequestRow {
     provider: 'p1', upstreamModel: i % 5 ? 'gpt-x-2024' : null, promptTokens: 10 + i, completionTokens: 5, cachedTokens: i % 2,
     usageSource: i % 3 === 0 ? 'estimated' : 'upstream', costMicros: 100.4 + (i % 7), status: i % 9 ? 200 : 502,
     errorCode: i % 9 ? null : 'upstream_error', latencyMs: 12, ttftMs: i % 2 ? 3 : null, stream: i % 2 === 0, partial: i % 11 === 0,
-    configHash: 'abc',
+    configHash: 'abc', budgetGroup: i % 4 === 1 ? 'team' : null,
   };
 }
 const attempts = (i: number): AttemptRow[] => [
@@ -51,6 +51,10 @@ test('writes the same requests, attempts and spend as the libsql target', async 
   }
   const report = await usageReport(viaPrepared.store.db, { groupBy: ['key', 'day'] });
   expect(report.totals.requests).toBe(300);
+  // Rows that counted against a group budget: the group's spend account on both targets.
+  let group = 0;
+  for (let i = 1; i < 300; i += 4) group += Math.round(row(i).costMicros);
+  expect((await loadSpend(viaPrepared.store.db)).get('@group:team')?.spentMicros).toBe(group);
   for (const s of [viaLibsql.store, viaPrepared.store]) await s.close();
 });
 

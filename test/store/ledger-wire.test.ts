@@ -8,7 +8,7 @@ import { decodeRow, encodeRow, type WireRow } from '../../src/store/ledger-wire.
 const full: RequestRow = {
   id: 'req-1', ts: 1_700_000_000_000, keyName: 'k "quoted"', groupName: 'g', route: '/v1', model: 'm', provider: 'p', upstreamModel: 'um',
   promptTokens: 10, completionTokens: 5, cachedTokens: 2, usageSource: 'estimated', costMicros: 12.5, status: 502, errorCode: 'upstream_error',
-  latencyMs: 40, ttftMs: 7, stream: true, partial: true, configHash: 'h',
+  latencyMs: 40, ttftMs: 7, stream: true, partial: true, configHash: 'h', budgetGroup: 'g',
 };
 const attempts: AttemptRow[] = [
   { n: 1, provider: 'p0', status: 503, errorCode: 'upstream_error', latencyMs: 4, ts: 1 },
@@ -28,5 +28,5 @@ test('a minimal row: optional fields come back null or absent', () => {
   expect(back).toEqual([]);
   expect({ id: row.id, ts: row.ts, status: row.status, costMicros: row.costMicros }).toEqual({ id: 'req-2', ts: 5, status: 200, costMicros: 0 });
   for (const k of ['keyName', 'groupName', 'route', 'model', 'provider', 'upstreamModel', 'errorCode', 'latencyMs', 'ttftMs', 'configHash'] as const) expect(row[k] ?? null).toBeNull();
-  for (const k of ['cachedTokens', 'usageSource', 'stream', 'partial'] as const) expect(row[k]).toBeUndefined();
+  for (const k of ['cachedTokens', 'usageSource', 'stream', 'partial', 'budgetGroup'] as const) expect(row[k]).toBeUndefined();
 });

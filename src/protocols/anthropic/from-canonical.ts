@@ -2,18 +2,20 @@
 // stream encoder shares: finish_reason → stop_reason, canonical usage → Anthropic usage, message ids.
 //
 // - Content order: thinking, text, then one tool_use block per tool call. Thinking is the message's signed
-//   `thinking_blocks` (thinking with its signature, redacted_thinking with its data), in order, when the
-//   upstream sent them (an Anthropic one); else one thinking block from reasoning_content with an empty
-//   signature (the gateway cannot sign). Each tool_use has input = the parsed arguments; arguments that
-//   are not a JSON object (a truncated call, say) are kept as {"raw_arguments": "<text>"} rather than lost.
+//   `thinking_blocks` (thinking with its signature, redacted_thinking with its data) when the upstream sent
+//   them (an Anthropic one), each back at its place among the text and tool_use blocks (interleaved
+//   thinking: walkTurn, src/contracts/thinking.ts), so the client gets the blocks in the upstream's order;
+//   else one thinking block from reasoning_content with an empty signature (the gateway cannot sign). Each
+//   tool_use has input = the parsed arguments; arguments that are not a JSON object (a truncated call, say)
+//   are kept as {"raw_arguments": "<text>"} rather than lost.
 // - stop_reason: stop → end_turn, length → max_tokens, tool_calls/function_call → tool_use,
 //   content_filter → refusal; a 'stop' answer that still carries tool calls reports tool_use.
 // - usage: input_tokens = prompt − cached (Anthropic counts cache reads separately),
 //   cache_read_input_tokens = cached, output_tokens = completion.
 // - Only choice 0 is translated (Anthropic has no `n`).
 
-import { usageFromWire } from '../../contracts/index.ts';
-import type { ChatMessage, ChatResponse, FinishReason, JsonValue, Usage } from '../../contracts/index.ts';
+import { usageFromWire, walkTurn } from '../../contracts/index.ts';
+import type { ChatMessage, ChatResponse, FinishReason, JsonValue, ThinkingBlock, ToolCall, Usage } from '../../contracts/index.ts';
 import { encodeToolUseId } from './tool-ids.ts';
 import type { AnthropicContentBlock, AnthropicCountTokensResponse, AnthropicMessage, AnthropicStopReason, AnthropicUsage } from './wire-types.ts';
 
@@ -63,26 +65,40 @@ function messageText(message: ChatMessage): string {
   return content.map((p) => (p.type === 'text' && typeof p.text === 'string' ? p.text : '')).join('');
 }
 
+function toolUseBlock(call: ToolCall): AnthropicContentBlock {
+  return {
+    type: 'tool_use',
+    id: encodeToolUseId(call.id || `toolu_${crypto.randomUUID().replace(/-/g, '')}`, call.extra_content),
+    name: call.function.name,
+    input: toolInput(call.function.arguments),
+  };
+}
+
+/** A signed block as Anthropic sends it (its canonical position fields stay behind). */
+function thinkingBlock(block: ThinkingBlock): AnthropicContentBlock {
+  return block.type === 'thinking' ? { type: 'thinking', thinking: block.thinking, signature: block.signature } : { type: 'redacted_thinking', data: block.data };
+}
+
 /** Canonical ChatResponse → Anthropic Message; `requestedModel` is the model name the client sent. */
 export function canonicalToAnthropic(res: ChatResponse, requestedModel: string): AnthropicMessage {
   const choice = res.choices.find((c) => c.index === 0) ?? res.choices[0];
   const content: AnthropicContentBlock[] = [];
   const message = choice?.message;
   if (message) {
-    if (message.thinking_blocks) {
-      for (const block of message.thinking_blocks) content.push(block.type === 'thinking' ? { type: 'thinking', thinking: block.thinking, signature: block.signature } : { type: 'redacted_thinking', data: block.data });
-    } else if (typeof message.reasoning_content === 'string' && message.reasoning_content !== '') {
-      content.push({ type: 'thinking', thinking: message.reasoning_content, signature: '' });
-    }
     const text = messageText(message);
-    if (text !== '') content.push({ type: 'text', text });
-    for (const call of message.tool_calls ?? []) {
-      content.push({
-        type: 'tool_use',
-        id: encodeToolUseId(call.id || `toolu_${crypto.randomUUID().replace(/-/g, '')}`, call.extra_content),
-        name: call.function.name,
-        input: toolInput(call.function.arguments),
+    const calls = message.tool_calls ?? [];
+    if (message.thinking_blocks) {
+      walkTurn(message.thinking_blocks, text.length, calls.length, {
+        text: (from, to) => content.push({ type: 'text', text: text.slice(from, to) }),
+        tools: (from, to) => { for (let i = from; i < to; i++) content.push(toolUseBlock(calls[i])); },
+        thinking: (block) => content.push(thinkingBlock(block)),
       });
+    } else {
+      if (typeof message.reasoning_content === 'string' && message.reasoning_content !== '') {
+        content.push({ type: 'thinking', thinking: message.reasoning_content, signature: '' });
+      }
+      if (text !== '') content.push({ type: 'text', text });
+      for (const call of calls) content.push(toolUseBlock(call));
     }
   }
   const hasToolUse = content.some((b) => b.type === 'tool_use');

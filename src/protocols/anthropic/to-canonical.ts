@@ -9,7 +9,8 @@
 //   flagged `is_error: true` (an Anthropic upstream gets the flag and the unprefixed text back).
 // - assistant blocks: text → content, tool_use → tool_calls (arguments = JSON.stringify(input)),
 //   thinking → reasoning_content (joined text); signed thinking and redacted_thinking blocks also →
-//   thinking_blocks, in order (sent back unchanged to an Anthropic upstream; see thinking.ts).
+//   thinking_blocks, in order and with their place among the text and tool_use blocks (sent back unchanged
+//   and where they were to an Anthropic upstream; see thinking.ts and src/contracts/thinking.ts).
 // - tool_use ids (and tool_result.tool_use_id) that carry opaque provider data are split back into the
 //   canonical id + extra_content (see tool-ids.ts; e.g. Gemini's thoughtSignature survives Claude Code).
 // - tools → function tools; tool_choice auto/any/tool/none → auto/required/named/none;
@@ -206,15 +207,21 @@ function toolResult(b: Obj, p: string, trailingParts: ContentPart[]): ChatMessag
 
 function convertAssistant(blocks: unknown[], param: string): ChatMessage {
   const texts: ContentPart[] = [];
+  let textLength = 0; // where a thinking block sits: after this much text and toolCalls.length calls
   let thinking: AssistantThinking | undefined;
   const toolCalls: ToolCall[] = [];
   blocks.forEach((b, i) => {
     const p = `${param}[${i}]`;
     if (!isObj(b)) bad(p, `\`${p}\` must be a content block object`);
     switch (b.type) {
-      case 'text': texts.push(withCache({ type: 'text', text: str(b.text, `${p}.text`) }, b, p)); break;
-      case 'thinking': (thinking ??= new AssistantThinking()).thinking(b, p); break;
-      case 'redacted_thinking': (thinking ??= new AssistantThinking()).redacted(b, p); break;
+      case 'text': {
+        const text = str(b.text, `${p}.text`);
+        textLength += text.length;
+        texts.push(withCache({ type: 'text', text }, b, p));
+        break;
+      }
+      case 'thinking': (thinking ??= new AssistantThinking()).thinking(b, p, textLength, toolCalls.length); break;
+      case 'redacted_thinking': (thinking ??= new AssistantThinking()).redacted(b, p, textLength, toolCalls.length); break;
       case 'tool_use': {
         const input = b.input === undefined ? {} : b.input;
         const { id, extra } = decodeToolUseId(str(b.id, `${p}.id`));

@@ -15,16 +15,21 @@
 // retires that node id and goes on under a new one. A retired id is heartbeaten only while requests admitted
 // under it are unsettled, then lapses, and whatever a late call took under it stops counting within the TTL.
 //
+// A key in a group with a budget (groups.<name>.budget) reserves the same amount on the group's budget hash in
+// the same script call (p:budget:@group:<name>, seeded and settled like a key's); other keys' calls are unchanged.
+//
 // Redis down: `reject` answers 503 state_unavailable; `allow` admits with this process's in-memory
 // limits and budgets (same rules) and adds those requests' cost to the shared accounts when Redis returns.
 
 import { GatewayError } from '../../contracts/errors.ts';
 import { tokensFor } from '../../limits/admission.ts';
 import { rateLimitError, rateLimitHeaders } from '../../limits/headers.ts';
-import { type Denial, type FamilyStatus, type LimitRule, type LimitSnapshot, isTighter, ruleId } from '../../limits/rate-limiter.ts';
+import { type Denial, type LimitRule, ruleId } from '../../limits/rate-limiter.ts';
+import { snapshotOf } from './admit-snapshot.ts';
 import { rulesFor } from '../../limits/rules.ts';
 import type { Logger } from '../../log.ts';
-import { quotaError } from '../../runtime/budgets.ts';
+import { groupQuotaError, quotaError } from '../../runtime/budgets.ts';
+import { groupAccount } from '../../store/spend-accounts.ts';
 import type { Admission, AdmissionRequest, Ticket } from '../../runtime/contracts.ts';
 import type { RedisState, ScriptReply } from './client.ts';
 import { AdmitBatcher, type AdmitShape } from './admit-batch.ts';
@@ -51,6 +56,8 @@ interface RuleKeys {
   conc: string[];
   tpm: string[];
   budget: string;
+  /** The group whose budget applies: its name, spend account and hash; absent when the group has none. */
+  group?: string; groupAccount?: string; groupBudget?: string;
 }
 
 export class RedisAdmission implements Admission {
@@ -108,9 +115,9 @@ export class RedisAdmission implements Admission {
   private async admitShared(request: AdmissionRequest): Promise<Ticket> {
     const rules = rulesFor(request.gw, request.key, request.model);
     const tokens = Math.max(0, Math.ceil(tokensFor(rules, request)));
-    const amount = request.key.budgetMicros !== undefined ? Math.max(0, Math.ceil(request.reservationMicros)) : 0;
     const name = request.key.name;
-    const rk = this.keysFor(rules, request.key);
+    const rk = this.keysFor(rules, request);
+    const amount = request.key.budgetMicros !== undefined || rk.groupBudget !== undefined ? Math.max(0, Math.ceil(request.reservationMicros)) : 0;
     let node = this.node;
     let reply: ScriptReply[];
     try {
@@ -120,9 +127,11 @@ export class RedisAdmission implements Admission {
         node = this.node;
         reply = await this.admissions.admit(rk.shape, node, tokens, amount);
       }
-      if (reply[0] === 'seed') {
-        const spend = await this.options.loadSpend(name);
-        await this.state.run(SEED, [rk.budget], [spend.spentMicros, spend.adjustMicros]);
+      // The key's account, then (with a group budget) the group's may each need seeding from the ledger.
+      for (let i = 0; i < 2 && reply[0] === 'seed'; i++) {
+        const group = reply[1] === 'g';
+        const spend = await this.options.loadSpend(group ? rk.groupAccount! : name);
+        await this.state.run(SEED, [group ? rk.groupBudget! : rk.budget], [spend.spentMicros, spend.adjustMicros]);
         reply = await this.admissions.admit(rk.shape, node, tokens, amount);
       }
     } catch (err) {
@@ -137,7 +146,8 @@ export class RedisAdmission implements Admission {
       throw rateLimitError(denial, {});
     }
     if (reply[0] === 'quota') {
-      throw quotaError(name, Number(reply[1]), { spentMicros: Number(reply[2]), reservedMicros: Number(reply[3]) }, Number(reply[4]));
+      const held = { spentMicros: Number(reply[2]), reservedMicros: Number(reply[3]) };
+      throw reply[5] === 'g' ? groupQuotaError(rk.group!, Number(reply[1]), held, Number(reply[4])) : quotaError(name, Number(reply[1]), held, Number(reply[4]));
     }
     if (reply[0] !== 'ok') throw new Error(`unexpected admission reply ${String(reply[0])}`);
 
@@ -146,8 +156,10 @@ export class RedisAdmission implements Admission {
     let settled = false;
     this.holding.set(node, (this.holding.get(node) ?? 0) + 1);
     for (const k of rk.conc) this.slots.set(k, (this.slots.get(k) ?? 0) + 1);
+    const groupBudget = rk.groupBudget;
     return {
       headers: rateLimitHeaders(snapshotOf(rules, reply)),
+      budgetGroup: rk.group,
       settle: ({ usage, costMicros }) => {
         if (settled) return;
         settled = true;
@@ -162,7 +174,7 @@ export class RedisAdmission implements Admission {
         const actual = usage ? Math.max(0, Math.ceil(usage.total_tokens || usage.prompt_tokens + usage.completion_tokens)) : -1;
         this.settles.add({
           node, conc: rk.conc, windows: rk.tpm, bucket, tokenDelta: tokens > 0 && actual >= 0 ? actual - tokens : 0,
-          budget: rk.budget, release, cost: Math.max(0, Math.round(costMicros)),
+          budget: rk.budget, release, cost: Math.max(0, Math.round(costMicros)), groupBudget, groupRelease: amount,
         });
       },
     };
@@ -223,10 +235,12 @@ export class RedisAdmission implements Admission {
     const budget = this.state.key('budget', request.key.name);
     const reconcile = (ticket: Ticket): Ticket => ({
       headers: ticket.headers,
+      budgetGroup: ticket.budgetGroup,
       settle: (actual) => {
         ticket.settle(actual);
-        // The shared account learns this spend once Redis is back (only if it is seeded then).
-        this.settles.add({ node: '-', conc: [], windows: [], bucket: 0, tokenDelta: 0, budget, release: 0, cost: Math.max(0, Math.round(actual.costMicros)) });
+        // The shared accounts learn this spend once Redis is back (only if they are seeded then).
+        const groupBudget = ticket.budgetGroup !== undefined ? this.state.key('budget', groupAccount(ticket.budgetGroup)) : undefined;
+        this.settles.add({ node: '-', conc: [], windows: [], bucket: 0, tokenDelta: 0, budget, release: 0, cost: Math.max(0, Math.round(actual.costMicros)), groupBudget });
       },
     });
     const local = this.options.local.admit(request);
@@ -235,13 +249,17 @@ export class RedisAdmission implements Admission {
 
   /**
    * The Redis keys and fixed script arguments of a rule set, built once: rule sets are memoised per gateway ×
-   * key × model (limits/rules.ts), so the key (its name and budget) is fixed for a rule set and this is decided
+   * key × model (limits/rules.ts), so the key (its name and budget) and its group's budget (from the same
+   * gateway snapshot: a reload makes new rule sets) are fixed for a rule set and this is decided
    * at compile time in effect. Shared arrays: never mutated.
    */
-  private keysFor(rules: readonly LimitRule[], key: { name: string; budgetMicros?: number }): RuleKeys {
+  private keysFor(rules: readonly LimitRule[], request: AdmissionRequest): RuleKeys {
     let entry = this.keyMemo.get(rules);
     if (!entry) {
+      const { key } = request;
       const budget = this.state.key('budget', key.name);
+      const group = request.gw.groups.get(key.group);
+      const groupBudget = group?.budget ? this.state.key('budget', group.budget.name) : undefined;
       const ruleKeys: string[] = [];
       const ruleLimits: number[] = [];
       const conc: string[] = [];
@@ -253,7 +271,12 @@ export class RedisAdmission implements Admission {
         if (r.concurrency !== undefined) conc.push(w);
         if (r.tpm !== undefined) tpm.push(w);
       }
-      entry = { shape: { budget, ruleKeys, ruleLimits, limit: key.budgetMicros ?? -1 }, conc, tpm, budget };
+      const shape: AdmitShape = { budget, ruleKeys, ruleLimits, limit: key.budgetMicros ?? -1 };
+      entry = { shape, conc, tpm, budget };
+      if (group?.budget && groupBudget) {
+        Object.assign(shape, { groupBudget, groupLimit: group.budget.budgetMicros });
+        Object.assign(entry, { group: group.name, groupAccount: group.budget.name, groupBudget });
+      }
       this.keyMemo.set(rules, entry);
     }
     return entry;
@@ -272,24 +295,4 @@ export class RedisAdmission implements Admission {
     }
     this.settles.retry();
   }
-}
-
-/** The tightest rpm and tpm status from the script's per-rule numbers (used, reset ms). */
-function snapshotOf(rules: readonly LimitRule[], reply: ScriptReply[]): LimitSnapshot {
-  let requests: FamilyStatus | undefined;
-  let tokens: FamilyStatus | undefined;
-  rules.forEach((r, i) => {
-    const at = 2 + i * 4;
-    const rpmUsed = Number(reply[at]);
-    const rpmReset = Number(reply[at + 1]);
-    const tpmUsed = Number(reply[at + 2]);
-    const tpmReset = Number(reply[at + 3]);
-    if (r.rpm !== undefined) requests = tighter(requests, { limit: r.rpm, remaining: Math.max(0, r.rpm - rpmUsed), resetMs: rpmReset });
-    if (r.tpm !== undefined) tokens = tighter(tokens, { limit: r.tpm, remaining: Math.max(0, r.tpm - tpmUsed), resetMs: tpmReset });
-  });
-  return { requests, tokens };
-}
-
-function tighter(a: FamilyStatus | undefined, b: FamilyStatus): FamilyStatus {
-  return !a || isTighter(b.remaining, b.limit, a.remaining, a.limit) ? b : a;
 }

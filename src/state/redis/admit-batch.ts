@@ -23,6 +23,9 @@ export interface AdmitShape {
   ruleLimits: readonly number[];
   /** Budget limit in micros, -1 = unlimited. */
   limit: number;
+  /** The key's group's budget hash and limit (micros) when the group has a budget (groups.<name>.budget). */
+  groupBudget?: string;
+  groupLimit?: number;
 }
 
 /** A call's script keys and the arguments known before its admissions (built once per shape for a lone call). */
@@ -144,6 +147,8 @@ export class AdmitBatcher {
    * here rather than in every call) when its rule hashes are distinct, else a batch of one.
    */
   private buildLone(s: AdmitShape): LoneCall {
+    // The lone fast path knows one budget: a shape with a group budget goes as a batch of one (same round trip).
+    if (s.groupBudget !== undefined) return this.build([s]);
     if (new Set([s.budget, ...s.ruleKeys]).size !== s.ruleKeys.length + 1) return this.build([s]);
     const conc = s.ruleLimits.some((v, i) => i % 3 === 2 && v >= 0);
     // Numbers as strings once here, so a call converts only its own three.
@@ -166,7 +171,7 @@ export class AdmitBatcher {
       const n = s.ruleKeys.length;
       head.push(ref(s.budget), n);
       for (let i = 0; i < n; i++) head.push(ref(s.ruleKeys[i]), s.ruleLimits[i * 3], s.ruleLimits[i * 3 + 1], s.ruleLimits[i * 3 + 2]);
-      head.push(s.limit);
+      head.push(s.limit, s.groupBudget !== undefined ? ref(s.groupBudget) : 0, s.groupLimit ?? -1);
     }
     return { keys, head, flat: false };
   }

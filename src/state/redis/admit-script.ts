@@ -24,12 +24,15 @@ if deadline > 0 and now > deadline then return {'expired'} end
  * Otherwise (a batch): KEYS: live, then every key the admissions refer to (by 1-based index into KEYS).
  * ARGV: nShapes, count, expireMs (the rule hashes' expiry), then per shape (the rule set of a key × model,
  * shared by its admissions): budget key index, nRules, per rule (rule hash key index, rpm, tpm, conc; -1 =
- * none), budget limit (micros or -1 = unlimited); then per admission: shape (1-based), node, tokens, amount.
+ * none), budget limit (micros or -1 = unlimited), group budget key index (0 = the key's group has no budget),
+ * group budget limit (micros; -1 when none); then per admission: shape (1-based), node, tokens, amount.
  * Both layouts end with the call's deadline (DEADLINE above), which the layouts' own indices never reach.
  * Returns {'expired'} past the deadline, else one reply per admission, in order:
  *         {'ok', bucket, per rule: rpmUsed, rpmResetMs, tpmUsed, tpmResetMs}
- *       | {'deny', rule, dim, limit, waitMs(-1 never)} | {'quota', budget, spent, reserved, amount}
- *       | {'seed'} (budget hash not seeded: load from SQL, retry) | {'node'} (this node's id lapsed: take a new one).
+ *       | {'deny', rule, dim, limit, waitMs(-1 never)} | {'quota', budget, spent, reserved, amount[, 'g']}
+ *       | {'seed'[, 'g']} (budget hash not seeded: load from SQL, retry) | {'node'} (this node's id lapsed: take a new one).
+ * 'g': the group's budget (the key's own fits, or the key has none). A shape with a group budget always takes
+ * the batch layout (the lone fast path knows one budget); the same amount is then reserved on both hashes.
  */
 export const ADMIT = script(CLOCK + DEADLINE + LONE + HELPERS + `
 local lk = KEYS[1]
@@ -150,10 +153,11 @@ local function consider(i, dim, lim, wait)
   if deny == nil or w > deny[5] then deny = {i, dim, lim, wait, w} end
 end
 
--- One admission of shape s (budget key bh, n rules r[i] = {rule hash key, rpm, tpm, conc}, limit).
+-- One admission of shape s (budget key bh, n rules r[i] = {rule hash key, rpm, tpm, conc}, limit; gbh, glimit:
+-- the group's budget hash and limit, gbh nil when the group has none).
 local function admit(s, node, tokens, amount)
-  local n, bh, limit = s.n, s.bh, s.limit
-  local needsNode = s.conc or (limit >= 0 and amount > 0)
+  local n, bh, limit, gbh = s.n, s.bh, s.limit, s.gbh
+  local needsNode = s.conc or ((limit >= 0 or gbh ~= nil) and amount > 0)
   if needsNode and not alive(lk, node) then return {'node'} end
 
   deny = nil
@@ -178,14 +182,28 @@ local function admit(s, node, tokens, amount)
 
   local bud = account(bh)
   if bud.spent == nil then return {'seed'} end
+  local gb = nil
+  if gbh ~= nil then
+    gb = account(gbh)
+    if gb.spent == nil then return {'seed', 'g'} end
+  end
   if limit >= 0 then
     local budget = limit + num(bud.adjust or '0')
     local spent = num(bud.spent)
     if spent + bud.reserved + amount > budget then return {'quota', budget, spent, bud.reserved, amount} end
+  end
+  if gb ~= nil then
+    local budget = s.glimit + num(gb.adjust or '0')
+    local spent = num(gb.spent)
+    if spent + gb.reserved + amount > budget then return {'quota', budget, spent, gb.reserved, amount, 'g'} end
     if amount > 0 then
-      bud.reserved = bud.reserved + amount
-      bud.pend[node] = (bud.pend[node] or 0) + amount
+      gb.reserved = gb.reserved + amount
+      gb.pend[node] = (gb.pend[node] or 0) + amount
     end
+  end
+  if limit >= 0 and amount > 0 then
+    bud.reserved = bud.reserved + amount
+    bud.pend[node] = (bud.pend[node] or 0) + amount
   end
 
   -- Sized for two rules (key and group) in one allocation; the entries past 2 + 4n are cleared below.
@@ -250,7 +268,9 @@ else
       a = a + 4
     end
     s.limit = num(ARGV[a])
-    a = a + 1
+    local gi = num(ARGV[a + 1])
+    if gi > 0 then s.gbh, s.glimit = KEYS[gi], num(ARGV[a + 2]) end
+    a = a + 3
     shapes[k] = s
   end
   for k = 1, num(ARGV[2]) do

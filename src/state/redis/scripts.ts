@@ -19,6 +19,7 @@
 //                           lost); _ a 65-byte pad
 //                           that makes the hash a hash table from its first write.
 //   p:budget:<name>   HASH  spent, adjust (top-ups), h:<node> reservations held by a node (micro-dollars);
+//                           a group budget's account is p:budget:@group:<group> (store/spend-accounts.ts);
 //                           `spent` absent = not seeded from SQL yet. Dead nodes' fields are deleted by the
 //                           next script that meets them.
 //   p:sq:<process>    STRING the last settle batch of that process applied (batches are applied once each;

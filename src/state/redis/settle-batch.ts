@@ -23,6 +23,10 @@ export interface SettleEntry {
   budget: string;
   release: number;
   cost: number;
+  /** The group budget's hash when the request counted against it: `cost` is added there too. */
+  groupBudget?: string;
+  /** The reservation held on the group budget (released there). */
+  groupRelease?: number;
 }
 
 interface Batch {
@@ -64,6 +68,7 @@ export class SettleBatcher {
       b.cost += e.cost;
       if (e.release > 0) bump(b.release, e.node, e.release);
     }
+    if (e.groupBudget !== undefined) this.addGroup(e);
     this.size++;
     if (!this.timer && !this.inFlight) this.timer = setTimeout(() => this.flush(), this.delayMs);
   }
@@ -128,6 +133,15 @@ export class SettleBatcher {
     this.budgets = new Map();
     this.size = 0;
     return { keys, args: [++this.seq, nh, nb, ...ruleArgs, ...budgetArgs] };
+  }
+
+  /** A group budget's share of a settle: the same cost, and the group's own reservation released. */
+  private addGroup(e: SettleEntry): void {
+    const k = e.groupBudget!;
+    let g = this.budgets.get(k);
+    if (!g) this.budgets.set(k, (g = { cost: 0, release: new Map() }));
+    g.cost += e.cost;
+    if (e.groupRelease !== undefined && e.groupRelease > 0) bump(g.release, e.node, e.groupRelease);
   }
 
   private rule(k: string): RuleAggregate {

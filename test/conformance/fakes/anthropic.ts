@@ -11,6 +11,10 @@
 // `interleaved-thinking-2025-05-14` beta is on; context_management needs `context-management-2025-06-27`
 // and its clear_thinking edits need thinking on; Claude 4.7+ refuses {type:"enabled"} thinking, models
 // before 4.6 refuse {type:"adaptive"}; output_config.effort "max" needs 4.6+, "xhigh" 4.7+.
+// An assistant turn holding a signed block must be the message that block was issued in, block for block
+// in the issued order (Anthropic: echo the assistant message exactly as received; with interleaved
+// thinking a signed block moved before or after a text / tool_use block is a 400): `issuedOrder` records
+// each issued message's blocks.
 
 import { type Spec, any, arr, bool, check, isBase64, nul, num, obj, oneOf, str, tagged } from './spec.ts';
 import { type Incoming, type StrictFake, type Turn, jsonContentType, noClientCredentials, startStrictFake } from './strict-server.ts';
@@ -134,19 +138,48 @@ export function featureProblems(body: FeatureBody, headers: Headers): string[] {
   return problems;
 }
 
-interface Block { type: string; id?: string; tool_use_id?: string; source?: { type: string; data?: string }; thinking?: string; signature?: string; data?: string }
+interface Block { type: string; id?: string; text?: string; tool_use_id?: string; source?: { type: string; data?: string }; thinking?: string; signature?: string; data?: string }
 
 /** Thinking blocks the fake issued: `thinking:<signature>` → text, `redacted:<data>`. */
 export type IssuedThinking = Map<string, string>;
+/** For each issued thinking block (key as in IssuedThinking), the keys of every block of its message, in order. */
+export type IssuedOrder = Map<string, string[]>;
+
+/** A block's identity in a message: signature / data for signed blocks, the text, the tool_use id. */
+function blockKey(b: Block): string {
+  switch (b.type) {
+    case 'thinking': return `thinking:${b.signature}`;
+    case 'redacted_thinking': return `redacted:${b.data}`;
+    case 'text': return `text:${b.text}`;
+    case 'tool_use': return `tool_use:${b.id}`;
+    default: return b.type;
+  }
+}
+
+/** Assistant turns whose signed blocks are not where they were issued (see the header). */
+function orderProblems(messages: Array<{ role: string; content: unknown }>, order: IssuedOrder): string[] {
+  const problems: string[] = [];
+  messages.forEach((m, i) => {
+    if (m.role !== 'assistant') return;
+    const keys = blocksOf(m.content).map(blockKey);
+    const issued = keys.map((k) => order.get(k)).find((o) => o !== undefined);
+    if (!issued || issued.join('\n') === keys.join('\n')) return;
+    let j = 0;
+    while (j < keys.length && keys[j] === issued[j]) j++;
+    problems.push(`messages.${i}.content.${j}: \`thinking\` or \`redacted_thinking\` blocks in the latest assistant message cannot be modified. These blocks must remain as they were in the original response.`);
+  });
+  return problems;
+}
 
 /** Anthropic's rules for thinking blocks sent back (see the header). */
-function thinkingProblems(body: { thinking?: { type?: string }; messages?: Array<{ role: string; content: unknown }> }, issued: IssuedThinking): string[] {
+function thinkingProblems(body: { thinking?: { type?: string }; messages?: Array<{ role: string; content: unknown }> }, issued: IssuedThinking, order: IssuedOrder): string[] {
   const problems: string[] = [];
   const messages = Array.isArray(body.messages) ? body.messages : [];
   messages.forEach((m, i) => blocksOf(m.content).forEach((b, j) => {
     if (b.type === 'thinking' && issued.get(`thinking:${b.signature}`) !== b.thinking) problems.push(`messages.${i}.content.${j}: Invalid \`signature\` in \`thinking\` block`);
     if (b.type === 'redacted_thinking' && !issued.has(`redacted:${b.data}`)) problems.push(`messages.${i}.content.${j}: Invalid \`data\` in \`redacted_thinking\` block`);
   }));
+  problems.push(...orderProblems(messages, order));
   const on = body.thinking?.type === 'enabled' || body.thinking?.type === 'adaptive';
   const last = messages.length - 2; // the assistant turn whose tool_use the final user turn answers
   if (on && last >= 0 && messages[last].role === 'assistant' && blocksOf(messages[last].content).some((b) => b.type === 'tool_use')) {
@@ -158,25 +191,28 @@ function thinkingProblems(body: { thinking?: { type?: string }; messages?: Array
   return problems;
 }
 
-/** Records the thinking blocks in a body the fake served (a JSON message or an SSE stream). */
-function rememberThinking(text: string, issued: IssuedThinking): void {
+/** Records the thinking blocks in a body the fake served (a JSON message or an SSE stream), and its block order. */
+function rememberThinking(text: string, issued: IssuedThinking, order: IssuedOrder): void {
   const blocks: Block[] = [];
   if (text.trimStart().startsWith('{')) blocks.push(...blocksOf((JSON.parse(text) as { content?: unknown }).content));
   else {
     const open = new Map<number, Block>();
     for (const line of text.split('\n')) {
       if (!line.startsWith('data: ')) continue;
-      const e = JSON.parse(line.slice(6)) as { type: string; index?: number; content_block?: Block; delta?: { type: string; thinking?: string; signature?: string } };
+      const e = JSON.parse(line.slice(6)) as { type: string; index?: number; content_block?: Block; delta?: { type: string; thinking?: string; signature?: string; text?: string } };
       if (e.type === 'content_block_start' && e.content_block) open.set(e.index!, { ...e.content_block });
       const b = e.index === undefined ? undefined : open.get(e.index);
       if (e.type === 'content_block_delta' && b && e.delta?.type === 'thinking_delta') b.thinking = (b.thinking ?? '') + e.delta.thinking;
+      if (e.type === 'content_block_delta' && b && e.delta?.type === 'text_delta') b.text = (b.text ?? '') + e.delta.text;
       if (e.type === 'content_block_delta' && b && e.delta?.type === 'signature_delta') b.signature = (b.signature ?? '') + e.delta.signature;
       if (e.type === 'content_block_stop' && b) blocks.push(b);
     }
   }
+  const keys = blocks.map(blockKey);
   for (const b of blocks) {
     if (b.type === 'thinking' && b.signature) issued.set(`thinking:${b.signature}`, b.thinking ?? '');
     if (b.type === 'redacted_thinking') issued.set(`redacted:${b.data}`, '');
+    if ((b.type === 'thinking' && b.signature) || b.type === 'redacted_thinking') order.set(blockKey(b), keys);
   }
 }
 
@@ -238,7 +274,7 @@ export interface AnthropicFakeOptions {
   defaultTurn?: Turn;
 }
 
-export function validateAnthropic(incoming: Incoming, opts: AnthropicFakeOptions, issued: IssuedThinking = new Map()): string[] {
+export function validateAnthropic(incoming: Incoming, opts: AnthropicFakeOptions, issued: IssuedThinking = new Map(), order: IssuedOrder = new Map()): string[] {
   const problems: string[] = [];
   if (incoming.method !== 'POST' || incoming.url.pathname !== '/v1/messages') {
     return [`404 unknown endpoint ${incoming.method} ${incoming.url.pathname} (expected POST /v1/messages)`];
@@ -254,7 +290,7 @@ export function validateAnthropic(incoming: Incoming, opts: AnthropicFakeOptions
   problems.push(...check(incoming.body, MESSAGES_REQUEST));
   if (problems.length === 0) problems.push(...semanticProblems(incoming.body as Parameters<typeof semanticProblems>[0]));
   if (problems.length === 0) problems.push(...featureProblems(incoming.body as FeatureBody, incoming.headers));
-  if (problems.length === 0) problems.push(...thinkingProblems(incoming.body as Parameters<typeof thinkingProblems>[0], issued));
+  if (problems.length === 0) problems.push(...thinkingProblems(incoming.body as Parameters<typeof thinkingProblems>[0], issued, order));
   return problems;
 }
 
@@ -273,10 +309,11 @@ export interface AnthropicFake extends StrictFake {
 
 export function startAnthropicFake(opts: AnthropicFakeOptions): AnthropicFake {
   const issued: IssuedThinking = new Map();
+  const order: IssuedOrder = new Map();
   const fake = startStrictFake({
     name: 'anthropic',
-    validate: (incoming) => validateAnthropic(incoming, opts, issued),
-    onServe: (text) => rememberThinking(text, issued),
+    validate: (incoming) => validateAnthropic(incoming, opts, issued, order),
+    onServe: (text) => rememberThinking(text, issued, order),
     errorResponse: anthropicError,
     isStream: (incoming) => (incoming.body as { stream?: unknown } | undefined)?.stream === true,
     defaultTurn: opts.defaultTurn ?? { json: 'anthropic/conformance-text.json', sse: 'anthropic/conformance-text.sse' },

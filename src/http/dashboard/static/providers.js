@@ -1,5 +1,6 @@
 // Providers page: per target the circuit-breaker state, recent error rate and latency (from the
-// ledger's attempts), the last error (status and code only); a "Test" button per provider.
+// ledger's attempts), the last error (status and code only); a "Test" button per provider; the upstream
+// account balance when the provider has a balance check (providers.X.balance).
 
 import { api, badge, h, int, pct, table, when } from './ui.js';
 
@@ -14,6 +15,29 @@ function results(out, res) {
       { label: 'Error', value: (r) => (r.error ? `${r.code}: ${r.error}` : '–') },
     ], res.results, { class: 'test-results' }),
   );
+}
+
+const money = (amount, currency) => `${Number(amount).toLocaleString('en-US', { maximumFractionDigits: 4 })} ${currency}`;
+const age = (s) => (s < 90 ? `${s} s` : s < 5400 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`);
+
+/** The balance line: amount and age of the last good reading, the latest failure, the warn_below state. */
+function balance(b, name, main) {
+  if (!b) return null;
+  const refresh = h('button', {
+    class: 'refresh-balance', onclick: async () => {
+      refresh.disabled = true;
+      try {
+        await api(`/providers/${encodeURIComponent(name)}/balance`, { method: 'POST' });
+      } finally {
+        await providersPage(main);
+      }
+    },
+  }, 'Refresh');
+  const low = b.amount !== null && b.warn_below !== null && b.amount < b.warn_below;
+  return h('p', { class: 'balance' }, 'Balance: ',
+    b.amount === null ? h('span', { class: 'muted' }, 'not read yet') : h('strong', { class: low ? 'error' : '' }, money(b.amount, b.currency)),
+    b.checked_at ? h('span', { class: 'muted' }, ` (${b.kind}, read ${age(b.age_s)} ago${low ? `, below ${money(b.warn_below, b.currency)}` : ''})`) : h('span', { class: 'muted' }, ` (${b.kind})`),
+    b.error ? h('span', { class: 'error' }, ` last check failed ${when(b.error_at)}: ${b.error}`) : '', ' ', refresh);
 }
 
 function provider(p, main) {
@@ -35,6 +59,7 @@ function provider(p, main) {
   }, 'Test');
   return h('section', { class: 'provider', dataset: { provider: p.provider } },
     h('div', { class: 'provider-head' }, h('h3', {}, p.provider), h('span', { class: 'muted' }, p.adapter), button),
+    ...(p.balance ? [balance(p.balance, p.provider, main)] : []),
     table([
       { label: 'Upstream model', value: (t) => t.upstream_model },
       { label: 'Serves', value: (t) => t.models.join(', ') || '–' },
