@@ -17,6 +17,11 @@ export default defineAdapter({
         type: 'string',
         minLength: 1,
       },
+      forward_anthropic_beta: { type: 'boolean', description: 'Forward the Anthropic client\'s anthropic-beta header to Claude models (merged after the betas in `headers`). Default true.' },
+      effort_thinking: {
+        description: 'How reasoning_effort becomes Claude thinking: "adaptive" (thinking {type:"adaptive"} + output_config.effort), "budget" (thinking {type:"enabled", budget_tokens}), "auto" (default: adaptive for Claude 4.6 and later), or a map from upstream model to one of those.',
+        oneOf: [{ type: 'string', enum: ['auto', 'adaptive', 'budget'] }, { type: 'object', additionalProperties: { type: 'string', enum: ['auto', 'adaptive', 'budget'] } }],
+      },
       default_max_tokens: {
         description: 'max_tokens sent when the client sets neither max_tokens nor max_completion_tokens (Anthropic requires one). Default 4096.',
         type: 'integer',

@@ -3,25 +3,34 @@
 // Decisions:
 // - anthropic_thinking (an Anthropic client's own `thinking`, src/contracts/thinking.ts) is sent unchanged and
 //   wins over reasoning_effort; max_tokens, temperature and top_p are then the client's, as sent.
-// - reasoning_effort low/medium/high → thinking budget 1024/4096/16384 (see applyThinking).
+//   reasoning_effort → adaptive thinking + output_config.effort (Claude 4.6+) or a thinking budget (older);
+//   both, and the unsigned-tool-loop exception, in thinking-request.ts.
+// - anthropic_extra (Anthropic-only body fields: output_config, context_management, service_tier, top_k, ...,
+//   src/contracts/anthropic-extra.ts) is copied onto the body as sent.
 // - max_tokens = max_completion_tokens ?? max_tokens ?? provider option `default_max_tokens` ?? 4096
 //   (Anthropic requires it; max_completion_tokens is OpenAI's current name, so it wins when both are set).
 // - temperature is clamped to Anthropic's 0..1 range (OpenAI allows 0..2) so a request that works on an
 //   OpenAI target does not fail on failover; top_p is passed as is.
 // - tool_choice is only sent with tools; parallel_tool_calls:false → disable_parallel_tool_use:true.
 // - `user` → metadata.user_id. `n` > 1 is rejected. response_format, logprobs, seed, etc. are ignored.
-// - provider.headers are applied last (lower-cased) so operators can add `anthropic-beta` or override.
+// - provider.headers are applied last (lower-cased) so operators can add `anthropic-beta` or override; the
+//   client's `anthropic-beta` (anthropic_beta) is then merged in (withClientBetas).
 
 import {
+  ANTHROPIC_EXTRA_FIELDS,
   GatewayError,
   errors,
+  mergeBetaLists,
+  parseAnthropicBeta,
   type AdapterRequest,
+  type AnthropicExtra,
   type ChatRequest,
   type ProviderView,
   type ToolDefinition,
   type UpstreamRequest,
 } from '../../src/contracts/index.ts';
 import { convertMessages } from './messages.ts';
+import { applyClientThinking, applyEffort, fitThinkingInCap } from './thinking-request.ts';
 import type { AnthropicRequestBody, AnthropicTool, AnthropicToolChoice } from './wire-types.ts';
 
 export const DEFAULT_BASE_URL = 'https://api.anthropic.com';
@@ -108,53 +117,21 @@ export function buildBody(request: AdapterRequest, provider: ProviderView): Anth
     if (choice) body.tool_choice = choice;
   }
   if (typeof chat.user === 'string' && chat.user) body.metadata = { user_id: chat.user };
-  if (chat.anthropic_thinking !== undefined) body.thinking = chat.anthropic_thinking;
-  else applyThinking(body, chat);
+  applyExtra(body, chat.anthropic_extra);
+  if (chat.anthropic_thinking !== undefined) applyClientThinking(body, chat);
+  else applyEffort(body, chat, provider);
   if (request.outputCap !== undefined) fitThinkingInCap(body, request.outputCap);
   if (request.stream) body.stream = true;
   return body;
 }
 
-/** Anthropic's smallest thinking budget. */
-const MIN_THINKING_BUDGET = 1024;
-
-/**
- * A hard output cap (a budgeted key, AdapterRequest.outputCap) bounds max_tokens, which on Anthropic covers
- * thinking too: a thinking budget that does not fit below it (Anthropic wants budget_tokens < max_tokens) is
- * lowered to half the cap (at least Anthropic's smallest, 1,024), and thinking is left out when the cap
- * cannot hold that plus an answer.
- */
-function fitThinkingInCap(body: AnthropicRequestBody, cap: number): void {
-  if (body.max_tokens > cap) body.max_tokens = cap;
-  const thinking = body.thinking as { type?: unknown; budget_tokens?: unknown } | undefined;
-  if (thinking?.type !== 'enabled' || typeof thinking.budget_tokens !== 'number' || thinking.budget_tokens < body.max_tokens) return;
-  // Half the cap for thinking leaves the other half for the answer; at least Anthropic's smallest budget.
-  const half = Math.floor(body.max_tokens / 2);
-  const budget = half >= MIN_THINKING_BUDGET ? half : body.max_tokens > MIN_THINKING_BUDGET ? MIN_THINKING_BUDGET : 0;
-  if (budget > 0) body.thinking = { ...thinking, type: 'enabled', budget_tokens: budget };
-  else delete body.thinking;
+/** Anthropic-only body fields (anthropic_extra), copied as sent; only the listed fields, never core ones. */
+function applyExtra(body: AnthropicRequestBody, extra: AnthropicExtra | undefined): void {
+  if (!extra || typeof extra !== 'object') return;
+  for (const field of ANTHROPIC_EXTRA_FIELDS) if (extra[field] !== undefined) body[field] = extra[field];
 }
 
-const THINKING_BUDGET: Record<string, number> = { low: 1024, medium: 4096, high: 16384 };
-
-/**
- * reasoning_effort low/medium/high → extended thinking with a token budget (max_tokens grows to hold it;
- * temperature and top_p are left out, as thinking requires). Not while a tool loop is open (the last
- * assistant turn called tools) unless that turn carries its signed thinking_blocks: Anthropic then wants
- * them, and a client that kept only the OpenAI fields does not have them.
- */
-function applyThinking(body: AnthropicRequestBody, chat: ChatRequest): void {
-  const budget = typeof chat.reasoning_effort === 'string' ? THINKING_BUDGET[chat.reasoning_effort] : undefined;
-  if (!budget) return;
-  const lastAssistant = [...chat.messages].reverse().find((m) => m.role === 'assistant');
-  if (lastAssistant?.tool_calls?.length && !lastAssistant.thinking_blocks?.length) return;
-  body.thinking = { type: 'enabled', budget_tokens: budget };
-  if (body.max_tokens <= budget) body.max_tokens = budget + DEFAULT_MAX_TOKENS;
-  delete body.temperature;
-  delete body.top_p;
-}
-
-export function buildHeaders(provider: ProviderView): Record<string, string> {
+export function buildHeaders(provider: ProviderView, clientBeta?: unknown): Record<string, string> {
   const version = provider.options.anthropic_version;
   const headers: Record<string, string> = {
     'content-type': 'application/json',
@@ -162,6 +139,25 @@ export function buildHeaders(provider: ProviderView): Record<string, string> {
   };
   if (provider.apiKey) headers['x-api-key'] = provider.apiKey;
   for (const [name, value] of Object.entries(provider.headers)) headers[name.toLowerCase()] = value;
+  return withClientBetas(headers, provider, clientBeta);
+}
+
+/**
+ * The client's `anthropic-beta` (ChatRequest.anthropic_beta) merged into the headers: the operator's
+ * betas (provider.headers) first, then the client's ones it lacks. Betas only add features, so a union
+ * has no conflicts; an operator who wants only their own sets `forward_anthropic_beta: false`. A value
+ * that is not a well-formed beta list (e.g. an OpenAI-surface body field) is not sent.
+ */
+export function withClientBetas(headers: Record<string, string>, provider: ProviderView, clientBeta: unknown): Record<string, string> {
+  if (typeof clientBeta !== 'string' || provider.options.forward_anthropic_beta === false) return headers;
+  let client: string | undefined;
+  try {
+    client = parseAnthropicBeta(clientBeta);
+  } catch {
+    return headers;
+  }
+  const merged = mergeBetaLists(headers['anthropic-beta'], client);
+  if (merged) headers['anthropic-beta'] = merged;
   return headers;
 }
 
@@ -175,5 +171,6 @@ export function buildRequest(request: AdapterRequest, provider: ProviderView): U
     });
   }
   const body = JSON.stringify(buildBody(request, provider));
-  return { url: messagesUrl(provider.baseUrl), method: 'POST', headers: buildHeaders(provider), body };
+  const headers = buildHeaders(provider, (request.body as { anthropic_beta?: unknown }).anthropic_beta);
+  return { url: messagesUrl(provider.baseUrl), method: 'POST', headers, body };
 }

@@ -1,7 +1,7 @@
 // Anthropic Messages API wire types (POST /v1/messages, anthropic-version 2023-06-01), limited to the
 // fields this adapter reads or writes. Names follow Anthropic's API reference and streaming docs.
 
-import type { AnthropicThinkingConfig, JsonObject } from '../../src/contracts/index.ts';
+import type { AnthropicExtra, AnthropicThinkingConfig, JsonObject } from '../../src/contracts/index.ts';
 
 // ---- request ---------------------------------------------------------------------------------
 
@@ -80,7 +80,8 @@ export type AnthropicToolChoice =
   | { type: 'tool'; name: string; disable_parallel_tool_use?: boolean }
   | { type: 'none' };
 
-export interface AnthropicRequestBody {
+/** The Messages body; Anthropic-only extras (output_config, context_management, ...) as the client sent them. */
+export interface AnthropicRequestBody extends AnthropicExtra {
   model: string;
   max_tokens: number;
   messages: AnthropicMessageParam[];

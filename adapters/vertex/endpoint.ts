@@ -93,6 +93,11 @@ export const providerOptionsSchema: NonNullable<Adapter['providerOptionsSchema']
     access_token: { type: 'string', minLength: 1, description: 'A ready OAuth access token (e.g. from `gcloud auth print-access-token`), used instead of service_account. It is not refreshed.' },
     anthropic_version: { type: 'string', description: 'anthropic_version sent to Anthropic models on Vertex. Default: vertex-2023-10-16.' },
     default_max_tokens: { type: 'integer', minimum: 1, description: 'max_tokens for Anthropic models when the request sets none. Default: 4096.' },
+    forward_anthropic_beta: { type: 'boolean', description: 'Forward the Anthropic client\'s anthropic-beta header to Claude models (merged after the betas in `headers`). Default true.' },
+    effort_thinking: {
+      description: 'How reasoning_effort becomes Claude thinking: "adaptive" (thinking {type:"adaptive"} + output_config.effort), "budget" (thinking {type:"enabled", budget_tokens}), "auto" (default: adaptive for Claude 4.6 and later), or a map from upstream model to one of those.',
+      oneOf: [{ type: 'string', enum: ['auto', 'adaptive', 'budget'] }, { type: 'object', additionalProperties: { type: 'string', enum: ['auto', 'adaptive', 'budget'] } }],
+    },
     safety_settings: { type: 'array', description: 'Gemini safetySettings sent with every Gemini request.' },
   },
 };

@@ -1,14 +1,15 @@
 // Google Vertex AI adapter (id 'vertex'): Gemini models (generateContent, streamGenerateContent?alt=sse)
 // through the gemini adapter's translation, and Anthropic Claude models on Vertex (rawPredict,
 // streamRawPredict) through the anthropic adapter's translation with anthropic_version
-// vertex-2023-10-16 and the model in the URL. Credentials come from a service-account JSON (the gateway
+// vertex-2023-10-16 and the model in the URL (the client's anthropic-beta header and Anthropic-only
+// fields too). Credentials come from a service-account JSON (the gateway
 // exchanges a JWT for an access token) or a supplied access_token. Pure translation only.
 
 import {
   defineAdapter, errors,
   type AdapterRequest, type ProviderView, type UpstreamReply, type UpstreamRequest,
 } from '../../src/contracts/index.ts';
-import { buildBody as anthropicBody } from '../anthropic/request.ts';
+import { buildBody as anthropicBody, withClientBetas } from '../anthropic/request.ts';
 import { decodeResponse as anthropicDecode } from '../anthropic/response.ts';
 import { createStreamDecoder as anthropicStream } from '../anthropic/stream.ts';
 import { decodeError as anthropicError } from '../anthropic/errors.ts';
@@ -27,7 +28,9 @@ function buildChat(request: AdapterRequest, provider: ProviderView): UpstreamReq
     const { model: _model, ...rest } = anthropicBody(request, provider);
     const version = typeof provider.options.anthropic_version === 'string' && provider.options.anthropic_version ? provider.options.anthropic_version : ANTHROPIC_VERTEX_VERSION;
     const body = { anthropic_version: version, ...rest };
-    return { url: modelUrl(provider, model, request.stream ? 'streamRawPredict' : 'rawPredict'), method: 'POST', headers: vertexHeaders(provider), body: JSON.stringify(body) };
+    // The client's anthropic-beta (Claude on Vertex takes the header too), merged with the operator's.
+    const headers = withClientBetas(vertexHeaders(provider), provider, request.body.anthropic_beta);
+    return { url: modelUrl(provider, model, request.stream ? 'streamRawPredict' : 'rawPredict'), method: 'POST', headers, body: JSON.stringify(body) };
   }
   const body = toGeminiRequest(request.body as unknown as ChatRequest, provider);
   const method = request.stream ? 'streamGenerateContent?alt=sse' : 'generateContent';

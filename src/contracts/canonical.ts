@@ -3,6 +3,7 @@
 // Signed reasoning (Anthropic thinking blocks, `anthropic_thinking`, tool `is_error`): see thinking.ts.
 
 import type { AnthropicThinkingConfig, ThinkingBlock } from './thinking.ts';
+import type { AnthropicExtra } from './anthropic-extra.ts';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -77,6 +78,10 @@ export interface ChatRequest {
   user?: string;
   /** Anthropic's `thinking` object from an Anthropic-surface client, sent unchanged to Anthropic upstreams only (see thinking.ts). */
   anthropic_thinking?: AnthropicThinkingConfig;
+  /** Anthropic-only body fields from an Anthropic-surface client, for Anthropic upstreams only (see anthropic-extra.ts). */
+  anthropic_extra?: AnthropicExtra;
+  /** The Anthropic-surface client's `anthropic-beta` header, normalized (see anthropic-extra.ts). */
+  anthropic_beta?: string;
   [extra: string]: JsonValue | ChatMessage[] | ToolDefinition[] | ToolChoice | undefined | object;
 }
 

@@ -55,7 +55,23 @@ describe('anthropic fake', () => {
       b.messages.push({ role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: {} }] }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1' }] });
     }, 400, '`tool_use` ids must be unique'],
     ['the client key forwarded', (_b, h) => { h['x-forwarded-auth'] = CLIENT_KEY; }, 400, "carries the gateway client's key"],
+    ['budget_tokens not below max_tokens without the interleaved beta', (b) => { b.messages.splice(1); b.thinking = { type: 'enabled', budget_tokens: 2048 }; }, 400, '`max_tokens` must be greater than `thinking.budget_tokens`'],
+    ['context_management without its beta', (b) => { b.context_management = { edits: [{ type: 'clear_tool_uses_20250919' }] }; }, 400, 'context-management-2025-06-27'],
+    ['a clear_thinking edit with thinking off', (b, h) => { h['anthropic-beta'] = 'context-management-2025-06-27'; b.context_management = { edits: [{ type: 'clear_thinking_20251015' }] }; }, 400, 'clear_thinking requires thinking'],
+    ['enabled thinking on Claude 4.7', (b) => { b.model = 'claude-opus-4-7'; b.max_tokens = 4096; b.messages.splice(1); b.thinking = { type: 'enabled', budget_tokens: 1024 }; }, 400, 'Use "thinking.type.adaptive"'],
+    ['adaptive thinking on Claude 4.5', (b) => { b.messages.splice(1); b.thinking = { type: 'adaptive' }; }, 400, 'adaptive thinking is not supported on claude-sonnet-4-5'],
+    ['effort xhigh on Claude 4.6', (b) => { b.model = 'claude-opus-4-6'; b.output_config = { effort: 'xhigh' }; }, 400, '"xhigh" is not supported'],
   ];
+  test('accepts the beta-gated and model-gated features where they apply', async () => {
+    const plain = body();
+    plain.messages.splice(1);
+    const ok: Array<[Record<string, unknown>, Record<string, string>]> = [
+      [{ ...plain, max_tokens: 1000, thinking: { type: 'enabled', budget_tokens: 4096 } }, { 'anthropic-beta': 'claude-code-20250219, interleaved-thinking-2025-05-14' }],
+      [{ ...plain, context_management: { edits: [{ type: 'clear_tool_uses_20250919' }] } }, { 'anthropic-beta': 'context-management-2025-06-27' }],
+      [{ ...plain, model: 'claude-opus-4-7', thinking: { type: 'adaptive' }, output_config: { effort: 'xhigh' } }, {}],
+    ];
+    for (const [b, h] of ok) expect((await post(anthropic, '/v1/messages', b, { ...headers(), ...h })).status).toBe(200);
+  });
   test.each(cases)('rejects: %s', async (_name, mutate, status, says) => {
     const b = body();
     const h: Record<string, string> = headers();

@@ -7,6 +7,7 @@
 
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
 import { generateKeyPairSync } from 'node:crypto';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { ConfigInvalidError } from '../../src/gateway.ts';
@@ -136,6 +137,18 @@ describe('vertex', () => {
       expect(second.choices[0].message.content).toBe(ANSWER);
     });
   }
+
+  test('claude: the Anthropic client\'s anthropic-beta reaches Claude on Vertex (interleaved budget above max_tokens); never Gemini', async () => {
+    const claude = new Anthropic({ apiKey: TEST_KEY, baseURL: gw.url, maxRetries: 0 });
+    const beta = { headers: { 'anthropic-beta': 'interleaved-thinking-2025-05-14' } };
+    fake.script(fixtures('claude', 'text'), fixtures('gem', 'text'));
+    const params = { max_tokens: 2000, thinking: { type: 'enabled' as const, budget_tokens: 4096 }, messages: [{ role: 'user' as const, content: 'Say hello.' }] };
+    await claude.messages.create({ ...params, model: 'claude' }, beta);
+    await claude.messages.create({ ...params, model: 'gem' }, beta);
+    const [toClaude, toGemini] = fake.requests;
+    expect(toClaude.headers.get('anthropic-beta')).toBe('interleaved-thinking-2025-05-14');
+    expect(toGemini.headers.get('anthropic-beta')).toBeNull();
+  });
 
   test('a supplied access_token is sent as is, with no token exchange', async () => {
     const before = fake.issued.length;

@@ -3,6 +3,7 @@
 // thinking budget) nor a client's own thinking budget may take the upstream's output past the cap the
 // reservation was made for; a budget that does not fit below the cap is lowered (Anthropic refuses
 // budget_tokens >= max_tokens), and thinking is left out when the cap cannot hold Anthropic's smallest budget.
+// Adaptive thinking (Claude 4.6+) has no budget: only max_tokens is capped.
 
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
@@ -31,10 +32,11 @@ beforeAll(async () => {
   });
   h = await harness(`version: 1
 providers:
-  claude: { adapter: anthropic, base_url: ${up.url}, api_key: sk-ant-up, models: [capped, tiny] }
+  claude: { adapter: anthropic, base_url: ${up.url}, api_key: sk-ant-up, models: [capped, tiny, claude-opus-4-7] }
 models:
   capped: { price: { output: 0.01 }, max_output_tokens: 4000 }
   tiny: { price: { output: 0.01 }, max_output_tokens: 1000 }
+  claude-opus-4-7: { price: { output: 0.01 }, max_output_tokens: 4000 }
 keys:
   - { name: capped-key, key: ${KEY}, budget: 1 }
   - { name: free, key: ${FREE} }
@@ -69,4 +71,13 @@ test('a Claude client\'s own thinking budget above the cap is lowered; a cap too
   // Every answer billed at most its cap: 4000 + 4000 + 1000 + 4000 (the first test) output tokens at $0.01/M.
   const spend = await h.query('SELECT spent_micros FROM key_spend WHERE key_name = ?', ['capped-key']);
   expect(Number(spend[0].spent_micros)).toBe(130);
+});
+
+test('adaptive thinking (reasoning_effort on Claude 4.7, or the client\'s own): only max_tokens is capped', async () => {
+  const openai = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: KEY, maxRetries: 0 });
+  await openai.chat.completions.create({ model: 'claude-opus-4-7', messages, reasoning_effort: 'high' });
+  expect(last()).toMatchObject({ max_tokens: 4000, thinking: { type: 'adaptive' }, output_config: { effort: 'high' } });
+  const claude = new Anthropic({ baseURL: h.url, apiKey: KEY, maxRetries: 0 });
+  await claude.messages.create({ model: 'claude-opus-4-7', max_tokens: 16000, thinking: { type: 'adaptive' }, messages } as Anthropic.MessageCreateParamsNonStreaming);
+  expect(last()).toMatchObject({ max_tokens: 4000, thinking: { type: 'adaptive' } });
 });

@@ -114,6 +114,8 @@ describe('anthropicToCanonical', () => {
     expect(req).toEqual({
       model: 'claude-x',
       max_tokens: 512,
+      // Anthropic-only: carried for Anthropic upstreams (anthropic-extra.ts).
+      anthropic_extra: { top_k: 5 },
       stream: true,
       stream_options: { include_usage: true },
       temperature: 0.3,

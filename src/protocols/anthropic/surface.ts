@@ -2,7 +2,8 @@
 // surface and on `protocol: anthropic` routes. Requests are translated to the canonical chat shape,
 // served by the same pipeline (billing, limits, failover), and answered in Anthropic's shapes.
 // GET /v1/models[/{id}] answers in Anthropic's shape on `protocol: anthropic` routes and for any client
-// that sends `anthropic-version` (every Anthropic SDK and Claude Code do).
+// that sends `anthropic-version` (every Anthropic SDK and Claude Code do). The client's `anthropic-beta`
+// header rides on the canonical request as `anthropic_beta` (bounded, extras.ts) for Anthropic upstreams.
 
 import type { ChatMessage, ChatResponse, JsonObject, JsonValue } from '../../contracts/canonical.ts';
 import { GatewayError } from '../../contracts/errors.ts';
@@ -21,6 +22,7 @@ import { methodNotAllowed } from '../../http/method-not-allowed.ts';
 import { anthropicErrorFromGateway, anthropicErrorStatus } from './errors.ts';
 import { canonicalToAnthropic, countTokensResponse } from './from-canonical.ts';
 import { AnthropicStreamEncoder } from './stream-encoder.ts';
+import { anthropicBetaHeader } from './extras.ts';
 import { anthropicToCanonical, countTokensRequest } from './to-canonical.ts';
 
 export function isAnthropicPath(method: string, path: string): boolean {
@@ -81,6 +83,9 @@ export const anthropicSurface: InboundSurface = {
       return await routeJson(ex, json(200, countTokensResponse(promptEstimate(canonical.messages, canonical.tools)), ex.id));
     }
     const canonical = anthropicToCanonical(parsed.body) as unknown as JsonObject;
+    // The client's betas ride on the canonical request (only Anthropic upstreams get them; extras.ts).
+    const beta = anthropicBetaHeader(req.headers);
+    if (beta) canonical.anthropic_beta = beta;
     assertModelName(canonical.model);
     const stream = canonical.stream === true;
     const call: InboundCall = {

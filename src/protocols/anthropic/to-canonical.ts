@@ -16,7 +16,8 @@
 // - tools → function tools; tool_choice auto/any/tool/none → auto/required/named/none;
 //   disable_parallel_tool_use → parallel_tool_calls: false; stop_sequences → stop; metadata.user_id → user.
 // - temperature and top_p (0..1, Anthropic's range) pass through; `thinking` → anthropic_thinking, unchanged
-//   (thinking.ts); top_k and service fields are dropped.
+//   (thinking.ts); Anthropic-only fields (top_k, output_config, context_management, service_tier, ...) →
+//   anthropic_extra, unchanged (extras.ts, anthropic-extra.ts); other unknown fields are dropped.
 // - cache_control breakpoints (TTL included) stay on the canonical parts, tool results and tools they were
 //   sent on (system blocks carrying one stay blocks), so an Anthropic upstream gets them exactly; adapters
 //   for upstreams that do not take them remove them. Breakpoints on tool_use blocks are dropped.
@@ -25,6 +26,7 @@
 
 import { errors, toolErrorText } from '../../contracts/index.ts';
 import type { CacheControl, ChatMessage, ChatRequest, ContentPart, JsonObject, ToolCall, ToolChoice, ToolDefinition } from '../../contracts/index.ts';
+import { anthropicExtra } from './extras.ts';
 import { AssistantThinking, thinkingConfig } from './thinking.ts';
 import { decodeToolUseId } from './tool-ids.ts';
 import type { AnthropicCountTokensRequest, AnthropicMessagesRequest } from './wire-types.ts';
@@ -104,6 +106,8 @@ function convert(body: unknown, requireMaxTokens: boolean): ChatRequest {
   }
   const thinking = thinkingConfig(req.thinking);
   if (thinking) out.anthropic_thinking = thinking;
+  const extra = anthropicExtra(req);
+  if (extra) out.anthropic_extra = extra;
   if (req.tool_choice !== undefined && req.tool_choice !== null) {
     const { choice, parallel } = convertToolChoice(req.tool_choice);
     out.tool_choice = choice;

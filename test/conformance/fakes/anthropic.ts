@@ -7,6 +7,10 @@
 // Extended thinking as Anthropic enforces it: every thinking / redacted_thinking block sent back must be
 // one the fake issued, unmodified (text + signature, or data), and with thinking on, an assistant turn
 // whose tool_use the request answers must start with its thinking block (`issuedThinking` records them).
+// Model- and beta-gated features (featureProblems): budget_tokens must stay below max_tokens unless the
+// `interleaved-thinking-2025-05-14` beta is on; context_management needs `context-management-2025-06-27`
+// and its clear_thinking edits need thinking on; Claude 4.7+ refuses {type:"enabled"} thinking, models
+// before 4.6 refuse {type:"adaptive"}; output_config.effort "max" needs 4.6+, "xhigh" 4.7+.
 // An assistant turn holding a signed block must be the message that block was issued in, block for block
 // in the issued order (Anthropic: echo the assistant message exactly as received; with interleaved
 // thinking a signed block moved before or after a text / tool_use block is a 400): `issuedOrder` records
@@ -81,10 +85,58 @@ export const MESSAGES_REQUEST: Spec = obj({
   tool_choice: toolChoice,
   thinking: obj({ 'type!': str({ enum: ['enabled', 'disabled', 'adaptive'] }), budget_tokens: num({ int: true, min: 1024 }), display: str({ enum: ['summarized', 'omitted'] }) }),
   service_tier: str({ enum: ['auto', 'standard_only'] }),
-  container: str(),
+  container: oneOf(str(), obj({}, { open: true })),
   mcp_servers: arr(any),
-  context_management: any,
+  context_management: obj({ edits: arr(obj({ 'type!': str() }, { open: true })) }),
+  output_config: obj({ effort: str({ enum: ['low', 'medium', 'high', 'xhigh', 'max'] }), format: any }),
+  output_format: any,
+  inference_geo: str(),
+  speed: str({ enum: ['standard', 'fast'] }),
+  cache_control: cacheControl,
 });
+
+/** Claude's [major, minor] from a model id (claude-opus-4-7 → [4, 7]; undefined when it has no number). */
+function version(model: string): [number, number] | undefined {
+  const m = /claude-(?:[a-z]+-)*?(\d+)(?:-(\d{1,2})(?!\d))?/.exec(model);
+  return m ? [Number(m[1]), Number(m[2] ?? 0)] : undefined;
+}
+const since = (model: string, major: number, minor: number) => {
+  const v = version(model);
+  return v === undefined || v[0] > major || (v[0] === major && v[1] >= minor);
+};
+
+export interface FeatureBody {
+  model: string; max_tokens: number;
+  thinking?: { type?: string; budget_tokens?: number };
+  context_management?: { edits?: Array<{ type: string }> };
+  output_config?: { effort?: string };
+}
+
+/** Rules that depend on the model and the `anthropic-beta` header (see the header). */
+export function featureProblems(body: FeatureBody, headers: Headers): string[] {
+  const problems: string[] = [];
+  const betas = (headers.get('anthropic-beta') ?? '').split(',').map((b) => b.trim());
+  const { model, thinking } = body;
+  if (thinking?.type === 'enabled' && since(model, 4, 7)) {
+    problems.push('"thinking.type.enabled" is not supported for this model. Use "thinking.type.adaptive" and "output_config.effort" to control thinking behavior.');
+  }
+  if (thinking?.type === 'adaptive' && !since(model, 4, 6)) problems.push(`thinking.type: adaptive thinking is not supported on ${model}`);
+  if (thinking?.type === 'enabled' && (thinking.budget_tokens ?? 0) >= body.max_tokens && !betas.includes('interleaved-thinking-2025-05-14')) {
+    problems.push('`max_tokens` must be greater than `thinking.budget_tokens`');
+  }
+  if (body.context_management !== undefined && !betas.includes('context-management-2025-06-27')) {
+    problems.push('context_management: Extra inputs are not permitted (requires the context-management-2025-06-27 beta)');
+  }
+  const thinkingOn = thinking?.type === 'enabled' || thinking?.type === 'adaptive';
+  if (!thinkingOn && body.context_management?.edits?.some((e) => e.type.startsWith('clear_thinking'))) {
+    problems.push('context_management.edits: clear_thinking requires thinking to be enabled');
+  }
+  const effort = body.output_config?.effort;
+  if ((effort === 'max' && !since(model, 4, 6)) || (effort === 'xhigh' && !since(model, 4, 7))) {
+    problems.push(`output_config.effort: "${effort}" is not supported on ${model}`);
+  }
+  return problems;
+}
 
 interface Block { type: string; id?: string; text?: string; tool_use_id?: string; source?: { type: string; data?: string }; thinking?: string; signature?: string; data?: string }
 
@@ -237,6 +289,7 @@ export function validateAnthropic(incoming: Incoming, opts: AnthropicFakeOptions
   if (incoming.body === undefined) return [...problems, 'the body is not JSON'];
   problems.push(...check(incoming.body, MESSAGES_REQUEST));
   if (problems.length === 0) problems.push(...semanticProblems(incoming.body as Parameters<typeof semanticProblems>[0]));
+  if (problems.length === 0) problems.push(...featureProblems(incoming.body as FeatureBody, incoming.headers));
   if (problems.length === 0) problems.push(...thinkingProblems(incoming.body as Parameters<typeof thinkingProblems>[0], issued, order));
   return problems;
 }

@@ -8,7 +8,7 @@
 // fake's spec). Errors use google.rpc.Status JSON.
 
 import { createVerify, type KeyObject } from 'node:crypto';
-import { MESSAGES_REQUEST } from './anthropic.ts';
+import { type FeatureBody, MESSAGES_REQUEST, featureProblems } from './anthropic.ts';
 import { GENERATE_CONTENT_REQUEST } from './gemini.ts';
 import { check } from './spec.ts';
 import { type Incoming, type StrictFake, jsonContentType, noClientCredentials, startStrictFake } from './strict-server.ts';
@@ -98,6 +98,7 @@ export function startVertexFake(opts: { clientKey: string; publicKey: KeyObject;
         if ((method === 'streamRawPredict') !== (body.stream === true)) problems.push('stream must be true exactly for streamRawPredict');
         const { anthropic_version: _v, ...rest } = body;
         problems.push(...check({ ...rest, model }, MESSAGES_REQUEST));
+        if (problems.length === 0) problems.push(...featureProblems({ ...rest, model } as unknown as FeatureBody, i.headers));
       }
       return problems;
     },
