@@ -72,7 +72,7 @@ providers:
     models: [c]
 ${KEY}`);
     expect(bad.code).toBe(1);
-    expect(bad.out).toContain(':3:26: unknown field "api_version" in providers.oa; the openai adapter\'s own fields are responses_api, forward_extra_content');
+    expect(bad.out).toContain(':3:26: unknown field "api_version" in providers.oa; the openai adapter\'s own fields are responses_api, forward_extra_content, reasoning_content');
     expect(bad.out).toContain('providers.az.api_version must be string');
     expect(bad.out).toContain(':7:13: unknown property "fail_tims" in providers.mo.mock (did you mean "fail_times"?)');
   });
@@ -169,7 +169,7 @@ groups:
     expect(r.code).toBe(1);
     expect(r.lines).toEqual([
       `${r.file}:2:11: unknown property "prot" in server (did you mean "port"?)`,
-      `${r.file}:4:26: unknown field "apikey" in providers.oa (did you mean "api_key"?); the openai adapter's own fields are responses_api, forward_extra_content`,
+      `${r.file}:4:26: unknown field "apikey" in providers.oa (did you mean "api_key"?); the openai adapter's own fields are responses_api, forward_extra_content, reasoning_content`,
       `${r.file}:6:13: unknown property "pricee" in models.gpt-4o (did you mean "price"?)`,
       `${r.file}:6:47: model gpt-4o falls back to unknown model "gpt-5"`,
       `${r.file}:8:48: key "k" uses unknown group "vipp" (did you mean "vip"?); declared groups: default, vip`,

@@ -3,6 +3,7 @@
 // or any base_url with `responses_api: true` (see responses.ts).
 
 import { type Operation, type ProviderView, defineAdapter } from '../../src/contracts/index.ts';
+import { REASONING_CONTENT_OPTION } from './reasoning-passback.ts';
 import { buildOpenAIRequest } from './request.ts';
 import { createOpenAIStreamDecoder, decodeOpenAIError, decodeOpenAIResponse } from './response.ts';
 import { createResponsesStreamDecoder, decodeResponsesReply, isOpenAIHost, servesResponses, RESPONSES_API_OPTION } from './responses.ts';
@@ -17,6 +18,7 @@ export default defineAdapter({
         description: 'Forward chat message fields OpenAI does not define (for OpenAI-compatible vendors that read them). Default false: such fields are dropped before the request leaves.',
         type: 'boolean',
       },
+      reasoning_content: REASONING_CONTENT_OPTION,
     },
   },
   supports: (operation: Operation, provider?: ProviderView) => operation !== 'responses' || (provider !== undefined && servesResponses(provider, isOpenAIHost(provider.baseUrl))),

@@ -1,7 +1,8 @@
 // Presets for OpenAI-compatible vendors (adapter: deepseek | moonshot | qwen | ...): the openai adapter
 // with the vendor's default base_url and its known quirks, all read from presets.json (data only).
 // Quirks handled here: no stream_options for vendors that reject it, a vendor-named reasoning delta
-// renamed to reasoning_content, stream usage found elsewhere than `usage`, MiniMax's HTTP-200
+// renamed to reasoning_content, reasoning_content sent back on tool-loop turns to vendors whose thinking
+// models require it (deepseek, moonshot, zhipu: reasoning-passback.ts), stream usage found elsewhere than `usage`, MiniMax's HTTP-200
 // base_resp errors and Cloudflare's {success, errors[]} envelope; a 402 (the gateway's account is out
 // of credit at this vendor) fails over like a 5xx instead of failing the client's request. A Responses
 // API request is translated to chat completions (no preset vendor is sent a /responses body).
@@ -11,6 +12,7 @@ import {
   WIRE_JSON, defineAdapter, errorFromUpstreamStatus, errors, parseRetryAfter, upstreamMessage,
 } from '../../src/contracts/index.ts';
 import presetsData from './presets.json' with { type: 'json' };
+import { REASONING_CONTENT_OPTION, type ReasoningMode } from './reasoning-passback.ts';
 import { apiRoot, buildOpenAIRequest } from './request.ts';
 import { createOpenAIStreamDecoder, decodeOpenAIError, decodeOpenAIResponse } from './response.ts';
 
@@ -24,6 +26,8 @@ export interface Preset {
   error_envelope?: 'base_resp' | 'cloudflare';
   /** Default kind of the provider balance check (src/ops/balance-kinds.ts). */
   balance?: string;
+  /** Default for the provider option of the same name (reasoning-passback.ts); `strip` when absent. */
+  reasoning_content?: ReasoningMode;
 }
 
 export const PRESETS: Readonly<Record<string, Preset>> = Object.fromEntries(
@@ -89,13 +93,14 @@ export function presetAdapter(id: string, preset: Preset): Adapter {
         ...Object.fromEntries([...preset.base_url.matchAll(/\{(\w+)\}/g)].map(([, name]) => [name, { type: 'string', minLength: 1, description: `\`${id}\` adapter: fills {${name}} in the default base_url ${preset.base_url}.` } as JsonValue])),
         // The openai request builder reads it for presets too.
         forward_extra_content: { type: 'boolean', description: 'Forward chat message fields OpenAI does not define (vendors that read them). Default false.' },
+        reasoning_content: REASONING_CONTENT_OPTION,
       },
     },
     // Every operation goes to the vendor as OpenAI shapes it, except a Responses API body: these vendors
     // serve chat completions, so the Responses surface translates to chat for them.
     supports: (operation) => operation !== 'responses',
     buildRequest: (request, provider) =>
-      buildOpenAIRequest(request, provider, provider.baseUrl ? apiRoot(provider.baseUrl) : presetRoot(id, preset, provider), preset.stream_options !== false),
+      buildOpenAIRequest(request, provider, provider.baseUrl ? apiRoot(provider.baseUrl) : presetRoot(id, preset, provider), preset.stream_options !== false, preset.reasoning_content),
     decodeResponse(reply, request, provider) {
       const hidden = envelopeError(preset, reply.text, reply.status);
       if (hidden) throw presetError(provider, hidden.status, hidden.message);

@@ -2,6 +2,7 @@
 // vLLM, Ollama /v1, ModelBridge, 智增增, ...). base_url may be given with or without /v1.
 
 import type { AdapterRequest, ProviderView, UpstreamRequest } from '../../src/contracts/index.ts';
+import { type ReasoningMode, filterReasoning, reasoningMode } from './reasoning-passback.ts';
 import { stripForeignFields, withoutAnthropicFields } from './strip-extras.ts';
 
 const DEFAULT_BASE = 'https://api.openai.com/v1';
@@ -44,9 +45,10 @@ export function authHeaders(provider: ProviderView): Record<string, string> {
 
 /**
  * `askUsage: false` is for vendors that reject `stream_options` (they report stream usage unasked or
- * not at all; the gateway then estimates it).
+ * not at all; the gateway then estimates it). `reasoning` is a preset's default `reasoning_content` mode
+ * (reasoning-passback.ts); the provider's own option wins.
  */
-export function buildOpenAIRequest(request: AdapterRequest, provider: ProviderView, root = apiRoot(provider.baseUrl), askUsage = true): UpstreamRequest {
+export function buildOpenAIRequest(request: AdapterRequest, provider: ProviderView, root = apiRoot(provider.baseUrl), askUsage = true, reasoning?: ReasoningMode): UpstreamRequest {
   const url = `${root}${request.path}${request.search}`;
   const headers = authHeaders(provider);
   if (request.form) return { url, method: request.method, headers, body: request.form };
@@ -58,9 +60,11 @@ export function buildOpenAIRequest(request: AdapterRequest, provider: ProviderVi
     return { url, method: request.method, headers, body: null };
   }
   headers['content-type'] = 'application/json';
-  // Gemini's own OpenAI-compatible endpoint wants extra_content back: `forward_extra_content: true`.
+  // Gemini's own OpenAI-compatible endpoint wants extra_content back: `forward_extra_content: true`
+  // (which keeps reasoning_content too, unless the provider's `reasoning_content` option says otherwise).
   let body = request.operation !== 'chat' ? request.body
-    : provider.options.forward_extra_content !== true ? stripForeignFields(request.body) : withoutAnthropicFields(request.body);
+    : provider.options.forward_extra_content !== true ? stripForeignFields(request.body, reasoningMode(provider, reasoning))
+    : provider.options.reasoning_content === undefined ? withoutAnthropicFields(request.body) : filterReasoning(withoutAnthropicFields(request.body), reasoningMode(provider, reasoning));
   if (!askUsage && body.stream_options !== undefined) {
     const { stream_options: _so, ...rest } = body;
     body = rest;

@@ -1,6 +1,7 @@
 // Removes fields other providers put on requests that OpenAI-style APIs reject as unknown properties:
 // `extra_content` on tool calls (Gemini's thoughtSignature), `reasoning_content` on assistant turns
-// (DeepSeek rejects it on input), Anthropic's signed `thinking_blocks` on assistant turns and `is_error`
+// where the provider's `reasoning_content` mode says so (reasoning-passback.ts: by default every turn
+// for OpenAI and unknown vendors, all but tool-loop turns for DeepSeek, Moonshot, Zhipu), Anthropic's signed `thinking_blocks` on assistant turns and `is_error`
 // on tool turns (the tool's text already says `Error: `), Anthropic's `cache_control` breakpoints on
 // content parts and tools (OpenAI caches prompt prefixes by itself), and the top-level
 // `anthropic_thinking`, `anthropic_extra` and `anthropic_beta` (src/contracts/thinking.ts, anthropic-extra.ts).
@@ -10,19 +11,21 @@
 // such a field is present.
 
 import type { JsonObject, JsonValue } from '../../src/contracts/index.ts';
+import { type ReasoningMode, reasoningToDrop } from './reasoning-passback.ts';
 
 type Msg = { [k: string]: JsonValue };
 
 const isObj = (v: JsonValue | undefined): v is Msg => !!v && typeof v === 'object' && !Array.isArray(v);
 
-export function stripForeignFields(body: JsonObject): JsonObject {
+export function stripForeignFields(body: JsonObject, reasoning: ReasoningMode = 'strip'): JsonObject {
   const messages = body.messages;
   const tools = body.tools;
-  const dirtyMessages = Array.isArray(messages) && messages.some(hasForeign);
+  const drop = Array.isArray(messages) ? reasoningToDrop(messages, reasoning) : undefined;
+  const dirtyMessages = Array.isArray(messages) && (drop !== undefined || messages.some(hasForeign));
   const dirtyTools = Array.isArray(tools) && tools.some((t) => isObj(t) && 'cache_control' in t);
   if (!dirtyMessages && !dirtyTools) return withoutAnthropicThinking(body);
   const out = withoutAnthropicThinking({ ...body });
-  if (dirtyMessages) out.messages = (messages as JsonValue[]).map((m) => (hasForeign(m) ? clean(m as Msg) : m));
+  if (dirtyMessages) out.messages = (messages as JsonValue[]).map((m, i) => (drop?.[i] || hasForeign(m) ? clean(m as Msg, drop?.[i] === true) : m));
   if (dirtyTools) out.tools = (tools as JsonValue[]).map((t) => (isObj(t) ? withoutCache(t) : t));
   return out;
 }
@@ -57,9 +60,10 @@ export function withoutAnthropicFields(body: JsonObject): JsonObject {
   return out;
 }
 
+/** Foreign fields other than reasoning_content (reasoningToDrop decides on that one). */
 function hasForeign(m: JsonValue): boolean {
   if (!isObj(m)) return false;
-  if ('reasoning_content' in m || 'thinking_blocks' in m || 'is_error' in m) return true;
+  if ('thinking_blocks' in m || 'is_error' in m) return true;
   const calls = m.tool_calls;
   if (Array.isArray(calls) && calls.some((c) => isObj(c) && 'extra_content' in c)) return true;
   return Array.isArray(m.content) && m.content.some((p) => isObj(p) && 'cache_control' in p);
@@ -71,8 +75,11 @@ function withoutCache(o: Msg): Msg {
   return rest;
 }
 
-function clean(m: Msg): Msg {
-  const { reasoning_content: _r, thinking_blocks: _t, is_error: _e, ...rest } = m;
+function clean(m: Msg, dropReasoning: boolean): Msg {
+  const rest: Msg = { ...m }; // deleting from a copy keeps the kept keys in their order
+  if (dropReasoning) delete rest.reasoning_content;
+  delete rest.thinking_blocks;
+  delete rest.is_error;
   if (Array.isArray(rest.tool_calls)) {
     rest.tool_calls = rest.tool_calls.map((c) => {
       if (!isObj(c)) return c;

@@ -4,7 +4,10 @@
 // Translation notes:
 // - systemInstruction → a system message; contents[] role user/model → user/assistant messages.
 // - Parts: text → text; inlineData image/* → image_url data URL; fileData → image_url (URI); thought parts
-//   (thought: true, summaries the client kept) are dropped; functionCall (model turns) → assistant
+//   (thought: true) of "model" turns → that turn's `reasoning_content` (their texts joined), so vendors
+//   whose thinking models want the reasoning of tool-call turns back (DeepSeek, Kimi) get it; a client
+//   gets thought parts only with thinkingConfig.includeThoughts, so without it there is nothing to carry;
+//   thought parts of user turns are dropped; functionCall (model turns) → assistant
 //   tool_calls, their thoughtSignature carried in extra_content.google so a Gemini upstream gets it back;
 //   functionResponse (user turns) → tool messages. Gemini calls often have no id: the gateway numbers
 //   them `call_<turn>_<part>` and matches each functionResponse to the earliest unanswered call of the
@@ -74,10 +77,14 @@ function contentsToMessages(contents: JsonValue[]): ChatMessage[] {
     if (role !== 'user' && role !== 'model' && role !== 'function') bad(`${param}.role`, '`role` must be "user" or "model"');
     const parts: ContentPart[] = [];
     const calls: ToolCall[] = [];
+    let thought = '';
     content.parts.forEach((part, index) => {
       const p = `${param}.parts[${index}]`;
       if (!isObj(part)) bad(p, 'each part must be an object');
-      if (part.thought === true) return;
+      if (part.thought === true) {
+        if (role === 'model' && typeof part.text === 'string') thought += part.text;
+        return;
+      }
       if (part.text !== undefined && typeof part.text !== 'string') bad(`${p}.text`, `\`${p}.text\` must be a string`);
       if (typeof part.text === 'string') parts.push({ type: 'text', text: part.text });
       else if (isObj(part.inlineData)) parts.push(mediaPart(part.inlineData, p, true));
@@ -93,6 +100,7 @@ function contentsToMessages(contents: JsonValue[]): ChatMessage[] {
     if (role === 'model') {
       if (!parts.length && !calls.length) return;
       const msg: ChatMessage = { role: 'assistant', content: parts.length ? joinText(parts) : null };
+      if (thought) msg.reasoning_content = thought;
       if (calls.length) {
         msg.tool_calls = calls;
         pending.push(...calls);

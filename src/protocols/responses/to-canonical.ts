@@ -7,7 +7,10 @@
 //   image_url parts (URL or data URL; file_id cannot be expressed), refusal → text.
 // - function_call items (call_id may carry provider data, see ../anthropic/tool-ids.ts) → tool_calls on one assistant message (merged with the assistant text right
 //   before them, as chat expects); function_call_output → a role tool message (call_id = tool_call_id).
-// - reasoning items are dropped (their encrypted_content only means something to OpenAI).
+// - reasoning items: their text (summary_text and reasoning_text parts) becomes `reasoning_content` of
+//   the assistant turn that follows (its message and/or function calls), so a vendor that wants the
+//   reasoning of tool-call turns back (DeepSeek, Kimi) gets it; encrypted_content only means something
+//   to OpenAI and is not carried. A reasoning item with no assistant turn after it is dropped.
 // - function tools → chat tools; tool_choice auto/none/required/{type:function,name} kept;
 //   max_output_tokens → max_completion_tokens; text.format json_schema/json_object → response_format;
 //   reasoning.effort → reasoning_effort; temperature, top_p, parallel_tool_calls, user, metadata kept.
@@ -40,7 +43,8 @@ export function inputItems(input: ResponsesRequest['input'], param = 'input'): R
 export function responsesToCanonical(req: ResponsesRequest, items: ResponsesInputItem[], strict: boolean): ChatRequest {
   const messages: ChatMessage[] = [];
   if (typeof req.instructions === 'string' && req.instructions) messages.push({ role: 'system', content: req.instructions });
-  items.forEach((item, i) => convertItem(item, `input[${i}]`, messages, strict));
+  const state: ItemState = { reasoning: undefined };
+  items.forEach((item, i) => convertItem(item, `input[${i}]`, messages, strict, state));
   if (!messages.some((m) => m.role !== 'system' && m.role !== 'developer')) bad('input', '`input` must contain at least one message or item');
 
   const chat: ChatRequest = { model: typeof req.model === 'string' ? req.model : '', messages };
@@ -88,15 +92,36 @@ export function responsesToCanonical(req: ResponsesRequest, items: ResponsesInpu
   return chat;
 }
 
-function convertItem(item: ResponsesInputItem, param: string, out: ChatMessage[], strict: boolean): void {
+/** Reasoning text waiting for the assistant turn it belongs to. */
+interface ItemState { reasoning: string | undefined }
+
+function reasoningText(item: ResponsesInputItem): string {
+  let text = '';
+  for (const list of [item.summary, item.content]) {
+    if (!Array.isArray(list)) continue;
+    for (const part of list) if (isObj(part) && typeof part.text === 'string') text += text && part.text ? `\n\n${part.text}` : part.text;
+    if (text) break; // content (full reasoning text) is only read when there is no summary text
+  }
+  return text;
+}
+
+/** A new assistant turn, carrying the reasoning items right before it. */
+function assistantTurn(msg: ChatMessage, state: ItemState): ChatMessage {
+  if (state.reasoning) msg.reasoning_content = state.reasoning;
+  state.reasoning = undefined;
+  return msg;
+}
+
+function convertItem(item: ResponsesInputItem, param: string, out: ChatMessage[], strict: boolean, state: ItemState): void {
   const type = item.type ?? 'message';
+  if (type !== 'reasoning' && type !== 'function_call' && !(type === 'message' && item.role === 'assistant')) state.reasoning = undefined;
   switch (type) {
     case 'message': {
       const role = item.role;
       if (role !== 'user' && role !== 'assistant' && role !== 'system' && role !== 'developer') bad(`${param}.role`, 'a message role must be user, assistant, system or developer');
       const content = convertContent(item.content, `${param}.content`, strict);
       if (role === 'assistant') {
-        out.push({ role: 'assistant', content: typeof content === 'string' ? content : content.map((p) => (p as { text?: string }).text ?? '').join('') });
+        out.push(assistantTurn({ role: 'assistant', content: typeof content === 'string' ? content : content.map((p) => (p as { text?: string }).text ?? '').join('') }, state));
       } else out.push({ role, content });
       return;
     }
@@ -108,8 +133,8 @@ function convertItem(item: ResponsesInputItem, param: string, out: ChatMessage[]
       if (extra) call.extra_content = extra;
       const last = out.at(-1);
       // Parallel calls (and the text before them) form one assistant turn in chat.
-      if (last?.role === 'assistant') (last.tool_calls ??= []).push(call);
-      else out.push({ role: 'assistant', content: null, tool_calls: [call] });
+      if (last?.role === 'assistant' && !state.reasoning) (last.tool_calls ??= []).push(call);
+      else out.push(assistantTurn({ role: 'assistant', content: null, tool_calls: [call] }, state));
       return;
     }
     case 'function_call_output': {
@@ -119,8 +144,11 @@ function convertItem(item: ResponsesInputItem, param: string, out: ChatMessage[]
       out.push({ role: 'tool', tool_call_id: decodeToolUseId(item.call_id).id, content: text });
       return;
     }
-    case 'reasoning':
+    case 'reasoning': {
+      const text = reasoningText(item);
+      if (text) state.reasoning = state.reasoning ? `${state.reasoning}\n\n${text}` : text;
       return;
+    }
     default:
       if (strict) bad(`${param}.type`, `input items of type "${type}" can only be sent to OpenAI's own Responses API, and this model is served (at least partly) by another provider`);
   }
