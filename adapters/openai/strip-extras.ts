@@ -1,8 +1,8 @@
 // Removes fields other providers put on requests that OpenAI-style APIs reject as unknown properties:
 // `extra_content` on tool calls (Gemini's thoughtSignature), `reasoning_content` on assistant turns
 // where the provider's `reasoning_content` mode says so (reasoning-passback.ts: by default every turn
-// for OpenAI and unknown vendors, all but tool-loop turns for DeepSeek, Moonshot, Zhipu), Anthropic's signed `thinking_blocks` on assistant turns and `is_error`
-// on tool turns (the tool's text already says `Error: `), Anthropic's `cache_control` breakpoints on
+// for OpenAI and unknown vendors, all but tool-loop turns for DeepSeek, Moonshot, Zhipu), Anthropic's
+// signed `thinking_blocks` on assistant turns and `is_error` on tool turns (the tool's text already says `Error: `), Anthropic's `cache_control` breakpoints on
 // content parts and tools (OpenAI caches prompt prefixes by itself), and the top-level
 // `anthropic_thinking`, `anthropic_extra` and `anthropic_beta` (src/contracts/thinking.ts, anthropic-extra.ts).
 // With `forward_extra_content` only what is Anthropic's alone goes (withoutAnthropicFields: those three,
