@@ -60,14 +60,16 @@ export function reasoningToDrop(messages: JsonValue[], mode: ReasoningMode): boo
   if (mode === 'keep') return undefined;
   let drop: boolean[] | undefined;
   let inToolLoop = false;
-  messages.forEach((m, i) => {
-    if (!isObj(m)) return;
+  // A plain loop: this runs on every chat request to an OpenAI-style upstream (no closure per call).
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i];
+    if (!isObj(m)) continue;
     if (m.role === 'user') inToolLoop = false;
-    if (m.role !== 'assistant') return;
+    if (m.role !== 'assistant') continue;
     if (Array.isArray(m.tool_calls) && m.tool_calls.length > 0) inToolLoop = true;
-    if (!('reasoning_content' in m)) return;
+    if (!('reasoning_content' in m)) continue;
     if (mode === 'strip' || !inToolLoop || typeof m.reasoning_content !== 'string') (drop ??= new Array<boolean>(messages.length).fill(false))[i] = true;
-  });
+  }
   return drop;
 }
 

@@ -25,9 +25,15 @@ export function stripForeignFields(body: JsonObject, reasoning: ReasoningMode = 
   const dirtyTools = Array.isArray(tools) && tools.some((t) => isObj(t) && 'cache_control' in t);
   if (!dirtyMessages && !dirtyTools) return withoutAnthropicThinking(body);
   const out = withoutAnthropicThinking({ ...body });
-  if (dirtyMessages) out.messages = (messages as JsonValue[]).map((m, i) => (drop?.[i] || hasForeign(m) ? clean(m as Msg, drop?.[i] === true) : m));
+  if (dirtyMessages) out.messages = cleanMessages(messages as JsonValue[], drop);
   if (dirtyTools) out.tools = (tools as JsonValue[]).map((t) => (isObj(t) ? withoutCache(t) : t));
   return out;
+}
+
+/** The messages with their foreign fields removed (and reasoning_content where `drop` says). */
+function cleanMessages(messages: JsonValue[], drop: boolean[] | undefined): JsonValue[] {
+  // Its own function: a closure over `drop` in stripForeignFields would give every call a scope object.
+  return messages.map((m, i) => (drop?.[i] || hasForeign(m) ? clean(m as Msg, drop?.[i] === true) : m));
 }
 
 /**
