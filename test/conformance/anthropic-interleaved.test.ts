@@ -8,36 +8,18 @@
 // continues; an OpenAI client still gets reasoning_content / content / tool_calls, and the thinking_blocks it
 // sends back put the signed blocks back where they were.
 
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
 import type { ContentBlock, MessageParam, MessageStreamEvent, ToolUseBlock } from '@anthropic-ai/sdk/resources/messages';
-import OpenAI from 'openai';
-import { TEST_KEY } from '../helpers/gateway.ts';
+import type OpenAI from 'openai';
 import { fixtureJson, fixtureText } from './fakes/strict-server.ts';
-import { ANTHROPIC_TOOLS, type Conformance, OPENAI_TOOLS, TOOL_RESULTS, startConformance } from './harness.ts';
+import { ANTHROPIC_TOOLS, type Conformance, OPENAI_TOOLS, TOOL_RESULTS } from './harness.ts';
+import { claudeSuite } from './claude-suite.ts';
 
 let h: Conformance;
 let claude: Anthropic;
 let openai: OpenAI;
-
-beforeAll(async () => {
-  h = await startConformance();
-  claude = new Anthropic({ apiKey: TEST_KEY, baseURL: h.gw.url, maxRetries: 0 });
-  openai = new OpenAI({ apiKey: TEST_KEY, baseURL: `${h.gw.url}/v1`, maxRetries: 0 });
-});
-afterAll(async () => {
-  await h.stop();
-});
-
-/** Rejections a test provoked on purpose; every other one fails the test. */
-let expectedRejections = 0;
-afterEach(() => {
-  const rejected = Object.values(h.fakes).flatMap((f) => [...f.rejections]);
-  h.reset();
-  expect(rejected.slice(expectedRejections)).toEqual([]);
-  expect(rejected.length).toBe(expectedRejections);
-  expectedRejections = 0;
-});
+const rejections = claudeSuite((suite) => ({ h, claude, openai } = suite));
 
 const fixture = (name: string) => ({ json: `anthropic/${name}.json`, sse: `anthropic/${name}.sse` });
 const contentOf = (name: string) => fixtureJson<{ content: ContentBlock[] }>(`anthropic/${name}.json`).content;
@@ -134,7 +116,7 @@ describe('interleaved thinking, Anthropic surface → Anthropic upstream', () =>
     expect(err).toBeInstanceOf(Anthropic.BadRequestError);
     expect((err as InstanceType<typeof Anthropic.BadRequestError>).error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
     expect(String(h.fakes.anthropic.rejections)).toContain('messages.1.content.1: `thinking` or `redacted_thinking` blocks in the latest assistant message cannot be modified');
-    expectedRejections = 1;
+    rejections.expect(1);
   });
 });
 

@@ -9,35 +9,18 @@
 // flag for Anthropic; an upstream 529 is 529 overloaded_error on the Anthropic surface, 503
 // upstream_overloaded on the OpenAI one, and still fails over.
 
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
 import type { ContentBlock, MessageParam, MessageStreamEvent, ToolUseBlock } from '@anthropic-ai/sdk/resources/messages';
 import OpenAI from 'openai';
-import { TEST_KEY } from '../helpers/gateway.ts';
 import { fixtureJson } from './fakes/strict-server.ts';
-import { ANTHROPIC_TOOLS, type Conformance, OPENAI_TOOLS, TARGETS, TOOL_RESULTS, startConformance, turn } from './harness.ts';
+import { ANTHROPIC_TOOLS, type Conformance, OPENAI_TOOLS, TARGETS, TOOL_RESULTS, turn } from './harness.ts';
+import { claudeSuite } from './claude-suite.ts';
 
 let h: Conformance;
 let claude: Anthropic;
 let openai: OpenAI;
-
-beforeAll(async () => {
-  h = await startConformance();
-  claude = new Anthropic({ apiKey: TEST_KEY, baseURL: h.gw.url, maxRetries: 0 });
-  openai = new OpenAI({ apiKey: TEST_KEY, baseURL: `${h.gw.url}/v1`, maxRetries: 0 });
-});
-afterAll(async () => {
-  await h.stop();
-});
-
-/** Rejections a test provoked on purpose; every other one fails the test. */
-let expectedRejections = 0;
-afterEach(() => {
-  const rejected = Object.values(h.fakes).flatMap((f) => [...f.rejections]);
-  h.reset();
-  expect(rejected.length).toBe(expectedRejections);
-  expectedRejections = 0;
-});
+const rejections = claudeSuite((suite) => ({ h, claude, openai } = suite));
 
 const THINK_TOOLS = { json: 'anthropic/thinking-tools.json', sse: 'anthropic/thinking-tools.sse' };
 const THINK_ANSWER = { json: 'anthropic/thinking-answer.json', sse: 'anthropic/thinking-answer.sse' };
@@ -122,7 +105,7 @@ describe('extended thinking → Anthropic upstream', () => {
     expect(err).toBeInstanceOf(Anthropic.BadRequestError);
     expect((err as InstanceType<typeof Anthropic.BadRequestError>).error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
     expect(String(h.fakes.anthropic.rejections)).toContain('Invalid `signature`');
-    expectedRejections = 1;
+    rejections.expect(1);
   });
 
   test('OpenAI surface: reasoning_content and thinking_blocks on the message; sent back, a reasoning_effort tool loop keeps thinking on', async () => {
