@@ -461,3 +461,39 @@ describe('server.public_url', () => {
     }
   });
 });
+
+describe('a bundled plugin under another name, from any config directory', () => {
+  test('module: <bundled name> loads the bundled plugin with its own options; its option errors are found', () => {
+    const ok = validate(`version: 1
+providers:
+  mock: { adapter: mock, models: [mock-echo], plugins: [zzz-envelope] }
+plugins:
+  zzz-envelope:
+    module: code-msg-envelope
+    options: { status_codes: { "1002": 404 } }
+${KEY}`);
+    expect(ok.out).not.toContain('does not exist');
+    expect(ok.code).toBe(0);
+    const bad = validate(`version: 1
+providers:
+  mock: { adapter: mock, models: [mock-echo], plugins: [zzz-envelope] }
+plugins:
+  zzz-envelope:
+    module: code-msg-envelope
+    options: { status_codes: { "1002": 42 } }
+${KEY}`);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toContain('zzz-envelope');
+  });
+
+  test('client_ip_header without trust_proxy is an error naming the fix', () => {
+    const r = validate(`version: 1
+server:
+  client_ip_header: x-real-ip
+providers:
+  mock: { adapter: mock, models: [mock-echo] }
+${KEY}`);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`${r.file}:3:21: server.client_ip_header is read only behind a trusted proxy`);
+  });
+});

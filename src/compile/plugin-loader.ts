@@ -1,5 +1,6 @@
 // Loads plugins named in the config: a declared module path (anywhere; relative to the config file), or
-// a bundled plugin from plugins/ (a plain name, never a path: `../../x` does not leave plugins/).
+// a bundled plugin from plugins/ (a plain name, never a path: `../../x` does not leave plugins/), listed by
+// its own name or declared under another one as `module: <bundled name>` (to give it options).
 // Options are checked against the plugin's optionsSchema with ajv at load time, and every place a plugin
 // is listed must be one where at least one of its hooks runs (see plugin-scope.ts).
 
@@ -47,7 +48,13 @@ export function listedPluginNames(config: GatewayConfig): Set<string> {
 /** Where plugin `name`'s code is and which config path to blame, or a PluginLoadError. */
 export function locatePlugin(config: GatewayConfig, name: string, baseDir: string): { file: string; at: Array<string | number>; bundled: boolean } {
   const declared = config.plugins?.[name];
-  if (declared) return { file: resolve(baseDir, declared.module), at: ['plugins', name, 'module'], bundled: false };
+  if (declared) {
+    // `module: code-msg-envelope` (a plain name, not a path): a bundled plugin under another name, with its
+    // own options, from wherever gateway.yaml lives.
+    const bundledFile = bundledPluginPath(declared.module);
+    if (bundledFile) return { file: bundledFile, at: ['plugins', name, 'module'], bundled: true };
+    return { file: resolve(baseDir, declared.module), at: ['plugins', name, 'module'], bundled: false };
+  }
   const file = bundledPluginPath(name);
   if (file) return { file, at: ['plugins'], bundled: true };
   const hint = PLAIN_NAME.test(name) ? '' : ' Plugin names are names, not paths: to load a file, declare it as plugins.<name>.module: ./path/to/plugin.ts.';

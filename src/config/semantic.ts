@@ -116,14 +116,17 @@ export function semanticProblems(file: string, source: ParsedSource, config: Gat
   });
   for (const [name, plugin] of entries(root.plugins)) {
     const path = ['plugins', name, 'module'];
-    if (typeof plugin.module === 'string' && !existsSync(resolve(baseDir, plugin.module))) {
-      at(path, `plugin module ${show(path, plugin.module)} does not exist (paths are relative to the config file)`);
+    if (typeof plugin.module === 'string' && !bundledPluginPath(plugin.module) && !existsSync(resolve(baseDir, plugin.module))) {
+      at(path, `plugin module ${show(path, plugin.module)} does not exist (paths are relative to the config file; a bundled plugin is named plainly, e.g. code-msg-envelope)`);
     }
   }
   for (const p of workerProblems(config)) at(p.path, p.message);
   const origins = isObject(root.server) && isObject(root.server.cors) ? strings(root.server.cors.allow_origins) : [];
   if (origins.length > 1 && origins.includes('*')) {
     at(['server', 'cors', 'allow_origins', origins.indexOf('*')], '"*" allows every origin, so the other entries mean nothing; list "*" alone, or only the origins you mean');
+  }
+  if (config.server?.client_ip_header !== undefined && !config.server.trust_proxy) {
+    at(['server', 'client_ip_header'], 'server.client_ip_header is read only behind a trusted proxy: set server.trust_proxy to your proxies\' addresses (or true), or remove client_ip_header');
   }
   return problems;
 

@@ -107,7 +107,8 @@ export async function readBalance(kind: BalanceKind, root: string, s: BalanceSet
       if (limit >= 1e8) throw new BalanceError('the token has unlimited quota (hard_limit_usd 100000000): no balance to read');
       // As One API asks: this month, or the last 100 days for an account without a payment method.
       const start = isObject(sub) && sub.has_payment_method === true ? `${day(now).slice(0, 7)}-01` : day(now - 100 * 86_400_000);
-      const usage = await get(`${root}/dashboard/billing/usage?start_date=${start}&end_date=${day(now)}`);
+      // end_date is exclusive (OpenAI's and One API's billing API): tomorrow, so today's spend counts.
+      const usage = await get(`${root}/dashboard/billing/usage?start_date=${start}&end_date=${day(now + 86_400_000)}`);
       const cents = isObject(usage) ? num(usage.total_usage) : undefined;
       if (cents === undefined) throw unexpected('no total_usage in /dashboard/billing/usage');
       return { amount: round(limit - cents / 100), currency: s.currency ?? 'USD' };

@@ -154,7 +154,7 @@ class Reservation implements BudgetHold {
   }
 }
 
-const ESTIMATE = '(prompt + max_tokens × n, or per image, at the price of the dearest model that may answer, fallbacks included)';
+const ESTIMATE = '(prompt + max_tokens × n, or per image, at the price of the dearest model that may answer, fallbacks included; without max_tokens, the model\'s max_output_tokens, 4096 unless the operator set it)';
 
 /**
  * The 429 for a refused reservation. Two different situations: the key's budget cannot cover the request at
@@ -169,8 +169,8 @@ export function quotaError(name: string, budget: number, a: Pick<BudgetAccount, 
       `hold ${formatUsd(a.reservedMicros)} of it, leaving ${formatUsd(Math.max(0, remaining - a.reservedMicros))}, and this request may cost up to ${formatUsd(amount)} ${ESTIMATE}. ` +
       'Retry when those requests finish (each then holds only what it actually cost), send fewer requests at once, or lower max_tokens or n.'
     : `The API key "${name}" has ${formatUsd(remaining)} left of its ${formatUsd(budget)} budget, and this request may cost up to ${formatUsd(amount)} ${ESTIMATE}. ` +
-      'Lower max_tokens or n, or ask this gateway\'s operator to top up the key ' +
-      `(PATCH /admin/keys/${name} {"top_up": <USD>}) or raise its budget.`;
+      'Send a smaller max_tokens (or n), or ask this gateway\'s operator to top up the key ' +
+      `(PATCH /admin/keys/${name} {"top_up": <USD>}), raise its budget, or set the model's max_output_tokens.`;
   return new GatewayError({ status: 429, type: 'insufficient_quota', code: 'insufficient_quota', message });
 }
 

@@ -124,7 +124,7 @@ test('each vendor kind is read in its own format, with the vendor currency, whil
 
   // The aggregator was asked as One API asks: the last 100 days (no payment method) up to today.
   const usage = upstreams.agg.received.find((r) => r.path.startsWith('/v1/dashboard/billing/usage'));
-  expect(usage?.path).toBe(`/v1/dashboard/billing/usage?start_date=${day(Date.now() - 100 * 86_400_000)}&end_date=${day(Date.now())}`);
+  expect(usage?.path).toBe(`/v1/dashboard/billing/usage?start_date=${day(Date.now() - 100 * 86_400_000)}&end_date=${day(Date.now() + 86_400_000)}`); // end_date is exclusive: today counts
   // The management key went to /credits only; the provider's own key was not used there.
   expect(upstreams.orMgmt.received.map((r) => r.headers.authorization)).toEqual([`Bearer ${K.orMgmt}`]);
 });
