@@ -113,6 +113,10 @@ export function countChatPrompt(messages: readonly ChatMessage[], budget = newCo
     total += 3 + countText(partsText(m.content), true, budget) + (m.name ? 1 : 0);
     if (Array.isArray(m.tool_calls)) for (const call of m.tool_calls) total += countText(str(call?.function?.name), true, budget) + countText(str(call?.function?.arguments), true, budget);
     if (Array.isArray(m.content)) total += m.content.filter((p) => p?.type === 'image_url').length * 85;
+    // Reasoning sent back (DeepSeek's tool turns, Anthropic's signed blocks) is prompt too: a client could
+    // otherwise stuff it past the budget reservation.
+    if (typeof m.reasoning_content === 'string') total += countText(m.reasoning_content, true, budget);
+    if (Array.isArray(m.thinking_blocks)) for (const b of m.thinking_blocks) total += countText(b?.type === 'thinking' ? str(b.thinking) : str((b as { data?: unknown })?.data), true, budget);
   }
   return total;
 }
