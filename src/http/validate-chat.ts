@@ -35,6 +35,13 @@ export function assertStreamFlag(body: JsonObject): void {
 }
 
 export function validateChat(body: JsonObject): void {
+  // The gateway's own canonical fields for Anthropic upstreams are set by the Anthropic surface after its
+  // checks (src/contracts/thinking.ts, anthropic-extra.ts); an OpenAI-surface client cannot send them.
+  if (body.anthropic_thinking !== undefined || body.anthropic_extra !== undefined || body.anthropic_beta !== undefined) {
+    delete body.anthropic_thinking;
+    delete body.anthropic_extra;
+    delete body.anthropic_beta;
+  }
   validateMessages(body.messages);
   assertStreamFlag(body);
   for (const field of COUNT_FIELDS) {
