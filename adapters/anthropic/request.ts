@@ -18,10 +18,12 @@
 
 import {
   ANTHROPIC_EXTRA_FIELDS,
+  COSTLY_EXTRA_FIELDS,
   GatewayError,
   errors,
   mergeBetaLists,
   parseAnthropicBeta,
+  withoutCostlyBetas,
   type AdapterRequest,
   type AnthropicExtra,
   type ChatRequest,
@@ -117,7 +119,7 @@ export function buildBody(request: AdapterRequest, provider: ProviderView): Anth
     if (choice) body.tool_choice = choice;
   }
   if (typeof chat.user === 'string' && chat.user) body.metadata = { user_id: chat.user };
-  applyExtra(body, chat.anthropic_extra);
+  applyExtra(body, chat.anthropic_extra, provider.options.forward_costly_anthropic_options === true);
   if (chat.anthropic_thinking !== undefined) applyClientThinking(body, chat);
   else applyEffort(body, chat, provider);
   if (request.outputCap !== undefined) fitThinkingInCap(body, request.outputCap);
@@ -125,10 +127,15 @@ export function buildBody(request: AdapterRequest, provider: ProviderView): Anth
   return body;
 }
 
-/** Anthropic-only body fields (anthropic_extra), copied as sent; only the listed fields, never core ones. */
-function applyExtra(body: AnthropicRequestBody, extra: AnthropicExtra | undefined): void {
+/**
+ * Anthropic-only body fields (anthropic_extra), copied as sent; only the listed fields, never core ones, and
+ * the costly ones (COSTLY_EXTRA_FIELDS) only when the provider allows them.
+ */
+function applyExtra(body: AnthropicRequestBody, extra: AnthropicExtra | undefined, costly: boolean): void {
   if (!extra || typeof extra !== 'object') return;
-  for (const field of ANTHROPIC_EXTRA_FIELDS) if (extra[field] !== undefined) body[field] = extra[field];
+  for (const field of ANTHROPIC_EXTRA_FIELDS) {
+    if (extra[field] !== undefined && (costly || !COSTLY_EXTRA_FIELDS.has(field))) body[field] = extra[field];
+  }
 }
 
 export function buildHeaders(provider: ProviderView, clientBeta?: unknown): Record<string, string> {
@@ -156,6 +163,8 @@ export function withClientBetas(headers: Record<string, string>, provider: Provi
   } catch {
     return headers;
   }
+  // The operator's own betas (provider.headers) always go; a client's costly ones only when allowed.
+  if (provider.options.forward_costly_anthropic_options !== true) client = withoutCostlyBetas(client);
   const merged = mergeBetaLists(headers['anthropic-beta'], client);
   if (merged) headers['anthropic-beta'] = merged;
   return headers;

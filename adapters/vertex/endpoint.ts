@@ -94,6 +94,7 @@ export const providerOptionsSchema: NonNullable<Adapter['providerOptionsSchema']
     anthropic_version: { type: 'string', description: 'anthropic_version sent to Anthropic models on Vertex. Default: vertex-2023-10-16.' },
     default_max_tokens: { type: 'integer', minimum: 1, description: 'max_tokens for Anthropic models when the request sets none. Default: 4096.' },
     forward_anthropic_beta: { type: 'boolean', description: 'Forward the Anthropic client\'s anthropic-beta header to Claude models (merged after the betas in `headers`). Default true.' },
+    forward_costly_anthropic_options: { type: 'boolean', description: 'Send a Claude client\'s options that make Anthropic bill more than the model\'s price or act on your account: body fields service_tier, speed, inference_geo, container, mcp_servers and betas context-1m-*, fast-mode-*, mcp-client-*, code-execution-*. Default false: they are dropped (betas you set in `headers` always go). Set true only when your prices account for them.' },
     effort_thinking: {
       description: 'How reasoning_effort becomes Claude thinking: "adaptive" (thinking {type:"adaptive"} + output_config.effort), "budget" (thinking {type:"enabled", budget_tokens}), "auto" (default: adaptive for Claude 4.6 and later), or a map from upstream model to one of those.',
       oneOf: [{ type: 'string', enum: ['auto', 'adaptive', 'budget'] }, { type: 'object', additionalProperties: { type: 'string', enum: ['auto', 'adaptive', 'budget'] } }],

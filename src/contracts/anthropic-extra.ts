@@ -28,6 +28,24 @@ export const ANTHROPIC_EXTRA_FIELDS = [
 
 export type AnthropicExtraField = (typeof ANTHROPIC_EXTRA_FIELDS)[number];
 
+/**
+ * Fields that make Anthropic bill more than the model's price (priority tier, fast mode, regional inference)
+ * or act on the operator's account (code execution containers, MCP servers the upstream calls). A client's
+ * are sent only when the provider sets `forward_costly_anthropic_options: true` (its prices then account for
+ * them); the gateway's flat price per model would otherwise understate the bill and let budgets overdraw.
+ */
+export const COSTLY_EXTRA_FIELDS: ReadonlySet<string> = new Set(['container', 'inference_geo', 'mcp_servers', 'service_tier', 'speed']);
+
+/** Beta-name prefixes with the same effect (1M-token context at long-context prices, fast mode, MCP, code execution). */
+const COSTLY_BETA_PREFIXES = ['context-1m-', 'fast-mode-', 'mcp-client-', 'code-execution-'];
+
+/** A beta list without its costly betas (undefined when none is left). */
+export function withoutCostlyBetas(list: string | undefined): string | undefined {
+  if (list === undefined) return undefined;
+  const kept = list.split(',').filter((n) => !COSTLY_BETA_PREFIXES.some((p) => n.startsWith(p)));
+  return kept.length > 0 ? kept.join(',') : undefined;
+}
+
 /** Anthropic-only body fields the client sent, exactly as sent. */
 export type AnthropicExtra = { [K in AnthropicExtraField]?: JsonValue };
 

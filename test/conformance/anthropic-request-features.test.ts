@@ -42,6 +42,12 @@ providers:
     headers: { anthropic-beta: "context-1m-2025-08-07" }
     effort_thinking: { claude-opus-4-6: budget }
     models: { ops-chat: claude-sonnet-4-5, ops46: claude-opus-4-6 }
+  claude-costly:
+    adapter: anthropic
+    base_url: ${fake.url}
+    api_key: ${KEYS.anthropic}
+    forward_costly_anthropic_options: true
+    models: { costly-chat: claude-sonnet-4-5 }
   claude-own-betas:
     adapter: anthropic
     base_url: ${fake.url}
@@ -94,7 +100,10 @@ describe('anthropic-beta and Anthropic-only fields', () => {
     };
     const params = { max_tokens: 3000, thinking: { type: 'adaptive' }, messages: question, betas: ['context-management-2025-06-27'], ...extra };
     await claude.beta.messages.create({ ...params, model: 'opus47' } as never);
-    expect(lastBody()).toMatchObject({ ...extra, thinking: { type: 'adaptive' }, model: 'claude-opus-4-7' });
+    // service_tier makes Anthropic bill more than the model's price: dropped unless the provider allows it.
+    const { service_tier: _tier, ...priced } = extra;
+    expect(lastBody()).toMatchObject({ ...priced, thinking: { type: 'adaptive' }, model: 'claude-opus-4-7' });
+    expect(lastBody().service_tier).toBeUndefined();
     expect(last().headers.get('anthropic-beta')).toBe('context-management-2025-06-27');
     // The same request on an OpenAI upstream: the strict fake refuses unknown fields, so none are sent.
     oa.script(turn(TARGETS[0], 'text'));
@@ -102,6 +111,18 @@ describe('anthropic-beta and Anthropic-only fields', () => {
     const sent = oa.requests.at(-1)!;
     expect(Object.keys(sent.body as object).filter((k) => k.startsWith('anthropic') || k in extra)).toEqual([]);
     expect(sent.headers.get('anthropic-beta')).toBeNull();
+  });
+
+  test('a client\'s costly options (service_tier, speed, context-1m and fast-mode betas) go only to a provider with forward_costly_anthropic_options', async () => {
+    const costly = { max_tokens: 100, messages: question, service_tier: 'auto', speed: 'fast' };
+    const betas = { headers: { 'anthropic-beta': 'context-1m-2025-08-07,interleaved-thinking-2025-05-14,fast-mode-2026-02-01' } };
+    await claude.messages.create({ ...costly, model: 'claude-chat' } as never, betas);
+    expect(lastBody().service_tier).toBeUndefined();
+    expect(lastBody().speed).toBeUndefined();
+    expect(last().headers.get('anthropic-beta')).toBe('interleaved-thinking-2025-05-14');
+    await claude.messages.create({ ...costly, model: 'costly-chat' } as never, betas);
+    expect(lastBody()).toMatchObject({ service_tier: 'auto', speed: 'fast' });
+    expect(last().headers.get('anthropic-beta')).toBe('context-1m-2025-08-07,interleaved-thinking-2025-05-14,fast-mode-2026-02-01');
   });
 
   test('the operator\'s betas come first and the client\'s are added; forward_anthropic_beta: false keeps only the operator\'s', async () => {
