@@ -91,14 +91,18 @@ export interface TurnVisitor {
   thinking(block: ThinkingBlock): void;
 }
 
+const offsetOf = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? Math.floor(v) : 0);
+
 /** Walks an assistant turn (its text length, tool-call count and thinking blocks) in its original block order.
  *  Offsets beyond the turn or going backwards (a client changed the turn) are clamped, so nothing is lost. */
 export function walkTurn(blocks: readonly ThinkingBlock[], textLength: number, toolCount: number, visit: TurnVisitor): void {
   let text = 0;
   let tools = 0;
   for (const block of blocks) {
-    const t = Math.min(textLength, Math.max(text, block.text_offset ?? 0));
-    const c = Math.min(toolCount, Math.max(tools, block.tool_offset ?? 0));
+    // Offsets from an upstream or a client may be anything: a non-number counts as 0 (never NaN, which
+    // would drop every block after it).
+    const t = Math.min(textLength, Math.max(text, offsetOf(block.text_offset)));
+    const c = Math.min(toolCount, Math.max(tools, offsetOf(block.tool_offset)));
     if (t > text) visit.text(text, t);
     if (c > tools) visit.tools(tools, c);
     text = t;

@@ -21,6 +21,8 @@ export const BALANCE_KINDS: readonly BalanceKind[] = ['openai_billing', 'deepsee
 
 export const DEFAULT_EVERY_MS = 600_000;
 export const MIN_EVERY_MS = 60_000;
+/** The longest interval a timer holds (2^31-1 ms, about 24.8 days). */
+export const MAX_EVERY_MS = 2_147_483_647;
 
 export interface BalanceReading {
   amount: number;
@@ -53,7 +55,8 @@ export function balanceSettings(provider: CompiledProvider): BalanceSettings | u
   const kind = cfg.kind ?? defaultKind(provider.adapter.id);
   if (!kind) return undefined;
   return {
-    kind, everyMs: Math.max(MIN_EVERY_MS, cfg.every_ms ?? DEFAULT_EVERY_MS),
+    // Timers hold at most 2^31-1 ms (24.8 days): a longer delay fires at once, and would call the vendor in a loop.
+    kind, everyMs: Math.min(MAX_EVERY_MS, Math.max(MIN_EVERY_MS, cfg.every_ms ?? DEFAULT_EVERY_MS)),
     warnBelow: cfg.warn_below, currency: cfg.currency, apiKey: cfg.api_key,
   };
 }

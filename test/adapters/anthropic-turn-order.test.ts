@@ -61,3 +61,11 @@ describe('anthropic adapter: interleaved thinking in history', () => {
     }
   });
 });
+
+test('walkTurn: offsets that are not numbers (from an upstream answer) count as 0, so no block is dropped', async () => {
+  const { walkTurn } = await import('../../src/contracts/thinking.ts');
+  const seen: string[] = [];
+  const blocks = [{ ...t1, tool_offset: 'x' as unknown as number }, { ...t2, text_offset: Number.NaN, tool_offset: 1 }] as never;
+  walkTurn(blocks, 5, 2, { text: (a, b) => seen.push(`text ${a}-${b}`), tools: (a, b) => seen.push(`tools ${a}-${b}`), thinking: (b) => seen.push(b.type) });
+  expect(seen).toEqual(['thinking', 'tools 0-1', 'thinking', 'text 0-5', 'tools 1-2']);
+});

@@ -44,6 +44,7 @@ test('gateway.yaml: balance is checked by the schema and against the adapter', a
   const noDefault = await problems(yaml('api_key: x').replace('adapter: deepseek', 'adapter: anthropic') + '  a: { adapter: anthropic, api_key: y, models: [n], balance: true }\n');
   expect(noDefault.join('\n')).toContain('adapter anthropic has no default balance check; set providers.a.balance.kind to one of openai_billing, deepseek, moonshot, siliconflow, openrouter_key, openrouter_credits');
   expect((await problems(yaml('balance: { every_ms: 1000 }'))).join('\n')).toContain('providers.ds.balance.every_ms must be >= 60000');
+  expect((await problems(yaml('balance: { every_ms: 2592000000 }'))).join('\n')).toContain('providers.ds.balance.every_ms must be <= 2147483647'); // 30 days: a timer would fire at once
   expect((await problems(yaml('balance: { kind: paypal }'))).join('\n')).toContain('providers.ds.balance.kind must be one of');
   expect((await problems(yaml('balance: { currency: dollars }'))).join('\n')).toMatch(/providers\.ds\.balance\.currency/);
   expect((await problems(yaml('balance: { warn: 3 }'))).join('\n')).toContain('unknown field "warn" in providers.ds.balance (did you mean "warn_below"?)');
