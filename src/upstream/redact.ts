@@ -6,6 +6,8 @@ const QUERY_SECRETS = /([?&](?:key|secret|api_key|apikey|token|access_token)=)[^
 const BEARER = /(Bearer\s+)[A-Za-z0-9._~+/=-]{6,}/gi;
 /** The password of a URL's user info (`https://user:password@host`, `postgres://u:p@db`). */
 const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/?#@]*:)[^\s/?#@]+@/gi;
+/** The same without a scheme (`user:password@host`, as some vendors echo a connection string). */
+const BARE_PASSWORD = /(\b[\w.%-]+:)[^\s/?#@:]+@(?=[\w-]+(?:\.[\w-]+)*)/g;
 
 /** Vendor key schemes: a prefix that names the kind of key and carries none of its secret. */
 const KEY_SCHEME = /^(?:sk-ant-|sk-proj-|sk-|AIza|gsk_|xai-|pplx-|hf_|r8_)/;
@@ -23,6 +25,7 @@ export function redact(text: string, secrets: readonly string[] = []): string {
     .replace(KEY_SHAPES, (_m, a: string | undefined, b: string | undefined) => `${a ?? b}***`)
     .replace(QUERY_SECRETS, '$1***')
     .replace(URL_PASSWORD, '$1***@')
+    .replace(BARE_PASSWORD, '$1***@')
     .replace(BEARER, '$1***');
 }
 

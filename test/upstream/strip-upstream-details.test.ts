@@ -3,7 +3,7 @@
 // with versions, API paths) is kept.
 
 import { expect, test } from 'bun:test';
-import { stripUpstreamDetails } from '../../src/upstream/redact.ts';
+import { redact, stripUpstreamDetails } from '../../src/upstream/redact.ts';
 
 test('stack frames, file paths, URLs and host:port go', () => {
   const out = stripUpstreamDetails('boom at /srv/app/run.py; see http://10.0.0.5:9000/x\n    at handler (/srv/x.js:1:1)\n    at run (node:internal/x:3:4)\n    at new Foo (app.ts:3:9) from 10.0.0.7:8080, [::1]:80, api.internal.corp:443, localhost:11434, C:\\inetpub\\app.dll');
@@ -24,4 +24,10 @@ test('times, versioned model names and API paths stay', () => {
     'max_tokens is too large: 100000. This model supports at most 4096 completion tokens.',
     'Unknown path /v1/models/gemini-1.5-pro.',
   ]) expect(stripUpstreamDetails(text)).toBe(text);
+});
+
+test('redact: a password in user:password@host without a scheme is masked too (a vendor echoing a connection string)', () => {
+  expect(redact('db at admin:hunter2@db.internal:5432 failed', [])).toBe('db at admin:***@db.internal:5432 failed');
+  expect(redact('https://u:p@h/x', [])).toBe('https://u:***@h/x');
+  expect(redact('at 10:30 ok, mail a@b.c', [])).toBe('at 10:30 ok, mail a@b.c');
 });
