@@ -21,6 +21,7 @@ const FREE = 'sk-redis-shared-free-0123456789';
 let redis: TestRedis;
 let up: FakeUpstream;
 let failing: FakeUpstream;
+let busy: FakeUpstream;
 let nodes: TestGateway[] = [];
 let store: Store;
 const dir = tempDir('switchyard-redis-shared-');
@@ -33,10 +34,12 @@ storage: { url: "file:${join(dir, 'ledger.db')}", flush_ms: 20, redis: { url: "$
 providers:
   up: { adapter: openai, base_url: UP/v1, api_key: sk-up-0123456789, models: [m, slow] }
   bad: { adapter: openai, base_url: BAD/v1, api_key: sk-bad-0123456789, models: [broken] }
+  busy: { adapter: anthropic, base_url: BUSY, api_key: sk-ant-busy-0123456789, models: [overloaded] }
 models:
   m: { price: { input: 1, output: 1 }, max_output_tokens: 100 }
   slow: { price: { input: 1, output: 1 } }
   broken: { price: { input: 1, output: 1 } }
+  overloaded: { price: { input: 1, output: 1 } }
 limits:
   models:
     slow: { concurrency: 2 }
@@ -58,7 +61,8 @@ beforeAll(async () => {
     return parsed.stream ? sse(chatChunks(['ok'], usage)) : json(chatCompletion('ok', 'up', usage));
   });
   failing = startFakeUpstream(() => json({ error: { message: 'down', type: 'server_error' } }, 500));
-  const text = yaml(redis.url).replace('UP', up.url).replace('BAD', failing.url);
+  busy = startFakeUpstream(() => json({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }, 529));
+  const text = yaml(redis.url).replace('UP', up.url).replace('BAD', failing.url).replace('BUSY', busy.url);
   for (let i = 0; i < 3; i++) nodes.push(await startTestGateway(text, { dir }));
   store = await openStore(`file:${join(dir, 'ledger.db')}`, undefined, { migrate: false });
 }, 30_000); // three gateways and a redis-server: seconds on a loaded 2-core CI machine
@@ -68,6 +72,7 @@ afterAll(async () => {
   await store.close();
   up.stop();
   failing.stop();
+  busy.stop();
   await redis.close();
 });
 
@@ -140,6 +145,16 @@ testRedis('a breaker opened by failures seen on A stops B from calling that targ
   expect(failing.received.length).toBe(before);
   const providers = await (await admin(nodes[2], 'GET', '/admin/providers')).json() as { data: Array<{ provider: string; targets: Array<{ state: string }> }> };
   expect(providers.data.find((p) => p.provider === 'bad')!.targets[0].state).toBe('open');
+});
+
+testRedis('a breaker opened on A by upstream overload (529s) makes B answer in the overload shape (503 upstream_overloaded), not 502', async () => {
+  for (let i = 0; i < 3; i++) expect((await chat(nodes[0], 'overloaded', FREE)).status).toBe(503);
+  await Bun.sleep(200);
+  const before = busy.received.length;
+  const onB = await chat(nodes[1], 'overloaded', FREE); // B never saw a 529 itself
+  expect(busy.received.length).toBe(before);
+  expect(onB.status).toBe(503);
+  expect(((await onB.json()) as { error: { code: string } }).error.code).toBe('upstream_overloaded');
 });
 
 testRedis('/admin/cluster lists the three nodes with one config hash', async () => {

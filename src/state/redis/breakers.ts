@@ -10,6 +10,8 @@ interface BreakerEvent {
   key: string;
   open: boolean;
   ms?: number;
+  /** The opening's last failure was the upstream's overload (a 529): peers answer in the overload shape too. */
+  overload?: boolean;
   from: string;
 }
 
@@ -21,20 +23,24 @@ export class SharedBreakers extends CircuitBreakers {
     state.on('breakers', (m) => {
       const e = m as unknown as BreakerEvent;
       if (e.from === this.node || typeof e.key !== 'string') return;
-      if (e.open) super.forceOpen(e.key, Number(e.ms) || 0);
-      else super.forceClose(e.key);
+      if (e.open) {
+        super.forceOpen(e.key, Number(e.ms) || 0);
+        if (e.overload === true) super.markOverload(e.key);
+      } else super.forceClose(e.key);
     });
   }
 
-  override failure(key: string, threshold: number, cooldownMs: number, retryAfterMs?: number, now = Date.now()): void {
-    super.failure(key, threshold, cooldownMs, retryAfterMs, now);
-    if (!this.state.up) return;
+  override failure(key: string, threshold: number, cooldownMs: number, retryAfterMs?: number, now = Date.now(), count = true): void {
+    super.failure(key, threshold, cooldownMs, retryAfterMs, now, count);
+    // A request's retry of a target it already failed on counts once, here as in this process's breakers.
+    if (!count || !this.state.up) return;
     const counter = this.state.key('cb', key, 'fails');
     void this.state.client.multi().incr(counter).pexpire(counter, cooldownMs).exec().then((replies) => {
       const count = Number(replies?.[0]?.[1] ?? 0);
       if (count >= threshold) {
         super.forceOpen(key, cooldownMs);
-        return this.state.publish('breakers', { key, open: true, ms: cooldownMs, from: this.node });
+        // Read when the count answers: markOverload runs right after failure(), in the same turn.
+        return this.state.publish('breakers', { key, open: true, ms: cooldownMs, overload: this.overloaded(key), from: this.node });
       }
       return undefined;
     }).catch(() => {});
