@@ -4,7 +4,8 @@
 // json_object → responseMimeType application/json, json_schema → + responseSchema (converted to the
 // Gemini Schema subset, see schema.ts). tools → functionDeclarations; tool_choice →
 // toolConfig.functionCallingConfig (auto AUTO, none NONE, required ANY, named ANY + allowedFunctionNames).
-// An optional `safety_settings` list in the provider block is sent as safetySettings. Gemini 3 function
+// thinkingConfig: a Gemini-surface client's own (`gemini_thinking`, src/contracts/gemini-thinking.ts) as sent,
+// else OpenAI's reasoning_effort mapped below. An optional `safety_settings` list in the provider block is sent as safetySettings. Gemini 3 function
 // calls of the current turn that have no thought signature get Google's placeholder (signatures.ts).
 
 import {
@@ -52,7 +53,8 @@ function generationConfig(body: ChatRequest): GeminiGenerationConfig | undefined
   if (typeof body.stop === 'string') config.stopSequences = [body.stop];
   else if (Array.isArray(body.stop) && body.stop.length > 0) config.stopSequences = body.stop.filter((s) => typeof s === 'string');
 
-  const thinking = thinkingConfig(body.reasoning_effort, typeof body.model === 'string' ? body.model : '');
+  // The Gemini client's own thinkingConfig wins (checked on the Gemini surface; no other surface sets it).
+  const thinking = body.gemini_thinking ? { ...body.gemini_thinking } : thinkingConfig(body.reasoning_effort, typeof body.model === 'string' ? body.model : '');
   if (thinking) config.thinkingConfig = thinking;
 
   const format = body.response_format;

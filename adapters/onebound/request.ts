@@ -46,7 +46,8 @@ export function credentials(provider: ProviderView): { key: string; secret: stri
 /** The OpenAI body as onebound's `_o_args`: stream/stream_options removed (onebound answers in one piece). */
 export function oArgs(body: JsonObject): string {
   const args: JsonObject = {};
-  // Anthropic's own fields (anthropic_thinking, signed thinking_blocks, is_error) are for Anthropic upstreams only.
+  // Anthropic's own fields (anthropic_thinking, signed thinking_blocks, is_error) are for Anthropic upstreams only,
+  // gemini_thinking for Gemini upstreams only.
   for (const [k, v] of Object.entries(withoutAnthropicFields(body))) if (k !== 'stream' && k !== 'stream_options') args[k] = v;
   return JSON.stringify(args);
 }

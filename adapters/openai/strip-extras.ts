@@ -4,8 +4,9 @@
 // for OpenAI and unknown vendors, all but tool-loop turns for DeepSeek, Moonshot, Zhipu), Anthropic's
 // signed `thinking_blocks` on assistant turns and `is_error` on tool turns (the tool's text already says `Error: `), Anthropic's `cache_control` breakpoints on
 // content parts and tools (OpenAI caches prompt prefixes by itself), and the top-level
-// `anthropic_thinking`, `anthropic_extra` and `anthropic_beta` (src/contracts/thinking.ts, anthropic-extra.ts).
-// With `forward_extra_content` only what is Anthropic's alone goes (withoutAnthropicFields: those three,
+// `anthropic_thinking`, `anthropic_extra` and `anthropic_beta` (src/contracts/thinking.ts, anthropic-extra.ts),
+// and Gemini's `gemini_thinking` (src/contracts/gemini-thinking.ts), which are the gateway's, not the upstream's.
+// With `forward_extra_content` only what is Anthropic's alone goes (withoutAnthropicFields: those four,
 // thinking_blocks, is_error). Only the fields go; text, order and everything
 // else stay byte for byte, so the upstream's own prefix cache still matches. The body is copied only when
 // such a field is present.
@@ -37,19 +38,19 @@ function cleanMessages(messages: JsonValue[], drop: boolean[] | undefined): Json
 }
 
 /**
- * The body without the gateway's top-level Anthropic fields: `anthropic_thinking`, `anthropic_extra`
- * (output_config, context_management, ...) and `anthropic_beta` (src/contracts/anthropic-extra.ts). The
- * same body when it has none of them.
+ * The body without the gateway's top-level provider-only fields: `anthropic_thinking`, `anthropic_extra`
+ * (output_config, context_management, ...), `anthropic_beta` (src/contracts/anthropic-extra.ts) and
+ * `gemini_thinking` (src/contracts/gemini-thinking.ts). The same body when it has none of them.
  */
 export function withoutAnthropicThinking(body: JsonObject): JsonObject {
-  if (body.anthropic_thinking === undefined && body.anthropic_extra === undefined && body.anthropic_beta === undefined) return body;
-  const { anthropic_thinking: _t, anthropic_extra: _x, anthropic_beta: _b, ...rest } = body;
+  if (body.anthropic_thinking === undefined && body.anthropic_extra === undefined && body.anthropic_beta === undefined && body.gemini_thinking === undefined) return body;
+  const { anthropic_thinking: _t, anthropic_extra: _x, anthropic_beta: _b, gemini_thinking: _g, ...rest } = body;
   return rest;
 }
 
 /**
- * The body without what only Anthropic upstreams may see: `anthropic_thinking`, `anthropic_extra`,
- * `anthropic_beta`, and messages' signed
+ * The body without what only Anthropic (or Gemini) upstreams may see: `anthropic_thinking`, `anthropic_extra`,
+ * `anthropic_beta`, `gemini_thinking`, and messages' signed
  * `thinking_blocks` and `is_error` (upstreams that keep unknown fields, `forward_extra_content` and onebound,
  * get everything else). The same body when it has none of them.
  */

@@ -2,6 +2,7 @@
 // Adapters translate provider formats to and from these; plugins see and return these.
 // Signed reasoning (Anthropic thinking blocks, `anthropic_thinking`, tool `is_error`): see thinking.ts.
 
+import type { GeminiThinkingConfig } from './gemini-thinking.ts';
 import type { AnthropicThinkingConfig, ThinkingBlock } from './thinking.ts';
 import type { AnthropicExtra } from './anthropic-extra.ts';
 
@@ -82,6 +83,8 @@ export interface ChatRequest {
   anthropic_extra?: AnthropicExtra;
   /** The Anthropic-surface client's `anthropic-beta` header, normalized (see anthropic-extra.ts). */
   anthropic_beta?: string;
+  /** Gemini's `thinkingConfig` from a Gemini-surface client, for Gemini upstreams only (see gemini-thinking.ts). */
+  gemini_thinking?: GeminiThinkingConfig;
   [extra: string]: JsonValue | ChatMessage[] | ToolDefinition[] | ToolChoice | undefined | object;
 }
 

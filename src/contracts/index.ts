@@ -1,6 +1,7 @@
 // Public surface for adapters and plugins: `import { definePlugin } from 'switchyard/plugin'`.
 export * from './canonical.ts';
 export * from './thinking.ts';
+export * from './gemini-thinking.ts';
 export * from './anthropic-extra.ts';
 export * from './errors.ts';
 export * from './adapter.ts';

@@ -35,12 +35,14 @@ export function assertStreamFlag(body: JsonObject): void {
 }
 
 export function validateChat(body: JsonObject): void {
-  // The gateway's own canonical fields for Anthropic upstreams are set by the Anthropic surface after its
-  // checks (src/contracts/thinking.ts, anthropic-extra.ts); an OpenAI-surface client cannot send them.
-  if (body.anthropic_thinking !== undefined || body.anthropic_extra !== undefined || body.anthropic_beta !== undefined) {
+  // The gateway's own canonical fields for Anthropic and Gemini upstreams are set by the Anthropic and Gemini
+  // surfaces after their checks (src/contracts/thinking.ts, anthropic-extra.ts, gemini-thinking.ts); an
+  // OpenAI-surface client cannot send them.
+  if (body.anthropic_thinking !== undefined || body.anthropic_extra !== undefined || body.anthropic_beta !== undefined || body.gemini_thinking !== undefined) {
     delete body.anthropic_thinking;
     delete body.anthropic_extra;
     delete body.anthropic_beta;
+    delete body.gemini_thinking;
   }
   validateMessages(body.messages);
   assertStreamFlag(body);

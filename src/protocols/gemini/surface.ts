@@ -89,14 +89,13 @@ export const geminiSurface: InboundSurface = {
     if (verb === 'countTokens') return json(ex, { totalTokens: countChatPrompt(countTokensMessages(parsed.body, model)) });
     const stream = verb === 'streamGenerateContent';
     const canonical = geminiToCanonical(parsed.body, model, stream);
-    const thinking = (parsed.body.generationConfig as { thinkingConfig?: { includeThoughts?: unknown } } | undefined)?.thinkingConfig;
     const call: InboundCall = {
       operation: 'chat', path: '/chat/completions', search: '', method: 'POST', body: canonical as unknown as InboundCall['body'],
       model, stream, includeUsage: false, cache: cacheChoice(req.headers.get('x-switchyard-cache')),
       pinProvider: req.headers.get('x-switchyard-provider')?.trim() || undefined,
     };
     ex.call = call;
-    return serveModelCall(rt, ex, call, shaping(new URLSearchParams(search).get('alt') === 'sse', thinking?.includeThoughts === true));
+    return serveModelCall(rt, ex, call, shaping(new URLSearchParams(search).get('alt') === 'sse', canonical.gemini_thinking?.includeThoughts === true));
   },
 };
 

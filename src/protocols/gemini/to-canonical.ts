@@ -17,9 +17,11 @@
 // - toolConfig.functionCallingConfig AUTO/ANY/NONE (+ one allowed name) → tool_choice.
 // - generationConfig: maxOutputTokens, temperature, topP, stopSequences, candidateCount, seed,
 //   presencePenalty, frequencyPenalty, responseMimeType + responseSchema/responseJsonSchema → the
-//   OpenAI fields; thinkingConfig, topK, safetySettings and labels are provider hints and are dropped.
+//   OpenAI fields; thinkingConfig (checked: only includeThoughts, thinkingBudget -1..N, thinkingLevel) →
+//   `gemini_thinking`, which only Gemini upstreams get (src/contracts/gemini-thinking.ts); topK,
+//   safetySettings and labels are provider hints and are dropped.
 
-import { errors } from '../../contracts/index.ts';
+import { errors, parseGeminiThinking } from '../../contracts/index.ts';
 import type { ChatMessage, ChatRequest, ContentPart, JsonObject, JsonValue, ToolCall, ToolChoice, ToolDefinition } from '../../contracts/index.ts';
 import { jsonSchemaFromGemini } from './schema.ts';
 
@@ -216,6 +218,9 @@ function applyGenerationConfig(request: ChatRequest, config: JsonValue | undefin
     if (!Array.isArray(stop) || !stop.every((s) => typeof s === 'string')) bad('generationConfig.stopSequences', '`stopSequences` must be an array of strings');
     if (stop.length) request.stop = stop as string[];
   }
+  const thinking = parseGeminiThinking(config.thinkingConfig);
+  if (typeof thinking === 'string') bad('generationConfig.thinkingConfig', thinking);
+  if (thinking) request.gemini_thinking = thinking;
   if (config.responseMimeType === 'application/json') {
     const schema: JsonObject | undefined = isObj(config.responseJsonSchema) ? config.responseJsonSchema : isObj(config.responseSchema) ? jsonSchemaFromGemini(config.responseSchema) : undefined;
     request.response_format = schema

@@ -163,6 +163,10 @@ function semanticProblems(body: { contents: GContent[]; tools?: Array<{ function
   }));
   if (body.generationConfig?.responseSchema !== undefined) schemaProblems(body.generationConfig.responseSchema, 'generation_config.response_schema', problems);
   if (body.toolConfig !== undefined && body.tools === undefined) problems.push('toolConfig without tools');
+  // Google refuses a budget and a level together, and budgets below -1 (dynamic).
+  const thinking = (body.generationConfig as { thinkingConfig?: { thinkingBudget?: number; thinkingLevel?: string } } | undefined)?.thinkingConfig;
+  if (thinking?.thinkingBudget !== undefined && thinking.thinkingLevel !== undefined) problems.push('You can only set only one of thinking budget and thinking level.');
+  if (thinking?.thinkingBudget !== undefined && thinking.thinkingBudget < -1) problems.push(`generation_config.thinking_config.thinking_budget: ${thinking.thinkingBudget} is out of range`);
   return problems;
 }
 
