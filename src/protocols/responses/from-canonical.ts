@@ -4,6 +4,7 @@
 import type { ChatResponse, JsonValue, Usage } from '../../contracts/canonical.ts';
 import { usageToResponsesWire } from '../../contracts/responses-usage.ts';
 import { encodeToolUseId } from '../anthropic/tool-ids.ts';
+import { encodeSignedReasoning } from './signed-reasoning.ts';
 import type { ResponseObject, ResponseStatus, ResponsesOutputItem, ResponsesRequest, ResponsesUsage } from './wire-types.ts';
 
 /** What a Response object repeats from its request, fixed once per request. */
@@ -57,14 +58,21 @@ export function responseEnvelope(echo: ResponseEcho, status: ResponseStatus, out
   };
 }
 
-/** Output items of a chat completion: reasoning (as a summary), the message, then function calls. */
+/** Output items of a chat completion: reasoning (as a summary, signed blocks in encrypted_content), the message, then function calls. */
 export function outputFromChat(res: ChatResponse, responseId: string): { output: ResponsesOutputItem[]; status: ResponseStatus; incomplete?: 'max_output_tokens' | 'content_filter' } {
   const choice = res.choices?.[0];
   const message = choice?.message;
   const output: ResponsesOutputItem[] = [];
   let n = 0;
   const reasoning = typeof message?.reasoning_content === 'string' ? message.reasoning_content : '';
-  if (reasoning) output.push({ type: 'reasoning', id: itemId('rs', responseId, n++), summary: [{ type: 'summary_text', text: reasoning }] });
+  // Signed thinking (an Anthropic upstream) rides in encrypted_content, offsets and all (signed-reasoning.ts).
+  const encrypted = Array.isArray(message?.thinking_blocks) ? encodeSignedReasoning(message.thinking_blocks) : undefined;
+  if (reasoning || encrypted) {
+    output.push({
+      type: 'reasoning', id: itemId('rs', responseId, n++), summary: reasoning ? [{ type: 'summary_text', text: reasoning }] : [],
+      ...(encrypted ? { encrypted_content: encrypted } : {}),
+    });
+  }
   const content = message?.content;
   const text = typeof content === 'string' ? content : Array.isArray(content) ? content.map((p) => (p as { text?: string }).text ?? '').join('') : '';
   const refusal = typeof message?.refusal === 'string' ? message.refusal : '';

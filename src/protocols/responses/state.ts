@@ -8,6 +8,7 @@ import type { JsonObject } from '../../contracts/canonical.ts';
 import { GatewayError } from '../../contracts/errors.ts';
 import type { ResponseStore } from '../../store/responses-repo.ts';
 import { itemId } from './from-canonical.ts';
+import { isSignedReasoning } from './signed-reasoning.ts';
 import type { ResponseObject, ResponsesInputItem } from './wire-types.ts';
 
 const MAX_CHAIN = 1000;
@@ -55,12 +56,13 @@ function withoutParsed(part: JsonObject): JsonObject {
   return copy;
 }
 
-/** Items for a native upstream called with store:false: no ids it never issued; reasoning only with its encrypted content. */
+/** Items for a native upstream called with store:false: no ids it never issued; reasoning only with OpenAI's encrypted content. */
 export function statelessItems(items: ResponsesInputItem[]): ResponsesInputItem[] {
   const out: ResponsesInputItem[] = [];
   for (const item of items) {
     if (item.type === 'reasoning') {
-      if (typeof item.encrypted_content === 'string' && item.encrypted_content) out.push({ ...item, summary: item.summary ?? [] });
+      // Our own encrypted_content (a Claude answer's signed thinking) means nothing to OpenAI: left out.
+      if (typeof item.encrypted_content === 'string' && item.encrypted_content && !isSignedReasoning(item.encrypted_content)) out.push({ ...item, summary: item.summary ?? [] });
       continue;
     }
     if (item.type === 'item_reference') continue;

@@ -12,14 +12,26 @@
 // one. A failure after the start ends with response.failed (never a completed). Chunks from a native
 // Responses upstream carry the upstream event (`response_event`): it is forwarded with our numbering,
 // our response id and model, and without encrypted reasoning unless the client asked for it.
+//
+// Signed thinking (an Anthropic upstream's `thinking_blocks` deltas: a signature at a thinking block's end,
+// or a whole redacted block) goes into the open reasoning item (one is opened for a redacted block that
+// has no text) and leaves in its `encrypted_content` (signed-reasoning.ts) at output_item.done, each block
+// with its place in the turn (text streamed and tool calls begun before it), shown only when the client
+// asked with include and always stored.
 
 import type { ChatChunk, JsonObject, Usage } from '../../contracts/canonical.ts';
 import type { GatewayError } from '../../contracts/errors.ts';
+import { type ThinkingBlock, isThinkingBlock, placeBlock } from '../../contracts/thinking.ts';
+import { encodeSignedReasoning } from './signed-reasoning.ts';
 import { type ResponseEcho, itemId, responseEnvelope } from './from-canonical.ts';
 import { encodeToolUseId } from '../anthropic/tool-ids.ts';
 import type { ResponseObject, ResponseStatus, ResponsesOutputItem } from './wire-types.ts';
 
-type Open = { kind: 'message' | 'reasoning' | 'tool'; index: number; toolIndex?: number; text: string };
+type Open = {
+  kind: 'message' | 'reasoning' | 'tool'; index: number; toolIndex?: number; text: string;
+  /** Reasoning: the summary part was announced; signed blocks so far; where the current block's text starts. */
+  part?: boolean; blocks?: ThinkingBlock[]; blockStart?: number;
+};
 
 export interface ResponsesStreamOptions {
   echo: ResponseEcho;
@@ -37,6 +49,8 @@ export class ResponsesStreamEncoder {
   private open: Open | undefined;
   private readonly tools = new Map<number, number>();
   private finish: ChatChunk['choices'][number]['finish_reason'] = null;
+  /** The turn's message text streamed so far (code units), for signed blocks' text_offset. */
+  private textLength = 0;
   /** Native mode: the upstream's final response object. */
   private nativeFinal: JsonObject | undefined;
 
@@ -51,7 +65,11 @@ export class ResponsesStreamEncoder {
     if (!choice) return out;
     const d = choice.delta ?? {};
     if (typeof d.reasoning_content === 'string' && d.reasoning_content) out += this.text('reasoning', d.reasoning_content);
-    if (typeof d.content === 'string' && d.content) out += this.text('message', d.content);
+    for (const block of d.thinking_blocks ?? []) out += this.signed(block);
+    if (typeof d.content === 'string' && d.content) {
+      out += this.text('message', d.content);
+      this.textLength += d.content.length;
+    }
     for (const tc of d.tool_calls ?? []) out += this.tool(tc.index ?? 0, tc.id && encodeToolUseId(tc.id, tc.extra_content), tc.function?.name, tc.function?.arguments);
     if (choice.finish_reason) this.finish = choice.finish_reason;
     return out;
@@ -96,23 +114,44 @@ export class ResponsesStreamEncoder {
     return this.event('response.created', { response }) + this.event('response.in_progress', { response });
   }
 
-  private text(kind: 'message' | 'reasoning', delta: string): string {
-    let out = '';
-    if (this.open?.kind !== kind) {
-      out += this.close();
-      const index = this.output.length;
-      const id = itemId(kind === 'message' ? 'msg' : 'rs', this.opts.echo.id, index);
-      const item: ResponsesOutputItem = kind === 'message'
-        ? { type: 'message', id, role: 'assistant', status: 'in_progress', content: [] }
-        : { type: 'reasoning', id, summary: [] };
-      this.output.push(item);
-      this.open = { kind, index, text: '' };
-      out += this.event('response.output_item.added', { output_index: index, item });
-      out += kind === 'message'
-        ? this.event('response.content_part.added', { item_id: id, output_index: index, content_index: 0, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } })
-        : this.event('response.reasoning_summary_part.added', { item_id: id, output_index: index, summary_index: 0, part: { type: 'summary_text', text: '' } });
-    }
+  /** Opens a message or reasoning item (closing the open one) unless one of that kind is open. */
+  private openItem(kind: 'message' | 'reasoning'): string {
+    if (this.open?.kind === kind) return '';
+    let out = this.close();
+    const index = this.output.length;
+    const id = itemId(kind === 'message' ? 'msg' : 'rs', this.opts.echo.id, index);
+    const item: ResponsesOutputItem = kind === 'message'
+      ? { type: 'message', id, role: 'assistant', status: 'in_progress', content: [] }
+      : { type: 'reasoning', id, summary: [] };
+    this.output.push(item);
+    this.open = { kind, index, text: '' };
+    out += this.event('response.output_item.added', { output_index: index, item });
+    if (kind === 'message') out += this.event('response.content_part.added', { item_id: id, output_index: index, content_index: 0, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } });
+    return out;
+  }
+
+  /** A signed block ended (or a redacted block came): kept on the open reasoning item with its place in the turn. */
+  private signed(block: ThinkingBlock): string {
+    if (!isThinkingBlock(block)) return '';
+    const out = this.openItem('reasoning');
     const open = this.open!;
+    const start = open.blockStart ?? 0;
+    const whole: ThinkingBlock = block.type === 'thinking'
+      ? { type: 'thinking', thinking: open.text.slice(start), signature: block.signature }
+      : { type: 'redacted_thinking', data: block.data };
+    (open.blocks ??= []).push(placeBlock(whole, this.textLength, this.tools.size));
+    open.blockStart = open.text.length;
+    return out;
+  }
+
+  private text(kind: 'message' | 'reasoning', delta: string): string {
+    let out = this.openItem(kind);
+    const open = this.open!;
+    if (kind === 'reasoning' && !open.part) {
+      open.part = true;
+      const id = (this.output[open.index] as { id: string }).id;
+      out += this.event('response.reasoning_summary_part.added', { item_id: id, output_index: open.index, summary_index: 0, part: { type: 'summary_text', text: '' } });
+    }
     open.text += delta;
     const id = (this.output[open.index] as { id: string }).id;
     return out + (kind === 'message'
@@ -154,16 +193,21 @@ export class ResponsesStreamEncoder {
       out += this.event('response.content_part.done', { item_id: item.id, output_index: open.index, content_index: 0, part });
       Object.assign(item, { status, content: [part] });
     } else if (open.kind === 'reasoning') {
-      const part = { type: 'summary_text' as const, text: open.text };
-      out += this.event('response.reasoning_summary_text.done', { item_id: item.id, output_index: open.index, summary_index: 0, text: open.text });
-      out += this.event('response.reasoning_summary_part.done', { item_id: item.id, output_index: open.index, summary_index: 0, part });
-      Object.assign(item, { summary: [part] });
+      if (open.part) {
+        const part = { type: 'summary_text' as const, text: open.text };
+        out += this.event('response.reasoning_summary_text.done', { item_id: item.id, output_index: open.index, summary_index: 0, text: open.text });
+        out += this.event('response.reasoning_summary_part.done', { item_id: item.id, output_index: open.index, summary_index: 0, part });
+        Object.assign(item, { summary: [part] });
+      }
+      const encrypted = open.blocks ? encodeSignedReasoning(open.blocks) : undefined;
+      if (encrypted) Object.assign(item, { encrypted_content: encrypted });
     } else {
       const call = item as { id: string; name: string; arguments: string };
       out += this.event('response.function_call_arguments.done', { item_id: call.id, output_index: open.index, name: call.name, arguments: call.arguments });
       Object.assign(item, { status: 'completed' });
     }
-    return out + this.event('response.output_item.done', { output_index: open.index, item });
+    const shown = this.opts.exposeEncrypted ? item : hideEncrypted(item as JsonObject);
+    return out + this.event('response.output_item.done', { output_index: open.index, item: shown });
   }
 
   /** Native mode: forwards an upstream event under our numbering, id and model. */

@@ -11,6 +11,11 @@
 //   the assistant turn that follows (its message and/or function calls), so a vendor that wants the
 //   reasoning of tool-call turns back (DeepSeek, Kimi) gets it; encrypted_content only means something
 //   to OpenAI and is not carried. A reasoning item with no assistant turn after it is dropped.
+//   Exception: an encrypted_content this gateway wrote (signed-reasoning.ts: an Anthropic answer's signed
+//   thinking) becomes the turn's `thinking_blocks` again, so a Claude tool loop keeps thinking on. Items of
+//   one answer stay one turn: such a reasoning item after the turn's message or function call (interleaved
+//   thinking, streamed as several reasoning items) adds its blocks to that turn, and so does a later
+//   assistant message of a turn that has signed thinking.
 // - function tools → chat tools; tool_choice auto/none/required/{type:function,name} kept;
 //   max_output_tokens → max_completion_tokens; text.format json_schema/json_object → response_format;
 //   reasoning.effort → reasoning_effort; temperature, top_p, parallel_tool_calls, user, metadata kept.
@@ -19,7 +24,9 @@
 
 import { errors } from '../../contracts/errors.ts';
 import type { ChatMessage, ChatRequest, ContentPart, JsonObject, JsonValue, ToolCall, ToolDefinition } from '../../contracts/canonical.ts';
+import type { ThinkingBlock } from '../../contracts/thinking.ts';
 import { decodeToolUseId } from '../anthropic/tool-ids.ts';
+import { decodeSignedReasoning, isSignedReasoning } from './signed-reasoning.ts';
 import type { ResponsesInputItem, ResponsesRequest } from './wire-types.ts';
 
 type Obj = Record<string, unknown>;
@@ -43,7 +50,7 @@ export function inputItems(input: ResponsesRequest['input'], param = 'input'): R
 export function responsesToCanonical(req: ResponsesRequest, items: ResponsesInputItem[], strict: boolean): ChatRequest {
   const messages: ChatMessage[] = [];
   if (typeof req.instructions === 'string' && req.instructions) messages.push({ role: 'system', content: req.instructions });
-  const state: ItemState = { reasoning: undefined };
+  const state: ItemState = { reasoning: undefined, blocks: undefined, run: undefined };
   items.forEach((item, i) => convertItem(item, `input[${i}]`, messages, strict, state));
   if (!messages.some((m) => m.role !== 'system' && m.role !== 'developer')) bad('input', '`input` must contain at least one message or item');
 
@@ -92,8 +99,14 @@ export function responsesToCanonical(req: ResponsesRequest, items: ResponsesInpu
   return chat;
 }
 
-/** Reasoning text waiting for the assistant turn it belongs to. */
-interface ItemState { reasoning: string | undefined }
+/** Reasoning waiting for the assistant turn it belongs to, and the assistant turn the items are still building. */
+interface ItemState {
+  reasoning: string | undefined;
+  /** Signed thinking blocks (ours, from encrypted_content) for the next assistant turn. */
+  blocks: ThinkingBlock[] | undefined;
+  /** The assistant turn of the current run of assistant items (message / function_call / reasoning). */
+  run: ChatMessage | undefined;
+}
 
 function reasoningText(item: ResponsesInputItem): string {
   let text = '';
@@ -108,20 +121,33 @@ function reasoningText(item: ResponsesInputItem): string {
 /** A new assistant turn, carrying the reasoning items right before it. */
 function assistantTurn(msg: ChatMessage, state: ItemState): ChatMessage {
   if (state.reasoning) msg.reasoning_content = state.reasoning;
+  if (state.blocks?.length) msg.thinking_blocks = state.blocks;
   state.reasoning = undefined;
+  state.blocks = undefined;
+  state.run = msg;
   return msg;
 }
 
+const joinText = (a: string | undefined, b: string) => (a && b ? `${a}\n\n${b}` : a || b);
+
 function convertItem(item: ResponsesInputItem, param: string, out: ChatMessage[], strict: boolean, state: ItemState): void {
   const type = item.type ?? 'message';
-  if (type !== 'reasoning' && type !== 'function_call' && !(type === 'message' && item.role === 'assistant')) state.reasoning = undefined;
+  if (type !== 'reasoning' && type !== 'function_call' && !(type === 'message' && item.role === 'assistant')) {
+    state.reasoning = undefined;
+    state.blocks = undefined;
+    state.run = undefined;
+  }
   switch (type) {
     case 'message': {
       const role = item.role;
       if (role !== 'user' && role !== 'assistant' && role !== 'system' && role !== 'developer') bad(`${param}.role`, 'a message role must be user, assistant, system or developer');
       const content = convertContent(item.content, `${param}.content`, strict);
       if (role === 'assistant') {
-        out.push(assistantTurn({ role: 'assistant', content: typeof content === 'string' ? content : content.map((p) => (p as { text?: string }).text ?? '').join('') }, state));
+        const text = typeof content === 'string' ? content : content.map((p) => (p as { text?: string }).text ?? '').join('');
+        const run = state.run;
+        // More text of one signed answer (interleaved thinking): the same turn, whose offsets count all its text.
+        if (run?.thinking_blocks?.length && !state.reasoning && !state.blocks && out.at(-1) === run) run.content = `${typeof run.content === 'string' ? run.content : ''}${text}`;
+        else out.push(assistantTurn({ role: 'assistant', content: text }, state));
       } else out.push({ role, content });
       return;
     }
@@ -133,7 +159,7 @@ function convertItem(item: ResponsesInputItem, param: string, out: ChatMessage[]
       if (extra) call.extra_content = extra;
       const last = out.at(-1);
       // Parallel calls (and the text before them) form one assistant turn in chat.
-      if (last?.role === 'assistant' && !state.reasoning) (last.tool_calls ??= []).push(call);
+      if (last?.role === 'assistant' && !state.reasoning && !state.blocks) (last.tool_calls ??= []).push(call);
       else out.push(assistantTurn({ role: 'assistant', content: null, tool_calls: [call] }, state));
       return;
     }
@@ -146,7 +172,18 @@ function convertItem(item: ResponsesInputItem, param: string, out: ChatMessage[]
     }
     case 'reasoning': {
       const text = reasoningText(item);
-      if (text) state.reasoning = state.reasoning ? `${state.reasoning}\n\n${text}` : text;
+      if (isSignedReasoning(item.encrypted_content)) {
+        const blocks = decodeSignedReasoning(item.encrypted_content, `${param}.encrypted_content`);
+        const run = state.run;
+        if (run && out.at(-1) === run && !state.reasoning && !state.blocks) {
+          // Thinking later in the same signed answer (interleaved): its offsets already place it in the turn.
+          run.thinking_blocks = [...(run.thinking_blocks ?? []), ...blocks];
+          if (text) run.reasoning_content = joinText(run.reasoning_content, text);
+          return;
+        }
+        state.blocks = [...(state.blocks ?? []), ...blocks];
+      }
+      if (text) state.reasoning = joinText(state.reasoning, text);
       return;
     }
     default:
