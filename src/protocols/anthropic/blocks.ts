@@ -22,7 +22,7 @@ export function documentText(b: Obj, p: string): string {
   const source = b.source;
   if (!isObj(source) || typeof source.type !== 'string') bad(`${p}.source`, `\`${p}.source\` must be a document source object with a "type"`);
   if (!DOCUMENT_SOURCES.has(source.type)) {
-    bad(`${p}.source.type`, `Document source type ${JSON.stringify(source.type)} is not supported; send "base64", "url", "text" or "content"`);
+    bad(`${p}.source.type`, `\`${p}.source.type\` ${JSON.stringify(source.type)} is not supported; send "base64", "url", "text" or "content"`);
   }
   if (b.title !== undefined && b.title !== null && typeof b.title !== 'string') bad(`${p}.title`, `\`${p}.title\` must be a string`);
   return documentPlaceholder(b);
