@@ -178,6 +178,7 @@ describe('anthropicToCanonical', () => {
 
   test('documents and search results: text for other upstreams, the blocks as sent for Anthropic ones', () => {
     const doc = { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' }, title: 'a.pdf' };
+    const textDoc = { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'd' } };
     const found = { type: 'search_result', source: 's', title: 'T', content: [{ type: 'text', text: 'x' }] };
     const req = anthropicToCanonical({
       model: 'm', max_tokens: 10,
@@ -187,7 +188,7 @@ describe('anthropicToCanonical', () => {
           { type: 'tool_result', tool_use_id: 't1', content: [doc] },
           { type: 'tool_result', tool_use_id: 't2', content: 'ok', cache_control: { type: 'ephemeral' } },
           { type: 'text', text: 'and' },
-          { ...doc, title: undefined, source: { type: 'text', media_type: 'text/plain', data: 'd' } },
+          textDoc,
           found,
         ] },
         { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't3', content: [{ type: 'text', text: 'plain' }] }] },
@@ -203,7 +204,7 @@ describe('anthropicToCanonical', () => {
           { type: 'text', text: '[Document (text/plain) omitted: this model cannot read documents]' },
           { type: 'text', text: 'T (s)\nx' },
         ],
-        anthropic_content: [{ type: 'text', text: 'and' }, { ...doc, title: undefined, source: { type: 'text', media_type: 'text/plain', data: 'd' } }, found],
+        anthropic_content: [{ type: 'text', text: 'and' }, textDoc, found],
       },
       // A text-only tool_result carries nothing extra.
       { role: 'tool', tool_call_id: 't3', content: 'plain' },
