@@ -25,7 +25,7 @@
 //   `anthropic_content` replaces its canonical parts (src/contracts/anthropic-blocks.ts). Both are sent as
 //   they are; a value of the wrong shape is a 400 naming it.
 
-import { errors, isThinkingBlock, toolErrorOriginal, type ChatMessage, type ContentPart, type JsonObject, type ThinkingBlock, type ToolCall } from '../../src/contracts/index.ts';
+import { canonicalText, errors, isThinkingBlock, toolErrorOriginal, type ChatMessage, type ContentPart, type JsonObject, type ThinkingBlock, type ToolCall } from '../../src/contracts/index.ts';
 import { orderedTurn } from './turn-order.ts';
 import type {
   AnthropicCacheControl,
@@ -145,7 +145,11 @@ function toolResultBlock(message: ChatMessage, param: string): AnthropicToolResu
   }
   const block: AnthropicToolResultBlockParam = { type: 'tool_result', tool_use_id: toolId(message.tool_call_id) };
   const failed = message.is_error === true;
-  if (message.anthropic_tool_result !== undefined) return originalToolResult(block, message.anthropic_tool_result, failed, param);
+  // The client's own blocks, unless a plugin has rewritten the message's text since (then the canonical text goes).
+  const original = message.anthropic_tool_result;
+  if (original !== undefined && (!isObject(original) || typeof original.text !== 'string' || original.text === canonicalText(message.content))) {
+    return originalToolResult(block, original, failed, param);
+  }
   if (typeof message.content === 'string') {
     const text = failed ? toolErrorOriginal(message.content) : message.content;
     if (text) block.content = text;

@@ -22,6 +22,20 @@ import type { JsonObject } from './canonical.ts';
 export interface AnthropicToolResult {
   content?: string | JsonObject[];
   cache_control?: JsonObject;
+  /**
+   * The tool message's canonical text when the surface made it: an adapter sends the original blocks only
+   * while the message still says this, so a plugin that rewrote the text (a redaction) is never bypassed.
+   */
+  text?: string;
+}
+
+/** The text of a canonical message's content (a string, or its text parts joined). */
+export function canonicalText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  let out = '';
+  for (const p of content) if (p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string') out += (p as { text: string }).text;
+  return out;
 }
 
 /** The text other upstreams get for a document they cannot read: says it was left out, and which one. */

@@ -85,3 +85,19 @@ test('anthropic adapter: the blocks as sent replace the canonical text, the brea
   ]);
   expect(() => convertMessages([{ role: 'user', content: 'x', anthropic_content: ['nope'] }])).toThrow('messages[0].anthropic_content');
 });
+
+test('anthropic adapter: a tool message whose text a plugin rewrote after the surface made it sends the rewritten text, not the client\'s blocks', () => {
+  const original = { content: 'mail me at alice@example.com', cache_control: { type: 'ephemeral' }, text: 'mail me at alice@example.com' };
+  const untouched = convertMessages([
+    { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'w', arguments: '{}' } }] },
+    { role: 'tool', tool_call_id: 'call_1', content: [{ type: 'text', text: 'mail me at alice@example.com', cache_control: { type: 'ephemeral' } }], anthropic_tool_result: original },
+  ] as never);
+  expect(JSON.stringify(untouched.messages)).toContain('alice@example.com');
+  const redacted = convertMessages([
+    { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'w', arguments: '{}' } }] },
+    { role: 'tool', tool_call_id: 'call_1', content: [{ type: 'text', text: 'mail me at [email]', cache_control: { type: 'ephemeral' } }], anthropic_tool_result: original },
+  ] as never);
+  const sent = JSON.stringify(redacted.messages);
+  expect(sent).not.toContain('alice@example.com');
+  expect(sent).toContain('[email]');
+});

@@ -171,7 +171,7 @@ describe('anthropicToCanonical', () => {
       { role: 'assistant', content: null, tool_calls: [{ id: 't1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }] },
       { role: 'tool', tool_call_id: 't1', content: '' },
       // The image moves to the user turn for other upstreams; Anthropic ones get the tool_result as sent.
-      { role: 'tool', tool_call_id: 't2', content: '', anthropic_tool_result: { content: [{ type: 'image', source: { type: 'url', url: 'u' } }] } },
+      { role: 'tool', tool_call_id: 't2', content: '', anthropic_tool_result: { content: [{ type: 'image', source: { type: 'url', url: 'u' } }], text: '' } },
       { role: 'user', content: [{ type: 'image_url', image_url: { url: 'u' } }], anthropic_content: [] },
     ]);
   });
@@ -195,8 +195,8 @@ describe('anthropicToCanonical', () => {
       ],
     });
     expect(req.messages.slice(1)).toEqual([
-      { role: 'tool', tool_call_id: 't1', content: '[Document "a.pdf" (application/pdf) omitted: this model cannot read documents]', anthropic_tool_result: { content: [doc] } },
-      { role: 'tool', tool_call_id: 't2', content: [{ type: 'text', text: 'ok', cache_control: { type: 'ephemeral' } }], anthropic_tool_result: { content: 'ok', cache_control: { type: 'ephemeral' } } },
+      { role: 'tool', tool_call_id: 't1', content: '[Document "a.pdf" (application/pdf) omitted: this model cannot read documents]', anthropic_tool_result: { content: [doc], text: '[Document "a.pdf" (application/pdf) omitted: this model cannot read documents]' } },
+      { role: 'tool', tool_call_id: 't2', content: [{ type: 'text', text: 'ok', cache_control: { type: 'ephemeral' } }], anthropic_tool_result: { content: 'ok', cache_control: { type: 'ephemeral' }, text: 'ok' } },
       {
         role: 'user',
         content: [

@@ -235,6 +235,7 @@ function toolResult(b: Obj, p: string, trailingParts: ContentPart[]): ChatMessag
     const original: AnthropicToolResult = {};
     if (content !== undefined && content !== null) original.content = content as string | JsonObject[];
     if (b.cache_control != null) original.cache_control = b.cache_control as JsonObject;
+    original.text = text;
     msg.anthropic_tool_result = original;
   }
   return msg;
