@@ -20,11 +20,16 @@
 //   `Error: ` prefix (the prefix is for upstreams without the flag).
 // - cache_control breakpoints on canonical parts and tool results are kept on their blocks (a turn with
 //   one is never collapsed to a string); system prompts with one are sent as text blocks.
+// - A tool message's `anthropic_tool_result` (content and cache_control as the Anthropic client sent them:
+//   documents, search results, images in place) replaces its canonical content; a user message's
+//   `anthropic_content` replaces its canonical parts (src/contracts/anthropic-blocks.ts). Both are sent as
+//   they are; a value of the wrong shape is a 400 naming it.
 
-import { errors, isThinkingBlock, toolErrorOriginal, type ChatMessage, type ContentPart, type JsonObject, type ThinkingBlock, type ToolCall } from '../../src/contracts/index.ts';
+import { canonicalText, errors, isThinkingBlock, toolErrorOriginal, type ChatMessage, type ContentPart, type JsonObject, type ThinkingBlock, type ToolCall } from '../../src/contracts/index.ts';
 import { orderedTurn } from './turn-order.ts';
 import type {
   AnthropicCacheControl,
+  AnthropicClientBlock,
   AnthropicContentBlockParam,
   AnthropicImageBlock,
   AnthropicMessageParam,
@@ -140,6 +145,11 @@ function toolResultBlock(message: ChatMessage, param: string): AnthropicToolResu
   }
   const block: AnthropicToolResultBlockParam = { type: 'tool_result', tool_use_id: toolId(message.tool_call_id) };
   const failed = message.is_error === true;
+  // The client's own blocks, unless a plugin has rewritten the message's text since (then the canonical text goes).
+  const original = message.anthropic_tool_result;
+  if (original !== undefined && (!isObject(original) || typeof original.text !== 'string' || original.text === canonicalText(message.content))) {
+    return originalToolResult(block, original, failed, param);
+  }
   if (typeof message.content === 'string') {
     const text = failed ? toolErrorOriginal(message.content) : message.content;
     if (text) block.content = text;
@@ -159,10 +169,40 @@ function toolResultBlock(message: ChatMessage, param: string): AnthropicToolResu
   return block;
 }
 
+const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Blocks the client sent, passed on as they are (each an object with a string type). */
+function clientBlocks(list: unknown, param: string): AnthropicContentBlockParam[] {
+  if (!Array.isArray(list) || !list.every((b) => isObject(b) && typeof b.type === 'string')) {
+    throw errors.invalidValue(param, `${param} must be an array of Anthropic content blocks.`);
+  }
+  return list as AnthropicClientBlock[];
+}
+
+/** The tool_result with the content and breakpoint its client sent (see the header). */
+function originalToolResult(block: AnthropicToolResultBlockParam, original: unknown, failed: boolean, param: string): AnthropicToolResultBlockParam {
+  const where = `${param}.anthropic_tool_result`;
+  if (!isObject(original)) throw errors.invalidValue(where, `${where} must be an object.`);
+  const { content, cache_control: cc } = original;
+  if (typeof content === 'string') block.content = content;
+  else if (content !== undefined) block.content = clientBlocks(content, `${where}.content`) as AnthropicClientBlock[];
+  if (failed) block.is_error = true;
+  if (cc !== undefined) {
+    if (!isObject(cc) || typeof cc.type !== 'string') throw errors.invalidValue(`${where}.cache_control`, `${where}.cache_control must be an object with a string type.`);
+    block.cache_control = cc as unknown as AnthropicCacheControl;
+  }
+  return block;
+}
+
 function blocksFor(message: ChatMessage, param: string): { role: 'user' | 'assistant'; blocks: AnthropicContentBlockParam[] } {
   switch (message.role) {
     case 'user':
-      return { role: 'user', blocks: partBlocks(message.content, `${param}.content`) };
+      return {
+        role: 'user',
+        blocks: message.anthropic_content !== undefined
+          ? clientBlocks(message.anthropic_content, `${param}.anthropic_content`)
+          : partBlocks(message.content, `${param}.content`),
+      };
     case 'assistant':
       return { role: 'assistant', blocks: assistantBlocks(message, param) };
     case 'tool':

@@ -1,7 +1,7 @@
 // Anthropic Messages API wire types (POST /v1/messages, anthropic-version 2023-06-01), limited to the
 // fields this adapter reads or writes. Names follow Anthropic's API reference and streaming docs.
 
-import type { AnthropicExtra, AnthropicThinkingConfig, JsonObject } from '../../src/contracts/index.ts';
+import type { AnthropicExtra, AnthropicThinkingConfig, JsonObject, JsonValue } from '../../src/contracts/index.ts';
 
 // ---- request ---------------------------------------------------------------------------------
 
@@ -44,10 +44,14 @@ export interface AnthropicToolUseBlockParam {
 export interface AnthropicToolResultBlockParam {
   type: 'tool_result';
   tool_use_id: string;
-  content?: string | Array<AnthropicTextBlock | AnthropicImageBlock>;
+  content?: string | Array<AnthropicTextBlock | AnthropicImageBlock | AnthropicClientBlock>;
   is_error?: boolean;
   cache_control?: AnthropicCacheControl;
 }
+
+/** A block the Anthropic surface's client sent (document, search_result, or a text/image block with its own
+ *  fields), passed on as sent (src/contracts/anthropic-blocks.ts). */
+export interface AnthropicClientBlock { type: 'document' | 'search_result'; [field: string]: JsonValue }
 
 /** Signed reasoning sent back exactly as Anthropic issued it. */
 export interface AnthropicThinkingBlockParam { type: 'thinking'; thinking: string; signature: string }
@@ -58,6 +62,7 @@ export type AnthropicContentBlockParam =
   | AnthropicImageBlock
   | AnthropicToolUseBlockParam
   | AnthropicToolResultBlockParam
+  | AnthropicClientBlock
   | AnthropicThinkingBlockParam
   | AnthropicRedactedThinkingBlockParam;
 

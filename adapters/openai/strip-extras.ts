@@ -2,12 +2,14 @@
 // `extra_content` on tool calls (Gemini's thoughtSignature), `reasoning_content` on assistant turns
 // where the provider's `reasoning_content` mode says so (reasoning-passback.ts: by default every turn
 // for OpenAI and unknown vendors, all but tool-loop turns for DeepSeek, Moonshot, Zhipu), Anthropic's
-// signed `thinking_blocks` on assistant turns and `is_error` on tool turns (the tool's text already says `Error: `), Anthropic's `cache_control` breakpoints on
+// signed `thinking_blocks` on assistant turns and `is_error` on tool turns (the tool's text already says `Error: `),
+// the Anthropic client's own blocks (`anthropic_tool_result`, `anthropic_content`: the canonical content
+// already says it in text, src/contracts/anthropic-blocks.ts), Anthropic's `cache_control` breakpoints on
 // content parts and tools (OpenAI caches prompt prefixes by itself), and the top-level
 // `anthropic_thinking`, `anthropic_extra` and `anthropic_beta` (src/contracts/thinking.ts, anthropic-extra.ts),
 // and Gemini's `gemini_thinking` (src/contracts/gemini-thinking.ts), which are the gateway's, not the upstream's.
 // With `forward_extra_content` only what is Anthropic's alone goes (withoutAnthropicFields: those four,
-// thinking_blocks, is_error). Only the fields go; text, order and everything
+// thinking_blocks, is_error, anthropic_tool_result, anthropic_content). Only the fields go; text, order and everything
 // else stay byte for byte, so the upstream's own prefix cache still matches. The body is copied only when
 // such a field is present.
 
@@ -50,27 +52,32 @@ export function withoutAnthropicThinking(body: JsonObject): JsonObject {
 
 /**
  * The body without what only Anthropic (or Gemini) upstreams may see: `anthropic_thinking`, `anthropic_extra`,
- * `anthropic_beta`, `gemini_thinking`, and messages' signed
- * `thinking_blocks` and `is_error` (upstreams that keep unknown fields, `forward_extra_content` and onebound,
+ * `anthropic_beta`, `gemini_thinking`, and messages' signed `thinking_blocks`, `is_error`,
+ * `anthropic_tool_result` and `anthropic_content` (upstreams that keep unknown fields, `forward_extra_content` and onebound,
  * get everything else). The same body when it has none of them.
  */
 export function withoutAnthropicFields(body: JsonObject): JsonObject {
   const messages = body.messages;
-  const dirty = Array.isArray(messages) && messages.some((m) => isObj(m) && ('thinking_blocks' in m || 'is_error' in m));
+  const dirty = Array.isArray(messages) && messages.some(hasAnthropicOnly);
   if (!dirty) return withoutAnthropicThinking(body);
   const out = withoutAnthropicThinking({ ...body });
   out.messages = (messages as JsonValue[]).map((m) => {
-    if (!isObj(m) || !('thinking_blocks' in m || 'is_error' in m)) return m;
-    const { thinking_blocks: _t, is_error: _e, ...rest } = m;
+    if (!isObj(m) || !hasAnthropicOnly(m)) return m;
+    const { thinking_blocks: _t, is_error: _e, anthropic_tool_result: _r, anthropic_content: _c, ...rest } = m;
     return rest;
   });
   return out;
 }
 
+/** Message fields only Anthropic upstreams may see. */
+function hasAnthropicOnly(m: JsonValue): boolean {
+  return isObj(m) && ('thinking_blocks' in m || 'is_error' in m || 'anthropic_tool_result' in m || 'anthropic_content' in m);
+}
+
 /** Foreign fields other than reasoning_content (reasoningToDrop decides on that one). */
 function hasForeign(m: JsonValue): boolean {
   if (!isObj(m)) return false;
-  if ('thinking_blocks' in m || 'is_error' in m) return true;
+  if (hasAnthropicOnly(m)) return true;
   const calls = m.tool_calls;
   if (Array.isArray(calls) && calls.some((c) => isObj(c) && 'extra_content' in c)) return true;
   return Array.isArray(m.content) && m.content.some((p) => isObj(p) && 'cache_control' in p);
@@ -87,6 +94,8 @@ function clean(m: Msg, dropReasoning: boolean): Msg {
   if (dropReasoning) delete rest.reasoning_content;
   delete rest.thinking_blocks;
   delete rest.is_error;
+  delete rest.anthropic_tool_result;
+  delete rest.anthropic_content;
   if (Array.isArray(rest.tool_calls)) {
     rest.tool_calls = rest.tool_calls.map((c) => {
       if (!isObj(c)) return c;

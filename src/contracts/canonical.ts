@@ -5,6 +5,7 @@
 import type { GeminiThinkingConfig } from './gemini-thinking.ts';
 import type { AnthropicThinkingConfig, ThinkingBlock } from './thinking.ts';
 import type { AnthropicExtra } from './anthropic-extra.ts';
+import type { AnthropicToolResult } from './anthropic-blocks.ts';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -51,7 +52,11 @@ export interface ChatMessage {
   thinking_blocks?: ThinkingBlock[];
   /** A tool message whose tool failed; its content starts with `Error: ` (see thinking.ts). */
   is_error?: boolean;
-  [extra: string]: JsonValue | ContentPart[] | ToolCall[] | ThinkingBlock[] | undefined;
+  /** Tool message: the tool_result's content and cache_control as sent (Anthropic upstreams only; see anthropic-blocks.ts). */
+  anthropic_tool_result?: AnthropicToolResult;
+  /** User message: its blocks as sent, documents included (Anthropic upstreams only; see anthropic-blocks.ts). */
+  anthropic_content?: JsonObject[];
+  [extra: string]: JsonValue | ContentPart[] | ToolCall[] | ThinkingBlock[] | AnthropicToolResult | undefined;
 }
 
 export interface ToolDefinition {

@@ -3,6 +3,7 @@ export * from './canonical.ts';
 export * from './thinking.ts';
 export * from './gemini-thinking.ts';
 export * from './anthropic-extra.ts';
+export * from './anthropic-blocks.ts';
 export * from './errors.ts';
 export * from './adapter.ts';
 export * from './plugin.ts';

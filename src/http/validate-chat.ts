@@ -86,6 +86,11 @@ function validateMessages(messages: JsonValue | undefined): void {
     if (!isObj(m) || typeof m.role !== 'string' || !ROLES.has(m.role)) {
       throw bad(`messages[${i}]`, `messages[${i}] must be an object with a "role" of ${ROLE_LIST}.`);
     }
+    // Set by the Anthropic surface only (src/contracts/anthropic-blocks.ts): an OpenAI client cannot send them.
+    if (m.anthropic_tool_result !== undefined || m.anthropic_content !== undefined) {
+      delete m.anthropic_tool_result;
+      delete m.anthropic_content;
+    }
     const content = m.content;
     if (!absent(content) && typeof content !== 'string') {
       if (!Array.isArray(content)) throw bad(`messages[${i}].content`, `messages[${i}].content must be a string, an array of content parts, or null.`);

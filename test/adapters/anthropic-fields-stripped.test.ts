@@ -1,5 +1,6 @@
 // Anthropic's own canonical fields (the client's `anthropic_thinking`, signed `thinking_blocks` on assistant
-// turns, a tool turn's `is_error`) reach Anthropic upstreams only. Adapters that keep unknown message fields
+// turns, a tool turn's `is_error`, a Claude client's tool_result and user blocks as sent) reach Anthropic
+// upstreams only. Adapters that keep unknown message fields
 // on purpose (the openai adapter's `forward_extra_content`, for Gemini's OpenAI endpoint, and onebound, which
 // forwards the body as `_o_args`) must still leave these out: the signatures mean nothing elsewhere and
 // strict upstreams refuse unknown fields; the fields they do keep (Gemini's `extra_content`) stay.
@@ -7,6 +8,7 @@
 import { expect, test } from 'bun:test';
 import openai from '../../adapters/openai/index.ts';
 import onebound from '../../adapters/onebound/index.ts';
+import { convertMessages } from '../../adapters/anthropic/messages.ts';
 import type { AdapterRequest, JsonObject, ProviderView } from '../../src/contracts/index.ts';
 
 const body: JsonObject = {
@@ -49,4 +51,53 @@ test('onebound adapter: _o_args carries none of Anthropic\'s fields', () => {
   expect(args).not.toContain('sig-abc');
   expect(args).not.toContain('is_error');
   expect(args).toContain('no such city');
+});
+
+// A Claude client's tool_result / user-turn blocks as sent (src/contracts/anthropic-blocks.ts).
+const PDF: JsonObject = { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' } };
+const withBlocks: JsonObject = {
+  model: 'm',
+  messages: [
+    { role: 'user', content: 'read it' },
+    { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'read', arguments: '{}' } }] },
+    { role: 'tool', tool_call_id: 'call_1', content: '[Document omitted]', anthropic_tool_result: { content: [PDF], cache_control: { type: 'ephemeral' } } },
+    { role: 'user', content: [{ type: 'text', text: '[Document omitted]' }], anthropic_content: [PDF] },
+  ],
+};
+
+test('anthropic_tool_result and anthropic_content reach no OpenAI-shaped upstream (plain, forward_extra_content, onebound)', () => {
+  const req: AdapterRequest = { ...request, body: withBlocks };
+  for (const options of [{ adapter: 'openai' }, { adapter: 'openai', forward_extra_content: true }]) {
+    const text = String(openai.buildRequest(req, view(options)).body);
+    expect(text).not.toContain('anthropic_');
+    expect(text).not.toContain('JVBERi0=');
+    expect(sentMessages(text)[2]).toEqual({ role: 'tool', tool_call_id: 'call_1', content: '[Document omitted]' });
+  }
+  const args = new URLSearchParams(String(onebound.buildRequest(req, view({ adapter: 'onebound', key: 'k', secret: 's' })).body)).get('_o_args') ?? '';
+  expect(args).not.toContain('anthropic_');
+  expect(args).toContain('[Document omitted]');
+});
+
+test('anthropic adapter: the blocks as sent replace the canonical text, the breakpoint stays on the tool_result', () => {
+  const converted = convertMessages(withBlocks.messages);
+  expect(converted.messages.slice(2) as unknown).toEqual([
+    { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_1', content: [PDF], cache_control: { type: 'ephemeral' } }, PDF] },
+  ]);
+  expect(() => convertMessages([{ role: 'user', content: 'x', anthropic_content: ['nope'] }])).toThrow('messages[0].anthropic_content');
+});
+
+test('anthropic adapter: a tool message whose text a plugin rewrote after the surface made it sends the rewritten text, not the client\'s blocks', () => {
+  const original = { content: 'mail me at alice@example.com', cache_control: { type: 'ephemeral' }, text: 'mail me at alice@example.com' };
+  const untouched = convertMessages([
+    { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'w', arguments: '{}' } }] },
+    { role: 'tool', tool_call_id: 'call_1', content: [{ type: 'text', text: 'mail me at alice@example.com', cache_control: { type: 'ephemeral' } }], anthropic_tool_result: original },
+  ] as never);
+  expect(JSON.stringify(untouched.messages)).toContain('alice@example.com');
+  const redacted = convertMessages([
+    { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'w', arguments: '{}' } }] },
+    { role: 'tool', tool_call_id: 'call_1', content: [{ type: 'text', text: 'mail me at [email]', cache_control: { type: 'ephemeral' } }], anthropic_tool_result: original },
+  ] as never);
+  const sent = JSON.stringify(redacted.messages);
+  expect(sent).not.toContain('alice@example.com');
+  expect(sent).toContain('[email]');
 });

@@ -170,8 +170,44 @@ describe('anthropicToCanonical', () => {
     expect(req.messages).toEqual([
       { role: 'assistant', content: null, tool_calls: [{ id: 't1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }] },
       { role: 'tool', tool_call_id: 't1', content: '' },
-      { role: 'tool', tool_call_id: 't2', content: '' },
-      { role: 'user', content: [{ type: 'image_url', image_url: { url: 'u' } }] },
+      // The image moves to the user turn for other upstreams; Anthropic ones get the tool_result as sent.
+      { role: 'tool', tool_call_id: 't2', content: '', anthropic_tool_result: { content: [{ type: 'image', source: { type: 'url', url: 'u' } }], text: '' } },
+      { role: 'user', content: [{ type: 'image_url', image_url: { url: 'u' } }], anthropic_content: [] },
+    ]);
+  });
+
+  test('documents and search results: text for other upstreams, the blocks as sent for Anthropic ones', () => {
+    const doc = { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' }, title: 'a.pdf' };
+    const textDoc = { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'd' } };
+    const found = { type: 'search_result', source: 's', title: 'T', content: [{ type: 'text', text: 'x' }] };
+    const req = anthropicToCanonical({
+      model: 'm', max_tokens: 10,
+      messages: [
+        { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'f', input: {} }, { type: 'tool_use', id: 't2', name: 'f', input: {} }] },
+        { role: 'user', content: [
+          { type: 'tool_result', tool_use_id: 't1', content: [doc] },
+          { type: 'tool_result', tool_use_id: 't2', content: 'ok', cache_control: { type: 'ephemeral' } },
+          { type: 'text', text: 'and' },
+          textDoc,
+          found,
+        ] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't3', content: [{ type: 'text', text: 'plain' }] }] },
+      ],
+    });
+    expect(req.messages.slice(1)).toEqual([
+      { role: 'tool', tool_call_id: 't1', content: '[Document "a.pdf" (application/pdf) omitted: this model cannot read documents]', anthropic_tool_result: { content: [doc], text: '[Document "a.pdf" (application/pdf) omitted: this model cannot read documents]' } },
+      { role: 'tool', tool_call_id: 't2', content: [{ type: 'text', text: 'ok', cache_control: { type: 'ephemeral' } }], anthropic_tool_result: { content: 'ok', cache_control: { type: 'ephemeral' }, text: 'ok' } },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'and' },
+          { type: 'text', text: '[Document (text/plain) omitted: this model cannot read documents]' },
+          { type: 'text', text: 'T (s)\nx' },
+        ],
+        anthropic_content: [{ type: 'text', text: 'and' }, textDoc, found],
+      },
+      // A text-only tool_result carries nothing extra.
+      { role: 'tool', tool_call_id: 't3', content: 'plain' },
     ]);
   });
 
@@ -206,7 +242,10 @@ describe('anthropicToCanonical', () => {
     expectInvalid({ ...ok, messages: 'hi' }, 'messages');
     expectInvalid({ ...ok, messages: [{ role: 'bot', content: 'x' }] }, 'messages[0].role');
     expectInvalid({ ...ok, messages: [{ role: 'user', content: 5 }] }, 'messages[0].content');
-    expectInvalid({ ...ok, messages: [{ role: 'user', content: [{ type: 'document', source: {} }] }] }, 'messages[0].content[0].type');
+    expectInvalid({ ...ok, messages: [{ role: 'user', content: [{ type: 'document', source: {} }] }] }, 'messages[0].content[0].source');
+    expectInvalid({ ...ok, messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'file', file_id: 'f' } }] }] }, 'messages[0].content[0].source.type');
+    expectInvalid({ ...ok, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'search_result', source: 's', title: 'T', content: [{ type: 'image' }] }] }] }] }, 'messages[0].content[0].content[0].content[0]');
+    expectInvalid({ ...ok, messages: [{ role: 'user', content: [{ type: 'container_upload', file_id: 'f' }] }] }, 'messages[0].content[0].type');
     expectInvalid({ ...ok, messages: [{ role: 'user', content: [{ type: 'tool_result' }] }] }, 'messages[0].content[0].tool_use_id');
     expectInvalid({ ...ok, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'file', file_id: 'f' } }] }] }, 'messages[0].content[0].source.type');
     expectInvalid({ ...ok, system: 7 }, 'system');

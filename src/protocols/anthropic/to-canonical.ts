@@ -4,9 +4,14 @@
 // Translation notes:
 // - `system` (string or text blocks) becomes the first message, role 'system'.
 // - user blocks: tool_result → role 'tool' messages (emitted first, in order), then the remaining
-//   text/image blocks as one user message. Images inside a tool_result cannot ride on an OpenAI tool
-//   message, so they move to that trailing user message. is_error results are prefixed "Error: " and
-//   flagged `is_error: true` (an Anthropic upstream gets the flag and the unprefixed text back).
+//   text/image/document/search_result blocks as one user message. Images inside a tool_result cannot ride
+//   on an OpenAI tool message, so they move to that trailing user message. is_error results are prefixed
+//   "Error: " and flagged `is_error: true` (an Anthropic upstream gets the flag and the unprefixed text back).
+// - Documents and search results (user turns and tool_result content) become text for other upstreams (a
+//   placeholder saying the document was omitted; a search result's title, source and text: blocks.ts). A
+//   tool_result with other than plain text blocks or with a breakpoint keeps its content and cache_control as
+//   sent in `anthropic_tool_result`, and a user turn with a document, search result or moved image keeps its
+//   blocks in `anthropic_content`, so an Anthropic upstream gets them exactly (src/contracts/anthropic-blocks.ts).
 // - assistant blocks: text → content, tool_use → tool_calls (arguments = JSON.stringify(input)),
 //   thinking → reasoning_content (joined text); signed thinking and redacted_thinking blocks also →
 //   thinking_blocks, in order and with their place among the text and tool_use blocks (sent back unchanged
@@ -21,11 +26,12 @@
 // - cache_control breakpoints (TTL included) stay on the canonical parts, tool results and tools they were
 //   sent on (system blocks carrying one stay blocks), so an Anthropic upstream gets them exactly; adapters
 //   for upstreams that do not take them remove them. Breakpoints on tool_use blocks are dropped.
-// - Server tools and block types with no OpenAI equivalent (document, file images, ...) are rejected
+// - Server tools and other block types (file images, file documents, server tool results, ...) are rejected
 //   with a 400 naming the field, rather than silently changing the conversation.
 
 import { errors, toolErrorText } from '../../contracts/index.ts';
-import type { CacheControl, ChatMessage, ChatRequest, ContentPart, JsonObject, ToolCall, ToolChoice, ToolDefinition } from '../../contracts/index.ts';
+import type { AnthropicToolResult, CacheControl, ChatMessage, ChatRequest, ContentPart, JsonObject, ToolCall, ToolChoice, ToolDefinition } from '../../contracts/index.ts';
+import { documentText, searchResultText } from './blocks.ts';
 import { anthropicExtra } from './extras.ts';
 import { AssistantThinking, thinkingConfig } from './thinking.ts';
 import { decodeToolUseId } from './tool-ids.ts';
@@ -160,25 +166,37 @@ function convertMessage(raw: unknown, param: string): ChatMessage[] {
 function convertUser(blocks: unknown[], param: string): ChatMessage[] {
   const toolMessages: ChatMessage[] = [];
   const parts: ContentPart[] = [];
+  let keepBlocks = false; // the turn needs anthropic_content (a document, a search result or a moved image)
   blocks.forEach((b, i) => {
     const p = `${param}[${i}]`;
     if (!isObj(b)) bad(p, `\`${p}\` must be a content block object`);
     switch (b.type) {
       case 'text': parts.push(withCache({ type: 'text', text: str(b.text, `${p}.text`) }, b, p)); break;
       case 'image': parts.push(withCache(imagePart(b.source, `${p}.source`), b, p)); break;
-      case 'tool_result': toolMessages.push(toolResult(b, p, parts)); break;
+      case 'document': parts.push(withCache({ type: 'text', text: documentText(b, p) }, b, p)); keepBlocks = true; break;
+      case 'search_result': parts.push(withCache({ type: 'text', text: searchResultText(b, p) }, b, p)); keepBlocks = true; break;
+      case 'tool_result': {
+        const before = parts.length;
+        toolMessages.push(toolResult(b, p, parts));
+        if (parts.length > before) keepBlocks = true;
+        break;
+      }
       default: unsupportedBlock(b.type, p, 'user');
     }
   });
   if (parts.length === 0) return toolMessages;
   const only = parts.length === 1 && parts[0].type === 'text' && !parts[0].cache_control ? (parts[0] as { text: string }).text : undefined;
-  return [...toolMessages, { role: 'user', content: only ?? parts }];
+  const user: ChatMessage = { role: 'user', content: only ?? parts };
+  // Checked above; sent as they are to Anthropic upstreams (the tool_result blocks ride on the tool messages).
+  if (keepBlocks) user.anthropic_content = (blocks as Obj[]).filter((b) => b.type !== 'tool_result') as JsonObject[];
+  return [...toolMessages, user];
 }
 
 function toolResult(b: Obj, p: string, trailingParts: ContentPart[]): ChatMessage {
   const id = decodeToolUseId(str(b.tool_use_id, `${p}.tool_use_id`)).id;
   let text = '';
   let breakpoint: Obj = b;
+  let keep = b.cache_control != null; // anything an Anthropic upstream would not get back from the canonical text
   const content = b.content;
   if (typeof content === 'string') text = content;
   else if (Array.isArray(content)) {
@@ -186,14 +204,24 @@ function toolResult(b: Obj, p: string, trailingParts: ContentPart[]): ChatMessag
     content.forEach((c, j) => {
       const cp = `${p}.content[${j}]`;
       if (!isObj(c)) bad(cp, `\`${cp}\` must be a content block object`);
-      if (c.cache_control != null && b.cache_control == null) breakpoint = c;
-      if (c.type === 'text') texts.push(str(c.text, `${cp}.text`));
-      else if (c.type === 'image') trailingParts.push(imagePart(c.source, `${cp}.source`));
-      else unsupportedBlock(c.type, cp, 'tool_result');
+      if (c.cache_control != null) {
+        keep = true;
+        if (b.cache_control == null) breakpoint = c;
+      }
+      switch (c.type) {
+        case 'text':
+          texts.push(str(c.text, `${cp}.text`));
+          if (c.citations != null) keep = true;
+          break;
+        case 'image': trailingParts.push(imagePart(c.source, `${cp}.source`)); keep = true; break;
+        case 'document': texts.push(documentText(c, cp)); keep = true; break;
+        case 'search_result': texts.push(searchResultText(c, cp)); keep = true; break;
+        default: unsupportedBlock(c.type, cp, 'tool_result');
+      }
     });
     text = texts.join('\n');
   } else if (content !== undefined && content !== null) {
-    bad(`${p}.content`, `\`${p}.content\` must be a string or an array of text/image blocks`);
+    bad(`${p}.content`, `\`${p}.content\` must be a string or an array of text, image, document or search_result blocks`);
   }
   const failed = b.is_error === true;
   if (failed) text = toolErrorText(text);
@@ -202,6 +230,14 @@ function toolResult(b: Obj, p: string, trailingParts: ContentPart[]): ChatMessag
     ? { role: 'tool', tool_call_id: id, content: [withCache({ type: 'text', text }, breakpoint, p)] }
     : { role: 'tool', tool_call_id: id, content: text };
   if (failed) msg.is_error = true;
+  if (keep) {
+    // Checked above (cache_control by withCache); an Anthropic upstream gets them exactly as sent.
+    const original: AnthropicToolResult = {};
+    if (content !== undefined && content !== null) original.content = content as string | JsonObject[];
+    if (b.cache_control != null) original.cache_control = b.cache_control as JsonObject;
+    original.text = text;
+    msg.anthropic_tool_result = original;
+  }
   return msg;
 }
 
@@ -255,7 +291,7 @@ function imagePart(source: unknown, param: string): ContentPart {
 }
 
 function unsupportedBlock(type: unknown, param: string, where: string): never {
-  bad(`${param}.type`, `Content block type ${JSON.stringify(type ?? null)} is not supported in ${where} content by this gateway; use text, image, tool_use, tool_result, thinking or redacted_thinking blocks`);
+  bad(`${param}.type`, `Content block type ${JSON.stringify(type ?? null)} is not supported in ${where} content by this gateway; use text, image, document, search_result, tool_use, tool_result, thinking or redacted_thinking blocks`);
 }
 
 function convertTool(raw: unknown, param: string): ToolDefinition {

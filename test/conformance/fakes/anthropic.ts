@@ -3,7 +3,9 @@
 // x-api-key + anthropic-version headers, and the documented semantic rules a translator can break:
 // every tool_use answered by a tool_result in the very next user turn with the tool_result blocks
 // first, no empty text blocks, tool ids/names matching Anthropic's patterns, base64 images with an
-// allowed media type, temperature in 0..1. Errors use Anthropic's {"type":"error","error":{...}}.
+// allowed media type (PDF documents base64 too), temperature in 0..1; tool_result content of the documented
+// block types (text, image, document, search_result), documents and search results in user turns too.
+// Errors use Anthropic's {"type":"error","error":{...}}.
 // Extended thinking as Anthropic enforces it: every thinking / redacted_thinking block sent back must be
 // one the fake issued, unmodified (text + signature, or data), and with thinking on, an assistant turn
 // whose tool_use the request answers must start with its thinking block (`issuedThinking` records them).
@@ -35,17 +37,41 @@ const image = obj({
   cache_control: cacheControl,
 });
 const toolUse = obj({ 'type!': str(), 'id!': str({ pattern: ID }), 'name!': str({ pattern: TOOL_NAME }), 'input!': obj({}, { open: true }), cache_control: cacheControl });
+// Documents (PDF support, citations): base64 or URL PDFs, plain text, custom content; optional title,
+// context and citations. Search results: source, title and text blocks (search results).
+const citationsConfig = obj({ enabled: bool });
+const document = obj({
+  'type!': str(),
+  'source!': tagged('type', {
+    base64: obj({ 'type!': str(), 'media_type!': str({ enum: ['application/pdf'] }), 'data!': str({ nonEmpty: true }) }),
+    url: obj({ 'type!': str(), 'url!': str({ pattern: /^https?:\/\// }) }),
+    text: obj({ 'type!': str(), 'media_type!': str({ enum: ['text/plain'] }), 'data!': str() }),
+    content: obj({ 'type!': str(), 'content!': oneOf(str(), arr(tagged('type', { text, image }), 1)) }),
+  }),
+  title: oneOf(str(), nul),
+  context: oneOf(str(), nul),
+  citations: citationsConfig,
+  cache_control: cacheControl,
+});
+const searchResult = obj({
+  'type!': str(),
+  'source!': str(),
+  'title!': str(),
+  'content!': arr(obj({ 'type!': str({ enum: ['text'] }), 'text!': str({ nonEmpty: true }), citations: oneOf(arr(any), nul) }), 1),
+  citations: citationsConfig,
+  cache_control: cacheControl,
+});
 const toolResult = obj({
   'type!': str(),
   'tool_use_id!': str({ pattern: ID }),
-  content: oneOf(str(), arr(tagged('type', { text, image }))),
+  content: oneOf(str(), arr(tagged('type', { text, image, document, search_result: searchResult }))),
   is_error: bool,
   cache_control: cacheControl,
 });
 const thinking = obj({ 'type!': str(), 'thinking!': str(), 'signature!': str() });
 const redacted = obj({ 'type!': str(), 'data!': str() });
 
-const userBlocks = arr(tagged('type', { text, image, tool_result: toolResult }), 1);
+const userBlocks = arr(tagged('type', { text, image, document, search_result: searchResult, tool_result: toolResult }), 1);
 const assistantBlocks = arr(tagged('type', { text, tool_use: toolUse, thinking, redacted_thinking: redacted }), 1);
 
 const message: Spec = tagged('role', {
@@ -138,7 +164,7 @@ export function featureProblems(body: FeatureBody, headers: Headers): string[] {
   return problems;
 }
 
-interface Block { type: string; id?: string; text?: string; tool_use_id?: string; source?: { type: string; data?: string }; thinking?: string; signature?: string; data?: string }
+interface Block { type: string; id?: string; text?: string; tool_use_id?: string; source?: { type: string; data?: string }; thinking?: string; signature?: string; data?: string; content?: unknown }
 
 /** Thinking blocks the fake issued: `thinking:<signature>` → text, `redacted:<data>`. */
 export type IssuedThinking = Map<string, string>;
@@ -226,10 +252,14 @@ function semanticProblems(body: { messages?: Array<{ role: string; content: unkn
   const messages = Array.isArray(body.messages) ? body.messages : [];
   messages.forEach((m, i) => {
     const blocks = blocksOf(m.content);
-    blocks.forEach((b, j) => {
-      if (b.type === 'image' && b.source?.type === 'base64' && !isBase64(b.source.data ?? '')) {
-        problems.push(`messages.${i}.content.${j}.source.data: not valid base64`);
+    const base64 = (b: Block, where: string) => {
+      if ((b.type === 'image' || b.type === 'document') && b.source?.type === 'base64' && !isBase64(b.source.data ?? '')) {
+        problems.push(`${where}.source.data: not valid base64`);
       }
+    };
+    blocks.forEach((b, j) => {
+      base64(b, `messages.${i}.content.${j}`);
+      if (b.type === 'tool_result') blocksOf(b.content).forEach((c, k) => base64(c, `messages.${i}.content.${j}.content.${k}`));
     });
     const uses = blocks.filter((b) => b.type === 'tool_use').map((b) => b.id);
     if (m.role === 'assistant' && uses.length > 0) {
