@@ -4,18 +4,11 @@
 // source type (Files API `file` sources are refused, as file images are: they name files on the operator's
 // account), a search result's source, title and text blocks. Anthropic decides on the rest.
 
-import { documentPlaceholder, errors } from '../../contracts/index.ts';
-
-type Obj = Record<string, unknown>;
-
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { documentPlaceholder } from '../../contracts/index.ts';
+import { type Obj, bad, isObj } from './input-checks.ts';
 
 /** Document source types the surface takes (Anthropic's base64 PDF, URL PDF, plain text and custom content). */
 const DOCUMENT_SOURCES = new Set(['base64', 'url', 'text', 'content']);
-
-function bad(param: string, message: string): never {
-  throw errors.invalidValue(param, `Invalid request to the gateway's Anthropic Messages API: ${message}.`);
-}
 
 /** A document block, checked; the placeholder text other upstreams get for it. */
 export function documentText(b: Obj, p: string): string {

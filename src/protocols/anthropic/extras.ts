@@ -9,6 +9,7 @@
 
 import { ANTHROPIC_EXTRA_FIELDS, errors, parseAnthropicBeta } from '../../contracts/index.ts';
 import type { AnthropicExtra, AnthropicExtraField, JsonValue } from '../../contracts/index.ts';
+import { bad } from './input-checks.ts';
 
 type Kind = 'object' | 'array' | 'string' | 'integer' | 'object-or-string';
 
@@ -28,10 +29,6 @@ const KINDS: Record<AnthropicExtraField, Kind> = {
 const EXPECTED: Record<Kind, string> = {
   object: 'an object', array: 'an array', string: 'a string', integer: 'a non-negative integer', 'object-or-string': 'an object or a string',
 };
-
-function bad(param: string, message: string): never {
-  throw errors.invalidValue(param, `Invalid request to the gateway's Anthropic Messages API: ${message}.`);
-}
 
 function fits(value: unknown, kind: Kind): boolean {
   const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);

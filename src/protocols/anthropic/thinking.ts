@@ -11,14 +11,9 @@
 //   (the gateway answered it from a non-Anthropic upstream) is not signed: only its text is kept, in
 //   `reasoning_content`, as before.
 
-import { errors, placeBlock } from '../../contracts/index.ts';
+import { placeBlock } from '../../contracts/index.ts';
 import type { AnthropicThinkingConfig, ThinkingBlock } from '../../contracts/index.ts';
-
-type Obj = Record<string, unknown>;
-
-function bad(param: string, message: string): never {
-  throw errors.invalidValue(param, `Invalid request to the gateway's Anthropic Messages API: ${message}.`);
-}
+import { type Obj, bad } from './input-checks.ts';
 
 /** The request's `thinking`, validated and returned as sent (undefined for null / absent). */
 export function thinkingConfig(raw: unknown): AnthropicThinkingConfig | undefined {

@@ -1,9 +1,9 @@
 // Inbound Anthropic Messages request → canonical (OpenAI Chat Completions) request. Pure: validates the
-// body, throws GatewayError 400 invalid_request_error / invalid_value (param names the field) otherwise.
+// body, throws GatewayError 400 invalid_request_error / invalid_value (param names the field; input-checks.ts) otherwise.
 //
 // Translation notes:
 // - `system` (string or text blocks) becomes the first message, role 'system'.
-// - user blocks: tool_result → role 'tool' messages (emitted first, in order), then the remaining
+// - user blocks (user-turn.ts): tool_result → role 'tool' messages (emitted first, in order), then the remaining
 //   text/image/document/search_result blocks as one user message. Images inside a tool_result cannot ride
 //   on an OpenAI tool message, so they move to that trailing user message. is_error results are prefixed
 //   "Error: " and flagged `is_error: true` (an Anthropic upstream gets the flag and the unprefixed text back).
@@ -29,26 +29,13 @@
 // - Server tools and other block types (file images, file documents, server tool results, ...) are rejected
 //   with a 400 naming the field, rather than silently changing the conversation.
 
-import { errors, toolErrorText } from '../../contracts/index.ts';
-import type { AnthropicToolResult, CacheControl, ChatMessage, ChatRequest, ContentPart, JsonObject, ToolCall, ToolChoice, ToolDefinition } from '../../contracts/index.ts';
-import { documentText, searchResultText } from './blocks.ts';
+import type { ChatMessage, ChatRequest, ContentPart, JsonObject, ToolCall, ToolChoice, ToolDefinition } from '../../contracts/index.ts';
+import { type Obj, bad, isObj, str, unsupportedBlock, withCache } from './input-checks.ts';
 import { anthropicExtra } from './extras.ts';
 import { AssistantThinking, thinkingConfig } from './thinking.ts';
 import { decodeToolUseId } from './tool-ids.ts';
+import { convertUser } from './user-turn.ts';
 import type { AnthropicCountTokensRequest, AnthropicMessagesRequest } from './wire-types.ts';
-
-type Obj = Record<string, unknown>;
-
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function bad(param: string, message: string): never {
-  throw errors.invalidValue(param, `Invalid request to the gateway's Anthropic Messages API: ${message}.`);
-}
-
-function str(v: unknown, param: string): string {
-  if (typeof v !== 'string') bad(param, `\`${param}\` must be a string`);
-  return v;
-}
 
 /** Anthropic request → canonical ChatRequest. */
 export function anthropicToCanonical(body: unknown): ChatRequest {
@@ -140,18 +127,6 @@ function textParts(value: unknown[], param: string): ContentPart[] {
   });
 }
 
-/** Copies a block's cache_control ({type:"ephemeral", ttl?}) onto its canonical counterpart. */
-function withCache<T extends object>(target: T, block: Obj, param: string): T {
-  const cc = block.cache_control;
-  if (cc === undefined || cc === null) return target;
-  if (!isObj(cc) || typeof cc.type !== 'string' || (cc.ttl !== undefined && typeof cc.ttl !== 'string')) {
-    bad(`${param}.cache_control`, `\`${param}.cache_control\` must be {"type":"ephemeral"} with an optional "ttl" ("5m" or "1h")`);
-  }
-  const out: CacheControl = { type: cc.type };
-  if (typeof cc.ttl === 'string') out.ttl = cc.ttl;
-  return Object.assign(target, { cache_control: out });
-}
-
 function convertMessage(raw: unknown, param: string): ChatMessage[] {
   if (!isObj(raw)) bad(param, `\`${param}\` must be an object with role and content`);
   const role = raw.role;
@@ -161,84 +136,6 @@ function convertMessage(raw: unknown, param: string): ChatMessage[] {
   if (typeof content === 'string') return [{ role, content }];
   if (!Array.isArray(content)) bad(`${param}.content`, `\`${param}.content\` must be a string or an array of content blocks`);
   return role === 'user' ? convertUser(content, `${param}.content`) : [convertAssistant(content, `${param}.content`)];
-}
-
-function convertUser(blocks: unknown[], param: string): ChatMessage[] {
-  const toolMessages: ChatMessage[] = [];
-  const parts: ContentPart[] = [];
-  let keepBlocks = false; // the turn needs anthropic_content (a document, a search result or a moved image)
-  blocks.forEach((b, i) => {
-    const p = `${param}[${i}]`;
-    if (!isObj(b)) bad(p, `\`${p}\` must be a content block object`);
-    switch (b.type) {
-      case 'text': parts.push(withCache({ type: 'text', text: str(b.text, `${p}.text`) }, b, p)); break;
-      case 'image': parts.push(withCache(imagePart(b.source, `${p}.source`), b, p)); break;
-      case 'document': parts.push(withCache({ type: 'text', text: documentText(b, p) }, b, p)); keepBlocks = true; break;
-      case 'search_result': parts.push(withCache({ type: 'text', text: searchResultText(b, p) }, b, p)); keepBlocks = true; break;
-      case 'tool_result': {
-        const before = parts.length;
-        toolMessages.push(toolResult(b, p, parts));
-        if (parts.length > before) keepBlocks = true;
-        break;
-      }
-      default: unsupportedBlock(b.type, p, 'user');
-    }
-  });
-  if (parts.length === 0) return toolMessages;
-  const only = parts.length === 1 && parts[0].type === 'text' && !parts[0].cache_control ? (parts[0] as { text: string }).text : undefined;
-  const user: ChatMessage = { role: 'user', content: only ?? parts };
-  // Checked above; sent as they are to Anthropic upstreams (the tool_result blocks ride on the tool messages).
-  if (keepBlocks) user.anthropic_content = (blocks as Obj[]).filter((b) => b.type !== 'tool_result') as JsonObject[];
-  return [...toolMessages, user];
-}
-
-function toolResult(b: Obj, p: string, trailingParts: ContentPart[]): ChatMessage {
-  const id = decodeToolUseId(str(b.tool_use_id, `${p}.tool_use_id`)).id;
-  let text = '';
-  let breakpoint: Obj = b;
-  let keep = b.cache_control != null; // anything an Anthropic upstream would not get back from the canonical text
-  const content = b.content;
-  if (typeof content === 'string') text = content;
-  else if (Array.isArray(content)) {
-    const texts: string[] = [];
-    content.forEach((c, j) => {
-      const cp = `${p}.content[${j}]`;
-      if (!isObj(c)) bad(cp, `\`${cp}\` must be a content block object`);
-      if (c.cache_control != null) {
-        keep = true;
-        if (b.cache_control == null) breakpoint = c;
-      }
-      switch (c.type) {
-        case 'text':
-          texts.push(str(c.text, `${cp}.text`));
-          if (c.citations != null) keep = true;
-          break;
-        case 'image': trailingParts.push(imagePart(c.source, `${cp}.source`)); keep = true; break;
-        case 'document': texts.push(documentText(c, cp)); keep = true; break;
-        case 'search_result': texts.push(searchResultText(c, cp)); keep = true; break;
-        default: unsupportedBlock(c.type, cp, 'tool_result');
-      }
-    });
-    text = texts.join('\n');
-  } else if (content !== undefined && content !== null) {
-    bad(`${p}.content`, `\`${p}.content\` must be a string or an array of text, image, document or search_result blocks`);
-  }
-  const failed = b.is_error === true;
-  if (failed) text = toolErrorText(text);
-  // A breakpoint on the result (or inside it) stays on its text, so the cached prefix ends where the client put it.
-  const msg: ChatMessage = breakpoint.cache_control != null
-    ? { role: 'tool', tool_call_id: id, content: [withCache({ type: 'text', text }, breakpoint, p)] }
-    : { role: 'tool', tool_call_id: id, content: text };
-  if (failed) msg.is_error = true;
-  if (keep) {
-    // Checked above (cache_control by withCache); an Anthropic upstream gets them exactly as sent.
-    const original: AnthropicToolResult = {};
-    if (content !== undefined && content !== null) original.content = content as string | JsonObject[];
-    if (b.cache_control != null) original.cache_control = b.cache_control as JsonObject;
-    original.text = text;
-    msg.anthropic_tool_result = original;
-  }
-  return msg;
 }
 
 function convertAssistant(blocks: unknown[], param: string): ChatMessage {
@@ -278,20 +175,6 @@ function convertAssistant(blocks: unknown[], param: string): ChatMessage {
     if (thinking.blocks.length > 0) msg.thinking_blocks = thinking.blocks;
   }
   return msg;
-}
-
-function imagePart(source: unknown, param: string): ContentPart {
-  if (!isObj(source)) bad(param, `\`${param}\` must be an image source object`);
-  if (source.type === 'base64') {
-    const mediaType = str(source.media_type, `${param}.media_type`);
-    return { type: 'image_url', image_url: { url: `data:${mediaType};base64,${str(source.data, `${param}.data`)}` } };
-  }
-  if (source.type === 'url') return { type: 'image_url', image_url: { url: str(source.url, `${param}.url`) } };
-  bad(`${param}.type`, `Image source type ${JSON.stringify(source.type ?? null)} is not supported; send "base64" or "url"`);
-}
-
-function unsupportedBlock(type: unknown, param: string, where: string): never {
-  bad(`${param}.type`, `Content block type ${JSON.stringify(type ?? null)} is not supported in ${where} content by this gateway; use text, image, document, search_result, tool_use, tool_result, thinking or redacted_thinking blocks`);
 }
 
 function convertTool(raw: unknown, param: string): ToolDefinition {
