@@ -14,12 +14,12 @@ import type { ContentBlock, MessageParam, MessageStreamEvent, ToolUseBlock } fro
 import type OpenAI from 'openai';
 import { fixtureJson, fixtureText } from './fakes/strict-server.ts';
 import { ANTHROPIC_TOOLS, type Conformance, OPENAI_TOOLS, TOOL_RESULTS } from './harness.ts';
-import { claudeSuite } from './claude-suite.ts';
+import { sdkSuite } from './sdk-suite.ts';
 
 let h: Conformance;
 let claude: Anthropic;
 let openai: OpenAI;
-const rejections = claudeSuite((suite) => ({ h, claude, openai } = suite));
+const rejections = sdkSuite((suite) => ({ h, claude, openai } = suite));
 
 const fixture = (name: string) => ({ json: `anthropic/${name}.json`, sse: `anthropic/${name}.sse` });
 const contentOf = (name: string) => fixtureJson<{ content: ContentBlock[] }>(`anthropic/${name}.json`).content;

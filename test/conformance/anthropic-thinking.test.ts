@@ -15,12 +15,12 @@ import type { ContentBlock, MessageParam, MessageStreamEvent, ToolUseBlock } fro
 import OpenAI from 'openai';
 import { fixtureJson } from './fakes/strict-server.ts';
 import { ANTHROPIC_TOOLS, type Conformance, OPENAI_TOOLS, TARGETS, TOOL_RESULTS, turn } from './harness.ts';
-import { claudeSuite } from './claude-suite.ts';
+import { sdkSuite } from './sdk-suite.ts';
 
 let h: Conformance;
 let claude: Anthropic;
 let openai: OpenAI;
-const rejections = claudeSuite((suite) => ({ h, claude, openai } = suite));
+const rejections = sdkSuite((suite) => ({ h, claude, openai } = suite));
 
 const THINK_TOOLS = { json: 'anthropic/thinking-tools.json', sse: 'anthropic/thinking-tools.sse' };
 const THINK_ANSWER = { json: 'anthropic/thinking-answer.json', sse: 'anthropic/thinking-answer.sse' };

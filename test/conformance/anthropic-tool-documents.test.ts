@@ -11,13 +11,13 @@ import { expect, test } from 'bun:test';
 import Anthropic from '@anthropic-ai/sdk';
 import type { ContentBlockParam, DocumentBlockParam, ImageBlockParam, MessageParam, SearchResultBlockParam, ToolResultBlockParam, ToolUseBlock } from '@anthropic-ai/sdk/resources/messages';
 import type OpenAI from 'openai';
-import { claudeSuite } from './claude-suite.ts';
+import { sdkSuite } from './sdk-suite.ts';
 import { ANTHROPIC_TOOLS, type Conformance, PNG_BASE64, TARGETS, turn } from './harness.ts';
 
 let h: Conformance;
 let claude: Anthropic;
 let openai: OpenAI;
-claudeSuite((suite) => ({ h, claude, openai } = suite));
+sdkSuite((suite) => ({ h, claude, openai } = suite));
 
 const PDF_BASE64 = 'JVBERi0xLjQKJcfsj6IKMSAwIG9iago8PD4+CmVuZG9iagp0cmFpbGVyCjw8Pj4KJSVFT0YK';
 const pdf: DocumentBlockParam = { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: PDF_BASE64 }, title: 'report.pdf' };

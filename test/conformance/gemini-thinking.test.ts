@@ -5,29 +5,17 @@
 // gets a reasoning_effort in its place); a malformed thinkingConfig is a 400 before any upstream is called.
 // An OpenAI-surface client cannot set the canonical `gemini_thinking` field itself.
 
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import { type GenerateContentResponse, GoogleGenAI, ThinkingLevel } from '@google/genai';
 import OpenAI from 'openai';
 import { TEST_KEY } from '../helpers/gateway.ts';
-import { type Conformance, TARGETS, type Target, startConformance, turn } from './harness.ts';
+import { type Conformance, TARGETS, type Target, turn } from './harness.ts';
+import { sdkSuite } from './sdk-suite.ts';
 
 let h: Conformance;
 let ai: GoogleGenAI;
 let openai: OpenAI;
-
-beforeAll(async () => {
-  h = await startConformance();
-  ai = new GoogleGenAI({ apiKey: TEST_KEY, httpOptions: { baseUrl: h.gw.url } });
-  openai = new OpenAI({ apiKey: TEST_KEY, baseURL: `${h.gw.url}/v1`, maxRetries: 0 });
-}, 30_000);
-afterAll(async () => {
-  await h.stop();
-});
-afterEach(() => {
-  const rejected = Object.fromEntries(Object.entries(h.fakes).map(([name, fake]) => [name, [...fake.rejections]]));
-  h.reset();
-  expect(rejected).toEqual({ openai: [], anthropic: [], gemini: [], azure: [] });
-});
+sdkSuite((suite) => ({ h, genai: ai, openai } = suite));
 
 const gemini = TARGETS.find((t) => t.name === 'gemini')!;
 const others = TARGETS.filter((t) => t.fake !== 'gemini');

@@ -4,12 +4,12 @@
 
 import { expect, test } from 'bun:test';
 import type OpenAI from 'openai';
-import { claudeSuite } from './claude-suite.ts';
+import { sdkSuite } from './sdk-suite.ts';
 import type { Conformance } from './harness.ts';
 
 let h: Conformance;
 let openai: OpenAI;
-claudeSuite((suite) => ({ h, openai } = suite));
+sdkSuite((suite) => ({ h, openai } = suite));
 
 test('anthropic_thinking, anthropic_extra and anthropic_beta in an OpenAI chat body are dropped', async () => {
   const body = {
