@@ -5,14 +5,13 @@
 // signed `thinking_blocks` on assistant turns and `is_error` on tool turns (the tool's text already says `Error: `),
 // the Anthropic client's own blocks (`anthropic_tool_result`, `anthropic_content`: the canonical content
 // already says it in text, src/contracts/anthropic-blocks.ts), Anthropic's `cache_control` breakpoints on
-// content parts and tools (OpenAI caches prompt prefixes by itself), and the top-level
-// `anthropic_thinking`, `anthropic_extra` and `anthropic_beta` (src/contracts/thinking.ts, anthropic-extra.ts),
-// and Gemini's `gemini_thinking` (src/contracts/gemini-thinking.ts), which are the gateway's, not the upstream's.
-// With `forward_extra_content` only what is Anthropic's alone goes (withoutAnthropicFields: those four,
-// thinking_blocks, is_error, anthropic_tool_result, anthropic_content). Only the fields go; text, order and everything
+// content parts and tools (OpenAI caches prompt prefixes by itself), and the gateway's own top-level fields
+// (GATEWAY_REQUEST_FIELDS in src/contracts/gateway-fields.ts). With `forward_extra_content` only those and the
+// Anthropic-only message fields go (withoutAnthropicFields; ANTHROPIC_MESSAGE_FIELDS). Only the fields go; text, order and everything
 // else stay byte for byte, so the upstream's own prefix cache still matches. The body is copied only when
 // such a field is present.
 
+import { ANTHROPIC_MESSAGE_FIELDS, GATEWAY_REQUEST_FIELDS, hasAnyField, withoutFieldsOf } from '../../src/contracts/index.ts';
 import type { JsonObject, JsonValue } from '../../src/contracts/index.ts';
 import { type ReasoningMode, reasoningToDrop } from './reasoning-passback.ts';
 
@@ -26,8 +25,8 @@ export function stripForeignFields(body: JsonObject, reasoning: ReasoningMode = 
   const drop = Array.isArray(messages) ? reasoningToDrop(messages, reasoning) : undefined;
   const dirtyMessages = Array.isArray(messages) && (drop !== undefined || messages.some(hasForeign));
   const dirtyTools = Array.isArray(tools) && tools.some((t) => isObj(t) && 'cache_control' in t);
-  if (!dirtyMessages && !dirtyTools) return withoutAnthropicThinking(body);
-  const out = withoutAnthropicThinking({ ...body });
+  if (!dirtyMessages && !dirtyTools) return withoutGatewayFields(body);
+  const out = withoutGatewayFields({ ...body });
   if (dirtyMessages) out.messages = cleanMessages(messages as JsonValue[], drop);
   if (dirtyTools) out.tools = (tools as JsonValue[]).map((t) => (isObj(t) ? withoutCache(t) : t));
   return out;
@@ -39,15 +38,9 @@ function cleanMessages(messages: JsonValue[], drop: boolean[] | undefined): Json
   return messages.map((m, i) => (drop?.[i] || hasForeign(m) ? clean(m as Msg, drop?.[i] === true) : m));
 }
 
-/**
- * The body without the gateway's top-level provider-only fields: `anthropic_thinking`, `anthropic_extra`
- * (output_config, context_management, ...), `anthropic_beta` (src/contracts/anthropic-extra.ts) and
- * `gemini_thinking` (src/contracts/gemini-thinking.ts). The same body when it has none of them.
- */
-export function withoutAnthropicThinking(body: JsonObject): JsonObject {
-  if (body.anthropic_thinking === undefined && body.anthropic_extra === undefined && body.anthropic_beta === undefined && body.gemini_thinking === undefined) return body;
-  const { anthropic_thinking: _t, anthropic_extra: _x, anthropic_beta: _b, gemini_thinking: _g, ...rest } = body;
-  return rest;
+/** The body without the gateway's top-level fields (GATEWAY_REQUEST_FIELDS); the same body when it has none. */
+export function withoutGatewayFields(body: JsonObject): JsonObject {
+  return withoutFieldsOf(body, GATEWAY_REQUEST_FIELDS);
 }
 
 /**
@@ -59,19 +52,15 @@ export function withoutAnthropicThinking(body: JsonObject): JsonObject {
 export function withoutAnthropicFields(body: JsonObject): JsonObject {
   const messages = body.messages;
   const dirty = Array.isArray(messages) && messages.some(hasAnthropicOnly);
-  if (!dirty) return withoutAnthropicThinking(body);
-  const out = withoutAnthropicThinking({ ...body });
-  out.messages = (messages as JsonValue[]).map((m) => {
-    if (!isObj(m) || !hasAnthropicOnly(m)) return m;
-    const { thinking_blocks: _t, is_error: _e, anthropic_tool_result: _r, anthropic_content: _c, ...rest } = m;
-    return rest;
-  });
+  if (!dirty) return withoutGatewayFields(body);
+  const out = withoutGatewayFields({ ...body });
+  out.messages = (messages as JsonValue[]).map((m) => (isObj(m) ? withoutFieldsOf(m, ANTHROPIC_MESSAGE_FIELDS) : m));
   return out;
 }
 
-/** Message fields only Anthropic upstreams may see. */
+/** Message fields only Anthropic upstreams may see (ANTHROPIC_MESSAGE_FIELDS). */
 function hasAnthropicOnly(m: JsonValue): boolean {
-  return isObj(m) && ('thinking_blocks' in m || 'is_error' in m || 'anthropic_tool_result' in m || 'anthropic_content' in m);
+  return isObj(m) && hasAnyField(m, ANTHROPIC_MESSAGE_FIELDS);
 }
 
 /** Foreign fields other than reasoning_content (reasoningToDrop decides on that one). */
@@ -92,10 +81,7 @@ function withoutCache(o: Msg): Msg {
 function clean(m: Msg, dropReasoning: boolean): Msg {
   const rest: Msg = { ...m }; // deleting from a copy keeps the kept keys in their order
   if (dropReasoning) delete rest.reasoning_content;
-  delete rest.thinking_blocks;
-  delete rest.is_error;
-  delete rest.anthropic_tool_result;
-  delete rest.anthropic_content;
+  for (const f of ANTHROPIC_MESSAGE_FIELDS) delete rest[f];
   if (Array.isArray(rest.tool_calls)) {
     rest.tool_calls = rest.tool_calls.map((c) => {
       if (!isObj(c)) return c;

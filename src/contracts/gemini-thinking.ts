@@ -3,7 +3,7 @@
 // surface (only Google's three fields, sane types and ranges) and otherwise unchanged. Only adapters that
 // speak Gemini's generateContent (gemini, vertex for Gemini models) send it upstream, as the request's
 // thinkingConfig, where it wins over the reasoning_effort mapping. Every other adapter leaves it out
-// (strip-extras.ts withoutAnthropicThinking, onebound) and an OpenAI-surface client cannot set it
+// (gateway-fields.ts: strip-extras.ts withoutGatewayFields, onebound) and an OpenAI-surface client cannot set it
 // (validate-chat.ts). It is not mapped to reasoning_effort for other upstreams: they keep their default.
 //
 // Fields (Google's ThinkingConfig): includeThoughts (boolean: return thought summaries), thinkingBudget

@@ -13,3 +13,4 @@ export * from './embeddings.ts';
 export * from './responses-usage.ts';
 export * from './tool-call-ids.ts';
 export * from './choice-shape.ts';
+export * from './gateway-fields.ts';

@@ -4,6 +4,7 @@
 // Runs on every chat request: plain loops and typeof checks only. Anything else is the provider's business.
 
 import { GatewayError } from '../contracts/errors.ts';
+import { GATEWAY_REQUEST_FIELDS, SURFACE_MESSAGE_FIELDS, hasAnyField } from '../contracts/gateway-fields.ts';
 import type { JsonObject, JsonValue } from '../contracts/canonical.ts';
 
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
@@ -38,12 +39,7 @@ export function validateChat(body: JsonObject): void {
   // The gateway's own canonical fields for Anthropic and Gemini upstreams are set by the Anthropic and Gemini
   // surfaces after their checks (src/contracts/thinking.ts, anthropic-extra.ts, gemini-thinking.ts); an
   // OpenAI-surface client cannot send them.
-  if (body.anthropic_thinking !== undefined || body.anthropic_extra !== undefined || body.anthropic_beta !== undefined || body.gemini_thinking !== undefined) {
-    delete body.anthropic_thinking;
-    delete body.anthropic_extra;
-    delete body.anthropic_beta;
-    delete body.gemini_thinking;
-  }
+  if (hasAnyField(body, GATEWAY_REQUEST_FIELDS)) for (const f of GATEWAY_REQUEST_FIELDS) delete body[f];
   validateMessages(body.messages);
   assertStreamFlag(body);
   for (const field of COUNT_FIELDS) {
@@ -87,10 +83,7 @@ function validateMessages(messages: JsonValue | undefined): void {
       throw bad(`messages[${i}]`, `messages[${i}] must be an object with a "role" of ${ROLE_LIST}.`);
     }
     // Set by the Anthropic surface only (src/contracts/anthropic-blocks.ts): an OpenAI client cannot send them.
-    if (m.anthropic_tool_result !== undefined || m.anthropic_content !== undefined) {
-      delete m.anthropic_tool_result;
-      delete m.anthropic_content;
-    }
+    if (hasAnyField(m, SURFACE_MESSAGE_FIELDS)) for (const f of SURFACE_MESSAGE_FIELDS) delete m[f];
     const content = m.content;
     if (!absent(content) && typeof content !== 'string') {
       if (!Array.isArray(content)) throw bad(`messages[${i}].content`, `messages[${i}].content must be a string, an array of content parts, or null.`);
