@@ -20,7 +20,7 @@ import { usageReport, type UsageDimension, type UsageTotals } from '../store/usa
 import { adminExtensions, json } from './admin.ts';
 import { handleOps } from './admin-ops.ts';
 import { handleGroups } from './admin-groups.ts';
-import { MAX_BUDGET_MICROS, badRequest, checkFields, optBudget, optCidrs, optExpiry, optGroup, optLimits, optStrings, parseTime, readJsonObject } from './admin-input.ts';
+import { badRequest, checkFields, checkTopUp, notAllowed, optBudget, optCidrs, optExpiry, optGroup, optLimits, optStrings, parseTime, readJsonObject, usd } from './admin-input.ts';
 
 type Resolve = (rt: Runtime) => LedgerServices | undefined;
 let resolveServices: Resolve | undefined;
@@ -31,7 +31,6 @@ export function registerAdminApi(resolve: Resolve): void {
   resolveServices = resolve;
 }
 
-const usd = (micros: number | undefined | null) => (micros === undefined || micros === null ? null : micros / 1e6);
 const iso = (ms: number | undefined | null) => (ms === undefined || ms === null ? null : new Date(ms).toISOString());
 
 async function handle(rt: Runtime, request: Request, url: URL): Promise<Response | undefined> {
@@ -65,9 +64,6 @@ async function handle(rt: Runtime, request: Request, url: URL): Promise<Response
   return usage(s, url);
 }
 
-function notAllowed(method: string, path: string): GatewayError {
-  return new GatewayError({ status: 405, type: 'invalid_request_error', code: 'method_not_allowed', message: `${method} is not supported on ${path}. See README "Admin API".` });
-}
 
 function notFound(name: string): never {
   throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'key_not_found', message: `There is no key named "${name}". GET /admin/keys lists every key.` });
@@ -183,12 +179,7 @@ async function patchKey(rt: Runtime, s: LedgerServices, name: string, request: R
       throw badRequest('top_up', `Key "${name}" has no budget (it is unlimited), so there is nothing to top up.${config ? ' Set keys[].budget in gateway.yaml first.' : ' Set "budget" first.'}`);
     }
     const budget = s.budgets.view({ name, budgetMicros: facts.budgetMicros }).budgetMicros ?? facts.budgetMicros;
-    if (topUp < 0 && budget + topUp < 0) {
-      throw badRequest('top_up', `Taking back ${usd(-topUp)} USD would leave key "${name}" a budget below zero (it is ${usd(budget)} USD); take back at most ${usd(budget)}, or revoke the key to stop it.`);
-    }
-    if (topUp > 0 && budget + topUp > MAX_BUDGET_MICROS) {
-      throw badRequest('top_up', `A top-up of ${usd(topUp)} USD would raise key "${name}" to ${usd(budget + topUp)} USD, above the largest budget a key may have (${usd(MAX_BUDGET_MICROS)} USD); add at most ${usd(Math.max(0, MAX_BUDGET_MICROS - budget))}.`);
-    }
+    checkTopUp(`key "${name}"`, budget, topUp, ', or revoke the key to stop it');
     const spend = await adjustBudget(s.store.db, name, topUp);
     s.budgets.setAdjust(name, spend.adjustMicros);
   }

@@ -12,10 +12,9 @@ import type { LedgerServices } from '../runtime/ledger-services.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { adjustBudget } from '../store/spend.ts';
 import { json } from './admin.ts';
-import { MAX_BUDGET_MICROS, badRequest, checkFields, optBudget, readJsonObject } from './admin-input.ts';
+import { badRequest, checkFields, checkTopUp, notAllowed, optBudget, readJsonObject, usd } from './admin-input.ts';
 import { safeDecode } from './openai-paths.ts';
 
-const usd = (micros: number | undefined) => (micros === undefined ? null : micros / 1e6);
 
 /** Answers /admin/groups[/:name]; undefined for any other path. */
 export async function handleGroups(rt: Runtime, s: LedgerServices, request: Request, path: string): Promise<Response | undefined> {
@@ -45,12 +44,7 @@ export async function handleGroups(rt: Runtime, s: LedgerServices, request: Requ
   }
   const account = group.budget.name;
   const budget = s.budgets.view(group.budget).budgetMicros ?? group.budget.budgetMicros;
-  if (topUp < 0 && budget + topUp < 0) {
-    throw badRequest('top_up', `Taking back ${usd(-topUp)} USD would leave group "${group.name}" a budget below zero (it is ${usd(budget)} USD); take back at most ${usd(budget)}.`);
-  }
-  if (topUp > 0 && budget + topUp > MAX_BUDGET_MICROS) {
-    throw badRequest('top_up', `A top-up of ${usd(topUp)} USD would raise group "${group.name}" to ${usd(budget + topUp)} USD, above the largest budget a group may have (${usd(MAX_BUDGET_MICROS)} USD); add at most ${usd(Math.max(0, MAX_BUDGET_MICROS - budget))}.`);
-  }
+  checkTopUp(`group "${group.name}"`, budget, topUp);
   const spend = await adjustBudget(s.store.db, account, topUp);
   s.budgets.setAdjust(account, spend.adjustMicros);
   return json(200, groupEntry(s, group));
@@ -65,6 +59,3 @@ function groupEntry(s: LedgerServices, g: CompiledGroup) {
   };
 }
 
-function notAllowed(method: string, path: string): GatewayError {
-  return new GatewayError({ status: 405, type: 'invalid_request_error', code: 'method_not_allowed', message: `${method} is not supported on ${path}. See README "Admin API".` });
-}

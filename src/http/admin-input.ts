@@ -111,3 +111,25 @@ export function parseTime(v: string | null, param: string): number | undefined {
   if (!Number.isFinite(ms) || Math.abs(ms) > MAX_DATE_MS) throw badRequest(param, `"${param}" must be an ISO date (2025-01-31 or 2025-01-31T12:00:00Z) or epoch milliseconds.`);
   return ms;
 }
+
+/** Micro-dollars as USD for an answer (null when there is no figure). */
+export const usd = (micros: number | undefined | null): number | null => (micros === undefined || micros === null ? null : micros / 1e6);
+
+/** 405 for an admin path asked with a method it does not serve. */
+export function notAllowed(method: string, path: string): GatewayError {
+  return new GatewayError({ status: 405, type: 'invalid_request_error', code: 'method_not_allowed', message: `${method} is not supported on ${path}. See README "Admin API".` });
+}
+
+/**
+ * A top-up's bounds (keys and groups): taking back never below zero, adding never above MAX_BUDGET_MICROS.
+ * `what` names the account in the message (`key "alice"`, `group "team"`); `takeBackHint` ends the first.
+ */
+export function checkTopUp(what: string, budget: number, topUp: number, takeBackHint = ''): void {
+  if (topUp < 0 && budget + topUp < 0) {
+    throw badRequest('top_up', `Taking back ${usd(-topUp)} USD would leave ${what} a budget below zero (it is ${usd(budget)} USD); take back at most ${usd(budget)}${takeBackHint}.`);
+  }
+  if (topUp > 0 && budget + topUp > MAX_BUDGET_MICROS) {
+    throw badRequest('top_up', `A top-up of ${usd(topUp)} USD would raise ${what} to ${usd(budget + topUp)} USD, above the largest budget one may have (${usd(MAX_BUDGET_MICROS)} USD); add at most ${usd(Math.max(0, MAX_BUDGET_MICROS - budget))}.`);
+  }
+}
+
