@@ -103,3 +103,8 @@ const TIMEOUT_TEXT: Readonly<Record<'answer' | 'body' | 'content' | 'stream', (p
   content: (p, ms) => `Provider "${p}" opened its stream but sent no content within ${ms} ms.`,
   stream: (p, ms) => `Provider "${p}" stopped sending its stream: nothing arrived for ${ms} ms.`,
 };
+
+/** Is this the upstream's own overload (a 529 overloaded_error), not the gateway's full connection pool? */
+export function isUpstreamOverload(err: GatewayError): boolean {
+  return err.code === 'upstream_overloaded' && err.cause === 529;
+}

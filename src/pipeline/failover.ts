@@ -7,7 +7,7 @@
 // the answer keeps the overload shape the client would have had from the upstream (503 upstream_overloaded,
 // 529 overloaded_error on the Anthropic surface), so clients' overload handling keeps working.
 
-import { GatewayError, errors, isGatewayError } from '../contracts/errors.ts';
+import { GatewayError, errors, isGatewayError, isUpstreamOverload } from '../contracts/errors.ts';
 import type { CompiledGateway, CompiledModel, RoutingPolicy, Target } from '../compile/types.ts';
 import type { Logger } from '../log.ts';
 import type { ConnectionGate } from '../upstream/connection-gate.ts';
@@ -187,7 +187,7 @@ export async function runWithFailover(ex: Exchange, call: InboundCall, plan: Arr
       // One request counts once per target towards its breaker, however often it retried that target.
       if (upstreamFault) {
         deps.breakers.failure(target.breakerKey, policy.breakerFailures, policy.breakerCooldownMs, limited ? gwErr.retryAfterMs : undefined, Date.now(), candidate.tries === 1);
-        if (gwErr.code === 'upstream_overloaded' && gwErr.cause === 529) deps.breakers.markOverload(target.breakerKey);
+        if (isUpstreamOverload(gwErr)) deps.breakers.markOverload(target.breakerKey);
       } else deps.breakers.release(target.breakerKey);
       candidate.failedAt = Date.now();
       candidate.rateLimited = limited;

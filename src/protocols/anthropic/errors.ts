@@ -19,7 +19,7 @@
 // 529 overloaded_error, as Anthropic answers it (its SDKs and Claude Code retry it). The gateway's own
 // max_connections overflow stays 503.
 
-import type { GatewayError } from '../../contracts/index.ts';
+import { type GatewayError, isUpstreamOverload } from '../../contracts/index.ts';
 import type { AnthropicErrorBody, AnthropicErrorType } from './wire-types.ts';
 
 /** Maps an HTTP status plus our error type (or code) to Anthropic's error type. */
@@ -40,7 +40,7 @@ export function anthropicErrorType(status: number, type?: string | null): Anthro
 
 /** The HTTP status for an error on this surface: 529 for an upstream's overload (see the header). */
 export function anthropicErrorStatus(error: GatewayError): number {
-  return error.code === 'upstream_overloaded' && error.cause === 529 ? 529 : error.status;
+  return isUpstreamOverload(error) ? 529 : error.status;
 }
 
 /** `{type:'error', error:{type, message}}` for a status, our error type/code, and a message. */
