@@ -29,15 +29,6 @@ export interface AnthropicToolResult {
   text?: string;
 }
 
-/** The text of a canonical message's content (a string, or its text parts joined). */
-export function canonicalText(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  let out = '';
-  for (const p of content) if (p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string') out += (p as { text: string }).text;
-  return out;
-}
-
 /** The text other upstreams get for a document they cannot read: says it was left out, and which one. */
 export function documentPlaceholder(block: { title?: unknown; source?: unknown }): string {
   const source = block.source as { media_type?: unknown; type?: unknown } | undefined;

@@ -215,3 +215,16 @@ export function usageToWire(usage: Usage): OpenAIUsageWire {
   }
   return wire;
 }
+
+/**
+ * The text of a canonical message's content: a string, or its text parts joined. One definition for every
+ * place that must agree on it (thinking-block offsets, emulated streams, the Anthropic answer and adapter).
+ */
+export function canonicalText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  let out = '';
+  for (const p of content) if (p && typeof p === 'object' && (p as { type?: unknown }).type === 'text' && typeof (p as { text?: unknown }).text === 'string') out += (p as { text: string }).text;
+  return out;
+}
+

@@ -11,7 +11,7 @@
 // chunk with `choices: []` and the usage follows (OpenAI's include_usage shape; the pipeline drops it
 // when the client did not ask). Pieces split on code points, never inside a surrogate pair.
 
-import type { ChatChunk, ChatMessage, ChatResponse, ChunkDelta, FinishReason, ToolCall } from './canonical.ts';
+import { type ChatChunk, type ChatResponse, type ChunkDelta, type FinishReason, type ToolCall, canonicalText } from './canonical.ts';
 import { type ThinkingBlock, walkTurn } from './thinking.ts';
 
 export interface EmulateOptions {
@@ -46,12 +46,6 @@ function splitLong(text: string, step: number): string[] {
     i = end;
   }
   return out;
-}
-
-function contentText(content: ChatMessage['content']): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content.map((p) => (p.type === 'text' && typeof p.text === 'string' ? p.text : '')).join('');
 }
 
 type Add = (delta: ChunkDelta) => void;
@@ -91,7 +85,7 @@ export function chunksFromChatResponse(res: ChatResponse, opts: EmulateOptions =
   for (const choice of res.choices) {
     const { index, message } = choice;
     chunks.push(chunk(index, { role: 'assistant', content: '' }));
-    const text = contentText(message.content);
+    const text = canonicalText(message.content);
     const calls = message.tool_calls ?? [];
     const add = (delta: ChunkDelta) => { chunks.push(chunk(index, delta)); };
     if (message.thinking_blocks) {

@@ -14,8 +14,8 @@
 //   cache_read_input_tokens = cached, output_tokens = completion.
 // - Only choice 0 is translated (Anthropic has no `n`).
 
-import { usageFromWire, walkTurn } from '../../contracts/index.ts';
-import type { ChatMessage, ChatResponse, FinishReason, JsonValue, ThinkingBlock, ToolCall, Usage } from '../../contracts/index.ts';
+import { canonicalText, usageFromWire, walkTurn } from '../../contracts/index.ts';
+import type { ChatResponse, FinishReason, JsonValue, ThinkingBlock, ToolCall, Usage } from '../../contracts/index.ts';
 import { encodeToolUseId } from './tool-ids.ts';
 import type { AnthropicContentBlock, AnthropicCountTokensResponse, AnthropicMessage, AnthropicStopReason, AnthropicUsage } from './wire-types.ts';
 
@@ -58,13 +58,6 @@ export function toolInput(args: string | undefined): JsonValue {
   return { raw_arguments: args };
 }
 
-function messageText(message: ChatMessage): string {
-  const content = message.content;
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content.map((p) => (p.type === 'text' && typeof p.text === 'string' ? p.text : '')).join('');
-}
-
 function toolUseBlock(call: ToolCall): AnthropicContentBlock {
   return {
     type: 'tool_use',
@@ -85,7 +78,7 @@ export function canonicalToAnthropic(res: ChatResponse, requestedModel: string):
   const content: AnthropicContentBlock[] = [];
   const message = choice?.message;
   if (message) {
-    const text = messageText(message);
+    const text = canonicalText(message.content);
     const calls = message.tool_calls ?? [];
     if (message.thinking_blocks) {
       walkTurn(message.thinking_blocks, text.length, calls.length, {
