@@ -5,6 +5,7 @@
 // text cut to MESSAGE_CHARS.
 
 import { isGatewayError } from '../contracts/errors.ts';
+import { upstreamMessage } from '../contracts/upstream-errors.ts';
 import { callUpstream } from './call.ts';
 import { redact, stripUpstreamDetails } from './redact.ts';
 
@@ -33,21 +34,6 @@ export function sanitize(text: string, secrets: readonly string[]): string {
   return clean.length > MESSAGE_CHARS ? `${clean.slice(0, MESSAGE_CHARS - 1)}…` : clean;
 }
 
-/** The vendor's own error message in a JSON error body, if it has one. */
-function vendorMessage(text: string): string | undefined {
-  try {
-    const body = JSON.parse(text) as Record<string, unknown>;
-    const error = body.error;
-    const candidates = [
-      typeof error === 'object' && error !== null ? (error as Record<string, unknown>).message : error,
-      body.message, body.msg,
-    ];
-    return candidates.find((c): c is string => typeof c === 'string' && c.trim() !== '');
-  } catch {
-    return undefined;
-  }
-}
-
 /** GETs `url` and returns its JSON body; throws BalanceError with a safe message otherwise. */
 export async function getBalanceJson(url: string, get: BalanceGet): Promise<unknown> {
   let status: number;
@@ -66,8 +52,8 @@ export async function getBalanceJson(url: string, get: BalanceGet): Promise<unkn
     throw new BalanceError(sanitize(isGatewayError(err) ? err.message : 'network error', get.secrets));
   }
   if (status < 200 || status >= 300) {
-    const said = vendorMessage(text);
-    throw new BalanceError(`HTTP ${status}${said ? `: ${sanitize(said, get.secrets)}` : ''}`);
+    // The vendor's own words, as every upstream error is read (upstream-errors.ts: never a non-JSON body).
+    throw new BalanceError(`HTTP ${status}: ${sanitize(upstreamMessage(text), get.secrets)}`);
   }
   try {
     return JSON.parse(text) as unknown;
