@@ -35,7 +35,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = Object.fromEntries(
 ) as Record<string, Preset>;
 
 /** Fills {placeholders} of a preset base_url from provider fields; names a missing one. */
-function presetRoot(id: string, preset: Preset, provider: ProviderView): string {
+export function presetRoot(id: string, preset: Preset, provider: ProviderView): string {
   return preset.base_url.replace(/\{(\w+)\}/g, (_, name: string) => {
     const value = provider.options[name];
     if (typeof value !== 'string' || !value) throw errors.invalidValue('model', `Provider "${provider.name}" (${id}) needs providers.${provider.name}.${name} in gateway.yaml (or a full base_url). Ask the gateway operator.`);

@@ -13,7 +13,8 @@
 
 import type { CompiledProvider } from '../compile/types.ts';
 import type { BalanceConfig } from '../config/types.ts';
-import presetsData from '../../adapters/openai/presets.json' with { type: 'json' };
+import { PRESETS, presetRoot } from '../../adapters/openai/preset.ts';
+import { apiRoot } from '../../adapters/openai/request.ts';
 import { BalanceError } from '../upstream/balance-fetch.ts';
 
 export type BalanceKind = NonNullable<BalanceConfig['kind']>;
@@ -38,8 +39,6 @@ export interface BalanceSettings {
   apiKey?: string;
 }
 
-const PRESETS = presetsData as unknown as Record<string, { base_url?: string; balance?: string }>;
-
 /** The kind `balance: true` uses for an adapter (undefined: the config must name one). */
 export function defaultKind(adapterId: string): BalanceKind | undefined {
   if (adapterId === 'openai') return 'openai_billing';
@@ -63,18 +62,18 @@ export function balanceSettings(provider: CompiledProvider): BalanceSettings | u
 
 /** The API root the provider's adapter sends to: base_url (with /v1 added to a bare host) or the preset's default. */
 export function apiRootOf(provider: CompiledProvider): string {
+  // The openai adapter's own rules, so a balance check asks where the provider's requests go.
   const base = provider.view.baseUrl;
-  if (base) {
+  if (base) return apiRoot(base);
+  const preset = PRESETS[provider.adapter.id];
+  if (preset) {
     try {
-      const { pathname } = new URL(base);
-      return pathname === '' || pathname === '/' ? `${base}/v1` : base;
+      return presetRoot(provider.adapter.id, preset, provider.view);
     } catch {
-      return base;
+      return ''; // a placeholder the config does not fill: the provider's requests fail the same way
     }
   }
-  const preset = PRESETS[provider.adapter.id]?.base_url;
-  if (preset && !preset.includes('{')) return preset;
-  return provider.adapter.id === 'openai' ? 'https://api.openai.com/v1' : '';
+  return provider.adapter.id === 'openai' ? apiRoot('') : '';
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
