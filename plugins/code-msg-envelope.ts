@@ -45,6 +45,9 @@ export interface CodeMsgOptions {
   authCodes: Scalar[];
   /** Code (as a string) → the HTTP status it stands for (400-599), classified like that upstream status. */
   statusCodes: ReadonlyMap<string, number>;
+  /** Derived once: the fields an unwrapped body loses, and the JSON keys that mark an enveloped stream event. */
+  drop: ReadonlySet<string>;
+  needles: readonly string[];
 }
 
 const scalar = { type: ['string', 'number', 'boolean'] };
@@ -74,20 +77,30 @@ function isScalar(v: unknown): v is Scalar {
   return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 }
 
-/** Applies defaults to the raw `plugins.<name>.options` object (ajv has already checked the shape). */
+/** Options resolved per options object: the same object serves a config's every request (plugin-runner.ts). */
+const resolved = new WeakMap<object, CodeMsgOptions>();
+
+/** Applies defaults to the raw `plugins.<name>.options` object (ajv has already checked the shape). Memoised. */
 export function resolveOptions(raw: Readonly<JsonObject>): CodeMsgOptions {
+  let opts = resolved.get(raw);
+  if (opts) return opts;
   const str = (v: JsonValue | undefined, d: string) => (typeof v === 'string' && v !== '' ? v : d);
   const scalars = (v: JsonValue | undefined, d: Scalar[]) => (Array.isArray(v) ? v.filter(isScalar) : d);
-  return {
-    codeField: str(raw.code_field, 'code'),
-    msgField: str(raw.msg_field, 'msg'),
+  const codeField = str(raw.code_field, 'code');
+  const msgField = str(raw.msg_field, 'msg');
+  const extraStrip = Array.isArray(raw.extra_strip) ? raw.extra_strip.filter((v): v is string => typeof v === 'string') : [];
+  const successField = typeof raw.success_field === 'string' && raw.success_field !== '' ? raw.success_field : undefined;
+  opts = {
+    codeField, msgField, extraStrip, successField,
     successValues: scalars(raw.success_values, [0, '0']),
-    extraStrip: Array.isArray(raw.extra_strip) ? raw.extra_strip.filter((v): v is string => typeof v === 'string') : [],
     errorCode: isScalar(raw.error_code) ? raw.error_code : undefined,
-    successField: typeof raw.success_field === 'string' && raw.success_field !== '' ? raw.success_field : undefined,
     authCodes: scalars(raw.auth_codes, []),
     statusCodes: statusMap(raw.status_codes),
+    drop: new Set([codeField, msgField, ...extraStrip, ...(successField !== undefined ? [successField] : [])]),
+    needles: [`"${codeField}"`, ...(successField !== undefined ? [`"${successField}"`] : [])],
   };
+  resolved.set(raw, opts);
+  return opts;
 }
 
 function statusMap(raw: JsonValue | undefined): ReadonlyMap<string, number> {
@@ -157,9 +170,7 @@ function unwrapBody(body: JsonObject, status: number, headers: Headers | undefin
   const ok = hasCode && opts.successValues.some((v) => v === code) && successFlag !== false;
   if (!ok) throw envelopeError(code, messageOf(body, opts).slice(0, 300), status, headers, opts, provider);
   const stripped: JsonObject = {};
-  const drop = new Set([opts.codeField, opts.msgField, ...opts.extraStrip]);
-  if (opts.successField !== undefined) drop.add(opts.successField);
-  for (const [k, v] of Object.entries(body)) if (!drop.has(k)) stripped[k] = v;
+  for (const [k, v] of Object.entries(body)) if (!opts.drop.has(k)) stripped[k] = v;
   return stripped;
 }
 
@@ -177,7 +188,9 @@ export function unwrapReply(reply: UpstreamReply, opts: CodeMsgOptions, provider
  */
 export function unwrapEvent(event: UpstreamStreamEvent, opts: CodeMsgOptions, provider: string): UpstreamStreamEvent | undefined {
   // Most events carry neither field: skip the parse (the adapter parses every event again anyway).
-  if (!event.data.includes(`"${opts.codeField}"`) && (opts.successField === undefined || !event.data.includes(`"${opts.successField}"`))) return undefined;
+  let marked = false;
+  for (const needle of opts.needles) if (event.data.includes(needle)) marked = true;
+  if (!marked) return undefined;
   const body = parseObject(event.data);
   const stripped = body && unwrapBody(body, 200, undefined, opts, provider);
   return stripped ? { ...event, data: JSON.stringify(stripped) } : undefined;
@@ -203,8 +216,6 @@ export function wrapErrorBody(body: JsonValue, status: number, opts: CodeMsgOpti
   return out;
 }
 
-const OPTIONS = 'options';
-
 export default definePlugin({
   name: 'code-msg-envelope',
   optionsSchema,
@@ -212,9 +223,7 @@ export default definePlugin({
     return unwrapReply(reply, resolveOptions(ctx.options), ctx.provider ?? 'upstream');
   },
   onUpstreamStreamEvent(event: UpstreamStreamEvent, ctx: PluginContext): UpstreamStreamEvent | undefined {
-    let opts = ctx.state.get(OPTIONS) as CodeMsgOptions | undefined; // resolved once per request, not per event
-    if (!opts) ctx.state.set(OPTIONS, (opts = resolveOptions(ctx.options)));
-    return unwrapEvent(event, opts, ctx.provider ?? 'upstream');
+    return unwrapEvent(event, resolveOptions(ctx.options), ctx.provider ?? 'upstream');
   },
   onResponse(response: ResponseView, ctx: PluginContext): ResponseView {
     return { ...response, body: wrapBody(response.body, resolveOptions(ctx.options)) };
