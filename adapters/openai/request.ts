@@ -62,9 +62,12 @@ export function buildOpenAIRequest(request: AdapterRequest, provider: ProviderVi
   headers['content-type'] = 'application/json';
   // Gemini's own OpenAI-compatible endpoint wants extra_content back: `forward_extra_content: true`
   // (which keeps reasoning_content too, unless the provider's `reasoning_content` option says otherwise).
-  let body = request.operation !== 'chat' ? request.body
-    : provider.options.forward_extra_content !== true ? stripForeignFields(request.body, reasoningMode(provider, reasoning))
-    : provider.options.reasoning_content === undefined ? withoutAnthropicFields(request.body) : filterReasoning(withoutAnthropicFields(request.body), reasoningMode(provider, reasoning));
+  let body = request.body;
+  if (request.operation === 'chat') {
+    const forward = provider.options.forward_extra_content === true;
+    const mode = forward && provider.options.reasoning_content === undefined ? 'keep' : reasoningMode(provider, reasoning);
+    body = forward ? filterReasoning(withoutAnthropicFields(body), mode) : stripForeignFields(body, mode);
+  }
   if (!askUsage && body.stream_options !== undefined) {
     const { stream_options: _so, ...rest } = body;
     body = rest;
