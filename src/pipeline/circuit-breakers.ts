@@ -74,12 +74,13 @@ export class CircuitBreakers {
 
   /**
    * A failed attempt. `count: false` for a request's retry of a target it already failed on: one request
-   * counts once towards `failures` (a failed probe still reopens, a Retry-After still parks).
+   * counts once towards `failures` (a failed probe still reopens, a Retry-After still parks). `overload`: the
+   * failure was the upstream's own overload (a 529), remembered as why the circuit is open.
    */
-  failure(key: string, threshold: number, cooldownMs: number, retryAfterMs?: number, now = Date.now(), count = true): void {
+  failure(key: string, threshold: number, cooldownMs: number, retryAfterMs?: number, now = Date.now(), count = true, overload = false): void {
     const b = this.get(key);
     if (count) b.failures += 1;
-    b.overload = false; // until markOverload says otherwise
+    b.overload = overload;
     b.errors = decay(b.errors) + 1;
     b.successes = decay(b.successes);
     if (retryAfterMs !== undefined) b.parkedUntil = now + Math.min(retryAfterMs, 10 * 60_000);
@@ -87,10 +88,7 @@ export class CircuitBreakers {
     b.probing = false;
   }
 
-  /**
-   * The failure just recorded was the upstream's own overload (a 529 overloaded_error). A separate call, not a
-   * failure() argument, so subclasses that override failure() (the shared breakers) keep it.
-   */
+  /** Opened elsewhere by the upstream's overload (another process said so, shared state). */
   markOverload(key: string): void {
     const b = this.breakers.get(key);
     if (b) b.overload = true;

@@ -186,8 +186,7 @@ export async function runWithFailover(ex: Exchange, call: InboundCall, plan: Arr
       const limited = gwErr.cause === 429;
       // One request counts once per target towards its breaker, however often it retried that target.
       if (upstreamFault) {
-        deps.breakers.failure(target.breakerKey, policy.breakerFailures, policy.breakerCooldownMs, limited ? gwErr.retryAfterMs : undefined, Date.now(), candidate.tries === 1);
-        if (isUpstreamOverload(gwErr)) deps.breakers.markOverload(target.breakerKey);
+        deps.breakers.failure(target.breakerKey, policy.breakerFailures, policy.breakerCooldownMs, limited ? gwErr.retryAfterMs : undefined, Date.now(), candidate.tries === 1, isUpstreamOverload(gwErr));
       } else deps.breakers.release(target.breakerKey);
       candidate.failedAt = Date.now();
       candidate.rateLimited = limited;

@@ -5,10 +5,7 @@
 import { describe, expect, test } from 'bun:test';
 import { CircuitBreakers } from '../../src/pipeline/circuit-breakers.ts';
 
-const overloadFailure = (b: CircuitBreakers, key: string) => {
-  b.failure(key, 2, 30_000);
-  b.markOverload(key);
-};
+const overloadFailure = (b: CircuitBreakers, key: string) => b.failure(key, 2, 30_000, undefined, Date.now(), true, true);
 
 describe('CircuitBreakers: why a circuit opened', () => {
   test('a circuit opened by overload failures says so; the last failure decides', () => {

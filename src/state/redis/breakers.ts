@@ -30,8 +30,8 @@ export class SharedBreakers extends CircuitBreakers {
     });
   }
 
-  override failure(key: string, threshold: number, cooldownMs: number, retryAfterMs?: number, now = Date.now(), count = true): void {
-    super.failure(key, threshold, cooldownMs, retryAfterMs, now, count);
+  override failure(key: string, threshold: number, cooldownMs: number, retryAfterMs?: number, now = Date.now(), count = true, overload = false): void {
+    super.failure(key, threshold, cooldownMs, retryAfterMs, now, count, overload);
     // A request's retry of a target it already failed on counts once, here as in this process's breakers.
     if (!count || !this.state.up) return;
     const counter = this.state.key('cb', key, 'fails');
@@ -39,8 +39,7 @@ export class SharedBreakers extends CircuitBreakers {
       const count = Number(replies?.[0]?.[1] ?? 0);
       if (count >= threshold) {
         super.forceOpen(key, cooldownMs);
-        // Read when the count answers: markOverload runs right after failure(), in the same turn.
-        return this.state.publish('breakers', { key, open: true, ms: cooldownMs, overload: this.overloaded(key), from: this.node });
+        return this.state.publish('breakers', { key, open: true, ms: cooldownMs, overload, from: this.node });
       }
       return undefined;
     }).catch(() => {});
