@@ -144,17 +144,14 @@ export function methodToPath(method: string): string {
   throw new OneboundError('4010', `API not found: method "${m.slice(0, 80)}" is not supported. Use e.g. v1/chat/completions, v1/completions, v1/embeddings, v1/models, v1/images/generations.`);
 }
 
-export function wrapSuccess(response: JsonValue, requestId: string, lastId?: string): OneboundEnvelope {
-  const env: OneboundEnvelope = { response, error: '', reason: '', error_code: '0000', request_id: requestId };
-  if (lastId !== undefined) env.last_id = lastId;
-  return env;
+/** last_id repeats request_id: the gateway's only id for a call (index.ts says why). */
+export function wrapSuccess(response: JsonValue, requestId: string): OneboundEnvelope {
+  return { response, error: '', reason: '', error_code: '0000', request_id: requestId, last_id: requestId };
 }
 
 /** error = onebound's status text for the code, reason = our message; response defaults to {}. */
-export function wrapError(code: OneboundCode, message: string, requestId: string, opts: { response?: JsonValue; lastId?: string } = {}): OneboundEnvelope {
-  const env: OneboundEnvelope = { response: opts.response ?? {}, error: ONEBOUND_STATUS_TEXT[code], reason: message, error_code: code, request_id: requestId };
-  if (opts.lastId !== undefined) env.last_id = opts.lastId;
-  return env;
+export function wrapError(code: OneboundCode, message: string, requestId: string, opts: { response?: JsonValue } = {}): OneboundEnvelope {
+  return { response: opts.response ?? {}, error: ONEBOUND_STATUS_TEXT[code], reason: message, error_code: code, request_id: requestId, last_id: requestId };
 }
 
 /** JSON with every non-ASCII UTF-16 unit escaped as \uXXXX (PHP json_encode's default): ASCII-only. */

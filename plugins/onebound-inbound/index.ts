@@ -101,14 +101,14 @@ function mismatch(key: string): string {
 export function jobEnvelope(op: 'submit' | 'get', body: JsonValue, requestId: string): OneboundEnvelope {
   const job = isObject(body) ? body : {};
   const imgid = typeof job.id === 'string' ? job.id : '';
-  if (op === 'submit') return wrapSuccess({ imgid, ...job }, requestId, requestId);
-  if (job.status === 'succeeded') return wrapSuccess({ imgid, status: 'succeeded', ...(isObject(job.result) ? job.result : {}) }, requestId, requestId);
+  if (op === 'submit') return wrapSuccess({ imgid, ...job }, requestId);
+  if (job.status === 'succeeded') return wrapSuccess({ imgid, status: 'succeeded', ...(isObject(job.result) ? job.result : {}) }, requestId);
   if (job.status === 'failed' || job.status === 'cancelled') {
     const err = isObject(job.error) ? job.error : {};
     const code = gatewayErrorToOnebound(typeof err.status === 'number' ? err.status : 500, typeof err.code === 'string' ? err.code : '');
-    return wrapError(code, typeof err.message === 'string' ? err.message : 'the image job failed', requestId, { response: { imgid, status: job.status, error: err }, lastId: requestId });
+    return wrapError(code, typeof err.message === 'string' ? err.message : 'the image job failed', requestId, { response: { imgid, status: job.status, error: err } });
   }
-  return wrapSuccess({ imgid, status: typeof job.status === 'string' ? job.status : 'queued' }, requestId, requestId);
+  return wrapSuccess({ imgid, status: typeof job.status === 'string' ? job.status : 'queued' }, requestId);
 }
 
 export default definePlugin({
@@ -132,7 +132,7 @@ export default definePlugin({
       return rewritten.request;
     } catch (err) {
       if (!isOneboundError(err)) throw err;
-      const view = envelopeView(wrapError(err.code, err.message, ctx.requestId, { lastId: ctx.requestId }), resultTypeHint(url, body), err.code === '4005' ? 401 : 400, {});
+      const view = envelopeView(wrapError(err.code, err.message, ctx.requestId), resultTypeHint(url, body), err.code === '4005' ? 401 : 400, {});
       return new Response(view.rawBody, { status: view.status, headers: view.headers });
     }
   },
@@ -149,9 +149,9 @@ export default definePlugin({
     const st = ctx.state.get(STATE) as OneboundState | undefined;
     if (!st) return undefined;
     if (ctx.keyName !== undefined && ctx.keyName !== st.key) {
-      return envelopeView(wrapError('4005', mismatch(st.key), ctx.requestId, { lastId: ctx.requestId }), st.resultType, 401, response.headers);
+      return envelopeView(wrapError('4005', mismatch(st.key), ctx.requestId), st.resultType, 401, response.headers);
     }
-    const env = st.op === 'call' ? wrapSuccess(response.body, ctx.requestId, ctx.requestId) : jobEnvelope(st.op, response.body, ctx.requestId);
+    const env = st.op === 'call' ? wrapSuccess(response.body, ctx.requestId) : jobEnvelope(st.op, response.body, ctx.requestId);
     return envelopeView(env, st.resultType, response.status, response.headers);
   },
 
@@ -163,6 +163,6 @@ export default definePlugin({
     // The gateway's hints name the route's OpenAI paths; an onebound client reaches them by method=.
     const message = typeof inner.message === 'string' ? oneboundHints(inner.message, ctx.route, errorCode) : `HTTP ${error.status}`;
     const response = typeof inner.message === 'string' && message !== inner.message && isObject(error.body) ? { ...error.body, error: { ...inner, message } } : error.body;
-    return envelopeView(wrapError(code, message, ctx.requestId, { response, lastId: ctx.requestId }), st?.resultType ?? 'json', error.status, error.headers);
+    return envelopeView(wrapError(code, message, ctx.requestId, { response }), st?.resultType ?? 'json', error.status, error.headers);
   },
 });

@@ -100,12 +100,12 @@ describe('methodToPath', () => {
 
 describe('wrap', () => {
   test('success envelope', () => {
-    expect(wrapSuccess({ id: 'x' }, 'req-1')).toEqual({ response: { id: 'x' }, error: '', reason: '', error_code: '0000', request_id: 'req-1' });
-    expect(JSON.stringify(wrapSuccess([], 'r', '42'))).toBe('{"response":[],"error":"","reason":"","error_code":"0000","request_id":"r","last_id":"42"}');
+    expect(wrapSuccess({ id: 'x' }, 'req-1')).toEqual({ response: { id: 'x' }, error: '', reason: '', error_code: '0000', request_id: 'req-1', last_id: 'req-1' });
+    expect(JSON.stringify(wrapSuccess([], 'r'))).toBe('{"response":[],"error":"","reason":"","error_code":"0000","request_id":"r","last_id":"r"}');
   });
 
   test('error envelope: error = status text, reason = message', () => {
-    expect(wrapError('4005', 'Invalid Switchyard key.', 'req-2')).toEqual({ response: {}, error: 'Invalid authentication credentials', reason: 'Invalid Switchyard key.', error_code: '4005', request_id: 'req-2' });
+    expect(wrapError('4005', 'Invalid Switchyard key.', 'req-2')).toEqual({ response: {}, error: 'Invalid authentication credentials', reason: 'Invalid Switchyard key.', error_code: '4005', request_id: 'req-2', last_id: 'req-2' });
     expect(wrapError('2000', 'm', 'r', { response: { error: { message: 'm' } } }).response).toEqual({ error: { message: 'm' } });
   });
 });
@@ -145,9 +145,9 @@ describe('render', () => {
     const jsonu = render(env, 'jsonu');
     expect(json.contentType).toBe('application/json; charset=utf-8');
     expect(jsonu.contentType).toBe('application/json; charset=utf-8');
-    expect(json.body).toBe('{"response":{"text":"\\u4e2d\\u56fd \\"quoted\\" <b>&\'","emoji":"\\ud83d\\udc4b","n":1.5,"ok":true,"none":null,"list":[1,"two"]},"error":"","reason":"","error_code":"0000","request_id":"r1"}');
+    expect(json.body).toBe('{"response":{"text":"\\u4e2d\\u56fd \\"quoted\\" <b>&\'","emoji":"\\ud83d\\udc4b","n":1.5,"ok":true,"none":null,"list":[1,"two"]},"error":"","reason":"","error_code":"0000","request_id":"r1","last_id":"r1"}');
     expect(/^[\x00-\x7f]*$/.test(json.body)).toBe(true);
-    expect(jsonu.body).toBe('{"response":{"text":"中国 \\"quoted\\" <b>&\'","emoji":"👋","n":1.5,"ok":true,"none":null,"list":[1,"two"]},"error":"","reason":"","error_code":"0000","request_id":"r1"}');
+    expect(jsonu.body).toBe('{"response":{"text":"中国 \\"quoted\\" <b>&\'","emoji":"👋","n":1.5,"ok":true,"none":null,"list":[1,"two"]},"error":"","reason":"","error_code":"0000","request_id":"r1","last_id":"r1"}');
     expect(JSON.parse(json.body)).toEqual(JSON.parse(jsonu.body));
   });
 
@@ -159,7 +159,7 @@ describe('render', () => {
   test('xml: root, repeated item, escaping, null, odd keys', () => {
     const out = render(env, 'xml');
     expect(out.contentType).toBe('application/xml; charset=utf-8');
-    expect(out.body).toBe('<?xml version="1.0" encoding="UTF-8"?>\n<root><response><text>中国 &quot;quoted&quot; &lt;b&gt;&amp;&apos;</text><emoji>👋</emoji><n>1.5</n><ok>true</ok><none/><list><item>1</item><item>two</item></list></response><error></error><reason></reason><error_code>0000</error_code><request_id>r1</request_id></root>');
+    expect(out.body).toBe('<?xml version="1.0" encoding="UTF-8"?>\n<root><response><text>中国 &quot;quoted&quot; &lt;b&gt;&amp;&apos;</text><emoji>👋</emoji><n>1.5</n><ok>true</ok><none/><list><item>1</item><item>two</item></list></response><error></error><reason></reason><error_code>0000</error_code><request_id>r1</request_id><last_id>r1</last_id></root>');
     expect(toXml({ '1st key': 'a', 'xmlns': 'b', 'ctl': 'x\u0001y\u0007', 'nested': [[1], { a: [] }] })).toBe(
       '<?xml version="1.0" encoding="UTF-8"?>\n<root><item key="1st key">a</item><item key="xmlns">b</item><ctl>xy</ctl><nested><item><item>1</item></item><item><a></a></item></nested></root>',
     );
