@@ -186,7 +186,7 @@ export function unwrapReply(reply: UpstreamReply, opts: CodeMsgOptions, provider
  * (classified as on a 2xx reply: the stream's HTTP status was 2xx). Events without the fields (most
  * aggregators put the envelope on some chunks only), `[DONE]` and non-JSON events pass unchanged.
  */
-export function unwrapEvent(event: UpstreamStreamEvent, opts: CodeMsgOptions, provider: string): UpstreamStreamEvent | undefined {
+function unwrapEvent(event: UpstreamStreamEvent, opts: CodeMsgOptions, provider: string): UpstreamStreamEvent | undefined {
   // Most events carry neither field: skip the parse (the adapter parses every event again anyway).
   let marked = false;
   for (const needle of opts.needles) if (event.data.includes(needle)) marked = true;

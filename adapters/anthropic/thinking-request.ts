@@ -37,7 +37,7 @@ const THINKING_BUDGET: Record<string, number> = { minimal: 1024, low: 1024, medi
 export type EffortStyle = 'adaptive' | 'budget';
 
 /** Claude's [major, minor] version from a model id (claude-opus-4-6, claude-3-7-sonnet-…, anthropic.claude-…). */
-export function claudeVersion(model: string): [number, number] | undefined {
+function claudeVersion(model: string): [number, number] | undefined {
   const m = /claude-(?:[a-z]+-)*?(\d+)(?:[-.](\d{1,2})(?!\d))?/i.exec(model);
   return m ? [Number(m[1]), m[2] === undefined ? 0 : Number(m[2])] : undefined;
 }
@@ -46,7 +46,7 @@ const atLeast = (v: [number, number] | undefined, major: number, minor: number) 
   v === undefined || v[0] > major || (v[0] === major && v[1] >= minor);
 
 /** How reasoning_effort reaches this model (see the header). */
-export function effortStyle(provider: ProviderView, model: string): EffortStyle {
+function effortStyle(provider: ProviderView, model: string): EffortStyle {
   const option: JsonValue | undefined = provider.options.effort_thinking;
   const chosen = option && typeof option === 'object' && !Array.isArray(option) ? option[model] : option;
   if (chosen === 'adaptive' || chosen === 'budget') return chosen;
@@ -55,9 +55,13 @@ export function effortStyle(provider: ProviderView, model: string): EffortStyle 
 }
 
 /** Is a tool loop open whose last assistant turn has no signed thinking (Anthropic then refuses thinking)? */
-export function unsignedToolLoop(chat: ChatRequest): boolean {
-  const lastAssistant = [...chat.messages].reverse().find((m) => m.role === 'assistant');
-  return Boolean(lastAssistant?.tool_calls?.length && !lastAssistant.thinking_blocks?.length);
+function unsignedToolLoop(chat: ChatRequest): boolean {
+  // Backwards from the end, without copying a long history (Claude Code sends hundreds of turns).
+  for (let i = chat.messages.length - 1; i >= 0; i--) {
+    const m = chat.messages[i];
+    if (m.role === 'assistant') return Boolean(m.tool_calls?.length && !m.thinking_blocks?.length);
+  }
+  return false;
 }
 
 /** The client's own `thinking` (anthropic_thinking), unless an unsigned tool loop forbids it (see the header). */

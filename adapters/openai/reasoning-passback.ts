@@ -16,7 +16,7 @@
 import type { JsonObject, JsonValue, ProviderView } from '../../src/contracts/index.ts';
 
 export type ReasoningMode = 'keep' | 'strip' | 'tool_turns';
-export const REASONING_MODES: readonly ReasoningMode[] = ['keep', 'strip', 'tool_turns'];
+const REASONING_MODES: readonly ReasoningMode[] = ['keep', 'strip', 'tool_turns'];
 
 export const REASONING_CONTENT_OPTION: JsonObject = {
   type: 'string',
@@ -49,8 +49,8 @@ function wantsToolTurns(baseUrl: string): boolean {
   }
 }
 
-type Msg = { [k: string]: JsonValue };
-const isObj = (v: JsonValue | undefined): v is Msg => !!v && typeof v === 'object' && !Array.isArray(v);
+export type Msg = { [k: string]: JsonValue };
+export const isObj = (v: JsonValue | undefined): v is Msg => !!v && typeof v === 'object' && !Array.isArray(v);
 
 /**
  * For each message, whether its `reasoning_content` must go under `mode` (false for messages without
@@ -82,7 +82,7 @@ export function filterReasoning(body: JsonObject, mode: ReasoningMode): JsonObje
   return { ...body, messages: messages.map((m, i) => (drop[i] && isObj(m) ? withoutReasoning(m) : m)) };
 }
 
-export function withoutReasoning(m: Msg): Msg {
+function withoutReasoning(m: Msg): Msg {
   const { reasoning_content: _r, ...rest } = m;
   return rest;
 }

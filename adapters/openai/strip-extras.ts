@@ -13,11 +13,8 @@
 
 import { ANTHROPIC_MESSAGE_FIELDS, GATEWAY_REQUEST_FIELDS, hasAnyField, withoutFieldsOf } from '../../src/contracts/index.ts';
 import type { JsonObject, JsonValue } from '../../src/contracts/index.ts';
-import { type ReasoningMode, reasoningToDrop } from './reasoning-passback.ts';
+import { type Msg, type ReasoningMode, isObj, reasoningToDrop } from './reasoning-passback.ts';
 
-type Msg = { [k: string]: JsonValue };
-
-const isObj = (v: JsonValue | undefined): v is Msg => !!v && typeof v === 'object' && !Array.isArray(v);
 
 export function stripForeignFields(body: JsonObject, reasoning: ReasoningMode = 'strip'): JsonObject {
   const messages = body.messages;

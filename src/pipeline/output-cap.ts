@@ -12,12 +12,15 @@ import type { InboundCall } from './types.ts';
 
 const positive = (v: JsonValue | undefined): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
 
+const CHAT_CAPS = ['max_tokens', 'max_completion_tokens'] as const;
+const COMPLETION_CAPS = ['max_tokens'] as const;
+
 /** Lowers the call's output cap(s) to `cap` (sets one when there is none). Chat and completions only. */
 export function capOutput(call: InboundCall, cap: number): void {
   if (call.operation !== 'chat' && call.operation !== 'completions') return;
   call.outputCap = cap; // adapters that add output of their own (thinking budgets) stay within it
   const body = call.body;
-  const fields = call.operation === 'chat' ? ['max_tokens', 'max_completion_tokens'] : ['max_tokens'];
+  const fields = call.operation === 'chat' ? CHAT_CAPS : COMPLETION_CAPS;
   let capped = false;
   for (const f of fields) {
     const v = body[f];

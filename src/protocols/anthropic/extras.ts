@@ -9,7 +9,7 @@
 
 import { ANTHROPIC_EXTRA_FIELDS, errors, parseAnthropicBeta } from '../../contracts/index.ts';
 import type { AnthropicExtra, AnthropicExtraField, JsonValue } from '../../contracts/index.ts';
-import { bad } from './input-checks.ts';
+import { bad, isObj } from './input-checks.ts';
 
 type Kind = 'object' | 'array' | 'string' | 'integer' | 'object-or-string';
 
@@ -31,13 +31,12 @@ const EXPECTED: Record<Kind, string> = {
 };
 
 function fits(value: unknown, kind: Kind): boolean {
-  const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
   switch (kind) {
-    case 'object': return isObject;
+    case 'object': return isObj(value);
     case 'array': return Array.isArray(value);
     case 'string': return typeof value === 'string';
     case 'integer': return typeof value === 'number' && Number.isInteger(value) && value >= 0;
-    case 'object-or-string': return isObject || typeof value === 'string';
+    case 'object-or-string': return isObj(value) || typeof value === 'string';
   }
 }
 
