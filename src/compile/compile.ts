@@ -132,7 +132,6 @@ async function compileWith({ config, hash, file, baseDir, env = process.env }: C
       enabled: config.server?.metrics?.enabled ?? true,
       token: config.server?.metrics?.token || config.server?.admin_token || undefined,
     },
-    trustProxy: (config.server?.trust_proxy ?? false) !== false,
     clientAddress: compileClientAddress(config.server?.trust_proxy, config.server?.client_ip_header),
     exposeUpstream: config.server?.expose_upstream ?? true,
     publicUrl: config.server?.public_url?.replace(/\/+$/, '') || undefined,

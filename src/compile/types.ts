@@ -154,7 +154,6 @@ export interface CompiledGateway {
   readonly adminToken?: string;
   /** GET /metrics: off, or the bearer token it needs (server.metrics.token, else the admin token). */
   readonly metrics: { readonly enabled: boolean; readonly token?: string };
-  readonly trustProxy: boolean;
   /** server.trust_proxy and server.client_ip_header: where the client's address comes from. */
   readonly clientAddress: ClientAddressRule;
   /** server.expose_upstream: provider names and upstream error text may reach clients. */

@@ -15,13 +15,17 @@ import { OPENAI_POST_PATHS } from './openai-paths.ts';
 import { Dashboard } from './dashboard/dashboard.ts';
 import { LoginThrottle } from './token-guard.ts';
 import { dotSegmentProblem } from './path-segments.ts';
-import { clientAddress } from './client-address.ts';
+import { clientAddress, fromTrustedProxy } from './client-address.ts';
 
 type ServerLike = { requestIP(request: Request): { address: string } | null } | null;
 
 export function clientIpOf(rt: Runtime, request: Request, server: ServerLike): string {
-  const peer = server?.requestIP(request)?.address ?? '127.0.0.1';
-  return clientAddress(rt.current().clientAddress, request.headers, peer);
+  return clientAddress(rt.current().clientAddress, request.headers, peerOf(request, server));
+}
+
+/** The TCP peer's address. */
+function peerOf(request: Request, server: ServerLike): string {
+  return server?.requestIP(request)?.address ?? '127.0.0.1';
 }
 
 /**
@@ -83,7 +87,7 @@ export function createApp(rt: Runtime, opts: AppOptions = {}) {
   const apiOnly = ({ request }: Ctx) => serveApi(request);
   // The dashboard's own paths only: /dashboard/billing/* stays OpenAI's billing API (handled by the pipeline).
   const serveDashboard = async (request: Request) =>
-    closeIfBodyUnread(request, refuseDotSegments(request) ?? await dashboard.handle(request, () => clientIpOf(rt, request, serverOf())));
+    closeIfBodyUnread(request, refuseDotSegments(request) ?? await dashboard.handle(request, () => clientIpOf(rt, request, serverOf()), () => fromTrustedProxy(rt.current().clientAddress, peerOf(request, serverOf()))));
   const api = ({ request }: Ctx) => (Dashboard.owns(request.url) ? serveDashboard(request) : serveApi(request));
   // The fixed OpenAI POST paths (and Anthropic's and Responses' main ones) as static routes: Elysia hands them
   // to Bun's native router, cheaper than the catch-all's match (bench/README.md); never the dashboard's paths,

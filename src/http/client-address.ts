@@ -24,12 +24,15 @@ export function compileClientAddress(trust: boolean | string[] | undefined, head
   return Object.freeze({ trust: Array.isArray(trust) ? Object.freeze([...trust]) : trust ?? false, header: header?.toLowerCase() });
 }
 
+/** Is `peer` a proxy whose forwarded headers are believed (trust_proxy: true, or a listed address)? */
+export function fromTrustedProxy(rule: ClientAddressRule, peer: string): boolean {
+  return rule.trust === true || (rule.trust !== false && ipAllowed(peer, rule.trust));
+}
+
 /** The client's address for `peer` (the TCP peer's) and the request's headers under `rule`. */
 export function clientAddress(rule: ClientAddressRule, headers: Headers, peer: string): string {
-  const { trust } = rule;
-  if (trust === false) return peer;
-  const list = trust === true ? undefined : trust;
-  if (list && !ipAllowed(peer, list)) return peer;
+  if (!fromTrustedProxy(rule, peer)) return peer;
+  const list = rule.trust === true ? undefined : (rule.trust as readonly string[]);
   // The last value: a proxy that appends a second header line instead of replacing the client's (Bun joins
   // them as "client, proxy") still wins.
   if (rule.header && rule.header !== 'x-forwarded-for') return headers.get(rule.header)?.split(',').at(-1)?.trim() || peer;

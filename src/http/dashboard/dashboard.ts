@@ -68,7 +68,8 @@ export class Dashboard {
   }
 
   /** `clientIp` is asked only on login (failed logins are limited per address). */
-  async handle(request: Request, clientIp: () => string = () => 'unknown'): Promise<Response> {
+  /** `viaTrustedProxy`: the request came through a proxy server.trust_proxy believes (its X-Forwarded-Proto counts). */
+  async handle(request: Request, clientIp: () => string = () => 'unknown', viaTrustedProxy: () => boolean = () => false): Promise<Response> {
     const badHost = invalidHost(request);
     if (badHost) return error(400, badHost.code, badHost.message);
     const url = requestUrl(request);
@@ -77,7 +78,7 @@ export class Dashboard {
     if (!token) return reply(404, 'The dashboard is off: set server.admin_token in gateway.yaml (the bundled file reads it from SWITCHYARD_ADMIN_TOKEN).', 'text/plain; charset=utf-8');
     if (path === '/dashboard' || path === '/dashboard/') return request.method === 'GET' ? this.asset('index.html') : error(405, 'method_not_allowed', 'Use GET /dashboard.');
     if (path.startsWith('/dashboard/assets/') && request.method === 'GET') return this.asset(path.slice('/dashboard/assets/'.length));
-    if (path === '/dashboard/login' && request.method === 'POST') return this.login(request, token, clientIp());
+    if (path === '/dashboard/login' && request.method === 'POST') return this.login(request, token, clientIp(), viaTrustedProxy());
     if (path === '/dashboard/logout' && request.method === 'POST') {
       this.sessions.close(cookieOf(request));
       return jsonReply(200, { ok: true }, { 'set-cookie': `${COOKIE}=; HttpOnly; SameSite=Strict; Path=/dashboard; Max-Age=0` });
@@ -93,7 +94,7 @@ export class Dashboard {
     return reply(200, asset.body, asset.type);
   }
 
-  private async login(request: Request, token: string, address: string): Promise<Response> {
+  private async login(request: Request, token: string, address: string, viaTrustedProxy: boolean): Promise<Response> {
     const wait = this.throttle.waitMs(address);
     if (wait > 0) {
       return jsonReply(429, { error: { message: `Too many failed logins from this address; try again in ${Math.ceil(wait / 1000)} s.`, type: 'rate_limit_error', code: 'too_many_logins', param: null } }, { 'retry-after': String(Math.ceil(wait / 1000)) });
@@ -135,7 +136,7 @@ export class Dashboard {
       return form ? reply(303, null, 'text/plain', { location: '/dashboard#login-failed' }) : error(401, 'invalid_admin_token', 'Wrong admin token: use the value of server.admin_token.');
     }
     this.throttle.forgive(address);
-    const secure = requestUrl(request).protocol === 'https:' || (this.rt.current().trustProxy && request.headers.get('x-forwarded-proto') === 'https');
+    const secure = requestUrl(request).protocol === 'https:' || (viaTrustedProxy && request.headers.get('x-forwarded-proto') === 'https');
     const cookie = `${COOKIE}=${this.sessions.open(token)}; HttpOnly; SameSite=Strict; Path=/dashboard; Max-Age=${SESSION_TTL_MS / 1000}${secure ? '; Secure' : ''}`;
     return form ? reply(303, null, 'text/plain', { location: '/dashboard', 'set-cookie': cookie }) : jsonReply(200, { ok: true }, { 'set-cookie': cookie });
   }
